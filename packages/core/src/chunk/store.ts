@@ -1,0 +1,57 @@
+/**
+ * Writes one slice. Bytes are buffered and cut into blocks; `finish` uploads what is left and
+ * resolves only when every block of the slice is stored, after which the caller may commit the
+ * slice to the metadata engine. A slice whose upload failed must never be committed.
+ */
+export interface SliceWriter {
+  readonly id: number;
+  /** Write `data` at `offset` within the slice (offsets are slice-relative, < 64 MiB). */
+  writeAt(data: Buffer, offset: number): Promise<void>;
+  /** Upload the full blocks before `offset` in the background (writers call it as they go). */
+  flushTo(offset: number): Promise<void>;
+  /** Upload everything; the slice is `length` bytes long. */
+  finish(length: number): Promise<void>;
+  /** Drop buffered data and delete any blocks already uploaded. */
+  abort(): Promise<void>;
+}
+
+/** Reads one committed slice of `length` bytes. */
+export interface SliceReader {
+  readonly id: number;
+  readonly length: number;
+  /** Read `size` bytes at `offset`; short only at the end of the slice. */
+  readAt(offset: number, size: number): Promise<Buffer>;
+}
+
+export interface ChunkStoreStats {
+  /** Bytes held in write buffers and the memory cache. */
+  usedMemory: number;
+  memoryCacheBytes: number;
+  diskCacheBytes: number;
+  cacheHits: number;
+  cacheMisses: number;
+  objectGets: number;
+  objectPuts: number;
+  getBytes: number;
+  putBytes: number;
+  stagedBlocks: number;
+}
+
+/**
+ * The data layer: slices cut into blocks named and framed as JuiceFS does, with caches,
+ * readahead and writeback. Knows nothing of inodes or files.
+ */
+export interface ChunkStore {
+  /** Block size in bytes (the volume's BlockSize × 1024). */
+  readonly blockSize: number;
+  newWriter(id: number): SliceWriter;
+  newReader(id: number, length: number): SliceReader;
+  /** Delete the objects of a slice. */
+  remove(id: number, length: number): Promise<void>;
+  /** Fetch the blocks of a slice into the cache (warmup). */
+  fillCache(id: number, length: number): Promise<void>;
+  evictCache(id: number, length: number): Promise<void>;
+  stats(): ChunkStoreStats;
+  /** Wait for staged (writeback) uploads and stop background work. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+// Conformance suites, one per contract: each is a function that takes a factory and registers
+// jest tests. Implementations opt in from their own test files.
+export {};

@@ -1,0 +1,34 @@
+import { ERRNO, isErrnoCode, type ErrnoCode } from './errno.js';
+
+/**
+ * The one error type of the project. Match on `code` (an errno name), never on `instanceof`:
+ * errors cross package boundaries and may be re-created. The message names the cause and,
+ * where there is one, the fix.
+ */
+export class FsError extends Error {
+  readonly code: ErrnoCode;
+  readonly errno: number;
+
+  constructor(code: ErrnoCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'FsError';
+    this.code = code;
+    this.errno = ERRNO[code];
+  }
+}
+
+/** Shorthand: `throw fsError('ENOENT', 'no entry "a" in directory 1')`. */
+export function fsError(code: ErrnoCode, message: string, cause?: unknown): FsError {
+  return cause === undefined ? new FsError(code, message) : new FsError(code, message, { cause });
+}
+
+/** True when `err` carries the errno `code` (works for FsError and Node's own system errors). */
+export function hasCode(err: unknown, code: ErrnoCode): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** The errno name carried by any error, or EIO when it has none we know. */
+export function errnoOf(err: unknown): ErrnoCode {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return isErrnoCode(code) ? code : 'EIO';
+}

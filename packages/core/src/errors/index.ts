@@ -1,0 +1,2 @@
+export * from './errno.js';
+export * from './fs-error.js';

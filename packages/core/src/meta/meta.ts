@@ -1,0 +1,191 @@
+import type { Attr, Entry, SetAttrRequest } from '../types/attr.js';
+import type { Context } from '../types/context.js';
+import type { Format } from '../types/format.js';
+import type { Ino } from '../types/inode.js';
+import type { DirStat, PosixLockRecord, PosixLockRequest, Session, SessionInfo, StatFS } from '../types/session.js';
+import type { Slice } from '../types/slice.js';
+
+/** RENAME2 flags (linux/fs.h). */
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+export const RENAME_WHITEOUT = 4;
+
+/** setxattr flags. */
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+/** fallocate modes (linux/falloc.h). */
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+export const FALLOC_FL_INSERT_RANGE = 0x20;
+
+/** access(2) mask bits. */
+export const F_OK = 0;
+export const X_OK = 1;
+export const W_OK = 2;
+export const R_OK = 4;
+
+export interface NodeResult {
+  ino: Ino;
+  attr: Attr;
+}
+
+export interface ReaddirOptions {
+  /** Return attributes with each entry (readdirplus). */
+  plus?: boolean;
+  /** Opaque cursor from the previous page; absent for the first page. */
+  cursor?: string;
+  /** Maximum entries in this page (the engine may return fewer). */
+  limit?: number;
+}
+
+export interface ReaddirPage {
+  /** Entries of this page; never includes "." or "..". */
+  entries: Entry[];
+  /** Pass back to get the next page; absent when this was the last page. */
+  cursor?: string;
+}
+
+export interface NewSessionOptions {
+  info?: Partial<SessionInfo>;
+  /** Seconds between heartbeats; the session expires after 5 of them (default 12). */
+  heartbeat?: number;
+  readOnly?: boolean;
+}
+
+/**
+ * Deletes a slice's objects from storage. The metadata engine calls it when a slice's last
+ * reference goes (a purged file, a compacted-away slice); the chunk store provides it.
+ */
+export type SliceDeleter = (id: number, size: number) => Promise<void>;
+
+/**
+ * A JuiceFS metadata engine: every metadata operation a POSIX file system needs, on the
+ * JuiceFS 1.x layout. All methods validate their input and fail with an FsError carrying the
+ * errno a kernel would return (ENOENT, EEXIST, ENOTDIR, EACCES…).
+ *
+ * Conventions: `ctx` is the caller (permission checks use it; pass ROOT_CONTEXT for admin
+ * work); names are raw bytes (a string is taken as UTF-8); offsets and sizes are bytes.
+ */
+export interface Meta {
+  /** Human-readable engine name ("sqlite3", "postgres", "redis"). */
+  readonly name: string;
+
+  // ---- volume ----
+  /** Create the volume (or, with `force`, update the settings of an existing one). */
+  init(format: Format, force?: boolean): Promise<void>;
+  /** Read the format record; fails with a clear error on an unformatted or too new volume. */
+  load(checkVersion?: boolean): Promise<Format>;
+  /** Delete every key/table of the volume (juicefs destroy). */
+  reset(): Promise<void>;
+  /** Close connections and stop background jobs. Does not close the session (see closeSession). */
+  shutdown(): Promise<void>;
+
+  // ---- sessions ----
+  newSession(options?: NewSessionOptions): Promise<number>;
+  /** Current session id, or 0 when none. */
+  readonly sid: number;
+  refreshSession(): Promise<void>;
+  /** Close this session: release its locks and delete files it kept open after unlink. */
+  closeSession(): Promise<void>;
+  listSessions(): Promise<Session[]>;
+  /** Clean sessions whose expiry has passed; returns how many were cleaned. */
+  cleanStaleSessions(now?: number): Promise<number>;
+
+  // ---- statistics ----
+  statFS(ctx: Context, ino: Ino): Promise<StatFS>;
+  getDirStat(ctx: Context, ino: Ino): Promise<DirStat>;
+
+  // ---- nodes ----
+  access(ctx: Context, ino: Ino, mask: number, attr?: Attr): Promise<void>;
+  lookup(ctx: Context, parent: Ino, name: Buffer | string, checkPermission?: boolean): Promise<NodeResult>;
+  getAttr(ctx: Context, ino: Ino): Promise<Attr>;
+  /** chmod/chown/utimens/size; `size` behaves as truncate. */
+  setAttr(ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr>;
+  mknod(
+    ctx: Context,
+    parent: Ino,
+    name: Buffer | string,
+    type: Attr['type'],
+    mode: number,
+    cumask: number,
+    rdev?: number,
+  ): Promise<NodeResult>;
+  mkdir(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number): Promise<NodeResult>;
+  /** Create a regular file and open it (counts as one open). */
+  create(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number, flags: number): Promise<NodeResult>;
+  symlink(ctx: Context, parent: Ino, name: Buffer | string, target: Buffer | string): Promise<NodeResult>;
+  readlink(ctx: Context, ino: Ino): Promise<Buffer>;
+  unlink(ctx: Context, parent: Ino, name: Buffer | string): Promise<void>;
+  rmdir(ctx: Context, parent: Ino, name: Buffer | string): Promise<void>;
+  /** rename(2)/renameat2(2): flags RENAME_NOREPLACE or RENAME_EXCHANGE. Returns the moved node. */
+  rename(
+    ctx: Context,
+    parentSrc: Ino,
+    nameSrc: Buffer | string,
+    parentDst: Ino,
+    nameDst: Buffer | string,
+    flags?: number,
+  ): Promise<NodeResult>;
+  link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr>;
+  /** One page of a directory, entries in a stable order. */
+  readdir(ctx: Context, ino: Ino, options?: ReaddirOptions): Promise<ReaddirPage>;
+
+  // ---- open files ----
+  /** Check permission for `flags` (O_RDONLY/O_WRONLY/O_RDWR, O_TRUNC…) and count the open. */
+  open(ctx: Context, ino: Ino, flags: number): Promise<Attr>;
+  /** Drop one open; a file unlinked while open is deleted at its last close. */
+  close(ctx: Context, ino: Ino): Promise<void>;
+
+  // ---- data (slices) ----
+  /** A new, globally unique slice id (> 0). */
+  newSlice(): Promise<number>;
+  /** The stored slice records of chunk `indx`, in append order. */
+  readChunk(ctx: Context, ino: Ino, indx: number): Promise<Slice[]>;
+  /**
+   * Append one slice record to chunk `indx` (a committed write) and grow the file to cover it;
+   * mtime/ctime become now (or `mtime`).
+   */
+  write(ctx: Context, ino: Ino, indx: number, slice: Slice, mtime?: { sec: number; nsec: number }): Promise<Attr>;
+  truncate(ctx: Context, ino: Ino, length: number, skipPermCheck?: boolean): Promise<Attr>;
+  fallocate(ctx: Context, ino: Ino, mode: number, offset: number, size: number): Promise<Attr>;
+  /** Copy slice references (no data is copied). Returns the number of bytes copied. */
+  copyFileRange(
+    ctx: Context,
+    fin: Ino,
+    offIn: number,
+    fout: Ino,
+    offOut: number,
+    size: number,
+    flags: number,
+  ): Promise<number>;
+  /**
+   * Replace the first `head.length` records of a chunk, which must still equal `head`, by
+   * `replacement` (compaction). Fails with EAGAIN when the head changed meanwhile.
+   */
+  compactChunk(ino: Ino, indx: number, head: readonly Slice[], replacement: Slice): Promise<void>;
+  /** Register the function that deletes a slice's objects when its last reference goes. */
+  onSliceDelete(deleter: SliceDeleter): void;
+
+  // ---- xattrs ----
+  getXattr(ctx: Context, ino: Ino, name: string): Promise<Buffer>;
+  listXattr(ctx: Context, ino: Ino): Promise<string[]>;
+  setXattr(ctx: Context, ino: Ino, name: string, value: Buffer, flags: number): Promise<void>;
+  removeXattr(ctx: Context, ino: Ino, name: string): Promise<void>;
+
+  // ---- locks ----
+  /** BSD flock: `type` R, W or U (unlock). Without `block`, a conflict fails with EAGAIN. */
+  flock(ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void>;
+  /** fcntl F_GETLK: the first conflicting lock, or a record with type Unlock. */
+  getlk(ctx: Context, ino: Ino, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord>;
+  /** fcntl F_SETLK/F_SETLKW: a conflict fails with EAGAIN unless `block`. */
+  setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest): Promise<void>;
+
+  // ---- background work ----
+  /** Delete data of removed files and slices whose references dropped; returns counts. */
+  cleanupDeleted(): Promise<{ files: number; slices: number }>;
+  /** Remove trash sub-directories older than TrashDays; returns how many entries were purged. */
+  cleanupTrash(now?: number): Promise<number>;
+}

@@ -1,0 +1,52 @@
+/** One object as listed or headed. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Last modification, ms since the epoch (0 when the backend does not say). */
+  mtime: number;
+  isDir: boolean;
+}
+
+export interface ListOptions {
+  /** Only keys strictly after this one (in byte order). */
+  startAfter?: string;
+  /** Maximum keys to return in this call. */
+  limit?: number;
+  /** With a delimiter ("/"), list one level and report sub-prefixes as directories. */
+  delimiter?: string;
+}
+
+export interface MultipartUpload {
+  uploadId: string;
+  minPartSize: number;
+  maxCount: number;
+}
+
+export interface UploadedPart {
+  num: number;
+  etag: string;
+}
+
+/**
+ * An object store, as JuiceFS uses one: flat keys, whole-object puts, ranged gets. Errors:
+ * a missing key fails with code ENOENT; permanent failures (no bucket, access denied) with
+ * EACCES/ENOENT and a message naming the bucket; transient ones are retried by the caller.
+ */
+export interface ObjectStorage {
+  /** A description such as "file:///var/jfs/" or "s3://bucket/". */
+  readonly description: string;
+  /** Create the bucket/directory if it does not exist. */
+  create(): Promise<void>;
+  /** Read [offset, offset+limit) of an object; limit -1 or absent reads to the end. */
+  get(key: string, offset?: number, limit?: number): Promise<Buffer>;
+  put(key: string, data: Buffer): Promise<void>;
+  /** Delete an object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  head(key: string): Promise<ObjectInfo>;
+  /** Keys with `prefix`, in byte order. */
+  list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]>;
+  createMultipartUpload?(key: string): Promise<MultipartUpload>;
+  uploadPart?(key: string, uploadId: string, num: number, data: Buffer): Promise<UploadedPart>;
+  abortUpload?(key: string, uploadId: string): Promise<void>;
+  completeUpload?(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+}

@@ -1,0 +1,124 @@
+import type { Ino } from './inode.js';
+
+/** Node types as JuiceFS numbers them (section 1 of FORMAT.md). */
+export const NodeType = {
+  File: 1,
+  Directory: 2,
+  Symlink: 3,
+  FIFO: 4,
+  BlockDev: 5,
+  CharDev: 6,
+  Socket: 7,
+} as const;
+export type NodeType = (typeof NodeType)[keyof typeof NodeType];
+
+/** Names used by `juicefs dump` for each type. */
+export const NODE_TYPE_NAMES: Record<NodeType, string> = {
+  1: 'regular',
+  2: 'directory',
+  3: 'symlink',
+  4: 'fifo',
+  5: 'blockdev',
+  6: 'chardev',
+  7: 'socket',
+};
+
+/** The S_IFMT bits of st_mode for each type. */
+export const S_IFMT: Record<NodeType, number> = {
+  1: 0o100000,
+  2: 0o040000,
+  3: 0o120000,
+  4: 0o010000,
+  5: 0o060000,
+  6: 0o020000,
+  7: 0o140000,
+};
+
+export function typeFromMode(stMode: number): NodeType | undefined {
+  const fmt = stMode & 0o170000;
+  for (const [t, bits] of Object.entries(S_IFMT)) if (bits === fmt) return Number(t) as NodeType;
+  return undefined;
+}
+
+/** Attribute flags (chattr). Unknown bits must be preserved when rewriting a record. */
+export const AttrFlag = {
+  Immutable: 1,
+  Append: 2,
+  Hidden: 4,
+  System: 8,
+  Archive: 16,
+  SkipTrash: 32,
+} as const;
+
+/**
+ * A node's attributes. Times are seconds since the epoch plus a nanosecond part. `length` and
+ * the ids are JS numbers: they are exact up to 2^53 (8 PiB, 9e15 slices), and decoders reject
+ * larger values with EOVERFLOW rather than rounding them.
+ */
+export interface Attr {
+  flags: number;
+  type: NodeType;
+  /** The 12 permission bits (rwx ugo + setuid/setgid/sticky); the type is kept in `type`. */
+  mode: number;
+  uid: number;
+  gid: number;
+  atime: number;
+  atimensec: number;
+  mtime: number;
+  mtimensec: number;
+  ctime: number;
+  ctimensec: number;
+  nlink: number;
+  length: number;
+  rdev: number;
+  /** Containing directory; 0n for a node that has ever had a second hard link. */
+  parent: Ino;
+  accessACL: number;
+  defaultACL: number;
+  tier: number;
+}
+
+/** The full st_mode (type bits | permission bits). */
+export function stMode(attr: Pick<Attr, 'type' | 'mode'>): number {
+  return S_IFMT[attr.type] | (attr.mode & 0o7777);
+}
+
+/** `align4K(n)`: the space charged for a node (4096 for an empty file and every non-file). */
+export function align4K(length: number): number {
+  if (length <= 0) return 4096;
+  return Math.ceil(length / 4096) * 4096;
+}
+
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
+export function nowTimespec(): Timespec {
+  const ns = process.hrtime.bigint(); // monotonic: only for its sub-ms digits
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 + Number(ns % 1_000_000n) };
+}
+
+/**
+ * A SETATTR request. Absent fields are left alone (UTIME_OMIT); `'now'` is UTIME_NOW.
+ * `size` truncates/extends a regular file.
+ */
+export interface SetAttrRequest {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: Timespec | 'now';
+  mtime?: Timespec | 'now';
+  ctime?: Timespec;
+  size?: number;
+  flags?: number;
+}
+
+export interface Entry {
+  name: Buffer;
+  ino: Ino;
+  type: NodeType;
+  /** Present when the caller asked for attributes (readdirplus). */
+  attr?: Attr;
+}
