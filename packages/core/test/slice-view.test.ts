@@ -1,0 +1,36 @@
+import { buildSliceView, align4K, encodeFormat, decodeFormat, defaultFormat, compareVersions } from '@juicefs/core';
+
+describe('buildSliceView', () => {
+  it('later records overwrite the ranges they cover', () => {
+    const view = buildSliceView([
+      { pos: 0, id: 1, size: 100, off: 0, len: 100 },
+      { pos: 20, id: 2, size: 10, off: 0, len: 10 },
+    ]);
+    expect(view).toEqual([
+      { pos: 0, id: 1, size: 100, off: 0, len: 20 },
+      { pos: 20, id: 2, size: 10, off: 0, len: 10 },
+      { pos: 30, id: 1, size: 100, off: 30, len: 70 },
+    ]);
+  });
+  it('leaves gaps out', () => {
+    expect(buildSliceView([{ pos: 10, id: 3, size: 5, off: 0, len: 5 }])).toEqual([{ pos: 10, id: 3, size: 5, off: 0, len: 5 }]);
+  });
+});
+
+describe('format record', () => {
+  it('encodes like Go MarshalIndent with empty indent and round-trips unknown members', () => {
+    const f = { ...defaultFormat('myjfs', 'u-u-i-d', '/var/jfs/'), Future: 7 };
+    const text = encodeFormat(f);
+    expect(text.startsWith('{\n"Name": "myjfs",\n"UUID": "u-u-i-d",\n"Storage": "file",\n"Tiers": {\n"0": {\n"ID": 0,')).toBe(true);
+    expect(text).not.toContain('"Capacity"');
+    expect(decodeFormat(text)).toEqual(f);
+  });
+  it('compares versions with pre-releases before releases', () => {
+    expect(compareVersions('1.1.0-A', '1.1.0')).toBe(-1);
+    expect(compareVersions('1.4.0', '1.2.0-A')).toBe(1);
+    expect(compareVersions('1.2.0+2024', '1.2.0')).toBe(0);
+  });
+  it('align4K charges 4096 for empty files', () => {
+    expect([align4K(0), align4K(1), align4K(4096), align4K(4097)]).toEqual([4096, 4096, 4096, 8192]);
+  });
+});
