@@ -1,0 +1,25 @@
+import type { ObjectStorage } from '@juicefs/core';
+import { OpendalStorage } from './opendal-storage.js';
+import { createS3Bucket } from './s3-create-bucket.js';
+import { storageTarget, type StorageExtras } from './storage-options.js';
+
+/**
+ * Opens an object store named as `juicefs format` names it: `--storage type --bucket bucket
+ * --access-key ak --secret-key sk`. The result has no retry and no volume prefix: wrap it in
+ * `withRetry` and `withPrefix(storage, name + '/')` for a volume.
+ */
+export function createStorage(type: string, bucket: string, accessKey = '', secretKey = '', options: StorageExtras = {}): ObjectStorage {
+  const target = storageTarget(type, bucket, accessKey, secretKey, options);
+  const s3 = target.s3Bucket;
+  return new OpendalStorage({
+    scheme: target.scheme,
+    options: target.options,
+    description: target.description,
+    ...(s3
+      ? {
+          createBucket: () =>
+            createS3Bucket({ ...s3, accessKey, secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) }),
+        }
+      : {}),
+  });
+}

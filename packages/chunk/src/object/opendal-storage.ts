@@ -1,0 +1,172 @@
+import { Operator, type Entry, type Metadata } from 'opendal';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
+import { isNotFound, toStorageError } from './errors.js';
+import { walkPrefix } from './walk.js';
+import { compareKeys } from './compare.js';
+
+export interface OpendalStorageInit {
+  /** OpenDAL scheme: fs, memory, s3, oss, gcs, azblob, webdav, cos, obs, swift. */
+  scheme: string;
+  options: Record<string, string>;
+  /** For messages and `description`, e.g. "s3://bucket/". */
+  description: string;
+  /** Creates the bucket when `create()` finds it missing (S3-style services). */
+  createBucket?: () => Promise<void>;
+}
+
+/** An ObjectStorage over one OpenDAL operator. */
+export class OpendalStorage implements ObjectStorage {
+  readonly description: string;
+  private readonly op: Operator;
+  private readonly recursiveList: boolean;
+  // The memory service panics on ranges past the end; look the size up first there.
+  private readonly clampRangesFirst: boolean;
+  private readonly listReportsSize: boolean;
+
+  constructor(private readonly init: OpendalStorageInit) {
+    this.description = init.description;
+    this.op = new Operator(init.scheme, init.options);
+    this.recursiveList = this.op.capability().listWithRecursive;
+    this.clampRangesFirst = init.scheme === 'memory';
+    this.listReportsSize = init.scheme !== 'memory' && init.scheme !== 'fs';
+  }
+
+  async create(): Promise<void> {
+    try {
+      if (this.init.scheme === 'fs') await this.op.createDir('/');
+      else await this.op.list('', { limit: 1 });
+    } catch (err) {
+      const e = toStorageError(err, 'create', '/', this.description);
+      if (e.code === 'ENOENT' && this.init.createBucket) return this.init.createBucket();
+      throw e;
+    }
+  }
+
+  async get(key: string, offset = 0, limit = -1): Promise<Buffer> {
+    try {
+      if (offset === 0 && limit < 0) return await this.op.read(key);
+      if (limit === 0) {
+        await this.op.stat(key);
+        return Buffer.alloc(0);
+      }
+      if (this.clampRangesFirst) return await this.readClamped(key, offset, limit);
+      try {
+        return await this.op.read(key, rangeOptions(offset, limit));
+      } catch (err) {
+        if (isNotFound(err)) throw err;
+        // A range past the end of the object: services differ (error, short read); clamp and retry.
+        return await this.readClamped(key, offset, limit);
+      }
+    } catch (err) {
+      throw toStorageError(err, 'get', key, this.description);
+    }
+  }
+
+  private async readClamped(key: string, offset: number, limit: number): Promise<Buffer> {
+    const size = Number((await this.op.stat(key)).contentLength ?? 0n);
+    const end = limit < 0 ? size : Math.min(size, offset + limit);
+    if (offset >= end) return Buffer.alloc(0);
+    return this.op.read(key, { offset: BigInt(offset), size: BigInt(end - offset) });
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    try {
+      await this.op.write(key, data);
+    } catch (err) {
+      throw toStorageError(err, 'put', key, this.description);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.op.delete(key);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw toStorageError(err, 'delete', key, this.description);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    let md: Metadata;
+    try {
+      md = await this.op.stat(key);
+    } catch (err) {
+      throw toStorageError(err, 'head', key, this.description);
+    }
+    if (md.isDirectory()) throw fsError('ENOENT', `head ${key}: a directory, not an object, in ${this.description}`);
+    return infoOf(key, md);
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
+    let entries: Entry[];
+    try {
+      entries = await this.entries(prefix, options.delimiter);
+    } catch (err) {
+      throw toStorageError(err, 'list', prefix, this.description);
+    }
+    const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    let infos = entries
+      .map((e) => infoOf(e.path(), e.metadata()))
+      .filter((i) => i.key.startsWith(prefix) && i.key !== dir && i.key !== '/');
+    infos.sort((a, b) => compareKeys(a.key, b.key));
+    const after = options.startAfter;
+    if (after !== undefined) infos = infos.filter((i) => compareKeys(i.key, after) > 0);
+    if (options.limit !== undefined && options.limit >= 0) infos = infos.slice(0, options.limit);
+    if (!this.listReportsSize) await this.fillSizes(infos);
+    return infos;
+  }
+
+  /** Local services list names only; their sizes and times come from a stat of each file. */
+  private async fillSizes(infos: ObjectInfo[]): Promise<void> {
+    const files = infos.filter((i) => !i.isDir);
+    for (let at = 0; at < files.length; at += 64) {
+      await Promise.all(
+        files.slice(at, at + 64).map(async (i) => {
+          try {
+            const md = await this.op.stat(i.key);
+            const full = infoOf(i.key, md);
+            i.size = full.size;
+            i.mtime = full.mtime;
+          } catch (err) {
+            if (!isNotFound(err)) throw toStorageError(err, 'list', i.key, this.description);
+          }
+        }),
+      );
+    }
+  }
+
+  private async entries(prefix: string, delimiter: string | undefined): Promise<Entry[]> {
+    const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    if (delimiter !== undefined) {
+      if (delimiter !== '/') throw fsError('EINVAL', `list: only "/" is supported as delimiter, got "${delimiter}"`);
+      try {
+        return await this.op.list(dir);
+      } catch (err) {
+        if (isNotFound(err)) return [];
+        throw err;
+      }
+    }
+    if (!this.recursiveList) return walkPrefix(this.op, prefix);
+    try {
+      return (await this.op.list(dir, { recursive: true })).filter((e) => !e.path().endsWith('/'));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+}
+
+function rangeOptions(offset: number, limit: number): { offset: bigint; size?: bigint } {
+  return limit < 0 ? { offset: BigInt(offset) } : { offset: BigInt(offset), size: BigInt(limit) };
+}
+
+function infoOf(key: string, md: Metadata): ObjectInfo {
+  const modified = md.lastModified;
+  const mtime = modified ? Date.parse(modified) : 0;
+  return {
+    key,
+    size: Number(md.contentLength ?? 0n),
+    mtime: Number.isFinite(mtime) ? mtime : 0,
+    isDir: md.isDirectory(),
+  };
+}

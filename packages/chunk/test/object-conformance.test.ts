@@ -1,0 +1,25 @@
+import { objectStorageConformance } from '@juicefs/core/conformance/object';
+import { createStorage, withPrefix, withRetry } from '../src/object/index.js';
+import { S3_KEY, S3_SECRET, S3_URL, freshBucket, requireS3, tempDir } from './services.js';
+
+objectStorageConformance('file', async () => {
+  const t = tempDir('obj');
+  return { storage: createStorage('file', `${t.dir}/bucket/`), cleanup: async () => t.remove() };
+});
+
+objectStorageConformance('mem', async () => ({ storage: createStorage('mem', 'test') }));
+
+objectStorageConformance('s3 (s3rver)', async () => {
+  await requireS3();
+  return { storage: createStorage('s3', `${S3_URL}/${freshBucket('obj')}`, S3_KEY, S3_SECRET) };
+});
+
+objectStorageConformance('prefixed view over file, with retry', async () => {
+  const t = tempDir('objp');
+  return { storage: withRetry(withPrefix(createStorage('file', t.dir), 'myjfs/')), cleanup: async () => t.remove() };
+});
+
+objectStorageConformance('prefixed view over s3 (s3rver)', async () => {
+  await requireS3();
+  return { storage: withPrefix(createStorage('s3', `${S3_URL}/${freshBucket('objp')}`, S3_KEY, S3_SECRET), 'vol/') };
+});
