@@ -1,1 +1,5 @@
-export {};
+export * from './flags.js';
+export * from './options.js';
+export * from './vfs.js';
+export { ACCESSLOG_INODE, CONTROL_INODE, STATS_INODE, CONFIG_INODE, isVirtualInode } from './internal-nodes.js';
+export { VfsMetrics } from './metrics.js';

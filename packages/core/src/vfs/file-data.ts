@@ -1,0 +1,282 @@
+import type { ChunkStore, SliceWriter } from '../chunk/store.js';
+import { fsError } from '../errors/fs-error.js';
+import type { Meta } from '../meta/meta.js';
+import type { Attr } from '../types/attr.js';
+import type { Context } from '../types/context.js';
+import type { Ino } from '../types/inode.js';
+import { buildSliceView, CHUNK_SIZE, type SliceView } from '../types/slice.js';
+import { AsyncMutex } from './async-mutex.js';
+
+/** Flush an inode early once it has this many uncommitted slices (keeps chunk slice lists short). */
+const MAX_PENDING_SLICES = 256;
+
+/** A slice being written: bytes [pos, pos+len) of chunk `indx`, stored as slice `id`. */
+interface PendingSlice {
+  indx: number;
+  pos: number;
+  len: number;
+  id: number;
+  writer: SliceWriter;
+  /** No more appends: a later slice of the same chunk exists, or the chunk is full. */
+  frozen: boolean;
+  /** Bytes handed to flushTo so far. */
+  flushed: number;
+  /** First background upload failure; the slice must then never be committed. */
+  error?: unknown;
+}
+
+/** What the VFS knows of one file's data while it is open or has unflushed writes. */
+class InodeData {
+  readonly mutex = new AsyncMutex();
+  /** Length as last committed to / read from the metadata engine. */
+  length = 0;
+  pending: PendingSlice[] = [];
+  /** Merged slice lists of chunks read since the last local change. */
+  readonly views = new Map<number, SliceView[]>();
+  /** Open handles (the entry is dropped at the last close once nothing is pending). */
+  opens = 0;
+
+  /** Length including writes not yet committed. */
+  get apparentLength(): number {
+    let len = this.length;
+    for (const s of this.pending) len = Math.max(len, s.indx * CHUNK_SIZE + s.pos + s.len);
+    return len;
+  }
+
+  get pendingBytes(): number {
+    let n = 0;
+    for (const s of this.pending) n += s.len;
+    return n;
+  }
+}
+
+/**
+ * The data path of the VFS: writes are buffered per inode into slices (never crossing a 64 MiB
+ * chunk) and committed to the metadata engine in write order on flush; reads first commit the
+ * inode's own pending writes (so a process reads what it wrote), then merge the chunk's slice
+ * list and read each piece from the chunk store, zeros for holes.
+ *
+ * One writer and many readers per inode: every change of an inode's data runs under that
+ * inode's mutex, so writes from several handles (O_APPEND included) are applied one at a time.
+ */
+export class FileData {
+  private readonly inodes = new Map<Ino, InodeData>();
+  private totalPending = 0;
+
+  constructor(
+    private readonly meta: Meta,
+    private readonly store: ChunkStore,
+    private readonly bufferSize: number,
+  ) {}
+
+  /** Bytes written but not yet committed, over all inodes. */
+  get usedBuffer(): number {
+    return this.totalPending;
+  }
+
+  /** An open of `ino` whose attributes say the file is `length` bytes long (close-to-open). */
+  opened(ino: Ino, length: number): void {
+    const d = this.entry(ino);
+    d.opens++;
+    if (d.pending.length === 0) d.length = length;
+    d.views.clear();
+  }
+
+  /** A close; the bookkeeping goes once no handle and no pending write is left. */
+  closed(ino: Ino): void {
+    const d = this.inodes.get(ino);
+    if (!d) return;
+    d.opens = Math.max(0, d.opens - 1);
+    this.maybeForget(ino, d);
+  }
+
+  /** Length including this client's uncommitted writes, when it has any. */
+  pendingLength(ino: Ino): number | undefined {
+    const d = this.inodes.get(ino);
+    return d && d.pending.length > 0 ? d.apparentLength : undefined;
+  }
+
+  /** Apply attributes fetched from the engine: the committed length of an open file. */
+  observe(ino: Ino, attr: Attr): void {
+    const d = this.inodes.get(ino);
+    if (d && d.length !== attr.length && !d.mutex.busy) {
+      d.length = attr.length;
+      d.views.clear();
+    }
+  }
+
+  /**
+   * Write `data` at `offset` (or at the end of the file when `append`); returns the offset used.
+   */
+  write(ctx: Context, ino: Ino, offset: number, data: Buffer, append: boolean): Promise<number> {
+    const d = this.entry(ino);
+    return d.mutex.run(async () => {
+      const at = append ? d.apparentLength : offset;
+      await this.writeLocked(d, at, data);
+      if (this.totalPending > this.bufferSize || d.pending.length > MAX_PENDING_SLICES) await this.flushLocked(ctx, ino, d);
+      return at;
+    });
+  }
+
+  /** Commit the inode's pending writes. */
+  flush(ctx: Context, ino: Ino): Promise<void> {
+    const d = this.inodes.get(ino);
+    if (!d) return Promise.resolve();
+    return d.mutex.run(async () => {
+      await this.flushLocked(ctx, ino, d);
+      this.maybeForget(ino, d);
+    });
+  }
+
+  /** Commit every inode's pending writes (unmount). */
+  async flushAll(ctx: Context): Promise<void> {
+    await Promise.all([...this.inodes.keys()].map((ino) => this.flush(ctx, ino)));
+  }
+
+  /**
+   * Run a metadata change of the file's data (truncate, fallocate, copy_file_range into it)
+   * after its pending writes are committed and with its writers held off; `fn` returns the
+   * new attributes.
+   */
+  change(ctx: Context, ino: Ino, fn: () => Promise<Attr | undefined>): Promise<Attr | undefined> {
+    const d = this.entry(ino);
+    return d.mutex.run(async () => {
+      try {
+        await this.flushLocked(ctx, ino, d);
+        const attr = await fn();
+        if (attr) d.length = attr.length;
+        return attr;
+      } finally {
+        d.views.clear();
+        this.maybeForget(ino, d);
+      }
+    });
+  }
+
+  /** Read up to `size` bytes at `offset`, short at the end of the file. */
+  async read(ctx: Context, ino: Ino, offset: number, size: number): Promise<Buffer> {
+    const d = this.entry(ino);
+    const plan = await d.mutex.run(async () => {
+      await this.flushLocked(ctx, ino, d);
+      const end = Math.min(offset + size, d.length);
+      if (end <= offset) return undefined;
+      const chunks: Array<{ indx: number; view: SliceView[] }> = [];
+      for (let indx = Math.floor(offset / CHUNK_SIZE); indx * CHUNK_SIZE < end; indx++) {
+        let view = d.views.get(indx);
+        if (!view) {
+          view = buildSliceView(await this.meta.readChunk(ctx, ino, indx));
+          d.views.set(indx, view);
+        }
+        chunks.push({ indx, view });
+      }
+      return { end, chunks };
+    });
+    if (!plan) return Buffer.alloc(0);
+    const out = Buffer.alloc(plan.end - offset);
+    const reads: Array<Promise<void>> = [];
+    for (const { indx, view } of plan.chunks) {
+      const base = indx * CHUNK_SIZE;
+      const from = Math.max(offset, base) - base;
+      const to = Math.min(plan.end, base + CHUNK_SIZE) - base;
+      for (const piece of view) {
+        const s = Math.max(piece.pos, from);
+        const e = Math.min(piece.pos + piece.len, to);
+        if (e <= s || piece.id === 0) continue;
+        reads.push(this.readPiece(piece, s, e, out, base + s - offset));
+      }
+    }
+    await Promise.all(reads);
+    return out;
+  }
+
+  private async readPiece(piece: SliceView, s: number, e: number, out: Buffer, at: number): Promise<void> {
+    const reader = this.store.newReader(piece.id, piece.size);
+    const data = await reader.readAt(piece.off + (s - piece.pos), e - s);
+    data.copy(out, at, 0, Math.min(data.length, e - s));
+  }
+
+  private entry(ino: Ino): InodeData {
+    let d = this.inodes.get(ino);
+    if (!d) {
+      d = new InodeData();
+      this.inodes.set(ino, d);
+    }
+    return d;
+  }
+
+  private maybeForget(ino: Ino, d: InodeData): void {
+    if (d.opens === 0 && d.pending.length === 0 && !d.mutex.busy && this.inodes.get(ino) === d) this.inodes.delete(ino);
+  }
+
+  private async writeLocked(d: InodeData, offset: number, data: Buffer): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const off = offset + done;
+      const indx = Math.floor(off / CHUNK_SIZE);
+      const pos = off - indx * CHUNK_SIZE;
+      const n = Math.min(data.length - done, CHUNK_SIZE - pos);
+      const slice = await this.sliceFor(d, indx, pos);
+      await slice.writer.writeAt(data.subarray(done, done + n), slice.len);
+      slice.len += n;
+      this.totalPending += n;
+      if (slice.pos + slice.len >= CHUNK_SIZE) slice.frozen = true;
+      const full = Math.floor(slice.len / this.store.blockSize) * this.store.blockSize;
+      if (full > slice.flushed) {
+        slice.flushed = full;
+        slice.writer.flushTo(full).catch((err: unknown) => {
+          slice.error ??= err;
+        });
+      }
+      done += n;
+    }
+  }
+
+  /**
+   * The slice that continues at chunk position `pos`, or a new one. Only the newest slice of a
+   * chunk may grow: a later write must be committed after every earlier write it overlaps.
+   */
+  private async sliceFor(d: InodeData, indx: number, pos: number): Promise<PendingSlice> {
+    let last: PendingSlice | undefined;
+    for (let i = d.pending.length - 1; i >= 0; i--) {
+      const s = d.pending[i]!;
+      if (s.indx === indx) {
+        last = s;
+        break;
+      }
+    }
+    if (last && !last.frozen && last.pos + last.len === pos) return last;
+    if (last) last.frozen = true;
+    const id = await this.meta.newSlice();
+    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id), frozen: false, flushed: 0 };
+    d.pending.push(slice);
+    return slice;
+  }
+
+  private async flushLocked(ctx: Context, ino: Ino, d: InodeData): Promise<void> {
+    if (d.pending.length === 0) return;
+    const slices = d.pending;
+    d.pending = [];
+    for (const s of slices) this.totalPending -= s.len;
+    const uploads = await Promise.allSettled(slices.map((s) => s.writer.finish(s.len)));
+    let failure: unknown;
+    for (let i = 0; i < slices.length; i++) {
+      const s = slices[i]!;
+      const upload = uploads[i]!;
+      if (failure === undefined && upload.status === 'rejected') failure = fsError('EIO', `uploading slice ${s.id} of inode ${ino} failed; the data written since the last flush is lost`, upload.reason);
+      if (failure === undefined && s.error !== undefined) failure = fsError('EIO', `uploading slice ${s.id} of inode ${ino} failed; the data written since the last flush is lost`, s.error);
+      if (failure !== undefined) {
+        await s.writer.abort().catch(() => undefined);
+        continue;
+      }
+      try {
+        const attr = await this.meta.write(ctx, ino, s.indx, { pos: s.pos, id: s.id, size: s.len, off: 0, len: s.len });
+        d.length = attr.length;
+      } catch (err) {
+        failure = err;
+        await s.writer.abort().catch(() => undefined);
+      }
+    }
+    d.views.clear();
+    if (failure !== undefined) throw failure;
+  }
+}

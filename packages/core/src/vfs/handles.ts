@@ -1,0 +1,67 @@
+import type { Ino } from '../types/inode.js';
+import type { DirEntryReply } from './options.js';
+
+/** An open regular file. */
+export interface FileHandle {
+  kind: 'file';
+  fh: number;
+  ino: Ino;
+  flags: number;
+  readable: boolean;
+  writable: boolean;
+  append: boolean;
+  /** flock owner while this handle holds a BSD lock. */
+  flockOwner?: bigint;
+  /** POSIX lock owners that set locks through this handle (released at flush). */
+  plockOwners: Set<bigint>;
+}
+
+/** An open directory: its listing is read once at offset 0 and served from here. */
+export interface DirHandle {
+  kind: 'dir';
+  fh: number;
+  ino: Ino;
+  entries?: DirEntryReply[];
+}
+
+/** An open virtual file: a snapshot of its content (`.stats`, `.config`) or a log stream. */
+export interface SpecialHandle {
+  kind: 'special';
+  fh: number;
+  ino: Ino;
+  data: Buffer;
+}
+
+export type Handle = FileHandle | DirHandle | SpecialHandle;
+
+/** File handle numbers, as the kernel sees them (never 0, never reused while open). */
+export class HandleTable {
+  private next = 1;
+  private readonly byFh = new Map<number, Handle>();
+
+  get size(): number {
+    return this.byFh.size;
+  }
+
+  allocate(): number {
+    return this.next++;
+  }
+
+  add(h: Handle): void {
+    this.byFh.set(h.fh, h);
+  }
+
+  get(fh: number): Handle | undefined {
+    return this.byFh.get(fh);
+  }
+
+  remove(fh: number): Handle | undefined {
+    const h = this.byFh.get(fh);
+    this.byFh.delete(fh);
+    return h;
+  }
+
+  all(): Handle[] {
+    return [...this.byFh.values()];
+  }
+}

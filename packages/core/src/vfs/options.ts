@@ -1,0 +1,114 @@
+import type { Attr, NodeType } from '../types/attr.js';
+import type { Format } from '../types/format.js';
+import type { Ino } from '../types/inode.js';
+import type { Meta } from '../meta/meta.js';
+import type { ChunkStore } from '../chunk/store.js';
+
+/** Run-time settings of a VFS (the mount flags that concern it). Times are seconds. */
+export interface VfsOptions {
+  /** Kernel attribute cache timeout, also the VFS's own attribute cache (JuiceFS --attr-cache, 1 s). */
+  attrCache: number;
+  /** Kernel entry cache timeout for files (--entry-cache, 1 s). */
+  entryCache: number;
+  /** Kernel entry cache timeout for directories (--dir-entry-cache, 1 s). */
+  dirEntryCache: number;
+  /** Refuse every change with EROFS (--read-only). */
+  readOnly: boolean;
+  /** Largest write the FUSE layer will hand us (--max-fuse-io, 128 KiB); informational here. */
+  maxWrite: number;
+  /** Bytes of unflushed writes per VFS before writers are flushed early (--buffer-size, 300 MiB). */
+  bufferSize: number;
+  /** Leave `.accesslog`, `.stats`, `.config` and `.trash` out of the root listing (--hide-internal). */
+  hideInternal: boolean;
+  /** Version string shown in `.config`. */
+  version: string;
+  /** Mount point, when there is one (shown in `.config`). */
+  mountPoint: string;
+}
+
+export const DEFAULT_VFS_OPTIONS: VfsOptions = {
+  attrCache: 1,
+  entryCache: 1,
+  dirEntryCache: 1,
+  readOnly: false,
+  maxWrite: 128 * 1024,
+  bufferSize: 300 << 20,
+  hideInternal: false,
+  version: '1.4.0',
+  mountPoint: '',
+};
+
+/** What a VFS is built from. */
+export interface VfsInit {
+  meta: Meta;
+  store: ChunkStore;
+  format: Format;
+  options?: Partial<VfsOptions>;
+  /** Extra `name value` lines appended to `.stats` (e.g. the CLI's Prometheus registry). */
+  extraStats?: () => string;
+}
+
+/** A node the kernel may cache: LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, CREATE replies. */
+export interface EntryReply {
+  ino: Ino;
+  attr: Attr;
+  /** Seconds the kernel may cache the attributes. */
+  attrTimeout: number;
+  /** Seconds the kernel may cache the name → inode mapping. */
+  entryTimeout: number;
+}
+
+/** GETATTR / SETATTR reply. */
+export interface AttrReply {
+  attr: Attr;
+  attrTimeout: number;
+}
+
+/** OPEN reply: a file handle plus the FOPEN_* hints. */
+export interface OpenReply extends AttrReply {
+  fh: number;
+  /** Bypass the kernel page cache (internal files, whose content changes without mtime). */
+  directIo: boolean;
+  /** The kernel may keep its page cache from earlier opens. */
+  keepCache: boolean;
+}
+
+/** CREATE reply: the new node and its open handle. */
+export interface CreateReply extends EntryReply {
+  fh: number;
+  directIo: boolean;
+  keepCache: boolean;
+}
+
+/** One directory entry as READDIR(PLUS) returns it. */
+export interface DirEntryReply {
+  name: Buffer;
+  ino: Ino;
+  type: NodeType;
+  /** Offset of the entry after this one: pass it back to continue the listing. */
+  offset: number;
+  /** Present for readdirplus. */
+  attr?: Attr;
+  attrTimeout: number;
+  entryTimeout: number;
+}
+
+export interface ReaddirRequest {
+  /** Return attributes (READDIRPLUS). */
+  plus?: boolean;
+  /** At most this many entries. */
+  limit?: number;
+}
+
+/** STATFS reply in the units struct statvfs uses. */
+export interface StatfsReply {
+  /** Total blocks of `bsize` bytes. */
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  bsize: number;
+  frsize: number;
+  namelen: number;
+}
