@@ -1,0 +1,69 @@
+import { fsError } from '@juicefs/core';
+
+/** Values bound to statements: inodes as bigint, binary columns as Buffer. */
+export type SqlValue = number | bigint | string | Buffer | null;
+export type Row = Record<string, unknown>;
+
+/**
+ * Statements inside one transaction (or autocommit). SQL text uses `?` placeholders and
+ * double-quoted identifiers, which SQLite and PostgreSQL both accept; the drivers cache one
+ * prepared statement per distinct text.
+ */
+export interface SqlConn {
+  all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Run a write and return the number of rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Issue a write without waiting for it (TxStore write methods return void). SQLite runs it at
+   * once; PostgreSQL pipelines it on the transaction's connection, so later reads still see it,
+   * and its error surfaces at the next read or at commit.
+   */
+  write(sql: string, params?: readonly SqlValue[]): void;
+}
+
+export interface SqlDriver {
+  readonly dialect: 'sqlite3' | 'postgres';
+  /** Run `fn` in one database transaction, re-running it on serialization conflicts. */
+  txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  /** Run `fn` outside a transaction (each statement commits by itself). */
+  auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A column value as a JS number (PostgreSQL returns BIGINT as text, SQLite here as bigint). */
+export function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint' || typeof v === 'string') {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw fsError('EOVERFLOW', `value ${v} does not fit a JS number exactly`);
+    return n;
+  }
+  if (v === null || v === undefined) return 0;
+  throw fsError('EIO', `unexpected column value ${String(v)}`);
+}
+
+/** A column value as a bigint (inodes, lock owners). NULL reads as 0. */
+export function big(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' || typeof v === 'string') return BigInt(v);
+  if (v === null || v === undefined) return 0n;
+  throw fsError('EIO', `unexpected column value ${String(v)}`);
+}
+
+/** A binary column; SQLite may hold a Go-written `||` result with TEXT affinity, which we read as bytes. */
+export function bytes(v: unknown): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (v === null || v === undefined) return Buffer.alloc(0);
+  throw fsError('EIO', `unexpected binary column value ${String(v)}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Randomised, growing backoff for conflict retries (ms). */
+export function backoff(attempt: number): number {
+  return Math.random() * Math.min(2 ** attempt, 50) + 1;
+}

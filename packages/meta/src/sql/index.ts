@@ -1,0 +1,23 @@
+import type { EngineFactory, EngineStore } from '../base/store.js';
+import { SqlEngine } from './engine.js';
+import { PgDriver } from './pg-driver.js';
+import { SqliteDriver } from './sqlite-driver.js';
+import { parseSqlUrl } from './url.js';
+
+export { SqlEngine } from './engine.js';
+export { parseSqlUrl, type SqlTarget } from './url.js';
+export { schemaPlan, allTables } from './schema.js';
+
+/**
+ * Open a SQL metadata engine: `sqlite3://path` (created if missing; WAL) or `postgres://` /
+ * `postgresql://` (`?search_path=<schema>` selects and creates a schema; `?table_prefix=X` names
+ * tables `jfs_X_*`). Tables are created by `initSchema()`, not here.
+ */
+export async function createSqlEngine(url: string): Promise<SqlEngine> {
+  const target = parseSqlUrl(url);
+  const driver = target.dialect === 'sqlite3' ? await SqliteDriver.open(target.filename) : await PgDriver.open(target);
+  return new SqlEngine(driver, target.prefix);
+}
+
+/** The `EngineFactory` shape `openMeta` uses. */
+export const sqlEngineFactory: EngineFactory = (_url: URL, raw: string): Promise<EngineStore> => createSqlEngine(raw);

@@ -1,0 +1,119 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Database, Statement } from 'better-sqlite3';
+import { knex, type Knex } from 'knex';
+import { fsError } from '@juicefs/core';
+import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { Mutex } from './mutex.js';
+
+/** Busy timeout for other processes' write locks (JuiceFS uses 5000 ms). */
+const BUSY_TIMEOUT_MS = 5000;
+const MAX_BUSY_RETRIES = 50;
+
+/**
+ * better-sqlite3 is synchronous: a connection waiting on the busy timeout blocks the whole event
+ * loop, so the in-process holder of the write lock could never finish. Engines of one process that
+ * open the same file therefore share one lock, and only other processes ever hit SQLITE_BUSY.
+ */
+const fileLocks = new Map<string, { mutex: Mutex; users: number }>();
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite3' as const;
+  private readonly statements = new Map<string, Statement>();
+  private readonly conn: SqlConn;
+
+  private constructor(
+    private readonly pool: Knex,
+    private readonly db: Database,
+    private readonly filename: string,
+    private readonly mutex: Mutex,
+  ) {
+    const stmt = (sql: string) => this.statement(sql);
+    this.conn = {
+      all: (sql, params = []) => Promise.resolve(stmt(sql).all(...params) as Row[]),
+      run: (sql, params = []) => Promise.resolve(stmt(sql).run(...params).changes),
+      write: (sql, params = []) => void stmt(sql).run(...params),
+    };
+  }
+
+  /** Open (creating if needed) the database file through knex's better-sqlite3 client. */
+  static async open(filename: string): Promise<SqliteDriver> {
+    const dir = path.dirname(filename);
+    if (!fs.existsSync(dir)) {
+      throw fsError('ENOENT', `cannot create SQLite database ${filename}: directory ${dir} does not exist; create it first`);
+    }
+    // One connection: transactions are serialised in-process anyway, and statements are cached on it.
+    const pool = knex({
+      client: 'better-sqlite3',
+      connection: { filename, options: { safeIntegers: true } },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+    });
+    let db: Database;
+    try {
+      db = (await pool.client.acquireConnection()) as Database;
+      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    } catch (err) {
+      await pool.destroy();
+      throw fsError('EIO', `cannot open SQLite database ${filename}: ${(err as Error).message}`, err);
+    }
+    let shared = fileLocks.get(filename);
+    if (!shared) fileLocks.set(filename, (shared = { mutex: new Mutex(), users: 0 }));
+    shared.users++;
+    return new SqliteDriver(pool, db, filename, shared.mutex);
+  }
+
+  private statement(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
+          // a lock upgrade: what it read stays valid until COMMIT.
+          this.db.exec('BEGIN IMMEDIATE');
+          try {
+            const result = await fn(this.conn);
+            this.db.exec('COMMIT');
+            return result;
+          } finally {
+            if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          }
+        } catch (err) {
+          if (!isBusy(err) || attempt >= MAX_BUSY_RETRIES) throw err;
+          await sleep(backoff(attempt));
+        }
+      }
+    });
+  }
+
+  auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    // Holding the lock keeps a concurrent transaction's open BEGIN from absorbing these statements.
+    return this.mutex.run(() => fn(this.conn));
+  }
+
+  async close(): Promise<void> {
+    const shared = fileLocks.get(this.filename);
+    if (shared && --shared.users === 0) fileLocks.delete(this.filename);
+    this.statements.clear();
+    await this.mutex.run(async () => {
+      await this.pool.client.releaseConnection(this.db);
+      await this.pool.destroy();
+    });
+  }
+}
+
+export type { SqlValue };

@@ -1,0 +1,234 @@
+import type { Attr, DirStat, Ino, NodeType, PosixLockRecord, Slice } from '@juicefs/core';
+import type { TxStore } from '../base/store.js';
+import { decodePlocks, encodePlocks } from '../codec/plock.js';
+import { decodeSlices, encodeSlice, encodeSlices } from '../codec/slice.js';
+import { big, bytes, num, type SqlConn } from './driver.js';
+import { nodeFromRow, nodeParams } from './node-row.js';
+import type { Queries } from './queries.js';
+
+/** `jfs_flock.ltype` holds the ASCII code of the lock letter. */
+const LTYPE_R = 82;
+const LTYPE_W = 87;
+
+/**
+ * The TxStore primitives on one SQL transaction. Writes run at once inside the transaction
+ * (SQL gives read-your-writes), except the global usage counters when `deferred` is given: those
+ * rows would make every transaction conflict with every other, so they are added after commit,
+ * as the Go client also does (FORMAT.md 5.4).
+ */
+export class SqlTx implements TxStore {
+  constructor(
+    private readonly c: SqlConn,
+    private readonly q: Queries,
+    private readonly multiRowAttrs: boolean,
+    private readonly deferred: Map<string, number> | undefined,
+  ) {}
+
+  // nodes
+  async getAttr(ino: Ino): Promise<Attr | undefined> {
+    const [row] = await this.c.all(this.q.getNode, [ino]);
+    return row ? nodeFromRow(row) : undefined;
+  }
+
+  async getAttrs(inos: readonly Ino[]): Promise<Array<Attr | undefined>> {
+    if (!this.multiRowAttrs) return Promise.all(inos.map((ino) => this.getAttr(ino)));
+    if (inos.length === 0) return [];
+    const rows = await this.c.all(this.q.getNodes, [`{${inos.join(',')}}`]);
+    const byIno = new Map(rows.map((r) => [big(r['inode']), nodeFromRow(r)]));
+    return inos.map((ino) => byIno.get(ino));
+  }
+
+  setAttr(ino: Ino, attr: Attr): void {
+    this.c.write(this.q.putNode, nodeParams(ino, attr));
+  }
+
+  deleteAttr(ino: Ino): void {
+    this.c.write(this.q.deleteNode, [ino]);
+  }
+
+  // directory entries
+  async getEntry(parent: Ino, name: Buffer): Promise<{ ino: Ino; type: NodeType } | undefined> {
+    const [row] = await this.c.all(this.q.getEntry, [parent, name]);
+    return row ? { ino: big(row['inode']), type: num(row['type']) as NodeType } : undefined;
+  }
+
+  setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
+    this.c.write(this.q.putEntry, [parent, name, ino, type]);
+  }
+
+  deleteEntry(parent: Ino, name: Buffer): void {
+    this.c.write(this.q.deleteEntry, [parent, name]);
+  }
+
+  async hasEntries(parent: Ino): Promise<boolean> {
+    return (await this.c.all(this.q.anyEntry, [parent])).length > 0;
+  }
+
+  /** Entries in byte order of their names; the cursor is the hex of the last name returned. */
+  async listEntries(parent: Ino, cursor: string | undefined, limit: number) {
+    const rows =
+      cursor === undefined
+        ? await this.c.all(this.q.listEntries, [parent, limit])
+        : await this.c.all(this.q.listEntriesAfter, [parent, Buffer.from(cursor, 'hex'), limit]);
+    const entries = rows.map((r) => ({ name: bytes(r['name']), ino: big(r['inode']), type: num(r['type']) as NodeType }));
+    const last = entries[entries.length - 1];
+    return rows.length < limit || !last ? { entries } : { entries, cursor: last.name.toString('hex') };
+  }
+
+  // hard-link parents come from jfs_edge itself, so the writes have nothing to store
+  async getParents(ino: Ino): Promise<Map<Ino, number>> {
+    const rows = await this.c.all(this.q.parents, [ino]);
+    return new Map(rows.map((r) => [big(r['parent']), num(r['n'])]));
+  }
+
+  addParent(): void {}
+
+  deleteParents(): void {}
+
+  // symlinks
+  async getSymlink(ino: Ino): Promise<Buffer | undefined> {
+    const [row] = await this.c.all(this.q.getSymlink, [ino]);
+    return row ? bytes(row['target']) : undefined;
+  }
+
+  setSymlink(ino: Ino, target: Buffer): void {
+    this.c.write(this.q.putSymlink, [ino, target]);
+  }
+
+  deleteSymlink(ino: Ino): void {
+    this.c.write(this.q.deleteSymlink, [ino]);
+  }
+
+  // chunks and slice references
+  async getChunk(ino: Ino, indx: number): Promise<Slice[]> {
+    const [row] = await this.c.all(this.q.getChunk, [ino, indx]);
+    return row ? decodeSlices(bytes(row['slices'])) : [];
+  }
+
+  appendSlice(ino: Ino, indx: number, slice: Slice): void {
+    this.c.write(this.q.appendChunk, [ino, indx, encodeSlice(slice)]);
+  }
+
+  setChunk(ino: Ino, indx: number, slices: readonly Slice[]): void {
+    if (slices.length === 0) this.deleteChunk(ino, indx);
+    else this.c.write(this.q.putChunk, [ino, indx, encodeSlices(slices)]);
+  }
+
+  deleteChunk(ino: Ino, indx: number): void {
+    this.c.write(this.q.deleteChunk, [ino, indx]);
+  }
+
+  async listChunks(ino: Ino): Promise<number[]> {
+    return (await this.c.all(this.q.listChunks, [ino])).map((r) => num(r['indx']));
+  }
+
+  newSliceRef(id: number, size: number): void {
+    this.c.write(this.q.newRef, [id, size]);
+  }
+
+  async addSliceRef(id: number, size: number, delta: number): Promise<number> {
+    const [row] = await this.c.all(this.q.addRef, [delta, id]);
+    if (row) return num(row['refs']);
+    // No row (e.g. a slice loaded without one): it was referenced once, as Redis assumes.
+    await this.c.run(this.q.insertRef, [id, size, 1 + delta]);
+    return 1 + delta;
+  }
+
+  // xattrs
+  async getXattr(ino: Ino, name: string): Promise<Buffer | undefined> {
+    const [row] = await this.c.all(this.q.getXattr, [ino, name]);
+    return row ? bytes(row['value']) : undefined;
+  }
+
+  async listXattr(ino: Ino): Promise<string[]> {
+    return (await this.c.all(this.q.listXattr, [ino])).map((r) => String(r['name']));
+  }
+
+  setXattr(ino: Ino, name: string, value: Buffer): void {
+    this.c.write(this.q.putXattr, [ino, name, value]);
+  }
+
+  removeXattr(ino: Ino, name: string): void {
+    this.c.write(this.q.deleteXattr, [ino, name]);
+  }
+
+  deleteXattrs(ino: Ino): void {
+    this.c.write(this.q.deleteXattrs, [ino]);
+  }
+
+  // counters and statistics
+  async getCounter(name: string): Promise<number> {
+    const [row] = await this.c.all(this.q.getCounter, [name]);
+    return row ? num(row['value']) : 0;
+  }
+
+  addCounter(name: string, delta: number): void {
+    if (this.deferred && (name === 'usedSpace' || name === 'totalInodes')) {
+      this.deferred.set(name, (this.deferred.get(name) ?? 0) + delta);
+    } else {
+      this.c.write(this.q.addCounter, [name, delta]);
+    }
+  }
+
+  async getDirStat(ino: Ino): Promise<DirStat | undefined> {
+    const [row] = await this.c.all(this.q.getDirStat, [ino]);
+    if (!row) return undefined;
+    return { length: num(row['data_length']), space: num(row['used_space']), inodes: num(row['used_inodes']) };
+  }
+
+  initDirStat(ino: Ino): void {
+    this.c.write(this.q.initDirStat, [ino]);
+  }
+
+  addDirStat(ino: Ino, delta: DirStat): void {
+    this.c.write(this.q.addDirStat, [ino, delta.length, delta.space, delta.inodes]);
+  }
+
+  deleteDirStat(ino: Ino): void {
+    this.c.write(this.q.deleteDirStat, [ino]);
+  }
+
+  // deleted and sustained files
+  addDelFile(ino: Ino, length: number, now: number): void {
+    this.c.write(this.q.putDelFile, [ino, length, now]);
+  }
+
+  addSustained(sid: number, ino: Ino): void {
+    this.c.write(this.q.addSustained, [sid, ino]);
+  }
+
+  removeSustained(sid: number, ino: Ino): void {
+    this.c.write(this.q.removeSustained, [sid, ino]);
+  }
+
+  // locks: owners are unsigned 64-bit, stored reinterpreted as signed BIGINT like Go does
+  async getFlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; type: 'R' | 'W' }>> {
+    const rows = await this.c.all(this.q.getFlocks, [ino]);
+    return rows.map((r) => ({
+      sid: num(r['sid']),
+      owner: BigInt.asUintN(64, big(r['owner'])),
+      type: num(r['ltype']) === LTYPE_W ? ('W' as const) : ('R' as const),
+    }));
+  }
+
+  setFlock(ino: Ino, sid: number, owner: bigint, type: 'R' | 'W' | undefined): void {
+    const signed = BigInt.asIntN(64, owner);
+    if (type === undefined) this.c.write(this.q.deleteFlock, [ino, sid, signed]);
+    else this.c.write(this.q.putFlock, [ino, sid, signed, type === 'W' ? LTYPE_W : LTYPE_R]);
+  }
+
+  async getPlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }>> {
+    const rows = await this.c.all(this.q.getPlocks, [ino]);
+    return rows.map((r) => ({
+      sid: num(r['sid']),
+      owner: BigInt.asUintN(64, big(r['owner'])),
+      records: decodePlocks(bytes(r['records'])),
+    }));
+  }
+
+  setPlock(ino: Ino, sid: number, owner: bigint, records: readonly PosixLockRecord[]): void {
+    const signed = BigInt.asIntN(64, owner);
+    if (records.length === 0) this.c.write(this.q.deletePlock, [ino, sid, signed]);
+    else this.c.write(this.q.putPlock, [ino, sid, signed, encodePlocks(records)]);
+  }
+}
