@@ -1,0 +1,4 @@
+// Mounting: attach a FuseHandler to a directory through /dev/fuse and mount(8).
+export * from './mountpoint.js';
+export * from './options.js';
+export * from './mount.js';

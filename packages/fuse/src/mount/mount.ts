@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import { fsError } from '@juicefs/core';
+import { DevFuseChannel, FuseSession, MAX_MAX_WRITE, type FuseHandler } from '../server/index.js';
+import { checkMountPoint, isMountPoint } from './mountpoint.js';
+import { mountOptionString, type MountOptions } from './options.js';
+import { run } from './run.js';
+
+/** The descriptor number /dev/fuse has in the mount(8) child (its stdio slot 3). */
+const CHILD_FD = 3;
+
+export interface UnmountOptions {
+  /** Detach now even if busy (umount -l); the kernel finishes when the last user goes. */
+  lazy?: boolean;
+}
+
+/** A live mount: the session serving it and the way to take it down. */
+export class FuseMount {
+  /** Resolves with the reason once the mount is gone and the device closed. */
+  readonly closed: Promise<string>;
+  private signalCleanup: (() => void) | undefined;
+
+  constructor(
+    readonly mountpoint: string,
+    readonly session: FuseSession,
+  ) {
+    this.closed = session.ended.then(async (reason) => {
+      this.signalCleanup?.();
+      await session.close();
+      return reason;
+    });
+  }
+
+  /**
+   * Unmount with umount(8) and wait until the session has ended. A busy mount fails with
+   * EBUSY naming the fix; pass `lazy` to detach it anyway.
+   */
+  async unmount(options: UnmountOptions = {}): Promise<void> {
+    if (await isMountPoint(this.mountpoint)) {
+      const args = options.lazy === true ? ['-l', this.mountpoint] : [this.mountpoint];
+      const r = await run('umount', args);
+      if (r.code !== 0 && (await isMountPoint(this.mountpoint))) {
+        const busy = /busy/i.test(r.stderr);
+        throw fsError(
+          busy ? 'EBUSY' : 'EIO',
+          `umount ${this.mountpoint} failed: ${r.stderr.trim()}${busy ? `; close files and leave the directory, or unmount lazily (umount -l ${this.mountpoint})` : ''}`,
+        );
+      }
+    }
+    await this.closed;
+  }
+
+  /** Install SIGINT/SIGTERM handlers that unmount (lazily if busy) and then exit. */
+  handleSignals(): void {
+    if (this.signalCleanup !== undefined) return;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      void this.unmount()
+        .catch(() => this.unmount({ lazy: true }))
+        .catch((e: unknown) => console.error(`fuse: unmount on ${signal} failed: ${String(e)}`))
+        .finally(() => {
+          if (process.listenerCount(signal) === 0) process.exit(0);
+        });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    this.signalCleanup = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+}
+
+function openDevFuse(): number {
+  try {
+    return fs.openSync('/dev/fuse', 'r+');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT') throw fsError('ENODEV', '/dev/fuse does not exist; load the module (modprobe fuse) or give the container --device /dev/fuse', e);
+    if (code === 'EACCES' || code === 'EPERM') throw fsError('EACCES', 'cannot open /dev/fuse: permission denied; mount as root', e);
+    throw fsError('EIO', `cannot open /dev/fuse: ${String(e)}`, e);
+  }
+}
+
+/**
+ * Mount `handler` at `mountpoint`. As root: open /dev/fuse, start serving it, and let
+ * `mount -i -t fuse.<subtype>` attach it (the descriptor is the child's fd 3). Resolves once
+ * the kernel has completed INIT, so the mount is usable when this returns.
+ */
+export async function mount(mountpoint: string, handler: FuseHandler, options: MountOptions = {}): Promise<FuseMount> {
+  const abs = await checkMountPoint(mountpoint);
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  if (uid !== 0) {
+    // fusermount3 hands the descriptor back over a Unix socket (SCM_RIGHTS), which Node cannot receive.
+    throw fsError('EPERM', `mounting ${abs} needs root: run the command as root (e.g. with sudo)`);
+  }
+  const optString = mountOptionString(options, CHILD_FD, uid, gid);
+  const fd = openDevFuse();
+  const maxWrite = Math.min(options.maxWrite ?? MAX_MAX_WRITE, MAX_MAX_WRITE);
+  const log = options.log ?? ((m: string) => console.error(m));
+  // Room for the largest WRITE plus headers, and for a 64 KiB xattr value with its name.
+  const channel = new DevFuseChannel(fd, Math.max(maxWrite, 128 * 1024) + 8192, log);
+  const session = new FuseSession(channel, handler, options);
+  session.start();
+  const subtype = options.subtype ?? 'juicefs';
+  const fsname = options.fsname ?? 'juicefs';
+  let result;
+  try {
+    result = await run('mount', ['-i', '-t', `fuse.${subtype}`, '-o', optString, fsname, abs], ['ignore', 'pipe', 'pipe', fd]);
+  } catch (e) {
+    await session.close();
+    throw fsError('EIO', `cannot run mount(8) to mount ${abs}: ${String(e)}; install util-linux`, e);
+  }
+  if (result.code !== 0) {
+    await session.close();
+    throw fsError('EIO', `mount ${abs} failed (exit ${result.code}): ${result.stderr.trim()}`);
+  }
+  const m = new FuseMount(abs, session);
+  const ready = await Promise.race([session.ready.then(() => 'ready'), session.ended]);
+  if (ready !== 'ready') throw fsError('EIO', `mount ${abs} ended before the kernel completed INIT: ${ready}`);
+  if (options.handleSignals === true) m.handleSignals();
+  return m;
+}

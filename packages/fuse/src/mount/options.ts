@@ -1,0 +1,37 @@
+import type { SessionOptions } from '../server/index.js';
+
+export interface MountOptions extends SessionOptions {
+  /** Let users other than the mounter access the mount (default true, as JuiceFS does as root). */
+  allowOther?: boolean;
+  /** Let the kernel check permissions from the mode bits instead of asking ACCESS. */
+  defaultPermissions?: boolean;
+  /** Mount read-only. */
+  readOnly?: boolean;
+  /** The source shown by mount(8) and /proc/mounts (default "juicefs"). */
+  fsname?: string;
+  /** The type shown as fuse.<subtype> (default "juicefs"). */
+  subtype?: string;
+  /** Extra -o options passed as is (e.g. "noatime"). */
+  extraOptions?: readonly string[];
+  /**
+   * Unmount on SIGINT/SIGTERM (then exit 0 unless someone else also listens for the signal).
+   * Default false: a library should not take over signals unasked; the CLI turns it on.
+   */
+  handleSignals?: boolean;
+}
+
+function checkOptionValue(name: string, value: string): string {
+  // A comma or whitespace would split or corrupt the -o list handed to mount(8).
+  if (/[,\s]/.test(value)) throw new RangeError(`${name} "${value}" must not contain commas or whitespace`);
+  return value;
+}
+
+/** The -o list for `mount -t fuse.*`, with the /dev/fuse descriptor number the child sees. */
+export function mountOptionString(o: MountOptions, fd: number, uid: number, gid: number): string {
+  const opts = [`fd=${fd}`, 'rootmode=40000', `user_id=${uid}`, `group_id=${gid}`];
+  if (o.allowOther ?? true) opts.push('allow_other');
+  if (o.defaultPermissions === true) opts.push('default_permissions');
+  opts.push(o.readOnly === true ? 'ro' : 'rw');
+  for (const x of o.extraOptions ?? []) opts.push(checkOptionValue('mount option', x));
+  return opts.join(',');
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Where requests come from and replies go. The session knows nothing else about /dev/fuse, so
+ * its tests can feed it byte vectors through an in-memory channel.
+ */
+export interface FuseChannel {
+  /** Begin delivering requests; `onEnd` fires once, when the connection is gone. */
+  start(onRequest: (buf: Buffer) => void, onEnd: (reason: string) => void): void;
+  /** Write one reply, synchronously (see DevFuseChannel for why). */
+  write(parts: readonly Uint8Array[]): void;
+  /** Stop delivering requests and release resources (the fd is closed once the reader is gone). */
+  close(): Promise<void>;
+}
+
+// The reader runs in its own thread, NOT on the libuv pool: a read on /dev/fuse blocks until a
+// request arrives, and a pool thread parked there is one fewer for everything else (with all
+// four parked, even our own async writes and fs calls would never run). The worker is plain
+// JavaScript passed as a string so it needs no build step or loader.
+const READER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const { fd, size, stop } = workerData;
+const flag = new Int32Array(stop);
+const buf = Buffer.allocUnsafe(size);
+for (;;) {
+  if (Atomics.load(flag, 0) !== 0) { parentPort.postMessage({ type: 'end', reason: 'stopped' }); break; }
+  let n;
+  try {
+    n = fs.readSync(fd, buf, 0, size, null);
+  } catch (e) {
+    // EINTR/EAGAIN: retry. ENOENT: the request was interrupted before we read it.
+    if (e.code === 'EINTR' || e.code === 'EAGAIN' || e.code === 'ENOENT') continue;
+    // EPERM: the fd is not attached to a mount yet (mount(8) still running).
+    if (e.code === 'EPERM') { Atomics.wait(flag, 0, 0, 5); continue; }
+    // ENODEV: unmounted or aborted. Anything else ends the session too.
+    parentPort.postMessage({ type: 'end', reason: e.code || String(e) });
+    break;
+  }
+  if (n === 0) { parentPort.postMessage({ type: 'end', reason: 'EOF' }); break; }
+  const copy = new Uint8Array(n);
+  copy.set(buf.subarray(0, n));
+  parentPort.postMessage({ type: 'req', data: copy.buffer }, [copy.buffer]);
+}
+`;
+
+type ReaderMessage = { type: 'req'; data: ArrayBuffer } | { type: 'end'; reason: string };
+
+/** A channel over an open /dev/fuse descriptor. */
+export class DevFuseChannel implements FuseChannel {
+  private worker: Worker | undefined;
+  private readonly stop = new SharedArrayBuffer(4);
+  private exited: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  /** `bufferSize` must hold the largest request: max_write plus headers. */
+  constructor(
+    readonly fd: number,
+    private readonly bufferSize: number,
+    private readonly log: (message: string) => void = console.error,
+  ) {}
+
+  start(onRequest: (buf: Buffer) => void, onEnd: (reason: string) => void): void {
+    const worker = new Worker(READER_SOURCE, {
+      eval: true,
+      workerData: { fd: this.fd, size: this.bufferSize, stop: this.stop },
+    });
+    this.worker = worker;
+    let ended = false;
+    const end = (reason: string): void => {
+      if (!ended) {
+        ended = true;
+        onEnd(reason);
+      }
+    };
+    worker.on('message', (m: ReaderMessage) => {
+      if (m.type === 'req') onRequest(Buffer.from(m.data));
+      else end(m.reason);
+    });
+    worker.on('error', (e) => end(`reader failed: ${e.message}`));
+    this.exited = new Promise((resolve) => worker.once('exit', () => (end('reader exited'), resolve())));
+  }
+
+  write(parts: readonly Uint8Array[]): void {
+    try {
+      // Synchronous on purpose: the write completes at once (the kernel copies the reply), and
+      // an async write would need a libuv pool thread (see READER_SOURCE).
+      fs.writevSync(this.fd, parts as Uint8Array[]);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      // ENOENT: the request was interrupted and is gone. ENODEV: the mount is gone.
+      if (code !== 'ENOENT' && code !== 'ENODEV') this.log(`fuse: writing a reply failed: ${String(e)}`);
+    }
+  }
+
+  /**
+   * Ask the reader to stop and wait for it. A reader blocked in read(2) on a live mount only
+   * wakes when the mount goes away, so unmount first; the fd is closed only after the reader
+   * thread is gone, so the number cannot be reused under it.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(new Int32Array(this.stop), 0, 1);
+    Atomics.notify(new Int32Array(this.stop), 0);
+    await this.exited;
+    fs.closeSync(this.fd);
+  }
+}
