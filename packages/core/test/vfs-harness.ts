@@ -17,7 +17,7 @@ export interface Harness {
 export async function newHarness(options: Partial<VfsOptions> = {}, volume?: MemoryVolume): Promise<Harness> {
   const vol = volume ?? new MemoryVolume();
   const meta = createMemoryMeta(vol);
-  const format = { ...defaultFormat('vfs-test', '6b0b1b2e-0000-4000-8000-000000000001', '/tmp/vfs-test'), SecretKey: 'sekrit' };
+  const format = { ...defaultFormat('vfs-test', '6b0b1b2e-0000-4000-8000-000000000001', '/tmp/vfs-test'), SecretKey: 'sekrit', TrashDays: 0 };
   if (!volume) await meta.init(format);
   await meta.newSession();
   const store = new MemoryChunkStore({ blockSize: BLOCK });
