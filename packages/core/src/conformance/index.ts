@@ -1,3 +1,5 @@
 // Conformance suites, one per contract: each is a function that takes a factory and registers
 // jest tests. Implementations opt in from their own test files.
-export {};
+export * from './meta/index.js';
+export * from './object/index.js';
+// The data-layer engineer owns ./chunk: add `export * from './chunk/index.js'` here once it exists.

@@ -1,0 +1,4 @@
+export type { MetaCapability, MetaCase, MetaFactory, MetaSupports, MetaTestEnv } from './types.js';
+export { metaConformanceCases } from './cases/index.js';
+export { metaConformance, missingCapabilities, runMetaCase, type MetaConformanceOptions } from './register.js';
+export { expectCode, formatted, listAll, secondClient, testFormat } from './helpers.js';

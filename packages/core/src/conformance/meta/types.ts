@@ -1,0 +1,46 @@
+import type { Meta } from '../../meta/meta.js';
+
+/**
+ * Capabilities an engine may lack. Every case that needs one names it; an engine declares what it
+ * lacks (`false`) and those cases are registered with `it.skip`, the reason in the test name.
+ * Absent means supported.
+ */
+export interface MetaSupports {
+  /** Sessions: list, refresh, close, stale-session cleanup. */
+  sessions?: boolean;
+  /** BSD flock and POSIX record locks. */
+  locks?: boolean;
+  /** TrashDays > 0: removed entries go to .trash. */
+  trash?: boolean;
+  /** Capacity / Inodes volume quotas (ENOSPC). */
+  quotas?: boolean;
+  /** compactChunk. */
+  compaction?: boolean;
+  /** Extended attributes. */
+  xattrs?: boolean;
+  /** A second client of the same volume (newClient) and racing operations. */
+  concurrency?: boolean;
+}
+
+export type MetaCapability = keyof MetaSupports;
+
+/** One fresh, isolated, UNFORMATTED volume (the suite formats it) and its first client. */
+export interface MetaTestEnv {
+  meta: Meta;
+  /** Another client of the same volume (not yet loaded nor in a session). */
+  newClient(): Promise<Meta>;
+  /** Close every client handed out and drop the volume's data (own DB, schema, file...). */
+  cleanup(): Promise<void>;
+  supports?: MetaSupports;
+}
+
+export type MetaFactory = () => Promise<MetaTestEnv>;
+
+/** One conformance case as data, so it can run outside jest registration (e.g. against broken engines). */
+export interface MetaCase {
+  group: string;
+  name: string;
+  /** Capabilities this case needs beyond the basics. */
+  needs?: readonly MetaCapability[];
+  run(env: MetaTestEnv): Promise<void>;
+}
