@@ -51,7 +51,7 @@ export class DirentBuffer {
         w,
         entry ?? {
           ino: 0n,
-          attr: { ino: 0n, size: 0, atime: 0, atimensec: 0, mtime: 0, mtimensec: 0, ctime: 0, ctimensec: 0, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0 },
+          attr: { ino: 0n, size: 0, atime: 0, atimensec: 0, mtime: 0, mtimensec: 0, ctime: 0, ctimensec: 0, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0, blksize: 0 },
         },
       );
     }
