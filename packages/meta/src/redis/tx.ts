@@ -1,0 +1,347 @@
+import type { Redis } from 'ioredis';
+import { fsError, type Attr, type DirStat, type Ino, type NodeType, type PosixLockRecord, type Slice } from '@juicefs/core';
+import type { TxStore } from '../base/store.js';
+import { decodeAttr, encodeAttr } from '../codec/attr.js';
+import { decodeEntry, encodeEntry } from '../codec/entry.js';
+import { decodeSlice, encodeSlice } from '../codec/slice.js';
+import { decodePlocks, encodePlocks } from '../codec/plock.js';
+import { RedisKeys, lockField, parseLockField, sliceRefField } from './keys.js';
+import { Overlay, fieldBytes } from './overlay.js';
+import { WatchingReader, hgetallRaw, pairsToMap } from './reader.js';
+import { listEntriesPage } from './readdir.js';
+
+/** Counters every writer bumps blindly; reading them is a statistic, not a dependency. */
+const UNWATCHED_COUNTERS = new Set(['usedSpace', 'totalInodes']);
+
+/**
+ * One optimistic Redis transaction (FORMAT.md 4.9): reads WATCH their keys, writes go to an
+ * overlay, and `commit` replays the writes in MULTI/EXEC, which fails if a watched key changed.
+ */
+export class RedisTx implements TxStore {
+  readonly overlay = new Overlay();
+  readonly reader: WatchingReader;
+  /** Lock hashes changed here, per session, so `locked<sid>` can be kept in step at commit. */
+  private readonly lockTouches = new Map<string, { sid: number; key: string }>();
+
+  constructor(
+    conn: Redis,
+    readonly keys: RedisKeys,
+  ) {
+    this.reader = new WatchingReader(conn);
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  async getAttr(ino: Ino): Promise<Attr | undefined> {
+    const key = this.keys.inode(ino);
+    const local = this.overlay.string(key);
+    const raw = local !== undefined ? local : await this.reader.readOne<Buffer | null>([key], (p) => p.getBuffer(key));
+    return raw ? decodeAttr(raw, `attribute record ${key}`) : undefined;
+  }
+
+  async getAttrs(inos: readonly Ino[]): Promise<Array<Attr | undefined>> {
+    const keys = inos.map((ino) => this.keys.inode(ino));
+    const remote = keys.filter((k) => this.overlay.string(k) === undefined);
+    const fetched = new Map<string, Buffer | null>();
+    if (remote.length > 0) {
+      const values = await this.reader.readOne<Array<Buffer | null>>(remote, (p) => p.mgetBuffer(...remote));
+      remote.forEach((k, i) => fetched.set(k, values[i] ?? null));
+    }
+    return keys.map((k) => {
+      const local = this.overlay.string(k);
+      const raw = local !== undefined ? local : fetched.get(k);
+      return raw ? decodeAttr(raw, `attribute record ${k}`) : undefined;
+    });
+  }
+
+  setAttr(ino: Ino, attr: Attr): void {
+    this.overlay.set(this.keys.inode(ino), encodeAttr(attr));
+  }
+
+  deleteAttr(ino: Ino): void {
+    this.overlay.del(this.keys.inode(ino));
+  }
+
+  // ---- directory entries -------------------------------------------------------------------
+
+  async getEntry(parent: Ino, name: Buffer): Promise<{ ino: Ino; type: NodeType } | undefined> {
+    const key = this.keys.entries(parent);
+    const raw = await this.hashField(key, name, true);
+    return raw ? decodeEntry(raw, `entry "${name.toString()}" of ${key}`) : undefined;
+  }
+
+  setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
+    this.overlay.hset(this.keys.entries(parent), name, encodeEntry(type, ino));
+  }
+
+  deleteEntry(parent: Ino, name: Buffer): void {
+    this.overlay.hdel(this.keys.entries(parent), name);
+  }
+
+  async hasEntries(parent: Ino): Promise<boolean> {
+    const key = this.keys.entries(parent);
+    if (this.overlay.hashTouched(key)) return (await this.hashAll(key, true)).size > 0;
+    return (await this.reader.readOne<number>([key], (p) => p.hlen(key))) > 0;
+  }
+
+  async listEntries(
+    parent: Ino,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ entries: Array<{ name: Buffer; ino: Ino; type: NodeType }>; cursor?: string }> {
+    const key = this.keys.entries(parent);
+    const merged = this.overlay.hashTouched(key) ? await this.hashAll(key, true) : undefined;
+    return listEntriesPage(this.reader, key, cursor, limit, merged);
+  }
+
+  // ---- hard-link parents -------------------------------------------------------------------
+
+  async getParents(ino: Ino): Promise<Map<Ino, number>> {
+    const all = await this.hashAll(this.keys.parents(ino), true);
+    const out = new Map<Ino, number>();
+    for (const [f, v] of all) {
+      const n = Number(v.toString());
+      if (n > 0) out.set(BigInt(fieldBytes(f).toString()), n); // readers ignore counts <= 0
+    }
+    return out;
+  }
+
+  addParent(ino: Ino, parent: Ino, delta: number): void {
+    this.overlay.hincrBy(this.keys.parents(ino), parent.toString(), delta);
+  }
+
+  deleteParents(ino: Ino): void {
+    this.overlay.del(this.keys.parents(ino));
+  }
+
+  // ---- symlinks ----------------------------------------------------------------------------
+
+  async getSymlink(ino: Ino): Promise<Buffer | undefined> {
+    const key = this.keys.symlink(ino);
+    const local = this.overlay.string(key);
+    const raw = local !== undefined ? local : await this.reader.readOne<Buffer | null>([key], (p) => p.getBuffer(key));
+    return raw ?? undefined;
+  }
+
+  setSymlink(ino: Ino, target: Buffer): void {
+    this.overlay.set(this.keys.symlink(ino), target);
+  }
+
+  deleteSymlink(ino: Ino): void {
+    this.overlay.del(this.keys.symlink(ino));
+  }
+
+  // ---- chunks and slice references ---------------------------------------------------------
+
+  async getChunk(ino: Ino, indx: number): Promise<Slice[]> {
+    const key = this.keys.chunk(ino, indx);
+    const base = await this.reader.readOne<Buffer[]>([key], (p) => p.lrangeBuffer(key, 0, -1));
+    return this.overlay.list(key, base).map((b) => decodeSlice(b));
+  }
+
+  appendSlice(ino: Ino, indx: number, slice: Slice): void {
+    this.overlay.rpush(this.keys.chunk(ino, indx), [encodeSlice(slice)]);
+  }
+
+  setChunk(ino: Ino, indx: number, slices: readonly Slice[]): void {
+    const key = this.keys.chunk(ino, indx);
+    this.overlay.del(key);
+    this.overlay.rpush(key, slices.map((s) => encodeSlice(s)));
+  }
+
+  deleteChunk(ino: Ino, indx: number): void {
+    this.overlay.del(this.keys.chunk(ino, indx));
+  }
+
+  /**
+   * Redis keeps no index of an inode's chunks, so this SCANs the keyspace for `c<ino>_*`
+   * (as `juicefs gc` does); found keys are watched.
+   */
+  async listChunks(ino: Ino): Promise<number[]> {
+    const prefix = this.keys.chunk(ino, 0).slice(0, -1);
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.reader.conn.scan(cursor, 'MATCH', this.keys.chunkPattern(ino), 'COUNT', 1000);
+      for (const k of batch) found.add(k);
+      cursor = next;
+    } while (cursor !== '0');
+    if (found.size > 0) await this.reader.read([...found], () => undefined);
+    for (const { key, empty } of this.overlay.touchedLists()) {
+      if (!key.startsWith(prefix)) continue;
+      if (empty) found.delete(key);
+      else found.add(key);
+    }
+    const indexes: number[] = [];
+    for (const k of found) {
+      const tail = k.slice(prefix.length);
+      if (/^\d+$/.test(tail)) indexes.push(Number(tail));
+    }
+    return indexes.sort((a, b) => a - b);
+  }
+
+  newSliceRef(): void {
+    // Redis stores nothing for a slice's first reference: an absent `sliceRef` field means 1.
+  }
+
+  async addSliceRef(id: number, size: number, delta: number): Promise<number> {
+    const key = this.keys.sliceRef();
+    const field = sliceRefField(id, size);
+    const raw = await this.hashField(key, field, true);
+    const stored = raw ? Number(raw.toString()) : 0; // value is refcount - 1
+    this.overlay.hincrBy(key, field, delta);
+    return stored + delta + 1;
+  }
+
+  // ---- xattrs ------------------------------------------------------------------------------
+
+  async getXattr(ino: Ino, name: string): Promise<Buffer | undefined> {
+    return (await this.hashField(this.keys.xattr(ino), name, true)) ?? undefined;
+  }
+
+  async listXattr(ino: Ino): Promise<string[]> {
+    const all = await this.hashAll(this.keys.xattr(ino), true);
+    return [...all.keys()].map((f) => fieldBytes(f).toString('utf8'));
+  }
+
+  setXattr(ino: Ino, name: string, value: Buffer): void {
+    this.overlay.hset(this.keys.xattr(ino), name, value);
+  }
+
+  removeXattr(ino: Ino, name: string): void {
+    this.overlay.hdel(this.keys.xattr(ino), name);
+  }
+
+  deleteXattrs(ino: Ino): void {
+    this.overlay.del(this.keys.xattr(ino));
+  }
+
+  // ---- counters and statistics -------------------------------------------------------------
+
+  async getCounter(name: string): Promise<number> {
+    const key = this.keys.counter(name);
+    const delta = this.overlay.counterDelta(key);
+    const local = this.overlay.string(key);
+    if (local !== undefined) return Number(local?.toString() ?? '0') + delta;
+    const watch = UNWATCHED_COUNTERS.has(name) ? [] : [key];
+    const raw = await this.reader.readOne<string | null>(watch, (p) => p.get(key));
+    return Number(raw ?? '0') + delta;
+  }
+
+  addCounter(name: string, delta: number): void {
+    this.overlay.incrBy(this.keys.counter(name), delta);
+  }
+
+  async getDirStat(ino: Ino): Promise<DirStat | undefined> {
+    const field = ino.toString();
+    const [lk, sk, ik] = this.dirStatKeys();
+    const base = await this.reader.read([], (p) => {
+      p.hgetBuffer(lk, field);
+      p.hgetBuffer(sk, field);
+      p.hgetBuffer(ik, field);
+    });
+    const [l, s, i] = [lk, sk, ik].map((k, n) => this.overlay.hashField(k, field, (base[n] as Buffer | null) ?? null));
+    if (!l && !s && !i) return undefined;
+    const num = (b: Buffer | null | undefined) => Number(b?.toString() ?? '0');
+    return { length: num(l), space: num(s), inodes: num(i) };
+  }
+
+  initDirStat(ino: Ino): void {
+    for (const k of this.dirStatKeys()) this.overlay.hset(k, ino.toString(), '0');
+  }
+
+  addDirStat(ino: Ino, delta: DirStat): void {
+    const [lk, sk, ik] = this.dirStatKeys();
+    this.overlay.hincrBy(lk, ino.toString(), delta.length);
+    this.overlay.hincrBy(sk, ino.toString(), delta.space);
+    this.overlay.hincrBy(ik, ino.toString(), delta.inodes);
+  }
+
+  deleteDirStat(ino: Ino): void {
+    for (const k of this.dirStatKeys()) this.overlay.hdel(k, ino.toString());
+  }
+
+  // ---- deleted and sustained files ---------------------------------------------------------
+
+  addDelFile(ino: Ino, length: number, now: number): void {
+    this.overlay.blind(['zadd', this.keys.delfiles(), now, `${ino}:${length}`]);
+  }
+
+  addSustained(sid: number, ino: Ino): void {
+    this.overlay.blind(['sadd', this.keys.sustained(sid), ino.toString()]);
+  }
+
+  removeSustained(sid: number, ino: Ino): void {
+    this.overlay.blind(['srem', this.keys.sustained(sid), ino.toString()]);
+  }
+
+  // ---- locks -------------------------------------------------------------------------------
+
+  async getFlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; type: 'R' | 'W' }>> {
+    const out: Array<{ sid: number; owner: bigint; type: 'R' | 'W' }> = [];
+    for (const [f, v] of await this.hashAll(this.keys.flock(ino), true)) {
+      const who = parseLockField(fieldBytes(f).toString());
+      const type = v.toString();
+      if (who && (type === 'R' || type === 'W')) out.push({ ...who, type });
+    }
+    return out;
+  }
+
+  setFlock(ino: Ino, sid: number, owner: bigint, type: 'R' | 'W' | undefined): void {
+    this.setLock(this.keys.flock(ino), sid, owner, type);
+  }
+
+  async getPlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }>> {
+    const out: Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }> = [];
+    for (const [f, v] of await this.hashAll(this.keys.plock(ino), true)) {
+      const who = parseLockField(fieldBytes(f).toString());
+      if (who) out.push({ ...who, records: decodePlocks(v) });
+    }
+    return out;
+  }
+
+  setPlock(ino: Ino, sid: number, owner: bigint, records: readonly PosixLockRecord[]): void {
+    this.setLock(this.keys.plock(ino), sid, owner, records.length > 0 ? encodePlocks(records) : undefined);
+  }
+
+  private setLock(key: string, sid: number, owner: bigint, value: string | Buffer | undefined): void {
+    const field = lockField(sid, owner);
+    if (value === undefined) this.overlay.hdel(key, field);
+    else this.overlay.hset(key, field, value);
+    this.lockTouches.set(`${sid} ${key}`, { sid, key });
+  }
+
+  /**
+   * Keep `locked<sid>` in step with the lock hashes: add the key when the session gains a lock in
+   * it, remove it when the session's last lock in that key is gone (needs the merged hash).
+   */
+  async finishLocks(): Promise<void> {
+    for (const { sid, key } of this.lockTouches.values()) {
+      const prefix = `${sid}_`;
+      const all = await this.hashAll(key, true);
+      const holds = [...all.keys()].some((f) => fieldBytes(f).toString().startsWith(prefix));
+      this.overlay.blind([holds ? 'sadd' : 'srem', this.keys.locked(sid), key]);
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private dirStatKeys(): [string, string, string] {
+    return [this.keys.dirDataLength(), this.keys.dirUsedSpace(), this.keys.dirUsedInodes()];
+  }
+
+  private async hashField(key: string, field: Buffer | string, watch: boolean): Promise<Buffer | null> {
+    if (this.overlay.fieldKnown(key, field)) return this.overlay.hashField(key, field, null);
+    const base = await this.reader.readOne<Buffer | null>(watch ? [key] : [], (p) => p.hgetBuffer(key, field));
+    return this.overlay.hashField(key, field, base);
+  }
+
+  private async hashAll(key: string, watch: boolean): Promise<Map<string, Buffer>> {
+    const flat = await this.reader.readOne<Buffer[]>(watch ? [key] : [], (p) => hgetallRaw(p, key));
+    return this.overlay.hashAll(key, pairsToMap(flat));
+  }
+}
+
+export function conflictError(attempts: number): Error {
+  return fsError('EAGAIN', `a Redis transaction conflicted with other writers ${attempts} times in a row; retry the operation`);
+}

@@ -1,0 +1,143 @@
+import { Redis } from 'ioredis';
+import { NodeType, fsError, type Attr } from '@juicefs/core';
+import { createRedisEngine } from '../src/redis/index.js';
+import { encodeAttr } from '../src/codec/attr.js';
+import type { EngineStore } from '../src/base/store.js';
+
+// Optimistic transactions (FORMAT.md 4.9) against the real Redis of scripts/services/redis.sh,
+// in a database claimed for this file (claim key set with NX, range 48..55).
+const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
+const CLAIM_KEY = '__jfs_test_claim';
+
+let raw: Redis;
+let url: string;
+let engine: EngineStore;
+
+beforeAll(async () => {
+  for (let db = 48; db < 56 && !url; db++) {
+    const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+    } catch (err) {
+      throw new Error(`Redis is not reachable at ${BASE_URL}: run bash scripts/services/redis.sh first (${String(err)})`);
+    }
+    if ((await c.set(CLAIM_KEY, String(process.pid), 'EX', 600, 'NX')) === 'OK') {
+      url = `${BASE_URL}/${db}`;
+      raw = c;
+    } else c.disconnect();
+  }
+  if (!url) throw new Error('no free Redis test database in 48..55');
+});
+
+beforeEach(async () => {
+  await raw.flushdb();
+  await raw.set(CLAIM_KEY, String(process.pid), 'EX', 600);
+  engine = await createRedisEngine(url);
+});
+afterEach(() => engine.close());
+afterAll(async () => {
+  await raw.flushdb();
+  await raw.quit();
+});
+
+const file = (nlink: number): Attr => ({
+  flags: 0, type: NodeType.File, mode: 0o644, uid: 0, gid: 0, atime: 0, atimensec: 0, mtime: 0,
+  mtimensec: 0, ctime: 0, ctimensec: 0, nlink, length: 0, rdev: 0, parent: 1n, accessACL: 0,
+  defaultACL: 0, tier: 0,
+});
+
+describe('Redis optimistic transactions', () => {
+  it('re-runs the function when a watched key changes before EXEC', async () => {
+    await engine.txn(async (tx) => tx.setAttr(5n, file(1)));
+    let runs = 0;
+    await engine.txn(async (tx) => {
+      runs++;
+      const a = (await tx.getAttr(5n))!;
+      if (runs === 1) await raw.set('i5', (encodeNlink(a, 10)));
+      tx.setAttr(5n, { ...a, nlink: a.nlink + 1 });
+    });
+    expect(runs).toBe(2);
+    expect((await engine.txn((tx) => tx.getAttr(5n)))?.nlink).toBe(11);
+  });
+
+  it('serialises two concurrent writers without losing updates', async () => {
+    const other = await createRedisEngine(url);
+    try {
+      await engine.txn(async (tx) => tx.setAttr(7n, file(0)));
+      let runs = 0;
+      const bump = (e: EngineStore) =>
+        e.txn(async (tx) => {
+          runs++;
+          const a = (await tx.getAttr(7n))!;
+          await new Promise((r) => setImmediate(r)); // let the other writer interleave
+          tx.setAttr(7n, { ...a, nlink: a.nlink + 1 });
+          tx.addCounter('totalInodes', 1);
+        });
+      await Promise.all(Array.from({ length: 40 }, (_, i) => bump(i % 2 === 0 ? engine : other)));
+      expect((await engine.txn((tx) => tx.getAttr(7n)))?.nlink).toBe(40);
+      expect(await raw.get('totalInodes')).toBe('40');
+      expect(runs).toBeGreaterThan(40); // some runs conflicted and were repeated
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('retries instead of failing when an error follows reads that another client changed', async () => {
+    await engine.txn(async (tx) => tx.setAttr(5n, file(1)));
+    let runs = 0;
+    const result = await engine.txn(async (tx) => {
+      runs++;
+      await tx.getAttr(5n);
+      if (runs === 1) {
+        await raw.del('i5');
+        throw fsError('ENOENT', 'stale view');
+      }
+      return 'second run';
+    });
+    expect(result).toBe('second run');
+    expect(runs).toBe(2);
+  });
+
+  it('reports an error from a consistent run once', async () => {
+    let runs = 0;
+    await expect(
+      engine.txn(async (tx) => {
+        runs++;
+        await tx.getAttr(5n);
+        throw fsError('ENOENT', 'no such node');
+      }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(runs).toBe(1);
+  });
+
+  it('leaves no WATCH behind after a read-only transaction', async () => {
+    await engine.txn(async (tx) => tx.setAttr(5n, file(1)));
+    expect((await engine.txn((tx) => tx.getAttr(5n)))?.nlink).toBe(1);
+    await raw.set('i5', (encodeNlink(file(1), 3)));
+    let runs = 0;
+    await engine.txn(async (tx) => {
+      runs++;
+      tx.setAttr(6n, file(1)); // same pooled connection; i5 must no longer be watched
+    });
+    expect(runs).toBe(1);
+  });
+
+  it('gives up with EAGAIN after 50 conflicting runs', async () => {
+    let runs = 0;
+    await expect(
+      engine.txn(async (tx) => {
+        runs++;
+        await tx.getAttr(8n);
+        await raw.set('i8', (encodeNlink(file(runs), runs)));
+        tx.setAttr(8n, file(0));
+      }),
+    ).rejects.toMatchObject({ code: 'EAGAIN' });
+    expect(runs).toBe(50);
+  });
+});
+
+/** An attr record with a different nlink, as a "foreign" client would write it. */
+function encodeNlink(a: Attr, nlink: number): Buffer {
+  return encodeAttr({ ...a, nlink });
+}
