@@ -687,14 +687,14 @@ export class Vfs {
     const attr = this.internalAttrOf(ino);
     if (canWrite(flags) || (flags & O_TRUNC) !== 0) throw fsError('EACCES', `"${internalNodeByIno(ino)?.name}" is read-only`);
     const fh = this.handles.allocate();
-    let data: Buffer = Buffer.alloc(0);
-    if (ino === STATS_INODE) data = Buffer.from(this.metrics.render(this.store, this.extraStats));
-    else if (ino === CONFIG_INODE) data = this.config;
-    else if (ino === ACCESSLOG_INODE) this.accessLog.open(fh);
-    const h: SpecialHandle = { kind: 'special', fh, ino, data };
+    const h: SpecialHandle = { kind: 'special', fh, ino, data: Buffer.alloc(0) };
     this.handles.add(h);
     this.metrics.openHandles = this.handles.size;
-    return { fh, attr: { ...attr, length: data.length }, attrTimeout: this.options.attrCache, directIo: true, keepCache: false };
+    // Snapshot after registering the handle, so `.stats` counts the reader itself as upstream does.
+    if (ino === STATS_INODE) h.data = Buffer.from(this.metrics.render(this.store, this.extraStats));
+    else if (ino === CONFIG_INODE) h.data = this.config;
+    else if (ino === ACCESSLOG_INODE) this.accessLog.open(fh);
+    return { fh, attr: { ...attr, length: h.data.length }, attrTimeout: this.options.attrCache, directIo: true, keepCache: false };
   }
 
   private async readInternal(h: SpecialHandle, offset: number, size: number): Promise<Buffer> {

@@ -1,0 +1,98 @@
+import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, O_RDONLY, O_WRONLY, ROOT_INODE, STATS_INODE, TRASH_INODE } from '@juicefs/core';
+import { createFile, newHarness } from './vfs-harness.js';
+
+describe('VFS virtual files in the root', () => {
+  it('are found by lookup in the root only, and listed (except .control) unless hidden', async () => {
+    const h = await newHarness();
+    for (const [name, ino] of [['.accesslog', ACCESSLOG_INODE], ['.stats', STATS_INODE], ['.config', CONFIG_INODE], ['.control', CONTROL_INODE]] as const) {
+      expect((await h.vfs.lookup(h.ctx, ROOT_INODE, name)).ino).toBe(ino);
+    }
+    const d = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'd', 0o755, 0);
+    await expect(h.vfs.lookup(h.ctx, d.ino, '.stats')).rejects.toMatchObject({ code: 'ENOENT' });
+    const { fh } = await h.vfs.opendir(h.ctx, ROOT_INODE);
+    const names = (await h.vfs.readdir(h.ctx, ROOT_INODE, fh, 0)).map((e) => e.name.toString());
+    expect(names).toEqual(expect.arrayContaining(['.accesslog', '.stats', '.config', '.trash', 'd']));
+    expect(names).not.toContain('.control');
+
+    const hidden = await newHarness({ hideInternal: true });
+    const dh = await hidden.vfs.opendir(hidden.ctx, ROOT_INODE);
+    const hiddenNames = (await hidden.vfs.readdir(hidden.ctx, ROOT_INODE, dh.fh, 0)).map((e) => e.name.toString());
+    expect(hiddenNames).toEqual(['.', '..']);
+    expect((await hidden.vfs.lookup(hidden.ctx, ROOT_INODE, '.stats')).ino).toBe(STATS_INODE);
+  });
+
+  it('are read-only and cannot be replaced, removed, renamed over or linked', async () => {
+    const h = await newHarness();
+    await expect(h.vfs.open(h.ctx, STATS_INODE, O_WRONLY)).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(h.vfs.setattr(h.ctx, CONFIG_INODE, { mode: 0o777 })).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(h.vfs.mkdir(h.ctx, ROOT_INODE, '.stats', 0o755, 0)).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(h.vfs.create(h.ctx, ROOT_INODE, '.config', 0o644, 0, O_WRONLY)).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(h.vfs.unlink(h.ctx, ROOT_INODE, '.accesslog')).rejects.toMatchObject({ code: 'EPERM' });
+    const f = await createFile(h, 'f');
+    await expect(h.vfs.rename(h.ctx, ROOT_INODE, 'f', ROOT_INODE, '.stats')).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(h.vfs.link(h.ctx, STATS_INODE, ROOT_INODE, 'stats-link')).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(h.vfs.link(h.ctx, f.ino, ROOT_INODE, '.config')).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(h.vfs.setxattr(h.ctx, STATS_INODE, 'user.x', Buffer.from('1'), 0)).rejects.toMatchObject({ code: 'EPERM' });
+  });
+
+  it('.stats shows live counters as "name value" lines', async () => {
+    const h = await newHarness();
+    const { ino, fh } = await createFile(h, 'f');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.alloc(5000, 1));
+    await h.vfs.read(h.ctx, ino, fh, 0, 5000);
+    const o = await h.vfs.open(h.ctx, STATS_INODE, O_RDONLY);
+    expect(o.directIo).toBe(true);
+    const text = (await h.vfs.read(h.ctx, STATS_INODE, o.fh, 0, 1 << 20)).toString();
+    const stats = new Map(text.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+    for (const line of text.trim().split('\n')) expect(line).toMatch(/^[a-zA-Z_][a-zA-Z0-9_]* -?[0-9.e+-]+$/);
+    expect(Number(stats.get('juicefs_fuse_written_bytes'))).toBe(5000);
+    expect(Number(stats.get('juicefs_fuse_read_bytes'))).toBe(5000);
+    expect(Number(stats.get('juicefs_fuse_ops_durations_histogram_seconds_total'))).toBeGreaterThanOrEqual(3);
+    expect(Number(stats.get('juicefs_meta_ops_durations_histogram_seconds_total'))).toBeGreaterThan(0);
+    expect(Number(stats.get('juicefs_object_request_durations_histogram_seconds_PUT_total'))).toBeGreaterThanOrEqual(2);
+    expect(Number(stats.get('juicefs_fuse_open_handlers'))).toBe(2);
+    await h.vfs.release(h.ctx, STATS_INODE, o.fh);
+  });
+
+  it('.config is the running configuration as JSON, without secrets, its length in getattr', async () => {
+    const h = await newHarness({ attrCache: 7 });
+    const attr = (await h.vfs.getattr(h.ctx, CONFIG_INODE)).attr;
+    const o = await h.vfs.open(h.ctx, CONFIG_INODE, O_RDONLY);
+    const data = await h.vfs.read(h.ctx, CONFIG_INODE, o.fh, 0, 1 << 20);
+    expect(data.length).toBe(attr.length);
+    const config = JSON.parse(data.toString()) as { Format: { Name: string; SecretKey: string }; AttrTimeout: number };
+    expect(config.Format.Name).toBe('vfs-test');
+    expect(config.Format.SecretKey).toBe('removed');
+    expect(config.AttrTimeout).toBe(7e9);
+    expect(data.toString()).not.toContain('sekrit');
+    // Reads at an offset continue the same snapshot.
+    expect(await h.vfs.read(h.ctx, CONFIG_INODE, o.fh, 5, 10)).toEqual(data.subarray(5, 15));
+  });
+
+  it('.accesslog streams one line per operation while open', async () => {
+    const h = await newHarness();
+    const o = await h.vfs.open(h.ctx, ACCESSLOG_INODE, O_RDONLY);
+    await h.vfs.mkdir({ uid: 0, gid: 0, gids: [0], pid: 77 }, ROOT_INODE, 'logged', 0o755, 0);
+    await expect(h.vfs.lookup(h.ctx, ROOT_INODE, 'nope')).rejects.toMatchObject({ code: 'ENOENT' });
+    const text = (await h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 1 << 16)).toString();
+    const all = text.trim().split('\n');
+    // The open of `.accesslog` itself is the first line, as upstream logs it after starting the stream.
+    expect(all[0]).toMatch(/\] open \(9223372032559808513,0x0\): OK \[fh:\d+\]/);
+    const lines = all.slice(1);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d{4}\.\d\d\.\d\d \d\d:\d\d:\d\d\.\d{6} \[uid:0,gid:0,pid:77\] mkdir \(1,logged,0755\): OK \(\d+,.*\) <\d+\.\d{6}>$/);
+    expect(lines[1]).toMatch(/lookup \(1,nope\): ENOENT <\d+\.\d{6}>$/);
+    // A small buffer gets whole lines when they fit, the head of a longer one otherwise.
+    await h.vfs.getattr(h.ctx, ROOT_INODE);
+    const head = await h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 10);
+    expect(head.length).toBe(10);
+    await h.vfs.release(h.ctx, ACCESSLOG_INODE, o.fh);
+  });
+
+  it('the trash directory is a node of the engine under a virtual name', async () => {
+    const h = await newHarness();
+    const e = await h.vfs.lookup(h.ctx, ROOT_INODE, '.trash');
+    expect(e.ino).toBe(TRASH_INODE);
+    expect(e.attr.type).toBe(2);
+  });
+});
