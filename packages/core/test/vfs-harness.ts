@@ -1,7 +1,7 @@
 // Shared set-up of the VFS tests: a fresh in-memory volume (reference Meta + MemoryChunkStore)
 // per test, with a small block size so tests cross block boundaries cheaply.
-import { CHUNK_SIZE, defaultFormat, O_CREAT, O_RDWR, ROOT_CONTEXT, ROOT_INODE, Vfs, type Context, type Ino, type VfsOptions } from '@juicefs/core';
-import { createMemoryMeta, MemoryChunkStore, MemoryVolume } from '@juicefs/core/testing';
+import { CHUNK_SIZE, defaultFormat, O_CREAT, O_RDWR, ROOT_CONTEXT, ROOT_INODE, Vfs, type Context, type Ino, type VfsOptions } from '../src/index.js';
+import { createMemoryMeta, MemoryChunkStore, MemoryVolume } from '../src/testing/index.js';
 
 export { CHUNK_SIZE };
 export const BLOCK = 4096;

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, O_APPEND, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, ROOT_INODE } from '@juicefs/core';
+import { CHUNK_SIZE, O_APPEND, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, ROOT_INODE } from '../src/index.js';
 import fc from 'fast-check';
 import { BLOCK, createFile, FileModel, newHarness, pattern } from './vfs-harness.js';
 

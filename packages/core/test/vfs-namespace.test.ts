@@ -1,4 +1,4 @@
-import { NodeType, O_RDONLY, O_RDWR, RENAME_NOREPLACE, ROOT_INODE, XATTR_CREATE, context } from '@juicefs/core';
+import { NodeType, O_RDONLY, O_RDWR, RENAME_NOREPLACE, ROOT_INODE, XATTR_CREATE, context } from '../src/index.js';
 import { createFile, newHarness, pattern } from './vfs-harness.js';
 
 describe('VFS names, directories and attributes', () => {

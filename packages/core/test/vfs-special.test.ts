@@ -1,4 +1,4 @@
-import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, O_RDONLY, O_WRONLY, ROOT_INODE, STATS_INODE, TRASH_INODE } from '@juicefs/core';
+import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, O_RDONLY, O_WRONLY, ROOT_INODE, STATS_INODE, TRASH_INODE } from '../src/index.js';
 import { createFile, newHarness } from './vfs-harness.js';
 
 describe('VFS virtual files in the root', () => {
