@@ -106,6 +106,12 @@ export class PgDriver implements SqlDriver {
         },
       },
       acquireConnectionTimeout: 15000,
+      log: {
+        // A failed connect is reported once, by us, with the address and the fix.
+        warn: (message: string) => {
+          if (!String(message).startsWith('Acquire connection error')) console.warn(message);
+        },
+      },
     });
     try {
       if (schema !== undefined) await pool.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);

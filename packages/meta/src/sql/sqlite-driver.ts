@@ -35,7 +35,11 @@ export class SqliteDriver implements SqlDriver {
   ) {
     const stmt = (sql: string) => this.statement(sql);
     this.conn = {
-      all: (sql, params = []) => Promise.resolve(stmt(sql).all(...params) as Row[]),
+      all: (sql, params = []) => {
+        const s = stmt(sql);
+        if (!s.reader) return Promise.resolve((s.run(...params), []));
+        return Promise.resolve(s.all(...params) as Row[]);
+      },
       run: (sql, params = []) => Promise.resolve(stmt(sql).run(...params).changes),
       write: (sql, params = []) => void stmt(sql).run(...params),
     };
