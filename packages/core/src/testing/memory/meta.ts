@@ -114,7 +114,8 @@ export class MemoryMeta extends MemoryLocks implements Meta {
   }
 
   async cleanStaleSessions(now = nowSeconds()): Promise<number> {
-    const stale = [...this.volume.sessions.values()].filter((s) => s.expire < now);
+    // A client never cleans its own session (it is alive: it is the one asking).
+    const stale = [...this.volume.sessions.values()].filter((s) => s.expire < now && s.sid !== this.sessionId);
     for (const s of stale) this.cleanSession(s.sid);
     return stale.length;
   }
@@ -188,7 +189,8 @@ export class MemoryMeta extends MemoryLocks implements Meta {
     for (const [hour, sub] of [...root]) {
       const [y, mo, d, h] = hour.split('-').map(Number);
       const start = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0) / 1000;
-      if (!(start < now - days * 86400)) continue;
+      // An hour directory holds deletions of that whole hour, so it expires an hour after its name.
+      if (!(start + 3600 < now - days * 86400)) continue;
       purged += this.purgeTree(sub);
       root.delete(hour);
       this.volume.nodes.delete(sub);

@@ -1,12 +1,19 @@
 import type { MetaCase } from '../types.js';
+import { concurrencyCases } from './concurrency.js';
 import { dataCases } from './data.js';
+import { lockCases } from './locks.js';
 import { nameCases } from './names.js';
 import { nodeCases } from './nodes.js';
 import { openCases } from './open.js';
+import { permissionCases } from './permissions.js';
 import { readdirCases } from './readdir.js';
 import { removeCases } from './remove.js';
 import { renameCases } from './rename.js';
+import { sessionCases } from './sessions.js';
+import { statCases } from './stats.js';
+import { trashCases } from './trash.js';
 import { volumeCases } from './volume.js';
+import { xattrCases } from './xattrs.js';
 
 /** Every case of the Meta conformance suite, grouped, in registration order. */
 export function metaConformanceCases(): MetaCase[] {
@@ -19,5 +26,12 @@ export function metaConformanceCases(): MetaCase[] {
     ...readdirCases,
     ...openCases,
     ...dataCases,
+    ...xattrCases,
+    ...statCases,
+    ...permissionCases,
+    ...sessionCases,
+    ...lockCases,
+    ...trashCases,
+    ...concurrencyCases,
   ];
 }

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import type { SliceDeleter } from '../../../meta/meta.js';
+import { TRASH_INODE } from '../../../types/inode.js';
+import { expectCode, formatted, listAll, mkfile, names, nowSec, ROOT, ROOT_INODE } from '../helpers.js';
+import type { MetaCase } from '../types.js';
+
+const group = 'trash and cleanup';
+
+/** A SliceDeleter that records its calls. */
+function recorder(): { deleter: SliceDeleter; calls: Array<[number, number]> } {
+  const calls: Array<[number, number]> = [];
+  return { calls, deleter: async (id, size) => void calls.push([id, size]) };
+}
+
+function hourName(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13).replace('T', '-');
+}
+
+export const trashCases: MetaCase[] = [
+  {
+    group, name: 'TrashDays 1: an unlinked file appears as .trash/<hour>/<parent>-<ino>-<name>',
+    needs: ['trash'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 1 });
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      const f = await mkfile(meta, d.ino, 'victim');
+      const hours = new Set([hourName(Date.now())]);
+      await meta.unlink(ROOT, d.ino, 'victim');
+      hours.add(hourName(Date.now()));
+      await expectCode(meta.lookup(ROOT, d.ino, 'victim'), 'ENOENT', 'the original name');
+      const subs = await listAll(meta, TRASH_INODE);
+      assert.equal(subs.length, 1, 'one hour directory');
+      const sub = subs[0]!;
+      assert.ok(hours.has(sub.name.toString()), `hour directory ${sub.name.toString()} is one of ${[...hours].join(', ')}`);
+      const entry = await meta.lookup(ROOT, sub.ino, `${d.ino}-${f.ino}-victim`);
+      assert.equal(entry.ino, f.ino);
+      assert.equal((await meta.getAttr(ROOT, f.ino)).parent, sub.ino);
+      assert.equal(await meta.cleanupTrash(nowSec()), 0, 'nothing is old enough yet');
+      assert.ok((await meta.cleanupTrash(nowSec() + 3 * 86400)) >= 1, 'old trash is purged');
+      await expectCode(meta.getAttr(ROOT, f.ino), 'ENOENT', 'the purged file');
+      assert.deepEqual(await listAll(meta, TRASH_INODE), []);
+    },
+  },
+  {
+    group, name: 'TrashDays 1: cleanupTrash then cleanupDeleted hands the file\'s slices to the SliceDeleter',
+    needs: ['trash'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 1 });
+      const rec = recorder();
+      meta.onSliceDelete(rec.deleter);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
+      const id = await meta.newSlice();
+      await meta.write(ROOT, f.ino, 0, { pos: 0, id, size: 4000, off: 0, len: 4000 });
+      await meta.unlink(ROOT, ROOT_INODE, 'f');
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls, [], 'data in the trash is kept');
+      await meta.cleanupTrash(nowSec() + 3 * 86400);
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls, [[id, 4000]]);
+    },
+  },
+  {
+    group, name: 'TrashDays 0: an unlinked file is gone and cleanupDeleted deletes its slices exactly once',
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 0 });
+      const rec = recorder();
+      meta.onSliceDelete(rec.deleter);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
+      const a = await meta.newSlice();
+      const b = await meta.newSlice();
+      await meta.write(ROOT, f.ino, 0, { pos: 0, id: a, size: 1000, off: 0, len: 1000 });
+      await meta.write(ROOT, f.ino, 1, { pos: 0, id: b, size: 2000, off: 0, len: 2000 });
+      await meta.unlink(ROOT, ROOT_INODE, 'f');
+      await expectCode(meta.getAttr(ROOT, f.ino), 'ENOENT', 'the unlinked file');
+      await expectCode(meta.lookup(ROOT, TRASH_INODE, 'x'), 'ENOENT', 'there is no trash');
+      await meta.cleanupDeleted();
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls.sort((x, y) => x[0] - y[0]), [[a, 1000], [b, 2000]]);
+    },
+  },
+  {
+    group, name: 'a slice shared by copyFileRange is deleted only when its last user goes',
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 0 });
+      const rec = recorder();
+      meta.onSliceDelete(rec.deleter);
+      const src = await mkfile(meta, ROOT_INODE, 'src');
+      const dst = await mkfile(meta, ROOT_INODE, 'dst');
+      const id = await meta.newSlice();
+      await meta.write(ROOT, src.ino, 0, { pos: 0, id, size: 1000, off: 0, len: 1000 });
+      assert.equal(await meta.copyFileRange(ROOT, src.ino, 0, dst.ino, 0, 1000, 0), 1000);
+      await meta.unlink(ROOT, ROOT_INODE, 'src');
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls, [], 'dst still uses the slice');
+      await meta.unlink(ROOT, ROOT_INODE, 'dst');
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls, [[id, 1000]]);
+    },
+  },
+  {
+    group, name: 'compaction (trash off) hands the replaced slices to the SliceDeleter',
+    needs: ['compaction'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 0 });
+      const rec = recorder();
+      meta.onSliceDelete(rec.deleter);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
+      const a = await meta.newSlice();
+      const b = await meta.newSlice();
+      await meta.write(ROOT, f.ino, 0, { pos: 0, id: a, size: 100, off: 0, len: 100 });
+      await meta.write(ROOT, f.ino, 0, { pos: 100, id: b, size: 100, off: 0, len: 100 });
+      const merged = { pos: 0, id: await meta.newSlice(), size: 200, off: 0, len: 200 };
+      await meta.compactChunk(f.ino, 0, await meta.readChunk(ROOT, f.ino, 0), merged);
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls.sort((x, y) => x[0] - y[0]), [[a, 100], [b, 100]]);
+    },
+  },
+  {
+    group, name: 'TrashDays 1: rmdir moves the directory to the trash; the trash is read-only for users',
+    needs: ['trash'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 1 });
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'gone', 0o755, 0);
+      await meta.rmdir(ROOT, ROOT_INODE, 'gone');
+      assert.deepEqual(await names(meta, ROOT_INODE), []);
+      const sub = (await listAll(meta, TRASH_INODE))[0];
+      assert.ok(sub, 'an hour directory exists');
+      assert.equal((await meta.lookup(ROOT, sub.ino, `${ROOT_INODE}-${d.ino}-gone`)).ino, d.ino);
+      await expectCode(meta.create(ROOT, sub.ino, 'new', 0o644, 0, 0), 'EPERM', 'creating inside the trash');
+    },
+  },
+];
