@@ -1,1 +1,5 @@
+export { BaseMeta } from './base/index.js';
+export type { EngineFactory, EngineStore, SessionRow, TxStore } from './base/index.js';
+export { createMemoryEngine, MemoryEngine, MemoryVolumeState } from './memory/index.js';
+export { openEngine, openMeta, metaScheme, type OpenMetaOptions } from './open.js';
 export * from './dump/index.js';

@@ -1,0 +1,278 @@
+import {
+  fsError,
+  NodeType,
+  type Attr,
+  type Context,
+  type DirStat,
+  type Format,
+  type Ino,
+  type Meta,
+  type NewSessionOptions,
+  type NodeResult,
+  type PosixLockRecord,
+  type PosixLockRequest,
+  type ReaddirOptions,
+  type ReaddirPage,
+  type SetAttrRequest,
+  type Session,
+  type Slice,
+  type SliceDeleter,
+  type StatFS,
+} from '@juicefs/core';
+import { IdAllocator, INODE_BATCH, SLICE_BATCH } from './alloc.js';
+import * as attrOps from './attr.js';
+import * as cleanup from './cleanup.js';
+import * as data from './data.js';
+import * as locks from './locks.js';
+import { nameBuffer } from './names.js';
+import * as nodes from './nodes.js';
+import * as openClose from './open-close.js';
+import { OpenFiles } from './open-files.js';
+import { readdir } from './readdir.js';
+import * as remove from './remove.js';
+import { rename } from './rename.js';
+import * as session from './session.js';
+import type { MetaState } from './state.js';
+import * as stats from './stats.js';
+import type { EngineStore } from './store.js';
+import { fallocate, truncate } from './truncate.js';
+import * as volume from './volume.js';
+import * as xattr from './xattr.js';
+
+/**
+ * The POSIX layer of every metadata engine: names, permissions, link counts, quotas, trash,
+ * statistics, sessions and locks are decided here, once; an `EngineStore` only stores the
+ * records (FORMAT.md layouts) inside transactions. Engines therefore cannot disagree.
+ */
+export class BaseMeta implements Meta {
+  private readonly m: MetaState;
+
+  constructor(readonly store: EngineStore) {
+    this.m = {
+      store,
+      format: undefined,
+      sid: 0,
+      sessionInfo: undefined,
+      heartbeat: session.DEFAULT_HEARTBEAT,
+      readOnly: false,
+      openFiles: new OpenFiles(),
+      inodes: new IdAllocator<bigint>((n) => store.allocInodes(n), INODE_BATCH, 1n),
+      slices: new IdAllocator<number>((n) => store.allocSlices(n), SLICE_BATCH, 0),
+      sliceDeleter: undefined,
+      trashDir: undefined,
+    };
+  }
+
+  get name(): string {
+    return this.store.name;
+  }
+  get sid(): number {
+    return this.m.sid;
+  }
+  /** The format read by load() or written by init(), if any. */
+  get format(): Format | undefined {
+    return this.m.format;
+  }
+
+  // ---- volume ----
+  init(format: Format, force?: boolean): Promise<void> {
+    return volume.init(this.m, format, force);
+  }
+  load(checkVersion?: boolean): Promise<Format> {
+    return volume.load(this.m, checkVersion);
+  }
+  async reset(): Promise<void> {
+    await this.store.reset();
+    this.m.format = undefined;
+    this.m.trashDir = undefined;
+  }
+  shutdown(): Promise<void> {
+    return this.store.close();
+  }
+
+  // ---- sessions ----
+  newSession(options?: NewSessionOptions): Promise<number> {
+    return session.newSession(this.m, options);
+  }
+  refreshSession(): Promise<void> {
+    return session.refreshSession(this.m);
+  }
+  closeSession(): Promise<void> {
+    return session.closeSession(this.m);
+  }
+  listSessions(): Promise<Session[]> {
+    return session.listSessions(this.m);
+  }
+  cleanStaleSessions(now?: number): Promise<number> {
+    return session.cleanStaleSessions(this.m, now);
+  }
+
+  // ---- statistics ----
+  statFS(ctx: Context, ino: Ino): Promise<StatFS> {
+    return stats.statFS(this.m, ctx, ino);
+  }
+  getDirStat(ctx: Context, ino: Ino): Promise<DirStat> {
+    return stats.getDirStat(this.m, ctx, ino);
+  }
+
+  // ---- nodes ----
+  access(ctx: Context, ino: Ino, mask: number, attr?: Attr): Promise<void> {
+    return openClose.access(this.m, ctx, ino, mask, attr);
+  }
+  lookup(ctx: Context, parent: Ino, name: Buffer | string, checkPermission = true): Promise<NodeResult> {
+    return nodes.lookup(this.m, ctx, parent, nameBuffer(name), checkPermission);
+  }
+  getAttr(ctx: Context, ino: Ino): Promise<Attr> {
+    void ctx;
+    return attrOps.getAttr(this.m, ino);
+  }
+  setAttr(ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr> {
+    return attrOps.setAttr(this.m, ctx, ino, set);
+  }
+  mknod(
+    ctx: Context,
+    parent: Ino,
+    name: Buffer | string,
+    type: Attr['type'],
+    mode: number,
+    cumask: number,
+    rdev?: number,
+  ): Promise<NodeResult> {
+    if (type === NodeType.Symlink) throw fsError('EINVAL', 'mknod cannot create a symlink: use symlink()');
+    if (!Object.values(NodeType).includes(type)) throw fsError('EINVAL', `unknown node type ${String(type)}`);
+    const node = rdev === undefined ? { type, mode, cumask } : { type, mode, cumask, rdev };
+    return nodes.createNode(this.m, ctx, parent, nameBuffer(name), node);
+  }
+  mkdir(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number): Promise<NodeResult> {
+    return nodes.createNode(this.m, ctx, parent, nameBuffer(name), { type: NodeType.Directory, mode, cumask });
+  }
+  async create(
+    ctx: Context,
+    parent: Ino,
+    name: Buffer | string,
+    mode: number,
+    cumask: number,
+    flags: number,
+  ): Promise<NodeResult> {
+    void flags;
+    const result = await nodes.createNode(this.m, ctx, parent, nameBuffer(name), { type: NodeType.File, mode, cumask });
+    this.m.openFiles.open(result.ino);
+    return result;
+  }
+  symlink(ctx: Context, parent: Ino, name: Buffer | string, target: Buffer | string): Promise<NodeResult> {
+    const node = { type: NodeType.Symlink, mode: 0o777, cumask: 0, target: nameBuffer(target) };
+    return nodes.createNode(this.m, ctx, parent, nameBuffer(name), node);
+  }
+  readlink(ctx: Context, ino: Ino): Promise<Buffer> {
+    void ctx;
+    return nodes.readlink(this.m, ino);
+  }
+  unlink(ctx: Context, parent: Ino, name: Buffer | string): Promise<void> {
+    return remove.unlink(this.m, ctx, parent, nameBuffer(name));
+  }
+  rmdir(ctx: Context, parent: Ino, name: Buffer | string): Promise<void> {
+    return remove.rmdir(this.m, ctx, parent, nameBuffer(name));
+  }
+  rename(
+    ctx: Context,
+    parentSrc: Ino,
+    nameSrc: Buffer | string,
+    parentDst: Ino,
+    nameDst: Buffer | string,
+    flags?: number,
+  ): Promise<NodeResult> {
+    return rename(this.m, ctx, parentSrc, nameBuffer(nameSrc), parentDst, nameBuffer(nameDst), flags);
+  }
+  link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr> {
+    return nodes.link(this.m, ctx, ino, parent, nameBuffer(name));
+  }
+  readdir(ctx: Context, ino: Ino, options?: ReaddirOptions): Promise<ReaddirPage> {
+    return readdir(this.m, ctx, ino, options);
+  }
+
+  // ---- open files ----
+  open(ctx: Context, ino: Ino, flags: number): Promise<Attr> {
+    return openClose.open(this.m, ctx, ino, flags);
+  }
+  close(ctx: Context, ino: Ino): Promise<void> {
+    void ctx;
+    return openClose.close(this.m, ino);
+  }
+
+  // ---- data ----
+  newSlice(): Promise<number> {
+    return this.m.slices.allocate();
+  }
+  readChunk(ctx: Context, ino: Ino, indx: number): Promise<Slice[]> {
+    void ctx;
+    return data.readChunk(this.m, ino, indx);
+  }
+  write(ctx: Context, ino: Ino, indx: number, slice: Slice, mtime?: { sec: number; nsec: number }): Promise<Attr> {
+    void ctx;
+    return data.write(this.m, ino, indx, slice, mtime);
+  }
+  truncate(ctx: Context, ino: Ino, length: number, skipPermCheck = false): Promise<Attr> {
+    return truncate(this.m, ctx, ino, length, skipPermCheck);
+  }
+  fallocate(ctx: Context, ino: Ino, mode: number, offset: number, size: number): Promise<Attr> {
+    return fallocate(this.m, ctx, ino, mode, offset, size);
+  }
+  copyFileRange(
+    ctx: Context,
+    fin: Ino,
+    offIn: number,
+    fout: Ino,
+    offOut: number,
+    size: number,
+    flags: number,
+  ): Promise<number> {
+    void ctx;
+    return data.copyFileRange(this.m, fin, offIn, fout, offOut, size, flags);
+  }
+  async compactChunk(ino: Ino, indx: number, head: readonly Slice[], replacement: Slice): Promise<void> {
+    const released = await data.compactChunk(this.m, ino, indx, head, replacement);
+    await cleanup.deleteSlices(this.m, released);
+  }
+  onSliceDelete(deleter: SliceDeleter): void {
+    this.m.sliceDeleter = deleter;
+  }
+
+  // ---- xattrs ----
+  getXattr(ctx: Context, ino: Ino, name: string): Promise<Buffer> {
+    void ctx;
+    return xattr.getXattr(this.m, ino, name);
+  }
+  listXattr(ctx: Context, ino: Ino): Promise<string[]> {
+    void ctx;
+    return xattr.listXattr(this.m, ino);
+  }
+  setXattr(ctx: Context, ino: Ino, name: string, value: Buffer, flags: number): Promise<void> {
+    void ctx;
+    return xattr.setXattr(this.m, ino, name, value, flags);
+  }
+  removeXattr(ctx: Context, ino: Ino, name: string): Promise<void> {
+    void ctx;
+    return xattr.removeXattr(this.m, ino, name);
+  }
+
+  // ---- locks ----
+  flock(ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void> {
+    return locks.flock(this.m, ctx, ino, owner, type, block);
+  }
+  getlk(ctx: Context, ino: Ino, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord> {
+    void ctx;
+    return locks.getlk(this.m, ino, owner, lock);
+  }
+  setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest): Promise<void> {
+    void ctx;
+    return locks.setlk(this.m, ino, owner, block, lock);
+  }
+
+  // ---- background work ----
+  cleanupDeleted(): Promise<{ files: number; slices: number }> {
+    return cleanup.cleanupDeleted(this.m);
+  }
+  cleanupTrash(now?: number): Promise<number> {
+    return cleanup.cleanupTrash(this.m, now);
+  }
+}

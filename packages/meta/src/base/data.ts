@@ -1,0 +1,188 @@
+import {
+  align4K,
+  buildSliceView,
+  CHUNK_SIZE,
+  fsError,
+  NodeType,
+  type Attr,
+  type Ino,
+  type Slice,
+  type Timespec,
+} from '@juicefs/core';
+import type { MetaState } from './state.js';
+import type { TxStore } from './store.js';
+import { MAX_FILE_SIZE } from './truncate.js';
+import { chargeParents, chargeVolume, checkQuota, now, requireAttr, setCtime, setMtime } from './tx-util.js';
+
+function requireFile(attr: Attr, ino: Ino): void {
+  if (attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
+  if (attr.type !== NodeType.File) throw fsError('EINVAL', `inode ${ino} is not a regular file`);
+}
+
+function checkSlice(indx: number, s: Slice): void {
+  const ok =
+    Number.isInteger(indx) && indx >= 0 && [s.pos, s.id, s.size, s.off, s.len].every((v) => Number.isSafeInteger(v) && v >= 0);
+  if (!ok || s.pos + s.len > CHUNK_SIZE || (s.id > 0 && s.off + s.len > s.size)) {
+    throw fsError('EINVAL', `invalid slice ${JSON.stringify(s)} for chunk ${indx}: it must lie within the chunk and the slice`);
+  }
+}
+
+/** Grow a file to `length` if it is shorter; charges the extra space (ENOSPC past quota). */
+async function growTo(m: MetaState, tx: TxStore, ino: Ino, attr: Attr, length: number): Promise<void> {
+  if (length <= attr.length) return;
+  if (length > MAX_FILE_SIZE) throw fsError('EFBIG', `file ${ino} would exceed the largest file size`);
+  const spaceDelta = align4K(length) - align4K(attr.length);
+  await checkQuota(m, tx, spaceDelta, 0);
+  const lengthDelta = length - attr.length;
+  attr.length = length;
+  chargeVolume(tx, spaceDelta, 0);
+  await chargeParents(m, tx, ino, attr, lengthDelta, spaceDelta);
+}
+
+/** Commit one written slice: append its record and extend the file to cover it. */
+export async function write(
+  m: MetaState,
+  ino: Ino,
+  indx: number,
+  slice: Slice,
+  mtime: Timespec | undefined,
+): Promise<Attr> {
+  if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  checkSlice(indx, slice);
+  return m.store.txn(async (tx) => {
+    const attr = await requireAttr(tx, ino);
+    requireFile(attr, ino);
+    await growTo(m, tx, ino, attr, indx * CHUNK_SIZE + slice.pos + slice.len);
+    tx.appendSlice(ino, indx, slice);
+    if (slice.id > 0) tx.newSliceRef(slice.id, slice.size);
+    const t = now();
+    setMtime(attr, mtime ?? t);
+    setCtime(attr, t);
+    tx.setAttr(ino, attr);
+    return attr;
+  });
+}
+
+export async function readChunk(m: MetaState, ino: Ino, indx: number): Promise<Slice[]> {
+  if (!Number.isInteger(indx) || indx < 0) throw fsError('EINVAL', `invalid chunk index ${indx}`);
+  return m.store.txn(async (tx) => {
+    const attr = await requireAttr(tx, ino);
+    requireFile(attr, ino);
+    return tx.getChunk(ino, indx);
+  });
+}
+
+/**
+ * copy_file_range(2) at the metadata level: the destination gets records pointing into the
+ * source's slices (each slice gains a reference); gaps in the source become holes.
+ */
+export async function copyFileRange(
+  m: MetaState,
+  fin: Ino,
+  offIn: number,
+  fout: Ino,
+  offOut: number,
+  size: number,
+  flags: number,
+): Promise<number> {
+  if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  if (flags !== 0) throw fsError('EINVAL', `copy_file_range flags must be 0, got ${flags}`);
+  if (![offIn, offOut, size].every((v) => Number.isSafeInteger(v) && v >= 0)) {
+    throw fsError('EINVAL', 'copy_file_range offsets and size must be non-negative integers');
+  }
+  if (fin === fout && offIn < offOut + size && offOut < offIn + size) {
+    throw fsError('EINVAL', 'copy_file_range source and destination ranges of one file overlap');
+  }
+  return m.store.txn(async (tx) => {
+    const ain = await requireAttr(tx, fin);
+    requireFile(ain, fin);
+    const aout = fin === fout ? ain : await requireAttr(tx, fout);
+    requireFile(aout, fout);
+    if (aout.flags & 3) throw fsError('EPERM', `inode ${fout} is immutable or append-only (chattr)`);
+    if (offIn >= ain.length || size === 0) return 0;
+    const n = Math.min(size, ain.length - offIn);
+    await growTo(m, tx, fout, aout, offOut + n);
+    await copySlices(tx, fin, offIn, fout, offOut, n);
+    const t = now();
+    setMtime(aout, t);
+    setCtime(aout, t);
+    tx.setAttr(fout, aout);
+    return n;
+  });
+}
+
+async function copySlices(tx: TxStore, fin: Ino, offIn: number, fout: Ino, offOut: number, n: number): Promise<void> {
+  const end = offIn + n;
+  for (let indx = Math.floor(offIn / CHUNK_SIZE); indx * CHUNK_SIZE < end; indx++) {
+    const base = indx * CHUNK_SIZE;
+    const lo = Math.max(offIn, base) - base;
+    const hi = Math.min(end, base + CHUNK_SIZE) - base;
+    const view = buildSliceView(await tx.getChunk(fin, indx));
+    // Walk [lo, hi) of this source chunk: pieces from the view, holes in between.
+    let pos = lo;
+    const pieces = view.filter((v) => v.pos < hi && v.pos + v.len > lo);
+    for (const v of [...pieces, undefined]) {
+      const start = v ? Math.max(v.pos, lo) : hi;
+      if (start > pos) await place(tx, fout, offOut + (base + pos - offIn), { id: 0, size: 0, off: 0 }, start - pos);
+      if (!v) break;
+      const stop = Math.min(v.pos + v.len, hi);
+      const src = { id: v.id, size: v.size, off: v.off + (start - v.pos) };
+      await place(tx, fout, offOut + (base + start - offIn), src, stop - start);
+      pos = stop;
+    }
+  }
+}
+
+/** Append records for `len` bytes at file offset `at`, split at chunk boundaries. */
+async function place(
+  tx: TxStore,
+  ino: Ino,
+  at: number,
+  src: { id: number; size: number; off: number },
+  len: number,
+): Promise<void> {
+  let done = 0;
+  while (done < len) {
+    const off = at + done;
+    const indx = Math.floor(off / CHUNK_SIZE);
+    const pos = off % CHUNK_SIZE;
+    const l = Math.min(len - done, CHUNK_SIZE - pos);
+    tx.appendSlice(ino, indx, { pos, id: src.id, size: src.size, off: src.id > 0 ? src.off + done : 0, len: l });
+    if (src.id > 0) await tx.addSliceRef(src.id, src.size, 1);
+    done += l;
+  }
+}
+
+function sameSlice(a: Slice, b: Slice): boolean {
+  return a.pos === b.pos && a.id === b.id && a.size === b.size && a.off === b.off && a.len === b.len;
+}
+
+/**
+ * Replace the head of a chunk's list by one compacted slice. Old slices lose a reference;
+ * those that reach zero are returned for deletion.
+ */
+export async function compactChunk(
+  m: MetaState,
+  ino: Ino,
+  indx: number,
+  head: readonly Slice[],
+  replacement: Slice,
+): Promise<Array<{ id: number; size: number }>> {
+  if (head.length === 0) throw fsError('EINVAL', 'compaction needs at least one slice to replace');
+  checkSlice(indx, replacement);
+  return m.store.txn(async (tx) => {
+    await requireAttr(tx, ino);
+    const current = await tx.getChunk(ino, indx);
+    if (current.length < head.length || head.some((s, i) => !sameSlice(s, current[i]!))) {
+      throw fsError('EAGAIN', `chunk ${indx} of inode ${ino} changed while it was compacted: retry`);
+    }
+    tx.setChunk(ino, indx, [replacement, ...current.slice(head.length)]);
+    if (replacement.id > 0) tx.newSliceRef(replacement.id, replacement.size);
+    const unreferenced: Array<{ id: number; size: number }> = [];
+    for (const s of head) {
+      if (s.id === 0) continue;
+      if ((await tx.addSliceRef(s.id, s.size, -1)) <= 0) unreferenced.push({ id: s.id, size: s.size });
+    }
+    return unreferenced;
+  });
+}

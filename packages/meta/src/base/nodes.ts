@@ -1,0 +1,171 @@
+import {
+  fsError,
+  NodeType,
+  ROOT_INODE,
+  TRASH_INODE,
+  X_OK,
+  isTrash,
+  type Attr,
+  type Context,
+  type Ino,
+  type NodeResult,
+} from '@juicefs/core';
+import { checkName, checkSymlinkTarget, isDotOrDotDot, isTrashName, isDot, isDotDot, show } from './names.js';
+import { checkAccess, checkDirWrite, checkMutable } from './permissions.js';
+import type { MetaState } from './state.js';
+import { dirStatsEnabled } from './state.js';
+import { chargeDir, chargeVolume, checkQuota, now, requireAttr, requireDir, touchDir } from './tx-util.js';
+
+export interface NewNode {
+  type: NodeType;
+  mode: number;
+  cumask: number;
+  rdev?: number;
+  target?: Buffer;
+}
+
+function checkWritable(m: MetaState): void {
+  if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+}
+
+/** Shared entry checks for operations that add a name to a directory. */
+export function checkNewName(m: MetaState, ctx: Context, parent: Ino, name: Buffer): void {
+  checkWritable(m);
+  checkName(name);
+  if (isDotOrDotDot(name)) throw fsError('EEXIST', `${show(name)} always exists in a directory`);
+  if (isTrash(parent)) throw fsError('EPERM', 'nothing can be created inside the trash');
+  if (isTrashName(parent, name)) throw fsError('EPERM', 'the name .trash in the root is reserved for the trash');
+  void ctx;
+}
+
+/** Attributes of a new node as Linux would set them (umask, setgid directories, tier). */
+export function initialAttr(ctx: Context, parent: Ino, pattr: Attr | undefined, node: NewNode): Attr {
+  const t = now();
+  let mode = node.mode & 0o7777 & ~node.cumask;
+  let gid = ctx.gid;
+  if (pattr && pattr.mode & 0o2000) {
+    gid = pattr.gid; // BSD group semantics in setgid directories
+    if (node.type === NodeType.Directory) mode |= 0o2000;
+  }
+  const length =
+    node.type === NodeType.Directory ? 4096 : node.type === NodeType.Symlink ? (node.target?.length ?? 0) : 0;
+  return {
+    flags: 0,
+    type: node.type,
+    mode,
+    uid: ctx.uid,
+    gid,
+    atime: t.sec,
+    atimensec: t.nsec,
+    mtime: t.sec,
+    mtimensec: t.nsec,
+    ctime: t.sec,
+    ctimensec: t.nsec,
+    nlink: node.type === NodeType.Directory ? 2 : 1,
+    length,
+    rdev: node.type === NodeType.BlockDev || node.type === NodeType.CharDev ? (node.rdev ?? 0) : 0,
+    parent,
+    accessACL: 0,
+    defaultACL: 0,
+    tier: pattr?.tier ?? 0,
+  };
+}
+
+/** mknod/mkdir/create/symlink: one transaction adding the node, its entry and the charges. */
+export async function createNode(
+  m: MetaState,
+  ctx: Context,
+  parent: Ino,
+  name: Buffer,
+  node: NewNode,
+): Promise<NodeResult> {
+  checkNewName(m, ctx, parent, name);
+  if (node.type === NodeType.Symlink) checkSymlinkTarget(node.target ?? Buffer.alloc(0));
+  const ino = await m.inodes.allocate();
+  return m.store.txn(async (tx) => {
+    const pattr = await requireDir(tx, parent);
+    if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
+    checkDirWrite(pattr, ctx, `directory ${parent}`);
+    checkMutable(pattr, `directory ${parent}`);
+    if (await tx.getEntry(parent, name)) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
+    await checkQuota(m, tx, 4096, 1);
+    const attr = initialAttr(ctx, parent, pattr, node);
+    tx.setAttr(ino, attr);
+    tx.setEntry(parent, name, ino, node.type);
+    if (node.type === NodeType.Directory) {
+      pattr.nlink++;
+      if (dirStatsEnabled(m)) tx.initDirStat(ino);
+    }
+    if (node.type === NodeType.Symlink) tx.setSymlink(ino, node.target!);
+    touchDir(pattr, { sec: attr.mtime, nsec: attr.mtimensec });
+    tx.setAttr(parent, pattr);
+    chargeDir(m, tx, parent, attr, 1);
+    chargeVolume(tx, 4096, 1);
+    return { ino, attr };
+  });
+}
+
+export async function lookup(
+  m: MetaState,
+  ctx: Context,
+  parent: Ino,
+  name: Buffer,
+  checkPermission: boolean,
+): Promise<NodeResult> {
+  if (name.length > 255) throw fsError('ENAMETOOLONG', `entry name of ${name.length} bytes is longer than 255 bytes`);
+  if (name.length === 0) throw fsError('ENOENT', 'empty entry name');
+  return m.store.txn(async (tx) => {
+    const pattr = await requireDir(tx, parent);
+    if (checkPermission) checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
+    if (isDot(name)) return { ino: parent, attr: pattr };
+    if (isDotDot(name)) {
+      const up = parent === ROOT_INODE || pattr.parent === 0n ? ROOT_INODE : pattr.parent;
+      return { ino: up, attr: await requireAttr(tx, up) };
+    }
+    if (isTrashName(parent, name)) {
+      const trash = await tx.getAttr(TRASH_INODE);
+      if (trash) return { ino: TRASH_INODE, attr: trash };
+    }
+    const entry = await tx.getEntry(parent, name);
+    if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
+    const attr = await tx.getAttr(entry.ino);
+    if (!attr) throw fsError('ENOENT', `entry ${show(name)} of directory ${parent} points to missing inode ${entry.ino}`);
+    return { ino: entry.ino, attr };
+  });
+}
+
+export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, name: Buffer): Promise<Attr> {
+  checkNewName(m, ctx, parent, name);
+  return m.store.txn(async (tx) => {
+    const pattr = await requireDir(tx, parent);
+    if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
+    checkDirWrite(pattr, ctx, `directory ${parent}`);
+    const attr = await requireAttr(tx, ino);
+    if (attr.type === NodeType.Directory) throw fsError('EPERM', `inode ${ino} is a directory: hard links to directories are not allowed`);
+    checkMutable(attr, `inode ${ino}`);
+    if (await tx.getEntry(parent, name)) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
+    const t = now();
+    if (attr.parent > 0n) tx.addParent(ino, attr.parent, 1);
+    tx.addParent(ino, parent, 1);
+    attr.parent = 0n;
+    attr.nlink++;
+    attr.ctime = t.sec;
+    attr.ctimensec = t.nsec;
+    tx.setAttr(ino, attr);
+    tx.setEntry(parent, name, ino, attr.type);
+    touchDir(pattr, t);
+    tx.setAttr(parent, pattr);
+    chargeDir(m, tx, parent, attr, 1);
+    return attr;
+  });
+}
+
+export async function readlink(m: MetaState, ino: Ino): Promise<Buffer> {
+  return m.store.txn(async (tx) => {
+    const attr = await requireAttr(tx, ino);
+    if (attr.type !== NodeType.Symlink) throw fsError('EINVAL', `inode ${ino} is not a symlink`);
+    const target = await tx.getSymlink(ino);
+    if (!target) throw fsError('EIO', `symlink ${ino} has no target record`);
+    return target;
+  });
+}

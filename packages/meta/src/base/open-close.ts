@@ -1,0 +1,47 @@
+import { AttrFlag, fsError, NodeType, R_OK, W_OK, type Attr, type Context, type Ino } from '@juicefs/core';
+import { checkAccess } from './permissions.js';
+import type { MetaState } from './state.js';
+import { requireAttr } from './tx-util.js';
+import { releaseSustained } from './unlink-node.js';
+
+const O_ACCMODE = 3;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+/** The access bits an open(2) with `flags` needs. */
+export function openMask(flags: number): number {
+  const acc = flags & O_ACCMODE;
+  let mask = acc === O_WRONLY ? W_OK : acc === O_RDWR ? R_OK | W_OK : R_OK;
+  if (flags & O_TRUNC) mask |= W_OK;
+  return mask;
+}
+
+export async function access(m: MetaState, ctx: Context, ino: Ino, mask: number, given?: Attr): Promise<void> {
+  const attr = given ?? (await m.store.txn((tx) => requireAttr(tx, ino)));
+  checkAccess(attr, ctx, mask, `inode ${ino}`);
+}
+
+export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number): Promise<Attr> {
+  const attr = await m.store.txn((tx) => requireAttr(tx, ino));
+  const mask = openMask(flags);
+  const writes = (mask & W_OK) !== 0;
+  if (writes && m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  if (writes && attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
+  if (writes && attr.flags & AttrFlag.Immutable) throw fsError('EPERM', `inode ${ino} is immutable (chattr +i)`);
+  if (writes && attr.flags & AttrFlag.Append && (!(flags & O_APPEND) || flags & O_TRUNC)) {
+    throw fsError('EPERM', `inode ${ino} is append-only (chattr +a): open it with O_APPEND and without O_TRUNC`);
+  }
+  checkAccess(attr, ctx, mask, `inode ${ino}`);
+  m.openFiles.open(ino);
+  return attr;
+}
+
+/** Drop one open; the last close of a file unlinked meanwhile deletes it. */
+export async function close(m: MetaState, ino: Ino): Promise<void> {
+  if (!m.openFiles.close(ino)) return;
+  if (m.sid === 0) return;
+  const attr = await m.store.txn((tx) => tx.getAttr(ino));
+  if (attr && attr.nlink === 0 && attr.type === NodeType.File) await releaseSustained(m, m.sid, ino);
+}

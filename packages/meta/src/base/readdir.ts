@@ -1,0 +1,35 @@
+import { fsError, R_OK, X_OK, type Context, type Entry, type Ino, type ReaddirOptions, type ReaddirPage } from '@juicefs/core';
+import { checkAccess } from './permissions.js';
+import type { MetaState } from './state.js';
+import { requireDir } from './tx-util.js';
+
+/** Entries per page when the caller gives no limit. */
+export const DEFAULT_READDIR_LIMIT = 1000;
+
+/**
+ * One page of a directory (never "." or ".."), in the engine's stable order. With `plus`, each
+ * entry carries its attributes, read in the same transaction (search permission needed too).
+ */
+export async function readdir(
+  m: MetaState,
+  ctx: Context,
+  ino: Ino,
+  options: ReaddirOptions = {},
+): Promise<ReaddirPage> {
+  const limit = options.limit ?? DEFAULT_READDIR_LIMIT;
+  if (!Number.isInteger(limit) || limit <= 0) throw fsError('EINVAL', `readdir limit must be a positive integer, got ${limit}`);
+  return m.store.txn(async (tx) => {
+    const attr = await requireDir(tx, ino);
+    checkAccess(attr, ctx, options.plus ? R_OK | X_OK : R_OK, `directory ${ino}`);
+    const page = await tx.listEntries(ino, options.cursor, limit);
+    const entries: Entry[] = page.entries.map((e) => ({ name: e.name, ino: e.ino, type: e.type }));
+    if (options.plus && entries.length > 0) {
+      const attrs = await tx.getAttrs(entries.map((e) => e.ino));
+      entries.forEach((e, i) => {
+        const a = attrs[i];
+        if (a) e.attr = a;
+      });
+    }
+    return page.cursor === undefined ? { entries } : { entries, cursor: page.cursor };
+  });
+}

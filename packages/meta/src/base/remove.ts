@@ -1,0 +1,73 @@
+import { fsError, NodeType, isTrash, type Context, type Ino } from '@juicefs/core';
+import { checkName, isDot, isDotDot, isTrashName, show } from './names.js';
+import { checkDirWrite, checkMutable, checkSticky } from './permissions.js';
+import type { MetaState } from './state.js';
+import { withTrash } from './trash.js';
+import { dropLink, goesToTrash } from './unlink-node.js';
+import { now, requireDir, touchDir } from './tx-util.js';
+
+function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer): void {
+  if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  checkName(name);
+  if (isTrashName(parent, name)) throw fsError('EPERM', 'the trash root cannot be removed');
+  if (isTrash(parent) && ctx.uid !== 0 && ctx.checkPermission !== false) {
+    throw fsError('EPERM', 'only root may delete from the trash');
+  }
+}
+
+/** unlink(2): remove a non-directory entry (into the trash when TrashDays > 0). */
+export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buffer): Promise<void> {
+  checkRemovable(m, ctx, parent, name);
+  if (isDot(name) || isDotDot(name)) throw fsError('EISDIR', `${show(name)} is a directory`);
+  await withTrash(m, () =>
+    m.store.txn(async (tx) => {
+      const pattr = await requireDir(tx, parent);
+      checkDirWrite(pattr, ctx, `directory ${parent}`);
+      const entry = await tx.getEntry(parent, name);
+      if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
+      if (entry.type === NodeType.Directory) throw fsError('EISDIR', `${show(name)} is a directory: use rmdir`);
+      const attr = await tx.getAttr(entry.ino);
+      if (attr) {
+        checkSticky(pattr, attr, ctx, show(name));
+        checkMutable(attr, show(name));
+      }
+      checkMutable(pattr, `directory ${parent}`);
+      const t = now();
+      await dropLink(m, tx, parent, name, entry.ino, attr, t);
+      tx.deleteEntry(parent, name);
+      touchDir(pattr, t);
+      tx.setAttr(parent, pattr);
+    }),
+  );
+}
+
+/** rmdir(2): remove an empty directory (into the trash when TrashDays > 0). */
+export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffer): Promise<void> {
+  checkRemovable(m, ctx, parent, name);
+  if (isDot(name)) throw fsError('EINVAL', 'cannot remove "." : name the directory from its parent');
+  if (isDotDot(name)) throw fsError('ENOTEMPTY', 'cannot remove "..": it is not empty');
+  await withTrash(m, () =>
+    m.store.txn(async (tx) => {
+      const pattr = await requireDir(tx, parent);
+      checkDirWrite(pattr, ctx, `directory ${parent}`);
+      const entry = await tx.getEntry(parent, name);
+      if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
+      if (entry.type !== NodeType.Directory) throw fsError('ENOTDIR', `${show(name)} is not a directory`);
+      const attr = await tx.getAttr(entry.ino);
+      if (attr) {
+        checkSticky(pattr, attr, ctx, show(name));
+        checkMutable(attr, show(name));
+      }
+      checkMutable(pattr, `directory ${parent}`);
+      if (await tx.hasEntries(entry.ino)) throw fsError('ENOTEMPTY', `directory ${show(name)} is not empty`);
+      const t = now();
+      await dropLink(m, tx, parent, name, entry.ino, attr, t);
+      tx.deleteEntry(parent, name);
+      if (pattr.nlink > 2) pattr.nlink--;
+      touchDir(pattr, t);
+      tx.setAttr(parent, pattr);
+    }),
+  );
+}
+
+export { goesToTrash };

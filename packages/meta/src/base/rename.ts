@@ -1,0 +1,194 @@
+import {
+  fsError,
+  isTrash,
+  NodeType,
+  RENAME_EXCHANGE,
+  RENAME_NOREPLACE,
+  ROOT_INODE,
+  W_OK,
+  type Attr,
+  type Context,
+  type Ino,
+  type NodeResult,
+  type Timespec,
+} from '@juicefs/core';
+import { checkName, isDotOrDotDot, isTrashName, show } from './names.js';
+import { checkAccess, checkDirWrite, checkMutable, checkSticky } from './permissions.js';
+import type { MetaState } from './state.js';
+import type { TxStore } from './store.js';
+import { withTrash } from './trash.js';
+import { chargeDir, now, requireAttr, requireDir, setCtime, touchDir } from './tx-util.js';
+import { dropLink } from './unlink-node.js';
+
+function checkArgs(m: MetaState, ctx: Context, ps: Ino, ns: Buffer, pd: Ino, nd: Buffer, flags: number): void {
+  if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+    throw fsError('EINVAL', `unsupported rename flags ${flags}: only RENAME_NOREPLACE and RENAME_EXCHANGE`);
+  }
+  if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) {
+    throw fsError('EINVAL', 'RENAME_NOREPLACE and RENAME_EXCHANGE exclude each other');
+  }
+  checkName(ns);
+  checkName(nd);
+  if (isDotOrDotDot(ns)) throw fsError('EBUSY', `cannot rename ${show(ns)}`);
+  if (isDotOrDotDot(nd)) {
+    throw fsError(flags & RENAME_NOREPLACE ? 'EEXIST' : 'EBUSY', `cannot rename onto ${show(nd)}`);
+  }
+  if (isTrash(pd)) throw fsError('EPERM', 'nothing can be moved into the trash');
+  if (isTrash(ps) && ctx.uid !== 0 && ctx.checkPermission !== false) {
+    throw fsError('EPERM', 'only root may move entries out of the trash');
+  }
+  if (isTrashName(ps, ns) || isTrashName(pd, nd)) throw fsError('EPERM', 'the trash root cannot be renamed or replaced');
+}
+
+/** EINVAL when `dir` is `ancestor` or lies below it (a directory moved into itself). */
+async function checkNotBelow(tx: TxStore, dir: Ino, ancestor: Ino): Promise<void> {
+  let cur = dir;
+  for (let depth = 0; depth < 100000; depth++) {
+    if (cur === ancestor) throw fsError('EINVAL', `cannot move directory ${ancestor} into its own subtree`);
+    if (cur === ROOT_INODE || cur === 0n) return;
+    const attr = await tx.getAttr(cur);
+    if (!attr) return;
+    cur = attr.parent;
+  }
+}
+
+/** Re-parent a node moved from `from` to `to` (hard-linked nodes keep a parent map instead). */
+function moveParent(tx: TxStore, ino: Ino, attr: Attr, from: Ino, to: Ino): void {
+  if (from === to) return;
+  if (attr.parent > 0n) {
+    attr.parent = to;
+  } else {
+    tx.addParent(ino, from, -1);
+    tx.addParent(ino, to, 1);
+  }
+}
+
+/** Who may move `node` out of `dir`: directory write, sticky rules, and for a directory changing parent, write on itself. */
+function checkMovable(ctx: Context, dir: Attr, node: Attr, ino: Ino, changesParent: boolean, what: string): void {
+  checkSticky(dir, node, ctx, what);
+  checkMutable(node, what);
+  if (node.type === NodeType.Directory && changesParent) checkAccess(node, ctx, W_OK, `directory ${ino} (its ".." changes)`);
+}
+
+export async function rename(
+  m: MetaState,
+  ctx: Context,
+  ps: Ino,
+  ns: Buffer,
+  pd: Ino,
+  nd: Buffer,
+  flags = 0,
+): Promise<NodeResult> {
+  checkArgs(m, ctx, ps, ns, pd, nd, flags);
+  return withTrash(m, () =>
+    m.store.txn(async (tx) => {
+      const psAttr = await requireDir(tx, ps);
+      const pdAttr = ps === pd ? psAttr : await requireDir(tx, pd);
+      checkDirWrite(psAttr, ctx, `directory ${ps}`);
+      if (pd !== ps) checkDirWrite(pdAttr, ctx, `directory ${pd}`);
+      if (pdAttr.nlink === 0) throw fsError('ENOENT', `directory ${pd} was removed`);
+      const src = await tx.getEntry(ps, ns);
+      if (!src) throw fsError('ENOENT', `no entry ${show(ns)} in directory ${ps}`);
+      const srcAttr = await requireAttr(tx, src.ino, `inode ${src.ino} of ${show(ns)}`);
+      checkMovable(ctx, psAttr, srcAttr, src.ino, ps !== pd, show(ns));
+      if (src.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, pd, src.ino);
+      const dst = await tx.getEntry(pd, nd);
+      const t = now();
+
+      if (dst && dst.ino === src.ino) {
+        // Both names link the same node: POSIX says do nothing.
+        if (flags & RENAME_NOREPLACE) throw fsError('EEXIST', `${show(nd)} already exists in directory ${pd}`);
+        return { ino: src.ino, attr: srcAttr };
+      }
+      if (flags & RENAME_EXCHANGE) {
+        if (!dst) throw fsError('ENOENT', `no entry ${show(nd)} in directory ${pd} to exchange with`);
+        const dstAttr = await requireAttr(tx, dst.ino, `inode ${dst.ino} of ${show(nd)}`);
+        checkMovable(ctx, pdAttr, dstAttr, dst.ino, ps !== pd, show(nd));
+        if (dst.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, ps, dst.ino);
+        exchange(m, tx, { ps, psAttr, ns, pd, pdAttr, nd }, src.ino, srcAttr, dst.ino, dstAttr, t);
+        return { ino: src.ino, attr: srcAttr };
+      }
+      if (dst) {
+        if (flags & RENAME_NOREPLACE) throw fsError('EEXIST', `${show(nd)} already exists in directory ${pd}`);
+        const dstAttr = await tx.getAttr(dst.ino);
+        const dstIsDir = dst.type === NodeType.Directory;
+        if (src.type === NodeType.Directory && !dstIsDir) throw fsError('ENOTDIR', `${show(nd)} is not a directory`);
+        if (src.type !== NodeType.Directory && dstIsDir) throw fsError('EISDIR', `${show(nd)} is a directory`);
+        if (dstIsDir && (await tx.hasEntries(dst.ino))) throw fsError('ENOTEMPTY', `directory ${show(nd)} is not empty`);
+        if (dstAttr) {
+          checkSticky(pdAttr, dstAttr, ctx, show(nd));
+          checkMutable(dstAttr, show(nd));
+        }
+        await dropLink(m, tx, pd, nd, dst.ino, dstAttr, t);
+        if (dstIsDir && pdAttr.nlink > 2) pdAttr.nlink--;
+      }
+      tx.deleteEntry(ps, ns);
+      tx.setEntry(pd, nd, src.ino, src.type);
+      if (ps !== pd) {
+        moveParent(tx, src.ino, srcAttr, ps, pd);
+        if (src.type === NodeType.Directory) {
+          psAttr.nlink--;
+          pdAttr.nlink++;
+        }
+        chargeDir(m, tx, ps, srcAttr, -1);
+        chargeDir(m, tx, pd, srcAttr, 1);
+      }
+      setCtime(srcAttr, t);
+      tx.setAttr(src.ino, srcAttr);
+      touchDir(psAttr, t);
+      tx.setAttr(ps, psAttr);
+      if (pd !== ps) {
+        touchDir(pdAttr, t);
+        tx.setAttr(pd, pdAttr);
+      }
+      return { ino: src.ino, attr: srcAttr };
+    }),
+  );
+}
+
+interface Sides {
+  ps: Ino;
+  psAttr: Attr;
+  ns: Buffer;
+  pd: Ino;
+  pdAttr: Attr;
+  nd: Buffer;
+}
+
+/** RENAME_EXCHANGE: swap two entries atomically, fixing parents, link counts and stats. */
+function exchange(
+  m: MetaState,
+  tx: TxStore,
+  s: Sides,
+  srcIno: Ino,
+  srcAttr: Attr,
+  dstIno: Ino,
+  dstAttr: Attr,
+  t: Timespec,
+): void {
+  tx.setEntry(s.ps, s.ns, dstIno, dstAttr.type);
+  tx.setEntry(s.pd, s.nd, srcIno, srcAttr.type);
+  if (s.ps !== s.pd) {
+    moveParent(tx, srcIno, srcAttr, s.ps, s.pd);
+    moveParent(tx, dstIno, dstAttr, s.pd, s.ps);
+    const srcDir = srcAttr.type === NodeType.Directory ? 1 : 0;
+    const dstDir = dstAttr.type === NodeType.Directory ? 1 : 0;
+    s.psAttr.nlink += dstDir - srcDir;
+    s.pdAttr.nlink += srcDir - dstDir;
+    chargeDir(m, tx, s.ps, srcAttr, -1);
+    chargeDir(m, tx, s.pd, srcAttr, 1);
+    chargeDir(m, tx, s.pd, dstAttr, -1);
+    chargeDir(m, tx, s.ps, dstAttr, 1);
+  }
+  setCtime(srcAttr, t);
+  setCtime(dstAttr, t);
+  tx.setAttr(srcIno, srcAttr);
+  tx.setAttr(dstIno, dstAttr);
+  touchDir(s.psAttr, t);
+  tx.setAttr(s.ps, s.psAttr);
+  if (s.pd !== s.ps) {
+    touchDir(s.pdAttr, t);
+    tx.setAttr(s.pd, s.pdAttr);
+  }
+}

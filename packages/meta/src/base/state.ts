@@ -1,0 +1,30 @@
+import type { Format, Ino, SliceDeleter } from '@juicefs/core';
+import type { IdAllocator } from './alloc.js';
+import type { OpenFiles } from './open-files.js';
+import type { EngineStore } from './store.js';
+
+/** What every BaseMeta module works on: the engine plus this client's own state. */
+export interface MetaState {
+  readonly store: EngineStore;
+  /** The volume's format, known after init() or load(). */
+  format: Format | undefined;
+  /** Current session id (0 = none: read-only or not started). */
+  sid: number;
+  sessionInfo: string | undefined;
+  heartbeat: number;
+  readOnly: boolean;
+  readonly openFiles: OpenFiles;
+  readonly inodes: IdAllocator<bigint>;
+  readonly slices: IdAllocator<number>;
+  sliceDeleter: SliceDeleter | undefined;
+  /** The trash sub-directory of the current hour: `name` → inode. */
+  trashDir: { name: string; ino: Ino } | undefined;
+}
+
+export function trashDays(m: MetaState): number {
+  return m.format?.TrashDays ?? 0;
+}
+
+export function dirStatsEnabled(m: MetaState): boolean {
+  return m.format?.DirStats ?? true;
+}

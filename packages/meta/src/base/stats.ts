@@ -1,0 +1,61 @@
+import { fsError, NodeType, type Context, type DirStat, type Ino, type StatFS } from '@juicefs/core';
+import type { MetaState } from './state.js';
+import { dataLengthOf, requireAttr, requireDir, spaceOf } from './tx-util.js';
+
+/**
+ * statfs: with Capacity/Inodes set they are the totals; otherwise JuiceFS reports 1 PiB and
+ * 10 Mi inodes, doubled while usage is above 80% so that df never shows a full volume.
+ */
+export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<StatFS> {
+  void ctx;
+  return m.store.txn(async (tx) => {
+    await requireAttr(tx, ino === 0n ? 1n : ino);
+    const usedSpace = Math.max(0, await tx.getCounter('usedSpace'));
+    const usedInodes = Math.max(0, await tx.getCounter('totalInodes'));
+    let totalSpace = m.format?.Capacity ?? 0;
+    if (totalSpace > 0) {
+      totalSpace = Math.max(totalSpace, usedSpace);
+    } else {
+      totalSpace = 2 ** 50;
+      while (totalSpace * 8 < usedSpace * 10) totalSpace *= 2;
+    }
+    let availInodes: number;
+    const maxInodes = m.format?.Inodes ?? 0;
+    if (maxInodes > 0) {
+      availInodes = Math.max(0, maxInodes - usedInodes);
+    } else {
+      availInodes = 10 * 2 ** 20;
+      while (usedInodes * 10 > (usedInodes + availInodes) * 8) availInodes *= 2;
+    }
+    return { totalSpace, availSpace: Math.max(0, totalSpace - usedSpace), usedInodes, availInodes };
+  });
+}
+
+/** Stats of a directory's direct children; computed from the entries where none are stored. */
+export async function getDirStat(m: MetaState, ctx: Context, ino: Ino): Promise<DirStat> {
+  void ctx;
+  return m.store.txn(async (tx) => {
+    const attr = await requireDir(tx, ino);
+    void attr;
+    const stored = await tx.getDirStat(ino);
+    if (stored) return stored;
+    const stat: DirStat = { length: 0, space: 0, inodes: 0 };
+    let cursor: string | undefined;
+    do {
+      const page = await tx.listEntries(ino, cursor, 1000);
+      const attrs = await tx.getAttrs(page.entries.map((e) => e.ino));
+      page.entries.forEach((e, i) => {
+        const a = attrs[i] ?? { type: e.type, length: e.type === NodeType.Directory ? 4096 : 0 };
+        stat.length += dataLengthOf(a);
+        stat.space += spaceOf(a);
+        stat.inodes += 1;
+      });
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return stat;
+  });
+}
+
+export function requireFormat(m: MetaState): void {
+  if (!m.format) throw fsError('EINVAL', 'the volume is not loaded: call load() (or init()) first');
+}

@@ -1,0 +1,112 @@
+import {
+  align4K,
+  fsError,
+  NodeType,
+  nowTimespec,
+  type Attr,
+  type Ino,
+  type Timespec,
+} from '@juicefs/core';
+import { dirStatsEnabled, type MetaState } from './state.js';
+import type { TxStore } from './store.js';
+
+export async function requireAttr(tx: TxStore, ino: Ino, what = `inode ${ino}`): Promise<Attr> {
+  const attr = await tx.getAttr(ino);
+  if (!attr) throw fsError('ENOENT', `${what} does not exist`);
+  return attr;
+}
+
+export async function requireDir(tx: TxStore, ino: Ino): Promise<Attr> {
+  const attr = await requireAttr(tx, ino, `directory ${ino}`);
+  if (attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `inode ${ino} is not a directory`);
+  return attr;
+}
+
+export function setMtime(attr: Attr, t: Timespec): void {
+  attr.mtime = t.sec;
+  attr.mtimensec = t.nsec;
+}
+
+export function setCtime(attr: Attr, t: Timespec): void {
+  attr.ctime = t.sec;
+  attr.ctimensec = t.nsec;
+}
+
+export function setAtime(attr: Attr, t: Timespec): void {
+  attr.atime = t.sec;
+  attr.atimensec = t.nsec;
+}
+
+/** A directory whose entries changed: mtime and ctime become now. */
+export function touchDir(attr: Attr, t: Timespec): void {
+  setMtime(attr, t);
+  setCtime(attr, t);
+}
+
+export function now(): Timespec {
+  return nowTimespec();
+}
+
+export function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Space charged for a node: align4K(length) for files, 4096 for everything else. */
+export function spaceOf(attr: Pick<Attr, 'type' | 'length'>): number {
+  return align4K(attr.type === NodeType.File ? attr.length : 0);
+}
+
+/** The data length a node adds to its directory's stats (regular files only). */
+export function dataLengthOf(attr: Pick<Attr, 'type' | 'length'>): number {
+  return attr.type === NodeType.File ? attr.length : 0;
+}
+
+/** Add a node's length/space/count to a directory's stats (negative sign to subtract). */
+export function chargeDir(m: MetaState, tx: TxStore, dir: Ino, attr: Pick<Attr, 'type' | 'length'>, sign: 1 | -1): void {
+  if (!dirStatsEnabled(m)) return;
+  tx.addDirStat(dir, { length: sign * dataLengthOf(attr), space: sign * spaceOf(attr), inodes: sign });
+}
+
+/** Volume-wide usage counters (usedSpace, totalInodes) for a node appearing or going. */
+export function chargeVolume(tx: TxStore, space: number, inodes: number): void {
+  if (space !== 0) tx.addCounter('usedSpace', space);
+  if (inodes !== 0) tx.addCounter('totalInodes', inodes);
+}
+
+/** Refuse growth beyond the volume's Capacity / Inodes quota (ENOSPC). */
+export async function checkQuota(m: MetaState, tx: TxStore, space: number, inodes: number): Promise<void> {
+  const capacity = m.format?.Capacity ?? 0;
+  if (space > 0 && capacity > 0) {
+    const used = await tx.getCounter('usedSpace');
+    if (used + space > capacity) {
+      throw fsError('ENOSPC', `volume capacity of ${capacity} bytes reached: raise it with juicefs config --capacity`);
+    }
+  }
+  const maxInodes = m.format?.Inodes ?? 0;
+  if (inodes > 0 && maxInodes > 0) {
+    const used = await tx.getCounter('totalInodes');
+    if (used + inodes > maxInodes) {
+      throw fsError('ENOSPC', `volume inode limit of ${maxInodes} reached: raise it with juicefs config --inodes`);
+    }
+  }
+}
+
+/** Propagate a change of a file's length/space to the stats of every directory linking it. */
+export async function chargeParents(
+  m: MetaState,
+  tx: TxStore,
+  ino: Ino,
+  attr: Attr,
+  lengthDelta: number,
+  spaceDelta: number,
+): Promise<void> {
+  if (!dirStatsEnabled(m) || (lengthDelta === 0 && spaceDelta === 0)) return;
+  if (attr.parent > 0n) {
+    tx.addDirStat(attr.parent, { length: lengthDelta, space: spaceDelta, inodes: 0 });
+    return;
+  }
+  // A hard-linked file is counted once per entry in each directory that links it.
+  for (const [parent, count] of await tx.getParents(ino)) {
+    tx.addDirStat(parent, { length: lengthDelta * count, space: spaceDelta * count, inodes: 0 });
+  }
+}
