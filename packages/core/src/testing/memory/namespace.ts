@@ -56,6 +56,10 @@ export class MemoryNamespace extends MemoryClientBase {
     if (set.uid !== undefined) next.uid = set.uid;
     if (set.gid !== undefined) next.gid = set.gid;
     if (set.mode !== undefined) next.mode = set.mode & 0o7777;
+    else if ((set.uid !== undefined || set.gid !== undefined) && attr.type !== NodeType.Directory) {
+      // chown clears setuid, and setgid when group-executable (Linux, even for root).
+      next.mode &= (next.mode & 0o010) ? ~0o6000 : ~0o4000;
+    }
     if (set.flags !== undefined) next.flags = set.flags;
     if (set.atime !== undefined) ({ sec: next.atime, nsec: next.atimensec } = resolve(set.atime));
     if (set.mtime !== undefined) ({ sec: next.mtime, nsec: next.mtimensec } = resolve(set.mtime));

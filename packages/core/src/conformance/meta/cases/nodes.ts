@@ -122,7 +122,7 @@ export const nodeCases: MetaCase[] = [
     },
   },
   {
-    group, name: 'setattr: chmod, chown, times with nanoseconds, ctime moves',
+    group, name: 'setattr: chmod, chown (clearing setuid, as Linux does), times with nanoseconds, ctime moves',
     async run(env) {
       const meta = await formatted(env);
       const f = await mkfile(meta, ROOT_INODE, 'f');
@@ -131,11 +131,12 @@ export const nodeCases: MetaCase[] = [
       a = await meta.setAttr(ROOT, f.ino, { uid: 1000, gid: 2000 });
       assert.equal(a.uid, 1000);
       assert.equal(a.gid, 2000);
+      assert.equal(a.mode, 0o751, 'chown of a setuid file clears setuid');
       a = await meta.setAttr(ROOT, f.ino, { atime: { sec: 1234567890, nsec: 123456789 }, mtime: { sec: 1500000000, nsec: 987654321 } });
       assert.deepEqual([a.atime, a.atimensec, a.mtime, a.mtimensec], [1234567890, 123456789, 1500000000, 987654321]);
       const stored = await meta.getAttr(ROOT, f.ino);
       assert.deepEqual([stored.atime, stored.atimensec, stored.mtime, stored.mtimensec], [1234567890, 123456789, 1500000000, 987654321]);
-      assert.equal(stored.mode, 0o4751);
+      assert.equal(stored.mode, 0o751);
       assert.ok(stored.ctime >= f.attr.ctime, 'ctime does not go back');
       const before = Math.floor(Date.now() / 1000);
       a = await meta.setAttr(ROOT, f.ino, { mtime: 'now', atime: 'now' });
