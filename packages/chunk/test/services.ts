@@ -30,5 +30,6 @@ export function freshBucket(tag: string): string {
 
 export function tempDir(tag: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `jfs-chunk-${tag}-`));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  // maxRetries: background cache writes of a just-closed store may still be landing.
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }) };
 }

@@ -1,0 +1,133 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { parseBlockName } from '../layout/keys.js';
+import { listFiles, readRange, writeFileAtomic } from './files.js';
+
+export interface DiskCacheOptions {
+  /** The `--cache-dir`; blocks go below `<cacheDir>/<uuid>/raw/`. */
+  cacheDir: string;
+  /** Volume UUID, naming the sub-directory as JuiceFS does. */
+  uuid: string;
+  /** Upper bound of cached bytes (`--cache-size`). */
+  capacity: number;
+  /** Keep at least this fraction of the file system free (`--free-space-ratio`, default 0.1). */
+  freeSpaceRatio?: number;
+}
+
+/**
+ * Uncompressed blocks on local disk, laid out as JuiceFS lays them out (`raw/chunks/...`), so a
+ * cache directory survives restarts. The index is rebuilt by scanning on open; files whose size
+ * differs from the length in their name (a crash mid-write, a truncation) are dropped.
+ */
+export class DiskBlockCache {
+  readonly root: string;
+  // Insertion order of a Map is our LRU order: a hit moves the key to the end.
+  private readonly index = new Map<string, number>();
+  private used = 0;
+  private lastSpaceCheck = 0;
+  private lowSpace = false;
+
+  constructor(private readonly opts: DiskCacheOptions) {
+    this.root = path.join(opts.cacheDir, opts.uuid, 'raw');
+  }
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  get count(): number {
+    return this.index.size;
+  }
+
+  /** Scans the directory: indexes good blocks, deletes temporary and damaged files. */
+  async open(): Promise<void> {
+    await fsp.mkdir(this.root, { recursive: true });
+    for (const { rel, size } of await listFiles(this.root)) {
+      const ref = parseBlockName(rel);
+      if (!ref || size !== ref.length || !rel.startsWith('chunks/')) {
+        await fsp.rm(path.join(this.root, rel), { force: true });
+        continue;
+      }
+      this.index.set(rel, size);
+      this.used += size;
+    }
+    await this.evictIfNeeded();
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  fileOf(key: string): string {
+    return path.join(this.root, key);
+  }
+
+  /** `size` bytes at `offset` of a cached block, or undefined when not (or no longer) cached. */
+  async get(key: string, offset: number, size: number): Promise<Buffer | undefined> {
+    const len = this.index.get(key);
+    if (len === undefined) return undefined;
+    const data = await readRange(this.fileOf(key), offset, size);
+    if (!data || data.length !== Math.min(size, Math.max(0, len - offset))) {
+      await this.remove(key); // vanished or damaged behind our back: fetch again
+      return undefined;
+    }
+    this.index.delete(key);
+    this.index.set(key, len);
+    return data;
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    if (this.index.has(key) || data.length > this.opts.capacity) return;
+    await writeFileAtomic(this.fileOf(key), data);
+    this.index.set(key, data.length);
+    this.used += data.length;
+    await this.evictIfNeeded();
+  }
+
+  /**
+   * Takes in a finished file (a staged block once uploaded) by hard-linking it into the cache, so
+   * there is no moment when a reader finds the block in neither place. The caller unlinks `file`.
+   */
+  async adopt(key: string, file: string, size: number): Promise<void> {
+    if (this.index.has(key) || size > this.opts.capacity) return;
+    await fsp.mkdir(path.dirname(this.fileOf(key)), { recursive: true });
+    await fsp.rm(this.fileOf(key), { force: true });
+    await fsp.link(file, this.fileOf(key));
+    this.index.set(key, size);
+    this.used += size;
+    await this.evictIfNeeded();
+  }
+
+  async remove(key: string): Promise<void> {
+    const len = this.index.get(key);
+    if (len !== undefined) {
+      this.index.delete(key);
+      this.used -= len;
+    }
+    await fsp.rm(this.fileOf(key), { force: true });
+  }
+
+  /** Evicts least recently used blocks while over capacity or short of free space. */
+  private async evictIfNeeded(): Promise<void> {
+    await this.checkSpace();
+    if (this.used <= this.opts.capacity && !this.lowSpace) return;
+    const target = this.lowSpace ? this.used * 0.8 : this.opts.capacity * 0.95;
+    for (const key of [...this.index.keys()]) {
+      if (this.used <= target) break;
+      await this.remove(key);
+    }
+    this.lowSpace = false;
+  }
+
+  private async checkSpace(): Promise<void> {
+    const ratio = this.opts.freeSpaceRatio ?? 0.1;
+    if (ratio <= 0 || Date.now() - this.lastSpaceCheck < 1000) return;
+    this.lastSpaceCheck = Date.now();
+    try {
+      const st = await fsp.statfs(this.root);
+      this.lowSpace = st.blocks > 0 && st.bavail / st.blocks < ratio;
+    } catch {
+      this.lowSpace = false;
+    }
+  }
+}

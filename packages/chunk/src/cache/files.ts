@@ -1,0 +1,61 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Writes `data` to `file` through a temporary file and a rename, so readers never see half a block. */
+export async function writeFileAtomic(file: string, data: Buffer, mode = 0o600): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp.${randomBytes(4).toString('hex')}`;
+  try {
+    await fsp.writeFile(tmp, data, { mode });
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Reads `size` bytes at `offset` of `file`; undefined when the file is missing. */
+export async function readRange(file: string, offset: number, size: number): Promise<Buffer | undefined> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, 'r');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await fh.read(buf, done, size - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === size ? buf : buf.subarray(0, done);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Every regular file below `dir`, as paths relative to it with "/" separators. */
+export async function listFiles(dir: string): Promise<Array<{ rel: string; size: number }>> {
+  const out: Array<{ rel: string; size: number }> = [];
+  async function walk(sub: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(path.join(dir, sub));
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) {
+      const rel = sub ? `${sub}/${name}` : name;
+      const st = await fsp.lstat(path.join(dir, rel));
+      if (st.isDirectory()) await walk(rel);
+      else if (st.isFile()) out.push({ rel, size: st.size });
+    }
+  }
+  await walk('');
+  return out;
+}

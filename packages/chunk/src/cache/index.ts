@@ -1,0 +1,3 @@
+export * from './memory-cache.js';
+export * from './disk-cache.js';
+export * from './staging.js';

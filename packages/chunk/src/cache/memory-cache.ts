@@ -1,0 +1,51 @@
+import mnemonist from 'mnemonist';
+
+/**
+ * Recently used blocks in memory, bounded by their total bytes (not their count). Keys are block
+ * keys; values are uncompressed block bytes, never modified after insertion.
+ */
+export class MemoryBlockCache {
+  private readonly lru: InstanceType<typeof mnemonist.LRUMapWithDelete<string, Buffer>>;
+  private bytes = 0;
+
+  constructor(readonly capacityBytes: number) {
+    // Count capacity is only a ceiling for mnemonist's arrays; bytes decide eviction.
+    this.lru = new mnemonist.LRUMapWithDelete<string, Buffer>(1 << 20);
+  }
+
+  get usedBytes(): number {
+    return this.bytes;
+  }
+
+  get(key: string): Buffer | undefined {
+    return this.lru.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.lru.has(key);
+  }
+
+  put(key: string, data: Buffer): void {
+    if (data.length > this.capacityBytes) return;
+    const old = this.lru.peek(key);
+    if (old) this.bytes -= old.length;
+    this.lru.set(key, data);
+    this.bytes += data.length;
+    if (this.bytes > this.capacityBytes) this.evict();
+  }
+
+  delete(key: string): void {
+    const old = this.lru.remove(key, undefined);
+    if (old) this.bytes -= old.length;
+  }
+
+  /** Drops least recently used blocks until under 90% of capacity (so evictions come in batches). */
+  private evict(): void {
+    const target = this.capacityBytes * 0.9;
+    const oldestFirst = [...this.lru.keys()].reverse();
+    for (const key of oldestFirst) {
+      if (this.bytes <= target) break;
+      this.delete(key);
+    }
+  }
+}

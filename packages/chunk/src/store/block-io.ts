@@ -1,0 +1,135 @@
+import { fsError, type ObjectStorage } from '@juicefs/core';
+import { blockKey, parseBlockName, type BlockRef } from '../layout/keys.js';
+import type { Codec } from '../compress/codec.js';
+import type { MemoryBlockCache } from '../cache/memory-cache.js';
+import type { DiskBlockCache } from '../cache/disk-cache.js';
+import type { StagingArea } from '../cache/staging.js';
+import { SingleFlight } from './single-flight.js';
+import { Limiter } from './limiter.js';
+import type { Counters } from './stats.js';
+import type { ResolvedOptions } from './options.js';
+
+export interface BlockIoParts {
+  storage: ObjectStorage;
+  codec: Codec;
+  options: ResolvedOptions;
+  counters: Counters;
+  memory: MemoryBlockCache | undefined;
+  disk: DiskBlockCache | undefined;
+  staging: StagingArea | undefined;
+}
+
+/**
+ * Moving single blocks between object storage and the caches: the one place that knows the
+ * order of lookups (memory, staging, disk, object storage) and the framing of objects.
+ */
+export class BlockIo {
+  readonly uploads: Limiter;
+  private readonly prefetches = new Limiter(4);
+  private readonly fetches = new SingleFlight<Buffer>();
+
+  constructor(private readonly p: BlockIoParts) {
+    this.uploads = new Limiter(p.options.maxUploads);
+  }
+
+  keyOf(ref: BlockRef): string {
+    return blockKey(ref, this.p.options.hashPrefix);
+  }
+
+  /** Compresses and stores one block in object storage (bounded concurrency). */
+  async put(ref: BlockRef, raw: Buffer): Promise<void> {
+    const key = this.keyOf(ref);
+    await this.uploads.run(async () => {
+      const data = await this.p.codec.compress(raw);
+      await this.p.storage.put(key, data);
+      this.p.counters.objectPuts++;
+      this.p.counters.putBytes += data.length;
+    });
+    if (this.p.options.cacheWrites && this.p.disk) await this.p.disk.put(key, raw).catch(() => undefined);
+  }
+
+  /** A block from the caches (or staging) only; undefined on a miss. */
+  private async fromCaches(key: string, offset: number, size: number): Promise<Buffer | undefined> {
+    const m = this.p.memory?.get(key);
+    // Copies: callers may write into what they get, and the cached block must stay intact.
+    if (m) return Buffer.from(m.subarray(offset, offset + size));
+    const staged = await this.p.staging?.read(key, offset, size);
+    if (staged) return staged;
+    return this.p.disk?.get(key, offset, size);
+  }
+
+  isCached(ref: BlockRef): boolean {
+    const key = this.keyOf(ref);
+    return !!(this.p.memory?.has(key) || this.p.staging?.has(key) || this.p.disk?.has(key));
+  }
+
+  private get canCache(): boolean {
+    return (this.p.memory !== undefined && this.p.memory.capacityBytes > 0) || this.p.disk !== undefined;
+  }
+
+  /**
+   * `size` bytes at `offset` of a block. A whole-block fetch (shared by concurrent readers and
+   * cached) is used when the object is compressed, when the caller reads sequentially, or when
+   * the read covers the block; otherwise only the range is fetched.
+   */
+  async read(ref: BlockRef, offset: number, size: number, sequential: boolean): Promise<Buffer> {
+    const key = this.keyOf(ref);
+    const hit = await this.fromCaches(key, offset, size);
+    if (hit) {
+      if (hit.length !== size) throw fsError('EIO', `cached block ${key} returned ${hit.length} bytes, wanted ${size}`);
+      this.p.counters.cacheHits++;
+      return hit;
+    }
+    this.p.counters.cacheMisses++;
+    const whole = this.p.codec.name !== 'none' || (size === ref.length) || (sequential && this.canCache);
+    if (whole) return Buffer.from((await this.fetchWhole(ref)).subarray(offset, offset + size));
+    const data = await this.p.storage.get(key, offset, size);
+    this.p.counters.objectGets++;
+    this.p.counters.getBytes += data.length;
+    if (data.length !== size) throw fsError('EIO', `object ${key} returned ${data.length} bytes at ${offset}, wanted ${size}`);
+    return data;
+  }
+
+  /** The whole uncompressed block, from object storage, then kept in the caches. */
+  fetchWhole(ref: BlockRef): Promise<Buffer> {
+    const key = this.keyOf(ref);
+    return this.fetches.run(key, async () => {
+      const again = await this.fromCaches(key, 0, ref.length);
+      if (again && again.length === ref.length) return again;
+      const data = await this.p.storage.get(key);
+      this.p.counters.objectGets++;
+      this.p.counters.getBytes += data.length;
+      const raw = await this.p.codec.decompress(data, ref.length);
+      this.p.memory?.put(key, raw);
+      if (this.p.disk) await this.p.disk.put(key, raw).catch(() => undefined); // a full disk must not fail reads
+      return raw;
+    });
+  }
+
+  /** Pulls a block into the caches in the background (readahead); failures are left to the real read. */
+  prefetch(ref: BlockRef): void {
+    if (!this.canCache || this.isCached(ref)) return;
+    void this.prefetches.run(() => this.fetchWhole(ref)).catch(() => undefined);
+  }
+
+  async evict(ref: BlockRef): Promise<void> {
+    const key = this.keyOf(ref);
+    this.p.memory?.delete(key);
+    await this.p.disk?.remove(key);
+  }
+
+  async remove(ref: BlockRef): Promise<void> {
+    const key = this.keyOf(ref);
+    await this.evict(ref);
+    await this.p.staging?.drop(key);
+    await this.p.storage.delete(key);
+    this.p.counters.objectDeletes++;
+  }
+
+  /** The block a key names (for staged files found on start). */
+  static refOf(key: string): BlockRef {
+    const ref = parseBlockName(key);
+    if (!ref) throw fsError('EINVAL', `"${key}" is not a block key`);
+    return ref;
+  }
+}

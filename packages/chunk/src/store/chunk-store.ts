@@ -1,0 +1,150 @@
+import { fsError, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceReader, type SliceWriter } from '@juicefs/core';
+import { blocksOf, type BlockRef } from '../layout/keys.js';
+import { codecFor } from '../compress/codec.js';
+import { MemoryBlockCache } from '../cache/memory-cache.js';
+import { DiskBlockCache } from '../cache/disk-cache.js';
+import { StagingArea } from '../cache/staging.js';
+import { BlockIo } from './block-io.js';
+import { BlockWriter, type WriterHost } from './writer.js';
+import { BlockReader } from './reader.js';
+import { BufferBudget } from './buffer-budget.js';
+import { WritebackUploader } from './writeback.js';
+import { Counters } from './stats.js';
+import { resolveOptions, type ChunkStoreOptions, type ResolvedOptions } from './options.js';
+
+/**
+ * The JuiceFS-compatible chunk store: slices cut into blocks named and framed as JuiceFS 1.x does,
+ * with write buffers, a memory and a disk cache, readahead and writeback. Create it with
+ * `openChunkStore`, which also rebuilds the disk cache and resumes staged uploads.
+ */
+export class JuiceChunkStore implements ChunkStore, WriterHost {
+  readonly blockSize: number;
+  readonly budget: BufferBudget;
+  readonly options: ResolvedOptions;
+  private readonly counters = new Counters();
+  private readonly memory: MemoryBlockCache | undefined;
+  private readonly disk: DiskBlockCache | undefined;
+  private readonly staging: StagingArea | undefined;
+  private readonly io: BlockIo;
+  private readonly uploader: WritebackUploader | undefined;
+  private closed = false;
+
+  constructor(readonly storage: ObjectStorage, options: ChunkStoreOptions) {
+    const o = resolveOptions(options);
+    if (!Number.isInteger(o.blockSize) || o.blockSize <= 0) throw fsError('EINVAL', `block size ${o.blockSize} must be a positive integer`);
+    if (o.writeback && !o.cacheDir) throw fsError('EINVAL', 'writeback needs a cache directory (--cache-dir) to stage blocks in');
+    this.options = o;
+    this.blockSize = o.blockSize;
+    this.budget = new BufferBudget(o.bufferSize);
+    this.memory = o.memoryCacheSize > 0 ? new MemoryBlockCache(o.memoryCacheSize) : undefined;
+    if (o.cacheDir) {
+      if (o.cacheSize > 0) {
+        this.disk = new DiskBlockCache({ cacheDir: o.cacheDir, uuid: o.uuid, capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio });
+      }
+      if (o.writeback) this.staging = new StagingArea(o.cacheDir, o.uuid);
+    }
+    this.io = new BlockIo({
+      storage,
+      codec: codecFor(o.compression),
+      options: o,
+      counters: this.counters,
+      memory: this.memory,
+      disk: this.disk,
+      staging: this.staging,
+    });
+    if (this.staging) this.uploader = new WritebackUploader(this.staging, this.io, this.disk);
+  }
+
+  /** Scans the disk cache and re-queues blocks staged by an earlier run. */
+  async start(): Promise<void> {
+    await this.disk?.open();
+    if (this.staging && this.uploader) {
+      for (const key of await this.staging.scan()) this.uploader.enqueue(key);
+    }
+  }
+
+  newWriter(id: number): SliceWriter {
+    this.checkOpen();
+    return new BlockWriter(id, this);
+  }
+
+  newReader(id: number, length: number): SliceReader {
+    this.checkOpen();
+    return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead);
+  }
+
+  /** WriterHost: a sealed block goes to staging (writeback) or straight to object storage. */
+  async storeBlock(ref: BlockRef, data: Buffer): Promise<void> {
+    if (this.staging && this.uploader) {
+      const key = this.io.keyOf(ref);
+      await this.staging.stage(key, data);
+      this.uploader.enqueue(key);
+      return;
+    }
+    await this.io.put(ref, data);
+  }
+
+  async discardBlock(ref: BlockRef): Promise<void> {
+    this.uploader?.cancel(this.io.keyOf(ref));
+    await this.io.remove(ref);
+  }
+
+  async remove(id: number, length: number): Promise<void> {
+    await Promise.all(blocksOf(id, length, this.blockSize).map((ref) => this.discardBlock(ref)));
+  }
+
+  async fillCache(id: number, length: number): Promise<void> {
+    if (!this.memory && !this.disk) throw fsError('EINVAL', 'no cache to fill: configure a cache directory or a memory cache');
+    for (const ref of blocksOf(id, length, this.blockSize)) {
+      if (!this.io.isCached(ref)) await this.io.fetchWhole(ref);
+    }
+  }
+
+  async evictCache(id: number, length: number): Promise<void> {
+    await Promise.all(blocksOf(id, length, this.blockSize).map((ref) => this.io.evict(ref)));
+  }
+
+  stats(): ChunkStoreStats {
+    const c = this.counters;
+    const mem = this.memory?.usedBytes ?? 0;
+    return {
+      usedMemory: this.budget.usedBytes + mem,
+      memoryCacheBytes: mem,
+      diskCacheBytes: this.disk?.usedBytes ?? 0,
+      cacheHits: c.cacheHits,
+      cacheMisses: c.cacheMisses,
+      objectGets: c.objectGets,
+      objectPuts: c.objectPuts,
+      getBytes: c.getBytes,
+      putBytes: c.putBytes,
+      stagedBlocks: this.uploader?.size ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.uploader?.drain();
+    this.uploader?.stop();
+  }
+
+  /**
+   * Stops background work without waiting for staged uploads, as a crash would: the staged
+   * files stay on disk and the next `openChunkStore` on the same cache directory uploads them.
+   */
+  abandon(): void {
+    this.closed = true;
+    this.uploader?.stop();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw fsError('EINVAL', 'the chunk store is closed');
+  }
+}
+
+/** A started chunk store over `storage` (already prefixed with the volume name, and retrying). */
+export async function openChunkStore(storage: ObjectStorage, options: ChunkStoreOptions): Promise<JuiceChunkStore> {
+  const store = new JuiceChunkStore(storage, options);
+  await store.start();
+  return store;
+}

@@ -1,0 +1,3 @@
+export * from './chunk-store.js';
+export * from './options.js';
+export { BufferBudget } from './buffer-budget.js';

@@ -1,0 +1,94 @@
+import type { StagingArea } from '../cache/staging.js';
+import type { DiskBlockCache } from '../cache/disk-cache.js';
+import type { BlockRef } from '../layout/keys.js';
+import type { BlockIo } from './block-io.js';
+import { BlockIo as BlockIoClass } from './block-io.js';
+
+/**
+ * Background uploads of staged blocks. A block that fails to upload stays staged (it is the only
+ * copy) and is tried again with growing delays; `drain` waits until nothing is staged.
+ */
+export class WritebackUploader {
+  private readonly pending = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private idleWaiters: Array<() => void> = [];
+  private stopped = false;
+  lastError: unknown;
+
+  constructor(
+    private readonly staging: StagingArea,
+    private readonly io: BlockIo,
+    private readonly disk: DiskBlockCache | undefined,
+    private readonly retryDelayMs = 200,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Queues an upload of a staged block. */
+  enqueue(key: string, attempt = 0): void {
+    if (this.stopped) return;
+    this.pending.add(key);
+    void this.upload(key, attempt);
+  }
+
+  /** Forgets a block whose slice was removed before it was uploaded. */
+  cancel(key: string): void {
+    this.pending.delete(key);
+    this.wakeIfIdle();
+  }
+
+  private async upload(key: string, attempt: number): Promise<void> {
+    const ref: BlockRef = BlockIoClass.refOf(key);
+    try {
+      const data = await this.staging.read(key, 0, ref.length);
+      if (!this.pending.has(key)) return; // removed meanwhile
+      if (!data || data.length !== ref.length) {
+        // The staged file is gone or damaged: nothing left to upload.
+        this.pending.delete(key);
+        await this.staging.drop(key);
+        return;
+      }
+      await this.io.put(ref, data);
+      if (!this.pending.has(key)) {
+        // The slice was removed while this upload ran: its delete may have come first.
+        await this.io.remove(ref);
+        return;
+      }
+      if (this.disk) await this.disk.adopt(key, this.staging.fileOf(key), ref.length).catch(() => undefined);
+      await this.staging.drop(key);
+      this.pending.delete(key);
+      this.wakeIfIdle();
+    } catch (err) {
+      this.lastError = err;
+      if (this.stopped || !this.pending.has(key)) return;
+      const delay = Math.min(10_000, this.retryDelayMs * 2 ** Math.min(attempt, 6));
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        void this.upload(key, attempt + 1);
+      }, delay);
+      this.timers.add(t);
+    }
+  }
+
+  private wakeIfIdle(): void {
+    if (this.pending.size > 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  /** Resolves once every staged block has been uploaded. */
+  drain(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops retrying (staged files stay on disk for the next start). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

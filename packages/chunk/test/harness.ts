@@ -1,0 +1,59 @@
+// Builds chunk stores for the conformance suite over the real backends, with a fault-injecting
+// view between the store and the storage.
+import type { ChunkStoreUnderTest } from '@juicefs/core/conformance/chunk';
+import type { ObjectStorage } from '@juicefs/core';
+import { createStorage, FaultyStorage, withPrefix, withRetry } from '../src/object/index.js';
+import { openChunkStore, type ChunkStoreOptions } from '../src/store/index.js';
+import { S3_KEY, S3_SECRET, S3_URL, freshBucket, requireS3, tempDir } from './services.js';
+
+export type Backend = 'file' | 'mem' | 's3';
+
+export interface StoreConfig {
+  backend: Backend;
+  compression?: 'none' | 'lz4' | 'zstd';
+  diskCache?: boolean;
+  writeback?: boolean;
+  memoryCache?: boolean;
+  hashPrefix?: boolean;
+}
+
+export async function rawStorage(backend: Backend, dir: string): Promise<ObjectStorage> {
+  if (backend === 'file') return createStorage('file', `${dir}/bucket`);
+  if (backend === 'mem') return createStorage('mem', 'test');
+  await requireS3();
+  return createStorage('s3', `${S3_URL}/${freshBucket('chunk')}`, S3_KEY, S3_SECRET);
+}
+
+export function harnessFactory(cfg: StoreConfig) {
+  return async ({ blockSize }: { blockSize: number }): Promise<ChunkStoreUnderTest> => {
+    const t = tempDir('store');
+    const raw = await rawStorage(cfg.backend, t.dir);
+    await raw.create();
+    const faulty = new FaultyStorage(raw, 7);
+    // Quick retries: the suite injects faults and must not wait seconds on each.
+    const storage = withRetry(withPrefix(faulty, 'myjfs/'), { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 });
+    const options: ChunkStoreOptions = {
+      blockSize,
+      compression: cfg.compression ?? 'none',
+      hashPrefix: cfg.hashPrefix ?? false,
+      memoryCacheSize: cfg.memoryCache === false ? 0 : 32 << 20,
+      uuid: '0ac3b2de-1111-4c5e-9a1b-5d7b3c2e9f00',
+      ...(cfg.diskCache || cfg.writeback ? { cacheDir: `${t.dir}/cache`, cacheSize: 256 << 20 } : {}),
+      ...(cfg.writeback ? { writeback: true } : {}),
+    };
+    const store = await openChunkStore(storage, options);
+    return {
+      store,
+      listKeys: async () => (await raw.list('myjfs/')).map((i) => i.key.slice('myjfs/'.length)),
+      objectCalls: () => ({ get: faulty.calls.get, put: faulty.calls.put }),
+      failPuts: (times?: number) => faulty.inject({ ops: ['put'], ...(times === undefined ? {} : { times }) }),
+      failGets: (mode, probability) => faulty.inject({ ops: ['get'], mode, ...(probability === undefined ? {} : { probability }) }),
+      clearFaults: () => faulty.clear(),
+      cleanup: async () => {
+        faulty.clear();
+        await store.close(); // waits for staged uploads, so nothing writes into the removed directory
+        t.remove();
+      },
+    };
+  };
+}
