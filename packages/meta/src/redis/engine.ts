@@ -3,6 +3,7 @@ import { TRASH_INODE, fsError, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import { encodeAttr } from '../codec/attr.js';
 import { ConnectionPool } from './connect.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import { RedisKeys, sliceRefField } from './keys.js';
 import { RedisTx, conflictError } from './tx.js';
 import type { RedisTarget } from './url.js';
@@ -19,6 +20,7 @@ export class RedisEngine implements EngineStore {
   readonly name = 'redis';
   readonly keys: RedisKeys;
   private readonly pool: ConnectionPool;
+  private readonly localLocks = new KeyedMutex();
 
   constructor(
     readonly client: Redis,
@@ -30,18 +32,31 @@ export class RedisEngine implements EngineStore {
   }
 
   async txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
+    // After a conflict, re-runs hold the local lock of the first key the failed run watched, so
+    // this client's contenders take turns. The lock is taken before a pooled connection, never
+    // while holding one, so lock holders cannot starve the pool.
+    let lockKey: string | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const conn = await this.pool.acquire();
-      const tx = new RedisTx(conn, this.keys);
-      const state = { watching: true };
+      const unlock = lockKey === undefined ? undefined : await this.localLocks.lock(lockKey);
       let outcome: { committed: true; value: T } | { committed: false };
+      let firstWatched: string | undefined;
       try {
-        outcome = await this.attempt(conn, tx, fn, state);
+        const conn = await this.pool.acquire();
+        const tx = new RedisTx(conn, this.keys);
+        const state = { watching: true };
+        try {
+          outcome = await this.attempt(conn, tx, fn, state);
+        } finally {
+          this.pool.release(conn, !state.watching || tx.reader.watched.size === 0);
+        }
+        firstWatched = tx.reader.watched.values().next().value;
       } finally {
-        this.pool.release(conn, !state.watching || tx.reader.watched.size === 0);
+        unlock?.();
       }
       if (outcome.committed) return outcome.value;
-      await backoff(attempt);
+      // The first serialised re-run goes at once; later conflicts come from other clients.
+      if (lockKey !== undefined) await backoff(attempt);
+      lockKey ??= firstWatched;
     }
     throw conflictError(MAX_ATTEMPTS);
   }
