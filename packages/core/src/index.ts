@@ -4,3 +4,4 @@ export * from './meta/index.js';
 export * from './object/index.js';
 export * from './chunk/index.js';
 export * from './vfs/index.js';
+export * from './fs/index.js';

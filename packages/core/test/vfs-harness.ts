@@ -61,3 +61,15 @@ export class FileModel {
     this.data = next;
   }
 }
+
+/** Compare bytes quickly (jest's deep equality walks Buffers element by element), naming the first difference. */
+export function expectBytes(got: Buffer, want: Buffer): void {
+  if (got.equals(want)) return;
+  let i = 0;
+  while (i < got.length && i < want.length && got[i] === want[i]) i++;
+  expect({ length: got.length, firstDifferenceAt: i, got: got.subarray(i, i + 16).toString('hex') }).toEqual({
+    length: want.length,
+    firstDifferenceAt: Math.min(got.length, want.length),
+    got: want.subarray(i, i + 16).toString('hex'),
+  });
+}

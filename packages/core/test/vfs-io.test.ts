@@ -1,6 +1,6 @@
 import { CHUNK_SIZE, O_APPEND, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, ROOT_INODE } from '../src/index.js';
 import fc from 'fast-check';
-import { BLOCK, createFile, FileModel, newHarness, pattern } from './vfs-harness.js';
+import { BLOCK, createFile, expectBytes, FileModel, newHarness, pattern } from './vfs-harness.js';
 
 describe('VFS reads and writes', () => {
   it('reads back a sequential write in several calls, after close and reopen', async () => {
@@ -14,8 +14,8 @@ describe('VFS reads and writes', () => {
     await h.vfs.release(h.ctx, ino, fh);
     const r = await h.vfs.open(h.ctx, ino, O_RDONLY);
     expect(r.attr.length).toBe(data.length);
-    expect(await h.vfs.read(h.ctx, ino, r.fh, 0, data.length + 100)).toEqual(data);
-    expect(await h.vfs.read(h.ctx, ino, r.fh, 3 * BLOCK - 7, 20)).toEqual(data.subarray(3 * BLOCK - 7, 3 * BLOCK + 13));
+    expectBytes(await h.vfs.read(h.ctx, ino, r.fh, 0, data.length + 100), data);
+    expectBytes(await h.vfs.read(h.ctx, ino, r.fh, 3 * BLOCK - 7, 20), data.subarray(3 * BLOCK - 7, 3 * BLOCK + 13));
     expect((await h.vfs.read(h.ctx, ino, r.fh, data.length, 10)).length).toBe(0);
     await h.vfs.release(h.ctx, ino, r.fh);
     // Blocks went to the store named <id>_<index>_<size>, the last one short.
@@ -44,7 +44,7 @@ describe('VFS reads and writes', () => {
     await h.vfs.write(h.ctx, ino, fh, 10, Buffer.alloc(5, 'd'));
     const expected = Buffer.concat([Buffer.alloc(10, 'a'), Buffer.alloc(5, 'd'), Buffer.alloc(35, 'a'), Buffer.alloc(50, 'b'), Buffer.alloc(20, 'c')]);
     await h.vfs.flush(h.ctx, ino, fh);
-    expect(await h.vfs.read(h.ctx, ino, fh, 0, 1000)).toEqual(expected);
+    expectBytes(await h.vfs.read(h.ctx, ino, fh, 0, 1000), expected);
   });
 
   it('sparse files read zeros in holes, including a hole past the last write after truncate', async () => {
@@ -76,7 +76,7 @@ describe('VFS reads and writes', () => {
     expect(c0[0]!.pos + c0[0]!.len).toBe(CHUNK_SIZE);
     expect(c1[0]!.pos).toBe(0);
     expect(c0[0]!.len + c1[0]!.len).toBe(data.length);
-    expect(await h.vfs.read(h.ctx, ino, fh, at, data.length)).toEqual(data);
+    expectBytes(await h.vfs.read(h.ctx, ino, fh, at, data.length), data);
     expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(at + data.length);
   });
 
@@ -101,7 +101,7 @@ describe('VFS reads and writes', () => {
             model.write(o.off, bytes);
           } else if (o.kind === 'read') {
             const got = await h.vfs.read(h.ctx, ino, fh, o.off, o.len);
-            expect(got).toEqual(model.data.subarray(Math.min(o.off, model.data.length), Math.min(o.off + o.len, model.data.length)));
+            expectBytes(got, model.data.subarray(Math.min(o.off, model.data.length), Math.min(o.off + o.len, model.data.length)));
           } else if (o.kind === 'flush') {
             await h.vfs.flush(h.ctx, ino, fh);
           } else {
@@ -110,7 +110,7 @@ describe('VFS reads and writes', () => {
           }
         }
         expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(model.data.length);
-        expect(await h.vfs.read(h.ctx, ino, fh, 0, 10 * BLOCK)).toEqual(model.data);
+        expectBytes(await h.vfs.read(h.ctx, ino, fh, 0, 10 * BLOCK), model.data);
       }),
       { numRuns: 40, seed: 20261126 },
     );
@@ -151,7 +151,7 @@ describe('VFS reads and writes', () => {
     await h.vfs.write(h.ctx, ino, fh, 0, pattern(2 * BLOCK));
     await h.vfs.setattr(h.ctx, ino, { size: 100 });
     expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(100);
-    expect(await h.vfs.read(h.ctx, ino, fh, 0, 4 * BLOCK)).toEqual(pattern(2 * BLOCK).subarray(0, 100));
+    expectBytes(await h.vfs.read(h.ctx, ino, fh, 0, 4 * BLOCK), pattern(2 * BLOCK).subarray(0, 100));
     await h.vfs.write(h.ctx, ino, fh, 200, Buffer.from('z'));
     const got = await h.vfs.read(h.ctx, ino, fh, 0, 4 * BLOCK);
     expect(got.length).toBe(201);
@@ -176,12 +176,12 @@ describe('VFS reads and writes', () => {
     expect(await h.vfs.copyFileRange(h.ctx, src.ino, src.fh, BLOCK, dst.ino, dst.fh, 10, BLOCK)).toBe(BLOCK);
     const got = await h.vfs.read(h.ctx, dst.ino, dst.fh, 0, 10 * BLOCK);
     expect(got.length).toBe(10 + BLOCK);
-    expect(got.subarray(10)).toEqual(data.subarray(BLOCK, 2 * BLOCK));
+    expectBytes(got.subarray(10), data.subarray(BLOCK, 2 * BLOCK));
     await h.vfs.fallocate(h.ctx, src.ino, src.fh, 0x01 | 0x02, 100, 200);
     const punched = await h.vfs.read(h.ctx, src.ino, src.fh, 0, 4 * BLOCK);
     expect(punched.length).toBe(data.length);
     expect(punched.subarray(100, 300).every((x) => x === 0)).toBe(true);
-    expect(punched.subarray(300)).toEqual(data.subarray(300));
+    expectBytes(punched.subarray(300), data.subarray(300));
     await expect(h.vfs.copyFileRange(h.ctx, src.ino, src.fh, 0, src.ino, src.fh, 10, 100)).rejects.toMatchObject({ code: 'EINVAL' });
   });
 

@@ -1,0 +1,388 @@
+import { fsError, hasCode } from '../errors/fs-error.js';
+import { NodeType, type SetAttrRequest, type Timespec } from '../types/attr.js';
+import { ROOT_CONTEXT, type Context } from '../types/context.js';
+import type { Ino } from '../types/inode.js';
+import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW } from '../vfs/flags.js';
+import type { Vfs } from '../vfs/vfs.js';
+import { parseOpenFlags, type OpenFlags } from './open-flags.js';
+import { PathResolver, splitPath } from './path-resolver.js';
+import { JfsStats, type JfsDirent } from './stats.js';
+
+/** Bytes per VFS call when reading or writing whole files. */
+const IO_SIZE = 1 << 20;
+
+export interface JuiceFSOptions {
+  /** Applied to the mode of every node created (default 0o022). */
+  umask?: number;
+}
+
+interface OpenFile {
+  ino: Ino;
+  fh: number;
+  position: number;
+  append: boolean;
+}
+
+export type TimeArg = number | Date | Timespec;
+
+/**
+ * A path-based file system over a VFS for Node services (no mount needed): the calls of
+ * `fs/promises` by name, with numeric descriptors of its own. Every call runs as `ctx`.
+ * Errors are FsErrors with POSIX codes, like Node's own.
+ */
+export class JuiceFS {
+  private readonly resolver: PathResolver;
+  private readonly files = new Map<number, OpenFile>();
+  private nextFd = 3;
+  private readonly umask: number;
+
+  constructor(
+    readonly vfs: Vfs,
+    readonly ctx: Context = ROOT_CONTEXT,
+    options: JuiceFSOptions = {},
+  ) {
+    this.resolver = new PathResolver(vfs, ctx);
+    this.umask = options.umask ?? 0o022;
+  }
+
+  // ---------------------------------------------------------------- descriptors
+
+  /** open(2): returns a descriptor. O_CREAT creates with `mode` less the umask. */
+  async open(path: string, flags: OpenFlags = 'r', mode = 0o666): Promise<number> {
+    const f = parseOpenFlags(flags);
+    let ino: Ino;
+    let fh: number;
+    if ((f & O_CREAT) !== 0) {
+      const opened = await this.openOrCreate(path, f, mode);
+      ino = opened.ino;
+      fh = opened.fh;
+    } else {
+      const node = await this.resolver.resolve(path, (f & O_NOFOLLOW) === 0);
+      if (node.attr.type === NodeType.Symlink) throw fsError('ELOOP', `"${path}" is a symbolic link and O_NOFOLLOW was given`);
+      if ((f & O_DIRECTORY) !== 0 && node.attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `"${path}" is not a directory`);
+      ino = node.ino;
+      fh = (await this.vfs.open(this.ctx, ino, f)).fh;
+    }
+    const fd = this.nextFd++;
+    this.files.set(fd, { ino, fh, position: 0, append: (f & O_APPEND) !== 0 });
+    return fd;
+  }
+
+  /** Read up to `length` bytes at `position`, or at the descriptor's position (which then advances). */
+  async read(fd: number, length: number, position?: number | null): Promise<Buffer> {
+    const file = this.file(fd);
+    const at = position ?? file.position;
+    const data = await this.vfs.read(this.ctx, file.ino, file.fh, at, length);
+    if (position === undefined || position === null) file.position = at + data.length;
+    return data;
+  }
+
+  /** Write all of `data` at `position`, or at the descriptor's position (the end for O_APPEND). */
+  async write(fd: number, data: Buffer | string, position?: number | null): Promise<number> {
+    const file = this.file(fd);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const at = position ?? file.position;
+    for (let done = 0; done < bytes.length; done += IO_SIZE) {
+      await this.vfs.write(this.ctx, file.ino, file.fh, at + done, bytes.subarray(done, done + IO_SIZE));
+    }
+    if (position === undefined || position === null) {
+      file.position = file.append ? (await this.vfs.getattr(this.ctx, file.ino)).attr.length : at + bytes.length;
+    }
+    return bytes.length;
+  }
+
+  /** Commit what was written through `fd` and close it. */
+  async close(fd: number): Promise<void> {
+    const file = this.file(fd);
+    this.files.delete(fd);
+    try {
+      await this.vfs.flush(this.ctx, file.ino, file.fh, BigInt(fd));
+    } finally {
+      await this.vfs.release(this.ctx, file.ino, file.fh);
+    }
+  }
+
+  async fsync(fd: number): Promise<void> {
+    const file = this.file(fd);
+    await this.vfs.fsync(this.ctx, file.ino, file.fh);
+  }
+
+  async fstat(fd: number): Promise<JfsStats> {
+    const file = this.file(fd);
+    return new JfsStats(file.ino, (await this.vfs.getattr(this.ctx, file.ino)).attr);
+  }
+
+  async ftruncate(fd: number, length = 0): Promise<void> {
+    const file = this.file(fd);
+    await this.vfs.setattr(this.ctx, file.ino, { size: length }, file.fh);
+  }
+
+  // ---------------------------------------------------------------- whole files
+
+  async readFile(path: string): Promise<Buffer> {
+    const fd = await this.open(path, 'r');
+    try {
+      const parts: Buffer[] = [];
+      for (;;) {
+        const chunk = await this.read(fd, IO_SIZE);
+        if (chunk.length === 0) break;
+        parts.push(chunk);
+      }
+      return Buffer.concat(parts);
+    } finally {
+      await this.close(fd);
+    }
+  }
+
+  async writeFile(path: string, data: Buffer | string, options: { mode?: number; flag?: OpenFlags } = {}): Promise<void> {
+    const fd = await this.open(path, options.flag ?? 'w', options.mode ?? 0o666);
+    let failure: unknown;
+    try {
+      await this.write(fd, data);
+    } catch (err) {
+      failure = err;
+    }
+    try {
+      await this.close(fd);
+    } catch (err) {
+      failure ??= err;
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  async appendFile(path: string, data: Buffer | string, options: { mode?: number } = {}): Promise<void> {
+    await this.writeFile(path, data, { flag: 'a', ...options });
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  async stat(path: string): Promise<JfsStats> {
+    const r = await this.resolver.resolve(path, true);
+    return new JfsStats(r.ino, r.attr);
+  }
+
+  async lstat(path: string): Promise<JfsStats> {
+    const r = await this.resolver.resolve(path, false);
+    return new JfsStats(r.ino, r.attr);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.resolver.resolve(path, true);
+      return true;
+    } catch (err) {
+      if (hasCode(err, 'ENOENT') || hasCode(err, 'ENOTDIR')) return false;
+      throw err;
+    }
+  }
+
+  async access(path: string, mode = 0): Promise<void> {
+    const r = await this.resolver.resolve(path, true);
+    await this.vfs.access(this.ctx, r.ino, mode);
+  }
+
+  /** Names in the directory (no "." or ".."), in the engine's order. */
+  async readdir(path: string): Promise<string[]> {
+    return (await this.readdirEntries(path)).map((e) => e.name);
+  }
+
+  async readdirEntries(path: string): Promise<JfsDirent[]> {
+    const dir = await this.resolver.resolve(path, true);
+    if (dir.attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `"${path}" is not a directory`);
+    const { fh } = await this.vfs.opendir(this.ctx, dir.ino);
+    try {
+      const out: JfsDirent[] = [];
+      let offset = 0;
+      for (;;) {
+        const page = await this.vfs.readdir(this.ctx, dir.ino, fh, offset, { limit: 1000 });
+        if (page.length === 0) break;
+        for (const e of page) {
+          const name = e.name.toString();
+          if (name !== '.' && name !== '..') out.push({ name, ino: e.ino, type: e.type });
+        }
+        offset = page[page.length - 1]!.offset;
+      }
+      return out;
+    } finally {
+      await this.vfs.releasedir(this.ctx, dir.ino, fh);
+    }
+  }
+
+  /** mkdir(2); with `recursive`, every missing directory on the way, and no error if it exists. */
+  async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<void> {
+    const mode = options.mode ?? 0o777;
+    if (!options.recursive) {
+      const { parent, name } = await this.resolver.resolveParent(path);
+      if (name === undefined) throw fsError('EEXIST', `"${path}" already exists`);
+      await this.vfs.mkdir(this.ctx, parent, name, mode, this.umask);
+      return;
+    }
+    const parts = splitPath(path);
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = '/' + parts.slice(0, i).join('/');
+      try {
+        const st = await this.resolver.resolve(prefix, true);
+        if (st.attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `"${prefix}" exists and is not a directory`);
+      } catch (err) {
+        if (!hasCode(err, 'ENOENT')) throw err;
+        const { parent, name } = await this.resolver.resolveParent(prefix);
+        if (name === undefined) continue;
+        try {
+          await this.vfs.mkdir(this.ctx, parent, name, mode, this.umask);
+        } catch (e) {
+          if (!hasCode(e, 'EEXIST')) throw e; // created meanwhile by someone else
+        }
+      }
+    }
+  }
+
+  async rename(oldPath: string, newPath: string, flags = 0): Promise<void> {
+    const src = await this.entryOf(oldPath);
+    const dst = await this.entryOf(newPath);
+    await this.vfs.rename(this.ctx, src.parent, src.name, dst.parent, dst.name, flags);
+  }
+
+  async unlink(path: string): Promise<void> {
+    const { parent, name, trailingSlash } = await this.entryOf(path);
+    if (trailingSlash) throw fsError('ENOTDIR', `"${path}" ends with "/"; unlink removes only non-directories`);
+    await this.vfs.unlink(this.ctx, parent, name);
+  }
+
+  async rmdir(path: string): Promise<void> {
+    const { parent, name } = await this.entryOf(path);
+    await this.vfs.rmdir(this.ctx, parent, name);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    const { parent, name } = await this.entryOf(path);
+    await this.vfs.symlink(this.ctx, parent, name, target);
+  }
+
+  async readlink(path: string): Promise<string> {
+    const r = await this.resolver.resolve(path, false);
+    if (r.attr.type !== NodeType.Symlink) throw fsError('EINVAL', `"${path}" is not a symbolic link`);
+    return (await this.vfs.readlink(this.ctx, r.ino)).toString();
+  }
+
+  async link(existingPath: string, newPath: string): Promise<void> {
+    const src = await this.resolver.resolve(existingPath, false);
+    const { parent, name } = await this.entryOf(newPath);
+    await this.vfs.link(this.ctx, src.ino, parent, name);
+  }
+
+  /** The canonical absolute path, every symlink resolved. */
+  async realpath(path: string): Promise<string> {
+    const out: string[] = [];
+    let links = 0;
+    const queue = splitPath(path);
+    while (queue.length > 0) {
+      const part = queue.shift()!;
+      if (part === '..') {
+        out.pop();
+        continue;
+      }
+      const candidate = '/' + [...out, part].join('/');
+      const st = await this.resolver.resolve(candidate, false);
+      if (st.attr.type === NodeType.Symlink) {
+        if (++links > 40) throw fsError('ELOOP', `too many symbolic links in "${path}"`);
+        const target = (await this.vfs.readlink(this.ctx, st.ino)).toString();
+        if (target.startsWith('/')) out.length = 0;
+        queue.unshift(...splitPath(target));
+        continue;
+      }
+      out.push(part);
+    }
+    return '/' + out.join('/');
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    await this.setattr(path, true, { mode: mode & 0o7777 });
+  }
+
+  /** chown(2); -1 leaves the id unchanged, as in POSIX. */
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    await this.setattr(path, true, ownerChange(uid, gid));
+  }
+
+  async lchown(path: string, uid: number, gid: number): Promise<void> {
+    await this.setattr(path, false, ownerChange(uid, gid));
+  }
+
+  /** utimes: numbers are seconds since the epoch (fractions kept), as in Node. */
+  async utimes(path: string, atime: TimeArg, mtime: TimeArg): Promise<void> {
+    await this.setattr(path, true, { atime: toTimespec(atime), mtime: toTimespec(mtime) });
+  }
+
+  async lutimes(path: string, atime: TimeArg, mtime: TimeArg): Promise<void> {
+    await this.setattr(path, false, { atime: toTimespec(atime), mtime: toTimespec(mtime) });
+  }
+
+  async truncate(path: string, length = 0): Promise<void> {
+    await this.setattr(path, true, { size: length });
+  }
+
+  /** Close every descriptor still open (commits their writes). */
+  async closeAll(): Promise<void> {
+    for (const fd of [...this.files.keys()]) await this.close(fd);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private file(fd: number): OpenFile {
+    const f = this.files.get(fd);
+    if (!f) throw fsError('EBADF', `descriptor ${fd} is not open`);
+    return f;
+  }
+
+  private async entryOf(path: string): Promise<{ parent: Ino; name: string; trailingSlash: boolean }> {
+    const r = await this.resolver.resolveParent(path);
+    if (r.name === undefined) throw fsError('EBUSY', `"${path}" names the root or a parent directory, not an entry`);
+    return { parent: r.parent, name: r.name, trailingSlash: r.trailingSlash };
+  }
+
+  private async setattr(path: string, follow: boolean, set: SetAttrRequest): Promise<void> {
+    const r = await this.resolver.resolve(path, follow);
+    await this.vfs.setattr(this.ctx, r.ino, set);
+  }
+
+  private async openOrCreate(path: string, flags: number, mode: number): Promise<{ ino: Ino; fh: number }> {
+    const { parent, name, trailingSlash } = await this.resolver.resolveParent(path);
+    if (name === undefined || trailingSlash) throw fsError('EISDIR', `"${path}" names a directory; O_CREAT makes regular files`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // Open an existing file first: creating needs write permission on the directory, opening does not.
+      if ((flags & O_EXCL) === 0) {
+        try {
+          const node = await this.resolver.resolve(path, (flags & O_NOFOLLOW) === 0);
+          if (node.attr.type === NodeType.Symlink) throw fsError('ELOOP', `"${path}" is a symbolic link and O_NOFOLLOW was given`);
+          if (node.attr.type === NodeType.Directory) throw fsError('EISDIR', `"${path}" is a directory`);
+          const open = await this.vfs.open(this.ctx, node.ino, flags & ~O_CREAT);
+          return { ino: node.ino, fh: open.fh };
+        } catch (err) {
+          if (!hasCode(err, 'ENOENT')) throw err;
+        }
+      }
+      try {
+        const r = await this.vfs.create(this.ctx, parent, name, mode, this.umask, flags);
+        return { ino: r.ino, fh: r.fh };
+      } catch (err) {
+        if (!hasCode(err, 'EEXIST') || (flags & O_EXCL) !== 0) throw err; // created meanwhile: open it
+      }
+    }
+    throw fsError('EAGAIN', `"${path}" kept appearing and disappearing while opening it; retry`);
+  }
+}
+
+function ownerChange(uid: number, gid: number): SetAttrRequest {
+  const set: SetAttrRequest = {};
+  if (uid !== -1) set.uid = uid;
+  if (gid !== -1) set.gid = gid;
+  return set;
+}
+
+function toTimespec(t: TimeArg): Timespec {
+  if (typeof t === 'object' && !(t instanceof Date)) return t;
+  const ms = t instanceof Date ? t.getTime() : t * 1000;
+  const sec = Math.floor(ms / 1000);
+  return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+}
+
