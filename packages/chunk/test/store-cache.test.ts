@@ -1,0 +1,141 @@
+import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createStorage, FaultyStorage } from '../src/object/index.js';
+import { openChunkStore, type JuiceChunkStore } from '../src/store/index.js';
+import { MemoryBlockCache } from '../src/cache/index.js';
+import { blockKey } from '../src/layout/index.js';
+import { tempDir } from './services.js';
+
+const KiB = 1024;
+const UUID = '5f1c2e7a-0000-4000-8000-000000000001';
+
+function bytes(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
+  return b;
+}
+
+async function put(store: JuiceChunkStore, id: number, data: Buffer): Promise<void> {
+  const w = store.newWriter(id);
+  await w.writeAt(data, 0);
+  await w.finish(data.length);
+}
+
+describe('disk cache', () => {
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    t = tempDir('dc');
+  });
+  afterEach(() => t.remove());
+
+  test('blocks are cached under <cacheDir>/<UUID>/raw/chunks/... and survive a restart', async () => {
+    const faulty = new FaultyStorage(createStorage('file', `${t.dir}/bucket`));
+    const opts = { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 };
+    const a = await openChunkStore(faulty, opts);
+    const data = bytes(150 * KiB, 1);
+    await put(a, 5, data);
+    expect((await a.newReader(5, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    await a.close();
+    const file = path.join(t.dir, 'cache', UUID, 'raw', blockKey({ id: 5, index: 2, length: 22 * KiB }));
+    expect(statSync(file).size).toBe(22 * KiB);
+
+    const b = await openChunkStore(faulty, opts);
+    expect(b.stats().diskCacheBytes).toBe(data.length);
+    const gets = faulty.calls.get;
+    expect((await b.newReader(5, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    expect(faulty.calls.get).toBe(gets);
+    await b.close();
+  });
+
+  test('partial, foreign and temporary files are dropped on start, and a truncated block is refetched', async () => {
+    const storage = new FaultyStorage(createStorage('file', `${t.dir}/bucket`));
+    const opts = { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 };
+    const a = await openChunkStore(storage, opts);
+    const data = bytes(128 * KiB, 2);
+    await put(a, 6, data);
+    await a.newReader(6, data.length).readAt(0, data.length);
+    await a.close();
+    const raw = path.join(t.dir, 'cache', UUID, 'raw');
+    const block0 = path.join(raw, blockKey({ id: 6, index: 0, length: 64 * KiB }));
+    truncateSync(block0, 1000);
+    writeFileSync(`${block0}.tmp.abcd1234`, 'half');
+    writeFileSync(path.join(raw, 'chunks', 'stray'), 'x');
+
+    const b = await openChunkStore(storage, opts);
+    expect(existsSync(block0)).toBe(false);
+    expect(existsSync(`${block0}.tmp.abcd1234`)).toBe(false);
+    expect(existsSync(path.join(raw, 'chunks', 'stray'))).toBe(false);
+    expect(b.stats().diskCacheBytes).toBe(64 * KiB);
+    const gets = storage.calls.get;
+    expect((await b.newReader(6, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    expect(storage.calls.get).toBe(gets + 1);
+    // Damage behind a running store's back is caught by the size check too.
+    const block1 = path.join(raw, blockKey({ id: 6, index: 1, length: 64 * KiB }));
+    truncateSync(block1, 10);
+    expect((await b.newReader(6, data.length).readAt(64 * KiB, 64 * KiB)).equals(data.subarray(64 * KiB))).toBe(true);
+    await b.close();
+  });
+
+  test('the cache stays within cacheSize, evicting least recently used blocks', async () => {
+    const storage = createStorage('mem', 'evict');
+    const store = await openChunkStore(storage, { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, cacheSize: 256 * KiB, memoryCacheSize: 0 });
+    for (let id = 1; id <= 10; id++) {
+      const d = bytes(64 * KiB, id);
+      await put(store, id, d);
+      expect((await store.newReader(id, d.length).readAt(0, d.length)).equals(d)).toBe(true);
+      expect(store.stats().diskCacheBytes).toBeLessThanOrEqual(256 * KiB);
+    }
+    const files = readdirSync(path.join(t.dir, 'cache', UUID, 'raw', 'chunks', '0', '0'));
+    expect(files.length).toBeLessThanOrEqual(4);
+    expect(files).toContain('10_0_65536');
+    expect(files).not.toContain('1_0_65536');
+    await store.close();
+  });
+});
+
+describe('memory cache', () => {
+  test('is bounded in bytes and drops the least recently used first', () => {
+    const c = new MemoryBlockCache(100);
+    c.put('a', Buffer.alloc(40));
+    c.put('b', Buffer.alloc(40));
+    c.get('a');
+    c.put('c', Buffer.alloc(40));
+    expect(c.usedBytes).toBeLessThanOrEqual(100);
+    expect(c.has('a')).toBe(true);
+    expect(c.has('b')).toBe(false);
+    c.put('huge', Buffer.alloc(101));
+    expect(c.has('huge')).toBe(false);
+  });
+});
+
+describe('reads', () => {
+  test('a small random read of an uncompressed block fetches only its range', async () => {
+    const storage = createStorage('mem', 'range');
+    const store = await openChunkStore(storage, { blockSize: 1024 * KiB, memoryCacheSize: 0, readahead: 0 });
+    const data = bytes(1024 * KiB, 3);
+    await put(store, 9, data);
+    const r = store.newReader(9, data.length);
+    expect((await r.readAt(500 * KiB, 4 * KiB)).equals(data.subarray(500 * KiB, 504 * KiB))).toBe(true);
+    expect(store.stats().getBytes).toBe(4 * KiB);
+    await store.close();
+  });
+
+  test('a sequential reader has the next block fetched ahead of it', async () => {
+    const storage = new FaultyStorage(createStorage('mem', 'ahead'));
+    const store = await openChunkStore(storage, { blockSize: 64 * KiB, readahead: 2 });
+    const data = bytes(256 * KiB, 4);
+    await put(store, 10, data);
+    const r = store.newReader(10, data.length);
+    await r.readAt(0, 16 * KiB);
+    // The two blocks after the first arrive in the background.
+    for (let i = 0; i < 200 && storage.calls.get < 3; i++) await new Promise((res) => setTimeout(res, 5));
+    expect(storage.calls.get).toBe(3);
+    const misses = store.stats().cacheMisses;
+    expect((await r.readAt(16 * KiB, 160 * KiB)).equals(data.subarray(16 * KiB, 176 * KiB))).toBe(true);
+    expect(store.stats().cacheMisses).toBe(misses); // blocks 0-2 all came from the cache
+    // ...and this read moved the window on: block 3 follows in the background.
+    for (let i = 0; i < 200 && storage.calls.get < 4; i++) await new Promise((res) => setTimeout(res, 5));
+    expect(storage.calls.get).toBe(4);
+    await store.close();
+  });
+});
