@@ -35,6 +35,22 @@ describe('VFS reads and writes', () => {
     expect((await h.vfs.read(h.ctx, ino, fh, 0, 100)).toString()).toBe('HELLO world');
   });
 
+  it('with a long attribute cache, the length stays right across flushes and truncates', async () => {
+    const h = await newHarness({ attrCache: 3600, entryCache: 3600, dirEntryCache: 3600 });
+    const { ino, fh } = await createFile(h, 'cached-len');
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(0);
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.alloc(10, 1));
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(10);
+    await h.vfs.flush(h.ctx, ino, fh);
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(10);
+    expect((await h.vfs.lookup(h.ctx, ROOT_INODE, 'cached-len')).attr.length).toBe(10);
+    await h.vfs.write(h.ctx, ino, fh, 10, Buffer.alloc(5, 2));
+    await h.vfs.release(h.ctx, ino, fh);
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(15);
+    await h.vfs.setattr(h.ctx, ino, { size: 3 });
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(3);
+  });
+
   it('overlapping writes: the later one wins, also within one buffered slice', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'over');

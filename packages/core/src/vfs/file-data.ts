@@ -62,12 +62,24 @@ class InodeData {
 export class FileData {
   private readonly inodes = new Map<Ino, InodeData>();
   private totalPending = 0;
+  /** Bumped by every local change of committed data, so stale engine answers can be recognised. */
+  private changes = 0;
 
+  /**
+   * @param onChange called after this client changed the committed data or length of an inode
+   *   (commit, truncate…), so cached attributes can be dropped.
+   */
   constructor(
     private readonly meta: Meta,
     private readonly store: ChunkStore,
     private readonly bufferSize: number,
+    private readonly onChange: (ino: Ino) => void = () => undefined,
   ) {}
+
+  /** Take before asking the engine for attributes; pass to `observe` with the answer. */
+  get changeCount(): number {
+    return this.changes;
+  }
 
   /** Bytes written but not yet committed, over all inodes. */
   get usedBuffer(): number {
@@ -96,10 +108,14 @@ export class FileData {
     return d && d.pending.length > 0 ? d.apparentLength : undefined;
   }
 
-  /** Apply attributes fetched from the engine: the committed length of an open file. */
-  observe(ino: Ino, attr: Attr): void {
+  /**
+   * Apply attributes fetched from the engine (the committed length of an open file, maybe
+   * changed by another client), unless this client changed data since `changeCount` was taken:
+   * then the answer may predate our own commit.
+   */
+  observe(ino: Ino, attr: Attr, changeCount: number): void {
     const d = this.inodes.get(ino);
-    if (d && d.length !== attr.length && !d.mutex.busy) {
+    if (d && d.length !== attr.length && !d.mutex.busy && changeCount === this.changes) {
       d.length = attr.length;
       d.views.clear();
     }
@@ -147,6 +163,8 @@ export class FileData {
         if (attr) d.length = attr.length;
         return attr;
       } finally {
+        this.changes++;
+        this.onChange(ino);
         d.views.clear();
         this.maybeForget(ino, d);
       }
@@ -277,6 +295,8 @@ export class FileData {
       }
     }
     d.views.clear();
+    this.changes++;
+    this.onChange(ino);
     if (failure !== undefined) throw failure;
   }
 }

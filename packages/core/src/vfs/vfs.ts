@@ -74,7 +74,7 @@ export class Vfs {
     this.format = init.format;
     this.extraStats = init.extraStats;
     this.cache = new MetaCache(this.options.attrCache, this.options.entryCache, this.options.dirEntryCache);
-    this.data = new FileData(this.meta, this.store, this.options.bufferSize);
+    this.data = new FileData(this.meta, this.store, this.options.bufferSize, (ino) => this.cache.dropAttr(ino));
     this.config = configJson(this.format, this.options, this.store.blockSize);
   }
 
@@ -91,9 +91,10 @@ export class Vfs {
         const attr = await this.attrOf(ctx, hit.ino).catch(() => undefined);
         if (attr) return this.entry(hit.ino, attr);
       }
+      const before = this.data.changeCount;
       const { ino, attr } = await this.meta.lookup(ctx, parent, bname);
       this.cache.putEntry(ctx, parent, bname, ino, attr.type);
-      return this.entry(ino, this.remember(ino, attr));
+      return this.entry(ino, this.remember(ino, attr, before));
     }, entryText);
   }
 
@@ -592,9 +593,10 @@ export class Vfs {
     return { ino, attr: this.withPending(ino, attr), attrTimeout: this.options.attrCache, entryTimeout };
   }
 
-  private remember(ino: Ino, attr: Attr): Attr {
-    this.data.observe(ino, attr);
-    this.cache.putAttr(ino, attr);
+  /** Cache attributes fresh from the engine; `changeCount` is FileData's count before asking. */
+  private remember(ino: Ino, attr: Attr, changeCount = this.data.changeCount): Attr {
+    this.data.observe(ino, attr, changeCount);
+    if (changeCount === this.data.changeCount) this.cache.putAttr(ino, attr);
     return attr;
   }
 
@@ -608,7 +610,8 @@ export class Vfs {
     if (internalNodeByIno(ino)) return this.internalAttrOf(ino);
     const cached = this.cache.getAttr(ino);
     if (cached) return this.withPending(ino, cached);
-    return this.withPending(ino, this.remember(ino, await this.meta.getAttr(ctx, ino)));
+    const before = this.data.changeCount;
+    return this.withPending(ino, this.remember(ino, await this.meta.getAttr(ctx, ino), before));
   }
 
   private internalAttrOf(ino: Ino): Attr {
@@ -717,10 +720,11 @@ export class Vfs {
     const parentAttr = plus && parentIno !== ino ? await this.attrOf(ctx, parentIno).catch(() => undefined) : self;
     push(Buffer.from('..'), parentIno, NodeType.Directory, parentAttr);
     let cursor: string | undefined;
+    const before = this.data.changeCount;
     do {
       const page = await this.meta.readdir(ctx, ino, cursor === undefined ? { plus, limit: READDIR_PAGE } : { plus, limit: READDIR_PAGE, cursor });
       for (const e of page.entries) {
-        if (e.attr) this.remember(e.ino, e.attr);
+        if (e.attr) this.remember(e.ino, e.attr, before);
         push(e.name, e.ino, e.type, e.attr);
       }
       cursor = page.cursor;
