@@ -106,11 +106,11 @@ describe('Redis engine on a real server', () => {
     expect(await engine.getFormat()).toBe('{"Name":"v"}');
   });
 
-  it('allocates inodes from `nextinode` (last reserved), skipping 0 and 1', async () => {
-    expect(await engine.allocInodes(1024)).toBe(2n);
-    expect(await db.raw.get('nextinode')).toBe('1025');
-    expect(await engine.allocInodes(1024)).toBe(1026n);
-    expect(await db.raw.get('nextinode')).toBe('2049');
+  it('allocates inodes from `nextinode` (last reserved) as the Go client does', async () => {
+    expect(await engine.allocInodes(1024)).toBe(1n); // 1..1024; the caller skips 1 (the root)
+    expect(await db.raw.get('nextinode')).toBe('1024');
+    expect(await engine.allocInodes(1024)).toBe(1025n);
+    expect(await db.raw.get('nextinode')).toBe('2048');
     expect(await engine.allocSlices(4096)).toBe(1);
     expect(await engine.allocSlices(4096)).toBe(4097);
     expect(await db.raw.get('nextchunk')).toBe('8192');

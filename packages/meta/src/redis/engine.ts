@@ -121,19 +121,13 @@ export class RedisEngine implements EngineStore {
   }
 
   /**
-   * `nextinode` holds the last reserved number, so INCRBY n reserves [v+1-n, v+1). Numbers ≤ 1
-   * are not inodes: when a fresh volume's first batch starts at 1 the batch is extended by one
-   * more number (if nobody else reserved in between) so the caller still gets n usable ones.
+   * `nextinode` holds the last reserved number, so INCRBY n reserves [v+1-n, v+1). A fresh
+   * volume's first batch therefore starts at 1, as with the Go client; the caller skips the
+   * numbers ≤ 1 (BaseMeta's IdAllocator does).
    */
   async allocInodes(count: number): Promise<bigint> {
-    const key = this.keys.counter('nextInode');
-    for (;;) {
-      const v = await this.client.incrby(key, count);
-      const first = v + 1 - count;
-      if (first > 1) return BigInt(first);
-      const need = 2 - first;
-      if ((await this.client.incrby(key, need)) === v + need) return 2n;
-    }
+    const v = await this.client.incrby(this.keys.counter('nextInode'), count);
+    return BigInt(v + 1 - count);
   }
 
   async allocSlices(count: number): Promise<number> {
