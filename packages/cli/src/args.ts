@@ -1,0 +1,13 @@
+/**
+ * The raw command line, for telling "flag given" from "default applied" (format and config only
+ * change settings that were asked for).
+ */
+let raw: readonly string[] = [];
+
+export function setRawArgs(args: readonly string[]): void {
+  raw = args;
+}
+
+export function flagGiven(flag: string): boolean {
+  return raw.some((x) => x === `--${flag}` || x.startsWith(`--${flag}=`) || x === `--no-${flag}`);
+}

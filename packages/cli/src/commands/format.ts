@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { decodeFormat, defaultFormat, encodeFormat, fsError, nowTimespec } from '@juicefs/core';
+import type { Attr, Format } from '@juicefs/core';
+import type { Argv } from 'yargs';
+import { redacted, sealSecrets } from '../secrets.js';
+import { checkVolumeName, gib, redactUrl } from '../volume.js';
+import { withEngine } from '../wiring.js';
+import { printJson } from '../output.js';
+import { flagGiven } from '../args.js';
+
+/** Fields `format` refuses to change on an existing volume without --force (FORMAT.md 6). */
+const IMMUTABLE = ['Name', 'BlockSize', 'Compression', 'Shards', 'HashPrefix'] as const;
+
+/** BlockSize in KiB: rounded down to a power of two, clamped to 64..16384, as JuiceFS does. */
+export function normalizeBlockSize(kib: number): number {
+  const clamped = Math.min(16384, Math.max(64, Math.floor(kib)));
+  return 2 ** Math.floor(Math.log2(clamped));
+}
+
+function defaultBucket(): string {
+  return process.getuid?.() === 0 ? '/var/jfs/' : `${homedir()}/.juicefs/local/`;
+}
+
+export function formatCommand(y: Argv): Argv {
+  return y.command(
+    'format META-URL NAME',
+    'Format a volume: write its settings into the metadata engine',
+    (c) =>
+      c
+        .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine, e.g. sqlite3:///var/jfs/meta.db, redis://host:6379/1, postgres://user@host/db' })
+        .positional('NAME', { type: 'string', demandOption: true, describe: 'volume name (3-63 of a-z 0-9 -)' })
+        .option('storage', { type: 'string', default: 'file', describe: 'object storage type (file, s3, ...)' })
+        .option('bucket', { type: 'string', describe: 'bucket URL or path; default /var/jfs/ as root, else ~/.juicefs/local/' })
+        .option('access-key', { type: 'string', describe: 'object storage access key (env ACCESS_KEY)' })
+        .option('secret-key', { type: 'string', describe: 'object storage secret key (env SECRET_KEY)' })
+        .option('session-token', { type: 'string', describe: 'object storage session token (env SESSION_TOKEN)' })
+        .option('storage-class', { type: 'string', describe: 'default storage class' })
+        .option('block-size', { type: 'number', default: 4096, describe: 'block size in KiB (power of two, 64..16384)' })
+        .option('compress', { type: 'string', default: 'none', choices: ['none', 'lz4', 'zstd'], describe: 'compression of blocks' })
+        .option('capacity', { type: 'number', default: 0, describe: 'volume space quota in GiB (0 = unlimited)' })
+        .option('inodes', { type: 'number', default: 0, describe: 'volume inode quota (0 = unlimited)' })
+        .option('trash-days', { type: 'number', default: 1, describe: 'days deleted files stay in the trash (0 disables it)' })
+        .option('hash-prefix', { type: 'boolean', default: false, describe: 'spread object keys by a hash prefix' })
+        .option('shards', { type: 'number', default: 0, describe: 'store objects in this many buckets' })
+        .option('enable-acl', { type: 'boolean', default: false, describe: 'enable POSIX ACLs (irreversible)' })
+        .option('encrypt-algo', { type: 'string', default: 'aes256gcm-rsa', choices: ['aes256gcm-rsa', 'chacha20-rsa', 'sm4gcm'] })
+        .option('force', { type: 'boolean', default: false, describe: 'overwrite the settings of an existing volume' })
+        .option('no-update', { type: 'boolean', default: false, describe: 'leave an existing volume as it is' }),
+    async (a) => {
+      const metaUrl = String(a['META-URL']);
+      const name = String(a['NAME']);
+      checkVolumeName(name);
+      const env = process.env;
+      await withEngine(metaUrl, async (store) => {
+        await store.initSchema();
+        const raw = await store.getFormat();
+        const wanted = buildFormat(a, name, env);
+        if (raw !== undefined) {
+          const old = decodeFormat(raw);
+          if (a['no-update'] === true && !a.force) {
+            process.stderr.write(`volume ${old.Name} is already formatted in ${redactUrl(metaUrl)}; left unchanged (--no-update)\n`);
+            printJson(redacted(old));
+            return;
+          }
+          const next: Format = a.force ? { ...old, ...wanted, UUID: old.UUID } : { ...old };
+          if (!a.force) {
+            for (const k of IMMUTABLE) {
+              if (wanted[k] !== undefined && wanted[k] !== old[k] && (k === 'Name' || flagGiven(flagOf(k)))) {
+                throw fsError('EINVAL', `cannot change ${k} of existing volume ${old.Name} (${String(old[k])} -> ${String(wanted[k])}): use --force to overwrite the settings`);
+              }
+            }
+            for (const [k, flag] of UPDATABLE) if (flagGiven(flag)) next[k] = wanted[k];
+          }
+          sealSecrets(next);
+          await store.setFormat(encodeFormat(next));
+          process.stderr.write(`volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated\n`);
+          printJson(redacted(decodeFormat(encodeFormat(next))));
+          return;
+        }
+        if (wanted.Storage === 'file') mkdirSync(wanted.Bucket, { recursive: true });
+        sealSecrets(wanted);
+        await store.setFormat(encodeFormat(wanted));
+        const now = nowTimespec();
+        const root: Attr = {
+          flags: 0, type: 2, mode: 0o777, uid: 0, gid: 0, atime: now.sec, atimensec: now.nsec, mtime: now.sec,
+          mtimensec: now.nsec, ctime: now.sec, ctimensec: now.nsec, nlink: 2, length: 4096, rdev: 0, parent: 1n,
+          accessACL: 0, defaultACL: 0, tier: 0,
+        };
+        const trash = wanted.TrashDays > 0 ? { ...root, mode: 0o555 } : undefined;
+        await store.initVolume(root, trash);
+        process.stderr.write(`volume ${name} formatted in ${redactUrl(metaUrl)}\n`);
+        printJson(redacted(decodeFormat(encodeFormat(wanted))));
+      });
+    },
+  );
+}
+
+const FLAG_OF: Record<string, string> = {
+  Name: 'NAME', BlockSize: 'block-size', Compression: 'compress', Shards: 'shards', HashPrefix: 'hash-prefix',
+};
+function flagOf(k: string): string {
+  return FLAG_OF[k] ?? k;
+}
+
+/** Settings `format` may update on an existing volume, with the flag that sets each. */
+const UPDATABLE: ReadonlyArray<readonly [keyof Format & string, string]> = [
+  ['Storage', 'storage'], ['Bucket', 'bucket'], ['AccessKey', 'access-key'], ['SecretKey', 'secret-key'],
+  ['SessionToken', 'session-token'], ['StorageClass', 'storage-class'], ['Capacity', 'capacity'],
+  ['Inodes', 'inodes'], ['TrashDays', 'trash-days'], ['EnableACL', 'enable-acl'],
+];
+
+function buildFormat(a: Record<string, unknown>, name: string, env: NodeJS.ProcessEnv): Format {
+  let bucket = typeof a['bucket'] === 'string' ? a['bucket'] : defaultBucket();
+  const storage = String(a['storage']);
+  if (storage === 'file' && !bucket.endsWith('/')) bucket += '/';
+  const f = defaultFormat(name, randomUUID(), bucket);
+  f.Storage = storage;
+  const str = (k: string, envName: string) => (typeof a[k] === 'string' ? (a[k] as string) : env[envName]);
+  const ak = str('access-key', 'ACCESS_KEY');
+  if (ak) f.AccessKey = ak;
+  const sk = str('secret-key', 'SECRET_KEY');
+  if (sk) f.SecretKey = sk;
+  const st = str('session-token', 'SESSION_TOKEN');
+  if (st) f.SessionToken = st;
+  if (typeof a['storage-class'] === 'string') {
+    f.StorageClass = a['storage-class'];
+    f.Tiers = { '0': { ID: 0, StorageClass: a['storage-class'], Tag: '' } };
+  }
+  f.BlockSize = normalizeBlockSize(Number(a['block-size']));
+  f.Compression = String(a['compress']);
+  if (Number(a['shards']) > 0) f.Shards = Number(a['shards']);
+  if (a['hash-prefix'] === true) f.HashPrefix = true;
+  if (Number(a['capacity']) > 0) f.Capacity = gib(Number(a['capacity']));
+  if (Number(a['inodes']) > 0) f.Inodes = Number(a['inodes']);
+  f.TrashDays = Math.max(0, Math.floor(Number(a['trash-days'])));
+  f.EncryptAlgo = String(a['encrypt-algo']);
+  if (a['enable-acl'] === true) {
+    f.EnableACL = true;
+    f.MinClientVersion = '1.2.0-A';
+  }
+  return f;
+}

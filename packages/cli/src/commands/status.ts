@@ -1,0 +1,48 @@
+import type { Argv } from 'yargs';
+import { printJson } from '../output.js';
+import { redacted } from '../secrets.js';
+import { readFormat } from '../volume.js';
+import { withEngine } from '../wiring.js';
+import { readCounters } from '@juicefs/meta';
+
+export function statusCommand(y: Argv): Argv {
+  return y.command(
+    'status META-URL',
+    'Show the volume settings (secrets removed), statistics and the client sessions',
+    (c) =>
+      c
+        .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
+        .option('session', { alias: 's', type: 'number', describe: 'show one session in detail (sustained inodes)' }),
+    async (a) => {
+      const metaUrl = String(a['META-URL']);
+      await withEngine(metaUrl, async (store) => {
+        const format = await readFormat(store, metaUrl);
+        const sessions = await store.listSessions();
+        const view = (s: (typeof sessions)[number]) => ({
+          Sid: s.sid,
+          Expire: new Date(s.expire * 1000).toISOString(),
+          ...(s.info ? (JSON.parse(s.info) as Record<string, unknown>) : {}),
+        });
+        if (a.session !== undefined) {
+          const s = sessions.find((x) => x.sid === a.session);
+          if (!s) throw new Error(`session ${a.session} not found: juicefs status ${metaUrl} lists the live ones`);
+          printJson({ ...view(s), Sustained: (await store.listSustained(s.sid)).map(String) });
+          return;
+        }
+        const c = await readCounters(store);
+        const capacity = format.Capacity ?? 0;
+        const inodes = format.Inodes ?? 0;
+        printJson({
+          Setting: redacted(format),
+          Sessions: sessions.map(view),
+          Statistic: {
+            UsedSpace: c.usedSpace,
+            AvailableSpace: capacity > 0 ? Math.max(0, capacity - c.usedSpace) : null,
+            UsedInodes: c.usedInodes,
+            AvailableInodes: inodes > 0 ? Math.max(0, inodes - c.usedInodes) : null,
+          },
+        });
+      });
+    },
+  );
+}

@@ -1,0 +1,1 @@
+export { run, VERSION } from './main.js';

@@ -1,0 +1,51 @@
+import yargs from 'yargs';
+import { CLIENT_VERSION } from '@juicefs/core';
+import { setRawArgs } from './args.js';
+import { configCommand } from './commands/config.js';
+import { destroyCommand } from './commands/destroy.js';
+import { dumpCommand, loadCommand } from './commands/dump.js';
+import { formatCommand } from './commands/format.js';
+import { statusCommand } from './commands/status.js';
+
+/** This implementation's own version, after the JuiceFS version whose formats it speaks. */
+export const VERSION = `${CLIENT_VERSION}-ts (juicefs-ts 0.1.0)`;
+
+/**
+ * Run the juicefs command line with `args` (without node and script). Returns the exit code:
+ * 0 on success, 1 on any failure, after printing `juicefs: <what went wrong and how to fix it>`.
+ */
+export async function run(args: string[]): Promise<number> {
+  setRawArgs(args);
+  let code = 0;
+  const report = (message: string) => {
+    code = 1;
+    process.stderr.write(`juicefs: ${message}\n`);
+  };
+  let y = yargs(args)
+    .scriptName('juicefs')
+    .usage('$0 <command> [options]\n\nA JuiceFS-compatible file system client in TypeScript.')
+    .parserConfiguration({ 'boolean-negation': false })
+    .strict()
+    .demandCommand(1, 'name a command (juicefs --help lists them)')
+    .version(VERSION)
+    .alias('V', 'version')
+    .help()
+    .alias('h', 'help')
+    .completion('completion', 'Print a bash completion script (juicefs completion >> ~/.bashrc)')
+    .command('version', 'Print the version', () => undefined, () => {
+      process.stdout.write(`juicefs version ${VERSION}\n`);
+    })
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) report(err.message);
+      else report(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
+    });
+  for (const add of [formatCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand]) y = add(y);
+  try {
+    await y.parseAsync();
+  } catch (err) {
+    if (code === 0) report((err as Error).message);
+  }
+  return code;
+}

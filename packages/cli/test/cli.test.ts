@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+// The juicefs command as a user runs it: a real process (the TypeScript entry under node), real
+// SQLite/Redis/PostgreSQL, checking output, exit codes and the volume afterwards.
+
+const repo = path.resolve(__dirname, '../../..');
+const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
+const sample = path.resolve(repo, '../shared/fixtures/metadata.sample');
+const redisBase = (process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390').replace(/\/\d*$/, '');
+const pgBase = process.env['JFS_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5440/juicefs_test';
+
+function juicefs(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', input: '', timeout: 60000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-cli-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('juicefs', () => {
+  it('prints help and version, and fails on an unknown command', () => {
+    const help = juicefs('--help');
+    expect(help.code).toBe(0);
+    for (const c of ['format', 'status', 'config', 'destroy', 'dump', 'load']) expect(help.out).toContain(`juicefs ${c}`);
+    expect(juicefs('format', '--help').out).toContain('--trash-days');
+    expect(juicefs('--version').out).toMatch(/^1\.4\.0-ts/);
+    const bad = juicefs('frobnicate');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/juicefs: Unknown argument: frobnicate/);
+  });
+
+  it('formats a SQLite volume with defaults and flags, and status shows it with secrets removed', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    const f = juicefs('format', meta, 'vol-1', '--bucket', `${dir}/bucket`, '--secret-key', 'hush', '--capacity', '2', '--inodes', '1000', '--block-size', '3000', '--compress', 'lz4', '--trash-days', '0');
+    expect(f.code).toBe(0);
+    expect(fs.existsSync(`${dir}/bucket`)).toBe(true);
+    const st = juicefs('status', meta);
+    expect(st.code).toBe(0);
+    const status = JSON.parse(st.out) as { Setting: Record<string, unknown>; Sessions: unknown[]; Statistic: Record<string, unknown> };
+    expect(status.Setting).toMatchObject({
+      Name: 'vol-1', Storage: 'file', Bucket: `${dir}/bucket/`, BlockSize: 2048, Compression: 'lz4',
+      Capacity: 2 * 1024 ** 3, Inodes: 1000, TrashDays: 0, SecretKey: 'removed', KeyEncrypted: true,
+    });
+    expect(status.Sessions).toEqual([]);
+    expect(status.Statistic).toMatchObject({ UsedSpace: 0, UsedInodes: 0, AvailableInodes: 1000 });
+    // The stored secret is encrypted, not the literal text: dump --keep-secret-key shows the ciphertext.
+    const d = juicefs('dump', meta, '--keep-secret-key');
+    expect(d.code).toBe(0);
+    expect(d.out).not.toContain('hush');
+    expect(d.out).not.toContain('"Trash"');
+  });
+
+  it('refuses to change the block size of an existing volume without --force, and updates the rest', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'vol-2', '--bucket', `${dir}/b`).code).toBe(0);
+    const refused = juicefs('format', meta, 'vol-2', '--block-size', '1024');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/cannot change BlockSize.*--force/);
+    expect(juicefs('format', meta, 'vol-2', '--trash-days', '3').code).toBe(0);
+    expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ TrashDays: 3, BlockSize: 4096 });
+    expect(juicefs('format', meta, 'vol-2', '--block-size', '1024', '--force').code).toBe(0);
+    expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ BlockSize: 1024 });
+  });
+
+  it('rejects a bad volume name and an unformatted database with messages that say what to do', () => {
+    const bad = juicefs('format', `sqlite3://${dir}/m.db`, 'Bad_Name');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/invalid volume name "Bad_Name": use 3 to 63/);
+    const none = juicefs('status', `sqlite3://${dir}/empty.db`);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/not formatted: run juicefs format/);
+  });
+
+  it('config changes capacity and trash days', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'vol-3', '--bucket', `${dir}/b`).code).toBe(0);
+    const c = juicefs('config', meta, '--capacity', '5', '--trash-days', '0');
+    expect(c.code).toBe(0);
+    expect(c.err).toMatch(/Capacity/);
+    expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ Capacity: 5 * 1024 ** 3, TrashDays: 0 });
+  });
+
+  it('destroy needs the right UUID and --yes, then leaves an empty database', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'vol-4', '--bucket', `${dir}/b`).code).toBe(0);
+    fs.mkdirSync(`${dir}/b/vol-4/chunks`, { recursive: true });
+    const uuid = (JSON.parse(juicefs('status', meta).out) as { Setting: { UUID: string } }).Setting.UUID;
+    expect(juicefs('destroy', meta, '00000000-0000-0000-0000-000000000000', '--yes').err).toMatch(/UUID mismatch/);
+    expect(juicefs('destroy', meta, uuid).err).toMatch(/--yes/);
+    const d = juicefs('destroy', meta, uuid, '--yes');
+    expect(d.code).toBe(0);
+    expect(fs.existsSync(`${dir}/b/vol-4`)).toBe(false);
+    expect(juicefs('status', meta).err).toMatch(/not formatted/);
+  });
+
+  it('load, dump and load again across SQLite, Redis and PostgreSQL, through files and .gz', () => {
+    const schema = `jfs_cli_${randomBytes(5).toString('hex')}`;
+    const redisUrl = `${redisBase}/44`;
+    const pgUrl = `${pgBase}${pgBase.includes('?') ? '&' : '?'}search_path=${schema}`;
+    const psql = (sql: string) => spawnSync('psql', [pgBase, '-qtAc', sql], { encoding: 'utf8' });
+    const ping = psql('SELECT 1');
+    if (ping.status !== 0) {
+      throw new Error(`PostgreSQL not reachable at ${pgBase} (${ping.stderr || ping.error?.message}): run bash scripts/services/postgres.sh`);
+    }
+    try {
+      const sqlite = `sqlite3://${dir}/meta.db`;
+      const l1 = juicefs('load', sqlite, sample);
+      expect(l1.code).toBe(0);
+      expect(l1.err).toMatch(/loaded 16 entries/);
+      expect(juicefs('dump', sqlite, `${dir}/one.json.gz`).code).toBe(0);
+      // A Redis DB of our own: clear whatever an earlier run left.
+      const wipe = juicefs('load', redisUrl, `${dir}/one.json.gz`);
+      if (wipe.code !== 0) {
+        expect(wipe.err).toMatch(/not empty|not reachable|connect/);
+        const uuid = (JSON.parse(juicefs('status', redisUrl).out) as { Setting: { UUID: string } }).Setting.UUID;
+        expect(juicefs('destroy', redisUrl, uuid, '--yes', '--force').code).toBe(0);
+        expect(juicefs('load', redisUrl, `${dir}/one.json.gz`).code).toBe(0);
+      }
+      expect(juicefs('dump', redisUrl, `${dir}/two.json`).code).toBe(0);
+      expect(juicefs('load', pgUrl, `${dir}/two.json`).code).toBe(0);
+      const three = juicefs('dump', pgUrl);
+      expect(three.code).toBe(0);
+      const tree = (t: string) => t.slice(t.indexOf('\n  "FSTree": {'));
+      expect(tree(three.out)).toBe(tree(fs.readFileSync(`${dir}/two.json`, 'utf8')));
+      expect(three.out).toContain('"GBK%B9%FB֭%CA%FD%BEݿƼ%BC%D3%D0%CF޹%AB˾%CEļ%FE": {');
+      const sub = juicefs('dump', pgUrl, '--subdir', '/d1');
+      expect(sub.code).toBe(0);
+      expect(sub.out).toContain('"FSTree": {\n    "attr": {"inode":3,');
+      expect(sub.out).not.toContain('"Trash"');
+      expect(juicefs('load', pgUrl, `${dir}/two.json`).err).toMatch(/not empty/);
+      const uuid = (JSON.parse(juicefs('status', redisUrl).out) as { Setting: { UUID: string } }).Setting.UUID;
+      expect(juicefs('destroy', redisUrl, uuid, '--yes').code).toBe(0);
+    } finally {
+      psql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+});
