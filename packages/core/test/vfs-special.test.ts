@@ -1,4 +1,5 @@
-import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, O_RDONLY, O_WRONLY, ROOT_INODE, STATS_INODE, TRASH_INODE } from '../src/index.js';
+import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, O_RDONLY, O_RDWR, O_WRONLY, ROOT_INODE, STATS_INODE, TRASH_INODE } from '../src/index.js';
+import { Vfs } from '../src/index.js';
 import { createFile, newHarness } from './vfs-harness.js';
 
 describe('VFS virtual files in the root', () => {
@@ -87,6 +88,42 @@ describe('VFS virtual files in the root', () => {
     const head = await h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 10);
     expect(head.length).toBe(10);
     await h.vfs.release(h.ctx, ACCESSLOG_INODE, o.fh);
+  });
+
+  it('.control carries a framed request to the handler and its replies back, one per read', async () => {
+    const h = await newHarness();
+    const seen: Array<{ cmd: number; payload: string; pid: number }> = [];
+    const vfs = new Vfs({
+      meta: h.meta,
+      store: h.store,
+      format: h.vfs.format,
+      control: async (ctx, cmd, payload, reply) => {
+        seen.push({ cmd, payload: payload.toString(), pid: ctx.pid });
+        reply(Buffer.from('progress-frame'));
+        await new Promise((r) => setImmediate(r));
+        reply(Buffer.from([0]));
+      },
+    });
+    const ctx = { ...h.ctx, pid: 99 };
+    const o = await vfs.open(ctx, CONTROL_INODE, O_RDWR);
+    const message = Buffer.alloc(8 + 5);
+    message.writeUInt32BE(1002, 0);
+    message.writeUInt32BE(5, 4);
+    message.write('hello', 8);
+    // Written in two pieces: the handler runs once the message is complete.
+    await vfs.write(ctx, CONTROL_INODE, o.fh, 0, message.subarray(0, 6));
+    expect(seen).toHaveLength(0);
+    await vfs.write(ctx, CONTROL_INODE, o.fh, 6, message.subarray(6));
+    expect((await vfs.read(ctx, CONTROL_INODE, o.fh, 0, 100)).toString()).toBe('progress-frame');
+    expect([...(await vfs.read(ctx, CONTROL_INODE, o.fh, 14, 100))]).toEqual([0]);
+    expect((await vfs.read(ctx, CONTROL_INODE, o.fh, 15, 100)).length).toBe(0);
+    expect(seen).toEqual([{ cmd: 1002, payload: 'hello', pid: 99 }]);
+    await vfs.release(ctx, CONTROL_INODE, o.fh);
+
+    // Without a handler the answer is the errno byte ENOSYS.
+    const plain = await h.vfs.open(h.ctx, CONTROL_INODE, O_RDWR);
+    await h.vfs.write(h.ctx, CONTROL_INODE, plain.fh, 0, message);
+    expect([...(await h.vfs.read(h.ctx, CONTROL_INODE, plain.fh, 0, 100))]).toEqual([38]);
   });
 
   it('the trash directory is a node of the engine under a virtual name', async () => {

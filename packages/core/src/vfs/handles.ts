@@ -1,4 +1,5 @@
 import type { Ino } from '../types/inode.js';
+import type { ControlChannel } from './control-channel.js';
 import type { DirEntryReply } from './options.js';
 
 /** An open regular file. */
@@ -30,6 +31,8 @@ export interface SpecialHandle {
   fh: number;
   ino: Ino;
   data: Buffer;
+  /** `.control` only: the request/reply stream. */
+  control?: ControlChannel;
 }
 
 export type Handle = FileHandle | DirHandle | SpecialHandle;

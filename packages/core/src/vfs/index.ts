@@ -3,3 +3,4 @@ export * from './options.js';
 export * from './vfs.js';
 export { ACCESSLOG_INODE, CONTROL_INODE, STATS_INODE, CONFIG_INODE, isVirtualInode } from './internal-nodes.js';
 export { VfsMetrics } from './metrics.js';
+export type { ControlHandler } from './control-channel.js';

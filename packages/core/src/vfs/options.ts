@@ -3,6 +3,7 @@ import type { Format } from '../types/format.js';
 import type { Ino } from '../types/inode.js';
 import type { Meta } from '../meta/meta.js';
 import type { ChunkStore } from '../chunk/store.js';
+import type { ControlHandler } from './control-channel.js';
 
 /** Run-time settings of a VFS (the mount flags that concern it). Times are seconds. */
 export interface VfsOptions {
@@ -46,6 +47,8 @@ export interface VfsInit {
   options?: Partial<VfsOptions>;
   /** Extra `name value` lines appended to `.stats` (e.g. the CLI's Prometheus registry). */
   extraStats?: () => string;
+  /** Serves `.control` messages (info, warmup, rmr… of the CLI); without it they answer ENOSYS. */
+  control?: ControlHandler;
 }
 
 /** A node the kernel may cache: LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, CREATE replies. */

@@ -8,12 +8,14 @@ import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
 import { LockType, type PosixLockRecord, type PosixLockRequest } from '../types/session.js';
 import { CHUNK_SIZE } from '../types/slice.js';
 import { AccessLog } from './access-log.js';
+import { ControlChannel, type ControlHandler } from './control-channel.js';
 import { FileData } from './file-data.js';
 import { canRead, canWrite, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
 import { HandleTable, type DirHandle, type FileHandle, type Handle, type SpecialHandle } from './handles.js';
 import {
   ACCESSLOG_INODE,
   CONFIG_INODE,
+  CONTROL_INODE,
   INTERNAL_NODES,
   STATS_INODE,
   internalAttr,
@@ -66,6 +68,7 @@ export class Vfs {
   private readonly startSec = Math.floor(Date.now() / 1000);
   private readonly config: Buffer;
   private readonly extraStats: (() => string) | undefined;
+  private readonly controlHandler: ControlHandler | undefined;
 
   constructor(init: VfsInit) {
     this.options = { ...DEFAULT_VFS_OPTIONS, ...init.options };
@@ -73,6 +76,7 @@ export class Vfs {
     this.store = init.store;
     this.format = init.format;
     this.extraStats = init.extraStats;
+    this.controlHandler = init.control;
     this.cache = new MetaCache(this.options.attrCache, this.options.entryCache, this.options.dirEntryCache);
     this.data = new FileData(this.meta, this.store, this.options.bufferSize, (ino) => this.cache.dropAttr(ino));
     this.config = configJson(this.format, this.options, this.store.blockSize);
@@ -282,6 +286,10 @@ export class Vfs {
   async write(ctx: Context, ino: Ino, fh: number, offset: number, data: Buffer): Promise<number> {
     return this.op(ctx, 'write', () => `${ino},${data.length},${offset},${fh}`, async () => {
       const h = this.handle(ino, fh);
+      if (h.kind === 'special' && h.control) {
+        h.control.write(ctx, data);
+        return data.length;
+      }
       if (h.kind !== 'file' || !h.writable) throw fsError('EBADF', `handle ${fh} of inode ${ino} is not open for writing`);
       this.writable();
       if (offset < 0) throw fsError('EINVAL', `negative offset ${offset}`);
@@ -688,7 +696,7 @@ export class Vfs {
 
   private openInternal(ino: Ino, flags: number): OpenReply {
     const attr = this.internalAttrOf(ino);
-    if (canWrite(flags) || (flags & O_TRUNC) !== 0) throw fsError('EACCES', `"${internalNodeByIno(ino)?.name}" is read-only`);
+    if (ino !== CONTROL_INODE && (canWrite(flags) || (flags & O_TRUNC) !== 0)) throw fsError('EACCES', `"${internalNodeByIno(ino)?.name}" is read-only`);
     const fh = this.handles.allocate();
     const h: SpecialHandle = { kind: 'special', fh, ino, data: Buffer.alloc(0) };
     this.handles.add(h);
@@ -697,11 +705,13 @@ export class Vfs {
     if (ino === STATS_INODE) h.data = Buffer.from(this.metrics.render(this.store, this.extraStats));
     else if (ino === CONFIG_INODE) h.data = this.config;
     else if (ino === ACCESSLOG_INODE) this.accessLog.open(fh);
+    else if (ino === CONTROL_INODE) h.control = new ControlChannel(this.controlHandler);
     return { fh, attr: { ...attr, length: h.data.length }, attrTimeout: this.options.attrCache, directIo: true, keepCache: false };
   }
 
   private async readInternal(h: SpecialHandle, offset: number, size: number): Promise<Buffer> {
     if (h.ino === ACCESSLOG_INODE) return this.accessLog.read(h.fh, size);
+    if (h.control) return h.control.read(size);
     if (offset >= h.data.length) return Buffer.alloc(0);
     return Buffer.from(h.data.subarray(offset, Math.min(h.data.length, offset + size)));
   }
