@@ -1,0 +1,221 @@
+import { fsError } from '../errors/fs-error.js';
+import { NodeType } from '../types/attr.js';
+import type { Context } from '../types/context.js';
+import type { Ino } from '../types/inode.js';
+import { LockType } from '../types/session.js';
+import { canWrite, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
+import { ACCESSLOG_INODE, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
+import type { CreateReply, OpenReply } from './options.js';
+import { MAX_FILE_SIZE, LOCK_TO_EOF, type Name, toName, entryText } from './vfs-base.js';
+import { VfsNames } from './vfs-names.js';
+
+/** Open files: handles, reads, buffered writes, flush/fsync/release, ranges (fallocate, copy, lseek). */
+export abstract class VfsFiles extends VfsNames {
+  // ---------------------------------------------------------------- files
+
+  async open(ctx: Context, ino: Ino, flags: number): Promise<OpenReply> {
+    return this.op(ctx, 'open', () => `${ino},0x${flags.toString(16)}`, async () => {
+      const node = isVirtualInode(ino) ? internalNodeByIno(ino) : undefined;
+      if (node) return this.openInternal(ino, flags);
+      if (isVirtualInode(ino)) throw fsError('ENOENT', `virtual inode ${ino} does not exist`);
+      if (this.options.readOnly && (canWrite(flags) || (flags & O_TRUNC) !== 0)) throw fsError('EROFS', 'the volume is mounted read-only');
+      let attr = await this.meta.open(ctx, ino, flags);
+      try {
+        if (attr.type === NodeType.Directory && canWrite(flags)) throw fsError('EISDIR', `inode ${ino} is a directory; it cannot be opened for writing`);
+        this.data.opened(ino, attr.length);
+        if ((flags & O_TRUNC) !== 0 && canWrite(flags) && attr.type === NodeType.File) {
+          attr = (await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, 0, true))) ?? attr;
+          this.cache.dropAttr(ino);
+        }
+      } catch (err) {
+        this.data.closed(ino);
+        await this.meta.close(ctx, ino).catch(() => undefined);
+        throw err;
+      }
+      const fh = this.newFileHandle(ino, flags);
+      return { fh, attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache, directIo: false, keepCache: false };
+    }, (r) => ` [fh:${r.fh}]`);
+  }
+
+  /** Create a regular file and open it (O_CREAT|O_EXCL semantics: EEXIST when the name exists). */
+  async create(ctx: Context, parent: Ino, name: Name, mode: number, cumask: number, flags: number): Promise<CreateReply> {
+    const bname = toName(name);
+    return this.op(ctx, 'create', () => `${parent},${bname},0${mode.toString(8)}`, async () => {
+      this.checkNewName(parent, bname);
+      const r = await this.meta.create(ctx, parent, bname, mode & 0o7777, cumask, flags);
+      this.data.opened(r.ino, r.attr.length);
+      const entry = this.created(ctx, parent, bname, r.ino, r.attr);
+      const fh = this.newFileHandle(r.ino, flags);
+      return { ...entry, fh, directIo: false, keepCache: false };
+    }, (r) => `${entryText(r)} [fh:${r.fh}]`);
+  }
+
+  async read(ctx: Context, ino: Ino, fh: number, offset: number, size: number): Promise<Buffer> {
+    return this.op(ctx, 'read', () => `${ino},${size},${offset},${fh}`, async () => {
+      const h = this.handle(ino, fh);
+      if (offset < 0 || size < 0) throw fsError('EINVAL', `negative offset ${offset} or size ${size}`);
+      if (h.kind === 'special') return this.readInternal(h, offset, size);
+      if (h.kind !== 'file' || !h.readable) throw fsError('EBADF', `handle ${fh} of inode ${ino} is not open for reading`);
+      if (offset >= MAX_FILE_SIZE) throw fsError('EFBIG', `offset ${offset} is past the largest file size`);
+      if (size === 0) return Buffer.alloc(0);
+      const buf = await this.data.read(ctx, ino, offset, size);
+      this.metrics.readSize.observe(buf.length);
+      this.metrics.readBytes += buf.length;
+      return buf;
+    }, (r) => ` (${r.length})`, ino !== ACCESSLOG_INODE);
+  }
+
+  /** Write `data` at `offset` (at the end of the file for an O_APPEND handle); returns bytes written. */
+  async write(ctx: Context, ino: Ino, fh: number, offset: number, data: Buffer): Promise<number> {
+    return this.op(ctx, 'write', () => `${ino},${data.length},${offset},${fh}`, async () => {
+      const h = this.handle(ino, fh);
+      if (h.kind === 'special' && h.control) {
+        h.control.write(ctx, data);
+        return data.length;
+      }
+      if (h.kind !== 'file' || !h.writable) throw fsError('EBADF', `handle ${fh} of inode ${ino} is not open for writing`);
+      this.writable();
+      if (offset < 0) throw fsError('EINVAL', `negative offset ${offset}`);
+      if (offset + data.length >= MAX_FILE_SIZE) throw fsError('EFBIG', `writing to ${offset + data.length} is past the largest file size`);
+      if (data.length === 0) return 0;
+      await this.data.write(ctx, ino, offset, data, h.append);
+      this.cache.dropAttr(ino);
+      this.metrics.writtenSize.observe(data.length);
+      this.metrics.writtenBytes += data.length;
+      this.metrics.usedBuffer = this.data.usedBuffer;
+      return data.length;
+    });
+  }
+
+  /** close(2) of one descriptor: commit pending writes, drop the POSIX locks of `lockOwner`. */
+  async flush(ctx: Context, ino: Ino, fh: number, lockOwner?: bigint): Promise<void> {
+    return this.op(ctx, 'flush', () => `${ino},${fh}`, async () => {
+      const h = this.handle(ino, fh);
+      if (h.kind !== 'file') return;
+      try {
+        if (h.writable) await this.data.flush(ctx, ino);
+      } finally {
+        this.metrics.usedBuffer = this.data.usedBuffer;
+        if (lockOwner !== undefined && h.plockOwners.delete(lockOwner)) {
+          await this.meta
+            .setlk(ctx, ino, lockOwner, false, { type: LockType.Unlock, start: 0n, end: LOCK_TO_EOF, pid: ctx.pid })
+            .catch(() => undefined);
+        }
+      }
+    });
+  }
+
+  async fsync(ctx: Context, ino: Ino, fh: number, datasync = false): Promise<void> {
+    return this.op(ctx, 'fsync', () => `${ino},${datasync ? 1 : 0}`, async () => {
+      const h = this.handle(ino, fh);
+      if (h.kind === 'file' && h.writable) await this.data.flush(ctx, ino);
+    });
+  }
+
+  /** The last close of a handle: commit, drop its flock and the open count (unlinked files go now). */
+  async release(ctx: Context, ino: Ino, fh: number): Promise<void> {
+    return this.op(ctx, 'release', () => `${ino},${fh}`, async () => {
+      const h = this.handles.get(fh);
+      if (!h || h.ino !== ino) throw fsError('EBADF', `no open handle ${fh} for inode ${ino}`);
+      if (h.kind === 'special') {
+        if (ino === ACCESSLOG_INODE) this.accessLog.close(fh);
+        this.dropHandle(fh);
+        return;
+      }
+      if (h.kind !== 'file') throw fsError('EBADF', `handle ${fh} is a directory handle; use releasedir`);
+      let failure: unknown;
+      try {
+        if (h.writable) await this.data.flush(ctx, ino);
+      } catch (err) {
+        failure = err;
+      }
+      if (h.flockOwner !== undefined) await this.meta.flock(ctx, ino, h.flockOwner, 'U', false).catch(() => undefined);
+      this.dropHandle(fh);
+      this.data.closed(ino);
+      this.cache.dropAttr(ino);
+      await this.meta.close(ctx, ino);
+      if (failure !== undefined) throw failure;
+    });
+  }
+
+  // ---------------------------------------------------------------- ranges
+
+  async fallocate(ctx: Context, ino: Ino, fh: number, mode: number, offset: number, length: number): Promise<void> {
+    return this.op(ctx, 'fallocate', () => `${ino},${mode},${offset},${length}`, async () => {
+      if (offset < 0 || length <= 0) throw fsError('EINVAL', `fallocate needs offset >= 0 and length > 0 (got ${offset}, ${length})`);
+      if (isVirtualInode(ino)) throw fsError('EPERM', `inode ${ino} is a virtual file`);
+      const h = this.fileHandle(ino, fh);
+      if (!h.writable) throw fsError('EBADF', `handle ${fh} is not open for writing`);
+      this.writable();
+      if (offset + length >= MAX_FILE_SIZE) throw fsError('EFBIG', `fallocate to ${offset + length} is past the largest file size`);
+      await this.data.change(ctx, ino, () => this.meta.fallocate(ctx, ino, mode, offset, length));
+      this.cache.dropAttr(ino);
+    });
+  }
+
+  /** copy_file_range(2) as a metadata-level slice copy; returns bytes copied. */
+  async copyFileRange(
+    ctx: Context,
+    inoIn: Ino,
+    fhIn: number,
+    offIn: number,
+    inoOut: Ino,
+    fhOut: number,
+    offOut: number,
+    size: number,
+    flags = 0,
+  ): Promise<number> {
+    return this.op(ctx, 'copy_file_range', () => `${inoIn},${offIn},${inoOut},${offOut},${size},${flags}`, async () => {
+      if (isVirtualInode(inoIn)) throw fsError('EOPNOTSUPP', `inode ${inoIn} is a virtual file`);
+      if (isVirtualInode(inoOut)) throw fsError('EPERM', `inode ${inoOut} is a virtual file`);
+      const hi = this.fileHandle(inoIn, fhIn);
+      const ho = this.fileHandle(inoOut, fhOut);
+      if (!hi.readable) throw fsError('EBADF', `handle ${fhIn} is not open for reading`);
+      if (!ho.writable) throw fsError('EBADF', `handle ${fhOut} is not open for writing`);
+      if (ho.append) throw fsError('EBADF', `handle ${fhOut} is open with O_APPEND`);
+      this.writable();
+      if (flags !== 0) throw fsError('EINVAL', `copy_file_range flags must be 0 (got ${flags})`);
+      if (offIn < 0 || offOut < 0 || size < 0) throw fsError('EINVAL', 'negative offset or size');
+      if (offIn + size >= MAX_FILE_SIZE || offOut + size >= MAX_FILE_SIZE) throw fsError('EFBIG', 'range past the largest file size');
+      if (inoIn === inoOut && offIn < offOut + size && offOut < offIn + size) throw fsError('EINVAL', 'source and destination ranges overlap');
+      if (inoIn !== inoOut) await this.data.flush(ctx, inoIn);
+      let copied = 0;
+      await this.data.change(ctx, inoOut, async () => {
+        copied = await this.meta.copyFileRange(ctx, inoIn, offIn, inoOut, offOut, size, flags);
+        return this.meta.getAttr(ctx, inoOut);
+      });
+      this.cache.dropAttr(inoOut);
+      return copied;
+    }, (r) => ` (${r})`);
+  }
+
+  /** lseek(2); the kernel asks only for SEEK_DATA/SEEK_HOLE (data is assumed everywhere below EOF). */
+  async lseek(ctx: Context, ino: Ino, fh: number, offset: number, whence: number): Promise<number> {
+    return this.op(ctx, 'lseek', () => `${ino},${offset},${whence}`, async () => {
+      this.fileHandle(ino, fh);
+      const length = (await this.attrOf(ctx, ino)).length;
+      switch (whence) {
+        case SEEK_SET:
+          if (offset < 0) throw fsError('EINVAL', `negative offset ${offset}`);
+          return offset;
+        case SEEK_END:
+          if (length + offset < 0) throw fsError('EINVAL', `resulting offset ${length + offset} is negative`);
+          return length + offset;
+        case SEEK_DATA:
+        case SEEK_HOLE:
+          if (offset < 0) throw fsError('EINVAL', `negative offset ${offset}`);
+          if (offset >= length) throw fsError('ENXIO', `offset ${offset} is at or past the end of the file (${length})`);
+          return whence === SEEK_DATA ? offset : length;
+        case SEEK_CUR:
+        default:
+          throw fsError('EINVAL', `lseek whence ${whence} is handled by the caller, not the file system`);
+      }
+    });
+  }
+
+  /** Commit every pending write (unmount); handles stay valid. */
+  async flushAll(ctx: Context): Promise<void> {
+    await this.data.flushAll(ctx);
+  }
+
+}
