@@ -51,6 +51,24 @@ describe('VFS reads and writes', () => {
     expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(3);
   });
 
+  it('commits an idle open file in the background, and close() commits the rest', async () => {
+    const h = await newHarness({ flushDelay: 0.05 });
+    const { ino, fh } = await createFile(h, 'idle');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.from('background'));
+    // Wait (not a timing assertion): the slice must reach the engine without any flush call.
+    for (let i = 0; i < 250 && (await h.meta.readChunk(h.ctx, ino, 0)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await h.meta.readChunk(h.ctx, ino, 0)).toHaveLength(1);
+    expect((await h.meta.getAttr(h.ctx, ino)).length).toBe(10);
+
+    const quiet = await newHarness({ flushDelay: 0 });
+    const f = await createFile(quiet, 'held');
+    await quiet.vfs.write(quiet.ctx, f.ino, f.fh, 0, Buffer.from('held'));
+    expect(await quiet.meta.readChunk(quiet.ctx, f.ino, 0)).toHaveLength(0);
+    await quiet.vfs.close();
+    expect((await quiet.meta.getAttr(quiet.ctx, f.ino)).length).toBe(4);
+    await h.vfs.close();
+  });
+
   it('overlapping writes: the later one wins, also within one buffered slice', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'over');

@@ -35,6 +35,11 @@ class InodeData {
   readonly views = new Map<number, SliceView[]>();
   /** Open handles (the entry is dropped at the last close once nothing is pending). */
   opens = 0;
+  /** When the last write arrived (ms), and whose it was: background flushes commit as that caller. */
+  lastWrite = 0;
+  lastWriter: Context | undefined;
+  /** A background flush failed: the next flush/fsync/close of the file reports it. */
+  deferredError: unknown;
 
   /** Length including writes not yet committed. */
   get apparentLength(): number {
@@ -128,6 +133,8 @@ export class FileData {
     const d = this.entry(ino);
     return d.mutex.run(async () => {
       const at = append ? d.apparentLength : offset;
+      d.lastWrite = Date.now();
+      d.lastWriter = ctx;
       await this.writeLocked(d, at, data);
       if (this.totalPending > this.bufferSize || d.pending.length > MAX_PENDING_SLICES) await this.flushLocked(ctx, ino, d);
       return at;
@@ -141,7 +148,30 @@ export class FileData {
     return d.mutex.run(async () => {
       await this.flushLocked(ctx, ino, d);
       this.maybeForget(ino, d);
+      const deferred = d.deferredError;
+      if (deferred !== undefined) {
+        d.deferredError = undefined;
+        throw deferred;
+      }
     });
+  }
+
+  /**
+   * Commit, in the background, inodes whose last write is at least `idleMs` old, so data does
+   * not stay in memory indefinitely while a file is held open. A failure is kept for the next
+   * flush, fsync or close of that file to report.
+   */
+  flushIdle(idleMs: number): void {
+    const now = Date.now();
+    for (const [ino, d] of this.inodes) {
+      if (d.pending.length === 0 || d.mutex.busy || now - d.lastWrite < idleMs || !d.lastWriter) continue;
+      const ctx = d.lastWriter;
+      d.mutex
+        .run(() => this.flushLocked(ctx, ino, d))
+        .catch((err: unknown) => {
+          d.deferredError ??= err;
+        });
+    }
   }
 
   /** Commit every inode's pending writes (unmount). */

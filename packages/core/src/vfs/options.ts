@@ -19,6 +19,8 @@ export interface VfsOptions {
   maxWrite: number;
   /** Bytes of unflushed writes per VFS before writers are flushed early (--buffer-size, 300 MiB). */
   bufferSize: number;
+  /** Seconds after the last write before an open file's buffered data is committed in the background (0: only on flush). */
+  flushDelay: number;
   /** Leave `.accesslog`, `.stats`, `.config` and `.trash` out of the root listing (--hide-internal). */
   hideInternal: boolean;
   /** Version string shown in `.config`. */
@@ -34,6 +36,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   readOnly: false,
   maxWrite: 128 * 1024,
   bufferSize: 300 << 20,
+  flushDelay: 5,
   hideInternal: false,
   version: '1.4.0',
   mountPoint: '',

@@ -43,6 +43,7 @@ export abstract class VfsBase {
   protected readonly config: Buffer;
   protected readonly extraStats: (() => string) | undefined;
   protected readonly controlHandler: ControlHandler | undefined;
+  protected flushTimer: NodeJS.Timeout | undefined;
 
   constructor(init: VfsInit) {
     this.options = { ...DEFAULT_VFS_OPTIONS, ...init.options };
@@ -54,6 +55,11 @@ export abstract class VfsBase {
     this.cache = new MetaCache(this.options.attrCache, this.options.entryCache, this.options.dirEntryCache);
     this.data = new FileData(this.meta, this.store, this.options.bufferSize, (ino) => this.cache.dropAttr(ino));
     this.config = configJson(this.format, this.options, this.store.blockSize);
+    const delayMs = this.options.flushDelay * 1000;
+    if (delayMs > 0) {
+      this.flushTimer = setInterval(() => this.data.flushIdle(delayMs), Math.min(1000, delayMs));
+      this.flushTimer.unref(); // never what keeps a process alive
+    }
   }
 
   // ---------------------------------------------------------------- internals

@@ -1,6 +1,6 @@
 import { fsError } from '../errors/fs-error.js';
 import { NodeType } from '../types/attr.js';
-import type { Context } from '../types/context.js';
+import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { LockType } from '../types/session.js';
 import { canWrite, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
@@ -213,8 +213,19 @@ export abstract class VfsFiles extends VfsNames {
     });
   }
 
-  /** Commit every pending write (unmount); handles stay valid. */
+  /** Commit every pending write; handles stay valid. */
   async flushAll(ctx: Context): Promise<void> {
+    await this.data.flushAll(ctx);
+  }
+
+  /**
+   * Unmount: stop background flushing and commit every pending write. Handles are not
+   * released (the kernel or the caller releases them); the Meta and ChunkStore stay open for
+   * their owner to shut down.
+   */
+  async close(ctx: Context = ROOT_CONTEXT): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
     await this.data.flushAll(ctx);
   }
 
