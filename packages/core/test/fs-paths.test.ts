@@ -113,6 +113,11 @@ describe('JuiceFS path API', () => {
     await fs.writeFile('/d/rel', 'through the link');
     expect((await fs.readFile('/d/e/target')).toString()).toBe('through the link');
     await expect(fs.readFile('/d/e/target/')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    // O_CREAT through a dangling link creates its target; O_EXCL refuses the existing link.
+    await fs.symlink('e/created-later', '/d/dangling');
+    await fs.writeFile('/d/dangling', 'made');
+    expect((await fs.readFile('/d/e/created-later')).toString()).toBe('made');
+    await expect(fs.writeFile('/d/dangling', 'x', { flag: 'wx' })).rejects.toMatchObject({ code: 'EEXIST' });
   });
 
   it('chmod, chown, utimes, link and permission errors for other users', async () => {

@@ -5,7 +5,7 @@ import type { Ino } from '../types/inode.js';
 import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW } from '../vfs/flags.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { parseOpenFlags, type OpenFlags } from './open-flags.js';
-import { PathResolver, splitPath } from './path-resolver.js';
+import { MAX_SYMLINKS, PathResolver, splitPath } from './path-resolver.js';
 import { JfsStats, type JfsDirent } from './stats.js';
 
 /** Bytes per VFS call when reading or writing whole files. */
@@ -345,7 +345,7 @@ export class JuiceFS {
     await this.vfs.setattr(this.ctx, r.ino, set);
   }
 
-  private async openOrCreate(path: string, flags: number, mode: number): Promise<{ ino: Ino; fh: number }> {
+  private async openOrCreate(path: string, flags: number, mode: number, links = 0): Promise<{ ino: Ino; fh: number }> {
     const { parent, name, trailingSlash } = await this.resolver.resolveParent(path);
     if (name === undefined || trailingSlash) throw fsError('EISDIR', `"${path}" names a directory; O_CREAT makes regular files`);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -366,6 +366,14 @@ export class JuiceFS {
         return { ino: r.ino, fh: r.fh };
       } catch (err) {
         if (!hasCode(err, 'EEXIST') || (flags & O_EXCL) !== 0) throw err; // created meanwhile: open it
+      }
+      // A dangling symlink: O_CREAT creates its target, as Linux does.
+      const entry = await this.vfs.lookup(this.ctx, parent, name).catch(() => undefined);
+      if (entry?.attr.type === NodeType.Symlink && (flags & O_NOFOLLOW) === 0) {
+        if (links >= MAX_SYMLINKS) throw fsError('ELOOP', `more than ${MAX_SYMLINKS} symbolic links while creating "${path}"`);
+        const target = (await this.vfs.readlink(this.ctx, entry.ino)).toString();
+        const dir = path.slice(0, path.lastIndexOf('/') + 1) || '/';
+        return this.openOrCreate(target.startsWith('/') ? target : dir + target, flags, mode, links + 1);
       }
     }
     throw fsError('EAGAIN', `"${path}" kept appearing and disappearing while opening it; retry`);
