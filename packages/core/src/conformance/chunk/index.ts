@@ -120,21 +120,29 @@ export function chunkStoreConformance(name: string, factory: ChunkStoreFactory, 
       expectSame(await r.readAt(len - 1, 100), data.subarray(len - 1));
     });
 
-    test('a whole 64 MiB chunk fits in one slice; writes past it are refused', async () => {
-      const big = 4 * MiB;
-      const w = store.newWriter(16);
-      const block = pattern(big, 7);
-      for (let off = 0; off < CHUNK; off += big) {
-        await w.writeAt(block, off);
-        await w.flushTo(off + big);
+    test('a whole 64 MiB chunk fits in one slice (4 MiB blocks); writes past it are refused', async () => {
+      // Its own store with JuiceFS's default block size: 16 objects rather than 1024 small ones.
+      const big = await factory({ blockSize: 4 * MiB });
+      try {
+        const step = 4 * MiB;
+        const w = big.store.newWriter(16);
+        const block = pattern(step, 7);
+        for (let off = 0; off < CHUNK; off += step) {
+          await w.writeAt(block, off);
+          await w.flushTo(off + step);
+        }
+        await w.finish(CHUNK);
+        const r = big.store.newReader(16, CHUNK);
+        expectSame(await r.readAt(CHUNK - step, step), block);
+        expectSame(await r.readAt(step - 10, 20), Buffer.concat([block.subarray(step - 10), block.subarray(0, 10)]));
+        const w2 = big.store.newWriter(17);
+        expect(await rejection(w2.writeAt(Buffer.alloc(2), CHUNK - 1))).toMatchObject({ code: 'EINVAL' });
+        await w2.abort();
+        await big.store.close();
+        expect((await big.listKeys()).filter((k) => k.includes('/16_')).length).toBe(16);
+      } finally {
+        await big.cleanup();
       }
-      await w.finish(CHUNK);
-      const r = store.newReader(16, CHUNK);
-      expectSame(await r.readAt(CHUNK - big, big), block);
-      expectSame(await r.readAt(big - 10, 20), Buffer.concat([block.subarray(big - 10), block.subarray(0, 10)]));
-      const w2 = store.newWriter(17);
-      expect(await rejection(w2.writeAt(Buffer.alloc(2), CHUNK - 1))).toMatchObject({ code: 'EINVAL' });
-      await w2.abort();
     });
 
     test('a 0-byte slice stores no objects and reads as empty', async () => {
