@@ -7,6 +7,9 @@ import { allTables, schemaPlan } from './schema.js';
 import { SqlTx } from './tx.js';
 
 /** Counters format inserts (FORMAT.md 5.6); SQL `nextInode`/`nextChunk` are the next unreserved numbers. */
+/** How long usage-counter deltas may wait in memory (the Go client flushes about once a second). */
+const COUNTER_FLUSH_MS = 1000;
+
 const INITIAL_COUNTERS: ReadonlyArray<readonly [string, number]> = [
   ['nextInode', 2],
   ['nextChunk', 1],
@@ -20,6 +23,9 @@ const INITIAL_COUNTERS: ReadonlyArray<readonly [string, number]> = [
 export class SqlEngine implements EngineStore {
   readonly name: string;
   private readonly q: Queries;
+  /** Usage-counter deltas committed but not yet added to `jfs_counter` (PostgreSQL only). */
+  private readonly unflushed = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -38,19 +44,42 @@ export class SqlEngine implements EngineStore {
     return this.pgTxn(fn);
   }
 
+  /**
+   * PostgreSQL: `usedSpace`/`totalInodes` deltas are kept in memory and added about once a second
+   * (as the Go client does, FORMAT.md 5.4), so concurrent transactions do not all conflict on
+   * those two rows. This client's own reads include what it has not flushed yet.
+   */
   private async pgTxn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
     let deferred = new Map<string, number>();
     const result = await this.driver.txn((c) => {
       deferred = new Map(); // a retried attempt starts over
-      return fn(new SqlTx(c, this.q, true, deferred));
+      return fn(new SqlTx(c, this.q, true, deferred, this.unflushed));
     });
-    const changes = [...deferred].filter(([, d]) => d !== 0);
-    if (changes.length > 0) {
+    for (const [name, delta] of deferred) {
+      if (delta !== 0) this.unflushed.set(name, (this.unflushed.get(name) ?? 0) + delta);
+    }
+    if (this.unflushed.size > 0 && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flushCounters().catch(() => undefined), COUNTER_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+    return result;
+  }
+
+  /** Add the buffered usage deltas to `jfs_counter`; on failure they stay buffered for next time. */
+  async flushCounters(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const changes = [...this.unflushed].filter(([, d]) => d !== 0);
+    this.unflushed.clear();
+    if (changes.length === 0) return;
+    try {
       await this.driver.auto(async (c) => {
         for (const [name, delta] of changes) c.write(this.q.addCounter, [name, delta]);
       });
+    } catch (err) {
+      for (const [name, delta] of changes) this.unflushed.set(name, (this.unflushed.get(name) ?? 0) + delta);
+      throw err;
     }
-    return result;
   }
 
   /** Run one statement outside the TxStore (tests, dump/load and admin tools). */
@@ -98,8 +127,12 @@ export class SqlEngine implements EngineStore {
     });
   }
 
-  close(): Promise<void> {
-    return this.driver.close();
+  async close(): Promise<void> {
+    try {
+      await this.flushCounters();
+    } finally {
+      await this.driver.close();
+    }
   }
 
   async incrCounter(name: string, delta: number): Promise<number> {

@@ -2,6 +2,7 @@ import type { Client, QueryConfig } from 'pg';
 import { knex, type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
 import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { ConflictGate } from './mutex.js';
 import type { PostgresTarget } from './url.js';
 
 /** How often a conflicting transaction is re-run before its error is returned. */
@@ -33,8 +34,6 @@ function toPg(sql: string): string {
 class PgConn implements SqlConn {
   private pending: Array<Promise<unknown>> = [];
   private failure: unknown;
-  /** pg runs one query at a time per connection; chaining here keeps the order explicit. */
-  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly client: Client,
@@ -44,9 +43,8 @@ class PgConn implements SqlConn {
   private query(sql: string, params: readonly SqlValue[]) {
     const { name, text } = this.prepared(sql);
     const config: QueryConfig = { name, text, values: params as SqlValue[] };
-    const result = this.tail.then(() => this.client.query(config));
-    this.tail = result.catch(() => undefined);
-    return result;
+    // The connection is in pipeline mode: queries go out at once and complete in order.
+    return this.client.query(config);
   }
 
   async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
@@ -66,10 +64,20 @@ class PgConn implements SqlConn {
   }
 
   write(sql: string, params: readonly SqlValue[] = []): void {
-    const p = this.query(sql, params).catch((err: unknown) => {
-      this.failure ??= err;
-    });
-    this.pending.push(p);
+    this.track(this.query(sql, params));
+  }
+
+  /** Send a plain statement (BEGIN, COMMIT) without waiting for it. */
+  send(text: string): void {
+    this.track(this.client.query(text));
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.pending.push(
+      p.catch((err: unknown) => {
+        this.failure ??= err;
+      }),
+    );
   }
 
   /** Wait for pipelined writes; throw the first one's error. */
@@ -84,15 +92,20 @@ class PgConn implements SqlConn {
 export class PgDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   private readonly names = new Map<string, { name: string; text: string }>();
+  private readonly gate = new ConflictGate();
+  /** Transactions re-run after a serialization conflict, deadlock or duplicate key (for tests and metrics). */
+  conflicts = 0;
 
   private constructor(private readonly pool: Knex) {}
 
   /** Connect (creating the `search_path` schema if missing); an unreachable server is a clear error. */
   static async open(target: PostgresTarget): Promise<PgDriver> {
     const schema = target.schema;
+    // pg ≥ 8.17 pipeline mode: queries are sent without waiting for earlier ones to finish.
+    const connection = { connectionString: target.connectionString, connectionTimeoutMillis: 10000, pipeline: true };
     const pool = knex({
       client: 'pg',
-      connection: { connectionString: target.connectionString, connectionTimeoutMillis: 10000 },
+      connection,
       pool: {
         min: 0,
         max: 10,
@@ -145,30 +158,51 @@ export class PgDriver implements SqlDriver {
     }
   }
 
-  async txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+  /**
+   * One attempt: BEGIN SERIALIZABLE, run `fn`, COMMIT. BEGIN and the writes are pipelined with the
+   * statements around them, so a transaction costs about one round trip per read plus one.
+   */
+  private attempt<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      const conn = new PgConn(client, this.prepared);
+      // SERIALIZABLE: PostgreSQL aborts whichever transaction would make the outcome differ from
+      // some serial order, and we re-run it, as Redis WATCH does.
+      conn.send('BEGIN ISOLATION LEVEL SERIALIZABLE');
+      let result: T;
       try {
-        return await this.withClient(async (client) => {
-          // SERIALIZABLE: PostgreSQL aborts whichever transaction would make the outcome differ
-          // from some serial order, and we re-run it, like Redis WATCH does.
-          await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-          const conn = new PgConn(client, this.prepared);
-          try {
-            const result = await fn(conn);
-            await conn.settle();
-            await client.query('COMMIT');
-            return result;
-          } catch (err) {
-            await conn.settle().catch(() => undefined);
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw err;
-          }
-        });
+        result = await fn(conn);
       } catch (err) {
-        if (!isRetryable(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
-        await sleep(backoff(attempt));
+        conn.send('ROLLBACK');
+        await conn.settle().catch(() => undefined);
+        throw err;
       }
+      // COMMIT of a transaction a failed write aborted answers ROLLBACK without an error:
+      // settle() then throws that write's error.
+      conn.send('COMMIT');
+      await conn.settle();
+      return result;
+    });
+  }
+
+  async txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    try {
+      return await this.gate.runShared(() => this.attempt(fn));
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
     }
+    // Lost a conflict: re-run alone (in this client) so a hot row does not cause a retry storm.
+    this.conflicts++;
+    return this.gate.runExclusive(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.attempt(fn);
+        } catch (err) {
+          if (!isRetryable(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+          this.conflicts++;
+          await sleep(backoff(attempt));
+        }
+      }
+    });
   }
 
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {

@@ -38,7 +38,9 @@ export class SqliteDriver implements SqlDriver {
       all: (sql, params = []) => {
         const s = stmt(sql);
         if (!s.reader) return Promise.resolve((s.run(...params), []));
-        return Promise.resolve(s.all(...params) as Row[]);
+        // Array.from: the addon builds arrays in the main realm, which strict deep-equality (and
+        // anything checking prototypes inside a vm context such as jest's) tells apart.
+        return Promise.resolve(Array.from(s.all(...params) as Row[]));
       },
       run: (sql, params = []) => Promise.resolve(stmt(sql).run(...params).changes),
       write: (sql, params = []) => void stmt(sql).run(...params),

@@ -13,7 +13,7 @@ const LTYPE_W = 87;
 /**
  * The TxStore primitives on one SQL transaction. Writes run at once inside the transaction
  * (SQL gives read-your-writes), except the global usage counters when `deferred` is given: those
- * rows would make every transaction conflict with every other, so they are added after commit,
+ * rows would make every transaction conflict with every other, so the engine adds them later,
  * as the Go client also does (FORMAT.md 5.4).
  */
 export class SqlTx implements TxStore {
@@ -22,6 +22,8 @@ export class SqlTx implements TxStore {
     private readonly q: Queries,
     private readonly multiRowAttrs: boolean,
     private readonly deferred: Map<string, number> | undefined,
+    /** Deltas this client committed but has not flushed yet; reads include them. */
+    private readonly unflushed?: ReadonlyMap<string, number>,
   ) {}
 
   // nodes
@@ -159,7 +161,7 @@ export class SqlTx implements TxStore {
   // counters and statistics
   async getCounter(name: string): Promise<number> {
     const [row] = await this.c.all(this.q.getCounter, [name]);
-    return row ? num(row['value']) : 0;
+    return (row ? num(row['value']) : 0) + (this.unflushed?.get(name) ?? 0);
   }
 
   addCounter(name: string, delta: number): void {
