@@ -123,6 +123,22 @@ describe('Redis optimistic transactions', () => {
     expect(runs).toBe(1);
   });
 
+  it('re-runs instead of committing blindly when the connection dropped (and lost its WATCH)', async () => {
+    await engine.txn(async (tx) => tx.setAttr(5n, file(1)));
+    let runs = 0;
+    await engine.txn(async (tx) => {
+      runs++;
+      const a = (await tx.getAttr(5n))!;
+      if (runs === 1) {
+        await killEngineConnections();
+        await raw.set('i5', encodeNlink(a, 10)); // another writer, unseen by the lost WATCH
+      }
+      tx.setAttr(5n, { ...a, nlink: a.nlink + 1 });
+    });
+    expect(runs).toBe(2);
+    expect((await engine.txn((tx) => tx.getAttr(5n)))?.nlink).toBe(11);
+  });
+
   it('gives up with EAGAIN after 50 conflicting runs', async () => {
     let runs = 0;
     await expect(
@@ -136,6 +152,19 @@ describe('Redis optimistic transactions', () => {
     expect(runs).toBe(50);
   });
 });
+
+/** Drop every connection to this file's database except the raw client's own. */
+async function killEngineConnections(): Promise<void> {
+  const me = await raw.client('ID');
+  const db = url.slice(url.lastIndexOf('/') + 1);
+  const list = (await raw.client('LIST')) as string;
+  for (const line of list.split('\n')) {
+    const id = /(?:^| )id=(\d+)/.exec(line)?.[1];
+    if (id && id !== String(me) && new RegExp(`(?:^| )db=${db}(?: |$)`).test(line)) {
+      await raw.client('KILL', 'ID', id);
+    }
+  }
+}
 
 /** An attr record with a different nlink, as a "foreign" client would write it. */
 function encodeNlink(a: Attr, nlink: number): Buffer {

@@ -55,6 +55,8 @@ export class ConnectionPool {
   private readonly idle: Redis[] = [];
   private readonly waiters: Array<(c: Redis) => void> = [];
   private readonly all = new Set<Redis>();
+  /** How many times each connection has dropped: a drop silently loses its WATCHes. */
+  private readonly drops = new WeakMap<Redis, number>();
   private closed = false;
 
   constructor(
@@ -67,12 +69,20 @@ export class ConnectionPool {
     const conn = this.idle.pop();
     if (conn) return conn;
     if (this.all.size < this.max) {
-      const fresh = this.base.duplicate();
+      // Commands cut off by a dropped connection must fail, not be replayed on a new connection
+      // where the transaction's WATCHes no longer exist.
+      const fresh = this.base.duplicate({ autoResendUnfulfilledCommands: false });
       fresh.on('error', () => undefined);
+      fresh.on('close', () => this.drops.set(fresh, this.generation(fresh) + 1));
       this.all.add(fresh);
       return fresh;
     }
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Changes whenever the connection drops; compare before EXEC to know the WATCHes still hold. */
+  generation(conn: Redis): number {
+    return this.drops.get(conn) ?? 0;
   }
 
   /** Hand a connection back; `clean` is false when it may still carry WATCHed keys. */

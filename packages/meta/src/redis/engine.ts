@@ -68,6 +68,9 @@ export class RedisEngine implements EngineStore {
     fn: (tx: TxStore) => Promise<T>,
     state: { watching: boolean },
   ): Promise<{ committed: true; value: T } | { committed: false }> {
+    const generation = this.pool.generation(conn);
+    const watchesHold = () =>
+      tx.reader.watched.size === 0 || (this.pool.generation(conn) === generation && conn.status === 'ready');
     let value: T;
     try {
       value = await fn(tx);
@@ -76,7 +79,7 @@ export class RedisEngine implements EngineStore {
       // says whether a watched key changed, and then the run is repeated instead of reported.
       if (tx.reader.watched.size > 0) {
         state.watching = false;
-        if ((await conn.multi().exec()) === null) return { committed: false };
+        if (!watchesHold() || (await conn.multi().exec()) === null) return { committed: false };
       }
       throw err;
     }
@@ -85,6 +88,9 @@ export class RedisEngine implements EngineStore {
     await tx.finishLocks();
     const multi = conn.multi();
     for (const [name, ...args] of tx.overlay.commands) multi.call(name, ...args);
+    // A connection that dropped since the first WATCH has forgotten it: run again. On a ready
+    // connection exec() writes to the socket in this same tick, so no reconnect can slip between.
+    if (!watchesHold()) return { committed: false };
     state.watching = false; // EXEC (or its failure) always clears the connection's WATCHes
     const replies = await multi.exec();
     if (replies === null) return { committed: false };
