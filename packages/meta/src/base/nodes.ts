@@ -115,20 +115,24 @@ export async function lookup(
   if (name.length > 255) throw fsError('ENAMETOOLONG', `entry name of ${name.length} bytes is longer than 255 bytes`);
   if (name.length === 0) throw fsError('ENOENT', 'empty entry name');
   return m.store.txn(async (tx) => {
-    const pattr = await requireDir(tx, parent);
-    if (checkPermission) checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
-    if (isDot(name)) return { ino: parent, attr: pattr };
-    if (isDotDot(name)) {
-      const up = parent === ROOT_INODE || pattr.parent === 0n ? ROOT_INODE : pattr.parent;
-      return { ino: up, attr: await requireAttr(tx, up) };
-    }
-    if (isTrashName(parent, name)) {
+    if (isDot(name) || isDotDot(name) || isTrashName(parent, name)) {
+      const pattr = await requireDir(tx, parent);
+      if (checkPermission) checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
+      if (isDot(name)) return { ino: parent, attr: pattr };
+      if (isDotDot(name)) {
+        const up = parent === ROOT_INODE || pattr.parent === 0n ? ROOT_INODE : pattr.parent;
+        return { ino: up, attr: await requireAttr(tx, up) };
+      }
       const trash = await tx.getAttr(TRASH_INODE);
       if (trash) return { ino: TRASH_INODE, attr: trash };
     }
+    // The common case in two round trips: the entry, then both attributes in one read.
     const entry = await tx.getEntry(parent, name);
+    const [pattr, attr] = await tx.getAttrs(entry ? [parent, entry.ino] : [parent]);
+    if (!pattr) throw fsError('ENOENT', `directory ${parent} does not exist`);
+    if (pattr.type !== NodeType.Directory) throw fsError('ENOTDIR', `inode ${parent} is not a directory`);
+    if (checkPermission) checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
     if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
-    const attr = await tx.getAttr(entry.ino);
     if (!attr) throw fsError('ENOENT', `entry ${show(name)} of directory ${parent} points to missing inode ${entry.ino}`);
     return { ino: entry.ino, attr };
   });
