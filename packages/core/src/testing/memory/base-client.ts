@@ -83,9 +83,11 @@ export class MemoryClientBase {
     const pattr = this.node(parent);
     if (isTrash(parent)) throw fsError('EPERM', 'cannot create entries inside the trash');
     if (parent === ROOT_INODE && name.toString() === '.trash') throw fsError('EPERM', '".trash" is reserved for the trash');
-    checkAccess(ctx, pattr, 3, `directory ${parent}`);
-    if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
+    // Linux order: search (x) on the parent, EEXIST, then write on the parent.
+    checkAccess(ctx, pattr, 1, `directory ${parent}`);
     if (entries.has(nameKey(name))) throw fsError('EEXIST', `"${name.toString()}" already exists in directory ${parent}`);
+    checkAccess(ctx, pattr, 2, `directory ${parent}`);
+    if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
     const length = type === NodeType.Directory ? 4096 : type === NodeType.Symlink ? (target?.length ?? 0) : 0;
     this.checkQuota(chargedSpace({ type, length }), 1);
     const ino = ++this.volume.nextInode;

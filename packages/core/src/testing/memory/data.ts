@@ -25,7 +25,7 @@ export class MemoryData extends MemoryNamespace {
   protected file(ino: Ino): Attr {
     const attr = this.node(ino);
     if (attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
-    if (attr.type !== NodeType.File) throw fsError('EPERM', `inode ${ino} is not a regular file`);
+    if (attr.type !== NodeType.File) throw fsError('EINVAL', `inode ${ino} is not a regular file`);
     return attr;
   }
 

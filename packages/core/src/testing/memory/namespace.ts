@@ -41,9 +41,14 @@ export class MemoryNamespace extends MemoryClientBase {
     const attr = this.node(ino);
     const next = copy(attr);
     const root = ctx.uid === 0 || ctx.checkPermission === false;
-    if (set.uid !== undefined && set.uid !== attr.uid && !root) throw fsError('EPERM', `only root may change the owner of inode ${ino}`);
-    if (set.gid !== undefined && set.gid !== attr.gid && !root) {
-      if (ctx.uid !== attr.uid || !ctx.gids.includes(set.gid)) throw fsError('EPERM', `uid ${ctx.uid} may not give inode ${ino} to group ${set.gid}`);
+    // Linux chown_ok/chgrp_ok: even a no-op chown needs the caller to own the node.
+    if (set.uid !== undefined && !root && (ctx.uid !== attr.uid || set.uid !== attr.uid)) {
+      throw fsError('EPERM', `only root may change the owner of inode ${ino}`);
+    }
+    if (set.gid !== undefined && !root) {
+      if (ctx.uid !== attr.uid || (set.gid !== attr.gid && !ctx.gids.includes(set.gid))) {
+        throw fsError('EPERM', `uid ${ctx.uid} may not give inode ${ino} to group ${set.gid}`);
+      }
     }
     if (set.mode !== undefined && !isOwnerOrRoot(ctx, attr)) throw fsError('EPERM', `only the owner may chmod inode ${ino}`);
     const t = this.now();
@@ -165,6 +170,9 @@ export class MemoryNamespace extends MemoryClientBase {
     const isDir = attr.type === NodeType.Directory;
     if (isDir && this.isWithin(parentDst, ino)) throw fsError('EINVAL', 'cannot move a directory into itself or its own descendant');
     const dino = dstEntries.get(nameKey(nameDst));
+    // As Linux: NOREPLACE refuses any existing target, even the source itself; otherwise
+    // renaming onto the same inode (same name or another hard link) does nothing.
+    if (dino !== undefined && flags & RENAME_NOREPLACE) throw fsError('EEXIST', `"${nameDst.toString()}" exists (RENAME_NOREPLACE)`);
     if (dino === ino) return { ino, attr: copy(attr) };
     const dattr = dino === undefined ? undefined : this.node(dino);
     const t = this.now();
@@ -219,12 +227,14 @@ export class MemoryNamespace extends MemoryClientBase {
     const name = toName(rawName);
     checkName(name, 'EEXIST');
     const attr = this.node(ino);
-    if (attr.type === NodeType.Directory) throw fsError('EPERM', 'hard links to directories are not allowed');
     const entries = this.dirEntries(parent);
     const pattr = this.node(parent);
     if (isTrash(parent)) throw fsError('EPERM', 'cannot link into the trash');
-    checkAccess(ctx, pattr, 3, `directory ${parent}`);
+    // Linux order: search (x) on the parent, EEXIST, write on the parent, then the directory check.
+    checkAccess(ctx, pattr, 1, `directory ${parent}`);
     if (entries.has(nameKey(name))) throw fsError('EEXIST', `"${name.toString()}" already exists in directory ${parent}`);
+    checkAccess(ctx, pattr, 2, `directory ${parent}`);
+    if (attr.type === NodeType.Directory) throw fsError('EPERM', 'hard links to directories are not allowed');
     const t = this.now();
     entries.set(nameKey(name), ino);
     attr.nlink++;
@@ -254,6 +264,7 @@ export class MemoryNamespace extends MemoryClientBase {
   async open(ctx: Context, ino: Ino, flags: number): Promise<Attr> {
     const attr = this.node(ino);
     const acc = flags & 3;
+    if (attr.type === NodeType.Directory && acc !== 0) throw fsError('EISDIR', `inode ${ino} is a directory: it cannot be opened for writing`);
     const mask = acc === 0 ? 4 : acc === 1 ? 2 : 6;
     checkAccess(ctx, attr, mask, `inode ${ino}`);
     this.opens.set(ino, (this.opens.get(ino) ?? 0) + 1);

@@ -9,9 +9,12 @@ const O_RDWR = 2;
 
 export const openCases: MetaCase[] = [
   {
-    group, name: 'open checks permission for the access mode',
+    group, name: 'open checks permission for the access mode; a directory opened for writing is EISDIR',
     async run(env) {
       const meta = await formatted(env);
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      await expectCode(meta.open(ROOT, d.ino, O_WRONLY), 'EISDIR', 'open of a directory for writing');
+      await expectCode(meta.open(BOB, d.ino, O_RDWR), 'EISDIR', 'EISDIR comes before the permission check');
       const f = await mkfile(meta, ROOT_INODE, 'f', ALICE, 0o640);
       await meta.open(ALICE, f.ino, O_RDWR);
       await meta.close(ALICE, f.ino);

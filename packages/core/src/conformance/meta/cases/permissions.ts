@@ -53,4 +53,19 @@ export const permissionCases: MetaCase[] = [
       assert.equal(sub.attr.mode & 0o2000, 0o2000);
     },
   },
+  {
+    group, name: 'Linux order of checks: EEXIST before write permission, and before EPERM for a hard link to a directory',
+    async run(env) {
+      const meta = await formatted(env);
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      const f = await mkfile(meta, d.ino, 'f');
+      await expectCode(meta.mkdir(ALICE, d.ino, 'f', 0o755, 0), 'EEXIST', 'mkdir of an existing name without write permission');
+      await expectCode(meta.create(ALICE, d.ino, 'f', 0o644, 0, 0), 'EEXIST', 'create of an existing name without write permission');
+      await expectCode(meta.link(ALICE, f.ino, d.ino, 'f'), 'EEXIST', 'link onto an existing name without write permission');
+      await expectCode(meta.link(ROOT, d.ino, ROOT_INODE, 'd'), 'EEXIST', 'link of a directory onto an existing name');
+      await expectCode(meta.mkdir(ALICE, d.ino, 'new', 0o755, 0), 'EACCES', 'mkdir of a new name without write permission');
+      await expectCode(meta.link(ALICE, d.ino, d.ino, 'new'), 'EACCES', 'link of a directory without write permission');
+      await expectCode(meta.link(ROOT, d.ino, d.ino, 'new'), 'EPERM', 'link of a directory');
+    },
+  },
 ];

@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { AssertionError, deepStrictEqual } from 'node:assert';
+import type { Meta } from '../../meta/meta.js';
+import { NodeType } from '../../types/attr.js';
+import type { Format } from '../../types/format.js';
+import type { Ino } from '../../types/inode.js';
+import { ROOT_INODE } from '../../types/inode.js';
+import { buildSliceView, CHUNK_SIZE } from '../../types/slice.js';
+import { createMemoryMeta } from '../../testing/memory/meta.js';
+import { testApi } from '../jest-api.js';
+import { listAll, ROOT, testFormat } from './helpers.js';
+import { applyModelOp, modelOpArb, type EngineRun, type ModelOp } from './model-ops.js';
+import type { MetaFactory } from './types.js';
+
+export interface MetaModelOptions {
+  /** Random operation sequences to try (default 50). */
+  numRuns?: number;
+  /** Longest sequence (default 40 operations). */
+  maxOps?: number;
+  /** Reproduce a failure: the seed fast-check printed. */
+  seed?: number;
+  /** Shrink a failing sequence to a minimal one (default true; each step builds a fresh volume). */
+  shrink?: boolean;
+  /** Jest timeout for the whole property in ms (default 120 s). */
+  timeout?: number;
+  /** Format overrides for both volumes (trash is off by default). */
+  format?: Partial<Format>;
+  /** The operations to draw from (default `modelOpArb`; e.g. filter it to focus on a feature). */
+  ops?: fc.Arbitrary<ModelOp>;
+}
+
+/** Everything a user can observe of a tree: path, type, mode, owner, links, size, target and data layout. */
+async function snapshot(run: EngineRun): Promise<string[]> {
+  const lines: string[] = [];
+  const statfs = await run.meta.statFS(ROOT, ROOT_INODE);
+  lines.push(`statfs usedInodes=${statfs.usedInodes} usedSpace=${statfs.totalSpace - statfs.availSpace}`);
+  const walk = async (dir: Ino, prefix: string): Promise<void> => {
+    const entries = await listAll(run.meta, dir, { plus: true });
+    for (const e of entries.sort((x, y) => Buffer.compare(x.name, y.name))) {
+      const a = e.attr ?? (await run.meta.getAttr(ROOT, e.ino));
+      const path = `${prefix}/${e.name.toString()}`;
+      let extra = '';
+      if (a.type === NodeType.Symlink) extra = ` -> ${(await run.meta.readlink(ROOT, e.ino)).toString()}`;
+      if (a.type === NodeType.File) {
+        const pieces: string[] = [];
+        for (let indx = 0; indx * CHUNK_SIZE < a.length; indx++) {
+          for (const p of buildSliceView(await run.meta.readChunk(ROOT, e.ino, indx))) {
+            if (p.id !== 0 && indx * CHUNK_SIZE + p.pos < a.length) pieces.push(`${indx}:${p.pos}+${p.len}=w${run.writes.get(p.id)}@${p.off}`);
+          }
+        }
+        extra = ` data[${pieces.join(' ')}]`;
+      }
+      lines.push(`${path} type=${a.type} mode=${a.mode.toString(8)} uid=${a.uid} gid=${a.gid} nlink=${a.nlink} length=${a.length}${extra}`);
+      if (a.type === NodeType.Directory) await walk(e.ino, path);
+    }
+  };
+  await walk(ROOT_INODE, '');
+  return lines;
+}
+
+async function prepare(meta: Meta, format: Format): Promise<EngineRun> {
+  await meta.init(format);
+  await meta.load(true);
+  await meta.newSession();
+  return { meta, writes: new Map() };
+}
+
+/** Apply `ops` to a fresh engine volume and to the model; throw at the first difference. */
+export async function compareWithModel(factory: MetaFactory, ops: readonly ModelOp[], format: Partial<Format> = {}): Promise<void> {
+  const env = await factory();
+  try {
+    const fmt = testFormat(format);
+    const engine = await prepare(env.meta, fmt);
+    const model = await prepare(createMemoryMeta(), fmt);
+    for (const [step, op] of ops.entries()) {
+      const want = await applyModelOp(model, op, step);
+      const got = await applyModelOp(engine, op, step);
+      if (got !== want) {
+        throw new AssertionError({
+          message: `step ${step} ${JSON.stringify(op)}: engine gave "${got}", the model "${want}"`,
+          actual: got,
+          expected: want,
+        });
+      }
+    }
+    deepStrictEqual(await snapshot(engine), await snapshot(model), 'final tree differs from the model');
+  } finally {
+    await env.cleanup();
+  }
+}
+
+/** Run the model-based property (outside jest registration too). */
+export async function checkMetaModel(factory: MetaFactory, options: MetaModelOptions = {}): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(options.ops ?? modelOpArb, { maxLength: options.maxOps ?? 40, size: 'max' }), (ops) => compareWithModel(factory, ops, options.format)),
+    {
+      numRuns: options.numRuns ?? 50,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.shrink === false ? { endOnFailure: true } : {}),
+    },
+  );
+}
+
+/**
+ * Register a jest test applying random operation sequences (mkdir, create, unlink, rmdir, rename,
+ * link, symlink, setattr, write) to the engine and to the in-memory model, comparing every result
+ * (success or errno) and the final tree.
+ */
+export function metaModelTest(name: string, factory: MetaFactory, options: MetaModelOptions = {}): void {
+  const { it } = testApi();
+  it(`${name}: random operation sequences agree with the in-memory model`, () => checkMetaModel(factory, options), options.timeout ?? 120000);
+}

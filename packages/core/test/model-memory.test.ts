@@ -1,0 +1,57 @@
+// Model-based random tests run on the model itself (a sanity check of the harness: the model must
+// agree with itself on every sequence), and on broken variants to show the harness can fail.
+import type { Context } from '../src/types/context.js';
+import type { Ino } from '../src/types/inode.js';
+import type { Attr } from '../src/types/attr.js';
+import { checkMetaModel, compareWithModel, metaModelTest, type MetaFactory, type ModelOp } from '../src/conformance/index.js';
+import { MemoryMeta, MemoryVolume } from '../src/testing/index.js';
+
+function factoryOf(Cls: new (v: MemoryVolume) => MemoryMeta): MetaFactory {
+  return async () => {
+    const volume = new MemoryVolume();
+    return { meta: new Cls(volume), newClient: async () => new Cls(volume), cleanup: async () => {} };
+  };
+}
+
+/** link that does not count the new link. */
+class LinkForgetsNlink extends MemoryMeta {
+  override async link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr> {
+    await super.link(ctx, ino, parent, name);
+    this.node(ino).nlink--;
+    return { ...this.node(ino) };
+  }
+}
+
+/** rmdir that does not drop the parent's nlink. */
+class RmdirKeepsParentNlink extends MemoryMeta {
+  override async rmdir(ctx: Context, parent: Ino, name: Buffer | string): Promise<void> {
+    await super.rmdir(ctx, parent, name);
+    this.node(parent).nlink++;
+  }
+}
+
+metaModelTest('memory model vs itself', factoryOf(MemoryMeta), { numRuns: 40, maxOps: 40 });
+
+describe('the model-based test can fail', () => {
+  it('a fixed sequence exposes a link that forgets nlink', async () => {
+    const ops: ModelOp[] = [
+      { op: 'create', path: ['a'], mode: 0o644, user: 'root' },
+      { op: 'link', from: ['a'], to: ['b'], user: 'root' },
+    ];
+    await compareWithModel(factoryOf(MemoryMeta), ops);
+    await expect(compareWithModel(factoryOf(LinkForgetsNlink), ops)).rejects.toThrow(/step 1/);
+  });
+
+  it('a difference only visible in the final tree is reported', async () => {
+    const ops: ModelOp[] = [
+      { op: 'mkdir', path: ['a'], mode: 0o755, user: 'root' },
+      { op: 'mkdir', path: ['a', 'b'], mode: 0o755, user: 'root' },
+      { op: 'rmdir', path: ['a', 'b'], user: 'root' },
+    ];
+    await expect(compareWithModel(factoryOf(RmdirKeepsParentNlink), ops)).rejects.toThrow(/final tree differs/);
+  });
+
+  it('random sequences find the broken link (fixed seed, no shrinking)', async () => {
+    await expect(checkMetaModel(factoryOf(LinkForgetsNlink), { numRuns: 200, seed: 42, shrink: false })).rejects.toThrow(/engine gave|final tree/);
+  });
+});
