@@ -13,6 +13,8 @@ export class WritebackUploader {
   private readonly timers = new Set<NodeJS.Timeout>();
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Uploads under way, including those of blocks cancelled meanwhile (which clean up after themselves). */
+  private running = 0;
   lastError: unknown;
 
   constructor(
@@ -40,6 +42,16 @@ export class WritebackUploader {
   }
 
   private async upload(key: string, attempt: number): Promise<void> {
+    this.running++;
+    try {
+      await this.uploadOnce(key, attempt);
+    } finally {
+      this.running--;
+      this.wakeIfIdle();
+    }
+  }
+
+  private async uploadOnce(key: string, attempt: number): Promise<void> {
     const ref: BlockRef = BlockIoClass.refOf(key);
     try {
       const data = await this.staging.read(key, 0, ref.length);
@@ -56,7 +68,11 @@ export class WritebackUploader {
         await this.io.remove(ref);
         return;
       }
-      if (this.disk) await this.disk.adopt(key, this.staging.fileOf(key), ref.length).catch(() => undefined);
+      if (this.disk) {
+        await this.disk.adopt(key, this.staging.fileOf(key), ref.length).catch(() => undefined);
+        // Removed while we linked it in: the cache must not keep a block of a deleted slice.
+        if (!this.pending.has(key)) await this.disk.remove(key);
+      }
       await this.staging.drop(key);
       this.pending.delete(key);
       this.wakeIfIdle();
@@ -73,15 +89,15 @@ export class WritebackUploader {
   }
 
   private wakeIfIdle(): void {
-    if (this.pending.size > 0) return;
+    if (this.pending.size > 0 || this.running > 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of w) resolve();
   }
 
-  /** Resolves once every staged block has been uploaded. */
+  /** Resolves once every staged block has been uploaded and no upload is running. */
   drain(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
+    if (this.pending.size === 0 && this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
