@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { NodeType, type Attr, type Ino } from '@juicefs/core';
+import { CHUNK_SIZE, NodeType, type Attr, type Ino } from '@juicefs/core';
 import { createRedisEngine, parseRedisUrl, type RedisEngine } from '../src/redis/index.js';
 import { encodeAttr } from '../src/codec/attr.js';
 import { encodeSlice } from '../src/codec/slice.js';
@@ -182,6 +182,28 @@ describe('Redis engine on a real server', () => {
     });
     expect(await db.raw.lrangeBuffer('c9_0', 0, -1)).toEqual([encodeSlice(s2)]);
     expect(await db.raw.exists('c9_3')).toBe(0);
+  });
+
+  it('finds chunks by probing up to the length of the attribute or of the delfiles member', async () => {
+    const s1 = { pos: 0, id: 7, size: 100, off: 0, len: 100 };
+    await engine.txn(async (tx) => {
+      tx.setAttr(11n, attr({ length: 3 * CHUNK_SIZE + 100 }));
+      tx.appendSlice(11n, 0, s1);
+      tx.appendSlice(11n, 3, s1);
+    });
+    expect(await engine.txn((tx) => tx.listChunks(11n))).toEqual([0, 3]);
+    // removed file: the length comes from `delfiles`
+    await engine.txn(async (tx) => {
+      tx.deleteAttr(11n);
+      tx.addDelFile(11n, 3 * CHUNK_SIZE + 100, 1700000000);
+    });
+    expect(await engine.txn((tx) => tx.listChunks(11n))).toEqual([0, 3]);
+    // the transaction's own changes count
+    await engine.txn(async (tx) => {
+      tx.deleteChunk(11n, 0);
+      tx.appendSlice(11n, 2, s1);
+      expect(await tx.listChunks(11n)).toEqual([2, 3]);
+    });
   });
 
   it('keeps slice reference counts as count - 1 in `sliceRef`', async () => {

@@ -9,6 +9,7 @@ import { RedisKeys, lockField, parseLockField, sliceRefField } from './keys.js';
 import { Overlay, fieldBytes } from './overlay.js';
 import { WatchingReader, hgetallRaw, pairsToMap } from './reader.js';
 import { listEntriesPage } from './readdir.js';
+import { findChunkKeys } from './chunks.js';
 
 /** Counters every writer bumps blindly; reading them is a statistic, not a dependency. */
 const UNWATCHED_COUNTERS = new Set(['usedSpace', 'totalInodes']);
@@ -21,6 +22,8 @@ export class RedisTx implements TxStore {
   readonly overlay = new Overlay();
   readonly reader: WatchingReader;
   /** Lock hashes changed here, per session, so `locked<sid>` can be kept in step at commit. */
+  /** String values read from the server; they cannot change unnoticed, being watched. */
+  private readonly fetched = new Map<string, Buffer | null>();
   private readonly lockTouches = new Map<string, { sid: number; key: string }>();
 
   constructor(
@@ -34,22 +37,20 @@ export class RedisTx implements TxStore {
 
   async getAttr(ino: Ino): Promise<Attr | undefined> {
     const key = this.keys.inode(ino);
-    const local = this.overlay.string(key);
-    const raw = local !== undefined ? local : await this.reader.readOne<Buffer | null>([key], (p) => p.getBuffer(key));
+    const raw = await this.readString(key);
     return raw ? decodeAttr(raw, `attribute record ${key}`) : undefined;
   }
 
   async getAttrs(inos: readonly Ino[]): Promise<Array<Attr | undefined>> {
     const keys = inos.map((ino) => this.keys.inode(ino));
-    const remote = keys.filter((k) => this.overlay.string(k) === undefined);
-    const fetched = new Map<string, Buffer | null>();
+    const remote = [...new Set(keys.filter((k) => this.overlay.string(k) === undefined && !this.fetched.has(k)))];
     if (remote.length > 0) {
       const values = await this.reader.readOne<Array<Buffer | null>>(remote, (p) => p.mgetBuffer(...remote));
-      remote.forEach((k, i) => fetched.set(k, values[i] ?? null));
+      remote.forEach((k, i) => this.fetched.set(k, values[i] ?? null));
     }
     return keys.map((k) => {
       const local = this.overlay.string(k);
-      const raw = local !== undefined ? local : fetched.get(k);
+      const raw = local !== undefined ? local : this.fetched.get(k);
       return raw ? decodeAttr(raw, `attribute record ${k}`) : undefined;
     });
   }
@@ -117,10 +118,7 @@ export class RedisTx implements TxStore {
   // ---- symlinks ----------------------------------------------------------------------------
 
   async getSymlink(ino: Ino): Promise<Buffer | undefined> {
-    const key = this.keys.symlink(ino);
-    const local = this.overlay.string(key);
-    const raw = local !== undefined ? local : await this.reader.readOne<Buffer | null>([key], (p) => p.getBuffer(key));
-    return raw ?? undefined;
+    return (await this.readString(this.keys.symlink(ino))) ?? undefined;
   }
 
   setSymlink(ino: Ino, target: Buffer): void {
@@ -153,20 +151,11 @@ export class RedisTx implements TxStore {
     this.overlay.del(this.keys.chunk(ino, indx));
   }
 
-  /**
-   * Redis keeps no index of an inode's chunks, so this SCANs the keyspace for `c<ino>_*`
-   * (as `juicefs gc` does); found keys are watched.
-   */
+  /** See chunks.ts: probed up to the file's length, as the Go client does. */
   async listChunks(ino: Ino): Promise<number[]> {
+    const attr = await this.getAttr(ino);
+    const found = await findChunkKeys(this.reader, this.keys, ino, attr?.length);
     const prefix = this.keys.chunk(ino, 0).slice(0, -1);
-    const found = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.reader.conn.scan(cursor, 'MATCH', this.keys.chunkPattern(ino), 'COUNT', 1000);
-      for (const k of batch) found.add(k);
-      cursor = next;
-    } while (cursor !== '0');
-    if (found.size > 0) await this.reader.read([...found], () => undefined);
     for (const { key, empty } of this.overlay.touchedLists()) {
       if (!key.startsWith(prefix)) continue;
       if (empty) found.delete(key);
@@ -325,6 +314,18 @@ export class RedisTx implements TxStore {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** A string key as this transaction sees it: its own write, else the (watched, cached) server value. */
+  private async readString(key: string): Promise<Buffer | null> {
+    const local = this.overlay.string(key);
+    if (local !== undefined) return local;
+    let raw = this.fetched.get(key);
+    if (raw === undefined) {
+      raw = await this.reader.readOne<Buffer | null>([key], (p) => p.getBuffer(key));
+      this.fetched.set(key, raw);
+    }
+    return raw;
+  }
 
   private dirStatKeys(): [string, string, string] {
     return [this.keys.dirDataLength(), this.keys.dirUsedSpace(), this.keys.dirUsedInodes()];
