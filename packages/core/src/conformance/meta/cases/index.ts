@@ -11,6 +11,7 @@ import { removeCases } from './remove.js';
 import { renameCases } from './rename.js';
 import { sessionCases } from './sessions.js';
 import { statCases } from './stats.js';
+import { timeCases } from './times.js';
 import { trashCases } from './trash.js';
 import { volumeCases } from './volume.js';
 import { xattrCases } from './xattrs.js';
@@ -26,6 +27,7 @@ export function metaConformanceCases(): MetaCase[] {
     ...readdirCases,
     ...openCases,
     ...dataCases,
+    ...timeCases,
     ...xattrCases,
     ...statCases,
     ...permissionCases,

@@ -129,4 +129,18 @@ export const trashCases: MetaCase[] = [
       await expectCode(meta.create(ROOT, sub.ino, 'new', 0o644, 0, 0), 'EPERM', 'creating inside the trash');
     },
   },
+  {
+    group, name: 'TrashDays 1: a file replaced by rename goes to the trash too',
+    needs: ['trash'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 1 });
+      await mkfile(meta, ROOT_INODE, 'new');
+      const old = await mkfile(meta, ROOT_INODE, 'old');
+      await meta.rename(ROOT, ROOT_INODE, 'new', ROOT_INODE, 'old');
+      const sub = (await listAll(meta, TRASH_INODE))[0];
+      assert.ok(sub, 'an hour directory exists');
+      assert.equal((await meta.lookup(ROOT, sub.ino, `${ROOT_INODE}-${old.ino}-old`)).ino, old.ino);
+      assert.equal((await meta.getAttr(ROOT, old.ino)).nlink, 1, 'a trashed node keeps its link');
+    },
+  },
 ];
