@@ -83,11 +83,13 @@ export async function createNode(
   if (node.type === NodeType.Symlink) checkSymlinkTarget(node.target ?? Buffer.alloc(0));
   const ino = await m.inodes.allocate();
   return m.store.txn(async (tx) => {
+    // Linux's order: the lookup (search permission, EEXIST), then write permission, then the rest.
     const pattr = await requireDir(tx, parent);
     if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
+    checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
+    if (await tx.getEntry(parent, name)) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
     checkDirWrite(pattr, ctx, `directory ${parent}`);
     checkMutable(pattr, `directory ${parent}`);
-    if (await tx.getEntry(parent, name)) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
     await checkQuota(m, tx, 4096, 1);
     const attr = initialAttr(ctx, parent, pattr, node);
     tx.setAttr(ino, attr);
@@ -141,13 +143,15 @@ export async function lookup(
 export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, name: Buffer): Promise<Attr> {
   checkNewName(m, ctx, parent, name);
   return m.store.txn(async (tx) => {
+    // Linux's order (do_linkat, vfs_link): EEXIST, then write permission, then EPERM.
     const pattr = await requireDir(tx, parent);
     if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
-    checkDirWrite(pattr, ctx, `directory ${parent}`);
+    checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
     const attr = await requireAttr(tx, ino);
-    if (attr.type === NodeType.Directory) throw fsError('EPERM', `inode ${ino} is a directory: hard links to directories are not allowed`);
-    checkMutable(attr, `inode ${ino}`);
     if (await tx.getEntry(parent, name)) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
+    checkDirWrite(pattr, ctx, `directory ${parent}`);
+    checkMutable(attr, `inode ${ino}`);
+    if (attr.type === NodeType.Directory) throw fsError('EPERM', `inode ${ino} is a directory: hard links to directories are not allowed`);
     const t = now();
     if (attr.parent > 0n) tx.addParent(ino, attr.parent, 1);
     tx.addParent(ino, parent, 1);
