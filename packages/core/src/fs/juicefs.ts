@@ -1,7 +1,7 @@
 import { fsError, hasCode } from '../errors/fs-error.js';
 import { NodeType, type SetAttrRequest, type Timespec } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
-import type { Ino } from '../types/inode.js';
+import { ROOT_INODE, type Ino } from '../types/inode.js';
 import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW } from '../vfs/flags.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { parseOpenFlags, type OpenFlags } from './open-flags.js';
@@ -239,6 +239,8 @@ export class JuiceFS {
   async rename(oldPath: string, newPath: string, flags = 0): Promise<void> {
     const src = await this.entryOf(oldPath);
     const dst = await this.entryOf(newPath);
+    await this.vfs.lookup(this.ctx, src.parent, src.name); // a missing source is ENOENT before anything else
+    await this.checkNotAncestor(src.parent, dst.parent, dst.name);
     await this.vfs.rename(this.ctx, src.parent, src.name, dst.parent, dst.name, flags);
   }
 
@@ -338,6 +340,22 @@ export class JuiceFS {
     const r = await this.resolver.resolveParent(path);
     if (r.name === undefined) throw fsError('EBUSY', `"${path}" names the root or a parent directory, not an entry`);
     return { parent: r.parent, name: r.name, trailingSlash: r.trailingSlash };
+  }
+
+  /**
+   * The check the kernel makes before any file system sees a rename: a target that is an
+   * ancestor of the source is "not empty" (it holds the source).
+   */
+  private async checkNotAncestor(srcParent: Ino, dstParent: Ino, dstName: string): Promise<void> {
+    const target = await this.vfs.lookup(this.ctx, dstParent, dstName).catch(() => undefined);
+    if (target?.attr.type !== NodeType.Directory) return;
+    for (let ino = srcParent, depth = 0; depth < 4096; depth++) {
+      if (ino === target.ino) throw fsError('ENOTEMPTY', `rename target "${dstName}" is a directory above the source`);
+      if (ino === ROOT_INODE) return;
+      const parent = (await this.vfs.getattr(this.ctx, ino)).attr.parent;
+      if (parent === 0n || parent === ino) return;
+      ino = parent;
+    }
   }
 
   private async setattr(path: string, follow: boolean, set: SetAttrRequest): Promise<void> {
