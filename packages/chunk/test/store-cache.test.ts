@@ -128,13 +128,15 @@ describe('reads', () => {
     const r = store.newReader(10, data.length);
     await r.readAt(0, 16 * KiB);
     // The two blocks after the first arrive in the background.
-    for (let i = 0; i < 200 && storage.calls.get < 3; i++) await new Promise((res) => setTimeout(res, 5));
+    for (let i = 0; i < 400 && store.stats().memoryCacheBytes < 3 * 64 * KiB; i++) await new Promise((res) => setTimeout(res, 5));
+    expect(store.stats().memoryCacheBytes).toBe(3 * 64 * KiB);
     expect(storage.calls.get).toBe(3);
     const misses = store.stats().cacheMisses;
     expect((await r.readAt(16 * KiB, 160 * KiB)).equals(data.subarray(16 * KiB, 176 * KiB))).toBe(true);
     expect(store.stats().cacheMisses).toBe(misses); // blocks 0-2 all came from the cache
     // ...and this read moved the window on: block 3 follows in the background.
-    for (let i = 0; i < 200 && storage.calls.get < 4; i++) await new Promise((res) => setTimeout(res, 5));
+    for (let i = 0; i < 400 && store.stats().memoryCacheBytes < 4 * 64 * KiB; i++) await new Promise((res) => setTimeout(res, 5));
+    expect(store.stats().memoryCacheBytes).toBe(4 * 64 * KiB);
     expect(storage.calls.get).toBe(4);
     await store.close();
   });

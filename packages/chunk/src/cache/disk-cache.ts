@@ -79,8 +79,7 @@ export class DiskBlockCache {
   async put(key: string, data: Buffer): Promise<void> {
     if (this.index.has(key) || data.length > this.opts.capacity) return;
     await writeFileAtomic(this.fileOf(key), data);
-    this.index.set(key, data.length);
-    this.used += data.length;
+    this.account(key, data.length);
     await this.evictIfNeeded();
   }
 
@@ -93,9 +92,16 @@ export class DiskBlockCache {
     await fsp.mkdir(path.dirname(this.fileOf(key)), { recursive: true });
     await fsp.rm(this.fileOf(key), { force: true });
     await fsp.link(file, this.fileOf(key));
+    this.account(key, size);
+    await this.evictIfNeeded();
+  }
+
+  /** Indexes a block once, even when two writers of the same block raced to put it. */
+  private account(key: string, size: number): void {
+    const old = this.index.get(key);
+    if (old !== undefined) this.used -= old;
     this.index.set(key, size);
     this.used += size;
-    await this.evictIfNeeded();
   }
 
   async remove(key: string): Promise<void> {
