@@ -139,6 +139,24 @@ describe('BaseMeta: ownership rules', () => {
   });
 });
 
+describe('BaseMeta: rename checks in Linux order', () => {
+  it('ENOENT and EEXIST (NOREPLACE) come before EACCES; EINVAL for a loop before EACCES; same-node rename is a no-op', async () => {
+    const { meta } = await memoryVolume();
+    const user = context(1000, 1000);
+    const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0); // not writable by the user
+    const f = await meta.create(ROOT, d.ino, 'f', 0o644, 0, 0);
+    await meta.create(ROOT, d.ino, 'g', 0o644, 0, 0);
+    await meta.link(ROOT, f.ino, d.ino, 'f2');
+    expect(await codeOf(meta.rename(user, d.ino, 'missing', d.ino, 'x'))).toBe('ENOENT');
+    expect(await codeOf(meta.rename(user, d.ino, 'f', d.ino, 'g', 1))).toBe('EEXIST');
+    expect(await codeOf(meta.rename(user, d.ino, 'f', d.ino, 'x', 2))).toBe('ENOENT');
+    expect(await codeOf(meta.rename(user, ROOT_INODE, 'd', d.ino, 'd'))).toBe('EINVAL');
+    await meta.rename(user, d.ino, 'f', d.ino, 'f2'); // both names link one node
+    expect(await codeOf(meta.rename(user, d.ino, 'f', d.ino, 'x'))).toBe('EACCES');
+    expect((await meta.lookup(ROOT, d.ino, 'f')).ino).toBe(f.ino);
+  });
+});
+
 describe('BaseMeta: transactions', () => {
   it('a failing operation leaves no partial change behind (rename onto a non-empty directory)', async () => {
     const { meta, engine } = await memoryVolume();

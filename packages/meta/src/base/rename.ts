@@ -6,6 +6,7 @@ import {
   RENAME_NOREPLACE,
   ROOT_INODE,
   W_OK,
+  X_OK,
   type Attr,
   type Context,
   type Ino,
@@ -64,10 +65,8 @@ function moveParent(tx: TxStore, ino: Ino, attr: Attr, from: Ino, to: Ino): void
   }
 }
 
-/** Who may move `node` out of `dir`: directory write, sticky rules, and for a directory changing parent, write on itself. */
-function checkMovable(ctx: Context, dir: Attr, node: Attr, ino: Ino, changesParent: boolean, what: string): void {
-  checkSticky(dir, node, ctx, what);
-  checkMutable(node, what);
+/** A directory that changes parent needs write permission on itself: its ".." entry changes. */
+function checkMovable(ctx: Context, node: Attr, ino: Ino, changesParent: boolean): void {
   if (node.type === NodeType.Directory && changesParent) checkAccess(node, ctx, W_OK, `directory ${ino} (its ".." changes)`);
 }
 
@@ -83,43 +82,49 @@ export async function rename(
   checkArgs(m, ctx, ps, ns, pd, nd, flags);
   return withTrash(m, () =>
     m.store.txn(async (tx) => {
+      // Checks run in Linux's order (do_renameat2, then vfs_rename): lookups, existence,
+      // loops, then the delete/create permissions of each side, then emptiness.
       const psAttr = await requireDir(tx, ps);
       const pdAttr = ps === pd ? psAttr : await requireDir(tx, pd);
-      checkDirWrite(psAttr, ctx, `directory ${ps}`);
-      if (pd !== ps) checkDirWrite(pdAttr, ctx, `directory ${pd}`);
-      if (pdAttr.nlink === 0) throw fsError('ENOENT', `directory ${pd} was removed`);
+      checkAccess(psAttr, ctx, X_OK, `directory ${ps}`);
+      checkAccess(pdAttr, ctx, X_OK, `directory ${pd}`);
       const src = await tx.getEntry(ps, ns);
       if (!src) throw fsError('ENOENT', `no entry ${show(ns)} in directory ${ps}`);
-      const srcAttr = await requireAttr(tx, src.ino, `inode ${src.ino} of ${show(ns)}`);
-      checkMovable(ctx, psAttr, srcAttr, src.ino, ps !== pd, show(ns));
-      if (src.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, pd, src.ino);
       const dst = await tx.getEntry(pd, nd);
+      if (dst && flags & RENAME_NOREPLACE) throw fsError('EEXIST', `${show(nd)} already exists in directory ${pd}`);
+      if (!dst && flags & RENAME_EXCHANGE) throw fsError('ENOENT', `no entry ${show(nd)} in directory ${pd} to exchange with`);
+      if (src.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, pd, src.ino);
+      if (dst && flags & RENAME_EXCHANGE && dst.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, ps, dst.ino);
+      const srcAttr = await requireAttr(tx, src.ino, `inode ${src.ino} of ${show(ns)}`);
+      if (dst && dst.ino === src.ino) return { ino: src.ino, attr: srcAttr }; // two links of one node: nothing to do
+      if (pdAttr.nlink === 0) throw fsError('ENOENT', `directory ${pd} was removed`);
+      checkDirWrite(psAttr, ctx, `directory ${ps}`);
+      checkSticky(psAttr, srcAttr, ctx, show(ns));
+      checkMutable(srcAttr, show(ns));
+      if (pd !== ps) checkDirWrite(pdAttr, ctx, `directory ${pd}`);
+      const dstAttr = dst ? await tx.getAttr(dst.ino) : undefined;
+      if (dst && dstAttr) {
+        checkSticky(pdAttr, dstAttr, ctx, show(nd));
+        checkMutable(dstAttr, show(nd));
+      }
       const t = now();
 
-      if (dst && dst.ino === src.ino) {
-        // Both names link the same node: POSIX says do nothing.
-        if (flags & RENAME_NOREPLACE) throw fsError('EEXIST', `${show(nd)} already exists in directory ${pd}`);
-        return { ino: src.ino, attr: srcAttr };
-      }
       if (flags & RENAME_EXCHANGE) {
-        if (!dst) throw fsError('ENOENT', `no entry ${show(nd)} in directory ${pd} to exchange with`);
-        const dstAttr = await requireAttr(tx, dst.ino, `inode ${dst.ino} of ${show(nd)}`);
-        checkMovable(ctx, pdAttr, dstAttr, dst.ino, ps !== pd, show(nd));
-        if (dst.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, ps, dst.ino);
-        exchange(m, tx, { ps, psAttr, ns, pd, pdAttr, nd }, src.ino, srcAttr, dst.ino, dstAttr, t);
+        if (!dstAttr) throw fsError('ENOENT', `inode ${dst!.ino} of ${show(nd)} does not exist`);
+        checkMovable(ctx, srcAttr, src.ino, ps !== pd);
+        checkMovable(ctx, dstAttr, dst!.ino, ps !== pd);
+        exchange(m, tx, { ps, psAttr, ns, pd, pdAttr, nd }, src.ino, srcAttr, dst!.ino, dstAttr, t);
         return { ino: src.ino, attr: srcAttr };
       }
       if (dst) {
-        if (flags & RENAME_NOREPLACE) throw fsError('EEXIST', `${show(nd)} already exists in directory ${pd}`);
-        const dstAttr = await tx.getAttr(dst.ino);
         const dstIsDir = dst.type === NodeType.Directory;
         if (src.type === NodeType.Directory && !dstIsDir) throw fsError('ENOTDIR', `${show(nd)} is not a directory`);
         if (src.type !== NodeType.Directory && dstIsDir) throw fsError('EISDIR', `${show(nd)} is a directory`);
+      }
+      checkMovable(ctx, srcAttr, src.ino, ps !== pd);
+      if (dst) {
+        const dstIsDir = dst.type === NodeType.Directory;
         if (dstIsDir && (await tx.hasEntries(dst.ino))) throw fsError('ENOTEMPTY', `directory ${show(nd)} is not empty`);
-        if (dstAttr) {
-          checkSticky(pdAttr, dstAttr, ctx, show(nd));
-          checkMutable(dstAttr, show(nd));
-        }
         await dropLink(m, tx, pd, nd, dst.ino, dstAttr, t);
         if (dstIsDir && pdAttr.nlink > 2) pdAttr.nlink--;
       }
