@@ -145,11 +145,19 @@ export class MemoryNamespace extends MemoryClientBase {
     this.removeEntry(parent, name, ino);
   }
 
+  /**
+   * rename(2)/renameat2(2) in the order Linux checks things (do_renameat2, vfs_rename): search
+   * permission on both parents, ENOENT for the source, NOREPLACE/EXCHANGE target rules, loops
+   * (EINVAL / ENOTEMPTY), same inode (a no-op), removal rights on the source and target (write
+   * permission, sticky bit, file/directory mismatch), write permission on a directory whose ".."
+   * changes, and last a non-empty target directory.
+   */
   async rename(
     ctx: Context, parentSrc: Ino, rawSrc: Buffer | string, parentDst: Ino, rawDst: Buffer | string, flags = 0,
   ): Promise<NodeResult> {
     const nameSrc = toName(rawSrc);
     const nameDst = toName(rawDst);
+    const exchange = (flags & RENAME_EXCHANGE) !== 0;
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) !== 0 || flags === (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
       throw fsError('EINVAL', `unsupported rename flags ${flags}`);
     }
@@ -160,28 +168,44 @@ export class MemoryNamespace extends MemoryClientBase {
     const dstEntries = this.dirEntries(parentDst);
     const psAttr = this.node(parentSrc);
     const pdAttr = this.node(parentDst);
-    if (isTrash(parentDst)) throw fsError('EPERM', 'cannot rename into the trash');
-    checkAccess(ctx, psAttr, 3, `directory ${parentSrc}`);
-    checkAccess(ctx, pdAttr, 3, `directory ${parentDst}`);
+    checkAccess(ctx, psAttr, 1, `directory ${parentSrc}`);
+    checkAccess(ctx, pdAttr, 1, `directory ${parentDst}`);
     const ino = srcEntries.get(nameKey(nameSrc));
     if (ino === undefined) throw fsError('ENOENT', `no entry "${nameSrc.toString()}" in directory ${parentSrc}`);
     const attr = this.node(ino);
-    checkSticky(ctx, psAttr, attr, nameSrc);
     const isDir = attr.type === NodeType.Directory;
-    if (isDir && this.isWithin(parentDst, ino)) throw fsError('EINVAL', 'cannot move a directory into itself or its own descendant');
     const dino = dstEntries.get(nameKey(nameDst));
-    // As Linux: NOREPLACE refuses any existing target, even the source itself; otherwise
-    // renaming onto the same inode (same name or another hard link) does nothing.
-    if (dino !== undefined && flags & RENAME_NOREPLACE) throw fsError('EEXIST', `"${nameDst.toString()}" exists (RENAME_NOREPLACE)`);
-    if (dino === ino) return { ino, attr: copy(attr) };
     const dattr = dino === undefined ? undefined : this.node(dino);
-    const t = this.now();
-    if (flags & RENAME_EXCHANGE) {
-      if (dino === undefined || !dattr) throw fsError('ENOENT', `no entry "${nameDst.toString()}" to exchange with`);
+    if (dino !== undefined && flags & RENAME_NOREPLACE) throw fsError('EEXIST', `"${nameDst.toString()}" exists (RENAME_NOREPLACE)`);
+    if (exchange && dino === undefined) throw fsError('ENOENT', `no entry "${nameDst.toString()}" to exchange with`);
+    if (isTrash(parentDst)) throw fsError('EPERM', 'cannot rename into the trash');
+    if (isDir && this.isWithin(parentDst, ino)) throw fsError('EINVAL', 'cannot move a directory into itself or its own descendant');
+    if (dino !== undefined && dattr?.type === NodeType.Directory && this.isWithin(parentSrc, dino)) {
+      if (exchange) throw fsError('EINVAL', 'cannot move a directory into its own descendant');
+      throw fsError('ENOTEMPTY', `"${nameDst.toString()}" is an ancestor of the source`);
+    }
+    if (dino === ino) return { ino, attr: copy(attr) };
+    checkAccess(ctx, psAttr, 2, `directory ${parentSrc}`);
+    checkSticky(ctx, psAttr, attr, nameSrc);
+    checkAccess(ctx, pdAttr, 2, `directory ${parentDst}`);
+    if (dattr) {
       checkSticky(ctx, pdAttr, dattr, nameDst);
-      if (dattr.type === NodeType.Directory && this.isWithin(parentSrc, dino)) {
-        throw fsError('EINVAL', 'cannot move a directory into its own descendant');
+      if (!exchange && dattr.type === NodeType.Directory && !isDir) {
+        throw fsError('EISDIR', `cannot replace directory "${nameDst.toString()}" by a non-directory`);
       }
+      if (!exchange && dattr.type !== NodeType.Directory && isDir) {
+        throw fsError('ENOTDIR', `cannot replace non-directory "${nameDst.toString()}" by a directory`);
+      }
+    }
+    if (parentSrc !== parentDst) {
+      if (isDir) checkAccess(ctx, attr, 2, `directory ${ino} (its ".." changes)`);
+      if (exchange && dattr?.type === NodeType.Directory) checkAccess(ctx, dattr, 2, `directory ${dino} (its ".." changes)`);
+    }
+    if (!exchange && dino !== undefined && (this.volume.dirs.get(dino)?.size ?? 0) > 0) {
+      throw fsError('ENOTEMPTY', `directory "${nameDst.toString()}" is not empty`);
+    }
+    const t = this.now();
+    if (exchange && dino !== undefined && dattr) {
       srcEntries.set(nameKey(nameSrc), dino);
       dstEntries.set(nameKey(nameDst), ino);
       if (parentSrc !== parentDst) {
@@ -193,30 +217,17 @@ export class MemoryNamespace extends MemoryClientBase {
         if (attr.parent > 0n) attr.parent = parentDst;
         if (dattr.parent > 0n) dattr.parent = parentSrc;
       }
-      this.touch(attr, false, t);
       this.touch(dattr, false, t);
-      this.touch(psAttr, true, t);
-      this.touch(pdAttr, true, t);
-      return { ino, attr: copy(attr) };
-    }
-    if (dino !== undefined && dattr) {
-      if (flags & RENAME_NOREPLACE) throw fsError('EEXIST', `"${nameDst.toString()}" exists (RENAME_NOREPLACE)`);
-      checkSticky(ctx, pdAttr, dattr, nameDst);
-      if (dattr.type === NodeType.Directory) {
-        if (!isDir) throw fsError('EISDIR', `cannot replace directory "${nameDst.toString()}" by a non-directory`);
-        if ((this.volume.dirs.get(dino)?.size ?? 0) > 0) throw fsError('ENOTEMPTY', `directory "${nameDst.toString()}" is not empty`);
-      } else if (isDir) {
-        throw fsError('ENOTDIR', `cannot replace non-directory "${nameDst.toString()}" by a directory`);
+    } else {
+      if (dino !== undefined) this.removeEntry(parentDst, nameDst, dino);
+      srcEntries.delete(nameKey(nameSrc));
+      dstEntries.set(nameKey(nameDst), ino);
+      if (isDir && parentSrc !== parentDst) {
+        psAttr.nlink--;
+        pdAttr.nlink++;
       }
-      this.removeEntry(parentDst, nameDst, dino);
+      if (attr.parent > 0n) attr.parent = parentDst;
     }
-    srcEntries.delete(nameKey(nameSrc));
-    dstEntries.set(nameKey(nameDst), ino);
-    if (isDir && parentSrc !== parentDst) {
-      psAttr.nlink--;
-      pdAttr.nlink++;
-    }
-    if (attr.parent > 0n) attr.parent = parentDst;
     this.touch(attr, false, t);
     this.touch(psAttr, true, t);
     this.touch(pdAttr, true, t);

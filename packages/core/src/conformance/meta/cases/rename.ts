@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../../meta/meta.js';
 import { NodeType } from '../../../types/attr.js';
-import { expectCode, formatted, mkfile, names, ROOT, ROOT_INODE } from '../helpers.js';
+import { ALICE, expectCode, formatted, mkfile, names, ROOT, ROOT_INODE } from '../helpers.js';
 import type { MetaCase } from '../types.js';
 
 const group = 'rename';
@@ -122,6 +122,34 @@ export const renameCases: MetaCase[] = [
       await meta.rename(ROOT, ROOT_INODE, 'f', ROOT_INODE, 'g');
       assert.deepEqual(await names(meta, ROOT_INODE), ['f', 'g']);
       assert.equal((await meta.getAttr(ROOT, f.ino)).nlink, 2);
+    },
+  },
+  {
+    group, name: 'renaming onto an ancestor of the source is ENOTEMPTY, checked before EISDIR and permissions (Linux order)',
+    async run(env) {
+      const meta = await formatted(env);
+      const a = await meta.mkdir(ROOT, ROOT_INODE, 'a', 0o755, 0);
+      await mkfile(meta, a.ino, 'f');
+      await meta.mkdir(ROOT, a.ino, 'sub', 0o755, 0);
+      await expectCode(meta.rename(ROOT, a.ino, 'f', ROOT_INODE, 'a'), 'ENOTEMPTY', 'file a/f onto its ancestor a');
+      await expectCode(meta.rename(ROOT, a.ino, 'sub', ROOT_INODE, 'a'), 'ENOTEMPTY', 'directory a/sub onto its ancestor a');
+      await expectCode(meta.rename(ROOT, a.ino, 'missing', ROOT_INODE, 'a'), 'ENOENT', 'a missing source comes first');
+      await expectCode(meta.rename(ROOT, a.ino, 'sub', ROOT_INODE, 'a', RENAME_EXCHANGE), 'EINVAL', 'EXCHANGE with an ancestor');
+    },
+  },
+  {
+    group, name: 'moving a directory to another parent needs write permission on the directory itself',
+    async run(env) {
+      const meta = await formatted(env);
+      const src = await meta.mkdir(ROOT, ROOT_INODE, 'src', 0o777, 0);
+      const dst = await meta.mkdir(ROOT, ROOT_INODE, 'dst', 0o777, 0);
+      await meta.mkdir(ROOT, src.ino, 'rootdir', 0o755, 0);
+      await meta.mkdir(ALICE, src.ino, 'alicedir', 0o755, 0);
+      await mkfile(meta, src.ino, 'rootfile', ROOT, 0o644);
+      await expectCode(meta.rename(ALICE, src.ino, 'rootdir', dst.ino, 'x'), 'EACCES', "moving root's 0755 directory to another parent");
+      await meta.rename(ALICE, src.ino, 'rootdir', src.ino, 'renamed');
+      await meta.rename(ALICE, src.ino, 'alicedir', dst.ino, 'alicedir');
+      await meta.rename(ALICE, src.ino, 'rootfile', dst.ino, 'rootfile');
     },
   },
 ];
