@@ -42,16 +42,17 @@ function checkArgs(m: MetaState, ctx: Context, ps: Ino, ns: Buffer, pd: Ino, nd:
   if (isTrashName(ps, ns) || isTrashName(pd, nd)) throw fsError('EPERM', 'the trash root cannot be renamed or replaced');
 }
 
-/** EINVAL when `dir` is `ancestor` or lies below it (a directory moved into itself). */
-async function checkNotBelow(tx: TxStore, dir: Ino, ancestor: Ino): Promise<void> {
+/** True when `dir` is `ancestor` or lies below it. */
+async function isWithin(tx: TxStore, dir: Ino, ancestor: Ino): Promise<boolean> {
   let cur = dir;
   for (let depth = 0; depth < 100000; depth++) {
-    if (cur === ancestor) throw fsError('EINVAL', `cannot move directory ${ancestor} into its own subtree`);
-    if (cur === ROOT_INODE || cur === 0n) return;
+    if (cur === ancestor) return true;
+    if (cur === ROOT_INODE || cur === 0n) return false;
     const attr = await tx.getAttr(cur);
-    if (!attr) return;
+    if (!attr) return false;
     cur = attr.parent;
   }
+  return false;
 }
 
 /** Re-parent a node moved from `from` to `to` (hard-linked nodes keep a parent map instead). */
@@ -93,8 +94,14 @@ export async function rename(
       const dst = await tx.getEntry(pd, nd);
       if (dst && flags & RENAME_NOREPLACE) throw fsError('EEXIST', `${show(nd)} already exists in directory ${pd}`);
       if (!dst && flags & RENAME_EXCHANGE) throw fsError('ENOENT', `no entry ${show(nd)} in directory ${pd} to exchange with`);
-      if (src.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, pd, src.ino);
-      if (dst && flags & RENAME_EXCHANGE && dst.type === NodeType.Directory && ps !== pd) await checkNotBelow(tx, ps, dst.ino);
+      // lock_rename's trap: the source may not be an ancestor of the target (EINVAL), nor the
+      // target an ancestor of the source (ENOTEMPTY; EINVAL when exchanging).
+      if (src.type === NodeType.Directory && ps !== pd && (await isWithin(tx, pd, src.ino))) {
+        throw fsError('EINVAL', `cannot move directory ${show(ns)} into its own subtree`);
+      }
+      if (dst && dst.type === NodeType.Directory && ps !== pd && (await isWithin(tx, ps, dst.ino))) {
+        throw fsError(flags & RENAME_EXCHANGE ? 'EINVAL' : 'ENOTEMPTY', `${show(nd)} is an ancestor of ${show(ns)}`);
+      }
       const srcAttr = await requireAttr(tx, src.ino, `inode ${src.ino} of ${show(ns)}`);
       if (dst && dst.ino === src.ino) return { ino: src.ino, attr: srcAttr }; // two links of one node: nothing to do
       if (pdAttr.nlink === 0) throw fsError('ENOENT', `directory ${pd} was removed`);
