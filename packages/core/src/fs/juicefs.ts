@@ -2,7 +2,7 @@ import { fsError, hasCode } from '../errors/fs-error.js';
 import { NodeType, type SetAttrRequest, type Timespec } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import { ROOT_INODE, type Ino } from '../types/inode.js';
-import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW } from '../vfs/flags.js';
+import { canWrite, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW } from '../vfs/flags.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { parseOpenFlags, type OpenFlags } from './open-flags.js';
 import { MAX_SYMLINKS, PathResolver, splitPath } from './path-resolver.js';
@@ -21,6 +21,7 @@ interface OpenFile {
   fh: number;
   position: number;
   append: boolean;
+  writable: boolean;
 }
 
 export type TimeArg = number | Date | Timespec;
@@ -64,7 +65,7 @@ export class JuiceFS {
       fh = (await this.vfs.open(this.ctx, ino, f)).fh;
     }
     const fd = this.nextFd++;
-    this.files.set(fd, { ino, fh, position: 0, append: (f & O_APPEND) !== 0 });
+    this.files.set(fd, { ino, fh, position: 0, append: (f & O_APPEND) !== 0, writable: canWrite(f) });
     return fd;
   }
 
@@ -114,6 +115,7 @@ export class JuiceFS {
 
   async ftruncate(fd: number, length = 0): Promise<void> {
     const file = this.file(fd);
+    if (!file.writable) throw fsError('EINVAL', `descriptor ${fd} is not open for writing; ftruncate needs a writable descriptor`);
     await this.vfs.setattr(this.ctx, file.ino, { size: length }, file.fh);
   }
 
