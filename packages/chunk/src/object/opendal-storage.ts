@@ -22,6 +22,7 @@ export class OpendalStorage implements ObjectStorage {
   // The memory service panics on ranges past the end; look the size up first there.
   private readonly clampRangesFirst: boolean;
   private readonly listReportsSize: boolean;
+  private readonly pagedList: boolean;
 
   constructor(private readonly init: OpendalStorageInit) {
     this.description = init.description;
@@ -29,6 +30,8 @@ export class OpendalStorage implements ObjectStorage {
     this.recursiveList = this.op.capability().listWithRecursive;
     this.clampRangesFirst = init.scheme === 'memory';
     this.listReportsSize = init.scheme !== 'memory' && init.scheme !== 'fs';
+    const cap = this.op.capability();
+    this.pagedList = cap.listWithRecursive && cap.listWithStartAfter;
   }
 
   async create(): Promise<void> {
@@ -100,7 +103,10 @@ export class OpendalStorage implements ObjectStorage {
   async list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
     let entries: Entry[];
     try {
-      entries = await this.entries(prefix, options.delimiter);
+      entries =
+        this.pagedList && options.delimiter === undefined && options.limit !== undefined
+          ? await this.page(prefix, options.startAfter, options.limit)
+          : await this.entries(prefix, options.delimiter);
     } catch (err) {
       throw toStorageError(err, 'list', prefix, this.description);
     }
@@ -133,6 +139,35 @@ export class OpendalStorage implements ObjectStorage {
         }),
       );
     }
+  }
+
+  /**
+   * One page from a service that lists in key order and can start after a key (S3 and kin): reads
+   * only as far as the page needs, so paging through a large bucket is not quadratic.
+   */
+  private async page(prefix: string, startAfter: string | undefined, limit: number): Promise<Entry[]> {
+    const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const from = startAfter !== undefined && compareKeys(startAfter, dir) > 0 ? startAfter : undefined;
+    const out: Entry[] = [];
+    if (limit <= 0) return out;
+    let lister;
+    try {
+      lister = await this.op.lister(dir, from === undefined ? { recursive: true } : { recursive: true, startAfter: from });
+    } catch (err) {
+      if (isNotFound(err)) return out;
+      throw err;
+    }
+    for (let e = await lister.next(); e; e = await lister.next()) {
+      const key = e.path();
+      if (key.endsWith('/')) continue;
+      if (key.startsWith(prefix)) {
+        if (startAfter === undefined || compareKeys(key, startAfter) > 0) out.push(e);
+        if (out.length >= limit) break;
+      } else if (compareKeys(key, prefix) > 0) {
+        break; // keys with the prefix are contiguous in key order: we are past them
+      }
+    }
+    return out;
   }
 
   private async entries(prefix: string, delimiter: string | undefined): Promise<Entry[]> {
