@@ -239,6 +239,12 @@ describe('Redis engine on a real server', () => {
     expect(await db.raw.hget('dirUsedInodes', '3')).toBe('1');
     await engine.txn(async (tx) => tx.deleteDirStat(3n));
     expect(await db.raw.exists('dirDataLength', 'dirUsedSpace', 'dirUsedInodes')).toBe(0);
+    // a directory whose stats are not tracked (e.g. made by a pre-1.1 client) stays untracked
+    await engine.txn(async (tx) => {
+      tx.addDirStat(4n, { length: 1, space: 4096, inodes: 1 });
+      expect(await tx.getDirStat(4n)).toBeUndefined();
+    });
+    expect(await db.raw.exists('dirDataLength', 'dirUsedSpace', 'dirUsedInodes')).toBe(0);
   });
 
   it('queues deleted files in `delfiles` as <ino>:<length>', async () => {

@@ -8,11 +8,32 @@
 export type RedisArg = string | Buffer | number;
 export type RedisCommand = readonly [name: string, ...args: RedisArg[]];
 
+/** One buffered change of a hash field, replayed in order over the server's value. */
+type FieldOp =
+  | { op: 'set'; value: Buffer }
+  | { op: 'del' }
+  | { op: 'incr'; delta: number }
+  /** HINCRBY only where the field exists (the Lua script of `hincrByIfExists`). */
+  | { op: 'incrx'; delta: number };
+
 interface HashDelta {
   /** The whole key was deleted first: nothing from the server shows through. */
   cleared: boolean;
-  fields: Map<string, Buffer | null>;
-  incr: Map<string, number>;
+  fields: Map<string, FieldOp[]>;
+}
+
+/** HINCRBY that leaves an absent field absent (directory stats are only kept once tracked). */
+export const HINCRBY_IF_EXISTS =
+  "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) end return false";
+
+function fold(start: Buffer | null, ops: readonly FieldOp[]): Buffer | null {
+  let v = start;
+  for (const o of ops) {
+    if (o.op === 'set') v = o.value;
+    else if (o.op === 'del') v = null;
+    else if (o.op === 'incr' || v !== null) v = Buffer.from(String(Number(v?.toString() ?? '0') + o.delta));
+  }
+  return v;
 }
 
 interface ListDelta {
@@ -51,7 +72,7 @@ export class Overlay {
     // DEL does not care about the type; forget every model of the key.
     this.strings.set(key, null);
     this.counters.delete(key);
-    this.hashes.set(key, { cleared: true, fields: new Map(), incr: new Map() });
+    this.hashes.set(key, { cleared: true, fields: new Map() });
     this.lists.set(key, { replaced: true, items: [] });
     this.commands.push(['del', key]);
   }
@@ -63,27 +84,26 @@ export class Overlay {
   }
 
   hset(key: string, field: Buffer | string, value: Buffer | string): void {
-    const h = this.hash(key);
-    const f = fieldKey(field);
-    h.fields.set(f, typeof value === 'string' ? Buffer.from(value) : value);
-    h.incr.delete(f);
+    // a set makes earlier changes of the field irrelevant
+    this.hash(key).fields.set(fieldKey(field), [{ op: 'set', value: typeof value === 'string' ? Buffer.from(value) : value }]);
     this.commands.push(['hset', key, field, value]);
   }
 
   hdel(key: string, field: Buffer | string): void {
-    const h = this.hash(key);
-    const f = fieldKey(field);
-    h.fields.set(f, null);
-    h.incr.delete(f);
+    this.hash(key).fields.set(fieldKey(field), [{ op: 'del' }]);
     this.commands.push(['hdel', key, field]);
   }
 
   hincrBy(key: string, field: Buffer | string, delta: number): void {
     if (delta === 0) return;
-    const h = this.hash(key);
-    const f = fieldKey(field);
-    h.incr.set(f, (h.incr.get(f) ?? 0) + delta);
+    this.fieldOps(key, field).push({ op: 'incr', delta });
     this.commands.push(['hincrby', key, field, delta]);
+  }
+
+  hincrByIfExists(key: string, field: Buffer | string, delta: number): void {
+    if (delta === 0) return;
+    this.fieldOps(key, field).push({ op: 'incrx', delta });
+    this.commands.push(['eval', HINCRBY_IF_EXISTS, 1, key, field, delta]);
   }
 
   rpush(key: string, items: readonly Buffer[]): void {
@@ -123,18 +143,14 @@ export class Overlay {
   fieldKnown(key: string, field: Buffer | string): boolean {
     const h = this.hashes.get(key);
     if (!h) return false;
-    const f = fieldKey(field);
-    return h.fields.has(f) || h.cleared;
+    const first = h.fields.get(fieldKey(field))?.[0];
+    return h.cleared || first?.op === 'set' || first?.op === 'del';
   }
 
   hashField(key: string, field: Buffer | string, base: Buffer | null): Buffer | null {
     const h = this.hashes.get(key);
     if (!h) return base;
-    const f = fieldKey(field);
-    let value = h.fields.has(f) ? (h.fields.get(f) ?? null) : h.cleared ? null : base;
-    const inc = h.incr.get(f);
-    if (inc !== undefined) value = Buffer.from(String(Number(value?.toString() ?? '0') + inc));
-    return value;
+    return fold(h.cleared ? null : base, h.fields.get(fieldKey(field)) ?? []);
   }
 
   /** Merge the server's fields (latin1 field key -> value) with the buffered changes. */
@@ -142,11 +158,11 @@ export class Overlay {
     const h = this.hashes.get(key);
     if (!h) return base;
     const out = h.cleared ? new Map<string, Buffer>() : new Map(base);
-    for (const [f, v] of h.fields) {
+    for (const [f, ops] of h.fields) {
+      const v = fold(out.get(f) ?? null, ops);
       if (v === null) out.delete(f);
       else out.set(f, v);
     }
-    for (const [f, inc] of h.incr) out.set(f, Buffer.from(String(Number(out.get(f)?.toString() ?? '0') + inc)));
     return out;
   }
 
@@ -167,7 +183,15 @@ export class Overlay {
 
   private hash(key: string): HashDelta {
     let h = this.hashes.get(key);
-    if (!h) this.hashes.set(key, (h = { cleared: false, fields: new Map(), incr: new Map() }));
+    if (!h) this.hashes.set(key, (h = { cleared: false, fields: new Map() }));
     return h;
+  }
+
+  private fieldOps(key: string, field: Buffer | string): FieldOp[] {
+    const h = this.hash(key);
+    const f = fieldKey(field);
+    let ops = h.fields.get(f);
+    if (!ops) h.fields.set(f, (ops = []));
+    return ops;
   }
 }

@@ -239,11 +239,16 @@ export class RedisTx implements TxStore {
     for (const k of this.dirStatKeys()) this.overlay.hset(k, ino.toString(), '0');
   }
 
+  /**
+   * Only directories whose stats are tracked are updated (as the Go client does; an untracked
+   * one, e.g. made by a pre-1.1 client, is computed from its entries when asked). The check runs
+   * inside EXEC as a script, so it costs no round trip and no WATCH on the shared hashes.
+   */
   addDirStat(ino: Ino, delta: DirStat): void {
     const [lk, sk, ik] = this.dirStatKeys();
-    this.overlay.hincrBy(lk, ino.toString(), delta.length);
-    this.overlay.hincrBy(sk, ino.toString(), delta.space);
-    this.overlay.hincrBy(ik, ino.toString(), delta.inodes);
+    this.overlay.hincrByIfExists(lk, ino.toString(), delta.length);
+    this.overlay.hincrByIfExists(sk, ino.toString(), delta.space);
+    this.overlay.hincrByIfExists(ik, ino.toString(), delta.inodes);
   }
 
   deleteDirStat(ino: Ino): void {
