@@ -47,6 +47,28 @@ describe('BaseMeta: init and load', () => {
   });
 });
 
+describe('BaseMeta: session heartbeat', () => {
+  it('refreshes the session expiry every heartbeat until the session closes', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const engine = new MemoryEngine();
+      const meta = new BaseMeta(engine);
+      await meta.init({ ...fmt(), TrashDays: 0 });
+      await meta.load();
+      const sid = await meta.newSession({ heartbeat: 2 });
+      const first = engine.state.sessions.get(sid)!.expire;
+      jest.setSystemTime(Date.now() + 30_000);
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(engine.state.sessions.get(sid)!.expire).toBeGreaterThanOrEqual(first + 30);
+      await meta.closeSession();
+      expect(engine.state.sessions.has(sid)).toBe(false);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('openMeta', () => {
   it('names the scheme of a META-URL; no scheme means Redis', () => {
     expect(metaScheme('sqlite3:///tmp/a.db')).toBe('sqlite3');

@@ -60,6 +60,7 @@ export class BaseMeta implements Meta {
       slices: new IdAllocator<number>((n) => store.allocSlices(n), SLICE_BATCH, 0),
       sliceDeleter: undefined,
       trashDir: undefined,
+      heartbeatTimer: undefined,
     };
   }
 
@@ -86,7 +87,9 @@ export class BaseMeta implements Meta {
     this.m.format = undefined;
     this.m.trashDir = undefined;
   }
+  /** Stop the heartbeat and close the engine; the session itself stays (see closeSession). */
   shutdown(): Promise<void> {
+    session.stopHeartbeat(this.m);
     return this.store.close();
   }
 

@@ -45,7 +45,26 @@ export async function newSession(m: MetaState, options: NewSessionOptions = {}):
   const sid = await m.store.newSessionId();
   await m.store.setSession(sid, unixNow() + 5 * m.heartbeat, m.sessionInfo);
   m.sid = sid;
+  startHeartbeat(m);
   return sid;
+}
+
+/**
+ * Keep the session alive in the background (every heartbeat); unref'd so it never holds the
+ * process open. A failed refresh is retried at the next beat: five in a row make it stale.
+ */
+function startHeartbeat(m: MetaState): void {
+  stopHeartbeat(m);
+  const timer = setInterval(() => {
+    refreshSession(m).catch(() => undefined);
+  }, m.heartbeat * 1000);
+  timer.unref();
+  m.heartbeatTimer = timer;
+}
+
+export function stopHeartbeat(m: MetaState): void {
+  if (m.heartbeatTimer) clearInterval(m.heartbeatTimer);
+  m.heartbeatTimer = undefined;
 }
 
 export async function refreshSession(m: MetaState): Promise<void> {
@@ -71,6 +90,7 @@ export async function cleanSession(m: MetaState, sid: number): Promise<void> {
 }
 
 export async function closeSession(m: MetaState): Promise<void> {
+  stopHeartbeat(m);
   if (m.sid === 0) return;
   await cleanSession(m, m.sid);
   m.sid = 0;

@@ -17,6 +17,8 @@ export interface MetaState {
   readonly inodes: IdAllocator<bigint>;
   readonly slices: IdAllocator<number>;
   sliceDeleter: SliceDeleter | undefined;
+  /** Refreshes the session every heartbeat while it is open. */
+  heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   /** The trash sub-directory of the current hour: `name` → inode. */
   trashDir: { name: string; ino: Ino } | undefined;
 }
