@@ -68,7 +68,7 @@ export class MemoryChunkStore implements ChunkStore {
 
   /** @internal */
   put(key: string, data: Buffer): void {
-    this.blocks.set(key, Buffer.from(data));
+    this.blocks.set(key, data);
     this.counters.objectPuts++;
     this.counters.putBytes += data.length;
   }
@@ -94,7 +94,8 @@ export class MemoryChunkStore implements ChunkStore {
 }
 
 class MemorySliceWriter implements SliceWriter {
-  private buf = Buffer.alloc(0);
+  /** Buffered blocks by index, allocated as writes reach them (no copying as the slice grows). */
+  private readonly pending = new Map<number, Buffer>();
   /** Blocks [0, uploaded) are stored and may no longer change. */
   private uploaded = 0;
   private done = false;
@@ -107,22 +108,28 @@ class MemorySliceWriter implements SliceWriter {
   async writeAt(data: Buffer, offset: number): Promise<void> {
     if (this.done) throw fsError('EIO', `slice ${this.id} is already finished`);
     if (offset < 0 || offset + data.length > CHUNK_SIZE) throw fsError('EINVAL', `write at ${offset}+${data.length} leaves the 64 MiB slice`);
-    if (offset < this.uploaded * this.store.blockSize) throw fsError('EIO', `slice ${this.id}: block at ${offset} was already uploaded`);
-    const end = offset + data.length;
-    if (end > this.buf.length) {
-      const grown = Buffer.alloc(Math.max(end, Math.min(CHUNK_SIZE, this.buf.length * 2)));
-      this.buf.copy(grown);
-      this.store.addBuffered(grown.length - this.buf.length);
-      this.buf = grown;
+    const bs = this.store.blockSize;
+    if (offset < this.uploaded * bs) throw fsError('EIO', `slice ${this.id}: block at ${offset} was already uploaded`);
+    for (let done = 0; done < data.length; ) {
+      const at = offset + done;
+      const index = Math.floor(at / bs);
+      let block = this.pending.get(index);
+      if (!block) {
+        block = Buffer.alloc(bs);
+        this.pending.set(index, block);
+        this.store.addBuffered(bs);
+      }
+      const n = Math.min(data.length - done, bs - (at - index * bs));
+      data.copy(block, at - index * bs, done, done + n);
+      done += n;
     }
-    data.copy(this.buf, offset);
   }
 
   async flushTo(offset: number): Promise<void> {
     const bs = this.store.blockSize;
     // Full blocks only: the length of the slice (and so of its last block) is not known yet.
     while ((this.uploaded + 1) * bs <= offset) {
-      this.store.put(`${this.id}_${this.uploaded}_${bs}`, this.buf.subarray(this.uploaded * bs, (this.uploaded + 1) * bs));
+      this.store.put(`${this.id}_${this.uploaded}_${bs}`, this.take(this.uploaded, bs));
       this.uploaded++;
     }
   }
@@ -131,10 +138,7 @@ class MemorySliceWriter implements SliceWriter {
     if (this.done) throw fsError('EIO', `slice ${this.id} is already finished`);
     const bs = this.store.blockSize;
     for (let i = this.uploaded; i * bs < length; i++) {
-      const key = this.store.blockKey(this.id, i, length);
-      const block = Buffer.alloc(Math.min(bs, length - i * bs));
-      this.buf.copy(block, 0, i * bs, Math.min(this.buf.length, i * bs + block.length));
-      this.store.put(key, block);
+      this.store.put(this.store.blockKey(this.id, i, length), this.take(i, Math.min(bs, length - i * bs)));
     }
     this.uploaded = Math.ceil(length / bs);
     this.release();
@@ -146,10 +150,19 @@ class MemorySliceWriter implements SliceWriter {
     this.release();
   }
 
+  /** The first `size` bytes of block `index` (zeros where nothing was written). */
+  private take(index: number, size: number): Buffer {
+    const block = this.pending.get(index);
+    if (!block) return Buffer.alloc(size);
+    this.pending.delete(index);
+    this.store.addBuffered(-block.length);
+    return block.subarray(0, size);
+  }
+
   private release(): void {
     this.done = true;
-    this.store.addBuffered(-this.buf.length);
-    this.buf = Buffer.alloc(0);
+    for (const block of this.pending.values()) this.store.addBuffered(-block.length);
+    this.pending.clear();
   }
 }
 
