@@ -31,6 +31,7 @@ class RmdirKeepsParentNlink extends MemoryMeta {
 }
 
 metaModelTest('memory model vs itself', factoryOf(MemoryMeta), { numRuns: 40, maxOps: 40 });
+metaModelTest('memory model vs itself, trash on', factoryOf(MemoryMeta), { numRuns: 20, maxOps: 40, format: { TrashDays: 1 } });
 
 describe('the model-based test can fail', () => {
   it('a fixed sequence exposes a link that forgets nlink', async () => {

@@ -157,7 +157,7 @@ export class MemoryClientBase {
       let trashName = Buffer.concat([Buffer.from(`${parent}-${ino}-`), name]);
       if (trashName.length > MAX_NAME) trashName = trashName.subarray(0, MAX_NAME);
       this.dirEntries(trash).set(nameKey(trashName), ino);
-      if (isDir) this.node(trash).nlink++;
+      // As the Go client: the trash directory's nlink is not bumped by directories moved in.
       if (attr.parent > 0n) attr.parent = trash;
       this.touch(attr, false, t);
       return;
