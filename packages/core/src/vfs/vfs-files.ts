@@ -1,4 +1,4 @@
-import { fsError } from '../errors/fs-error.js';
+import { fsError, hasCode } from '../errors/fs-error.js';
 import { NodeType } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
@@ -58,7 +58,11 @@ export abstract class VfsFiles extends VfsNames {
       if (h.kind !== 'file' || !h.readable) throw fsError('EBADF', `handle ${fh} of inode ${ino} is not open for reading`);
       if (offset >= MAX_FILE_SIZE) throw fsError('EFBIG', `offset ${offset} is past the largest file size`);
       if (size === 0) return Buffer.alloc(0);
-      const buf = await this.data.read(ctx, ino, offset, size);
+      const buf = await this.data.read(ctx, ino, offset, size).catch((err: unknown) => {
+        // The inode went away under an open handle (another client deleted it): as upstream, EBADF.
+        if (hasCode(err, 'ENOENT')) throw fsError('EBADF', `inode ${ino} was deleted while open here (by another client)`, err);
+        throw err;
+      });
       this.metrics.readSize.observe(buf.length);
       this.metrics.readBytes += buf.length;
       return buf;
