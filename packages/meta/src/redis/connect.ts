@@ -8,7 +8,7 @@ const RETRIES_PER_REQUEST = 3;
 /**
  * Connect without hanging: the first connection attempt gets no automatic retries and a short
  * timeout, so a server that is down fails at once with an error naming its address. Once
- * connected, a dropped connection is re-established with a bounded backoff, and each command
+ * connected, a dropped connection is re-established with a capped backoff, and each command
  * fails after a few retries instead of waiting forever.
  */
 export async function openClient(target: RedisTarget): Promise<Redis> {
@@ -33,7 +33,9 @@ export async function openClient(target: RedisTarget): Promise<Redis> {
     if (client.status !== 'end') client.disconnect();
     throw unreachable(target, firstError ?? err);
   }
-  client.options.retryStrategy = (times: number) => (times > 20 ? null : Math.min(times * 100, 2000));
+  // From now on a lost server is waited for indefinitely (a mount must survive a Redis restart),
+  // while each command still fails after a few reconnect attempts instead of hanging.
+  client.options.retryStrategy = (times: number) => Math.min(times * 200, 2000);
   return client;
 }
 
