@@ -104,6 +104,36 @@ describe('BaseMeta: trash layout', () => {
   });
 });
 
+describe('BaseMeta: trash edge cases', () => {
+  it('a second link trashed under an existing trash name is dropped; nlink matches the entries', async () => {
+    const { meta } = await memoryVolume({ TrashDays: 1 });
+    const a = await meta.mkdir(ROOT, ROOT_INODE, 'a', 0o755, 0);
+    const f = await meta.create(ROOT, a.ino, 'x', 0o644, 0, 0);
+    await meta.close(ROOT, f.ino);
+    await meta.link(ROOT, f.ino, a.ino, 'y');
+    await meta.unlink(ROOT, a.ino, 'x'); // → trash "<a>-<f>-x", still 2 links
+    expect((await meta.getAttr(ROOT, f.ino)).nlink).toBe(2);
+    await meta.link(ROOT, f.ino, a.ino, 'x');
+    await meta.unlink(ROOT, a.ino, 'x'); // same trash name: the link is dropped
+    expect((await meta.getAttr(ROOT, f.ino)).nlink).toBe(2);
+    const hour = await meta.lookup(ROOT, TRASH_INODE, trashHourName(new Date()));
+    expect((await meta.readdir(ROOT, hour.ino)).entries.map((e) => e.name.toString())).toEqual([`${a.ino}-${f.ino}-x`]);
+  });
+
+  it('root restores a directory from the trash by rename; nlinks stay consistent', async () => {
+    const { meta } = await memoryVolume({ TrashDays: 1 });
+    const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+    await meta.rmdir(ROOT, ROOT_INODE, 'd');
+    expect((await meta.getAttr(ROOT, ROOT_INODE)).nlink).toBe(2);
+    const hour = await meta.lookup(ROOT, TRASH_INODE, trashHourName(new Date()));
+    expect(await codeOf(meta.rename(context(1000, 1000), hour.ino, `1-${d.ino}-d`, ROOT_INODE, 'back'))).toBe('EPERM');
+    await meta.rename(ROOT, hour.ino, `1-${d.ino}-d`, ROOT_INODE, 'back');
+    expect((await meta.getAttr(ROOT, hour.ino)).nlink).toBe(2);
+    expect((await meta.getAttr(ROOT, ROOT_INODE)).nlink).toBe(3);
+    expect((await meta.getAttr(ROOT, d.ino)).parent).toBe(ROOT_INODE);
+  });
+});
+
 describe('BaseMeta: ownership rules', () => {
   it('chown clears setuid on files, and setgid only when group-executable', async () => {
     const { meta } = await memoryVolume();

@@ -140,7 +140,7 @@ export async function rename(
       if (ps !== pd) {
         moveParent(tx, src.ino, srcAttr, ps, pd);
         if (src.type === NodeType.Directory) {
-          psAttr.nlink--;
+          if (psAttr.nlink > 2) psAttr.nlink--; // trash hour directories never counted theirs
           pdAttr.nlink++;
         }
         chargeDir(m, tx, ps, srcAttr, -1);

@@ -42,9 +42,14 @@ export async function dropLink(
 ): Promise<void> {
   if (!attr) return; // a dangling entry: nothing else to release
   chargeDir(m, tx, parent, attr, -1);
-  if (goesToTrash(m, parent, attr)) {
-    const trash = await currentTrashDir(m, tx);
-    tx.setEntry(trash, trashEntryName(parent, ino, name), ino, attr.type);
+  const trash = goesToTrash(m, parent, attr) ? await currentTrashDir(m, tx) : undefined;
+  const trashName = trash === undefined ? undefined : trashEntryName(parent, ino, name);
+  // Another link of this node already went to the trash under the same name this hour: then
+  // this link is simply dropped, as JuiceFS does (the trash keeps one entry per name).
+  const duplicate =
+    attr.nlink > 1 && trash !== undefined && trashName !== undefined && (await tx.getEntry(trash, trashName)) !== undefined;
+  if (trash !== undefined && trashName !== undefined && !duplicate) {
+    tx.setEntry(trash, trashName, ino, attr.type);
     if (attr.parent > 0n) {
       attr.parent = trash;
     } else {
