@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const jfsWrite = await timed(() => writeStore(store, data));
     rows.push(['sequential write 1 MiB calls', TOTAL / MiB / jfsWrite, TOTAL / MiB / fsWrite, 'MiB/s']);
     await store.evictCache(0, 0);
-    const cold = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, readahead: 2 });
+    const cold = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, readahead: Number(process.env.JFS_BENCH_READAHEAD ?? 4) });
     const jfsRead = await timed(() => readStore(cold));
     const fsRead = await timed(() => readFs(plain));
     rows.push(['sequential read (cold store cache)', TOTAL / MiB / jfsRead, TOTAL / MiB / fsRead, 'MiB/s']);

@@ -27,6 +27,7 @@ export class BlockIo {
   readonly uploads: Limiter;
   private readonly prefetches = new Limiter(4);
   private readonly fetches = new SingleFlight<Buffer>();
+  private readonly prefetching = new Set<string>();
 
   constructor(private readonly p: BlockIoParts) {
     this.uploads = new Limiter(p.options.maxUploads);
@@ -49,10 +50,10 @@ export class BlockIo {
   }
 
   /** A block from the caches (or staging) only; undefined on a miss. */
-  private async fromCaches(key: string, offset: number, size: number): Promise<Buffer | undefined> {
+  private async fromCaches(key: string, offset: number, size: number, copy = true): Promise<Buffer | undefined> {
     const m = this.p.memory?.get(key);
-    // Copies: callers may write into what they get, and the cached block must stay intact.
-    if (m) return Buffer.from(m.subarray(offset, offset + size));
+    // Copies for callers, who may write into what they get: the cached block must stay intact.
+    if (m) return copy ? Buffer.from(m.subarray(offset, offset + size)) : m.subarray(offset, offset + size);
     const staged = await this.p.staging?.read(key, offset, size);
     if (staged) return staged;
     return this.p.disk?.get(key, offset, size);
@@ -94,7 +95,7 @@ export class BlockIo {
   fetchWhole(ref: BlockRef): Promise<Buffer> {
     const key = this.keyOf(ref);
     return this.fetches.run(key, async () => {
-      const again = await this.fromCaches(key, 0, ref.length);
+      const again = await this.fromCaches(key, 0, ref.length, false);
       if (again && again.length === ref.length) return again;
       const data = await this.p.storage.get(key);
       this.p.counters.objectGets++;
@@ -108,8 +109,14 @@ export class BlockIo {
 
   /** Pulls a block into the caches in the background (readahead); failures are left to the real read. */
   prefetch(ref: BlockRef): void {
-    if (!this.canCache || this.isCached(ref)) return;
-    void this.prefetches.run(() => this.fetchWhole(ref)).catch(() => undefined);
+    const key = this.keyOf(ref);
+    // Each read of a sequential reader asks again for the same blocks ahead: queue each once.
+    if (!this.canCache || this.prefetching.has(key) || this.isCached(ref)) return;
+    this.prefetching.add(key);
+    void this.prefetches
+      .run(() => this.fetchWhole(ref))
+      .catch(() => undefined)
+      .finally(() => this.prefetching.delete(key));
   }
 
   async evict(ref: BlockRef): Promise<void> {
