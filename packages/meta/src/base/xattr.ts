@@ -2,6 +2,9 @@ import { AttrFlag, fsError, XATTR_CREATE, XATTR_REPLACE, type Ino } from '@juice
 import type { MetaState } from './state.js';
 import { requireAttr } from './tx-util.js';
 
+/** Largest xattr value Linux accepts (XATTR_SIZE_MAX). */
+export const MAX_XATTR_VALUE = 65536;
+
 function checkXattrName(name: string): void {
   if (name.length === 0) throw fsError('EINVAL', 'empty extended attribute name');
   if (Buffer.byteLength(name) > 255) throw fsError('ERANGE', `extended attribute name of ${Buffer.byteLength(name)} bytes is longer than 255 bytes`);
@@ -27,6 +30,9 @@ export async function listXattr(m: MetaState, ino: Ino): Promise<string[]> {
 export async function setXattr(m: MetaState, ino: Ino, name: string, value: Buffer, flags: number): Promise<void> {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   checkXattrName(name);
+  if (value.length > MAX_XATTR_VALUE) {
+    throw fsError('E2BIG', `extended attribute value of ${value.length} bytes is larger than ${MAX_XATTR_VALUE} bytes`);
+  }
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE) || flags === (XATTR_CREATE | XATTR_REPLACE)) {
     throw fsError('EINVAL', `invalid setxattr flags ${flags}: use 0, XATTR_CREATE or XATTR_REPLACE`);
   }
