@@ -69,6 +69,17 @@ describe('VFS reads and writes', () => {
     await h.vfs.close();
   });
 
+  it('a committed write sets mtime to when the data was written, not when it was flushed', async () => {
+    const h = await newHarness({ flushDelay: 0 });
+    const { ino, fh } = await createFile(h, 'mtime');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.from('x'));
+    const afterWrite = Date.now();
+    await new Promise((r) => setTimeout(r, 30));
+    await h.vfs.flush(h.ctx, ino, fh);
+    const attr = await h.meta.getAttr(h.ctx, ino);
+    expect(attr.mtime * 1000 + attr.mtimensec / 1e6).toBeLessThan(afterWrite + 1); // nowTimespec adds sub-millisecond digits
+  });
+
   it('overlapping writes: the later one wins, also within one buffered slice', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'over');

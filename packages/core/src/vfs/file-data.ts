@@ -1,7 +1,7 @@
 import type { ChunkStore, SliceWriter } from '../chunk/store.js';
 import { fsError } from '../errors/fs-error.js';
 import type { Meta } from '../meta/meta.js';
-import type { Attr } from '../types/attr.js';
+import { nowTimespec, type Attr, type Timespec } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { buildSliceView, CHUNK_SIZE, type SliceView } from '../types/slice.js';
@@ -21,6 +21,8 @@ interface PendingSlice {
   frozen: boolean;
   /** Bytes handed to flushTo so far. */
   flushed: number;
+  /** Time of the last write into the slice: the file's mtime when it is committed (as upstream). */
+  lastMod: Timespec;
   /** First background upload failure; the slice must then never be committed. */
   error?: unknown;
 }
@@ -266,6 +268,7 @@ export class FileData {
       const slice = await this.sliceFor(d, indx, pos);
       await slice.writer.writeAt(data.subarray(done, done + n), slice.len);
       slice.len += n;
+      slice.lastMod = nowTimespec();
       this.totalPending += n;
       if (slice.pos + slice.len >= CHUNK_SIZE) slice.frozen = true;
       const full = Math.floor(slice.len / this.store.blockSize) * this.store.blockSize;
@@ -295,7 +298,7 @@ export class FileData {
     if (last && !last.frozen && last.pos + last.len === pos) return last;
     if (last) last.frozen = true;
     const id = await this.meta.newSlice();
-    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id), frozen: false, flushed: 0 };
+    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id), frozen: false, flushed: 0, lastMod: nowTimespec() };
     d.pending.push(slice);
     return slice;
   }
@@ -317,7 +320,7 @@ export class FileData {
         continue;
       }
       try {
-        const attr = await this.meta.write(ctx, ino, s.indx, { pos: s.pos, id: s.id, size: s.len, off: 0, len: s.len });
+        const attr = await this.meta.write(ctx, ino, s.indx, { pos: s.pos, id: s.id, size: s.len, off: 0, len: s.len }, s.lastMod);
         d.length = attr.length;
       } catch (err) {
         failure = err;

@@ -165,7 +165,9 @@ export class Vfs extends VfsFiles {
       const page = await this.meta.readdir(ctx, ino, cursor === undefined ? { plus, limit: READDIR_PAGE } : { plus, limit: READDIR_PAGE, cursor });
       for (const e of page.entries) {
         if (e.attr) this.remember(e.ino, e.attr, before);
-        push(e.name, e.ino, e.type, e.attr);
+        // READDIRPLUS needs attributes for every entry; fetch any the engine left out.
+        const attr = e.attr ?? (plus ? await this.attrOf(ctx, e.ino).catch(() => undefined) : undefined);
+        push(e.name, e.ino, e.type, attr);
       }
       cursor = page.cursor;
     } while (cursor !== undefined);
