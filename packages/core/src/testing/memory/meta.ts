@@ -27,16 +27,18 @@ export class MemoryMeta extends MemoryLocks implements Meta {
     const existed = v.format !== undefined;
     if (existed && !force) throw fsError('EEXIST', `volume "${v.format?.Name}" is already formatted; pass force to update it`);
     v.format = decodeFormat(encodeFormat(format));
-    if (existed) return;
     const t = this.now();
     const dir = (mode: number, parent: Ino) => ({
       flags: 0, type: NodeType.Directory, mode, uid: 0, gid: 0,
       atime: t.sec, atimensec: t.nsec, mtime: t.sec, mtimensec: t.nsec, ctime: t.sec, ctimensec: t.nsec,
       nlink: 2, length: 4096, rdev: 0, parent, accessACL: 0, defaultACL: 0, tier: 0,
     });
-    v.nodes.set(ROOT_INODE, dir(0o777, ROOT_INODE));
-    v.dirs.set(ROOT_INODE, new Map());
-    if (format.TrashDays > 0) {
+    if (!existed) {
+      v.nodes.set(ROOT_INODE, dir(0o777, ROOT_INODE));
+      v.dirs.set(ROOT_INODE, new Map());
+    }
+    // The trash root also appears when a forced update turns the trash on.
+    if (format.TrashDays > 0 && !v.nodes.has(TRASH_INODE)) {
       v.nodes.set(TRASH_INODE, dir(0o555, ROOT_INODE));
       v.dirs.set(TRASH_INODE, new Map());
     }

@@ -66,4 +66,26 @@ export const concurrencyCases: MetaCase[] = [
       assert.equal(new Set(ids).size, 4, 'slice ids are unique across clients');
     },
   },
+  {
+    group, name: 'racing unlinks and renames of one entry: exactly one wins, the others get ENOENT',
+    needs: ['concurrency'],
+    async run(env) {
+      const [a, b] = (await clients(env)) as [Meta, Meta];
+      const f = await a.create(ROOT, ROOT_INODE, 'victim', 0o644, 0, 0);
+      await a.close(ROOT, f.ino);
+      const unlinks = await Promise.allSettled([a, b, a, b].map((m) => m.unlink(ROOT, ROOT_INODE, 'victim')));
+      assert.equal(unlinks.filter((r) => r.status === 'fulfilled').length, 1, 'one unlink wins');
+      for (const r of unlinks) if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'ENOENT');
+      const g = await a.create(ROOT, ROOT_INODE, 'src', 0o644, 0, 0);
+      await a.close(ROOT, g.ino);
+      const renames = await Promise.allSettled(
+        [a, b, a, b].map((m, i) => m.rename(ROOT, ROOT_INODE, 'src', ROOT_INODE, `dst${i}`)),
+      );
+      assert.equal(renames.filter((r) => r.status === 'fulfilled').length, 1, 'one rename wins');
+      for (const r of renames) if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'ENOENT');
+      const left = await names(b, ROOT_INODE);
+      assert.equal(left.length, 1);
+      assert.match(left[0] ?? '', /^dst[0-3]$/);
+    },
+  },
 ];

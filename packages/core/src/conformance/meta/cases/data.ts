@@ -113,4 +113,17 @@ export const dataCases: MetaCase[] = [
       assert.deepEqual(await meta.readChunk(ROOT, f.ino, 0), [merged, third]);
     },
   },
+  {
+    group, name: 'truncate of a directory is EISDIR, of a symlink or fifo EINVAL',
+    async run(env) {
+      const meta = await formatted(env);
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      const s = await meta.symlink(ROOT, ROOT_INODE, 's', 'd');
+      const p = await meta.mknod(ROOT, ROOT_INODE, 'p', 4, 0o644, 0);
+      await expectCode(meta.truncate(ROOT, d.ino, 0), 'EISDIR', 'truncate of a directory');
+      await expectCode(meta.setAttr(ROOT, d.ino, { size: 0 }), 'EISDIR', 'setattr size of a directory');
+      await expectCode(meta.truncate(ROOT, s.ino, 0), 'EINVAL', 'truncate of a symlink');
+      await expectCode(meta.truncate(ROOT, p.ino, 0), 'EINVAL', 'truncate of a fifo');
+    },
+  },
 ];

@@ -94,4 +94,14 @@ export const removeCases: MetaCase[] = [
       assert.deepEqual(await names(meta, ROOT_INODE), ['f']);
     },
   },
+  {
+    group, name: 'a node that got a second hard link reports parent 0',
+    async run(env) {
+      const meta = await formatted(env);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
+      assert.equal(f.attr.parent, ROOT_INODE);
+      await meta.link(ROOT, f.ino, ROOT_INODE, 'g');
+      assert.equal((await meta.getAttr(ROOT, f.ino)).parent, 0n);
+    },
+  },
 ];

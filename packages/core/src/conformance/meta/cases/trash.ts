@@ -143,4 +143,21 @@ export const trashCases: MetaCase[] = [
       assert.equal((await meta.getAttr(ROOT, old.ino)).nlink, 1, 'a trashed node keeps its link');
     },
   },
+  {
+    group, name: 'TrashDays 0: the data of a file unlinked while open is deleted only after its last close',
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 0 });
+      const rec = recorder();
+      meta.onSliceDelete(rec.deleter);
+      const f = await meta.create(ROOT, ROOT_INODE, 'f', 0o644, 0, 0);
+      const id = await meta.newSlice();
+      await meta.write(ROOT, f.ino, 0, { pos: 0, id, size: 500, off: 0, len: 500 });
+      await meta.unlink(ROOT, ROOT_INODE, 'f');
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls, [], 'an open file keeps its data');
+      await meta.close(ROOT, f.ino);
+      await meta.cleanupDeleted();
+      assert.deepEqual(rec.calls, [[id, 500]]);
+    },
+  },
 ];

@@ -66,4 +66,18 @@ export const volumeCases: MetaCase[] = [
       await assert.rejects(meta.load(true), /juicefs format/);
     },
   },
+  {
+    group, name: 'init with force updates the settings of an existing volume and keeps its tree',
+    async run(env) {
+      const meta = await formatted(env, { Capacity: 0 });
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'kept', 0o755, 0);
+      const current = await meta.load(true);
+      await meta.init({ ...current, Capacity: 1 << 30, TrashDays: 3 }, true);
+      const loaded = await meta.load(true);
+      assert.equal(loaded.Capacity, 1 << 30);
+      assert.equal(loaded.TrashDays, 3);
+      assert.equal(loaded.UUID, current.UUID);
+      assert.equal((await meta.lookup(ROOT, ROOT_INODE, 'kept')).ino, d.ino);
+    },
+  },
 ];
