@@ -159,6 +159,28 @@ describe('JuiceFS path API', () => {
     await fs.close(fd);
   });
 
+  it('rm removes trees, copyFile shares data without copying it', async () => {
+    const h = await newHarness();
+    const fs = new JuiceFS(h.vfs, h.ctx);
+    await fs.mkdir('/tree/a/b', { recursive: true });
+    await fs.writeFile('/tree/a/b/f', 'deep');
+    await fs.symlink('/tree/a', '/tree/link');
+    await expect(fs.rm('/tree')).rejects.toMatchObject({ code: 'EISDIR' });
+    await fs.rm('/tree', { recursive: true });
+    expect(await fs.exists('/tree')).toBe(false);
+    await expect(fs.rm('/tree')).rejects.toMatchObject({ code: 'ENOENT' });
+    await fs.rm('/tree', { force: true });
+
+    const data = pattern(3 * BLOCK + 5, 9);
+    await fs.writeFile('/orig', data, { mode: 0o640 });
+    const puts = h.store.stats().objectPuts;
+    await fs.copyFile('/orig', '/copy');
+    expect(h.store.stats().objectPuts).toBe(puts);
+    expectBytes(await fs.readFile('/copy'), data);
+    expect((await fs.stat('/copy')).mode & 0o777).toBe(0o640);
+    await expect(fs.copyFile('/orig', '/copy', { exclusive: true })).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
   it('O_TRUNC through the path API with another descriptor still open', async () => {
     const fs = await newFs();
     const a = await fs.open('/t', 'w+');

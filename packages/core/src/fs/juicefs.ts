@@ -257,6 +257,48 @@ export class JuiceFS {
     await this.vfs.rmdir(this.ctx, parent, name);
   }
 
+  /** rm: a file, or with `recursive` a whole tree; `force` ignores a missing path. */
+  async rm(path: string, options: { recursive?: boolean; force?: boolean } = {}): Promise<void> {
+    let st: JfsStats;
+    try {
+      st = await this.lstat(path);
+    } catch (err) {
+      if (options.force && hasCode(err, 'ENOENT')) return;
+      throw err;
+    }
+    if (!st.isDirectory()) return this.unlink(path);
+    if (!options.recursive) throw fsError('EISDIR', `"${path}" is a directory; pass recursive to remove it`);
+    const base = path.endsWith('/') ? path : path + '/';
+    for (const e of await this.readdirEntries(path)) await this.rm(base + e.name, options);
+    await this.rmdir(path);
+  }
+
+  /**
+   * Copy a file's content by sharing its slices (copy_file_range: no data is read or written);
+   * the copy is created (or truncated) with the source's permission bits.
+   */
+  async copyFile(src: string, dst: string, options: { exclusive?: boolean } = {}): Promise<void> {
+    const inFd = await this.open(src, 'r');
+    try {
+      const st = await this.fstat(inFd);
+      if (!st.isFile()) throw fsError('EINVAL', `"${src}" is not a regular file`);
+      const outFd = await this.open(dst, options.exclusive ? 'wx' : 'w', st.mode & 0o7777);
+      try {
+        const fin = this.file(inFd);
+        const fout = this.file(outFd);
+        for (let done = 0; done < st.size; ) {
+          const n = await this.vfs.copyFileRange(this.ctx, fin.ino, fin.fh, done, fout.ino, fout.fh, done, st.size - done);
+          if (n === 0) break;
+          done += n;
+        }
+      } finally {
+        await this.close(outFd);
+      }
+    } finally {
+      await this.close(inFd);
+    }
+  }
+
   async symlink(target: string, path: string): Promise<void> {
     const { parent, name } = await this.entryOf(path);
     await this.vfs.symlink(this.ctx, parent, name, target);
