@@ -85,11 +85,11 @@ describe('disk cache', () => {
       expect((await store.newReader(id, d.length).readAt(0, d.length)).equals(d)).toBe(true);
       expect(store.stats().diskCacheBytes).toBeLessThanOrEqual(256 * KiB);
     }
+    await store.close(); // cache files are written in the background
     const files = readdirSync(path.join(t.dir, 'cache', UUID, 'raw', 'chunks', '0', '0'));
     expect(files.length).toBeLessThanOrEqual(4);
     expect(files).toContain('10_0_65536');
     expect(files).not.toContain('1_0_65536');
-    await store.close();
   });
 });
 

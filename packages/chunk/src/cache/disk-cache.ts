@@ -26,6 +26,8 @@ export class DiskBlockCache {
   private used = 0;
   private lastSpaceCheck = 0;
   private lowSpace = false;
+  /** Blocks handed to `put` whose files are still being written: readers are served from here. */
+  private readonly writing = new Map<string, { data: Buffer; done: Promise<void> }>();
 
   constructor(private readonly opts: DiskCacheOptions) {
     this.root = path.join(opts.cacheDir, opts.uuid, 'raw');
@@ -55,7 +57,7 @@ export class DiskBlockCache {
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.index.has(key) || this.writing.has(key);
   }
 
   fileOf(key: string): string {
@@ -64,6 +66,8 @@ export class DiskBlockCache {
 
   /** `size` bytes at `offset` of a cached block, or undefined when not (or no longer) cached. */
   async get(key: string, offset: number, size: number): Promise<Buffer | undefined> {
+    const w = this.writing.get(key);
+    if (w) return Buffer.from(w.data.subarray(offset, offset + size));
     const len = this.index.get(key);
     if (len === undefined) return undefined;
     const data = await readRange(this.fileOf(key), offset, size);
@@ -76,11 +80,29 @@ export class DiskBlockCache {
     return data;
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
-    if (this.index.has(key) || data.length > this.opts.capacity) return;
-    await writeFileAtomic(this.fileOf(key), data);
-    this.account(key, data.length);
-    await this.evictIfNeeded();
+  /**
+   * Caches a block. The returned promise settles when the file is written, but readers see the
+   * block at once, so a fetch need not wait for the disk before answering.
+   */
+  put(key: string, data: Buffer): Promise<void> {
+    if (this.has(key) || data.length > this.opts.capacity) return Promise.resolve();
+    const done = (async () => {
+      try {
+        await writeFileAtomic(this.fileOf(key), data);
+        this.account(key, data.length);
+      } finally {
+        // Before evicting: an eviction elsewhere may remove this key and must not wait on us.
+        this.writing.delete(key);
+      }
+      await this.evictIfNeeded();
+    })();
+    this.writing.set(key, { data, done });
+    return done;
+  }
+
+  /** Waits for cache files still being written (before closing, or removing the directory). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.writing.values()].map((w) => w.done));
   }
 
   /**
@@ -105,6 +127,8 @@ export class DiskBlockCache {
   }
 
   async remove(key: string): Promise<void> {
+    const w = this.writing.get(key);
+    if (w) await w.done.catch(() => undefined);
     const len = this.index.get(key);
     if (len !== undefined) {
       this.index.delete(key);

@@ -27,7 +27,7 @@ export class BlockIo {
   readonly uploads: Limiter;
   private readonly prefetches = new Limiter(4);
   private readonly fetches = new SingleFlight<Buffer>();
-  private readonly prefetching = new Set<string>();
+  private readonly prefetching = new Map<string, Promise<void>>();
 
   constructor(private readonly p: BlockIoParts) {
     this.uploads = new Limiter(p.options.maxUploads);
@@ -102,7 +102,9 @@ export class BlockIo {
       this.p.counters.getBytes += data.length;
       const raw = await this.p.codec.decompress(data, ref.length);
       this.p.memory?.put(key, raw);
-      if (this.p.disk) await this.p.disk.put(key, raw).catch(() => undefined); // a full disk must not fail reads
+      // In the background: the cache serves the block while its file is written, and a full
+      // disk must not fail reads.
+      if (this.p.disk) void this.p.disk.put(key, raw).catch(() => undefined);
       return raw;
     });
   }
@@ -112,11 +114,19 @@ export class BlockIo {
     const key = this.keyOf(ref);
     // Each read of a sequential reader asks again for the same blocks ahead: queue each once.
     if (!this.canCache || this.prefetching.has(key) || this.isCached(ref)) return;
-    this.prefetching.add(key);
-    void this.prefetches
+    const p = this.prefetches
       .run(() => this.fetchWhole(ref))
-      .catch(() => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => this.prefetching.delete(key));
+    this.prefetching.set(key, p);
+  }
+
+  /** Waits for background fetches (before closing: they write into the caches). */
+  async idle(): Promise<void> {
+    while (this.prefetching.size > 0) await Promise.all([...this.prefetching.values()]);
   }
 
   async evict(ref: BlockRef): Promise<void> {

@@ -126,6 +126,8 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     this.closed = true;
     await this.uploader?.drain();
     this.uploader?.stop();
+    await this.io.idle();
+    await this.disk?.flush();
   }
 
   /**
