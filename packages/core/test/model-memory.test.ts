@@ -30,26 +30,60 @@ class RmdirKeepsParentNlink extends MemoryMeta {
   }
 }
 
+/** A client that caches lookups until it changes the namespace itself, so it misses other clients' changes. */
+class StaleLookupCache extends MemoryMeta {
+  private readonly cache = new Map<string, Awaited<ReturnType<MemoryMeta['lookup']>>>();
+  override async create(...args: Parameters<MemoryMeta['create']>): ReturnType<MemoryMeta['create']> {
+    this.cache.clear();
+    return super.create(...args);
+  }
+  override async rename(...args: Parameters<MemoryMeta['rename']>): ReturnType<MemoryMeta['rename']> {
+    this.cache.clear();
+    return super.rename(...args);
+  }
+  override async lookup(ctx: Context, parent: Ino, name: Buffer | string, check = true): ReturnType<MemoryMeta['lookup']> {
+    const key = `${parent}/${name.toString()}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const r = await super.lookup(ctx, parent, name, check);
+    this.cache.set(key, r);
+    return r;
+  }
+}
+
 metaModelTest('memory model vs itself', factoryOf(MemoryMeta), { numRuns: 40, maxOps: 40 });
+metaModelTest('memory model vs itself, one client', factoryOf(MemoryMeta), { numRuns: 20, maxOps: 40, clients: 1 });
 metaModelTest('memory model vs itself, trash on', factoryOf(MemoryMeta), { numRuns: 20, maxOps: 40, format: { TrashDays: 1 } });
 
 describe('the model-based test can fail', () => {
   it('a fixed sequence exposes a link that forgets nlink', async () => {
     const ops: ModelOp[] = [
-      { op: 'create', path: ['a'], mode: 0o644, user: 'root' },
-      { op: 'link', from: ['a'], to: ['b'], user: 'root' },
+      { op: 'create', path: ['a'], mode: 0o644, user: 'root', client: 0 },
+      { op: 'link', from: ['a'], to: ['b'], user: 'root', client: 0 },
     ];
-    await compareWithModel(factoryOf(MemoryMeta), ops);
-    await expect(compareWithModel(factoryOf(LinkForgetsNlink), ops)).rejects.toThrow(/step 1/);
+    await compareWithModel(factoryOf(MemoryMeta), ops, {}, 1);
+    await expect(compareWithModel(factoryOf(LinkForgetsNlink), ops, {}, 1)).rejects.toThrow(/step 1/);
   });
 
   it('a difference only visible in the final tree is reported', async () => {
     const ops: ModelOp[] = [
-      { op: 'mkdir', path: ['a'], mode: 0o755, user: 'root' },
-      { op: 'mkdir', path: ['a', 'b'], mode: 0o755, user: 'root' },
-      { op: 'rmdir', path: ['a', 'b'], user: 'root' },
+      { op: 'mkdir', path: ['a'], mode: 0o755, user: 'root', client: 0 },
+      { op: 'mkdir', path: ['a', 'b'], mode: 0o755, user: 'root', client: 0 },
+      { op: 'rmdir', path: ['a', 'b'], user: 'root', client: 0 },
     ];
-    await expect(compareWithModel(factoryOf(RmdirKeepsParentNlink), ops)).rejects.toThrow(/final tree differs/);
+    await expect(compareWithModel(factoryOf(RmdirKeepsParentNlink), ops, {}, 1)).rejects.toThrow(/final tree differs/);
+  });
+
+  it('two clients expose a client that serves stale lookups', async () => {
+    const ops: ModelOp[] = [
+      { op: 'mkdir', path: ['a'], mode: 0o755, user: 'root', client: 0 },
+      { op: 'setattr', path: ['a'], set: { mode: 0o700 }, user: 'root', client: 1 },
+      { op: 'rename', from: ['a'], to: ['b'], flags: 0, user: 'root', client: 0 },
+      { op: 'create', path: ['a'], mode: 0o644, user: 'root', client: 0 },
+      { op: 'setattr', path: ['a'], set: { size: 5 }, user: 'root', client: 1 },
+    ];
+    await compareWithModel(factoryOf(StaleLookupCache), ops, {}, 1);
+    await expect(compareWithModel(factoryOf(StaleLookupCache), ops, {}, 2)).rejects.toThrow(/step 4/);
   });
 
   it('random sequences find the broken link (fixed seed, no shrinking)', async () => {

@@ -11,15 +11,18 @@ import { ALICE, ROOT } from './helpers.js';
 /** A path of 1..3 components drawn from a tiny alphabet, so operations keep colliding. */
 export type ModelPath = string[];
 export type ModelUser = 'root' | 'alice';
+/** Which client of the volume runs the operation (taken modulo the number of clients). */
+type OnClient = { client: number };
 
-export type ModelOp =
+export type ModelOp = OnClient & (
   | { op: 'mkdir' | 'create'; path: ModelPath; mode: number; user: ModelUser }
   | { op: 'unlink' | 'rmdir'; path: ModelPath; user: ModelUser }
   | { op: 'rename'; from: ModelPath; to: ModelPath; flags: number; user: ModelUser }
   | { op: 'link'; from: ModelPath; to: ModelPath; user: ModelUser }
   | { op: 'symlink'; path: ModelPath; target: string; user: ModelUser }
   | { op: 'setattr'; path: ModelPath; set: { mode: number } | { size: number } | { uid: number; gid: number }; user: ModelUser }
-  | { op: 'write'; path: ModelPath; indx: number; pos: number; len: number; user: ModelUser };
+  | { op: 'write'; path: ModelPath; indx: number; pos: number; len: number; user: ModelUser }
+);
 
 const nameArb = fc.constantFrom('a', 'b', 'c');
 const pathArb = fc.oneof(
@@ -31,7 +34,7 @@ const userArb = fc.constantFrom<ModelUser>('root', 'root', 'alice');
 const modeArb = fc.constantFrom(0o755, 0o700, 0o777, 0o644, 0o1777, 0o2775, 0o500, 0o4755);
 
 /** Random operations over the tiny namespace (mkdir, create, unlink, rmdir, rename, link, symlink, setattr, write). */
-export const modelOpArb: fc.Arbitrary<ModelOp> = fc.oneof(
+const opArb = fc.oneof(
   {
     arbitrary: fc.record({ op: fc.constantFrom('mkdir' as const, 'create' as const), path: pathArb, mode: modeArb, user: userArb }),
     weight: 4,
@@ -60,9 +63,14 @@ export const modelOpArb: fc.Arbitrary<ModelOp> = fc.oneof(
   },
 );
 
+export const modelOpArb: fc.Arbitrary<ModelOp> = fc
+  .tuple(opArb, fc.constantFrom(0, 1))
+  .map(([op, client]): ModelOp => ({ ...op, client }));
+
 /** Per-engine state of one run: slice ids mapped to the number of the write that made them. */
 export interface EngineRun {
-  meta: Meta;
+  /** The clients of one volume (operations pick one by `client`). */
+  clients: Meta[];
   writes: Map<number, number>;
 }
 
@@ -82,7 +90,7 @@ const shape = (a: Attr) => `type=${a.type} mode=${a.mode.toString(8)} uid=${a.ui
  * without an errno code are engine bugs and propagate.
  */
 export async function applyModelOp(run: EngineRun, op: ModelOp, step: number): Promise<string> {
-  const { meta } = run;
+  const meta = run.clients[op.client % run.clients.length] as Meta;
   const ctx = ctxOf(op.user);
   try {
     switch (op.op) {
