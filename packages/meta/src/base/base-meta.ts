@@ -126,7 +126,6 @@ export class BaseMeta implements Meta {
     return nodes.lookup(this.m, ctx, parent, nameBuffer(name), checkPermission);
   }
   getAttr(ctx: Context, ino: Ino): Promise<Attr> {
-    void ctx;
     return attrOps.getAttr(this.m, ino);
   }
   setAttr(ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr> {
@@ -157,7 +156,6 @@ export class BaseMeta implements Meta {
     cumask: number,
     flags: number,
   ): Promise<NodeResult> {
-    void flags;
     const result = await nodes.createNode(this.m, ctx, parent, nameBuffer(name), { type: NodeType.File, mode, cumask });
     this.m.openFiles.open(result.ino);
     return result;
@@ -167,7 +165,6 @@ export class BaseMeta implements Meta {
     return nodes.createNode(this.m, ctx, parent, nameBuffer(name), node);
   }
   readlink(ctx: Context, ino: Ino): Promise<Buffer> {
-    void ctx;
     return nodes.readlink(this.m, ino);
   }
   unlink(ctx: Context, parent: Ino, name: Buffer | string): Promise<void> {
@@ -198,7 +195,6 @@ export class BaseMeta implements Meta {
     return openClose.open(this.m, ctx, ino, flags);
   }
   close(ctx: Context, ino: Ino): Promise<void> {
-    void ctx;
     return openClose.close(this.m, ino);
   }
 
@@ -207,11 +203,9 @@ export class BaseMeta implements Meta {
     return this.m.slices.allocate();
   }
   readChunk(ctx: Context, ino: Ino, indx: number): Promise<Slice[]> {
-    void ctx;
     return data.readChunk(this.m, ino, indx);
   }
   write(ctx: Context, ino: Ino, indx: number, slice: Slice, mtime?: { sec: number; nsec: number }): Promise<Attr> {
-    void ctx;
     return data.write(this.m, ino, indx, slice, mtime);
   }
   truncate(ctx: Context, ino: Ino, length: number, skipPermCheck = false): Promise<Attr> {
@@ -229,7 +223,6 @@ export class BaseMeta implements Meta {
     size: number,
     flags: number,
   ): Promise<number> {
-    void ctx;
     return data.copyFileRange(this.m, fin, offIn, fout, offOut, size, flags);
   }
   async compactChunk(ino: Ino, indx: number, head: readonly Slice[], replacement: Slice): Promise<void> {
@@ -242,19 +235,15 @@ export class BaseMeta implements Meta {
 
   // ---- xattrs ----
   getXattr(ctx: Context, ino: Ino, name: string): Promise<Buffer> {
-    void ctx;
     return xattr.getXattr(this.m, ino, name);
   }
   listXattr(ctx: Context, ino: Ino): Promise<string[]> {
-    void ctx;
     return xattr.listXattr(this.m, ino);
   }
   setXattr(ctx: Context, ino: Ino, name: string, value: Buffer, flags: number): Promise<void> {
-    void ctx;
     return xattr.setXattr(this.m, ino, name, value, flags);
   }
   removeXattr(ctx: Context, ino: Ino, name: string): Promise<void> {
-    void ctx;
     return xattr.removeXattr(this.m, ino, name);
   }
 
@@ -263,11 +252,9 @@ export class BaseMeta implements Meta {
     return locks.flock(this.m, ctx, ino, owner, type, block);
   }
   getlk(ctx: Context, ino: Ino, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord> {
-    void ctx;
     return locks.getlk(this.m, ino, owner, lock);
   }
   setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest): Promise<void> {
-    void ctx;
     return locks.setlk(this.m, ino, owner, block, lock);
   }
 

@@ -27,7 +27,6 @@ export async function flock(
   type: 'R' | 'W' | 'U',
   block: boolean,
 ): Promise<void> {
-  void ctx;
   if (type !== 'R' && type !== 'W' && type !== 'U') throw fsError('EINVAL', `flock type must be R, W or U, got ${String(type)}`);
   await poll(block && type !== 'U', () =>
     m.store.txn(async (tx) => {

@@ -29,13 +29,12 @@ function checkWritable(m: MetaState): void {
 }
 
 /** Shared entry checks for operations that add a name to a directory. */
-export function checkNewName(m: MetaState, ctx: Context, parent: Ino, name: Buffer): void {
+export function checkNewName(m: MetaState, parent: Ino, name: Buffer): void {
   checkWritable(m);
   checkName(name);
   if (isDotOrDotDot(name)) throw fsError('EEXIST', `${show(name)} always exists in a directory`);
   if (isTrash(parent)) throw fsError('EPERM', 'nothing can be created inside the trash');
   if (isTrashName(parent, name)) throw fsError('EPERM', 'the name .trash in the root is reserved for the trash');
-  void ctx;
 }
 
 /** Attributes of a new node as Linux would set them (umask, setgid directories, tier). */
@@ -79,7 +78,7 @@ export async function createNode(
   name: Buffer,
   node: NewNode,
 ): Promise<NodeResult> {
-  checkNewName(m, ctx, parent, name);
+  checkNewName(m, parent, name);
   if (node.type === NodeType.Symlink) checkSymlinkTarget(node.target ?? Buffer.alloc(0));
   const ino = await m.inodes.allocate();
   return m.store.txn(async (tx) => {
@@ -141,7 +140,7 @@ export async function lookup(
 }
 
 export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, name: Buffer): Promise<Attr> {
-  checkNewName(m, ctx, parent, name);
+  checkNewName(m, parent, name);
   return m.store.txn(async (tx) => {
     // Linux's order (do_linkat, vfs_link): EEXIST, then write permission, then EPERM.
     const pattr = await requireDir(tx, parent);

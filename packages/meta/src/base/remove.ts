@@ -1,4 +1,4 @@
-import { fsError, NodeType, isTrash, type Context, type Ino } from '@juicefs/core';
+import { fsError, NodeType, isTrash, type Attr, type Context, type Ino } from '@juicefs/core';
 import { checkName, isDot, isDotDot, isTrashName, show } from './names.js';
 import { checkDirWrite, checkMutable, checkSticky } from './permissions.js';
 import type { MetaState } from './state.js';
@@ -15,6 +15,17 @@ function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer): 
   }
 }
 
+/**
+ * Linux's may_delete after the write+search check: an append-only or immutable directory, the
+ * sticky rule and an immutable or append-only victim are all EPERM, before the type checks.
+ */
+function checkDeletable(ctx: Context, pattr: Attr, parent: Ino, attr: Attr | undefined, name: Buffer): void {
+  checkMutable(pattr, `directory ${parent}`);
+  if (!attr) return;
+  checkSticky(pattr, attr, ctx, show(name));
+  checkMutable(attr, show(name));
+}
+
 /** unlink(2): remove a non-directory entry (into the trash when TrashDays > 0). */
 export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buffer): Promise<void> {
   checkRemovable(m, ctx, parent, name);
@@ -25,13 +36,9 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
       checkDirWrite(pattr, ctx, `directory ${parent}`);
       const entry = await tx.getEntry(parent, name);
       if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
-      if (entry.type === NodeType.Directory) throw fsError('EISDIR', `${show(name)} is a directory: use rmdir`);
       const attr = await tx.getAttr(entry.ino);
-      if (attr) {
-        checkSticky(pattr, attr, ctx, show(name));
-        checkMutable(attr, show(name));
-      }
-      checkMutable(pattr, `directory ${parent}`);
+      checkDeletable(ctx, pattr, parent, attr, name);
+      if (entry.type === NodeType.Directory) throw fsError('EISDIR', `${show(name)} is a directory: use rmdir`);
       const t = now();
       await dropLink(m, tx, parent, name, entry.ino, attr, t);
       tx.deleteEntry(parent, name);
@@ -52,13 +59,9 @@ export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffe
       checkDirWrite(pattr, ctx, `directory ${parent}`);
       const entry = await tx.getEntry(parent, name);
       if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
-      if (entry.type !== NodeType.Directory) throw fsError('ENOTDIR', `${show(name)} is not a directory`);
       const attr = await tx.getAttr(entry.ino);
-      if (attr) {
-        checkSticky(pattr, attr, ctx, show(name));
-        checkMutable(attr, show(name));
-      }
-      checkMutable(pattr, `directory ${parent}`);
+      checkDeletable(ctx, pattr, parent, attr, name);
+      if (entry.type !== NodeType.Directory) throw fsError('ENOTDIR', `${show(name)} is not a directory`);
       if (await tx.hasEntries(entry.ino)) throw fsError('ENOTEMPTY', `directory ${show(name)} is not empty`);
       const t = now();
       await dropLink(m, tx, parent, name, entry.ino, attr, t);

@@ -1,4 +1,4 @@
-import { fsError, NodeType, type Context, type DirStat, type Ino, type StatFS } from '@juicefs/core';
+import { NodeType, type Context, type DirStat, type Ino, type StatFS } from '@juicefs/core';
 import type { MetaState } from './state.js';
 import { dataLengthOf, requireAttr, requireDir, spaceOf } from './tx-util.js';
 
@@ -7,7 +7,6 @@ import { dataLengthOf, requireAttr, requireDir, spaceOf } from './tx-util.js';
  * 10 Mi inodes, doubled while usage is above 80% so that df never shows a full volume.
  */
 export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<StatFS> {
-  void ctx;
   return m.store.txn(async (tx) => {
     await requireAttr(tx, ino === 0n ? 1n : ino);
     const usedSpace = Math.max(0, await tx.getCounter('usedSpace'));
@@ -33,10 +32,8 @@ export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<Stat
 
 /** Stats of a directory's direct children; computed from the entries where none are stored. */
 export async function getDirStat(m: MetaState, ctx: Context, ino: Ino): Promise<DirStat> {
-  void ctx;
   return m.store.txn(async (tx) => {
-    const attr = await requireDir(tx, ino);
-    void attr;
+    await requireDir(tx, ino);
     const stored = await tx.getDirStat(ino);
     if (stored) return stored;
     const stat: DirStat = { length: 0, space: 0, inodes: 0 };
@@ -54,8 +51,4 @@ export async function getDirStat(m: MetaState, ctx: Context, ino: Ino): Promise<
     } while (cursor !== undefined);
     return stat;
   });
-}
-
-export function requireFormat(m: MetaState): void {
-  if (!m.format) throw fsError('EINVAL', 'the volume is not loaded: call load() (or init()) first');
 }

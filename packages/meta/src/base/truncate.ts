@@ -93,7 +93,6 @@ export async function fallocate(
   offset: number,
   size: number,
 ): Promise<Attr> {
-  void ctx;
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size <= 0) {
     throw fsError('EINVAL', `invalid fallocate range: offset ${offset}, size ${size}`);
