@@ -2,6 +2,9 @@ import type { Attr, NodeType } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 
+/** Beyond this many items a cache starts over (expired items are otherwise only dropped when hit). */
+const MAX_ITEMS = 200_000;
+
 interface CachedAttr {
   attr: Attr;
   expires: number;
@@ -21,7 +24,8 @@ interface CachedEntry {
  */
 export class MetaCache {
   private readonly attrs = new Map<Ino, CachedAttr>();
-  private readonly entries = new Map<string, CachedEntry>();
+  /** name in parent → caller credentials → entry. */
+  private readonly entries = new Map<string, Map<string, CachedEntry>>();
 
   constructor(
     private readonly attrTtl: number,
@@ -41,6 +45,7 @@ export class MetaCache {
 
   putAttr(ino: Ino, attr: Attr): void {
     if (this.attrTtl <= 0) return;
+    if (this.attrs.size >= MAX_ITEMS) this.attrs.clear();
     this.attrs.set(ino, { attr: { ...attr }, expires: Date.now() + this.attrTtl * 1000 });
   }
 
@@ -49,11 +54,11 @@ export class MetaCache {
   }
 
   getEntry(ctx: Context, parent: Ino, name: Buffer): CachedEntry | undefined {
-    const key = entryKey(ctx, parent, name);
-    const hit = this.entries.get(key);
-    if (!hit) return undefined;
+    const byCaller = this.entries.get(nameKey(parent, name));
+    const hit = byCaller?.get(callerKey(ctx));
+    if (!byCaller || !hit) return undefined;
     if (hit.expires <= Date.now()) {
-      this.entries.delete(key);
+      byCaller.delete(callerKey(ctx));
       return undefined;
     }
     return hit;
@@ -62,13 +67,19 @@ export class MetaCache {
   putEntry(ctx: Context, parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
     const ttl = type === 2 ? this.dirEntryTtl : this.entryTtl;
     if (ttl <= 0) return;
-    this.entries.set(entryKey(ctx, parent, name), { ino, type, expires: Date.now() + ttl * 1000 });
+    const key = nameKey(parent, name);
+    let byCaller = this.entries.get(key);
+    if (!byCaller) {
+      if (this.entries.size >= MAX_ITEMS) this.entries.clear();
+      byCaller = new Map();
+      this.entries.set(key, byCaller);
+    }
+    byCaller.set(callerKey(ctx), { ino, type, expires: Date.now() + ttl * 1000 });
   }
 
   /** Forget `name` in `parent` for every caller. */
   dropEntry(parent: Ino, name: Buffer): void {
-    const suffix = `|${parent}|${name.toString('hex')}`;
-    for (const key of this.entries.keys()) if (key.endsWith(suffix)) this.entries.delete(key);
+    this.entries.delete(nameKey(parent, name));
   }
 
   /** Forget every cached attribute (after operations that change nodes we cannot name cheaply). */
@@ -82,6 +93,10 @@ export class MetaCache {
   }
 }
 
-function entryKey(ctx: Context, parent: Ino, name: Buffer): string {
-  return `${ctx.uid}:${ctx.gids.join(',')}:${ctx.checkPermission === false ? 0 : 1}|${parent}|${name.toString('hex')}`;
+function nameKey(parent: Ino, name: Buffer): string {
+  return `${parent}|${name.toString('hex')}`;
+}
+
+function callerKey(ctx: Context): string {
+  return `${ctx.uid}:${ctx.gids.join(',')}:${ctx.checkPermission === false ? 0 : 1}`;
 }
