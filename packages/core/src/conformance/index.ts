@@ -2,4 +2,4 @@
 // jest tests. Implementations opt in from their own test files.
 export * from './meta/index.js';
 export * from './object/index.js';
-// The data-layer engineer owns ./chunk: add `export * from './chunk/index.js'` here once it exists.
+export * from './chunk/index.js';
