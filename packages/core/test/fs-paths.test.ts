@@ -181,6 +181,26 @@ describe('JuiceFS path API', () => {
     await expect(fs.copyFile('/orig', '/copy', { exclusive: true })).rejects.toMatchObject({ code: 'EEXIST' });
   });
 
+  it('extended attributes by path, and the virtual files read like files', async () => {
+    const fs = await newFs();
+    await fs.writeFile('/x', '');
+    await fs.symlink('x', '/x-link');
+    await fs.setxattr('/x-link', 'user.color', 'blue');
+    expect((await fs.getxattr('/x', 'user.color')).toString()).toBe('blue');
+    expect(await fs.listxattr('/x')).toEqual(['user.color']);
+    await expect(fs.setxattr('/x', 'user.color', 'red', 1)).rejects.toMatchObject({ code: 'EEXIST' });
+    await fs.removexattr('/x', 'user.color');
+    await expect(fs.getxattr('/x', 'user.color')).rejects.toMatchObject({ code: 'ENODATA' });
+
+    const config = JSON.parse((await fs.readFile('/.config')).toString()) as { Format: { Name: string } };
+    expect(config.Format.Name).toBe('vfs-test');
+    expect((await fs.readFile('/.stats')).toString()).toMatch(/^juicefs_uptime [0-9.]+$/m);
+    expect((await fs.stat('/.stats')).isFile()).toBe(true);
+    await expect(fs.writeFile('/.stats', 'x')).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(fs.unlink('/.config')).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(fs.mkdir('/.accesslog')).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
   it('O_TRUNC through the path API with another descriptor still open', async () => {
     const fs = await newFs();
     const a = await fs.open('/t', 'w+');

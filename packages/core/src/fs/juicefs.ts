@@ -367,6 +367,29 @@ export class JuiceFS {
     await this.setattr(path, true, { size: length });
   }
 
+  /** The value of an extended attribute (ENODATA when it is not set). */
+  async getxattr(path: string, name: string, options: { follow?: boolean } = {}): Promise<Buffer> {
+    const r = await this.resolver.resolve(path, options.follow ?? true);
+    return this.vfs.getxattr(this.ctx, r.ino, name, 0);
+  }
+
+  /** Set an extended attribute; `flags` XATTR_CREATE / XATTR_REPLACE. */
+  async setxattr(path: string, name: string, value: Buffer | string, flags = 0, options: { follow?: boolean } = {}): Promise<void> {
+    const r = await this.resolver.resolve(path, options.follow ?? true);
+    await this.vfs.setxattr(this.ctx, r.ino, name, typeof value === 'string' ? Buffer.from(value) : value, flags);
+  }
+
+  async listxattr(path: string, options: { follow?: boolean } = {}): Promise<string[]> {
+    const r = await this.resolver.resolve(path, options.follow ?? true);
+    const data = await this.vfs.listxattr(this.ctx, r.ino, 0);
+    return data.toString().split('\0').filter((n) => n.length > 0);
+  }
+
+  async removexattr(path: string, name: string, options: { follow?: boolean } = {}): Promise<void> {
+    const r = await this.resolver.resolve(path, options.follow ?? true);
+    await this.vfs.removexattr(this.ctx, r.ino, name);
+  }
+
   /** Close every descriptor still open (commits their writes). */
   async closeAll(): Promise<void> {
     for (const fd of [...this.files.keys()]) await this.close(fd);
