@@ -87,6 +87,18 @@ describe('JuiceFS path API', () => {
     expect((await fs.readdir('/')).filter((n) => !n.startsWith('.'))).toEqual(['a']);
   });
 
+  it('lists a directory bigger than one engine page', async () => {
+    const h = await newHarness();
+    const fs = new JuiceFS(h.vfs, h.ctx);
+    await fs.mkdir('/big');
+    const { ino: dir } = await fs.stat('/big');
+    const names = Array.from({ length: 2345 }, (_, i) => `n${i}`);
+    for (const n of names) await h.vfs.mknod(h.ctx, dir, n, 0o100644, 0);
+    const listed = await fs.readdir('/big');
+    expect(listed).toHaveLength(names.length);
+    expect(new Set(listed)).toEqual(new Set(names));
+  });
+
   it('symlinks are followed where POSIX follows them, ELOOP after 40', async () => {
     const fs = await newFs();
     await fs.mkdir('/d/e', { recursive: true });
