@@ -141,3 +141,20 @@ describe('reads', () => {
     await store.close();
   });
 });
+
+describe('sequential detection', () => {
+  test('spans readers: a new reader per read (as the VFS does) still gets readahead', async () => {
+    const storage = new FaultyStorage(createStorage('mem', 'seq'));
+    const store = await openChunkStore(storage, { blockSize: 64 * KiB, readahead: 1 });
+    const data = bytes(256 * KiB, 5);
+    await put(store, 11, data);
+    // Start mid-slice so the first read is not taken as sequential by its offset alone.
+    expect((await store.newReader(11, data.length).readAt(10 * KiB, 10 * KiB)).equals(data.subarray(10 * KiB, 20 * KiB))).toBe(true);
+    expect(store.stats().memoryCacheBytes).toBe(0); // a random read: a range get, nothing cached
+    expect((await store.newReader(11, data.length).readAt(20 * KiB, 10 * KiB)).equals(data.subarray(20 * KiB, 30 * KiB))).toBe(true);
+    // Sequential now: block 0 is fetched whole and block 1 follows in the background.
+    for (let i = 0; i < 400 && store.stats().memoryCacheBytes < 2 * 64 * KiB; i++) await new Promise((res) => setTimeout(res, 5));
+    expect(store.stats().memoryCacheBytes).toBe(2 * 64 * KiB);
+    await store.close();
+  });
+});

@@ -10,6 +10,7 @@ import { BlockReader } from './reader.js';
 import { BufferBudget } from './buffer-budget.js';
 import { WritebackUploader } from './writeback.js';
 import { Counters } from './stats.js';
+import { ReadSequence } from './sequence.js';
 import { resolveOptions, type ChunkStoreOptions, type ResolvedOptions } from './options.js';
 
 /**
@@ -28,6 +29,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   private readonly io: BlockIo;
   private readonly uploader: WritebackUploader | undefined;
   private closed = false;
+  private readonly sequence = new ReadSequence();
 
   constructor(readonly storage: ObjectStorage, options: ChunkStoreOptions) {
     const o = resolveOptions(options);
@@ -70,7 +72,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
 
   newReader(id: number, length: number): SliceReader {
     this.checkOpen();
-    return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead);
+    return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead, this.sequence);
   }
 
   /** WriterHost: a sealed block goes to staging (writeback) or straight to object storage. */

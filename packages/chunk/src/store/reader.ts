@@ -1,27 +1,27 @@
 import type { SliceReader } from '@juicefs/core';
 import { blockLength, type BlockRef } from '../layout/keys.js';
 import type { BlockIo } from './block-io.js';
+import type { ReadSequence } from './sequence.js';
 
 /**
- * Reads one committed slice. Tracks where the previous read ended: a read that starts there is
- * sequential, fetches whole blocks (so they are cached and shared) and triggers readahead.
+ * Reads one committed slice. A read that starts where the previous read of the slice ended is
+ * sequential: it fetches whole blocks (so they are cached and shared) and triggers readahead.
  */
 export class BlockReader implements SliceReader {
-  private nextOffset = -1;
-
   constructor(
     readonly id: number,
     readonly length: number,
     private readonly blockSize: number,
     private readonly io: BlockIo,
     private readonly readahead: number,
+    private readonly sequence: ReadSequence,
   ) {}
 
   async readAt(offset: number, size: number): Promise<Buffer> {
     const end = Math.min(this.length, offset + Math.max(0, size));
     if (offset >= end) return Buffer.alloc(0);
-    const sequential = offset === this.nextOffset || offset === 0;
-    this.nextOffset = end;
+    const sequential = this.sequence.isSequential(this.id, offset);
+    this.sequence.advance(this.id, end);
     const bs = this.blockSize;
     const parts: Array<Promise<Buffer>> = [];
     for (let pos = offset; pos < end; ) {
