@@ -152,10 +152,12 @@ export class MemoryClientBase {
     const isDir = attr.type === NodeType.Directory;
     if (isDir) pattr.nlink--;
     this.touch(pattr, true, t);
-    if (this.goesToTrash(parent, attr)) {
-      const trash = this.trashDir();
-      let trashName = Buffer.concat([Buffer.from(`${parent}-${ino}-`), name]);
-      if (trashName.length > MAX_NAME) trashName = trashName.subarray(0, MAX_NAME);
+    const trash = this.goesToTrash(parent, attr) ? this.trashDir() : undefined;
+    let trashName = Buffer.concat([Buffer.from(`${parent}-${ino}-`), name]);
+    if (trashName.length > MAX_NAME) trashName = trashName.subarray(0, MAX_NAME);
+    // As the Go client: another link of a node already trashed under the same name is really removed.
+    const alreadyTrashed = trash !== undefined && !isDir && attr.nlink > 1 && this.dirEntries(trash).has(nameKey(trashName));
+    if (trash !== undefined && !alreadyTrashed) {
       this.dirEntries(trash).set(nameKey(trashName), ino);
       // As the Go client: the trash directory's nlink is not bumped by directories moved in.
       if (attr.parent > 0n) attr.parent = trash;
