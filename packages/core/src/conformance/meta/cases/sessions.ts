@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { expectCode, formatted, nowSec, ROOT, ROOT_INODE, secondClient, testFormat } from '../helpers.js';
+import { LockType } from '../../../types/session.js';
 import type { MetaCase } from '../types.js';
 
 const group = 'sessions';
@@ -54,15 +55,23 @@ export const sessionCases: MetaCase[] = [
       await stale.write(ROOT, kept.ino, 0, { pos: 0, id, size: 100, off: 0, len: 100 });
       await stale.unlink(ROOT, ROOT_INODE, 'kept');
       await stale.flock(ROOT, locked.ino, 7n, 'W', false);
+      await stale.setlk(ROOT, locked.ino, 7n, false, { type: LockType.Write, start: 0n, end: 99n, pid: 70 });
       const mine = (await meta.listSessions()).find((s) => s.sid === stale.sid);
       assert.deepEqual(mine?.sustained, [kept.ino], 'the unlinked open file is sustained by its session');
-      assert.equal(mine?.flocks.length, 1);
+      assert.deepEqual(mine?.flocks, [{ ino: locked.ino, owner: 7n, type: 'W' }]);
+      assert.deepEqual(mine?.plocks.map((p) => [p.ino, p.owner, p.records]), [
+        [locked.ino, 7n, [{ type: LockType.Write, pid: 70, start: 0n, end: 99n }]],
+      ]);
       await expectCode(meta.flock(ROOT, locked.ino, 1n, 'W', false), 'EAGAIN', 'flock held by the other session');
+      await expectCode(
+        meta.setlk(ROOT, locked.ino, 1n, false, { type: LockType.Read, start: 0n, end: 0n, pid: 1 }), 'EAGAIN', 'POSIX lock held by the other session',
+      );
       assert.equal(await meta.cleanStaleSessions(nowSec() + 3600), 1, 'exactly the stale session is cleaned');
       assert.ok(!(await meta.listSessions()).some((s) => s.sid === stale.sid), 'the stale session is gone');
       assert.ok((await meta.listSessions()).some((s) => s.sid === meta.sid), 'the live session stays');
       await expectCode(meta.getAttr(ROOT, kept.ino), 'ENOENT', 'the sustained file after cleanup');
       await meta.flock(ROOT, locked.ino, 1n, 'W', false);
+      await meta.setlk(ROOT, locked.ino, 1n, false, { type: LockType.Write, start: 0n, end: 99n, pid: 1 });
     },
   },
   {
