@@ -120,6 +120,19 @@ describe('BaseMeta: trash edge cases', () => {
     expect((await meta.readdir(ROOT, hour.ino)).entries.map((e) => e.name.toString())).toEqual([`${a.ino}-${f.ino}-x`]);
   });
 
+  it('trashed files cannot be opened for writing; hour directories cannot be rmdir-ed; WHITEOUT is unsupported', async () => {
+    const { meta } = await memoryVolume({ TrashDays: 1 });
+    const f = await meta.create(ROOT, ROOT_INODE, 'f', 0o644, 0, 0);
+    await meta.close(ROOT, f.ino);
+    await meta.unlink(ROOT, ROOT_INODE, 'f');
+    expect(await codeOf(meta.open(ROOT, f.ino, 2))).toBe('EPERM');
+    await meta.open(ROOT, f.ino, 0); // reading a trashed file is fine
+    const hour = trashHourName(new Date());
+    expect(await codeOf(meta.rmdir(ROOT, TRASH_INODE, hour))).toBe('EPERM');
+    await meta.create(ROOT, ROOT_INODE, 'g', 0o644, 0, 0);
+    expect(await codeOf(meta.rename(ROOT, ROOT_INODE, 'g', ROOT_INODE, 'h', 4))).toBe('EOPNOTSUPP');
+  });
+
   it('root restores a directory from the trash by rename; nlinks stay consistent', async () => {
     const { meta } = await memoryVolume({ TrashDays: 1 });
     const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);

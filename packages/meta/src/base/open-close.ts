@@ -1,4 +1,4 @@
-import { AttrFlag, fsError, NodeType, R_OK, W_OK, type Attr, type Context, type Ino } from '@juicefs/core';
+import { AttrFlag, fsError, NodeType, R_OK, TRASH_INODE, W_OK, type Attr, type Context, type Ino } from '@juicefs/core';
 import { checkAccess } from './permissions.js';
 import type { MetaState } from './state.js';
 import { requireAttr } from './tx-util.js';
@@ -30,6 +30,7 @@ export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number):
   if (writes && m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   if (writes && attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
   if (writes && attr.flags & AttrFlag.Immutable) throw fsError('EPERM', `inode ${ino} is immutable (chattr +i)`);
+  if (writes && attr.parent > TRASH_INODE) throw fsError('EPERM', `inode ${ino} is in the trash: restore it before writing`);
   if (writes && attr.flags & AttrFlag.Append && (!(flags & O_APPEND) || flags & O_TRUNC)) {
     throw fsError('EPERM', `inode ${ino} is append-only (chattr +a): open it with O_APPEND and without O_TRUNC`);
   }

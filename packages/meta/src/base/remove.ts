@@ -1,4 +1,4 @@
-import { fsError, NodeType, isTrash, type Attr, type Context, type Ino } from '@juicefs/core';
+import { fsError, NodeType, TRASH_INODE, isTrash, type Attr, type Context, type Ino } from '@juicefs/core';
 import { checkName, isDot, isDotDot, isTrashName, show } from './names.js';
 import { checkDirWrite, checkMutable, checkSticky } from './permissions.js';
 import type { MetaState } from './state.js';
@@ -53,6 +53,7 @@ export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffe
   checkRemovable(m, ctx, parent, name);
   if (isDot(name)) throw fsError('EINVAL', 'cannot remove "." : name the directory from its parent');
   if (isDotDot(name)) throw fsError('ENOTEMPTY', 'cannot remove "..": it is not empty');
+  if (parent === TRASH_INODE) throw fsError('EPERM', 'trash hour directories are removed by the trash cleaner only');
   await withTrash(m, () =>
     m.store.txn(async (tx) => {
       const pattr = await requireDir(tx, parent);

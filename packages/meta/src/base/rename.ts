@@ -4,6 +4,7 @@ import {
   NodeType,
   RENAME_EXCHANGE,
   RENAME_NOREPLACE,
+  RENAME_WHITEOUT,
   ROOT_INODE,
   W_OK,
   X_OK,
@@ -23,6 +24,7 @@ import { dropLink } from './unlink-node.js';
 
 function checkArgs(m: MetaState, ctx: Context, ps: Ino, ns: Buffer, pd: Ino, nd: Buffer, flags: number): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  if (flags & RENAME_WHITEOUT) throw fsError('EOPNOTSUPP', 'RENAME_WHITEOUT is not supported (as in JuiceFS)');
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
     throw fsError('EINVAL', `unsupported rename flags ${flags}: only RENAME_NOREPLACE and RENAME_EXCHANGE`);
   }
