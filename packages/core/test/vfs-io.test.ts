@@ -80,6 +80,17 @@ describe('VFS reads and writes', () => {
     expect(attr.mtime * 1000 + attr.mtimensec / 1e6).toBeLessThan(afterWrite + 1); // nowTimespec adds sub-millisecond digits
   });
 
+  it('an mtime set while writes are buffered is not overwritten by their later commit', async () => {
+    const h = await newHarness({ flushDelay: 0 });
+    const { ino, fh } = await createFile(h, 'touched');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.from('data'));
+    await h.vfs.setattr(h.ctx, ino, { mtime: { sec: 1_000_000_000, nsec: 5 } });
+    await h.vfs.write(h.ctx, ino, fh, 4, Buffer.alloc(0));
+    await h.vfs.release(h.ctx, ino, fh);
+    const attr = await h.meta.getAttr(h.ctx, ino);
+    expect([attr.mtime, attr.mtimensec, attr.length]).toEqual([1_000_000_000, 5, 4]);
+  });
+
   it('overlapping writes: the later one wins, also within one buffered slice', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'over');

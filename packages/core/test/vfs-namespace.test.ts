@@ -145,7 +145,12 @@ describe('VFS names, directories and attributes', () => {
     await expect(h.vfs.flock(h.ctx, ino, other.fh, 2n, 'W', false)).rejects.toMatchObject({ code: 'EAGAIN' });
     await h.vfs.release(h.ctx, ino, fh);
     await h.vfs.flock(h.ctx, ino, other.fh, 2n, 'W', false);
+    // flock belongs to the open file: the same owner through another open conflicts.
+    const third = await h.vfs.open(h.ctx, ino, O_RDWR);
+    await expect(h.vfs.flock(h.ctx, ino, third.fh, 2n, 'W', false)).rejects.toMatchObject({ code: 'EAGAIN' });
     await h.vfs.flock(h.ctx, ino, other.fh, 2n, 'U', false);
+    await h.vfs.flock(h.ctx, ino, third.fh, 2n, 'W', false);
+    await h.vfs.release(h.ctx, ino, third.fh);
 
     const lock = { type: 1 as const, start: 0n, end: 99n, pid: 42 };
     await h.vfs.setlk(h.ctx, ino, other.fh, 7n, lock, false);

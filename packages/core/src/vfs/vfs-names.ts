@@ -2,7 +2,7 @@ import { fsError } from '../errors/fs-error.js';
 import { NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { TRASH_INODE, type Ino } from '../types/inode.js';
-import { isVirtualInode } from './internal-nodes.js';
+import { internalNodeByIno, isVirtualInode } from './internal-nodes.js';
 import type { AttrReply, EntryReply } from './options.js';
 import { VfsBase, MAX_SYMLINK, type Name, toName, checkName, checkSize, attrText, entryText } from './vfs-base.js';
 
@@ -37,7 +37,9 @@ export abstract class VfsNames extends VfsBase {
   /** chmod/chown/utimens/truncate. `fh` is the open handle when the kernel has one (ftruncate). */
   async setattr(ctx: Context, ino: Ino, set: SetAttrRequest, fh?: number): Promise<AttrReply> {
     return this.op(ctx, 'setattr', () => `${ino},${JSON.stringify(set)}`, async () => {
-      if (isVirtualInode(ino) || ino === TRASH_INODE) throw fsError('EPERM', `inode ${ino} is a virtual file; it cannot be changed`);
+      // Virtual nodes ignore changes and answer their attributes, as upstream (`touch .stats` works).
+      if (internalNodeByIno(ino)) return { attr: this.internalAttrOf(ino), attrTimeout: this.options.attrCache };
+      if (isVirtualInode(ino)) throw fsError('EPERM', `inode ${ino} is a virtual file; it cannot be changed`);
       this.writable();
       let attr: Attr | undefined;
       const { size, ...rest } = set;
@@ -47,7 +49,12 @@ export abstract class VfsNames extends VfsBase {
         const viaHandle = h?.kind === 'file' && h.writable && h.ino === ino;
         attr = await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, size, viaHandle));
       }
-      if (Object.keys(rest).length > 0) attr = await this.meta.setAttr(ctx, ino, rest);
+      if (rest.mtime !== undefined) {
+        // Commit buffered writes first, or their commit would later overwrite the mtime set here.
+        attr = await this.data.change(ctx, ino, () => this.meta.setAttr(ctx, ino, rest));
+      } else if (Object.keys(rest).length > 0) {
+        attr = await this.meta.setAttr(ctx, ino, rest);
+      }
       attr ??= await this.meta.getAttr(ctx, ino);
       this.cache.dropAttr(ino);
       return { attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache };

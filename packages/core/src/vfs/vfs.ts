@@ -124,6 +124,7 @@ export class Vfs extends VfsFiles {
 
   async getlk(ctx: Context, ino: Ino, fh: number, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord> {
     return this.op(ctx, 'getlk', () => `${ino},${owner},${lock.type},${lock.start},${lock.end}`, async () => {
+      noLocksOnVirtual(ino);
       this.fileHandle(ino, fh);
       return this.meta.getlk(ctx, ino, owner, lock);
     });
@@ -131,18 +132,27 @@ export class Vfs extends VfsFiles {
 
   async setlk(ctx: Context, ino: Ino, fh: number, owner: bigint, lock: PosixLockRequest, block: boolean): Promise<void> {
     return this.op(ctx, block ? 'setlkw' : 'setlk', () => `${ino},${owner},${lock.type},${lock.start},${lock.end}`, async () => {
+      noLocksOnVirtual(ino);
       const h = this.fileHandle(ino, fh);
       await this.meta.setlk(ctx, ino, owner, block, lock);
       if (lock.type !== LockType.Unlock) h.plockOwners.add(owner);
     });
   }
 
+  /**
+   * BSD flock. The lock belongs to the open file, so the owner is combined with the handle
+   * (as upstream does): two opens by one process conflict, as on a local file system.
+   */
   async flock(ctx: Context, ino: Ino, fh: number, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void> {
     return this.op(ctx, 'flock', () => `${ino},${owner},${type},${block}`, async () => {
+      noLocksOnVirtual(ino);
       const h = this.fileHandle(ino, fh);
-      await this.meta.flock(ctx, ino, owner, type, block);
+      // Upstream XORs the handle in; shifting it to the high half keeps small owners (tests, the
+      // path API) from colliding, and kernel owners are pointers whose high halves are alike.
+      const fileOwner = (owner ^ (BigInt(fh) << 32n)) & 0xffffffffffffffffn;
+      await this.meta.flock(ctx, ino, fileOwner, type, block);
       if (type === 'U') delete h.flockOwner;
-      else h.flockOwner = owner;
+      else h.flockOwner = fileOwner;
     });
   }
 
@@ -179,4 +189,8 @@ export class Vfs extends VfsFiles {
     }
     return out;
   }
+}
+
+function noLocksOnVirtual(ino: Ino): void {
+  if (isVirtualInode(ino)) throw fsError('EPERM', `inode ${ino} is a virtual file; it cannot be locked`);
 }
