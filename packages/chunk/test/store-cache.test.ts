@@ -106,6 +106,15 @@ describe('memory cache', () => {
     c.put('huge', Buffer.alloc(101));
     expect(c.has('huge')).toBe(false);
   });
+
+  test('an entry pushed out by the entry limit gives its bytes back', () => {
+    const c = new MemoryBlockCache(1000, 2);
+    c.put('a', Buffer.alloc(10));
+    c.put('b', Buffer.alloc(20));
+    c.put('c', Buffer.alloc(30));
+    expect(c.has('a')).toBe(false);
+    expect(c.usedBytes).toBe(50);
+  });
 });
 
 describe('reads', () => {

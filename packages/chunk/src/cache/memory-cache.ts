@@ -8,9 +8,10 @@ export class MemoryBlockCache {
   private readonly lru: InstanceType<typeof mnemonist.LRUMapWithDelete<string, Buffer>>;
   private bytes = 0;
 
-  constructor(readonly capacityBytes: number) {
-    // Count capacity is only a ceiling for mnemonist's arrays; bytes decide eviction.
-    this.lru = new mnemonist.LRUMapWithDelete<string, Buffer>(1 << 20);
+  constructor(readonly capacityBytes: number, maxEntries = 65536) {
+    // mnemonist preallocates arrays for its entry count, so that stays moderate; bytes decide
+    // eviction, and an entry pushed out by the count is accounted for through `setpop`.
+    this.lru = new mnemonist.LRUMapWithDelete<string, Buffer>(Math.max(1, maxEntries));
   }
 
   get usedBytes(): number {
@@ -29,7 +30,8 @@ export class MemoryBlockCache {
     if (data.length > this.capacityBytes) return;
     const old = this.lru.peek(key);
     if (old) this.bytes -= old.length;
-    this.lru.set(key, data);
+    const popped = this.lru.setpop(key, data);
+    if (popped?.evicted) this.bytes -= popped.value.length;
     this.bytes += data.length;
     if (this.bytes > this.capacityBytes) this.evict();
   }
