@@ -160,6 +160,22 @@ describe('VFS names, directories and attributes', () => {
     expect((await h.vfs.getlk(h.ctx, ino, other.fh, 8n, { type: 1, start: 50n, end: 60n, pid: 43 })).type).toBe(2);
   });
 
+  it('ioctl: chattr +i/+a round-trips through GETFLAGS/SETFLAGS; unknown ioctls are ENOTTY', async () => {
+    const h = await newHarness();
+    const { ino } = await createFile(h, 'attrs');
+    const arg = Buffer.alloc(8);
+    arg.writeUInt32LE(0x10 | 0x20); // FS_IMMUTABLE_FL | FS_APPEND_FL
+    await h.vfs.ioctl(h.ctx, ino, 0x40086602, arg, 0);
+    expect((await h.meta.getAttr(h.ctx, ino)).flags).toBe(1 | 2);
+    expect((await h.vfs.ioctl(h.ctx, ino, 0x80086601, Buffer.alloc(0), 8)).readUInt32LE(0)).toBe(0x30);
+    expect((await h.vfs.ioctl(h.ctx, ino, 0x801c581f, Buffer.alloc(0), 28)).readUInt32LE(0)).toBe(0x08 | 0x10);
+    await expect(h.vfs.ioctl(context(1000, 1000), ino, 0x40086602, arg, 0)).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(h.vfs.ioctl(h.ctx, ino, 0x5401, Buffer.alloc(0), 0)).rejects.toMatchObject({ code: 'ENOTTY' });
+    const bad = Buffer.alloc(4);
+    bad.writeUInt32LE(0x80000);
+    await expect(h.vfs.ioctl(h.ctx, ino, 0x40046602, bad, 0)).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+  });
+
   it('statfs reports blocks and inodes in statvfs units', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'big');

@@ -23,6 +23,7 @@ export const ERRNO = {
   EINVAL: 22,
   ENFILE: 23,
   EMFILE: 24,
+  ENOTTY: 25,
   ETXTBSY: 26,
   EFBIG: 27,
   ENOSPC: 28,

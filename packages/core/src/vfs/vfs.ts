@@ -4,6 +4,7 @@ import { NodeType, type Attr } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
 import { LockType, type PosixLockRecord, type PosixLockRequest } from '../types/session.js';
+import { flagsFromIoctl, ioctlReply, isSetIoctl, isSupportedIoctl, needsRoot } from './ioctl.js';
 import { INTERNAL_NODES, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
 import type { DirEntryReply, ReaddirRequest, StatfsReply } from './options.js';
 import { checkInternalAccess } from './special-files.js';
@@ -153,6 +154,28 @@ export class Vfs extends VfsFiles {
       await this.meta.flock(ctx, ino, fileOwner, type, block);
       if (type === 'U') delete h.flockOwner;
       else h.flockOwner = fileOwner;
+    });
+  }
+
+  /**
+   * ioctl: chattr/lsattr flags (FS_IOC_GETFLAGS/SETFLAGS, FS_IOC_FSGETXATTR); ENOTTY otherwise.
+   * `input` is the argument for a set, `outSize` the reply size for a get.
+   */
+  async ioctl(ctx: Context, ino: Ino, cmd: number, input: Buffer, outSize: number): Promise<Buffer> {
+    return this.op(ctx, 'ioctl', () => `${ino},0x${(cmd >>> 0).toString(16)}`, async () => {
+      if (!isSupportedIoctl(cmd)) throw fsError('ENOTTY', `ioctl 0x${(cmd >>> 0).toString(16)} is not supported`);
+      if (isVirtualInode(ino)) throw fsError('EPERM', `inode ${ino} is a virtual file`);
+      if (isSetIoctl(cmd)) {
+        const flags = flagsFromIoctl(input);
+        if (ctx.uid !== 0 && ctx.checkPermission !== false && needsRoot(input)) throw fsError('EPERM', 'only root may set the immutable, append-only or secure-deletion attributes');
+        this.writable();
+        const attr = await this.meta.setAttr(ctx, ino, { flags });
+        this.cache.dropAttr(ino);
+        this.remember(ino, attr);
+        return Buffer.alloc(0);
+      }
+      const attr = await this.meta.getAttr(ctx, ino);
+      return ioctlReply(cmd, attr.flags, outSize);
     });
   }
 
