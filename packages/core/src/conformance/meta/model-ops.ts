@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { isErrnoCode } from '../../errors/errno.js';
 import type { Meta } from '../../meta/meta.js';
-import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../meta/meta.js';
+import {
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, RENAME_EXCHANGE, RENAME_NOREPLACE, XATTR_CREATE, XATTR_REPLACE,
+} from '../../meta/meta.js';
 import type { Attr, SetAttrRequest } from '../../types/attr.js';
 import type { Context } from '../../types/context.js';
 import type { Ino } from '../../types/inode.js';
@@ -22,6 +24,10 @@ export type ModelOp = OnClient & (
   | { op: 'symlink'; path: ModelPath; target: string; user: ModelUser }
   | { op: 'setattr'; path: ModelPath; set: { mode: number } | { size: number } | { uid: number; gid: number }; user: ModelUser }
   | { op: 'write'; path: ModelPath; indx: number; pos: number; len: number; user: ModelUser }
+  | { op: 'copy'; from: ModelPath; to: ModelPath; offIn: number; offOut: number; size: number; user: ModelUser }
+  | { op: 'fallocate'; path: ModelPath; mode: number; offset: number; size: number; user: ModelUser }
+  | { op: 'setxattr'; path: ModelPath; name: string; value: string; flags: number; user: ModelUser }
+  | { op: 'removexattr'; path: ModelPath; name: string; user: ModelUser }
 );
 
 const nameArb = fc.constantFrom('a', 'b', 'c');
@@ -33,7 +39,10 @@ const pathArb = fc.oneof(
 const userArb = fc.constantFrom<ModelUser>('root', 'root', 'alice');
 const modeArb = fc.constantFrom(0o755, 0o700, 0o777, 0o644, 0o1777, 0o2775, 0o500, 0o4755);
 
-/** Random operations over the tiny namespace (mkdir, create, unlink, rmdir, rename, link, symlink, setattr, write). */
+/**
+ * Random operations over the tiny namespace: mkdir, create, unlink, rmdir, rename, link, symlink,
+ * setattr, write, copy_file_range, fallocate and xattrs.
+ */
 const opArb = fc.oneof(
   {
     arbitrary: fc.record({ op: fc.constantFrom('mkdir' as const, 'create' as const), path: pathArb, mode: modeArb, user: userArb }),
@@ -61,6 +70,20 @@ const opArb = fc.oneof(
     }),
     weight: 2,
   },
+  fc.record({
+    op: fc.constant('copy' as const), from: pathArb, to: pathArb, user: userArb,
+    offIn: fc.integer({ min: 0, max: 12000 }), offOut: fc.integer({ min: 0, max: 12000 }), size: fc.integer({ min: 1, max: 12000 }),
+  }),
+  fc.record({
+    op: fc.constant('fallocate' as const), path: pathArb, user: userArb,
+    mode: fc.constantFrom(0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE),
+    offset: fc.integer({ min: 0, max: 12000 }), size: fc.integer({ min: 1, max: 12000 }),
+  }),
+  fc.record({
+    op: fc.constant('setxattr' as const), path: pathArb, user: fc.constant<ModelUser>('root'),
+    name: fc.constantFrom('user.x', 'user.y'), value: fc.constantFrom('', '1', 'two'), flags: fc.constantFrom(0, 0, XATTR_CREATE, XATTR_REPLACE),
+  }),
+  fc.record({ op: fc.constant('removexattr' as const), path: pathArb, user: fc.constant<ModelUser>('root'), name: fc.constantFrom('user.x', 'user.y') }),
 );
 
 export const modelOpArb: fc.Arbitrary<ModelOp> = fc
@@ -143,6 +166,26 @@ export async function applyModelOp(run: EngineRun, op: ModelOp, step: number): P
         } finally {
           await meta.close(ctx, ino);
         }
+      }
+      case 'copy': {
+        const fin = await resolve(meta, ctx, op.from);
+        const fout = await resolve(meta, ctx, op.to);
+        const n = await meta.copyFileRange(ctx, fin, op.offIn, fout, op.offOut, op.size, 0);
+        return `ok copied=${n} ${shape(await meta.getAttr(ctx, fout))}`;
+      }
+      case 'fallocate': {
+        const ino = await resolve(meta, ctx, op.path);
+        return `ok ${shape(await meta.fallocate(ctx, ino, op.mode, op.offset, op.size))}`;
+      }
+      case 'setxattr': {
+        const ino = await resolve(meta, ctx, op.path);
+        await meta.setXattr(ctx, ino, op.name, Buffer.from(op.value), op.flags);
+        return 'ok';
+      }
+      case 'removexattr': {
+        const ino = await resolve(meta, ctx, op.path);
+        await meta.removeXattr(ctx, ino, op.name);
+        return 'ok';
       }
     }
   } catch (err) {

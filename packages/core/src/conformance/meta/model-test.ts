@@ -31,6 +31,27 @@ export interface MetaModelOptions {
   ops?: fc.Arbitrary<ModelOp>;
 }
 
+/**
+ * Where a file's bytes come from, as "pos+len=w<write number>@<offset in that write>" pieces;
+ * zeros (holes, gaps) are left out and adjacent pieces of one write are merged, so equivalent
+ * slice lists written differently by two engines compare equal.
+ */
+async function dataLayout(run: EngineRun, ino: Ino, length: number): Promise<string[]> {
+  const pieces: Array<{ pos: number; len: number; write: number | undefined; off: number }> = [];
+  for (let indx = 0; indx * CHUNK_SIZE < length; indx++) {
+    for (const p of buildSliceView(await run.clients[0]!.readChunk(ROOT, ino, indx))) {
+      const pos = indx * CHUNK_SIZE + p.pos;
+      const len = Math.min(p.len, length - pos);
+      if (p.id === 0 || len <= 0) continue;
+      const write = run.writes.get(p.id);
+      const last = pieces[pieces.length - 1];
+      if (last && last.write === write && last.pos + last.len === pos && last.off + last.len === p.off) last.len += len;
+      else pieces.push({ pos, len, write, off: p.off });
+    }
+  }
+  return pieces.map((p) => `${p.pos}+${p.len}=w${p.write}@${p.off}`);
+}
+
 /** Everything a user can observe of a tree: path, type, mode, owner, links, size, target and data layout. */
 async function snapshot(run: EngineRun, withTrash: boolean): Promise<string[]> {
   const lines: string[] = [];
@@ -50,14 +71,13 @@ async function snapshot(run: EngineRun, withTrash: boolean): Promise<string[]> {
       let extra = '';
       if (a.type === NodeType.Symlink) extra = ` -> ${(await run.clients[0]!.readlink(ROOT, e.ino)).toString()}`;
       if (a.type === NodeType.File) {
-        const pieces: string[] = [];
-        for (let indx = 0; indx * CHUNK_SIZE < a.length; indx++) {
-          for (const p of buildSliceView(await run.clients[0]!.readChunk(ROOT, e.ino, indx))) {
-            if (p.id !== 0 && indx * CHUNK_SIZE + p.pos < a.length) pieces.push(`${indx}:${p.pos}+${p.len}=w${run.writes.get(p.id)}@${p.off}`);
-          }
-        }
-        extra = ` data[${pieces.join(' ')}]`;
+        extra = ` data[${(await dataLayout(run, e.ino, a.length)).join(' ')}]`;
       }
+      const xattrs = [];
+      for (const name of (await run.clients[0]!.listXattr(ROOT, e.ino)).sort()) {
+        xattrs.push(`${name}=${(await run.clients[0]!.getXattr(ROOT, e.ino, name)).toString()}`);
+      }
+      if (xattrs.length > 0) extra += ` xattrs[${xattrs.join(' ')}]`;
       lines.push(`${path} type=${a.type} mode=${a.mode.toString(8)} uid=${a.uid} gid=${a.gid} nlink=${a.nlink} length=${a.length}${extra}`);
       if (a.type === NodeType.Directory) await walk(e.ino, path);
     }

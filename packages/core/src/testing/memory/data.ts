@@ -97,7 +97,11 @@ export class MemoryData extends MemoryNamespace {
     if (offset < 0 || size <= 0) throw fsError('EINVAL', `fallocate range offset ${offset} size ${size}`);
     if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) throw fsError('EOPNOTSUPP', 'collapse/insert range is not supported');
     if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) throw fsError('EINVAL', 'PUNCH_HOLE needs KEEP_SIZE');
-    const attr = this.file(ino);
+    const attr = this.node(ino);
+    // Linux vfs_fallocate: ESPIPE for a fifo, EISDIR for a directory, ENODEV for other non-files.
+    if (attr.type === NodeType.FIFO) throw fsError('ESPIPE', `inode ${ino} is a fifo`);
+    if (attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
+    if (attr.type !== NodeType.File) throw fsError('ENODEV', `inode ${ino} is not a regular file`);
     checkAccess(ctx, attr, 2, `inode ${ino}`);
     if (!(mode & FALLOC_FL_KEEP_SIZE)) this.resize(attr, Math.max(attr.length, offset + size));
     if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) this.zeroRange(ino, offset, size);

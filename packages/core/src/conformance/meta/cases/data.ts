@@ -126,4 +126,20 @@ export const dataCases: MetaCase[] = [
       await expectCode(meta.truncate(ROOT, p.ino, 0), 'EINVAL', 'truncate of a fifo');
     },
   },
+  {
+    group, name: 'data operations on non-files fail as Linux does (EISDIR for directories; EINVAL, ESPIPE, ENODEV otherwise)',
+    async run(env) {
+      const meta = await formatted(env);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      const s = await meta.symlink(ROOT, ROOT_INODE, 's', 'f');
+      const p = await meta.mknod(ROOT, ROOT_INODE, 'p', 4, 0o644, 0);
+      await expectCode(meta.copyFileRange(ROOT, d.ino, 0, f.ino, 0, 1, 0), 'EISDIR', 'copy from a directory');
+      await expectCode(meta.copyFileRange(ROOT, f.ino, 0, d.ino, 0, 1, 0), 'EISDIR', 'copy into a directory');
+      await expectCode(meta.copyFileRange(ROOT, s.ino, 0, f.ino, 0, 1, 0), 'EINVAL', 'copy from a symlink');
+      await expectCode(meta.fallocate(ROOT, d.ino, 0, 0, 1), 'EISDIR', 'fallocate of a directory');
+      await expectCode(meta.fallocate(ROOT, p.ino, 0, 0, 1), 'ESPIPE', 'fallocate of a fifo');
+      await expectCode(meta.fallocate(ROOT, s.ino, 0, 0, 1), 'ENODEV', 'fallocate of a symlink');
+    },
+  },
 ];
