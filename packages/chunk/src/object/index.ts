@@ -6,3 +6,4 @@ export * from './prefix.js';
 export * from './faulty.js';
 export * from './errors.js';
 export { createS3Bucket } from './s3-create-bucket.js';
+export * from './sharded.js';
