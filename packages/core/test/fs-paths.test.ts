@@ -57,6 +57,9 @@ describe('JuiceFS path API', () => {
     const data = pattern(9 * BLOCK + 17, 11);
     await fs.writeFile('/big', data);
     expectBytes(await fs.readFile('/big'), data);
+    const df = await fs.statfs('/');
+    expect(df.bsize).toBe(4096);
+    expect(df.blocks - df.bavail).toBeGreaterThanOrEqual(Math.ceil(data.length / 4096));
     const fd = await fs.open('/sparse', 'w+');
     await fs.write(fd, 'end', CHUNK_SIZE + 5);
     expect((await fs.fstat(fd)).size).toBe(CHUNK_SIZE + 8);

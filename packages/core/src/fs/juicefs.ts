@@ -3,6 +3,7 @@ import { NodeType, type SetAttrRequest, type Timespec } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import { ROOT_INODE, type Ino } from '../types/inode.js';
 import { canWrite, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW } from '../vfs/flags.js';
+import type { StatfsReply } from '../vfs/options.js';
 import type { Vfs } from '../vfs/vfs.js';
 import { parseOpenFlags, type OpenFlags } from './open-flags.js';
 import { MAX_SYMLINKS, PathResolver, splitPath } from './path-resolver.js';
@@ -388,6 +389,12 @@ export class JuiceFS {
   async removexattr(path: string, name: string, options: { follow?: boolean } = {}): Promise<void> {
     const r = await this.resolver.resolve(path, options.follow ?? true);
     await this.vfs.removexattr(this.ctx, r.ino, name);
+  }
+
+  /** statvfs of the volume (or of the directory's quota, when the engine keeps one for it). */
+  async statfs(path = '/'): Promise<StatfsReply> {
+    const r = await this.resolver.resolve(path, true);
+    return this.vfs.statfs(this.ctx, r.ino);
   }
 
   /** Close every descriptor still open (commits their writes). */
