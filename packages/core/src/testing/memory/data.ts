@@ -113,6 +113,10 @@ export class MemoryData extends MemoryNamespace {
     ctx: Context, fin: Ino, offIn: number, fout: Ino, offOut: number, size: number, flags: number,
   ): Promise<number> {
     if (flags !== 0) throw fsError('EINVAL', `copy_file_range flags must be 0, got ${flags}`);
+    // Linux generic_file_rw_checks: a directory on either side is EISDIR before any EINVAL.
+    if (this.node(fin).type === NodeType.Directory || this.node(fout).type === NodeType.Directory) {
+      throw fsError('EISDIR', 'copy_file_range on a directory');
+    }
     const src = this.file(fin);
     const dst = this.file(fout);
     checkAccess(ctx, src, 4, `inode ${fin}`);

@@ -137,6 +137,8 @@ export const dataCases: MetaCase[] = [
       await expectCode(meta.copyFileRange(ROOT, d.ino, 0, f.ino, 0, 1, 0), 'EISDIR', 'copy from a directory');
       await expectCode(meta.copyFileRange(ROOT, f.ino, 0, d.ino, 0, 1, 0), 'EISDIR', 'copy into a directory');
       await expectCode(meta.copyFileRange(ROOT, s.ino, 0, f.ino, 0, 1, 0), 'EINVAL', 'copy from a symlink');
+      await expectCode(meta.copyFileRange(ROOT, s.ino, 0, d.ino, 0, 1, 0), 'EISDIR', 'copy from a symlink into a directory');
+      await expectCode(meta.copyFileRange(ROOT, d.ino, 0, s.ino, 0, 1, 0), 'EISDIR', 'copy from a directory into a symlink');
       await expectCode(meta.fallocate(ROOT, d.ino, 0, 0, 1), 'EISDIR', 'fallocate of a directory');
       await expectCode(meta.fallocate(ROOT, p.ino, 0, 0, 1), 'ESPIPE', 'fallocate of a fifo');
       await expectCode(meta.fallocate(ROOT, s.ino, 0, 0, 1), 'ENODEV', 'fallocate of a symlink');
