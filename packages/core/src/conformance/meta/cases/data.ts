@@ -144,4 +144,16 @@ export const dataCases: MetaCase[] = [
       await expectCode(meta.fallocate(ROOT, s.ino, 0, 0, 1), 'ENODEV', 'fallocate of a symlink');
     },
   },
+  {
+    group, name: 'copyFileRange within one file: overlapping ranges are EINVAL, judged after clamping to EOF (Linux)',
+    async run(env) {
+      const meta = await formatted(env);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
+      const s = await writeSlice(meta, f.ino, 0, 0, 1000);
+      await expectCode(meta.copyFileRange(ROOT, f.ino, 0, f.ino, 500, 1000, 0), 'EINVAL', 'overlapping copy within a file');
+      assert.equal(await meta.copyFileRange(ROOT, f.ino, 2000, f.ino, 2000, 10, 0), 0, 'nothing to copy past EOF, so no overlap');
+      assert.equal(await meta.copyFileRange(ROOT, f.ino, 0, f.ino, 1000, 1000, 0), 1000, 'adjacent ranges do not overlap');
+      assert.deepEqual((await view(meta, f.ino)).map((p) => [p.pos, p.len, p.id, p.off]), [[0, 1000, s.id, 0], [1000, 1000, s.id, 0]]);
+    },
+  },
 ];
