@@ -2,7 +2,8 @@
 // view between the store and the storage.
 import type { ChunkStoreUnderTest } from '@juicefs/core/conformance/chunk';
 import type { ObjectStorage } from '@juicefs/core';
-import { createStorage, FaultyStorage, withPrefix, withRetry } from '../src/object/index.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { createStorage, FaultyStorage, withEncryption, withPrefix, withRetry } from '../src/object/index.js';
 import { openChunkStore, type ChunkStoreOptions } from '../src/store/index.js';
 import { S3_KEY, S3_SECRET, S3_URL, freshBucket, requireS3, tempDir } from './services.js';
 
@@ -15,6 +16,14 @@ export interface StoreConfig {
   writeback?: boolean;
   memoryCache?: boolean;
   hashPrefix?: boolean;
+  /** Encrypt objects with a fresh RSA key (FORMAT.md 7.3). */
+  encrypt?: 'aes256gcm-rsa' | 'chacha20-rsa';
+}
+
+let testKey: string | undefined;
+function rsaKey(): string {
+  testKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return testKey;
 }
 
 export async function rawStorage(backend: Backend, dir: string): Promise<ObjectStorage> {
@@ -31,7 +40,9 @@ export function harnessFactory(cfg: StoreConfig) {
     await raw.create();
     const faulty = new FaultyStorage(raw, 7);
     // Quick retries: the suite injects faults and must not wait seconds on each.
-    const storage = withRetry(withPrefix(faulty, 'myjfs/'), { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 });
+    const prefixed = withPrefix(faulty, 'myjfs/');
+    const sealed = cfg.encrypt ? withEncryption(prefixed, { privateKeyPem: rsaKey(), algo: cfg.encrypt }) : prefixed;
+    const storage = withRetry(sealed, { attempts: 3, baseDelayMs: 2, maxDelayMs: 10 });
     const options: ChunkStoreOptions = {
       blockSize,
       compression: cfg.compression ?? 'none',
@@ -40,6 +51,7 @@ export function harnessFactory(cfg: StoreConfig) {
       uuid: '0ac3b2de-1111-4c5e-9a1b-5d7b3c2e9f00',
       ...(cfg.diskCache || cfg.writeback ? { cacheDir: `${t.dir}/cache`, cacheSize: 256 << 20 } : {}),
       ...(cfg.writeback ? { writeback: true } : {}),
+      ...(cfg.encrypt ? { encrypted: true } : {}),
     };
     const store = await openChunkStore(storage, options);
     return {

@@ -7,3 +7,4 @@ export * from './faulty.js';
 export * from './errors.js';
 export { createS3Bucket } from './s3-create-bucket.js';
 export * from './sharded.js';
+export * from './encrypted.js';

@@ -82,7 +82,8 @@ export class BlockIo {
       return hit;
     }
     this.p.counters.cacheMisses++;
-    const whole = this.p.codec.name !== 'none' || (size === ref.length) || (sequential && this.canCache);
+    // Compressed and encrypted objects cannot be read in parts (FORMAT.md 7.3).
+    const whole = this.p.codec.name !== 'none' || this.p.options.encrypted || size === ref.length || (sequential && this.canCache);
     if (whole) return Buffer.from((await this.fetchWhole(ref)).subarray(offset, offset + size));
     const data = await this.p.storage.get(key, offset, size);
     this.p.counters.objectGets++;

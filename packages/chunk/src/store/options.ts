@@ -26,6 +26,8 @@ export interface ChunkStoreOptions {
   readahead?: number;
   /** Also keep blocks written (not only read) in the disk cache (`--cache-large-write`). */
   cacheWrites?: boolean;
+  /** The storage encrypts objects (`withEncryption`): blocks are always fetched whole. */
+  encrypted?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -42,6 +44,7 @@ export interface ResolvedOptions {
   writeback: boolean;
   readahead: number;
   cacheWrites: boolean;
+  encrypted: boolean;
 }
 
 export const MiB = 1 << 20;
@@ -63,5 +66,6 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
     writeback: o.writeback ?? false,
     readahead: Math.max(0, o.readahead ?? 1),
     cacheWrites: o.cacheWrites ?? false,
+    encrypted: o.encrypted ?? false,
   };
 }

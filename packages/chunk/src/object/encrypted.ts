@@ -1,0 +1,120 @@
+import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { fsError, type ListOptions, type ObjectStorage } from '@juicefs/core';
+
+// Data encryption at rest (FORMAT.md 7.3): every object gets a fresh data key, wrapped with the
+// volume's RSA key (OAEP, SHA-256, label "keys"), and is sealed with an AEAD:
+//   u16 BE wrapped-key length | u8 nonce length | wrapped key | nonce | ciphertext ‖ 16-byte tag
+
+export type EncryptAlgo = 'aes256gcm-rsa' | 'chacha20-rsa';
+
+export interface EncryptionOptions {
+  /** The PEM private key (`EncryptKey`, already decrypted from the format record). */
+  privateKeyPem: string;
+  /** For a passphrase-protected PEM (env `JFS_RSA_PASSPHRASE`). */
+  passphrase?: string;
+  /** `EncryptAlgo`; empty means aes256gcm-rsa. */
+  algo?: string;
+}
+
+const LABEL = Buffer.from('keys');
+const NONCE = 12;
+const TAG = 16;
+
+interface Aead {
+  cipher: 'aes-256-gcm' | 'chacha20-poly1305';
+  keyLength: number;
+}
+
+function aeadFor(algo: string | undefined): Aead {
+  switch ((algo ?? '').toLowerCase()) {
+    case '':
+    case 'aes256gcm-rsa':
+      return { cipher: 'aes-256-gcm', keyLength: 32 };
+    case 'chacha20-rsa':
+      return { cipher: 'chacha20-poly1305', keyLength: 32 };
+    case 'sm4gcm':
+      throw fsError('EINVAL', 'encrypt algorithm sm4gcm is not supported by this build (Node has no SM4-GCM)');
+    default:
+      throw fsError('EINVAL', `unknown encrypt algorithm "${algo}": use aes256gcm-rsa or chacha20-rsa`);
+  }
+}
+
+/** Seals and opens single objects with the volume's key. */
+export class ObjectCipher {
+  private readonly priv: KeyObject;
+  private readonly pub: KeyObject;
+  private readonly aead: Aead;
+
+  constructor(o: EncryptionOptions) {
+    this.aead = aeadFor(o.algo);
+    try {
+      this.priv = createPrivateKey(o.passphrase === undefined ? { key: o.privateKeyPem } : { key: o.privateKeyPem, passphrase: o.passphrase });
+    } catch (err) {
+      throw fsError('EINVAL', 'cannot load the encryption key: check the PEM and JFS_RSA_PASSPHRASE', err);
+    }
+    if (this.priv.asymmetricKeyType !== 'rsa') {
+      throw fsError('EINVAL', `encryption keys of type ${this.priv.asymmetricKeyType ?? 'unknown'} are not supported (RSA only)`);
+    }
+    this.pub = createPublicKey(this.priv);
+  }
+
+  seal(plain: Buffer): Buffer {
+    const key = randomBytes(this.aead.keyLength);
+    const nonce = randomBytes(NONCE);
+    const wrapped = publicEncrypt({ key: this.pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: LABEL }, key);
+    const c =
+      this.aead.cipher === 'aes-256-gcm'
+        ? createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG })
+        : createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+    const body = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+    const head = Buffer.alloc(3);
+    head.writeUInt16BE(wrapped.length, 0);
+    head[2] = NONCE;
+    return Buffer.concat([head, wrapped, nonce, body]);
+  }
+
+  open(sealed: Buffer, what: string): Buffer {
+    if (sealed.length < 3) throw fsError('EIO', `${what}: encrypted object too short`);
+    const keyLen = sealed.readUInt16BE(0);
+    const nonceLen = sealed[2] ?? 0;
+    const start = 3 + keyLen + nonceLen;
+    if (start + TAG > sealed.length) throw fsError('EIO', `${what}: malformed encrypted object (${keyLen}, ${nonceLen})`);
+    try {
+      const key = privateDecrypt(
+        { key: this.priv, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: LABEL },
+        sealed.subarray(3, 3 + keyLen),
+      );
+      const nonce = sealed.subarray(3 + keyLen, start);
+      const d =
+        this.aead.cipher === 'aes-256-gcm'
+          ? createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG })
+          : createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+      d.setAuthTag(sealed.subarray(sealed.length - TAG));
+      return Buffer.concat([d.update(sealed.subarray(start, sealed.length - TAG)), d.final()]);
+    } catch (err) {
+      throw fsError('EIO', `${what}: cannot decrypt (wrong key, or the object is damaged)`, err);
+    }
+  }
+}
+
+/**
+ * The encrypted view of a storage. Ranged gets fetch and open the whole object, then slice, since
+ * sealed objects cannot be read in parts; listed and headed sizes are those of the sealed objects.
+ */
+export function withEncryption(inner: ObjectStorage, options: EncryptionOptions): ObjectStorage {
+  const cipher = new ObjectCipher(options);
+  return {
+    description: `${inner.description}(encrypted)`,
+    create: () => inner.create(),
+    get: async (key: string, offset = 0, limit = -1) => {
+      const plain = cipher.open(await inner.get(key), key);
+      const start = Math.min(offset, plain.length);
+      const end = limit < 0 ? plain.length : Math.min(plain.length, start + limit);
+      return plain.subarray(start, end);
+    },
+    put: (key: string, data: Buffer) => inner.put(key, cipher.seal(data)),
+    delete: (key: string) => inner.delete(key),
+    head: (key: string) => inner.head(key),
+    list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),
+  };
+}

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { createDecipheriv, generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createStorage, ObjectCipher, withEncryption } from '../src/object/index.js';
+import { tempDir } from './services.js';
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+describe('object encryption (FORMAT.md 7.3)', () => {
+  test('layout: u16 key length, u8 nonce length, wrapped key, nonce, ciphertext and tag', () => {
+    const plain = Buffer.from('hello, sealed world');
+    const sealed = new ObjectCipher({ privateKeyPem: pkcs1 }).seal(plain);
+    expect(sealed.readUInt16BE(0)).toBe(256); // 2048-bit modulus
+    expect(sealed[2]).toBe(12);
+    expect(sealed.length).toBe(3 + 256 + 12 + plain.length + 16);
+  });
+
+  test('the data key is wrapped as the spec says: openssl unwraps it (OAEP, SHA-256, label "keys") and it opens the body', () => {
+    const t = tempDir('enc');
+    try {
+      const plain = Buffer.from('block bytes '.repeat(100));
+      const sealed = new ObjectCipher({ privateKeyPem: pkcs8, algo: 'aes256gcm-rsa' }).seal(plain);
+      writeFileSync(path.join(t.dir, 'key.pem'), pkcs8);
+      writeFileSync(path.join(t.dir, 'wrapped'), sealed.subarray(3, 259));
+      const key = execFileSync('openssl', [
+        'pkeyutl', '-decrypt', '-inkey', path.join(t.dir, 'key.pem'), '-in', path.join(t.dir, 'wrapped'),
+        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`,
+      ]);
+      expect(key.length).toBe(32);
+      const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(259, 271));
+      d.setAuthTag(sealed.subarray(sealed.length - 16));
+      expect(Buffer.concat([d.update(sealed.subarray(271, sealed.length - 16)), d.final()]).equals(plain)).toBe(true);
+    } finally {
+      t.remove();
+    }
+  });
+
+  test.each(['aes256gcm-rsa', 'chacha20-rsa', ''])('a storage round trip with %s; ranges are cut from the opened object', async (algo) => {
+    const raw = createStorage('mem', 'enc');
+    const s = withEncryption(raw, { privateKeyPem: pkcs1, algo });
+    await s.put('k', Buffer.from('0123456789'));
+    expect((await raw.get('k')).includes(Buffer.from('0123456789'))).toBe(false);
+    expect((await s.get('k')).toString()).toBe('0123456789');
+    expect((await s.get('k', 3, 4)).toString()).toBe('3456');
+    expect((await s.get('k', 8)).toString()).toBe('89');
+  });
+
+  test('a passphrase-protected key loads with its passphrase', async () => {
+    const locked = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString();
+    const s = withEncryption(createStorage('mem', 'pw'), { privateKeyPem: locked, passphrase: 'pw' });
+    await s.put('k', Buffer.from('v'));
+    expect((await s.get('k')).toString()).toBe('v');
+    expect(() => new ObjectCipher({ privateKeyPem: locked, passphrase: 'wrong' })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  test('another key, a damaged object or an unknown algorithm fail, never return bytes', async () => {
+    const raw = createStorage('mem', 'bad');
+    await withEncryption(raw, { privateKeyPem: pkcs1 }).put('k', Buffer.from('secret'));
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    await expect(withEncryption(raw, { privateKeyPem: other }).get('k')).rejects.toMatchObject({ code: 'EIO' });
+    const damaged = await raw.get('k');
+    damaged[damaged.length - 20] = (damaged[damaged.length - 20] ?? 0) ^ 1;
+    await raw.put('k', damaged);
+    await expect(withEncryption(raw, { privateKeyPem: pkcs1 }).get('k')).rejects.toMatchObject({ code: 'EIO' });
+    expect(() => new ObjectCipher({ privateKeyPem: pkcs1, algo: 'rot13' })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => new ObjectCipher({ privateKeyPem: pkcs1, algo: 'sm4gcm' })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+});
