@@ -17,8 +17,6 @@ interface PendingSlice {
   len: number;
   id: number;
   writer: SliceWriter;
-  /** No more appends: a later slice of the same chunk exists, or the chunk is full. */
-  frozen: boolean;
   /** Bytes handed to flushTo so far. */
   flushed: number;
   /** Time of the last write into the slice: the file's mtime when it is committed (as upstream). */
@@ -270,7 +268,6 @@ export class FileData {
       slice.len += n;
       slice.lastMod = nowTimespec();
       this.totalPending += n;
-      if (slice.pos + slice.len >= CHUNK_SIZE) slice.frozen = true;
       const full = Math.floor(slice.len / this.store.blockSize) * this.store.blockSize;
       if (full > slice.flushed) {
         slice.flushed = full;
@@ -295,10 +292,9 @@ export class FileData {
         break;
       }
     }
-    if (last && !last.frozen && last.pos + last.len === pos) return last;
-    if (last) last.frozen = true;
+    if (last && last.pos + last.len === pos) return last;
     const id = await this.meta.newSlice();
-    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id), frozen: false, flushed: 0, lastMod: nowTimespec() };
+    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id), flushed: 0, lastMod: nowTimespec() };
     d.pending.push(slice);
     return slice;
   }
