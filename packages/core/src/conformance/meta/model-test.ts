@@ -65,8 +65,11 @@ async function snapshot(run: EngineRun, withTrash: boolean): Promise<string[]> {
     const entries = await listAll(run.clients[0]!, dir, { plus: true });
     for (const e of entries.sort((x, y) => Buffer.compare(x.name, y.name))) {
       const a = e.attr ?? (await run.clients[0]!.getAttr(ROOT, e.ino));
-      // Inode numbers differ between engines (a failed create may use one up): hide those in trash names.
-      const shown = dir > TRASH_INODE ? e.name.toString().replace(/^\d+-\d+-/, '<parent>-<ino>-') : e.name.toString();
+      // Hidden from the comparison: inode numbers in trash names (engines may use numbers up on failed creates)
+      // and the hour of trash directories, which two engines may see change between them.
+      let shown = e.name.toString();
+      if (dir > TRASH_INODE) shown = shown.replace(/^\d+-\d+-/, '<parent>-<ino>-');
+      else if (dir === TRASH_INODE) shown = shown.replace(/^\d{4}-\d{2}-\d{2}-\d{2}$/, '<hour>');
       const path = `${prefix}/${shown}`;
       let extra = '';
       if (a.type === NodeType.Symlink) extra = ` -> ${(await run.clients[0]!.readlink(ROOT, e.ino)).toString()}`;
