@@ -21,6 +21,9 @@ const UNLIMITED_INODES = 10 << 20;
  * volume and one `MemoryMeta` per client. Slow paths (background jobs) run when called.
  */
 export class MemoryMeta extends MemoryLocks implements Meta {
+  /** Seconds between heartbeats of this client's session (it expires after five). */
+  private heartbeat = 12;
+
   // ---- volume ----
   async init(format: Format, force = false): Promise<void> {
     const v = this.volume;
@@ -77,8 +80,6 @@ export class MemoryMeta extends MemoryLocks implements Meta {
     this.heartbeat = heartbeat;
     return sid;
   }
-
-  private heartbeat = 12;
 
   async refreshSession(): Promise<void> {
     const s = this.volume.sessions.get(this.sessionId);
