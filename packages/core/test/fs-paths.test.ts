@@ -87,6 +87,11 @@ describe('JuiceFS path API', () => {
     expect(await fs.readdir('/a')).toEqual([]);
     await expect(fs.readdir('/a/../a/./')).resolves.toEqual([]);
     await expect(fs.rmdir('/')).rejects.toMatchObject({ code: 'EBUSY' });
+    const dirFd = await fs.open('/a', 0o200000); // O_DIRECTORY
+    await expect(fs.read(dirFd, 10)).rejects.toMatchObject({ code: 'EISDIR' });
+    await fs.close(dirFd);
+    await expect(fs.open('/a', 'w')).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(fs.readFile('/a')).rejects.toMatchObject({ code: 'EISDIR' });
     expect((await fs.readdir('/')).filter((n) => !n.startsWith('.'))).toEqual(['a']);
   });
 

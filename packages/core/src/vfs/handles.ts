@@ -1,3 +1,4 @@
+import type { NodeType } from '../types/attr.js';
 import type { Ino } from '../types/inode.js';
 import type { ControlChannel } from './control-channel.js';
 import type { DirEntryReply } from './options.js';
@@ -7,6 +8,8 @@ export interface FileHandle {
   kind: 'file';
   fh: number;
   ino: Ino;
+  /** Node type at open (a directory may be opened read-only, but not read). */
+  type: NodeType;
   flags: number;
   readable: boolean;
   writable: boolean;

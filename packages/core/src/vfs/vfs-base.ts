@@ -170,12 +170,13 @@ export abstract class VfsBase {
     return h;
   }
 
-  protected newFileHandle(ino: Ino, flags: number): number {
+  protected newFileHandle(ino: Ino, flags: number, type: NodeType): number {
     const fh = this.handles.allocate();
     this.handles.add({
       kind: 'file',
       fh,
       ino,
+      type,
       flags,
       readable: canRead(flags),
       writable: canWrite(flags),

@@ -32,7 +32,7 @@ export abstract class VfsFiles extends VfsNames {
         await this.meta.close(ctx, ino).catch(() => undefined);
         throw err;
       }
-      const fh = this.newFileHandle(ino, flags);
+      const fh = this.newFileHandle(ino, flags, attr.type);
       return { fh, attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache, directIo: false, keepCache: false };
     }, (r) => ` [fh:${r.fh}]`);
   }
@@ -45,7 +45,7 @@ export abstract class VfsFiles extends VfsNames {
       const r = await this.meta.create(ctx, parent, bname, mode & 0o7777, cumask, flags);
       this.data.opened(r.ino, r.attr.length);
       const entry = this.created(ctx, parent, bname, r.ino, r.attr);
-      const fh = this.newFileHandle(r.ino, flags);
+      const fh = this.newFileHandle(r.ino, flags, r.attr.type);
       return { ...entry, fh, directIo: false, keepCache: false };
     }, (r) => `${entryText(r)} [fh:${r.fh}]`);
   }
@@ -56,6 +56,7 @@ export abstract class VfsFiles extends VfsNames {
       if (offset < 0 || size < 0) throw fsError('EINVAL', `negative offset ${offset} or size ${size}`);
       if (h.kind === 'special') return this.readInternal(h, offset, size);
       if (h.kind !== 'file' || !h.readable) throw fsError('EBADF', `handle ${fh} of inode ${ino} is not open for reading`);
+      if (h.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory; list it with readdir`);
       if (offset >= MAX_FILE_SIZE) throw fsError('EFBIG', `offset ${offset} is past the largest file size`);
       if (size === 0) return Buffer.alloc(0);
       const buf = await this.data.read(ctx, ino, offset, size).catch((err: unknown) => {
