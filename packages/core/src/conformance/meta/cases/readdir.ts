@@ -73,6 +73,8 @@ export const readdirCases: MetaCase[] = [
       await expectCode(meta.readdir(BOB, d.ino), 'EACCES', 'readdir of a 0700 dir by another user');
       await expectCode(meta.lookup(BOB, d.ino, 'f'), 'EACCES', 'lookup in a 0700 dir by another user');
       assert.equal((await listAll(meta, d.ino, { ctx: ALICE })).length, 1);
+      const f = await meta.lookup(BOB, d.ino, 'f', false);
+      assert.equal(f.attr.uid, 1000, 'lookup with checkPermission false skips the search check');
     },
   },
 ];

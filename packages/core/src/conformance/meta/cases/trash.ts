@@ -32,6 +32,10 @@ export const trashCases: MetaCase[] = [
       assert.equal(subs.length, 1, 'one hour directory');
       const sub = subs[0]!;
       assert.ok(hours.has(sub.name.toString()), `hour directory ${sub.name.toString()} is one of ${[...hours].join(', ')}`);
+      const root = await meta.getAttr(ROOT, TRASH_INODE);
+      assert.deepEqual([root.mode, root.nlink, root.parent], [0o555, 2, ROOT_INODE], 'the trash root: 0555, nlink 2 (not bumped by hour directories), parent 1');
+      const hour = await meta.getAttr(ROOT, sub.ino);
+      assert.deepEqual([hour.mode, hour.uid, hour.gid, hour.parent], [0o555, 0, 0, TRASH_INODE], 'an hour directory: 0555 root:root under the trash root');
       const entry = await meta.lookup(ROOT, sub.ino, `${d.ino}-${f.ino}-victim`);
       assert.equal(entry.ino, f.ino);
       assert.equal((await meta.getAttr(ROOT, f.ino)).parent, sub.ino);
