@@ -4,3 +4,4 @@ export * from './compress/index.js';
 export * from './object/index.js';
 export * from './cache/index.js';
 export * from './store/index.js';
+export * from './volume/index.js';
