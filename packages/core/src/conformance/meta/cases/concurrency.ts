@@ -88,4 +88,51 @@ export const concurrencyCases: MetaCase[] = [
       assert.match(left[0] ?? '', /^dst[0-3]$/);
     },
   },
+  {
+    group, name: 'concurrent hard links of one file from two clients: every link is counted',
+    needs: ['concurrency'],
+    async run(env) {
+      const [a, b] = (await clients(env)) as [Meta, Meta];
+      const f = await a.create(ROOT, ROOT_INODE, 'f', 0o644, 0, 0);
+      await a.close(ROOT, f.ino);
+      const N = 16;
+      await Promise.all(Array.from({ length: N }, (_, i) => (i % 2 ? a : b).link(ROOT, f.ino, ROOT_INODE, `l${i}`)));
+      assert.equal((await b.getAttr(ROOT, f.ino)).nlink, N + 1);
+      await Promise.all(Array.from({ length: N }, (_, i) => (i % 2 ? b : a).unlink(ROOT, ROOT_INODE, `l${i}`)));
+      assert.equal((await a.getAttr(ROOT, f.ino)).nlink, 1);
+    },
+  },
+  {
+    group, name: 'concurrent writes from two clients: every slice record is kept and the length is the furthest end',
+    needs: ['concurrency'],
+    async run(env) {
+      const [a, b] = (await clients(env)) as [Meta, Meta];
+      const f = await a.create(ROOT, ROOT_INODE, 'f', 0o644, 0, 0);
+      const N = 20;
+      const ids = await Promise.all(Array.from({ length: N }, (_, i) => (i % 2 ? a : b).newSlice()));
+      await Promise.all(ids.map((id, i) => (i % 2 ? a : b).write(ROOT, f.ino, 0, { pos: i * 1000, id, size: 1000, off: 0, len: 1000 })));
+      assert.equal((await b.getAttr(ROOT, f.ino)).length, N * 1000);
+      const stored = await a.readChunk(ROOT, f.ino, 0);
+      assert.deepEqual(stored.map((s) => s.id).sort((x, y) => x - y), [...ids].sort((x, y) => x - y));
+      await a.close(ROOT, f.ino);
+    },
+  },
+  {
+    group, name: 'concurrent creates, writes and removals from two clients keep directory stats exact',
+    needs: ['concurrency'],
+    async run(env) {
+      const [a, b] = (await clients(env)) as [Meta, Meta];
+      const d = await a.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      const N = 20;
+      await Promise.all(Array.from({ length: N }, async (_, i) => {
+        const m = i % 2 ? a : b;
+        const f = await m.create(ROOT, d.ino, `f${i}`, 0o644, 0, 0);
+        await m.write(ROOT, f.ino, 0, { pos: 0, id: await m.newSlice(), size: 100, off: 0, len: 100 });
+        await m.close(ROOT, f.ino);
+      }));
+      await Promise.all(Array.from({ length: N / 2 }, (_, i) => (i % 2 ? b : a).unlink(ROOT, d.ino, `f${i * 2}`)));
+      assert.deepEqual(await a.getDirStat(ROOT, d.ino), { length: (N / 2) * 100, space: (N / 2) * 4096, inodes: N / 2 });
+      assert.deepEqual(await b.getDirStat(ROOT, d.ino), { length: (N / 2) * 100, space: (N / 2) * 4096, inodes: N / 2 });
+    },
+  },
 ];
