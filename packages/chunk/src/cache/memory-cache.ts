@@ -1,17 +1,17 @@
-import mnemonist from 'mnemonist';
+import { LRUMapWithDelete } from 'mnemonist';
 
 /**
  * Recently used blocks in memory, bounded by their total bytes (not their count). Keys are block
  * keys; values are uncompressed block bytes, never modified after insertion.
  */
 export class MemoryBlockCache {
-  private readonly lru: InstanceType<typeof mnemonist.LRUMapWithDelete<string, Buffer>>;
+  private readonly lru: LRUMapWithDelete<string, Buffer>;
   private bytes = 0;
 
   constructor(readonly capacityBytes: number, maxEntries = 65536) {
     // mnemonist preallocates arrays for its entry count, so that stays moderate; bytes decide
     // eviction, and an entry pushed out by the count is accounted for through `setpop`.
-    this.lru = new mnemonist.LRUMapWithDelete<string, Buffer>(Math.max(1, maxEntries));
+    this.lru = new LRUMapWithDelete<string, Buffer>(Math.max(1, maxEntries));
   }
 
   get usedBytes(): number {
