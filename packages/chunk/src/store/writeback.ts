@@ -2,7 +2,7 @@ import type { StagingArea } from '../cache/staging.js';
 import type { DiskBlockCache } from '../cache/disk-cache.js';
 import type { BlockRef } from '../layout/keys.js';
 import type { BlockIo } from './block-io.js';
-import { BlockIo as BlockIoClass } from './block-io.js';
+import { parseBlockName } from '../layout/keys.js';
 
 /**
  * Background uploads of staged blocks. A block that fails to upload stays staged (it is the only
@@ -52,7 +52,11 @@ export class WritebackUploader {
   }
 
   private async uploadOnce(key: string, attempt: number): Promise<void> {
-    const ref: BlockRef = BlockIoClass.refOf(key);
+    const ref: BlockRef | undefined = parseBlockName(key);
+    if (!ref) {
+      this.pending.delete(key); // not a block name: nothing we could upload
+      return;
+    }
     try {
       const data = await this.staging.read(key, 0, ref.length);
       if (!this.pending.has(key)) return; // removed meanwhile
