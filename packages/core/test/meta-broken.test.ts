@@ -123,7 +123,19 @@ class PlocksPerClient extends MemoryMeta {
   }
 }
 
+/** link as an unguarded read-modify-write: concurrent links lose updates of nlink. */
+class LinkLosesRaces extends MemoryMeta {
+  override async link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr> {
+    const seen = this.node(ino).nlink;
+    await new Promise((resolve) => setImmediate(resolve)); // another client runs here
+    const attr = await super.link(ctx, ino, parent, name);
+    this.node(ino).nlink = seen + 1;
+    return { ...attr, nlink: seen + 1 };
+  }
+}
+
 const variants: Array<[Variant, string[]]> = [
+  [LinkLosesRaces, ['concurrent hard links of one file from two clients: every link is counted']],
   [RmdirIgnoresChildren, ['rmdir of a non-empty directory is ENOTEMPTY; empty one goes and parent nlink drops', 'a directory with a sub-directory is not empty either']],
   [CreateAlwaysWins, ['racing creates of one name: exactly one wins, the others get EEXIST', 'create: a regular file of length 0, nlink 1; EEXIST on an existing name']],
   [LinkForgetsNlink, ['hard links: nlink counts up and down, the node lives until the last link goes']],
