@@ -79,6 +79,13 @@ export function objectStorageConformance(
       await expectCode(s.head('missing/key'), 'ENOENT');
     });
 
+    test('keys may hold spaces, "+" and non-ASCII characters', async () => {
+      const keys = ['odd/a b+c', 'odd/ü-é.txt', 'odd/~tilde=1&x'];
+      for (const k of keys) await s.put(k, bytes(k));
+      for (const k of keys) expect((await s.get(k)).toString()).toBe(k);
+      expect((await s.list('odd/')).map((i) => i.key)).toEqual([...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    });
+
     test('delete removes; deleting a missing key is not an error', async () => {
       await s.put('d/x', bytes('x'));
       await s.delete('d/x');
