@@ -60,8 +60,11 @@ export class MemoryNamespace extends MemoryClientBase {
     }
     if (set.uid !== undefined) next.uid = set.uid;
     if (set.gid !== undefined) next.gid = set.gid;
-    if (set.mode !== undefined) next.mode = set.mode & 0o7777;
-    else if ((set.uid !== undefined || set.gid !== undefined) && attr.type !== NodeType.Directory) {
+    if (set.mode !== undefined) {
+      next.mode = set.mode & 0o7777;
+      // chmod by a non-root caller outside the file's group drops setgid (Linux setattr_prepare).
+      if (!root && next.gid !== ctx.gid && !ctx.gids.includes(next.gid)) next.mode &= ~0o2000;
+    } else if ((set.uid !== undefined || set.gid !== undefined) && attr.type !== NodeType.Directory) {
       // chown clears setuid, and setgid when group-executable (Linux, even for root).
       next.mode &= (next.mode & 0o010) ? ~0o6000 : ~0o4000;
     }

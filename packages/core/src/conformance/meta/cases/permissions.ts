@@ -41,6 +41,18 @@ export const permissionCases: MetaCase[] = [
     },
   },
   {
+    group, name: 'chmod by an owner outside the file\'s group drops setgid; root keeps it',
+    async run(env) {
+      const meta = await formatted(env);
+      const f = await mkfile(meta, ROOT_INODE, 'f', ALICE);
+      await meta.setAttr(ROOT, f.ino, { gid: 4242 });
+      assert.equal((await meta.setAttr(ALICE, f.ino, { mode: 0o2755 })).mode, 0o755);
+      assert.equal((await meta.setAttr(ROOT, f.ino, { mode: 0o2755 })).mode, 0o2755);
+      const g = await mkfile(meta, ROOT_INODE, 'g', ALICE);
+      assert.equal((await meta.setAttr(ALICE, g.ino, { mode: 0o2755 })).mode, 0o2755, 'in the group: setgid stays');
+    },
+  },
+  {
     group, name: 'setgid directories pass their group to new nodes and setgid to new sub-directories',
     async run(env) {
       const meta = await formatted(env);
