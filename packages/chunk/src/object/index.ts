@@ -8,3 +8,4 @@ export * from './errors.js';
 export { createS3Bucket } from './s3-create-bucket.js';
 export * from './sharded.js';
 export * from './encrypted.js';
+export * from './bandwidth.js';

@@ -5,6 +5,7 @@ import { withPrefix } from '../object/prefix.js';
 import { withRetry, type RetryOptions } from '../object/retry.js';
 import { shardBuckets, withShards } from '../object/sharded.js';
 import type { StorageExtras } from '../object/storage-options.js';
+import { withBandwidthLimit, type BandwidthLimits } from '../object/bandwidth.js';
 import type { ChunkStoreOptions } from '../store/options.js';
 
 export interface VolumeStorageOptions {
@@ -15,11 +16,13 @@ export interface VolumeStorageOptions {
   extras?: StorageExtras;
   /** Override `Bucket` (`juicefs mount --bucket`, e.g. an internal endpoint). */
   bucket?: string;
+  /** `--upload-limit` / `--download-limit` in Mbps; default: the format's UploadLimit/DownloadLimit. */
+  limits?: BandwidthLimits;
 }
 
 /**
  * The object storage of a volume, layered as JuiceFS layers it: the bucket (or its shards,
- * FORMAT.md 7.4), the `<Name>/` prefix, encryption when `EncryptKey` is set (7.3), and retries.
+ * FORMAT.md 7.4) with any bandwidth limits, the `<Name>/` prefix, encryption when `EncryptKey` is set (7.3), and retries.
  * `format` must carry `SecretKey`, `SessionToken` and `EncryptKey` already decrypted (6.1).
  */
 export function openVolumeStorage(format: Format, options: VolumeStorageOptions = {}): ObjectStorage {
@@ -29,7 +32,12 @@ export function openVolumeStorage(format: Format, options: VolumeStorageOptions 
   const open = (b: string): ObjectStorage => createStorage(format.Storage || 'file', b, format.AccessKey ?? '', format.SecretKey ?? '', extras);
   const shards = format.Shards ?? 0;
   const blob = shards > 1 ? withShards(shardBuckets(bucket, shards).map(open)) : open(bucket);
-  let storage = withPrefix(blob, `${format.Name}/`);
+  const limits: BandwidthLimits = options.limits ?? {
+    ...(format.UploadLimit ? { uploadMbps: format.UploadLimit } : {}),
+    ...(format.DownloadLimit ? { downloadMbps: format.DownloadLimit } : {}),
+  };
+  // Limits count the bytes that travel, so they sit right on the bucket.
+  let storage = withPrefix(withBandwidthLimit(blob, limits), `${format.Name}/`);
   if (format.EncryptKey) {
     storage = withEncryption(storage, {
       privateKeyPem: format.EncryptKey,
