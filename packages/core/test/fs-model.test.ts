@@ -17,7 +17,10 @@ type Op =
   | { op: 'readFile' | 'mkdir' | 'rmdir' | 'unlink' | 'stat' | 'lstat' | 'readdir' | 'readlink'; p: string }
   | { op: 'rename'; p: string; q: string }
   | { op: 'truncate'; p: string; n: number }
-  | { op: 'symlink'; target: string; p: string };
+  | { op: 'symlink'; target: string; p: string }
+  | { op: 'link' | 'copyFile'; p: string; q: string }
+  | { op: 'chmod'; p: string; mode: number }
+  | { op: 'mkdirp' | 'rmrf' | 'realpath'; p: string };
 
 const path = fc.constantFrom(...PATHS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -26,6 +29,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('rename' as const), p: path, q: path }),
   fc.record({ op: fc.constant('truncate' as const), p: path, n: fc.integer({ min: 0, max: 40 }) }),
   fc.record({ op: fc.constant('symlink' as const), target: fc.constantFrom(...TARGETS), p: path }),
+  fc.record({ op: fc.constantFrom('link' as const, 'copyFile' as const), p: path, q: path }),
+  fc.record({ op: fc.constant('chmod' as const), p: path, mode: fc.constantFrom(0o600, 0o755, 0o4711, 0o1777) }),
+  fc.record({ op: fc.constantFrom('mkdirp' as const, 'rmrf' as const, 'realpath' as const), p: path }),
 );
 
 interface StatLike {
@@ -35,9 +41,12 @@ interface StatLike {
   isSymbolicLink(): boolean;
 }
 
-function describeStat(s: StatLike): string {
+function describeStat(s: StatLike & { mode: number; nlink: number }): string {
   const kind = s.isSymbolicLink() ? 'link' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
-  return kind === 'file' ? `${kind}:${s.size}` : kind; // a link's size is its target's length, which differs for absolute targets
+  // A link's size is its target's length, which differs for absolute targets; a directory's
+  // size and link count are file-system specific.
+  if (kind === 'file') return `${kind}:${s.size}:${(s.mode & 0o7777).toString(8)}:${s.nlink}`;
+  return kind === 'dir' ? `${kind}:${(s.mode & 0o7777).toString(8)}` : kind;
 }
 
 async function outcome(fn: () => Promise<unknown>): Promise<string> {
@@ -66,6 +75,12 @@ async function onLocal(root: string, o: Op): Promise<string> {
     case 'rename': return outcome(() => nodefs.rename(at(o.p), at(o.q)));
     case 'truncate': return outcome(() => nodefs.truncate(at(o.p), o.n));
     case 'symlink': return outcome(() => nodefs.symlink(o.target.startsWith('/') ? join(root, o.target) : o.target, at(o.p)));
+    case 'link': return outcome(() => nodefs.link(at(o.p), at(o.q)));
+    case 'copyFile': return outcome(() => nodefs.copyFile(at(o.p), at(o.q)));
+    case 'chmod': return outcome(() => nodefs.chmod(at(o.p), o.mode));
+    case 'mkdirp': return outcome(async () => void (await nodefs.mkdir(at(o.p), { recursive: true })));
+    case 'rmrf': return outcome(() => nodefs.rm(at(o.p), { recursive: true, force: true }));
+    case 'realpath': return outcome(() => nodefs.realpath(at(o.p)));
   }
 }
 
@@ -84,6 +99,12 @@ async function onJfs(fs: JuiceFS, o: Op): Promise<string> {
     case 'rename': return outcome(() => fs.rename(o.p, o.q));
     case 'truncate': return outcome(() => fs.truncate(o.p, o.n));
     case 'symlink': return outcome(() => fs.symlink(o.target, o.p));
+    case 'link': return outcome(() => fs.link(o.p, o.q));
+    case 'copyFile': return outcome(() => fs.copyFile(o.p, o.q));
+    case 'chmod': return outcome(() => fs.chmod(o.p, o.mode));
+    case 'mkdirp': return outcome(() => fs.mkdir(o.p, { recursive: true }));
+    case 'rmrf': return outcome(() => fs.rm(o.p, { recursive: true, force: true }));
+    case 'realpath': return outcome(() => fs.realpath(o.p));
   }
 }
 
@@ -109,7 +130,7 @@ describe('JuiceFS path API against a local directory', () => {
           await rm(root, { recursive: true, force: true });
         }
       }),
-      { numRuns: 150, seed: 77 },
+      { numRuns: 200, seed: 77 },
     );
   });
 });

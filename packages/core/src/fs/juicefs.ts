@@ -1,6 +1,7 @@
 import { fsError, hasCode } from '../errors/fs-error.js';
 import { NodeType, type SetAttrRequest, type Timespec } from '../types/attr.js';
 import { ROOT_INODE, type Ino } from '../types/inode.js';
+import { O_CREAT, O_EXCL, O_WRONLY } from '../vfs/flags.js';
 import type { StatfsReply } from '../vfs/options.js';
 import { JuiceFSBase } from './juicefs-base.js';
 import { splitPath } from './path-resolver.js';
@@ -82,7 +83,10 @@ export class JuiceFS extends JuiceFSBase {
       const prefix = '/' + parts.slice(0, i).join('/');
       try {
         const st = await this.resolver.resolve(prefix, true);
-        if (st.attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `"${prefix}" exists and is not a directory`);
+        if (st.attr.type !== NodeType.Directory) {
+          if (i === parts.length) throw fsError('EEXIST', `"${prefix}" exists and is not a directory`);
+          throw fsError('ENOTDIR', `"${prefix}" is not a directory`);
+        }
       } catch (err) {
         if (!hasCode(err, 'ENOENT')) throw err;
         const { parent, name } = await this.resolver.resolveParent(prefix);
@@ -90,7 +94,13 @@ export class JuiceFS extends JuiceFSBase {
         try {
           await this.vfs.mkdir(this.ctx, parent, name, mode, this.umask);
         } catch (e) {
-          if (!hasCode(e, 'EEXIST')) throw e; // created meanwhile by someone else
+          if (!hasCode(e, 'EEXIST')) throw e;
+          // Created meanwhile by someone else, or a dangling symlink: fine only if it is a directory now.
+          const again = await this.resolver.resolve(prefix, true).catch((r: unknown) => r);
+          const isDir = !(again instanceof Error) && (again as { attr: { type: number } }).attr.type === NodeType.Directory;
+          if (isDir) continue;
+          if (i < parts.length) throw fsError('ENOTDIR', `"${prefix}" is not a directory`);
+          throw again instanceof Error ? again : fsError('EEXIST', `"${prefix}" exists and is not a directory`);
         }
       }
     }
@@ -132,25 +142,37 @@ export class JuiceFS extends JuiceFSBase {
   }
 
   /**
-   * Copy a file's content by sharing its slices (copy_file_range: no data is read or written);
-   * the copy is created (or truncated) with the source's permission bits.
+   * Copy a file's content by sharing its slices (copy_file_range: no data is read or written).
+   * Steps and errors follow libuv's copyfile (what Node's fs.copyFile does): the destination
+   * is opened (created) first, takes the source's permission bits, and is removed again when
+   * the copy fails; copying a file onto itself does nothing.
    */
   async copyFile(src: string, dst: string, options: { exclusive?: boolean } = {}): Promise<void> {
     const inFd = await this.open(src, 'r');
     try {
       const st = await this.fstat(inFd);
-      if (!st.isFile()) throw fsError('EINVAL', `"${src}" is not a regular file`);
-      const outFd = await this.open(dst, options.exclusive ? 'wx' : 'w', st.mode & 0o7777);
+      const outFd = await this.open(dst, O_WRONLY | O_CREAT | (options.exclusive ? O_EXCL : 0), st.mode & 0o7777);
+      let failure: unknown;
       try {
         const fin = this.file(inFd);
         const fout = this.file(outFd);
+        if (fin.ino === fout.ino) return;
+        await this.vfs.setattr(this.ctx, fout.ino, { size: 0, mode: st.mode & 0o7777 }, fout.fh);
+        if (st.isDirectory()) throw fsError('EISDIR', `"${src}" is a directory`);
+        if (!st.isFile()) throw fsError('EINVAL', `"${src}" is not a regular file`);
         for (let done = 0; done < st.size; ) {
           const n = await this.vfs.copyFileRange(this.ctx, fin.ino, fin.fh, done, fout.ino, fout.fh, done, st.size - done);
           if (n === 0) break;
           done += n;
         }
+      } catch (err) {
+        failure = err;
       } finally {
         await this.close(outFd);
+      }
+      if (failure !== undefined) {
+        await this.unlink(dst).catch(() => undefined);
+        throw failure;
       }
     } finally {
       await this.close(inFd);
