@@ -91,6 +91,27 @@ describe('VFS reads and writes', () => {
     expect([attr.mtime, attr.mtimensec, attr.length]).toEqual([1_000_000_000, 5, 4]);
   });
 
+  it('concurrent overlapping writes and reads from several handles apply in call order', async () => {
+    const h = await newHarness({ flushDelay: 0 });
+    const { ino, fh } = await createFile(h, 'concurrent');
+    const other = await h.vfs.open(h.ctx, ino, O_RDWR);
+    const model = new FileModel();
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 60; i++) {
+      const off = (i * 1237) % (4 * BLOCK);
+      const data = pattern(500 + ((i * 97) % 3000), i + 1);
+      model.write(off, data);
+      calls.push(h.vfs.write(h.ctx, ino, i % 2 ? fh : other.fh, off, data));
+      if (i % 7 === 0) calls.push(h.vfs.flush(h.ctx, ino, fh));
+      if (i % 5 === 0) {
+        const snapshot = Buffer.from(model.data);
+        calls.push(h.vfs.read(h.ctx, ino, other.fh, 0, 8 * BLOCK).then((got) => expectBytes(got, snapshot)));
+      }
+    }
+    await Promise.all(calls);
+    expectBytes(await h.vfs.read(h.ctx, ino, fh, 0, 8 * BLOCK), model.data);
+  });
+
   it('overlapping writes: the later one wins, also within one buffered slice', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'over');
