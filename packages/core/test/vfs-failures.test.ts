@@ -24,6 +24,44 @@ class FlakyStore extends MemoryChunkStore {
   }
 }
 
+/** A store whose finish waits until `open()` is called, to observe the VFS mid-flush. */
+class GatedStore extends MemoryChunkStore {
+  private gate: Promise<void> = new Promise(() => undefined);
+  private release: () => void = () => undefined;
+  constructor() {
+    super({ blockSize: BLOCK });
+    this.gate = new Promise((r) => (this.release = r));
+  }
+  open(): void {
+    this.release();
+  }
+  override newWriter(id: number): SliceWriter {
+    const inner = super.newWriter(id);
+    return { ...inner, id, writeAt: (d, o) => inner.writeAt(d, o), flushTo: (o) => inner.flushTo(o), abort: () => inner.abort(),
+      finish: async (length) => {
+        await this.gate;
+        await inner.finish(length);
+      } };
+  }
+}
+
+describe('VFS while a flush is in progress', () => {
+  it('keeps reporting the written length until the commit lands', async () => {
+    const h = await newHarness();
+    const store = new GatedStore();
+    const vfs = new Vfs({ meta: h.meta, store, format: h.vfs.format, options: { attrCache: 60, entryCache: 0, dirEntryCache: 0, flushDelay: 0 } });
+    const { ino, fh } = await vfs.create(h.ctx, ROOT_INODE, 'mid-flush', 0o644, 0, 2);
+    await vfs.write(h.ctx, ino, fh, 0, Buffer.alloc(5000, 1));
+    const flushing = vfs.flush(h.ctx, ino, fh);
+    await new Promise((r) => setImmediate(r));
+    expect((await vfs.getattr(h.ctx, ino)).attr.length).toBe(5000);
+    store.open();
+    await flushing;
+    expect((await vfs.getattr(h.ctx, ino)).attr.length).toBe(5000);
+    expect((await h.meta.getAttr(h.ctx, ino)).length).toBe(5000);
+  });
+});
+
 describe('VFS when the chunk store fails', () => {
   it('never commits a slice whose upload failed, reports EIO, and keeps working afterwards', async () => {
     const h = await newHarness();

@@ -31,6 +31,8 @@ class InodeData {
   /** Length as last committed to / read from the metadata engine. */
   length = 0;
   pending: PendingSlice[] = [];
+  /** Slices being finished and committed by a flush: still part of the apparent length. */
+  committing: PendingSlice[] = [];
   /** Merged slice lists of chunks read since the last local change. */
   readonly views = new Map<number, SliceView[]>();
   /** Open handles (the entry is dropped at the last close once nothing is pending). */
@@ -45,6 +47,7 @@ class InodeData {
   get apparentLength(): number {
     let len = this.length;
     for (const s of this.pending) len = Math.max(len, s.indx * CHUNK_SIZE + s.pos + s.len);
+    for (const s of this.committing) len = Math.max(len, s.indx * CHUNK_SIZE + s.pos + s.len);
     return len;
   }
 
@@ -110,7 +113,7 @@ export class FileData {
   /** Length including this client's uncommitted writes, when it has any. */
   pendingLength(ino: Ino): number | undefined {
     const d = this.inodes.get(ino);
-    return d && d.pending.length > 0 ? d.apparentLength : undefined;
+    return d && (d.pending.length > 0 || d.committing.length > 0) ? d.apparentLength : undefined;
   }
 
   /**
@@ -303,6 +306,7 @@ export class FileData {
     if (d.pending.length === 0) return;
     const slices = d.pending;
     d.pending = [];
+    d.committing = slices;
     for (const s of slices) this.totalPending -= s.len;
     const uploads = await Promise.allSettled(slices.map((s) => s.writer.finish(s.len)));
     let failure: unknown;
@@ -323,6 +327,7 @@ export class FileData {
         await s.writer.abort().catch(() => undefined);
       }
     }
+    d.committing = [];
     d.views.clear();
     this.changes++;
     this.onChange(ino);
