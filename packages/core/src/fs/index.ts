@@ -3,4 +3,4 @@ export * from './stats.js';
 export { parseOpenFlags, type OpenFlags } from './open-flags.js';
 export { PathResolver, MAX_SYMLINKS } from './path-resolver.js';
 export * from './streams.js';
-export * from './juicefs-base.js';
+export { JuiceFSBase, type JuiceFSOptions } from './juicefs-base.js';
