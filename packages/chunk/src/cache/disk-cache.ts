@@ -28,6 +28,7 @@ export class DiskBlockCache {
   private lowSpace = false;
   /** Blocks handed to `put` whose files are still being written: readers are served from here. */
   private readonly writing = new Map<string, { data: Buffer; done: Promise<void> }>();
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly opts: DiskCacheOptions) {
     this.root = path.join(opts.cacheDir, opts.uuid, 'raw');
@@ -97,12 +98,18 @@ export class DiskBlockCache {
       await this.evictIfNeeded();
     })();
     this.writing.set(key, { data, done });
+    // Tracked apart from `writing`, which forgets the key before its evictions are over.
+    this.inflight.add(done);
+    void done.then(
+      () => this.inflight.delete(done),
+      () => this.inflight.delete(done),
+    );
     return done;
   }
 
-  /** Waits for cache files still being written (before closing, or removing the directory). */
+  /** Waits for cache writes and the evictions they started (before closing, or removing the directory). */
   async flush(): Promise<void> {
-    await Promise.allSettled([...this.writing.values()].map((w) => w.done));
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
   /**
