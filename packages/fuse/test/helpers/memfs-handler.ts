@@ -3,6 +3,7 @@
 import { fsError } from '@juicefs/core';
 import {
   DT,
+  FOPEN,
   direntType,
   type AttrOut,
   type CreateIn,
@@ -223,7 +224,8 @@ export class MemFsHandler implements FuseHandler {
   async open(_ctx: RequestContext, ino: bigint, flags: number): Promise<OpenOut> {
     const n = this.get(ino);
     if (flags & O_TRUNC) this.resize(n, 0);
-    return { fh: this.nextFh++ };
+    // Slow files bypass the page cache so each read(2) is a synchronous, interruptible request.
+    return n.xattrs.has('user.slow') ? { fh: this.nextFh++, openFlags: FOPEN.DIRECT_IO } : { fh: this.nextFh++ };
   }
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {

@@ -1,24 +1,22 @@
-import { execFile } from 'node:child_process';
+import { run } from '../../src/mount/run.js';
 
-/**
- * Run a shell command asynchronously. Never use execSync/spawnSync against a mount this same
- * process serves: the main thread would block in the kernel waiting for itself.
- */
-export function sh(command: string, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', command], { cwd, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
+// Commands go through the package's off-main-thread runner: this process serves the mount the
+// commands touch, and a spawn from the main thread deadlocks while we hold files open on it
+// (the child's exec closes its copies of our descriptors, which sends FLUSH to us).
+
+export interface ShResult {
+  code: number;
+  stdout: string;
+  stderr: string;
 }
 
-/** Run a program with arguments (no shell quoting), asynchronously. */
-export function exec(file: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Run a shell command line. */
+export async function sh(command: string): Promise<ShResult> {
+  return exec('/bin/sh', ['-c', command]);
+}
+
+/** Run a program with arguments (no shell quoting). */
+export async function exec(file: string, args: readonly string[]): Promise<ShResult> {
+  const r = await run(file, args);
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { checkMountPoint, isMountPoint, mount } from '../src/index.js';
+import { MemFsHandler } from './helpers/memfs-handler.js';
+import { sh } from './helpers/shell.js';
+
+// Mount errors, unmount on request (plain and lazy), unmount on SIGTERM in a child process,
+// and a real kernel INTERRUPT. Every mount made here is taken down in afterAll even on failure.
+
+let tmp: string;
+const mounted: string[] = [];
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-fuse-life-'));
+});
+
+afterAll(async () => {
+  for (const mp of mounted) if (await isMountPoint(mp)) await sh(`umount -l ${mp}`);
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function freshDir(name: string): Promise<string> {
+  const d = path.join(tmp, name);
+  await fs.mkdir(d);
+  mounted.push(d);
+  return d;
+}
+
+describe('mount point errors name the path and the fix', () => {
+  test('missing', async () => {
+    const p = path.join(tmp, 'missing');
+    await expect(mount(p, new MemFsHandler())).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining(`mkdir -p ${p}`) });
+  });
+
+  test('not a directory', async () => {
+    const p = path.join(tmp, 'file');
+    await fs.writeFile(p, '');
+    await expect(mount(p, new MemFsHandler())).rejects.toMatchObject({ code: 'ENOTDIR', message: expect.stringContaining(p) });
+  });
+
+  test('already a mount point', async () => {
+    const p = await freshDir('twice');
+    const m = await mount(p, new MemFsHandler(), { log: () => {} });
+    try {
+      await expect(mount(p, new MemFsHandler())).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringContaining(`umount ${p}`) });
+      await expect(checkMountPoint(p)).rejects.toMatchObject({ code: 'EBUSY' });
+    } finally {
+      await m.unmount();
+    }
+    expect(await isMountPoint(p)).toBe(false);
+  });
+});
+
+describe('unmount', () => {
+  test('on request: the session ends and the directory is plain again', async () => {
+    const p = await freshDir('plain');
+    await fs.writeFile(path.join(p, 'under'), 'underneath');
+    const m = await mount(p, new MemFsHandler(), { log: () => {} });
+    expect(await fs.readdir(p)).toEqual([]);
+    await m.unmount();
+    await expect(m.closed).resolves.toBe('ENODEV');
+    expect(await isMountPoint(p)).toBe(false);
+    expect(await fs.readdir(p)).toEqual(['under']);
+  });
+
+  test('a busy mount fails with EBUSY naming umount -l; lazy unmount detaches it', async () => {
+    const p = await freshDir('busy');
+    const m = await mount(p, new MemFsHandler(), { log: () => {} });
+    await fs.writeFile(path.join(p, 'f'), 'x');
+    const fh = await fs.open(path.join(p, 'f'), 'r');
+    try {
+      await expect(m.unmount()).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringContaining(`umount -l ${p}`) });
+      expect(await isMountPoint(p)).toBe(true);
+      const lazy = m.unmount({ lazy: true });
+      // Detached at once; the session lives until the last open file is closed.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await isMountPoint(p)).toBe(false);
+      expect((await fh.read(Buffer.alloc(1), 0, 1, 0)).bytesRead).toBe(1);
+      await fh.close();
+      await lazy;
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  });
+
+  test('SIGTERM to the mounting process unmounts and leaves no mount', async () => {
+    const p = await freshDir('sigterm');
+    const child = spawn(process.execPath, [path.join(__dirname, 'helpers/ts-run.cjs'), path.join(__dirname, 'helpers/mount-child.ts'), p], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('mounted')) resolve();
+      });
+      void exited.then(() => reject(new Error(`child exited before mounting: ${err}`)));
+    });
+    expect(await isMountPoint(p)).toBe(true);
+    expect((await sh(`echo hi > ${p}/f && cat ${p}/f`)).stdout).toBe('hi\n');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('closed ENODEV');
+    expect(await isMountPoint(p)).toBe(false);
+  });
+});
+
+test('a signal to a process blocked in a slow read interrupts it (INTERRUPT -> EINTR)', async () => {
+  const p = await freshDir('interrupt');
+  const h = new MemFsHandler();
+  let aborted = false;
+  h.onSlowRead = (ctx) =>
+    new Promise<void>((resolve) => {
+      ctx.signal.addEventListener('abort', () => {
+        aborted = true;
+        resolve();
+      });
+    });
+  const m = await mount(p, h, { log: () => {} });
+  try {
+    await fs.writeFile(path.join(p, 'slow'), 'data');
+    const py = `import os; os.setxattr('${p}/slow', 'user.slow', b'1')`;
+    expect((await sh(`python3 -c "${py}"`)).code).toBe(0);
+    // timeout sends SIGINT after 0.3 s to cat, which is blocked in read(2) on our mount.
+    const r = await sh(`timeout -s INT 0.3 cat ${p}/slow; echo "exit=$?"`);
+    expect(r.stdout).toContain('exit=124');
+    expect(aborted).toBe(true);
+  } finally {
+    await m.unmount({ lazy: true });
+  }
+});
