@@ -5,7 +5,7 @@ import type { ObjectStorage } from '@juicefs/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { createStorage, FaultyStorage, withEncryption, withPrefix, withRetry } from '../src/object/index.js';
 import { openChunkStore, type ChunkStoreOptions } from '../src/store/index.js';
-import { S3_KEY, S3_SECRET, S3_URL, freshBucket, requireS3, tempDir } from './services.js';
+import { S3_KEY, S3_SECRET, S3_URL, dropS3Bucket, freshBucket, requireS3, tempDir } from './services.js';
 
 export type Backend = 'file' | 'mem' | 's3';
 
@@ -26,17 +26,20 @@ function rsaKey(): string {
   return testKey;
 }
 
-export async function rawStorage(backend: Backend, dir: string): Promise<ObjectStorage> {
-  if (backend === 'file') return createStorage('file', `${dir}/bucket`);
-  if (backend === 'mem') return createStorage('mem', 'test');
+/** A fresh empty storage, and how to get rid of it. */
+export async function rawStorage(backend: Backend, dir: string): Promise<{ storage: ObjectStorage; drop: () => Promise<void> }> {
+  const none = async (): Promise<void> => undefined;
+  if (backend === 'file') return { storage: createStorage('file', `${dir}/bucket`), drop: none };
+  if (backend === 'mem') return { storage: createStorage('mem', 'test'), drop: none };
   await requireS3();
-  return createStorage('s3', `${S3_URL}/${freshBucket('chunk')}`, S3_KEY, S3_SECRET);
+  const bucket = freshBucket('chunk');
+  return { storage: createStorage('s3', `${S3_URL}/${bucket}`, S3_KEY, S3_SECRET), drop: () => dropS3Bucket(bucket) };
 }
 
 export function harnessFactory(cfg: StoreConfig) {
   return async ({ blockSize }: { blockSize: number }): Promise<ChunkStoreUnderTest> => {
     const t = tempDir('store');
-    const raw = await rawStorage(cfg.backend, t.dir);
+    const { storage: raw, drop } = await rawStorage(cfg.backend, t.dir);
     await raw.create();
     const faulty = new FaultyStorage(raw, 7);
     // Quick retries: the suite injects faults and must not wait seconds on each.
@@ -65,6 +68,7 @@ export function harnessFactory(cfg: StoreConfig) {
         faulty.clear();
         await store.close(); // waits for staged uploads, so nothing writes into the removed directory
         t.remove();
+        await drop();
       },
     };
   };

@@ -1,6 +1,6 @@
 import { objectStorageConformance } from '@juicefs/core/conformance/object';
 import { createStorage, withPrefix, withRetry } from '../src/object/index.js';
-import { S3_KEY, S3_SECRET, S3_URL, freshBucket, requireS3, tempDir } from './services.js';
+import { S3_KEY, S3_SECRET, S3_URL, dropS3Bucket, freshBucket, requireS3, tempDir } from './services.js';
 
 objectStorageConformance('file', async () => {
   const t = tempDir('obj');
@@ -11,7 +11,8 @@ objectStorageConformance('mem', async () => ({ storage: createStorage('mem', 'te
 
 objectStorageConformance('s3 (s3rver)', async () => {
   await requireS3();
-  return { storage: createStorage('s3', `${S3_URL}/${freshBucket('obj')}`, S3_KEY, S3_SECRET) };
+  const bucket = freshBucket('obj');
+  return { storage: createStorage('s3', `${S3_URL}/${bucket}`, S3_KEY, S3_SECRET), cleanup: () => dropS3Bucket(bucket) };
 });
 
 objectStorageConformance('prefixed view over file, with retry', async () => {
@@ -21,5 +22,6 @@ objectStorageConformance('prefixed view over file, with retry', async () => {
 
 objectStorageConformance('prefixed view over s3 (s3rver)', async () => {
   await requireS3();
-  return { storage: withPrefix(createStorage('s3', `${S3_URL}/${freshBucket('objp')}`, S3_KEY, S3_SECRET), 'vol/') };
+  const bucket = freshBucket('objp');
+  return { storage: withPrefix(createStorage('s3', `${S3_URL}/${bucket}`, S3_KEY, S3_SECRET), 'vol/'), cleanup: () => dropS3Bucket(bucket) };
 });

@@ -33,3 +33,19 @@ export function tempDir(tag: string): { dir: string; remove: () => void } {
   // maxRetries: background cache writes of a just-closed store may still be landing.
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }) };
 }
+
+/** Empties and deletes a test bucket on the S3 server, so test runs do not pile up data there. */
+export async function dropS3Bucket(bucket: string): Promise<void> {
+  const { createStorage, deleteS3Bucket } = await import('../src/object/index.js');
+  const s = createStorage('s3', `${S3_URL}/${bucket}`, S3_KEY, S3_SECRET);
+  let keys: string[];
+  try {
+    keys = (await s.list('')).map((i) => i.key);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return;
+    throw err;
+  }
+  // One at a time: s3rver answers 500 to concurrent deletes that prune the same directories.
+  for (const k of keys) await s.delete(k);
+  await deleteS3Bucket({ endpoint: S3_URL, bucket, region: 'us-east-1', accessKey: S3_KEY, secretKey: S3_SECRET });
+}

@@ -1,5 +1,5 @@
 import { createStorage, FaultyStorage, retrying, withRetry } from '../src/object/index.js';
-import { S3_KEY, S3_SECRET, S3_URL, freshBucket, requireS3, tempDir } from './services.js';
+import { S3_KEY, S3_SECRET, S3_URL, dropS3Bucket, freshBucket, requireS3, tempDir } from './services.js';
 
 describe('retry', () => {
   test('transient failures are retried up to the bound, then surface', async () => {
@@ -41,6 +41,7 @@ describe('s3 failures name the bucket and fail fast (s3rver)', () => {
     await s.create(); // idempotent
     await s.put('x', Buffer.from('y'));
     expect((await s.get('x')).toString()).toBe('y');
+    await dropS3Bucket(bucket);
   });
 
   test('a wrong access key is EACCES, not retried', async () => {
@@ -50,6 +51,7 @@ describe('s3 failures name the bucket and fail fast (s3rver)', () => {
     const s = withRetry(bad, { attempts: 5, baseDelayMs: 1 });
     await expect(s.put('x', Buffer.from('y'))).rejects.toMatchObject({ code: 'EACCES' });
     expect(bad.calls.put).toBe(1);
+    await dropS3Bucket(bucket);
   });
 
   test('an unreachable endpoint is a transient EIO', async () => {

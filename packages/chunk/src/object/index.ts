@@ -5,7 +5,7 @@ export * from './retry.js';
 export * from './prefix.js';
 export * from './faulty.js';
 export * from './errors.js';
-export { createS3Bucket } from './s3-create-bucket.js';
+export { createS3Bucket, deleteS3Bucket } from './s3-create-bucket.js';
 export * from './sharded.js';
 export * from './encrypted.js';
 export * from './bandwidth.js';
