@@ -82,7 +82,14 @@ export class FileData {
     private readonly store: ChunkStore,
     private readonly bufferSize: number,
     private readonly onChange: (ino: Ino) => void = () => undefined,
+    /** Called when a read found a chunk with many slice records (a compaction candidate). */
+    private readonly onFragmented: (ino: Ino, indx: number, records: number) => void = () => undefined,
   ) {}
+
+  /** Forget the merged slice lists of an inode (its chunks were compacted). */
+  invalidate(ino: Ino): void {
+    this.inodes.get(ino)?.views.clear();
+  }
 
   /** Take before asking the engine for attributes; pass to `observe` with the answer. */
   get changeCount(): number {
@@ -204,8 +211,22 @@ export class FileData {
     });
   }
 
-  /** Read up to `size` bytes at `offset`, short at the end of the file. */
+  /**
+   * Read up to `size` bytes at `offset`, short at the end of the file. A failed piece is tried
+   * once more with fresh slice lists: a compaction may have replaced the slices meanwhile.
+   */
   async read(ctx: Context, ino: Ino, offset: number, size: number): Promise<Buffer> {
+    try {
+      return await this.readOnce(ctx, ino, offset, size);
+    } catch (err) {
+      const d = this.inodes.get(ino);
+      if (!d || d.views.size === 0) throw err;
+      d.views.clear();
+      return this.readOnce(ctx, ino, offset, size);
+    }
+  }
+
+  private async readOnce(ctx: Context, ino: Ino, offset: number, size: number): Promise<Buffer> {
     const d = this.entry(ino);
     const plan = await d.mutex.run(async () => {
       await this.flushLocked(ctx, ino, d);
@@ -215,7 +236,9 @@ export class FileData {
       for (let indx = Math.floor(offset / CHUNK_SIZE); indx * CHUNK_SIZE < end; indx++) {
         let view = d.views.get(indx);
         if (!view) {
-          view = buildSliceView(await this.meta.readChunk(ctx, ino, indx));
+          const records = await this.meta.readChunk(ctx, ino, indx);
+          this.onFragmented(ino, indx, records.length);
+          view = buildSliceView(records);
           d.views.set(indx, view);
         }
         chunks.push({ indx, view });

@@ -21,6 +21,8 @@ export interface VfsOptions {
   bufferSize: number;
   /** Seconds after the last write before an open file's buffered data is committed in the background (0: only on flush). */
   flushDelay: number;
+  /** Compact a chunk in the background when a read finds at least this many slices in it (JuiceFS: 5; 0 disables). */
+  compactThreshold: number;
   /** Leave `.accesslog`, `.stats`, `.config` and `.trash` out of the root listing (--hide-internal). */
   hideInternal: boolean;
   /** Version string shown in `.config`. */
@@ -37,6 +39,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   maxWrite: 128 * 1024,
   bufferSize: 300 << 20,
   flushDelay: 5,
+  compactThreshold: 5,
   hideInternal: false,
   version: '1.4.0',
   mountPoint: '',

@@ -8,6 +8,7 @@ import { ROOT_INODE, type Ino } from '../types/inode.js';
 import { CHUNK_SIZE } from '../types/slice.js';
 import { AccessLog } from './access-log.js';
 import { ControlChannel, type ControlHandler } from './control-channel.js';
+import { compactChunk } from './compaction.js';
 import { FileData } from './file-data.js';
 import { canRead, canWrite, O_APPEND, O_TRUNC } from './flags.js';
 import { HandleTable, type FileHandle, type Handle, type SpecialHandle } from './handles.js';
@@ -53,7 +54,15 @@ export abstract class VfsBase {
     this.extraStats = init.extraStats;
     this.controlHandler = init.control;
     this.cache = new MetaCache(this.options.attrCache, this.options.entryCache, this.options.dirEntryCache);
-    this.data = new FileData(this.meta, this.store, this.options.bufferSize, (ino) => this.cache.dropAttr(ino));
+    this.data = new FileData(
+      this.meta,
+      this.store,
+      this.options.bufferSize,
+      (ino) => this.cache.dropAttr(ino),
+      (ino, indx, records) => {
+        if (this.options.compactThreshold > 0 && records >= this.options.compactThreshold) this.compactInBackground(ino, indx);
+      },
+    );
     this.config = configJson(this.format, this.options, this.store.blockSize);
     const delayMs = this.options.flushDelay * 1000;
     if (delayMs > 0) {
@@ -63,6 +72,26 @@ export abstract class VfsBase {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Chunks being compacted ("ino:indx"), so each is worked on once at a time. */
+  protected readonly compacting = new Map<string, Promise<void>>();
+
+  /** Compact one chunk without holding up the caller; failures only mean it stays fragmented. */
+  protected compactInBackground(ino: Ino, indx: number): Promise<void> {
+    const key = `${ino}:${indx}`;
+    const running = this.compacting.get(key);
+    if (running) return running;
+    const work = compactChunk(this.meta, this.store, ino, indx)
+      .then(
+        (done) => {
+          if (done) this.data.invalidate(ino);
+        },
+        () => undefined,
+      )
+      .finally(() => this.compacting.delete(key));
+    this.compacting.set(key, work);
+    return work;
+  }
 
   protected async op<T>(
     ctx: Context,

@@ -3,7 +3,9 @@ import { NodeType } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { LockType } from '../types/session.js';
+import { CHUNK_SIZE } from '../types/slice.js';
 import { canWrite, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
+import { compactChunk } from './compaction.js';
 import { ACCESSLOG_INODE, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
 import type { CreateReply, OpenReply } from './options.js';
 import { MAX_FILE_SIZE, LOCK_TO_EOF, type Name, toName, entryText } from './vfs-base.js';
@@ -224,6 +226,26 @@ export abstract class VfsFiles extends VfsNames {
   }
 
   /**
+   * Merge the slices of every chunk of a file (`juicefs compact`, `gc --compact`): pending
+   * writes are committed first. Returns how many chunks were compacted.
+   */
+  async compact(ctx: Context, ino: Ino): Promise<number> {
+    return this.op(ctx, 'compact', () => `${ino}`, async () => {
+      if (isVirtualInode(ino)) throw fsError('EPERM', `inode ${ino} is a virtual file`);
+      await this.data.flush(ctx, ino);
+      const attr = await this.meta.getAttr(ctx, ino);
+      if (attr.type !== NodeType.File) throw fsError('EINVAL', `inode ${ino} is not a regular file; compact its files one by one`);
+      let compacted = 0;
+      for (let indx = 0; indx * CHUNK_SIZE < attr.length; indx++) {
+        await this.compacting.get(`${ino}:${indx}`);
+        if (await compactChunk(this.meta, this.store, ino, indx)) compacted++;
+      }
+      this.data.invalidate(ino);
+      return compacted;
+    });
+  }
+
+  /**
    * Unmount: stop background flushing and commit every pending write. Handles are not
    * released (the kernel or the caller releases them); the Meta and ChunkStore stay open for
    * their owner to shut down.
@@ -232,6 +254,7 @@ export abstract class VfsFiles extends VfsNames {
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = undefined;
     await this.data.flushAll(ctx);
+    await Promise.all(this.compacting.values());
   }
 
 }
