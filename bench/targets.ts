@@ -1,0 +1,103 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { run, runOk, serve } from './mounts.js';
+
+// The directories the benchmark compares: the raw disk, libfuse's low-level passthrough example,
+// bindfs (a path-based FUSE file system), and our juicefs mount over SQLite + a local directory.
+
+export interface Target {
+  name: string;
+  /** Prepare the target; returns the directory to benchmark and how to take it down. */
+  start(work: string): Promise<{ dir: string; stop: () => Promise<void> }>;
+}
+
+const EXAMPLES = '/usr/share/doc/libfuse3-dev/examples';
+const repoRoot = path.resolve(__dirname, '..');
+
+async function mkdirs(...dirs: string[]): Promise<void> {
+  for (const d of dirs) await fs.mkdir(d, { recursive: true });
+}
+
+export const rawDisk: Target = {
+  name: 'raw disk',
+  async start(work) {
+    const dir = path.join(work, 'raw');
+    await mkdirs(dir);
+    return { dir, stop: async () => {} };
+  },
+};
+
+/** Compile passthrough_ll from the libfuse3-dev examples into `work` (never into the repo). */
+async function buildPassthroughLl(work: string): Promise<string> {
+  const src = path.join(EXAMPLES, 'passthrough_ll.c');
+  await fs.access(src).catch(() => {
+    throw new Error(`${src} is missing: apt-get install libfuse3-dev (it ships the examples)`);
+  });
+  const out = path.join(work, 'passthrough_ll');
+  const flags = (await runOk('pkg-config', ['fuse3', '--cflags', '--libs'])).trim().split(/\s+/);
+  await runOk('gcc', ['-Wall', '-O2', `-I${EXAMPLES}`, src, ...flags, '-o', out]);
+  return out;
+}
+
+export const passthroughLl: Target = {
+  name: 'passthrough_ll',
+  async start(work) {
+    const bin = await buildPassthroughLl(work);
+    const source = path.join(work, 'pt-src');
+    const mp = path.join(work, 'pt-mnt');
+    await mkdirs(source, mp);
+    const m = await serve('passthrough_ll', bin, ['-f', '-o', `source=${source}`, mp], mp);
+    return { dir: mp, stop: () => m.stop() };
+  },
+};
+
+async function ensureBindfs(): Promise<string> {
+  const which = await run('which', ['bindfs']);
+  if (which.code === 0) return which.stdout.trim();
+  process.stderr.write('bindfs is not installed; installing it with apt-get...\n');
+  const inst = await run('sh', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q bindfs || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bindfs)']);
+  if (inst.code !== 0) throw new Error(`apt-get install bindfs failed: ${inst.stderr.trim().slice(-500)}`);
+  return (await runOk('which', ['bindfs'])).trim();
+}
+
+export const bindfs: Target = {
+  name: 'bindfs',
+  async start(work) {
+    const bin = await ensureBindfs();
+    const source = path.join(work, 'bind-src');
+    const mp = path.join(work, 'bind-mnt');
+    await mkdirs(source, mp);
+    const m = await serve('bindfs', bin, ['-f', source, mp], mp);
+    return { dir: mp, stop: () => m.stop() };
+  },
+};
+
+/** The juicefs CLI from the TypeScript sources, as a command line. */
+function juicefsArgs(...args: string[]): [string, string[]] {
+  return [process.execPath, [path.join(repoRoot, 'bench/run-ts.cjs'), path.join(repoRoot, 'packages/cli/src/bin/juicefs.ts'), ...args]];
+}
+
+/** Whether this tree's CLI has `juicefs mount` yet; the reason when not. */
+export async function juicefsMountMissing(): Promise<string | undefined> {
+  // `juicefs mount --help` exits 0 even without the command (yargs prints the general help), so
+  // look for the command in the general help instead.
+  const [file, args] = juicefsArgs('--help');
+  const r = await run(file, args, 60_000);
+  if (r.code !== 0) return `juicefs --help failed (exit ${r.code}): ${r.stderr.trim()}`;
+  return /juicefs mount\b/.test(r.stdout) ? undefined : 'juicefs mount is not in this tree yet (juicefs --help does not list it)';
+}
+
+export const juicefsSqlite: Target = {
+  name: 'juicefs (sqlite+local)',
+  async start(work) {
+    const base = path.join(work, 'jfs');
+    const mp = path.join(base, 'mnt');
+    await mkdirs(mp);
+    const meta = `sqlite3://${base}/meta.db`;
+    const [file, fmt] = juicefsArgs('format', meta, 'bench', '--bucket', path.join(base, 'bucket'), '--trash-days', '0');
+    await runOk(file, fmt);
+    const [, mountArgs] = juicefsArgs('mount', meta, mp);
+    const m = await serve('juicefs mount', file, mountArgs, mp);
+    return { dir: mp, stop: () => m.stop() };
+  },
+};
