@@ -22,6 +22,19 @@ describe('VFS virtual files in the root', () => {
     expect((await hidden.vfs.lookup(hidden.ctx, ROOT_INODE, '.stats')).ino).toBe(STATS_INODE);
   });
 
+  it('with prefixInternal are named .jfs.*, leaving the plain names to users', async () => {
+    const h = await newHarness({ prefixInternal: true });
+    expect((await h.vfs.lookup(h.ctx, ROOT_INODE, '.jfs.stats')).ino).toBe(STATS_INODE);
+    expect((await h.vfs.lookup(h.ctx, ROOT_INODE, '.jfs.control')).ino).toBe(CONTROL_INODE);
+    await expect(h.vfs.lookup(h.ctx, ROOT_INODE, '.stats')).rejects.toMatchObject({ code: 'ENOENT' });
+    const mine = await h.vfs.mkdir(h.ctx, ROOT_INODE, '.stats', 0o755, 0);
+    expect((await h.vfs.lookup(h.ctx, ROOT_INODE, '.stats')).ino).toBe(mine.ino);
+    await expect(h.vfs.mkdir(h.ctx, ROOT_INODE, '.jfs.config', 0o755, 0)).rejects.toMatchObject({ code: 'EEXIST' });
+    const { fh } = await h.vfs.opendir(h.ctx, ROOT_INODE);
+    const names = (await h.vfs.readdir(h.ctx, ROOT_INODE, fh, 0)).map((e) => e.name.toString());
+    expect(names).toEqual(['.', '..', '.stats', '.jfs.accesslog', '.jfs.stats', '.jfs.config', '.trash']);
+  });
+
   it('are read-only and cannot be replaced, removed, renamed over or linked', async () => {
     const h = await newHarness();
     await expect(h.vfs.open(h.ctx, STATS_INODE, O_WRONLY)).rejects.toMatchObject({ code: 'EACCES' });

@@ -33,9 +33,17 @@ export function isVirtualInode(ino: Ino): boolean {
   return ino >= VIRTUAL_INODE_BASE && ino < TRASH_INODE;
 }
 
-export function internalNodeByName(name: string): InternalNode | undefined {
+/** The prefix --prefix-internal puts before the virtual files' names (the trash keeps its name). */
+export const INTERNAL_PREFIX = '.jfs';
+
+/** A node's name in the mount: `.jfs.stats` rather than `.stats` with --prefix-internal. */
+export function internalName(node: InternalNode, prefixed: boolean): string {
+  return prefixed && node.ino !== TRASH_INODE ? INTERNAL_PREFIX + node.name : node.name;
+}
+
+export function internalNodeByName(name: string, prefixed = false): InternalNode | undefined {
   if (!name.startsWith('.')) return undefined;
-  return INTERNAL_NODES.find((n) => n.name === name);
+  return INTERNAL_NODES.find((n) => internalName(n, prefixed) === name);
 }
 
 export function internalNodeByIno(ino: Ino): InternalNode | undefined {

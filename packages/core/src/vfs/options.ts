@@ -23,6 +23,8 @@ export interface VfsOptions {
   flushDelay: number;
   /** Compact a chunk in the background when a read finds at least this many slices in it (JuiceFS: 5; 0 disables). */
   compactThreshold: number;
+  /** Name the virtual files `.jfs.accesslog`, `.jfs.stats`… so they cannot clash with user files (--prefix-internal). */
+  prefixInternal: boolean;
   /** Leave `.accesslog`, `.stats`, `.config` and `.trash` out of the root listing (--hide-internal). */
   hideInternal: boolean;
   /** Version string shown in `.config`. */
@@ -41,6 +43,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   flushDelay: 5,
   compactThreshold: 5,
   hideInternal: false,
+  prefixInternal: false,
   version: '1.4.0',
   mountPoint: '',
 };

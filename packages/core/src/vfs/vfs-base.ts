@@ -156,15 +156,15 @@ export abstract class VfsBase {
 
   protected internalByName(parent: Ino, name: Buffer): EntryReply | undefined {
     const text = name.toString();
-    if (parent !== ROOT_INODE && text !== '.control') return undefined;
-    const node = internalNodeByName(text);
+    if (parent !== ROOT_INODE && !text.endsWith('.control')) return undefined;
+    const node = internalNodeByName(text, this.options.prefixInternal);
     if (!node) return undefined;
     const attr = this.internalAttrOf(node.ino);
     return { ino: node.ino, attr, attrTimeout: this.options.attrCache, entryTimeout: this.options.entryCache };
   }
 
   protected checkSpecialName(parent: Ino, name: Buffer, code: 'EPERM' | 'EEXIST'): void {
-    if (parent === ROOT_INODE && internalNodeByName(name.toString())) {
+    if (parent === ROOT_INODE && internalNodeByName(name.toString(), this.options.prefixInternal)) {
       throw fsError(code, `"${name.toString()}" is reserved for a virtual file in the root of the volume`);
     }
   }

@@ -5,7 +5,7 @@ import type { Context } from '../types/context.js';
 import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
 import { LockType, type PosixLockRecord, type PosixLockRequest } from '../types/session.js';
 import { flagsFromIoctl, ioctlReply, isSetIoctl, isSupportedIoctl, needsRoot } from './ioctl.js';
-import { INTERNAL_NODES, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
+import { INTERNAL_NODES, internalName, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
 import type { DirEntryReply, ReaddirRequest, StatfsReply } from './options.js';
 import { checkInternalAccess } from './special-files.js';
 import { MAX_NAME, XATTR_MAX_SIZE, READDIR_PAGE, checkXattrName } from './vfs-base.js';
@@ -207,7 +207,8 @@ export class Vfs extends VfsFiles {
     if (ino === ROOT_INODE && !this.options.hideInternal) {
       const listed = new Set(out.map((e) => e.name.toString()));
       for (const node of INTERNAL_NODES.slice(1)) {
-        if (!listed.has(node.name)) push(Buffer.from(node.name), node.ino, node.type, this.internalAttrOf(node.ino));
+        const name = internalName(node, this.options.prefixInternal);
+        if (!listed.has(name)) push(Buffer.from(name), node.ino, node.type, this.internalAttrOf(node.ino));
       }
     }
     return out;
