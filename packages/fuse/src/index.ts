@@ -1,3 +1,4 @@
 export * from './protocol/index.js';
 export * from './server/index.js';
 export * from './mount/index.js';
+export * from './adapter/index.js';

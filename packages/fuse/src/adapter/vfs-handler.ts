@@ -1,0 +1,233 @@
+import { LockType, type Vfs } from '@juicefs/core';
+import {
+  F_RDLCK,
+  F_UNLCK,
+  F_WRLCK,
+  FOPEN,
+  type AttrOut,
+  type CopyFileRangeIn,
+  type CreateIn,
+  type DirentBuffer,
+  type EntryOut,
+  type FallocateIn,
+  type FileLock,
+  type LkIn,
+  type MknodIn,
+  type OpenOut,
+  type ReadIn,
+  type ReleaseIn,
+  type SetattrIn,
+  type StatfsOut,
+  type WriteIn,
+} from '../protocol/index.js';
+import type { FuseHandler, RequestContext } from '../server/index.js';
+import { direntTypeOf, entryOut, fhNumber, fuseAttr, vfsContext as c } from './convert.js';
+
+export interface VfsHandlerOptions {
+  /** Commit buffered writes (vfs.close) when the kernel sends DESTROY. Default true. */
+  closeOnDestroy?: boolean;
+}
+
+function openOut(r: { fh: number; directIo: boolean; keepCache: boolean }): OpenOut {
+  return { fh: BigInt(r.fh), openFlags: (r.directIo ? FOPEN.DIRECT_IO : 0) | (r.keepCache ? FOPEN.KEEP_CACHE : 0) };
+}
+
+const FLOCK_TYPE: Record<number, 'R' | 'W' | 'U'> = { [F_RDLCK]: 'R', [F_WRLCK]: 'W', [F_UNLCK]: 'U' };
+
+function lockType(type: number): LockType {
+  return type === F_RDLCK ? LockType.Read : type === F_WRLCK ? LockType.Write : LockType.Unlock;
+}
+
+/**
+ * The FUSE handler of a JuiceFS mount: each kernel operation becomes the matching Vfs call
+ * (JuiceFS's pkg/fuse onto pkg/vfs). Errors pass through untouched: they are FsErrors whose
+ * code the server turns into the errno.
+ */
+export class VfsFuseHandler implements FuseHandler {
+  constructor(
+    readonly vfs: Vfs,
+    private readonly options: VfsHandlerOptions = {},
+  ) {}
+
+  async destroy(): Promise<void> {
+    if (this.options.closeOnDestroy ?? true) await this.vfs.close();
+  }
+
+  async lookup(ctx: RequestContext, parent: bigint, name: Buffer): Promise<EntryOut> {
+    return entryOut(await this.vfs.lookup(c(ctx), parent, name));
+  }
+
+  forget(): void {
+    // The VFS keeps no per-inode kernel lookup state.
+  }
+
+  async getattr(ctx: RequestContext, ino: bigint): Promise<AttrOut> {
+    const r = await this.vfs.getattr(c(ctx), ino);
+    return { attr: fuseAttr(ino, r.attr), attrTimeout: r.attrTimeout };
+  }
+
+  async setattr(ctx: RequestContext, ino: bigint, set: SetattrIn): Promise<AttrOut> {
+    const req: Parameters<Vfs['setattr']>[2] = {};
+    if (set.mode !== undefined) req.mode = set.mode & 0o7777;
+    if (set.uid !== undefined) req.uid = set.uid;
+    if (set.gid !== undefined) req.gid = set.gid;
+    if (set.size !== undefined) req.size = set.size;
+    if (set.atime !== undefined) req.atime = set.atime;
+    if (set.mtime !== undefined) req.mtime = set.mtime;
+    if (set.ctime !== undefined) req.ctime = set.ctime;
+    const r = await this.vfs.setattr(c(ctx), ino, req, set.fh === undefined ? undefined : fhNumber(set.fh));
+    return { attr: fuseAttr(ino, r.attr), attrTimeout: r.attrTimeout };
+  }
+
+  async readlink(ctx: RequestContext, ino: bigint): Promise<Buffer> {
+    return this.vfs.readlink(c(ctx), ino);
+  }
+
+  async symlink(ctx: RequestContext, parent: bigint, name: Buffer, target: Buffer): Promise<EntryOut> {
+    return entryOut(await this.vfs.symlink(c(ctx), parent, name, target));
+  }
+
+  async mknod(ctx: RequestContext, parent: bigint, req: MknodIn): Promise<EntryOut> {
+    return entryOut(await this.vfs.mknod(c(ctx), parent, req.name, req.mode, req.umask, req.rdev));
+  }
+
+  async mkdir(ctx: RequestContext, parent: bigint, name: Buffer, mode: number, umask: number): Promise<EntryOut> {
+    return entryOut(await this.vfs.mkdir(c(ctx), parent, name, mode, umask));
+  }
+
+  async unlink(ctx: RequestContext, parent: bigint, name: Buffer): Promise<void> {
+    await this.vfs.unlink(c(ctx), parent, name);
+  }
+
+  async rmdir(ctx: RequestContext, parent: bigint, name: Buffer): Promise<void> {
+    await this.vfs.rmdir(c(ctx), parent, name);
+  }
+
+  async rename(ctx: RequestContext, parent: bigint, name: Buffer, newParent: bigint, newName: Buffer, flags: number): Promise<void> {
+    await this.vfs.rename(c(ctx), parent, name, newParent, newName, flags);
+  }
+
+  async link(ctx: RequestContext, ino: bigint, newParent: bigint, newName: Buffer): Promise<EntryOut> {
+    return entryOut(await this.vfs.link(c(ctx), ino, newParent, newName));
+  }
+
+  async open(ctx: RequestContext, ino: bigint, flags: number): Promise<OpenOut> {
+    return openOut(await this.vfs.open(c(ctx), ino, flags));
+  }
+
+  async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
+    return this.vfs.read(c(ctx), ino, fhNumber(req.fh), req.offset, req.size);
+  }
+
+  async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
+    return this.vfs.write(c(ctx), ino, fhNumber(req.fh), req.offset, req.data);
+  }
+
+  async flush(ctx: RequestContext, ino: bigint, fh: bigint, lockOwner: bigint): Promise<void> {
+    await this.vfs.flush(c(ctx), ino, fhNumber(fh), lockOwner);
+  }
+
+  async release(ctx: RequestContext, ino: bigint, req: ReleaseIn): Promise<void> {
+    // The VFS drops the handle's flock itself, so FUSE_RELEASE_FLOCK_UNLOCK needs nothing extra.
+    await this.vfs.release(c(ctx), ino, fhNumber(req.fh));
+  }
+
+  async fsync(ctx: RequestContext, ino: bigint, fh: bigint, datasync: boolean): Promise<void> {
+    await this.vfs.fsync(c(ctx), ino, fhNumber(fh), datasync);
+  }
+
+  async create(ctx: RequestContext, parent: bigint, req: CreateIn): Promise<{ entry: EntryOut; open: OpenOut }> {
+    const r = await this.vfs.create(c(ctx), parent, req.name, req.mode, req.umask, req.flags);
+    return { entry: entryOut(r), open: openOut(r) };
+  }
+
+  async fallocate(ctx: RequestContext, ino: bigint, req: FallocateIn): Promise<void> {
+    await this.vfs.fallocate(c(ctx), ino, fhNumber(req.fh), req.mode, req.offset, req.length);
+  }
+
+  async lseek(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, whence: number): Promise<number> {
+    return this.vfs.lseek(c(ctx), ino, fhNumber(fh), offset, whence);
+  }
+
+  async copyFileRange(ctx: RequestContext, ino: bigint, r: CopyFileRangeIn): Promise<number> {
+    return this.vfs.copyFileRange(c(ctx), ino, fhNumber(r.fhIn), r.offIn, r.nodeidOut, fhNumber(r.fhOut), r.offOut, r.len, r.flags);
+  }
+
+  async statfs(ctx: RequestContext, ino: bigint): Promise<StatfsOut> {
+    return this.vfs.statfs(c(ctx), ino);
+  }
+
+  async access(ctx: RequestContext, ino: bigint, mask: number): Promise<void> {
+    await this.vfs.access(c(ctx), ino, mask);
+  }
+
+  async setxattr(ctx: RequestContext, ino: bigint, name: Buffer, value: Buffer, flags: number): Promise<void> {
+    await this.vfs.setxattr(c(ctx), ino, name.toString(), value, flags);
+  }
+
+  async getxattr(ctx: RequestContext, ino: bigint, name: Buffer): Promise<Buffer> {
+    // Size 0: the whole value; the server answers size probes and ERANGE.
+    return this.vfs.getxattr(c(ctx), ino, name.toString(), 0);
+  }
+
+  async listxattr(ctx: RequestContext, ino: bigint): Promise<Buffer[]> {
+    const packed = await this.vfs.listxattr(c(ctx), ino, 0);
+    const names: Buffer[] = [];
+    let start = 0;
+    for (let i = packed.indexOf(0); i >= 0; start = i + 1, i = packed.indexOf(0, start)) names.push(packed.subarray(start, i));
+    return names;
+  }
+
+  async removexattr(ctx: RequestContext, ino: bigint, name: Buffer): Promise<void> {
+    await this.vfs.removexattr(c(ctx), ino, name.toString());
+  }
+
+  async opendir(ctx: RequestContext, ino: bigint): Promise<OpenOut> {
+    return { fh: BigInt((await this.vfs.opendir(c(ctx), ino)).fh) };
+  }
+
+  async readdir(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
+    await this.fillDir(ctx, ino, fh, offset, out);
+  }
+
+  async readdirplus(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
+    await this.fillDir(ctx, ino, fh, offset, out);
+  }
+
+  private async fillDir(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
+    // Ask for about as many entries as the kernel's buffer can hold (records are >= 32 bytes).
+    const limit = Math.max(1, Math.ceil(out.size / (out.plus ? 160 : 32)));
+    const entries = await this.vfs.readdir(c(ctx), ino, fhNumber(fh), offset, { plus: out.plus, limit });
+    for (const e of entries) {
+      const d = { name: e.name, ino: e.ino, type: direntTypeOf(e.type), offset: e.offset };
+      // "." and ".." carry no entry: the kernel does not count lookups for them.
+      const dots = e.name.length <= 2 && (e.name.toString() === '.' || e.name.toString() === '..');
+      const added = out.plus && !dots && e.attr !== undefined ? out.add(d, entryOut({ ...e, attr: e.attr })) : out.add(d);
+      if (!added) break;
+    }
+  }
+
+  async releasedir(ctx: RequestContext, ino: bigint, fh: bigint): Promise<void> {
+    await this.vfs.releasedir(c(ctx), ino, fhNumber(fh));
+  }
+
+  async fsyncdir(): Promise<void> {
+    // Directory changes are committed to the metadata engine as they happen.
+  }
+
+  async getlk(ctx: RequestContext, ino: bigint, req: LkIn): Promise<FileLock> {
+    const l = req.lock;
+    const r = await this.vfs.getlk(c(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid });
+    const type = r.type === LockType.Read ? F_RDLCK : r.type === LockType.Write ? F_WRLCK : F_UNLCK;
+    return { start: r.start, end: r.end, type, pid: r.pid };
+  }
+
+  async setlk(ctx: RequestContext, ino: bigint, req: LkIn, block: boolean): Promise<void> {
+    const l = req.lock;
+    if (req.flock) {
+      await this.vfs.flock(c(ctx), ino, fhNumber(req.fh), req.owner, FLOCK_TYPE[l.type] ?? 'U', block);
+      return;
+    }
+    await this.vfs.setlk(c(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block);
+  }
+}
