@@ -1,0 +1,43 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { flushRedisDb, juicefs, juicefsMountMissing, startMount, type JuicefsMount } from './mount-harness.js';
+import { posixSuite } from './suite.js';
+
+// The POSIX suite on a real juicefs mount of a Redis + local-directory volume (Redis from
+// scripts/services/redis.sh, database 60, which only this file uses).
+
+const REDIS_DB = 60;
+const redisBase = (process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390').replace(/\/\d*$/, '');
+const missing = juicefsMountMissing();
+
+if (missing !== undefined) {
+  test.skip(`juicefs mount (Redis + local directory) NOT RUN: ${missing}`, () => undefined);
+} else {
+  let tmp = '';
+  let mp = '';
+  let m: JuicefsMount | undefined;
+
+  beforeAll(async () => {
+    await flushRedisDb(redisBase, REDIS_DB);
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-posix-redis-'));
+    mp = path.join(tmp, 'mnt');
+    await fs.mkdir(mp);
+    const meta = `${redisBase}/${REDIS_DB}`;
+    const f = await juicefs(['format', meta, 'posix-redis', '--bucket', path.join(tmp, 'bucket'), '--trash-days', '0']);
+    if (f.code !== 0) throw new Error(`juicefs format failed (exit ${f.code}): ${f.stderr}`);
+    m = await startMount(meta, mp);
+  }, 120_000);
+
+  afterAll(async () => {
+    await m?.stop();
+    if (tmp !== '') await fs.rm(tmp, { recursive: true, force: true });
+    await flushRedisDb(redisBase, REDIS_DB).catch(() => undefined);
+  }, 120_000);
+
+  test('the volume is mounted as fuse.juicefs', () => {
+    expect(m?.mountinfo).toMatch(/ - fuse\.juicefs /);
+  });
+
+  posixSuite('juicefs mount (Redis + local directory)', () => mp);
+}
