@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkMountPoint, isMountPoint, mount } from '../src/index.js';
+import { startChildMount } from './helpers/child-mount.js';
 import { MemFsHandler } from './helpers/memfs-handler.js';
 import { sh } from './helpers/shell.js';
 
@@ -87,25 +87,12 @@ describe('unmount', () => {
 
   test('SIGTERM to the mounting process unmounts and leaves no mount', async () => {
     const p = await freshDir('sigterm');
-    const child = spawn(process.execPath, [path.join(__dirname, 'helpers/ts-run.cjs'), path.join(__dirname, 'helpers/mount-child.ts'), p], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('mounted')) resolve();
-      });
-      void exited.then(() => reject(new Error(`child exited before mounting: ${err}`)));
-    });
+    const { child, output, exited } = await startChildMount(p, 'memfs');
     expect(await isMountPoint(p)).toBe(true);
     expect((await sh(`echo hi > ${p}/f && cat ${p}/f`)).stdout).toBe('hi\n');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(out).toContain('closed ENODEV');
+    expect(output()).toContain('closed ENODEV');
     expect(await isMountPoint(p)).toBe(false);
   });
 });
