@@ -88,3 +88,21 @@ describe('writeback', () => {
     await expect(openChunkStore(createStorage('mem', 'x'), { blockSize: 64 * KiB, writeback: true })).rejects.toMatchObject({ code: 'EINVAL' });
   });
 });
+
+describe('cache directory "memory"', () => {
+  test('means a memory cache of cacheSize and no disk cache', async () => {
+    const store = await openChunkStore(createStorage('mem', 'cm'), { blockSize: 64 * KiB, cacheDir: 'memory', cacheSize: 128 * KiB });
+    expect(store.options.cacheDir).toBeUndefined();
+    expect(store.options.memoryCacheSize).toBe(128 * KiB);
+    for (let id = 1; id <= 4; id++) {
+      const w = store.newWriter(id);
+      await w.writeAt(bytes(64 * KiB, id), 0);
+      await w.finish(64 * KiB);
+      await store.newReader(id, 64 * KiB).readAt(0, 64 * KiB);
+    }
+    expect(store.stats().memoryCacheBytes).toBeLessThanOrEqual(128 * KiB);
+    expect(store.stats().diskCacheBytes).toBe(0);
+    await store.close();
+    await expect(openChunkStore(createStorage('mem', 'cm2'), { blockSize: 64 * KiB, cacheDir: 'memory', writeback: true })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+});

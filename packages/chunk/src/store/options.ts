@@ -12,7 +12,8 @@ export interface ChunkStoreOptions {
   maxUploads?: number;
   /** Bytes of blocks kept in memory (default 64 MiB; 0 disables). */
   memoryCacheSize?: number;
-  /** Local block cache directory (`--cache-dir`); no disk cache without it. */
+  /** Local block cache directory (`--cache-dir`); no disk cache without it. `memory` means
+   *  no disk cache and a memory cache of `cacheSize` bytes, as JuiceFS reads it. */
   cacheDir?: string;
   /** Disk cache capacity (`--cache-size`, default 100 GiB). */
   cacheSize?: number;
@@ -52,14 +53,15 @@ export const MiB = 1 << 20;
 export const CHUNK_SIZE = 64 * MiB;
 
 export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
+  const inMemory = o.cacheDir === 'memory';
   return {
     blockSize: o.blockSize,
     compression: o.compression ?? 'none',
     hashPrefix: o.hashPrefix ?? false,
     bufferSize: o.bufferSize ?? 300 * MiB,
     maxUploads: Math.max(1, o.maxUploads ?? 20),
-    memoryCacheSize: o.memoryCacheSize ?? 64 * MiB,
-    cacheDir: o.cacheDir,
+    memoryCacheSize: inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB),
+    cacheDir: inMemory ? undefined : o.cacheDir,
     cacheSize: o.cacheSize ?? 100 * 1024 * MiB,
     freeSpaceRatio: o.freeSpaceRatio ?? 0.1,
     uuid: o.uuid ?? 'default',
