@@ -223,7 +223,7 @@ export class BaseMeta implements Meta {
     size: number,
     flags: number,
   ): Promise<number> {
-    return data.copyFileRange(this.m, fin, offIn, fout, offOut, size, flags);
+    return data.copyFileRange(this.m, ctx, fin, offIn, fout, offOut, size, flags);
   }
   async compactChunk(ino: Ino, indx: number, head: readonly Slice[], replacement: Slice): Promise<void> {
     const released = await data.compactChunk(this.m, ino, indx, head, replacement);

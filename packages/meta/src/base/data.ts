@@ -4,11 +4,15 @@ import {
   CHUNK_SIZE,
   fsError,
   NodeType,
+  R_OK,
+  W_OK,
   type Attr,
+  type Context,
   type Ino,
   type Slice,
   type Timespec,
 } from '@juicefs/core';
+import { checkAccess } from './permissions.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { MAX_FILE_SIZE } from './truncate.js';
@@ -78,6 +82,7 @@ export async function readChunk(m: MetaState, ino: Ino, indx: number): Promise<S
  */
 export async function copyFileRange(
   m: MetaState,
+  ctx: Context,
   fin: Ino,
   offIn: number,
   fout: Ino,
@@ -90,17 +95,25 @@ export async function copyFileRange(
   if (![offIn, offOut, size].every((v) => Number.isSafeInteger(v) && v >= 0)) {
     throw fsError('EINVAL', 'copy_file_range offsets and size must be non-negative integers');
   }
-  if (fin === fout && offIn < offOut + size && offOut < offIn + size) {
-    throw fsError('EINVAL', 'copy_file_range source and destination ranges of one file overlap');
-  }
   return m.store.txn(async (tx) => {
+    // generic_copy_file_checks' order: a directory on either side (EISDIR), then any other
+    // non-regular file (EINVAL), then overlapping ranges within one file (EINVAL).
     const ain = await requireAttr(tx, fin);
-    requireFile(ain, fin);
     const aout = fin === fout ? ain : await requireAttr(tx, fout);
+    if (ain.type === NodeType.Directory || aout.type === NodeType.Directory) {
+      throw fsError('EISDIR', `copy_file_range between inode ${fin} and ${fout}: one is a directory`);
+    }
+    requireFile(ain, fin);
     requireFile(aout, fout);
+    checkAccess(ain, ctx, R_OK, `inode ${fin}`);
+    checkAccess(aout, ctx, W_OK, `inode ${fout}`);
+    // The copy is cut at the source's EOF before the overlap test, as Linux does.
+    const n = offIn >= ain.length ? 0 : Math.min(size, ain.length - offIn);
+    if (fin === fout && offIn < offOut + n && offOut < offIn + n) {
+      throw fsError('EINVAL', 'copy_file_range source and destination ranges of one file overlap');
+    }
     if (aout.flags & 3) throw fsError('EPERM', `inode ${fout} is immutable or append-only (chattr)`);
-    if (offIn >= ain.length || size === 0) return 0;
-    const n = Math.min(size, ain.length - offIn);
+    if (n === 0) return 0;
     await growTo(m, tx, fout, aout, offOut + n);
     await copySlices(tx, fin, offIn, fout, offOut, n);
     const t = now();

@@ -107,11 +107,15 @@ export async function fallocate(
   if (offset + size > MAX_FILE_SIZE) throw fsError('EFBIG', `range end ${offset + size} exceeds the largest file size`);
   return m.store.txn(async (tx) => {
     const attr = await requireAttr(tx, ino);
-    checkFile(attr, ino);
+    // vfs_fallocate's order: chattr flags, then the node type, then (here) write permission.
     if (attr.flags & AttrFlag.Immutable) throw fsError('EPERM', `inode ${ino} is immutable (chattr +i)`);
     if (attr.flags & AttrFlag.Append && mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
       throw fsError('EPERM', `inode ${ino} is append-only (chattr +a): cannot punch or zero`);
     }
+    if (attr.type === NodeType.FIFO) throw fsError('ESPIPE', `inode ${ino} is a fifo`);
+    if (attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
+    if (attr.type !== NodeType.File) throw fsError('ENODEV', `inode ${ino} is not a regular file`);
+    checkAccess(attr, ctx, W_OK, `inode ${ino}`);
     const old = attr.length;
     const end = offset + size;
     if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) && offset < old) {
