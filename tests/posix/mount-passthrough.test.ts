@@ -8,7 +8,9 @@ import { posixSuite } from './suite.js';
 // The POSIX suite through the kernel's FUSE layer with a reference server: libfuse's low-level
 // passthrough_ll example over a temp directory, built from the libfuse3-dev examples. What passes
 // in tmpdir.test.ts and here is expected of our mount too; what fails here is FUSE itself.
-// (-o xattr: passthrough_ll answers ENOTSUP to xattr calls unless asked to pass them through.)
+// -o xattr: passthrough_ll answers ENOTSUP to xattr calls unless asked to pass them through;
+// allow_other and default_permissions: as juicefs mounts when run as root, so other users may
+// enter the mount and the kernel checks mode bits.
 
 const EXAMPLES = '/usr/share/doc/libfuse3-dev/examples';
 let tmp = '';
@@ -22,6 +24,8 @@ async function mounted(dir: string): Promise<boolean> {
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-posix-pt-'));
+  // Searchable by others: the permission cases enter the mount as an unprivileged user.
+  await fs.chmod(tmp, 0o755);
   const bin = path.join(tmp, 'passthrough_ll');
   const flags = await run('pkg-config', ['fuse3', '--cflags', '--libs']);
   const cc = await run('gcc', ['-O2', `-I${EXAMPLES}`, path.join(EXAMPLES, 'passthrough_ll.c'), ...flags.stdout.trim().split(/\s+/), '-o', bin]);
@@ -30,7 +34,7 @@ beforeAll(async () => {
   mp = path.join(tmp, 'mnt');
   await fs.mkdir(src);
   await fs.mkdir(mp);
-  const child = spawn(bin, ['-f', '-o', `source=${src},xattr`, mp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, ['-f', '-o', `source=${src},xattr,allow_other,default_permissions`, mp], { stdio: ['ignore', 'ignore', 'pipe'] });
   server = child;
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
@@ -52,4 +56,10 @@ afterAll(async () => {
   if (tmp !== '') await fs.rm(tmp, { recursive: true, force: true });
 }, 60_000);
 
-posixSuite('libfuse passthrough_ll (FUSE reference)', () => mp);
+posixSuite('libfuse passthrough_ll (FUSE reference)', () => mp, {
+  knownFailures: {
+    'O_DIRECT writes and reads back':
+      'passthrough_ll opens its backing file with O_DIRECT and writes the unaligned FUSE buffers to it (EINVAL)',
+    'permission checks for an unprivileged user': 'passthrough_ll creates files as its own uid (root), not the caller\'s',
+  },
+});

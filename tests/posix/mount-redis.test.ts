@@ -21,6 +21,8 @@ if (missing !== undefined) {
   beforeAll(async () => {
     await flushRedisDb(redisBase, REDIS_DB);
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-posix-redis-'));
+    // Searchable by others: the permission cases enter the mount as an unprivileged user.
+    await fs.chmod(tmp, 0o755);
     mp = path.join(tmp, 'mnt');
     await fs.mkdir(mp);
     const meta = `${redisBase}/${REDIS_DB}`;

@@ -18,6 +18,8 @@ if (missing !== undefined) {
 
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-posix-sqlite-'));
+    // Searchable by others: the permission cases enter the mount as an unprivileged user.
+    await fs.chmod(tmp, 0o755);
     mp = path.join(tmp, 'mnt');
     await fs.mkdir(mp);
     const meta = `sqlite3://${tmp}/meta.db`;

@@ -48,7 +48,7 @@ print(json.dumps(out))
 `;
 
 export function registerAttributeCases(ctx: SuiteContext): void {
-  test('chmod sets permission and special bits (Node and chmod(1)); chown by root clears setuid', async () => {
+  ctx.test('chmod sets permission and special bits (Node and chmod(1)); chown by root clears setuid', async () => {
     const d = await ctx.dir('attr-mode');
     const f = path.join(d, 'f');
     await fs.writeFile(f, 'm');
@@ -82,7 +82,7 @@ export function registerAttributeCases(ctx: SuiteContext): void {
     });
   });
 
-  test('utimes keeps nanoseconds (python os.utime ns=, touch -d, stat %y)', async () => {
+  ctx.test('utimes keeps nanoseconds (python os.utime ns=, touch -d, stat %y)', async () => {
     const d = await ctx.dir('attr-times');
     const f = path.join(d, 'f');
     await fs.writeFile(f, 't');
@@ -113,7 +113,7 @@ export function registerAttributeCases(ctx: SuiteContext): void {
     });
   });
 
-  test('extended attributes: set, get, list, create/replace flags, remove, ENODATA', async () => {
+  ctx.test('extended attributes: set, get, list, create/replace flags, remove, ENODATA', async () => {
     const d = await ctx.dir('attr-xattr');
     const f = path.join(d, 'f');
     await fs.writeFile(f, 'x');
@@ -136,7 +136,7 @@ export function registerAttributeCases(ctx: SuiteContext): void {
     });
   });
 
-  test('mkfifo makes a FIFO that carries data between two processes', async () => {
+  ctx.test('mkfifo makes a FIFO that carries data between two processes', async () => {
     const d = await ctx.dir('attr-fifo');
     await shOk('mkfifo -m 0640 pipe', d);
     const st = await fs.stat(path.join(d, 'pipe'));

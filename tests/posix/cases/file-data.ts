@@ -10,7 +10,7 @@ import { errnoOf, patternBytes, shOk } from '../helpers.js';
 export function registerFileDataCases(ctx: SuiteContext): void {
   const { options } = ctx;
 
-  test('create, read, overwrite in place, append and truncate', async () => {
+  ctx.test('create, read, overwrite in place, append and truncate', async () => {
     const d = await ctx.dir('data-basic');
     const f = path.join(d, 'f');
     await fs.writeFile(f, 'hello');
@@ -52,7 +52,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     });
   });
 
-  test('sparse files: a write past the end and dd seek leave holes that read as zeros', async () => {
+  ctx.test('sparse files: a write past the end and dd seek leave holes that read as zeros', async () => {
     const d = await ctx.dir('data-sparse');
     const f = path.join(d, 'sparse');
     const h = await fs.open(f, 'w+');
@@ -85,7 +85,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     });
   });
 
-  test(`a ${options.bigFileBytes}-byte file round-trips with the same sha256 (Node and sha256sum)`, async () => {
+  ctx.test(`a ${options.bigFileBytes}-byte file round-trips with the same sha256 (Node and sha256sum)`, async () => {
     const d = await ctx.dir('data-big');
     const f = path.join(d, 'big.bin');
     const block = 1024 * 1024;
@@ -113,7 +113,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     expect({ total, node: got.digest('hex'), sha256sum: tool }).toEqual({ total: options.bigFileBytes, node: expected, sha256sum: expected });
   }, Math.max(options.timeoutMs, options.bigFileBytes / 1024 / 1024 * 1000));
 
-  test(`${options.concurrentWriters} concurrent writers to different files, plus 4 dd processes`, async () => {
+  ctx.test(`${options.concurrentWriters} concurrent writers to different files, plus 4 dd processes`, async () => {
     const d = await ctx.dir('data-concurrent');
     const size = 3 * 128 * 1024 + 17;
     const writers = Array.from({ length: options.concurrentWriters }, async (_, i) => {
@@ -139,7 +139,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     });
   });
 
-  test('an unlinked open file stays readable and writable through its descriptor', async () => {
+  ctx.test('an unlinked open file stays readable and writable through its descriptor', async () => {
     const d = await ctx.dir('data-unlink-open');
     const f = path.join(d, 'doomed');
     await fs.writeFile(f, 'still here');

@@ -98,7 +98,7 @@ async function runLocks(file: string, mode: 'flock' | 'fcntl'): Promise<{ holder
 }
 
 export function registerLockCases(ctx: SuiteContext): void {
-  test('flock across two processes: exclusive excludes, blocking waits for the unlock', async () => {
+  ctx.test('flock across two processes: exclusive excludes, blocking waits for the unlock', async () => {
     const d = await ctx.dir('locks-flock');
     const f = path.join(d, 'lockfile');
     await fs.writeFile(f, 'l');
@@ -108,7 +108,7 @@ export function registerLockCases(ctx: SuiteContext): void {
     });
   });
 
-  test('fcntl record locks across two processes: F_GETLK, ranges, close releases, blocking wait', async () => {
+  ctx.test('fcntl record locks across two processes: F_GETLK, ranges, close releases, blocking wait', async () => {
     const d = await ctx.dir('locks-fcntl');
     const f = path.join(d, 'lockfile');
     await fs.writeFile(f, 'l'.repeat(64));

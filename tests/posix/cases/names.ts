@@ -9,7 +9,7 @@ import { errnoOf, shOk } from '../helpers.js';
 export function registerNameCases(ctx: SuiteContext): void {
   const { options } = ctx;
 
-  test('mkdir -p builds a nested path and is idempotent; rmdir takes it down', async () => {
+  ctx.test('mkdir -p builds a nested path and is idempotent; rmdir takes it down', async () => {
     const d = await ctx.dir('names-mkdir');
     await fs.mkdir(path.join(d, 'a/b/c'), { recursive: true });
     await shOk('mkdir -p a/b/c/d/e && mkdir -p a/b/c', d);
@@ -23,7 +23,7 @@ export function registerNameCases(ctx: SuiteContext): void {
     });
   });
 
-  test('rename over an existing file, over an empty directory, and ENOTEMPTY over a non-empty one', async () => {
+  ctx.test('rename over an existing file, over an empty directory, and ENOTEMPTY over a non-empty one', async () => {
     const d = await ctx.dir('names-rename');
     const p = (n: string) => path.join(d, n);
     await fs.writeFile(p('src'), 'new');
@@ -67,7 +67,7 @@ export function registerNameCases(ctx: SuiteContext): void {
     });
   });
 
-  test('hard links share an inode and count nlink; a directory cannot be linked', async () => {
+  ctx.test('hard links share an inode and count nlink; a directory cannot be linked', async () => {
     const d = await ctx.dir('names-link');
     const p = (n: string) => path.join(d, n);
     await fs.writeFile(p('orig'), 'one');
@@ -102,7 +102,7 @@ export function registerNameCases(ctx: SuiteContext): void {
     });
   });
 
-  test('symlinks: readlink, lstat, following, dangling links and ln -s', async () => {
+  ctx.test('symlinks: readlink, lstat, following, dangling links and ln -s', async () => {
     const d = await ctx.dir('names-symlink');
     const p = (n: string) => path.join(d, n);
     await fs.writeFile(p('target'), 'pointed-at');
@@ -140,7 +140,7 @@ export function registerNameCases(ctx: SuiteContext): void {
     });
   });
 
-  test(`readdir of a ${options.dirEntries}-entry directory sees every name once, with types`, async () => {
+  ctx.test(`readdir of a ${options.dirEntries}-entry directory sees every name once, with types`, async () => {
     const d = await ctx.dir('names-readdir');
     const names = Array.from({ length: options.dirEntries }, (_, i) => `entry-with-a-longer-name-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < names.length; i += 50) {
@@ -172,7 +172,7 @@ export function registerNameCases(ctx: SuiteContext): void {
     });
   });
 
-  test('errno of common failures: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG', async () => {
+  ctx.test('errno of common failures: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG', async () => {
     const d = await ctx.dir('names-errno');
     const p = (n: string) => path.join(d, n);
     await fs.writeFile(p('file'), 'f');

@@ -24,7 +24,7 @@ async function describeTree(root: string): Promise<string> {
 }
 
 export function registerToolCases(ctx: SuiteContext): void {
-  test('cp -a copies a tree with modes, times, symlinks and hard links intact', async () => {
+  ctx.test('cp -a copies a tree with modes, times, symlinks and hard links intact', async () => {
     const d = await ctx.dir('tools-cp');
     await fs.mkdir(path.join(d, 'src'));
     await buildTree(path.join(d, 'src'));
@@ -45,7 +45,7 @@ export function registerToolCases(ctx: SuiteContext): void {
     );
   });
 
-  test('tar archives a tree and extracts it elsewhere unchanged; ls -l shows the entries', async () => {
+  ctx.test('tar archives a tree and extracts it elsewhere unchanged; ls -l shows the entries', async () => {
     const d = await ctx.dir('tools-tar');
     await fs.mkdir(path.join(d, 'src'));
     await buildTree(path.join(d, 'src'));

@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { SuiteContext } from '../context.js';
+import { errnoOf, py } from '../helpers.js';
+
+// Permission checks as an unprivileged user: a child process drops to nobody (65534) and tries
+// what the mode bits allow and forbid on files and directories root made. Needs root to run.
+
+const NOBODY = 65534;
+
+const AS_NOBODY_SCRIPT = `
+import errno, json, os, sys
+d = sys.argv[1]
+uid = int(sys.argv[2])
+os.setgroups([])
+os.setgid(uid)
+os.setuid(uid)
+out = {}
+def attempt(key, fn):
+    try:
+        fn()
+        out[key] = 'OK'
+    except OSError as e:
+        out[key] = errno.errorcode[e.errno]
+def p(n): return os.path.join(d, n)
+attempt('readShared', lambda: open(p('shared'), 'rb').read())
+attempt('writeShared', lambda: open(p('shared'), 'r+b'))
+attempt('truncateShared', lambda: os.truncate(p('shared'), 0))
+attempt('readPrivate', lambda: open(p('private'), 'rb'))
+attempt('chmodShared', lambda: os.chmod(p('shared'), 0o666))
+attempt('chownShared', lambda: os.chown(p('shared'), uid, uid))
+attempt('createInClosed', lambda: open(p('closed/new'), 'w'))
+attempt('statInHidden', lambda: os.stat(p('hidden/inside')))
+attempt('listHidden', lambda: os.listdir(p('hidden')))
+attempt('createInOpen', lambda: open(p('open/mine'), 'w').close())
+out['ownerOfMine'] = os.stat(p('open/mine')).st_uid if os.path.exists(p('open/mine')) else None
+attempt('unlinkRootsInOpen', lambda: os.unlink(p('open/roots')))
+attempt('unlinkRootsInSticky', lambda: os.unlink(p('sticky/roots')))
+attempt('touchNowWritable', lambda: os.utime(p('writable'), None))
+attempt('setTimesWritable', lambda: os.utime(p('writable'), (1, 1)))
+attempt('mkdirInClosed', lambda: os.mkdir(p('closed/sub')))
+attempt('renameOutOfClosed', lambda: os.rename(p('closed/file'), p('open/stolen')))
+print(json.dumps(out))
+`;
+
+export function registerPermissionCases(ctx: SuiteContext): void {
+  const asRoot = process.getuid?.() === 0;
+  const name = 'permission checks for an unprivileged user (read, write, create, unlink, sticky, chmod, utime)';
+  if (!asRoot) {
+    ctx.skip(`${name} NOT RUN: needs root to switch to uid ${NOBODY}`, () => undefined);
+    return;
+  }
+  ctx.test(name, async () => {
+    const d = await ctx.dir('perm-nobody');
+    // The directory under test and this case's directory must be searchable by nobody.
+    await fs.chmod(ctx.root(), 0o755);
+    await fs.chmod(d, 0o755);
+    const p = (n: string) => path.join(d, n);
+    await fs.writeFile(p('shared'), 'shared', { mode: 0o644 });
+    await fs.writeFile(p('private'), 'private', { mode: 0o600 });
+    await fs.writeFile(p('writable'), 'w');
+    await fs.chmod(p('writable'), 0o666);
+    await fs.mkdir(p('closed'), { mode: 0o755 });
+    await fs.writeFile(p('closed/file'), 'c');
+    await fs.mkdir(p('hidden'), { mode: 0o700 });
+    await fs.writeFile(p('hidden/inside'), 'h');
+    for (const dir of ['open', 'sticky']) {
+      await fs.mkdir(p(dir));
+      await fs.chmod(p(dir), dir === 'open' ? 0o777 : 0o1777);
+      await fs.writeFile(p(`${dir}/roots`), 'r');
+    }
+    const rootAccessExec = await errnoOf(() => fs.access(p('shared'), fs.constants.X_OK));
+    expect({ rootAccessExec, nobody: await py<unknown>(AS_NOBODY_SCRIPT, [d, String(NOBODY)]) }).toEqual({
+      rootAccessExec: 'EACCES',
+      nobody: {
+        readShared: 'OK',
+        writeShared: 'EACCES',
+        truncateShared: 'EACCES',
+        readPrivate: 'EACCES',
+        chmodShared: 'EPERM',
+        chownShared: 'EPERM',
+        createInClosed: 'EACCES',
+        statInHidden: 'EACCES',
+        listHidden: 'EACCES',
+        createInOpen: 'OK',
+        ownerOfMine: NOBODY,
+        unlinkRootsInOpen: 'OK',
+        unlinkRootsInSticky: 'EPERM',
+        touchNowWritable: 'OK',
+        setTimesWritable: 'EPERM',
+        mkdirInClosed: 'EACCES',
+        renameOutOfClosed: 'EACCES',
+      },
+    });
+  });
+}
