@@ -21,6 +21,7 @@ import {
 } from '@juicefs/core';
 import { IdAllocator, INODE_BATCH, SLICE_BATCH } from './alloc.js';
 import * as attrOps from './attr.js';
+import * as background from './background.js';
 import * as cleanup from './cleanup.js';
 import * as data from './data.js';
 import * as locks from './locks.js';
@@ -61,6 +62,7 @@ export class BaseMeta implements Meta {
       sliceDeleter: undefined,
       trashDir: undefined,
       heartbeatTimer: undefined,
+      jobsTimer: undefined,
     };
   }
 
@@ -87,10 +89,30 @@ export class BaseMeta implements Meta {
     this.m.format = undefined;
     this.m.trashDir = undefined;
   }
-  /** Stop the heartbeat and close the engine; the session itself stays (see closeSession). */
+  /** Stop the heartbeat and background jobs, and close the engine; the session stays (see closeSession). */
   shutdown(): Promise<void> {
     session.stopHeartbeat(this.m);
+    this.stopBackgroundJobs();
     return this.store.close();
+  }
+
+  /**
+   * Run the background work every `tickSeconds` (default 60): purge deleted files' data, and,
+   * taking turns with other clients through the lastCleanup* counters, clean stale sessions and
+   * expired trash. Not part of `Meta`: a mount (or any long-lived client) starts it. `onError`
+   * receives failures of a pass (the next tick tries again).
+   */
+  startBackgroundJobs(options: background.BackgroundJobOptions = {}): void {
+    background.startJobs(this.m, options);
+  }
+
+  stopBackgroundJobs(): void {
+    background.stopJobs(this.m);
+  }
+
+  /** One pass of the background work now (what each tick of startBackgroundJobs runs). */
+  runBackgroundJobs(now?: number): Promise<background.BackgroundPassResult> {
+    return background.backgroundPass(this.m, now);
   }
 
   // ---- sessions ----

@@ -19,6 +19,8 @@ export interface MetaState {
   sliceDeleter: SliceDeleter | undefined;
   /** Refreshes the session every heartbeat while it is open. */
   heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** Runs the background jobs while started (startBackgroundJobs). */
+  jobsTimer: ReturnType<typeof setInterval> | undefined;
   /** The trash sub-directory of the current hour: `name` → inode. */
   trashDir: { name: string; ino: Ino } | undefined;
 }
