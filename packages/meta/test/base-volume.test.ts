@@ -101,6 +101,17 @@ describe('openMeta', () => {
       await meta.load();
       const d = await meta.mkdir(ROOT, ROOT_INODE, 'dir', 0o755, 0);
       expect((await meta.lookup(ROOT, ROOT_INODE, 'dir')).ino).toBe(d.ino);
+      // background jobs claim turns through counters that format does not create
+      await meta.newSession();
+      const now = Math.floor(Date.now() / 1000);
+      expect(await meta.runBackgroundJobs(now)).toEqual({ staleSessions: 0, deletedFiles: 0, deletedSlices: 0, trashEntries: 0 });
+      const lastRun = () => meta.store.txn((tx) => tx.getCounter('lastCleanupSessions'));
+      expect(await lastRun()).toBe(now);
+      await meta.runBackgroundJobs(now + 10); // not due: no claim
+      expect(await lastRun()).toBe(now);
+      await meta.runBackgroundJobs(now + 120); // due again
+      expect(await lastRun()).toBe(now + 120);
+      await meta.closeSession();
       await meta.shutdown();
     } finally {
       rmSync(dir, { recursive: true, force: true });
