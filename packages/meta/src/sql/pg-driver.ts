@@ -48,6 +48,7 @@ class PgConn implements SqlConn {
   }
 
   async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    if (!sql.startsWith('SELECT ')) this.wrote = true; // UPDATE … RETURNING and the like
     try {
       return (await this.query(sql, params)).rows as Row[];
     } catch (err) {
@@ -56,6 +57,7 @@ class PgConn implements SqlConn {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    this.wrote = true;
     try {
       return (await this.query(sql, params)).rowCount ?? 0;
     } catch (err) {
@@ -63,7 +65,11 @@ class PgConn implements SqlConn {
     }
   }
 
+  /** True once the transaction issued a write (it then has to wait for its COMMIT). */
+  wrote = false;
+
   write(sql: string, params: readonly SqlValue[] = []): void {
+    this.wrote = true;
     this.track(this.query(sql, params));
   }
 
@@ -175,6 +181,13 @@ export class PgDriver implements SqlDriver {
         conn.send('ROLLBACK');
         await conn.settle().catch(() => undefined);
         throw err;
+      }
+      if (!conn.wrote) {
+        // Read-only: what it read is already returned, so do not wait for the COMMIT; the next
+        // user of this connection queues behind it in the pipeline.
+        client.query('COMMIT').catch(() => undefined);
+        await conn.settle();
+        return result;
       }
       // COMMIT of a transaction a failed write aborted answers ROLLBACK without an error:
       // settle() then throws that write's error.
