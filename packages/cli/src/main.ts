@@ -6,6 +6,8 @@ import { destroyCommand } from './commands/destroy.js';
 import { dumpCommand, loadCommand } from './commands/dump.js';
 import { formatCommand } from './commands/format.js';
 import { statusCommand } from './commands/status.js';
+import { fsckCommand } from './commands/fsck.js';
+import { gcCommand } from './commands/gc.js';
 
 /** This implementation's own version, after the JuiceFS version whose formats it speaks. */
 export const VERSION = `${CLIENT_VERSION}-ts (juicefs-ts 0.1.0)`;
@@ -41,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) report(err.message);
       else report(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand]) y = add(y);
+  for (const add of [formatCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

@@ -1,0 +1,204 @@
+import {
+  CHUNK_SIZE,
+  ERRNO,
+  compactChunk,
+  errnoOf,
+  type ChunkStore,
+  type Context,
+  type ControlHandler,
+  type Format,
+  type Meta,
+} from '@juicefs/core';
+import { CacheAction, ControlCode, PayloadReader, dataFrame, progressFrame } from './protocol.js';
+import { objectsOf } from './objects.js';
+import { filesUnder, pathsOf, removeTree, resolvePath, summarize, type Summary } from './tree.js';
+
+/** What a mount gives the `.control` handler: the same Meta and ChunkStore its Vfs uses. */
+export interface ControlContext {
+  meta: Meta;
+  store: ChunkStore;
+  format: Format;
+  /** How often progress frames go out while a request runs (ms; JuiceFS: 300). */
+  progressIntervalMs?: number;
+}
+
+type Reply = (chunk: Buffer) => void;
+
+/**
+ * The `.control` handler for `VfsInit.control`: rmr, info, warmup/evict (FillCache) and
+ * compaction, answered in JuiceFS's wire format so both our CLI and the Go one can use it.
+ */
+export function createControlHandler(c: ControlContext): ControlHandler {
+  const interval = c.progressIntervalMs ?? 300;
+  return async (ctx, cmd, payload, reply) => {
+    const r = new PayloadReader(payload);
+    switch (cmd) {
+      case ControlCode.Rmr:
+        return rmr(c, ctx, r, reply, interval);
+      case ControlCode.InfoV2:
+        return info(c, ctx, r, reply, interval);
+      case ControlCode.FillCache:
+        return fillCache(c, ctx, r, reply, interval);
+      case ControlCode.CompactPath:
+        return compactPath(c, ctx, r, reply, interval);
+      default:
+        reply(Buffer.from([ERRNO.ENOSYS]));
+    }
+  };
+}
+
+/** Run `work` while sending progress frames of `counts()` every `interval` ms (and once at the end). */
+async function withProgress<T>(reply: Reply, interval: number, counts: () => [number, number], work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => reply(progressFrame(...counts())), interval);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    const [a, b] = counts();
+    if (a > 0 || b > 0) reply(progressFrame(a, b));
+  }
+}
+
+function errnoByte(err: unknown): Buffer {
+  return Buffer.from([ERRNO[errnoOf(err)] & 0xff]);
+}
+
+async function rmr(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const parent = r.u64();
+  const name = Buffer.from(r.bytes(r.u8()));
+  const skipTrash = r.hasMore() ? (r.u8() & 1) !== 0 : false;
+  let count = 0;
+  let status: Buffer = Buffer.from([0]);
+  await withProgress(reply, interval, () => [count, 0], async () => {
+    if (skipTrash && (c.format.TrashDays ?? 0) > 0) {
+      // The Meta contract has no unlink that bypasses the trash yet.
+      status = Buffer.from([ERRNO.ENOTSUP]);
+      return;
+    }
+    try {
+      await removeTree(c.meta, ctx, parent, name, () => count++);
+    } catch (err) {
+      status = errnoByte(err);
+    }
+  });
+  reply(status);
+}
+
+async function info(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const ino = r.u64();
+  const recursive = r.hasMore() ? r.u8() !== 0 : true;
+  const raw = r.hasMore() ? r.u8() !== 0 : false;
+  let summary: Summary = { Length: 0, Size: 0, Files: 0, Dirs: 0 };
+  const out: Record<string, unknown> = { Ino: ino, Failed: false, Reason: '' };
+  await withProgress(reply, interval, () => [summary.Files, summary.Size], async () => {
+    try {
+      summary = await summarize(c.meta, ctx, ino, recursive, (s) => (summary = s));
+      out['Paths'] = await pathsOf(c.meta, ctx, ino);
+      if (summary.Files === 1 && summary.Dirs === 0) {
+        const chunks: unknown[] = [];
+        const objects: unknown[] = [];
+        for (let indx = 0; indx * CHUNK_SIZE < summary.Length; indx++) {
+          for (const s of await c.meta.readChunk(ctx, ino, indx)) {
+            if (raw) chunks.push({ ChunkIndex: indx, Pos: s.pos, Id: s.id, Size: s.size, Off: s.off, Len: s.len });
+            else for (const o of objectsOf(c.format, s)) objects.push({ ChunkIndex: indx, ...o });
+          }
+        }
+        out[raw ? 'Chunks' : 'Objects'] = raw ? chunks : objects;
+      }
+    } catch (err) {
+      out['Failed'] = true;
+      out['Reason'] = (err as Error).message;
+    }
+  });
+  out['Summary'] = summary;
+  reply(dataFrame(out));
+}
+
+async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const paths = r.bytes(r.u32()).toString('utf8').split('\n').filter((p) => p !== '');
+  const threads = Math.max(1, r.u16());
+  const background = r.u8() !== 0;
+  const action = (r.hasMore() ? r.u8() : CacheAction.Warmup) as CacheAction;
+  const stat = { FileCount: 0, SliceCount: 0, TotalBytes: 0, MissBytes: 0, Locations: {} as Record<string, number> };
+  if (action === CacheAction.Check) {
+    // The ChunkStore contract cannot tell whether a block is cached without fetching it.
+    reply(Buffer.from([ERRNO.ENOTSUP]));
+    return;
+  }
+  const work = async () => {
+    for (const p of paths) {
+      const root = await resolvePath(c.meta, ctx, p);
+      const jobs: Array<() => Promise<void>> = [];
+      for await (const f of filesUnder(c.meta, ctx, root)) {
+        stat.FileCount++;
+        for (let indx = 0; indx * CHUNK_SIZE < f.attr.length; indx++) {
+          for (const s of await c.meta.readChunk(ctx, f.ino, indx)) {
+            if (s.id === 0) continue;
+            stat.SliceCount++;
+            jobs.push(async () => {
+              if (action === CacheAction.Evict) await c.store.evictCache(s.id, s.size);
+              else await c.store.fillCache(s.id, s.size);
+              stat.TotalBytes += s.size;
+            });
+          }
+        }
+      }
+      await runPool(jobs, threads);
+    }
+  };
+  if (background) {
+    void work().catch(() => undefined);
+  } else {
+    try {
+      await withProgress(reply, interval, () => [stat.FileCount, stat.TotalBytes], work);
+    } catch (err) {
+      reply(errnoByte(err));
+      return;
+    }
+  }
+  reply(dataFrame(stat));
+}
+
+async function compactPath(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const ino = r.u64();
+  const threads = r.hasMore() ? Math.max(1, r.u16()) : 10;
+  let total = 0;
+  let done = 0;
+  let status: Buffer = Buffer.from([0]);
+  await withProgress(reply, interval, () => [total, done], async () => {
+    try {
+      const jobs: Array<() => Promise<void>> = [];
+      for await (const f of filesUnder(c.meta, ctx, ino)) {
+        for (let indx = 0; indx * CHUNK_SIZE < f.attr.length; indx++) {
+          total++;
+          jobs.push(async () => {
+            await compactChunk(c.meta, c.store, f.ino, indx);
+            done++;
+          });
+        }
+      }
+      await runPool(jobs, threads);
+    } catch (err) {
+      status = errnoByte(err);
+    }
+  });
+  reply(status);
+}
+
+/** Run jobs with at most `n` in flight; the first failure is thrown after the rest settle. */
+export async function runPool(jobs: ReadonlyArray<() => Promise<void>>, n: number): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      try {
+        await job();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+  if (failure !== undefined) throw failure;
+}

@@ -1,0 +1,120 @@
+import { NodeType, ROOT_INODE, align4K, type Attr, type Context, type Ino, type Meta } from '@juicefs/core';
+
+/** JuiceFS's meta.Summary: bytes of file content, bytes of space (4 KiB units), counts. */
+export interface Summary {
+  Length: number;
+  Size: number;
+  Files: number;
+  Dirs: number;
+}
+
+const PAGE = 1000;
+
+/** Every entry of a directory, page by page. */
+export async function* listDir(meta: Meta, ctx: Context, ino: Ino): AsyncGenerator<{ name: Buffer; ino: Ino; type: NodeType; attr?: Attr }> {
+  let cursor: string | undefined;
+  do {
+    const page = await meta.readdir(ctx, ino, { plus: true, limit: PAGE, ...(cursor !== undefined ? { cursor } : {}) });
+    for (const e of page.entries) yield e;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}
+
+/** The inode at a volume path ("/a/b"; "" or "/" is the root). */
+export async function resolvePath(meta: Meta, ctx: Context, path: string): Promise<Ino> {
+  let ino = ROOT_INODE;
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    ino = (await meta.lookup(ctx, ino, part)).ino;
+  }
+  return ino;
+}
+
+/**
+ * Summary of a node: a file counts itself; a directory counts itself and its entries, down the
+ * whole tree when `recursive` (JuiceFS's GetSummary). `onFile` sees each counted file.
+ */
+export async function summarize(
+  meta: Meta,
+  ctx: Context,
+  ino: Ino,
+  recursive: boolean,
+  progress: (s: Summary) => void = () => undefined,
+): Promise<Summary> {
+  const s: Summary = { Length: 0, Size: 0, Files: 0, Dirs: 0 };
+  const add = (attr: Attr) => {
+    if (attr.type === NodeType.Directory) {
+      s.Dirs++;
+      s.Size += 4096;
+    } else {
+      s.Files++;
+      s.Size += attr.type === NodeType.File ? align4K(attr.length) : 4096;
+      if (attr.type === NodeType.File) s.Length += attr.length;
+    }
+    progress(s);
+  };
+  const attr = await meta.getAttr(ctx, ino);
+  add(attr);
+  if (attr.type !== NodeType.Directory) return s;
+  const walk = async (dir: Ino, deep: boolean): Promise<void> => {
+    for await (const e of listDir(meta, ctx, dir)) {
+      const a = e.attr ?? (await meta.getAttr(ctx, e.ino));
+      add(a);
+      if (deep && a.type === NodeType.Directory) await walk(e.ino, deep);
+    }
+  };
+  await walk(ino, recursive);
+  return s;
+}
+
+/** The paths of a node, by following `parent` up to the root (empty when a hard link hid it). */
+export async function pathsOf(meta: Meta, ctx: Context, ino: Ino): Promise<string[]> {
+  if (ino === ROOT_INODE) return ['/'];
+  const names: string[] = [];
+  let cur = ino;
+  for (let depth = 0; depth < 4096 && cur !== ROOT_INODE; depth++) {
+    const attr = await meta.getAttr(ctx, cur);
+    if (attr.parent === 0n) return [];
+    let found: string | undefined;
+    for await (const e of listDir(meta, ctx, attr.parent)) {
+      if (e.ino === cur) {
+        found = e.name.toString('utf8');
+        break;
+      }
+    }
+    if (found === undefined) return [];
+    names.unshift(found);
+    cur = attr.parent;
+  }
+  return cur === ROOT_INODE ? [`/${names.join('/')}`] : [];
+}
+
+/** Regular files under (or at) `ino`, with their attributes. */
+export async function* filesUnder(meta: Meta, ctx: Context, ino: Ino): AsyncGenerator<{ ino: Ino; attr: Attr }> {
+  const attr = await meta.getAttr(ctx, ino);
+  if (attr.type === NodeType.File) {
+    yield { ino, attr };
+    return;
+  }
+  if (attr.type !== NodeType.Directory) return;
+  for await (const e of listDir(meta, ctx, ino)) yield* filesUnder(meta, ctx, e.ino);
+}
+
+/**
+ * Remove `name` in `parent` with everything below it, counting removed entries. Deletions go
+ * through the ordinary unlink/rmdir, so they land in the trash when the volume keeps one.
+ */
+export async function removeTree(meta: Meta, ctx: Context, parent: Ino, name: Buffer | string, counted: () => void): Promise<void> {
+  const { ino, attr } = await meta.lookup(ctx, parent, name);
+  if (attr.type === NodeType.Directory) {
+    for (;;) {
+      const page = await meta.readdir(ctx, ino, { limit: PAGE });
+      if (page.entries.length === 0) break;
+      for (const e of page.entries) await removeTree(meta, ctx, ino, e.name, counted);
+    }
+    await meta.rmdir(ctx, parent, name);
+  } else {
+    await meta.unlink(ctx, parent, name);
+  }
+  counted();
+}

@@ -1,0 +1,57 @@
+import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type JuiceChunkStore } from '@juicefs/chunk';
+import type { Format, ObjectStorage } from '@juicefs/core';
+import { BaseMeta, openEngine } from '@juicefs/meta';
+import { decryptSecret } from '../secrets.js';
+import { readFormat } from '../volume.js';
+
+/**
+ * A volume opened for the operator tools (gc, fsck): its metadata client (with the engine's raw
+ * store for the queues it keeps), its format with secrets decrypted, and its object storage
+ * (keys below the `<Name>/` prefix). `chunks()` opens a chunk store on demand, with a memory
+ * cache only, so the tools never touch a mount's disk cache.
+ */
+export interface ToolVolume {
+  meta: BaseMeta;
+  format: Format;
+  storage: ObjectStorage;
+  chunks(): Promise<JuiceChunkStore>;
+  close(): Promise<void>;
+}
+
+/** The format with SecretKey/SessionToken/EncryptKey in plain text (FORMAT.md 6.1). */
+export function plainFormat(format: Format): Format {
+  if (!format.KeyEncrypted) return format;
+  const f: Format = { ...format, KeyEncrypted: false };
+  for (const k of ['SecretKey', 'SessionToken', 'EncryptKey'] as const) {
+    const v = f[k];
+    if (typeof v === 'string' && v !== '') f[k] = decryptSecret(f.UUID, v);
+  }
+  return f;
+}
+
+export async function openToolVolume(metaUrl: string): Promise<ToolVolume> {
+  const store = await openEngine(metaUrl);
+  let chunkStore: JuiceChunkStore | undefined;
+  try {
+    const format = plainFormat(await readFormat(store, metaUrl));
+    const meta = new BaseMeta(store);
+    await meta.load();
+    const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 50 } });
+    return {
+      meta,
+      format,
+      storage,
+      chunks: async () => {
+        chunkStore ??= await openChunkStore(storage, chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
+        return chunkStore;
+      },
+      close: async () => {
+        await chunkStore?.close();
+        await meta.shutdown(); // closes the engine store too
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
