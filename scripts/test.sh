@@ -23,16 +23,16 @@ bash scripts/services/all.sh >/dev/null || { echo "could not start the test serv
 # Build first: packages resolve each other through their package.json exports (dist/), so a
 # package's typecheck needs its dependencies' declarations built.
 step "build"
-pnpm exec turbo run build --continue --output-logs=errors-only || problems+=("build")
+bash scripts/build.sh build || problems+=("build")
 step "typecheck"
-pnpm exec turbo run typecheck --continue --output-logs=errors-only || problems+=("typecheck")
+bash scripts/build.sh typecheck || problems+=("typecheck")
 
 step "layering check"
 node scripts/check-layering.mjs || problems+=("layering")
 
 step "jest"
 rm -f "$REPORT"
-pnpm exec jest --ci --maxWorkers=2 --passWithNoTests --json --outputFile="$REPORT" || true
+node_modules/.bin/jest --ci --maxWorkers=2 --passWithNoTests --json --outputFile="$REPORT" || true
 if [ ! -s "$REPORT" ]; then
   echo "jest wrote no report ($REPORT): it failed before running tests; see above" >&2
   echo "0 passed, 0 failed"; exit 1

@@ -1,17 +1,29 @@
 /**
- * The one place that knows every implementation: META-URLs become engines here. Commands take
- * what this returns and code against the contracts.
+ * The one place that knows every implementation: META-URLs become engines and metadata clients
+ * here, formats become object storages and chunk stores. Commands take what this returns and code
+ * against the contracts.
  */
-import { openEngineStore } from '@juicefs/meta';
+import { openEngine, openMeta } from '@juicefs/meta';
+import type { BaseMeta, EngineStore } from '@juicefs/meta';
 
-export type EngineStore = Awaited<ReturnType<typeof openEngineStore>>;
+export type { BaseMeta, EngineStore };
 
 /** Open META-URL's engine, run `fn`, and always close the connection. */
 export async function withEngine<T>(metaUrl: string, fn: (store: EngineStore) => Promise<T>): Promise<T> {
-  const store = await openEngineStore(metaUrl);
+  const store = await openEngine(metaUrl);
   try {
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/** Open a metadata client (the engine behind the POSIX rules), run `fn`, and shut it down. */
+export async function withMeta<T>(metaUrl: string, fn: (meta: BaseMeta) => Promise<T>): Promise<T> {
+  const meta = await openMeta(metaUrl);
+  try {
+    return await fn(meta);
+  } finally {
+    await meta.shutdown();
   }
 }

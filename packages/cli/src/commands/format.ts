@@ -1,17 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { decodeFormat, defaultFormat, encodeFormat, fsError, nowTimespec } from '@juicefs/core';
-import type { Attr, Format } from '@juicefs/core';
+import { decodeFormat, defaultFormat, encodeFormat } from '@juicefs/core';
+import type { Format } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { redacted, sealSecrets } from '../secrets.js';
 import { checkVolumeName, gib, redactUrl } from '../volume.js';
-import { withEngine } from '../wiring.js';
+import { withMeta } from '../wiring.js';
 import { printJson } from '../output.js';
 import { flagGiven } from '../args.js';
-
-/** Fields `format` refuses to change on an existing volume without --force (FORMAT.md 6). */
-const IMMUTABLE = ['Name', 'BlockSize', 'Compression', 'Shards', 'HashPrefix'] as const;
 
 /** BlockSize in KiB: rounded down to a power of two, clamped to 64..16384, as JuiceFS does. */
 export function normalizeBlockSize(kib: number): number {
@@ -52,57 +49,43 @@ export function formatCommand(y: Argv): Argv {
       const metaUrl = String(a['META-URL']);
       const name = String(a['NAME']);
       checkVolumeName(name);
-      const env = process.env;
-      await withEngine(metaUrl, async (store) => {
-        await store.initSchema();
-        const raw = await store.getFormat();
-        const wanted = buildFormat(a, name, env);
-        if (raw !== undefined) {
-          const old = decodeFormat(raw);
-          if (a['no-update'] === true && !a.force) {
-            process.stderr.write(`volume ${old.Name} is already formatted in ${redactUrl(metaUrl)}; left unchanged (--no-update)\n`);
-            printJson(redacted(old));
-            return;
-          }
-          const next: Format = a.force ? { ...old, ...wanted, UUID: old.UUID } : { ...old };
-          if (!a.force) {
-            for (const k of IMMUTABLE) {
-              if (wanted[k] !== undefined && wanted[k] !== old[k] && (k === 'Name' || flagGiven(flagOf(k)))) {
-                throw fsError('EINVAL', `cannot change ${k} of existing volume ${old.Name} (${String(old[k])} -> ${String(wanted[k])}): use --force to overwrite the settings`);
-              }
-            }
-            for (const [k, flag] of UPDATABLE) if (flagGiven(flag)) next[k] = wanted[k];
-          }
-          sealSecrets(next);
-          await store.setFormat(encodeFormat(next));
-          process.stderr.write(`volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated\n`);
-          printJson(redacted(decodeFormat(encodeFormat(next))));
+      const wanted = buildFormat(a, name, process.env);
+      await withMeta(metaUrl, async (meta) => {
+        let old: Format | undefined;
+        try {
+          old = await meta.load(false);
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'ENOENT') throw err;
+        }
+        if (old !== undefined && a['no-update'] === true && !a.force) {
+          process.stderr.write(`volume ${old.Name} is already formatted in ${redactUrl(metaUrl)}; left unchanged (--no-update)\n`);
+          printJson(redacted(old));
           return;
         }
-        if (wanted.Storage === 'file') mkdirSync(wanted.Bucket, { recursive: true });
-        sealSecrets(wanted);
-        await store.setFormat(encodeFormat(wanted));
-        const now = nowTimespec();
-        const root: Attr = {
-          flags: 0, type: 2, mode: 0o777, uid: 0, gid: 0, atime: now.sec, atimensec: now.nsec, mtime: now.sec,
-          mtimensec: now.nsec, ctime: now.sec, ctimensec: now.nsec, nlink: 2, length: 4096, rdev: 0, parent: 1n,
-          accessACL: 0, defaultACL: 0, tier: 0,
-        };
-        const trash = wanted.TrashDays > 0 ? { ...root, mode: 0o555 } : undefined;
-        await store.initVolume(root, trash);
-        process.stderr.write(`volume ${name} formatted in ${redactUrl(metaUrl)}\n`);
-        printJson(redacted(decodeFormat(encodeFormat(wanted))));
+        let next: Format;
+        if (old === undefined) next = wanted;
+        else if (a.force) next = { ...old, ...wanted, UUID: old.UUID };
+        else {
+          // Change only what was asked for; BaseMeta.init refuses layout changes without --force.
+          next = { ...old, Name: wanted.Name };
+          for (const [k, flag] of [...UPDATABLE, ...LAYOUT]) if (flagGiven(flag)) next[k] = wanted[k];
+        }
+        if (old === undefined && next.Storage === 'file') mkdirSync(next.Bucket, { recursive: true });
+        sealSecrets(next);
+        await meta.init(next, a.force);
+        process.stderr.write(old === undefined
+          ? `volume ${name} formatted in ${redactUrl(metaUrl)}\n`
+          : `volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated\n`);
+        printJson(redacted(decodeFormat(encodeFormat(next))));
       });
     },
   );
 }
 
-const FLAG_OF: Record<string, string> = {
-  Name: 'NAME', BlockSize: 'block-size', Compression: 'compress', Shards: 'shards', HashPrefix: 'hash-prefix',
-};
-function flagOf(k: string): string {
-  return FLAG_OF[k] ?? k;
-}
+/** Layout settings: given on an existing volume they need --force (BaseMeta.init checks). */
+const LAYOUT: ReadonlyArray<readonly [keyof Format & string, string]> = [
+  ['BlockSize', 'block-size'], ['Compression', 'compress'], ['Shards', 'shards'], ['HashPrefix', 'hash-prefix'],
+];
 
 /** Settings `format` may update on an existing volume, with the flag that sets each. */
 const UPDATABLE: ReadonlyArray<readonly [keyof Format & string, string]> = [

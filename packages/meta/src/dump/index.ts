@@ -7,4 +7,3 @@ export type { AclRule, QuotaLimits } from './model.js';
 export type { DumpCounters } from './counters.js';
 export { readCounters } from './counters.js';
 export { escapeBytes, unescapeBytes } from './escape.js';
-export { openEngineStore } from './engine-url.js';
