@@ -152,6 +152,17 @@ describe.each(dialects)('%s transactions', (_name, fresh) => {
     expect(Number(row?.['value'])).toBe(81920);
   });
 
+  it('engine calls made inside a transaction complete instead of waiting on it', async () => {
+    const got = await a.txn(async (tx) => {
+      tx.setXattr(5n, 'user.k', Buffer.from('v'));
+      const first = await a.allocInodes(10);
+      const counter = await a.txn((inner) => inner.getCounter('nextInode'));
+      return { first, counter };
+    });
+    expect(got.counter).toBe(Number(got.first) + 10);
+    expect((await b.txn((tx) => tx.getXattr(5n, 'user.k')))?.toString()).toBe('v');
+  });
+
   it('counter increments from two clients never hand out the same range', async () => {
     const firsts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).allocInodes(1024)));
     expect(new Set(firsts).size).toBe(20);
@@ -183,6 +194,23 @@ describe('postgres conflict retry', () => {
       await Promise.all([racer(a), racer(b)]);
       expect(calls).toBe(3);
       expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');
+    } finally {
+      await a.close();
+      await b.close();
+      await target.cleanup();
+    }
+  });
+});
+
+describe('sqlite3 nesting across connections', () => {
+  it('refuses a second connection to the same file inside a transaction (EDEADLK, not a hang)', async () => {
+    const target = freshSqliteTarget();
+    const a = await createSqlEngine(target.url);
+    const b = await createSqlEngine(target.url);
+    try {
+      await a.initSchema();
+      await expect(a.txn(() => b.listSessions())).rejects.toMatchObject({ code: 'EDEADLK' });
+      expect(await b.listSessions()).toEqual([]);
     } finally {
       await a.close();
       await b.close();

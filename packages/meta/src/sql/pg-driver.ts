@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, QueryConfig } from 'pg';
 import { knex, type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
@@ -14,6 +15,9 @@ const MAX_CONFLICT_RETRIES = 50;
  * inserted it; the loser re-runs and now sees the entry).
  */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
+
+/** Set while a transaction's function runs, so a nested txn() does not wait on the gate it holds. */
+const inside = new AsyncLocalStorage<{ driver: PgDriver; active: boolean }>();
 
 function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -175,13 +179,16 @@ export class PgDriver implements SqlDriver {
       // some serial order, and we re-run it, as Redis WATCH does.
       conn.send('BEGIN ISOLATION LEVEL SERIALIZABLE');
       let result: T;
+      const ctx = { driver: this, active: true };
       try {
-        result = await fn(conn);
+        result = await inside.run(ctx, () => fn(conn));
       } catch (err) {
+        ctx.active = false;
         conn.send('ROLLBACK');
         await conn.settle().catch(() => undefined);
         throw err;
       }
+      ctx.active = false;
       if (!conn.wrote) {
         // Read-only: what it read is already returned, so do not wait for the COMMIT; the next
         // user of this connection queues behind it in the pipeline.
@@ -198,6 +205,10 @@ export class PgDriver implements SqlDriver {
   }
 
   async txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    const ctx = inside.getStore();
+    // A transaction opened from inside another one (its own connection) must not queue on the
+    // gate the outer one holds.
+    if (ctx?.active && ctx.driver === this) return this.retrying(fn, 0);
     try {
       return await this.gate.runShared(() => this.attempt(fn));
     } catch (err) {
@@ -205,17 +216,19 @@ export class PgDriver implements SqlDriver {
     }
     // Lost a conflict: re-run alone (in this client) so a hot row does not cause a retry storm.
     this.conflicts++;
-    return this.gate.runExclusive(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.attempt(fn);
-        } catch (err) {
-          if (!isRetryable(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
-          this.conflicts++;
-          await sleep(backoff(attempt));
-        }
+    return this.gate.runExclusive(() => this.retrying(fn, 1));
+  }
+
+  private async retrying<T>(fn: (conn: SqlConn) => Promise<T>, first: number): Promise<T> {
+    for (let attempt = first; ; attempt++) {
+      try {
+        return await this.attempt(fn);
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        this.conflicts++;
+        await sleep(backoff(attempt));
       }
-    });
+    }
   }
 
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
@@ -16,6 +17,9 @@ const MAX_BUSY_RETRIES = 50;
  * open the same file therefore share one lock, and only other processes ever hit SQLITE_BUSY.
  */
 const fileLocks = new Map<string, { mutex: Mutex; users: number }>();
+
+/** The transaction the current async call chain runs in, to catch nested use of the same file. */
+const current = new AsyncLocalStorage<{ driver: SqliteDriver; active: boolean }>();
 
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -84,18 +88,36 @@ export class SqliteDriver implements SqlDriver {
     return s;
   }
 
+  /**
+   * A call made from inside one of this file's transactions cannot wait for the lock that
+   * transaction holds: on the same driver it joins the open transaction; on another driver of the
+   * same file it is an error instead of a deadlock.
+   */
+  private nested(): boolean {
+    const ctx = current.getStore();
+    if (!ctx?.active) return false;
+    if (ctx.driver === this) return true;
+    if (ctx.driver.filename === this.filename) {
+      throw fsError('EDEADLK', `${this.filename} was used by a second connection inside a transaction on it`);
+    }
+    return false;
+  }
+
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    if (this.nested()) return fn(this.conn);
     return this.mutex.run(async () => {
       for (let attempt = 0; ; attempt++) {
         try {
           // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
           // a lock upgrade: what it read stays valid until COMMIT.
           this.db.exec('BEGIN IMMEDIATE');
+          const ctx = { driver: this, active: true };
           try {
-            const result = await fn(this.conn);
+            const result = await current.run(ctx, () => fn(this.conn));
             this.db.exec('COMMIT');
             return result;
           } finally {
+            ctx.active = false; // work the transaction left running must not join the next one
             if (this.db.inTransaction) this.db.exec('ROLLBACK');
           }
         } catch (err) {
@@ -108,6 +130,7 @@ export class SqliteDriver implements SqlDriver {
 
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     // Holding the lock keeps a concurrent transaction's open BEGIN from absorbing these statements.
+    if (this.nested()) return fn(this.conn);
     return this.mutex.run(() => fn(this.conn));
   }
 
