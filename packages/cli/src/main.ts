@@ -8,6 +8,9 @@ import { formatCommand } from './commands/format.js';
 import { statusCommand } from './commands/status.js';
 import { fsckCommand } from './commands/fsck.js';
 import { gcCommand } from './commands/gc.js';
+import { infoCommand } from './commands/info.js';
+import { rmrCommand } from './commands/rmr.js';
+import { warmupCommand } from './commands/warmup.js';
 
 /** This implementation's own version, after the JuiceFS version whose formats it speaks. */
 export const VERSION = `${CLIENT_VERSION}-ts (juicefs-ts 0.1.0)`;
@@ -43,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) report(err.message);
       else report(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand]) y = add(y);
+  for (const add of [formatCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

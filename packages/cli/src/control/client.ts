@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fsError } from '@juicefs/core';
+import { ERRNO, errnoOf, fsError, type Context, type ControlHandler } from '@juicefs/core';
 import { ReplyParser, frameRequest, type ControlResult } from './protocol.js';
 
 /** Where a path lives in a JuiceFS mount. */
@@ -77,4 +77,47 @@ export async function sendControl(
     parser.feed(chunk);
   }
   return parser.result;
+}
+
+/**
+ * A transport that serves requests in this process with `handler` (the `--meta` mode of the
+ * tools, and tests): the same bytes as through a mount, without one.
+ */
+export function handlerTransport(handler: ControlHandler, ctx: Context): ControlTransport {
+  const queue: Buffer[] = [];
+  let running: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  return {
+    write: async (data) => {
+      const cmd = data.readUInt32BE(0);
+      const payload = data.subarray(8, 8 + data.readUInt32BE(4));
+      running = handler(ctx, cmd, payload, (chunk) => {
+        queue.push(Buffer.from(chunk));
+        notify();
+      })
+        .catch((err: unknown) => void queue.push(Buffer.from([ERRNO[errnoOf(err)] & 0xff])))
+        .finally(() => {
+          running = undefined;
+          notify();
+        });
+    },
+    read: async (size) => {
+      while (queue.length === 0 && running) await new Promise<void>((r) => (wake = r));
+      const next = queue.shift();
+      if (!next) return Buffer.alloc(0);
+      if (next.length > size) {
+        queue.unshift(next.subarray(size));
+        return next.subarray(0, size);
+      }
+      return next;
+    },
+    close: async () => {
+      await running;
+    },
+  };
 }

@@ -1,0 +1,77 @@
+import { fsError } from '@juicefs/core';
+import type { Argv } from 'yargs';
+import { infoRequest, type InfoResponse } from '../control/requests.js';
+import { openTarget } from '../control/target.js';
+import { printJson } from '../output.js';
+import { progressBar } from '../progress.js';
+
+/** "1.00 KiB (1024 Bytes)", as JuiceFS formats sizes. */
+export function formatBytes(n: number): string {
+  const units = ['Bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} Bytes` : `${v.toFixed(2)} ${units[i]} (${n} Bytes)`;
+}
+
+function render(label: string, r: InfoResponse): string {
+  const lines = [`${label} :`, `  inode: ${r.Ino}`, `  files: ${r.Summary.Files}`, `   dirs: ${r.Summary.Dirs}`];
+  lines.push(` length: ${formatBytes(r.Summary.Length)}`, `   size: ${formatBytes(r.Summary.Size)}`);
+  const paths = r.Paths ?? [];
+  if (paths.length === 0) lines.push('   path: unknown');
+  else if (paths.length === 1) lines.push(`   path: ${paths[0]}`);
+  else lines.push('  paths:', ...paths.map((p) => `\t${p}`));
+  if (r.Objects) {
+    lines.push(' objects:', '\tchunkIndex\tobjectName\tsize\toffset\tlength');
+    for (const o of r.Objects) lines.push(`\t${o.ChunkIndex}\t${o.Key || '(hole)'}\t${o.Size}\t${o.Off}\t${o.Len}`);
+  }
+  if (r.Chunks) {
+    lines.push(' chunks:', '\tchunkIndex\tsliceId\tsize\toffset\tlength');
+    for (const c of r.Chunks) lines.push(`\t${c.ChunkIndex}\t${c.Id}\t${c.Size}\t${c.Off}\t${c.Len}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function infoCommand(y: Argv): Argv {
+  return y.command(
+    'info <PATH..>',
+    'Show the inode, paths, size and chunk -> slice -> object map of files, or a summary of directories (through the mount, or --meta)',
+    (c) =>
+      c
+        .positional('PATH', { type: 'string', array: true, demandOption: true, describe: 'paths in a JuiceFS mount (or in the volume, with --meta)' })
+        .option('inode', { alias: 'i', type: 'boolean', default: false, describe: 'the arguments are inode numbers (with --meta, or PATH given as MOUNTPOINT INODE...)' })
+        .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'summarize directories recursively (may be slow for big trees)' })
+        .option('raw', { type: 'boolean', default: false, describe: 'show slices instead of objects' })
+        .option('strict', { type: 'boolean', default: false, describe: 'exact summary (always exact here)' })
+        .option('meta', { type: 'string', describe: 'ask the volume at this META-URL directly instead of a mount' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the answers as JSON' }),
+    async (a) => {
+      const args = (a.PATH as unknown as string[]).map(String);
+      const meta = a.meta;
+      // With -i and a mount, the first argument is any path in the mount and the rest are inodes.
+      const inodeArgs = a.inode ? (meta !== undefined ? args : args.slice(1)) : [];
+      if (a.inode && inodeArgs.length === 0) throw fsError('EINVAL', 'give the inode numbers after the mount point: juicefs info -i MOUNTPOINT INODE...');
+      const target = await openTarget(meta !== undefined ? '/' : args[0]!, meta);
+      const all: InfoResponse[] = [];
+      try {
+        const items: Array<{ label: string; ino: bigint }> = [];
+        if (a.inode) for (const s of inodeArgs) items.push({ label: s, ino: BigInt(s) });
+        else for (const p of args) items.push({ label: p, ino: (await target.locate(p)).ino });
+        for (const it of items) {
+          const bar = progressBar(`${it.label}: files`, 0);
+          const r = await infoRequest(target.transport, it.ino, { recursive: a.recursive, raw: a.raw, strict: a.strict }, (n) => bar.update(n, n));
+          bar.stop();
+          if (r.Failed) throw fsError('EIO', `info of ${it.label}: ${r.Reason}`);
+          all.push(r);
+          if (!a.json) process.stdout.write(render(it.label, r));
+        }
+      } finally {
+        await target.close();
+      }
+      if (a.json) printJson(all.length === 1 ? all[0] : all);
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { fsError } from '@juicefs/core';
+import type { Argv } from 'yargs';
+import { CacheAction } from '../control/protocol.js';
+import { fillCacheRequest } from '../control/requests.js';
+import { openTarget } from '../control/target.js';
+import { printJson } from '../output.js';
+import { progressBar } from '../progress.js';
+import { formatBytes } from './info.js';
+
+export function warmupCommand(y: Argv): Argv {
+  return y.command(
+    'warmup [PATH..]',
+    'Fetch the blocks of files into the cache of the mount (or --evict them)',
+    (c) =>
+      c
+        .positional('PATH', { type: 'string', array: true, describe: 'files or directories in a JuiceFS mount' })
+        .option('file', { alias: 'f', type: 'string', describe: 'a file listing paths, one per line' })
+        .option('threads', { alias: 'p', type: 'number', default: 50, describe: 'number of concurrent block fetches' })
+        .option('background', { alias: 'b', type: 'boolean', default: false, describe: 'return at once and let the mount work in the background' })
+        .option('evict', { type: 'boolean', default: false, describe: 'drop the blocks from the cache instead' })
+        .option('check', { type: 'boolean', default: false, describe: 'report how much is cached (not supported by this client yet)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
+    async (a) => {
+      const paths = ((a.PATH as unknown as string[] | undefined) ?? []).map(String);
+      if (a.file !== undefined) paths.push(...readFileSync(a.file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+      if (paths.length === 0) throw fsError('EINVAL', 'name files or directories to warm up, or a list of them with --file');
+      if (a.evict && a.check) throw fsError('EINVAL', '--evict and --check cannot be used together');
+      const action = a.evict ? CacheAction.Evict : a.check ? CacheAction.Check : CacheAction.Warmup;
+      const target = await openTarget(paths[0]!, undefined);
+      try {
+        const inner: string[] = [];
+        for (const p of paths) inner.push((await target.locate(p)).inner);
+        const bar = progressBar(a.evict ? 'Evicted files' : 'Warmed up files', 0);
+        const r = await fillCacheRequest(target.transport, inner, { threads: a.threads, background: a.background, action }, (n) => bar.update(n, n));
+        bar.stop();
+        if (a.json) printJson(r);
+        else if (a.background) process.stderr.write(`${a.evict ? 'eviction' : 'warmup'} of ${paths.length} paths goes on in the background\n`);
+        else process.stderr.write(`${a.evict ? 'evicted' : 'warmed up'} ${r.FileCount} files, ${r.SliceCount} slices, ${formatBytes(r.TotalBytes)}\n`);
+      } finally {
+        await target.close();
+      }
+    },
+  );
+}
