@@ -55,6 +55,26 @@ export async function errnoOf(op: () => Promise<unknown>): Promise<string> {
   }
 }
 
+/** Handles opened through openFile and not yet closed by afterEach. */
+const openHandles = new Set<fs.FileHandle>();
+
+/**
+ * fs.open that remembers the handle, so a test failing half-way cannot leave a descriptor open
+ * on a mount (which would make its unmount busy): closeLeftHandles runs after every test.
+ */
+export async function openFile(file: string, flags: string, mode?: number): Promise<fs.FileHandle> {
+  const h = await fs.open(file, flags, mode);
+  openHandles.add(h);
+  return h;
+}
+
+export async function closeLeftHandles(): Promise<void> {
+  const left = [...openHandles];
+  openHandles.clear();
+  // Closing a handle the test already closed is a no-op.
+  await Promise.all(left.map((h) => h.close().catch(() => undefined)));
+}
+
 /** Deterministic bytes for a file: the same (seed, offset) always gives the same content. */
 export function patternBytes(seed: number, offset: number, length: number): Buffer {
   // Offsets are word-aligned by callers' block sizes; a cheap 32-bit mix per 4-byte word keeps the

@@ -1,6 +1,6 @@
 import type { PosixSuiteOptions, SuiteContext } from './context.js';
 import { resolveOptions } from './context.js';
-import { freshDir } from './helpers.js';
+import { closeLeftHandles, freshDir } from './helpers.js';
 import { registerAttributeCases } from './cases/attributes.js';
 import { registerFileDataCases } from './cases/file-data.js';
 import { registerHandleCases } from './cases/handles.js';
@@ -35,6 +35,7 @@ export function posixSuite(name: string, getDir: () => string, options: PosixSui
   describe(`POSIX conformance: ${name}`, () => {
     // Some cases run many shell tools or python; give each the same generous budget.
     jest.setTimeout(resolved.timeoutMs);
+    afterEach(closeLeftHandles);
     describe('file data', () => registerFileDataCases(ctx));
     describe('names', () => registerNameCases(ctx));
     describe('attributes', () => registerAttributeCases(ctx));

@@ -2,10 +2,27 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SuiteContext } from '../context.js';
-import { errnoOf, patternBytes, shOk } from '../helpers.js';
+import { errnoOf, openFile, patternBytes, py, shOk } from '../helpers.js';
 
 // File contents: create, read, write at offsets, append, truncate, sparse files, a large file
 // through sha256, concurrent writers, and an unlinked file still readable through its descriptor.
+
+const MMAP_SCRIPT = `
+import json, mmap, os, sys
+p = sys.argv[1]
+fd = os.open(p, os.O_RDWR)
+m = mmap.mmap(fd, 8192, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+m[4098:4104] = b'mapped'
+m.flush()
+with open(p, 'rb') as f:
+    f.seek(4096)
+    via_read = f.read(10).decode()
+os.pwrite(fd, b'written!', 100)
+via_map = m[100:108].decode()
+m.close()
+os.close(fd)
+print(json.dumps({'viaRead': via_read, 'viaMap': via_map, 'size': os.stat(p).st_size}))
+`;
 
 export function registerFileDataCases(ctx: SuiteContext): void {
   const { options } = ctx;
@@ -16,7 +33,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     await fs.writeFile(f, 'hello');
     await fs.appendFile(f, ' world');
     const afterAppend = await fs.readFile(f, 'utf8');
-    const h = await fs.open(f, 'r+');
+    const h = await openFile(f, 'r+');
     await h.write(Buffer.from('HELLO'), 0, 5, 0);
     await h.write(Buffer.from('!'), 0, 1, 11);
     const afterPwrite = (await fs.readFile(f)).toString('utf8');
@@ -27,7 +44,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     await h.close();
     await fs.truncate(f, 0);
     const emptied = (await fs.stat(f)).size;
-    const appendFd = await fs.open(f, 'a');
+    const appendFd = await openFile(f, 'a');
     await appendFd.write('x');
     await appendFd.write('y');
     await appendFd.close();
@@ -38,7 +55,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
       grown: grown.toString('hex'),
       emptied,
       appended: await fs.readFile(f, 'utf8'),
-      exclusive: await errnoOf(() => fs.open(f, 'wx')),
+      exclusive: await errnoOf(() => openFile(f, 'wx')),
       size: (await fs.stat(f)).size,
     }).toEqual({
       afterAppend: 'hello world',
@@ -55,7 +72,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
   ctx.test('sparse files: a write past the end and dd seek leave holes that read as zeros', async () => {
     const d = await ctx.dir('data-sparse');
     const f = path.join(d, 'sparse');
-    const h = await fs.open(f, 'w+');
+    const h = await openFile(f, 'w+');
     const far = 10 * 1024 * 1024 + 3;
     await h.write(Buffer.from('Z'), 0, 1, far);
     const hole = Buffer.alloc(1 << 20, 0xff);
@@ -90,7 +107,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     const f = path.join(d, 'big.bin');
     const block = 1024 * 1024;
     const want = createHash('sha256');
-    const w = await fs.open(f, 'w');
+    const w = await openFile(f, 'w');
     for (let off = 0; off < options.bigFileBytes; off += block) {
       const buf = patternBytes(7, off, Math.min(block, options.bigFileBytes - off));
       want.update(buf);
@@ -98,7 +115,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     }
     await w.close();
     const got = createHash('sha256');
-    const r = await fs.open(f, 'r');
+    const r = await openFile(f, 'r');
     const buf = Buffer.alloc(block);
     let total = 0;
     for (;;) {
@@ -117,7 +134,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     const d = await ctx.dir('data-concurrent');
     const size = 3 * 128 * 1024 + 17;
     const writers = Array.from({ length: options.concurrentWriters }, async (_, i) => {
-      const h = await fs.open(path.join(d, `w${i}`), 'w');
+      const h = await openFile(path.join(d, `w${i}`), 'w');
       for (let off = 0; off < size; off += 32 * 1024) {
         const piece = patternBytes(i, off, Math.min(32 * 1024, size - off));
         await h.write(piece, 0, piece.length, off);
@@ -143,7 +160,7 @@ export function registerFileDataCases(ctx: SuiteContext): void {
     const d = await ctx.dir('data-unlink-open');
     const f = path.join(d, 'doomed');
     await fs.writeFile(f, 'still here');
-    const h = await fs.open(f, 'r+');
+    const h = await openFile(f, 'r+');
     await fs.unlink(f);
     const statAfter = await errnoOf(() => fs.stat(f));
     const listed = await fs.readdir(d);
@@ -162,5 +179,48 @@ export function registerFileDataCases(ctx: SuiteContext): void {
       nlink: fst.nlink,
       size: fst.size,
     }).toEqual({ statAfter: 'ENOENT', listed: [], read: 'still here', afterWrite: 'still here!', nlink: 0, size: 11 });
+  });
+
+  ctx.test('writes straddling the 4 MiB block and 64 MiB chunk boundaries read back; truncate zeroes what it cuts', async () => {
+    const d = await ctx.dir('data-boundaries');
+    const f = path.join(d, 'straddle');
+    const MiB = 1024 * 1024;
+    const h = await openFile(f, 'w+');
+    const marks = [4 * MiB - 3, 64 * MiB - 5, 68 * MiB - 1];
+    for (const [i, off] of marks.entries()) await h.write(Buffer.from(`<mark${i}>`), 0, 7, off);
+    const seen: string[] = [];
+    for (const off of marks) {
+      const b = Buffer.alloc(9);
+      const { bytesRead } = await h.read(b, 0, 9, off - 1);
+      seen.push(b.subarray(0, bytesRead).toString('hex'));
+    }
+    // A patterned 5 MiB region, cut back into its second block and grown again.
+    const body = patternBytes(3, 0, 5 * MiB);
+    await h.write(body, 0, body.length, 0);
+    await h.truncate(4 * MiB + 10);
+    await h.truncate(6 * MiB);
+    const back = Buffer.alloc(6 * MiB);
+    const { bytesRead } = await h.read(back, 0, back.length, 0);
+    await h.close();
+    expect({
+      seen,
+      bytesRead,
+      keptPrefix: back.subarray(0, 4 * MiB + 10).equals(body.subarray(0, 4 * MiB + 10)),
+      zeroTail: back.subarray(4 * MiB + 10).every((x) => x === 0),
+      size: (await fs.stat(f)).size,
+    }).toEqual({
+      seen: marks.map((_, i) => Buffer.concat([Buffer.alloc(1), Buffer.from(`<mark${i}>`), i === 2 ? Buffer.alloc(0) : Buffer.alloc(1)]).toString('hex')),
+      bytesRead: 6 * MiB,
+      keptPrefix: true,
+      zeroTail: true,
+      size: 6 * MiB,
+    });
+  }, Math.max(options.timeoutMs, 120_000));
+
+  ctx.test('a shared mmap write is seen by read(2), and a write(2) by the mapping', async () => {
+    const d = await ctx.dir('data-mmap');
+    const f = path.join(d, 'mapped');
+    await fs.writeFile(f, Buffer.alloc(8192, 0x2e));
+    expect(await py<unknown>(MMAP_SCRIPT, [f])).toEqual({ viaRead: '..mapped..', viaMap: 'written!', size: 8192 });
   });
 }

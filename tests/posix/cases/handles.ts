@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SuiteContext } from '../context.js';
-import { py } from '../helpers.js';
+import { openFile, py } from '../helpers.js';
 
 // Open descriptors against a changing namespace, after go-fuse's posixtest: fstat of replaced and
 // deleted files, parallel opens, directories renamed while open (and openat through them),
@@ -72,7 +72,7 @@ export function registerHandleCases(ctx: SuiteContext): void {
     const d = await ctx.dir('handles-fstat');
     await fs.writeFile(path.join(d, 'src'), 'source');
     await fs.writeFile(path.join(d, 'dst'), 'dst');
-    const h = await fs.open(path.join(d, 'dst'), 'r');
+    const h = await openFile(path.join(d, 'dst'), 'r');
     const before = await h.stat();
     await fs.rename(path.join(d, 'src'), path.join(d, 'dst'));
     const after = await h.stat();
@@ -82,7 +82,7 @@ export function registerHandleCases(ctx: SuiteContext): void {
       const p = path.join(d, `f${i}`);
       await fs.writeFile(p, Buffer.alloc(i, 0x61));
       const st = await fs.stat(p);
-      const fh = await fs.open(p, 'r');
+      const fh = await openFile(p, 'r');
       await fs.unlink(p);
       const fst = await fh.stat();
       await fh.close();
@@ -104,14 +104,14 @@ export function registerHandleCases(ctx: SuiteContext): void {
     await fs.writeFile(f, 'content...');
     await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
-        const h = await fs.open(f, 'r+');
+        const h = await openFile(f, 'r+');
         await h.read(Buffer.alloc(10), 0, 10, 0);
         await h.write(Buffer.from([0x30 + i]), 0, 1, i);
         await h.close();
       }),
     );
-    const a1 = await fs.open(path.join(d, 'log'), 'a');
-    const a2 = await fs.open(path.join(d, 'log'), 'a');
+    const a1 = await openFile(path.join(d, 'log'), 'a');
+    const a2 = await openFile(path.join(d, 'log'), 'a');
     for (let i = 0; i < 5; i++) {
       await a1.write(`a${i}`);
       await a2.write(`b${i}`);
@@ -129,7 +129,7 @@ export function registerHandleCases(ctx: SuiteContext): void {
     await fs.mkdir(path.join(d, 'dir1'), { mode: 0o755 });
     await fs.mkdir(path.join(d, 'dir2'), { mode: 0o700 });
     const st1 = await fs.stat(path.join(d, 'dir2'));
-    const h = await fs.open(path.join(d, 'dir2'), 'r');
+    const h = await openFile(path.join(d, 'dir2'), 'r');
     await fs.rename(path.join(d, 'dir1'), path.join(d, 'dir2'));
     const st2 = await h.stat();
     await h.close();

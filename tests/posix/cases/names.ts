@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SuiteContext } from '../context.js';
-import { errnoOf, shOk } from '../helpers.js';
+import { errnoOf, openFile, shOk } from '../helpers.js';
 
 // The namespace: directories, rename in its overwrite forms, hard links, symlinks, a large
 // directory listing, and the errno of common failures.
@@ -181,17 +181,17 @@ export function registerNameCases(ctx: SuiteContext): void {
     await fs.mkdir(p('empty'));
     expect({
       statMissing: await errnoOf(() => fs.stat(p('missing'))),
-      openMissing: await errnoOf(() => fs.open(p('missing'), 'r')),
+      openMissing: await errnoOf(() => openFile(p('missing'), 'r')),
       createInMissingDir: await errnoOf(() => fs.writeFile(p('missing/x'), '')),
       unlinkMissing: await errnoOf(() => fs.unlink(p('missing'))),
       mkdirExisting: await errnoOf(() => fs.mkdir(p('dir'))),
       mkdirOverFile: await errnoOf(() => fs.mkdir(p('file'))),
-      exclusiveCreate: await errnoOf(() => fs.open(p('file'), 'wx')),
+      exclusiveCreate: await errnoOf(() => openFile(p('file'), 'wx')),
       throughFile: await errnoOf(() => fs.stat(p('file/x'))),
       mkdirUnderFile: await errnoOf(() => fs.mkdir(p('file/sub'))),
       rmdirFile: await errnoOf(() => fs.rmdir(p('file'))),
       readdirFile: await errnoOf(() => fs.readdir(p('file'))),
-      writeDir: await errnoOf(() => fs.open(p('dir'), 'w')),
+      writeDir: await errnoOf(() => openFile(p('dir'), 'w')),
       readDirAsFile: await errnoOf(() => fs.readFile(p('dir'))),
       unlinkDir: await errnoOf(() => fs.unlink(p('dir'))),
       rmdirNonEmpty: await errnoOf(() => fs.rmdir(p('dir'))),
