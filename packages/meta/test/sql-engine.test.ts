@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { TxStore } from '../src/base/store.js';
 import { encodeSlices } from '../src/codec/slice.js';
 import { createSqlEngine, parseSqlUrl, type SqlEngine } from '../src/sql/index.js';
@@ -11,10 +12,10 @@ import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/te
 describe('SQL meta URLs', () => {
   it('resolves sqlite3 paths, relative and absolute, and the table prefix', () => {
     expect(parseSqlUrl('sqlite3:///var/lib/jfs/meta.db?_journal=WAL')).toEqual({
-      dialect: 'sqlite3', filename: '/var/lib/jfs/meta.db', prefix: 'jfs_',
+      dialect: 'sqlite3', filename: '/var/lib/jfs/meta.db', prefix: 'jfs_', busyTimeout: 5000,
     });
-    expect(parseSqlUrl('sqlite3://meta.db?table_prefix=X')).toEqual({
-      dialect: 'sqlite3', filename: path.resolve('meta.db'), prefix: 'jfs_X_',
+    expect(parseSqlUrl('sqlite3://meta.db?table_prefix=X&_timeout=250')).toEqual({
+      dialect: 'sqlite3', filename: path.resolve('meta.db'), prefix: 'jfs_X_', busyTimeout: 250,
     });
   });
 
@@ -37,6 +38,7 @@ describe('SQL meta URLs', () => {
     expect(() => parseSqlUrl('sqlite3://x.db?table_prefix=a;drop')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('redis://h/1')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('sqlite3://')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => parseSqlUrl('sqlite3://x.db?_timeout=soon')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });
 
@@ -197,6 +199,31 @@ describe('postgres conflict retry', () => {
     } finally {
       await a.close();
       await b.close();
+      await target.cleanup();
+    }
+  });
+});
+
+describe('sqlite3 write lock held by another process', () => {
+  it('waits out SQLITE_BUSY and then commits', async () => {
+    const target = freshSqliteTarget('?_timeout=10');
+    const e = await createSqlEngine(target.url);
+    // A connection outside the engine (standing in for another process) holds the write lock.
+    const other = new BetterSqlite3(target.url.slice('sqlite3://'.length).replace(/\?.*$/, ''));
+    try {
+      await e.initSchema();
+      other.exec('BEGIN IMMEDIATE');
+      let released = false;
+      setTimeout(() => {
+        other.exec('COMMIT');
+        released = true;
+      }, 100);
+      await e.txn(async (tx) => tx.setXattr(1n, 'user.k', Buffer.from('after')));
+      expect(released).toBe(true);
+      expect((await e.txn((tx) => tx.getXattr(1n, 'user.k')))?.toString()).toBe('after');
+    } finally {
+      other.close();
+      await e.close();
       await target.cleanup();
     }
   });

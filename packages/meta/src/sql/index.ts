@@ -15,7 +15,7 @@ export { schemaPlan, allTables } from './schema.js';
  */
 export async function createSqlEngine(url: string): Promise<SqlEngine> {
   const target = parseSqlUrl(url);
-  const driver = target.dialect === 'sqlite3' ? await SqliteDriver.open(target.filename) : await PgDriver.open(target);
+  const driver = target.dialect === 'sqlite3' ? await SqliteDriver.open(target.filename, target.busyTimeout) : await PgDriver.open(target);
   return new SqlEngine(driver, target.prefix);
 }
 

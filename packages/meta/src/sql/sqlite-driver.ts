@@ -7,8 +7,6 @@ import { fsError } from '@juicefs/core';
 import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { Mutex } from './mutex.js';
 
-/** Busy timeout for other processes' write locks (JuiceFS uses 5000 ms). */
-const BUSY_TIMEOUT_MS = 5000;
 const MAX_BUSY_RETRIES = 50;
 
 /**
@@ -52,7 +50,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /** Open (creating if needed) the database file through knex's better-sqlite3 client. */
-  static async open(filename: string): Promise<SqliteDriver> {
+  static async open(filename: string, busyTimeout: number): Promise<SqliteDriver> {
     const dir = path.dirname(filename);
     if (!fs.existsSync(dir)) {
       throw fsError('ENOENT', `cannot create SQLite database ${filename}: directory ${dir} does not exist; create it first`);
@@ -68,7 +66,7 @@ export class SqliteDriver implements SqlDriver {
     try {
       db = (await pool.client.acquireConnection()) as Database;
       db.pragma('journal_mode = WAL');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma(`busy_timeout = ${busyTimeout}`);
     } catch (err) {
       await pool.destroy();
       throw fsError('EIO', `cannot open SQLite database ${filename}: ${(err as Error).message}`, err);
@@ -105,33 +103,40 @@ export class SqliteDriver implements SqlDriver {
 
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     if (this.nested()) return fn(this.conn);
-    return this.mutex.run(async () => {
-      for (let attempt = 0; ; attempt++) {
+    return this.mutex.run(() =>
+      this.retryBusy(async () => {
+        // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
+        // a lock upgrade: what it read stays valid until COMMIT.
+        this.db.exec('BEGIN IMMEDIATE');
+        const ctx = { driver: this, active: true };
         try {
-          // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
-          // a lock upgrade: what it read stays valid until COMMIT.
-          this.db.exec('BEGIN IMMEDIATE');
-          const ctx = { driver: this, active: true };
-          try {
-            const result = await current.run(ctx, () => fn(this.conn));
-            this.db.exec('COMMIT');
-            return result;
-          } finally {
-            ctx.active = false; // work the transaction left running must not join the next one
-            if (this.db.inTransaction) this.db.exec('ROLLBACK');
-          }
-        } catch (err) {
-          if (!isBusy(err) || attempt >= MAX_BUSY_RETRIES) throw err;
-          await sleep(backoff(attempt));
+          const result = await current.run(ctx, () => fn(this.conn));
+          this.db.exec('COMMIT');
+          return result;
+        } finally {
+          ctx.active = false; // work the transaction left running must not join the next one
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
         }
-      }
-    });
+      }),
+    );
   }
 
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
-    // Holding the lock keeps a concurrent transaction's open BEGIN from absorbing these statements.
     if (this.nested()) return fn(this.conn);
-    return this.mutex.run(() => fn(this.conn));
+    // Holding the lock keeps a concurrent transaction's open BEGIN from absorbing these statements.
+    return this.mutex.run(() => this.retryBusy(() => fn(this.conn)));
+  }
+
+  /** Another process held the write lock past the busy timeout: wait a little and run `fn` again. */
+  private async retryBusy<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isBusy(err) || attempt >= MAX_BUSY_RETRIES) throw err;
+        await sleep(backoff(attempt));
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ export interface SqliteTarget {
   filename: string;
   /** Table prefix: `jfs_` or `jfs_<table_prefix>_`. */
   prefix: string;
+  /** How long a statement waits for another process's write lock (`_timeout`, ms; JuiceFS: 5000). */
+  busyTimeout: number;
 }
 
 export interface PostgresTarget {
@@ -45,7 +47,12 @@ export function parseSqlUrl(url: string): SqlTarget {
     const file = q < 0 ? rest : rest.slice(0, q);
     const params = new URLSearchParams(q < 0 ? '' : rest.slice(q + 1));
     if (file === '') throw fsError('EINVAL', `no database file in "${url}"; use sqlite3://path/to/file.db`);
-    return { dialect: 'sqlite3', filename: path.resolve(decodeURIComponent(file)), prefix: prefixFrom(params) };
+    const timeout = params.get('_timeout') ?? params.get('_busy_timeout');
+    const busyTimeout = timeout === null ? 5000 : Number(timeout);
+    if (!Number.isInteger(busyTimeout) || busyTimeout < 0) {
+      throw fsError('EINVAL', `_timeout "${timeout}" must be a whole number of milliseconds`);
+    }
+    return { dialect: 'sqlite3', filename: path.resolve(decodeURIComponent(file)), prefix: prefixFrom(params), busyTimeout };
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
     const u = new URL(url);
