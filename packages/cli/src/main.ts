@@ -1,5 +1,4 @@
 import yargs from 'yargs';
-import { CLIENT_VERSION } from '@juicefs/core';
 import { setRawArgs } from './args.js';
 import { configCommand } from './commands/config.js';
 import { destroyCommand } from './commands/destroy.js';
@@ -11,9 +10,10 @@ import { gcCommand } from './commands/gc.js';
 import { infoCommand } from './commands/info.js';
 import { rmrCommand } from './commands/rmr.js';
 import { warmupCommand } from './commands/warmup.js';
+import { mountCommand, umountCommand } from './commands/mount.js';
+import { VERSION } from './version.js';
 
-/** This implementation's own version, after the JuiceFS version whose formats it speaks. */
-export const VERSION = `${CLIENT_VERSION}-ts (juicefs-ts 0.1.0)`;
+export { VERSION };
 
 /**
  * Run the juicefs command line with `args` (without node and script). Returns the exit code:
@@ -46,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) report(err.message);
       else report(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

@@ -1,0 +1,92 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { fsError } from '@juicefs/core';
+import { isMountPoint } from '@juicefs/fuse';
+import type { Argv } from 'yargs';
+import { serveMount } from '../mount/serve.js';
+import { redactUrl } from '../volume.js';
+import { VERSION } from '../version.js';
+
+const root = process.getuid?.() === 0;
+const MiB = 1024 * 1024;
+
+export function mountCommand(y: Argv): Argv {
+  return y.command(
+    'mount META-URL MOUNTPOINT',
+    'Mount a volume at MOUNTPOINT (FUSE; as root)',
+    (c) =>
+      c
+        .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
+        .positional('MOUNTPOINT', { type: 'string', demandOption: true, describe: 'an existing, empty directory' })
+        .option('background', { alias: 'd', type: 'boolean', default: false, describe: 'run in the background; returns once mounted' })
+        .option('log', { type: 'string', default: root ? '/var/log/juicefs.log' : path.join(homedir(), '.juicefs/juicefs.log'), describe: 'log file in background mode' })
+        .option('read-only', { type: 'boolean', default: false, describe: 'mount read-only' })
+        .option('cache-dir', { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory, or "memory"' })
+        .option('cache-size', { type: 'number', default: 102400, describe: 'cache size in MiB' })
+        .option('buffer-size', { type: 'number', default: 300, describe: 'read/write buffer in MiB' })
+        .option('writeback', { type: 'boolean', default: false, describe: 'upload blocks in the background (staged in the cache dir)' })
+        .option('attr-cache', { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' })
+        .option('entry-cache', { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' })
+        .option('dir-entry-cache', { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' })
+        .option('heartbeat', { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' })
+        .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions)' }),
+    async (a) => {
+      const metaUrl = String(a['META-URL']);
+      const mountpoint = path.resolve(String(a.MOUNTPOINT));
+      if (a.background) {
+        await startInBackground(mountpoint, String(a.log));
+        return;
+      }
+      const reason = await serveMount(metaUrl, mountpoint, {
+        readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
+        attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
+        backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION,
+        onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
+      });
+      process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
+    },
+  );
+}
+
+/** Re-run this command without -d, detached, logging to `log`; return once the mount is up. */
+async function startInBackground(mountpoint: string, log: string): Promise<void> {
+  mkdirSync(path.dirname(log), { recursive: true });
+  const fd = openSync(log, 'a');
+  const args = process.argv.slice(1).filter((x) => x !== '-d' && x !== '--background' && x !== '--background=true');
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+  let exited: number | null | undefined;
+  child.on('exit', (code) => { exited = code; });
+  for (let i = 0; i < 300; i++) {
+    if (await isMountPoint(mountpoint)) {
+      child.unref();
+      process.stderr.write(`mounted at ${mountpoint} in the background (pid ${child.pid}, log ${log})\n`);
+      return;
+    }
+    if (exited !== undefined) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = readFileSync(log, 'utf8').split('\n').slice(-6).join('\n');
+  if (exited === undefined) child.kill();
+  throw fsError('EIO', `the background mount of ${mountpoint} did not come up; the end of ${log}:\n${tail}`);
+}
+
+export function umountCommand(y: Argv): Argv {
+  return y.command(
+    'umount MOUNTPOINT',
+    'Unmount a volume',
+    (c) =>
+      c
+        .positional('MOUNTPOINT', { type: 'string', demandOption: true })
+        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach even if busy (lazy unmount)' }),
+    async (a) => {
+      const mp = path.resolve(String(a.MOUNTPOINT));
+      if (!(await isMountPoint(mp))) throw fsError('EINVAL', `${mp} is not a mount point`);
+      const r = spawnSync('umount', a.force ? ['-l', mp] : [mp], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        throw fsError(/busy/i.test(r.stderr) ? 'EBUSY' : 'EIO', `umount ${mp} failed: ${r.stderr.trim()}${/busy/i.test(r.stderr) ? '; close the files using it, or use --force' : ''}`);
+      }
+    },
+  );
+}

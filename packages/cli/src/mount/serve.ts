@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import { Vfs } from '@juicefs/core';
+import type { Format } from '@juicefs/core';
+import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
+import { VfsFuseHandler, mount } from '@juicefs/fuse';
+import { openMeta } from '@juicefs/meta';
+import { createControlHandler } from '../control/index.js';
+import { plainFormat } from '../control/volume-access.js';
+import { redacted } from '../secrets.js';
+
+export interface ServeOptions {
+  readOnly: boolean;
+  cacheDir: string;
+  /** Bytes. */
+  cacheSize: number;
+  /** Bytes. */
+  bufferSize: number;
+  attrCache: number;
+  entryCache: number;
+  dirEntryCache: number;
+  heartbeat: number;
+  backgroundJobs: boolean;
+  writeback: boolean;
+  version: string;
+  /** Called once the kernel has the mount. */
+  onMounted: (format: Format) => void;
+}
+
+/**
+ * Mount a volume and serve it until it is unmounted (umount, SIGINT/SIGTERM): metadata client
+ * with a session and background jobs, object storage and chunk store from the format, the VFS
+ * with the `.control` handler, and the FUSE session. Everything is closed in reverse order after.
+ */
+export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOptions): Promise<string> {
+  const meta = await openMeta(metaUrl);
+  const closers: Array<() => Promise<void>> = [() => meta.shutdown()];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => process.stderr.write(`juicefs: while closing: ${String(e)}\n`));
+  };
+  try {
+    const format = plainFormat(await meta.load(true));
+    const storage = openVolumeStorage(format);
+    const store = await openChunkStore(storage, chunkStoreOptionsFor(format, {
+      cacheDir: o.cacheDir, cacheSize: o.cacheSize, bufferSize: o.bufferSize, ...(o.writeback ? { writeback: true } : {}),
+    }));
+    closers.push(() => store.close());
+    meta.onSliceDelete((id, size) => store.remove(id, size));
+    await meta.newSession({
+      heartbeat: o.heartbeat,
+      readOnly: o.readOnly,
+      info: { Version: o.version, HostName: hostname(), MountPoint: mountpoint, MountTime: new Date().toISOString(), ProcessID: process.pid },
+    });
+    closers.push(() => meta.closeSession());
+    if (o.backgroundJobs && !o.readOnly) {
+      meta.startBackgroundJobs();
+      closers.push(async () => meta.stopBackgroundJobs());
+    }
+    const vfs = new Vfs({
+      meta, store, format: redacted(format),
+      options: {
+        readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
+        bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint,
+      },
+      control: createControlHandler({ meta, store, format }),
+    });
+    const m = await mount(mountpoint, new VfsFuseHandler(vfs), {
+      handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs',
+    });
+    o.onMounted(format);
+    const reason = await m.closed;
+    await vfs.close();
+    return reason;
+  } finally {
+    await closeAll();
+  }
+}
