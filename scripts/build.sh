@@ -20,6 +20,10 @@ for pkg in $(node scripts/packages-in-order.mjs); do
     (cd "$dir" && "$TSC" -p tsconfig.build.json) || failed+=("$pkg")
   fi
 done
+# The end-to-end tests live outside the packages; typecheck them too.
+if [ "$MODE" = typecheck ] && [ -f tests/e2e/tsconfig.json ]; then
+  "$TSC" -p tests/e2e/tsconfig.json --noEmit || failed+=("tests/e2e")
+fi
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "$MODE failed in: ${failed[*]}" >&2
   exit 1
