@@ -37,6 +37,16 @@ describe('SQL meta URLs', () => {
     expect(() => parseSqlUrl('postgres://h/db?search_path=a,b')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('sqlite3://x.db?table_prefix=a;drop')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('redis://h/1')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    const mysql = (() => {
+      try {
+        parseSqlUrl('mysql://root:pw@(127.0.0.1:3306)/jfs');
+      } catch (err) {
+        return err as Error & { code?: string };
+      }
+      return undefined;
+    })();
+    expect(mysql?.code).toBe('EOPNOTSUPP');
+    expect(mysql?.message).not.toContain('pw'); // never echo the password
     expect(() => parseSqlUrl('sqlite3://')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('sqlite3://x.db?_timeout=soon')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });

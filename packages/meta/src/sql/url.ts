@@ -71,5 +71,8 @@ export function parseSqlUrl(url: string): SqlTarget {
       prefix,
     };
   }
+  if (scheme === 'mysql') {
+    throw fsError('EOPNOTSUPP', `MySQL metadata (${url.replace(/\/\/[^@/]*@/, '//')}) is not supported by this client yet; use sqlite3:// or postgres://`);
+  }
   throw fsError('EINVAL', `"${url}" is not a SQL metadata URL; use sqlite3://file.db or postgres://user@host:port/db`);
 }
