@@ -10,6 +10,9 @@ import { gcCommand } from './commands/gc.js';
 import { infoCommand } from './commands/info.js';
 import { rmrCommand } from './commands/rmr.js';
 import { warmupCommand } from './commands/warmup.js';
+import { statsCommand } from './commands/stats.js';
+import { benchCommand } from './commands/bench.js';
+import { objbenchCommand } from './commands/objbench.js';
 import { mountCommand, umountCommand } from './commands/mount.js';
 import { VERSION } from './version.js';
 
@@ -46,7 +49,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) report(err.message);
       else report(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand, statsCommand, benchCommand, objbenchCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {
