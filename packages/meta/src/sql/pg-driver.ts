@@ -1,10 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, QueryConfig } from 'pg';
-import { knex, type Knex } from 'knex';
+import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
 import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { ConflictGate } from './mutex.js';
 import type { PostgresTarget } from './url.js';
+
+// knex is CommonJS: under Node's ESM loader (the built CLI) only its default export exists.
+const { knex } = knexModule;
 
 /** How often a conflicting transaction is re-run before its error is returned. */
 const MAX_CONFLICT_RETRIES = 50;

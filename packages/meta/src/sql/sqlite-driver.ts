@@ -2,10 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
-import { knex, type Knex } from 'knex';
+import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
 import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { Mutex } from './mutex.js';
+
+// knex is CommonJS: under Node's ESM loader (the built CLI) only its default export exists.
+const { knex } = knexModule;
 
 const MAX_BUSY_RETRIES = 50;
 
