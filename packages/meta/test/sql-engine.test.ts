@@ -214,6 +214,37 @@ describe('postgres conflict retry', () => {
   });
 });
 
+describe('postgres write errors', () => {
+  it('a failing pipelined write fails its transaction, and the connections stay usable', async () => {
+    const target = await freshPgTarget();
+    const e = await createSqlEngine(target.url);
+    try {
+      await e.initSchema();
+      // uid is an INTEGER column: 2^31 does not fit (the Go client has the same limit).
+      const attr = {
+        flags: 0, type: 1 as const, mode: 0o644, uid: 2 ** 31, gid: 0, atime: 1, atimensec: 0, mtime: 1, mtimensec: 0,
+        ctime: 1, ctimensec: 0, nlink: 1, length: 0, rdev: 0, parent: 1n, accessACL: 0, defaultACL: 0, tier: 0,
+      };
+      await expect(
+        e.txn(async (tx) => {
+          tx.setEntry(1n, Buffer.from('f'), 2n, 1);
+          tx.setAttr(2n, attr);
+          tx.setXattr(2n, 'user.after', Buffer.from('x'));
+        }),
+      ).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('22003') });
+      for (let i = 0; i < 12; i++) {
+        // more transactions than pooled connections, so every connection is reused
+        expect(await e.txn((tx) => tx.getEntry(1n, Buffer.from('f')))).toBeUndefined();
+      }
+      await e.txn(async (tx) => tx.setAttr(2n, { ...attr, uid: 1000 }));
+      expect((await e.txn((tx) => tx.getAttr(2n)))?.uid).toBe(1000);
+    } finally {
+      await e.close();
+      await target.cleanup();
+    }
+  });
+});
+
 describe('sqlite3 write lock held by another process', () => {
   it('waits out SQLITE_BUSY and then commits', async () => {
     const target = freshSqliteTarget('?_timeout=10');

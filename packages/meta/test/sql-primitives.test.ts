@@ -312,6 +312,8 @@ describe.each(dialects)('%s primitives', (name, fresh) => {
       throw Object.assign(new Error('EEXIST: stop'), { code: 'EEXIST' });
     });
     await expect(failing).rejects.toMatchObject({ code: 'EEXIST' });
+    const signal = new Error('caller signal without an errno');
+    await expect(e.txn(async () => Promise.reject(signal))).rejects.toBe(signal); // passed through as is
     expect(await e.txn(async (tx) => [await tx.getEntry(1n, Buffer.from('ghost')), await tx.getAttr(30n), await tx.getCounter('nextTrash')])).toEqual([undefined, undefined, 0]);
   });
 });

@@ -1,4 +1,4 @@
-import { fsError } from '@juicefs/core';
+import { fsError, isErrnoCode } from '@juicefs/core';
 
 /** Values bound to statements: inodes as bigint, binary columns as Buffer. */
 export type SqlValue = number | bigint | string | Buffer | null;
@@ -66,4 +66,21 @@ export function sleep(ms: number): Promise<void> {
 /** Randomised, growing backoff for conflict retries (ms). */
 export function backoff(attempt: number): number {
   return Math.random() * Math.min(2 ** attempt, 50) + 1;
+}
+
+/**
+ * Database errors leave the engine as errno errors (EIO naming the database's own code and
+ * message). Anything else passes through untouched: FsErrors and the caller's own signals thrown
+ * from a transaction's function must reach the caller as they were thrown.
+ */
+export function asFsError(err: unknown, dialect: string): unknown {
+  const e = err as { code?: unknown; message?: unknown; severity?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const fromDatabase =
+    code !== undefined &&
+    !isErrnoCode(code) &&
+    (code.startsWith('SQLITE_') || (typeof e?.severity === 'string' && /^[0-9A-Z]{5}$/.test(code)));
+  if (!fromDatabase) return err;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return fsError('EIO', `${dialect} error ${code}: ${message}`, err);
 }

@@ -113,7 +113,8 @@ export class SqlEngine implements EngineStore {
   }
 
   private isMissingTable(err: unknown): boolean {
-    const e = err as { code?: unknown; message?: unknown } | null;
+    const outer = err as { cause?: unknown } | null;
+    const e = (outer?.cause ?? err) as { code?: unknown; message?: unknown } | null;
     return e?.code === '42P01' || (typeof e?.message === 'string' && e.message.includes('no such table'));
   }
 

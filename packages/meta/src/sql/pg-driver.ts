@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, QueryConfig } from 'pg';
 import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
-import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { asFsError, backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { ConflictGate } from './mutex.js';
 import type { PostgresTarget } from './url.js';
 
@@ -207,7 +207,13 @@ export class PgDriver implements SqlDriver {
     });
   }
 
-  async txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+  txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    return this.txnWithRetries(fn).catch((err: unknown) => {
+      throw asFsError(err, 'PostgreSQL');
+    });
+  }
+
+  private async txnWithRetries<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     const ctx = inside.getStore();
     // A transaction opened from inside another one (its own connection) must not queue on the
     // gate the outer one holds.
@@ -240,6 +246,8 @@ export class PgDriver implements SqlDriver {
       const result = await fn(conn);
       await conn.settle();
       return result;
+    }).catch((err: unknown) => {
+      throw asFsError(err, 'PostgreSQL');
     });
   }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
-import { backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { asFsError, backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { Mutex } from './mutex.js';
 
 // knex is CommonJS: under Node's ESM loader (the built CLI) only its default export exists.
@@ -106,6 +106,12 @@ export class SqliteDriver implements SqlDriver {
 
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     if (this.nested()) return fn(this.conn);
+    return this.exclusiveTxn(fn).catch((err: unknown) => {
+      throw asFsError(err, 'SQLite');
+    });
+  }
+
+  private exclusiveTxn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     return this.mutex.run(() =>
       this.retryBusy(async () => {
         // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
@@ -127,7 +133,9 @@ export class SqliteDriver implements SqlDriver {
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     if (this.nested()) return fn(this.conn);
     // Holding the lock keeps a concurrent transaction's open BEGIN from absorbing these statements.
-    return this.mutex.run(() => this.retryBusy(() => fn(this.conn)));
+    return this.mutex.run(() => this.retryBusy(() => fn(this.conn))).catch((err: unknown) => {
+      throw asFsError(err, 'SQLite');
+    });
   }
 
   /** Another process held the write lock past the busy timeout: wait a little and run `fn` again. */
