@@ -31,6 +31,7 @@ export function mountCommand(y: Argv): Argv {
         .option('entry-cache', { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' })
         .option('dir-entry-cache', { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' })
         .option('heartbeat', { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' })
+        .option('metrics', { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' })
         .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions)' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
@@ -42,7 +43,7 @@ export function mountCommand(y: Argv): Argv {
       const reason = await serveMount(metaUrl, mountpoint, {
         readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
         attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
-        backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION,
+        backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION, metrics: a.metrics,
         onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
       });
       process.stderr.write(`${mountpoint} unmounted (${reason})\n`);

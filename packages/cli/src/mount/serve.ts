@@ -5,6 +5,7 @@ import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicef
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
+import { startMetricsServer } from '../metrics/index.js';
 import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   backgroundJobs: boolean;
   writeback: boolean;
   version: string;
+  /** `--metrics` HOST:PORT for the Prometheus endpoint; empty: none. */
+  metrics?: string;
   /** Called once the kernel has the mount. */
   onMounted: (format: Format) => void;
 }
@@ -63,6 +66,18 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       },
       control: createControlHandler({ meta, store, format }),
     });
+    if (o.metrics) {
+      // As JuiceFS does, a busy port costs the metrics, never the mount: fall back to any free port.
+      const sources = { vfs: vfs.metrics, store, labels: { vol_name: format.Name, mp: mountpoint } };
+      const host = o.metrics.replace(/:\d+$/, '');
+      const server = await startMetricsServer(o.metrics, sources)
+        .catch(() => startMetricsServer(`${host}:0`, sources))
+        .catch((e: unknown) => void process.stderr.write(`juicefs: no metrics endpoint: ${String(e)}\n`));
+      if (server) {
+        closers.push(() => server.close());
+        process.stderr.write(`prometheus metrics at ${server.url}\n`);
+      }
+    }
     const m = await mount(mountpoint, new VfsFuseHandler(vfs), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs',
     });
