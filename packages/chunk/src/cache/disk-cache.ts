@@ -76,8 +76,12 @@ export class DiskBlockCache {
       await this.remove(key); // vanished or damaged behind our back: fetch again
       return undefined;
     }
-    this.index.delete(key);
-    this.index.set(key, len);
+    // The read awaited: an eviction may have dropped the key meanwhile. Re-inserting it then would
+    // index a deleted file and let `used` drift below what is on disk.
+    if (this.index.get(key) === len) {
+      this.index.delete(key);
+      this.index.set(key, len);
+    }
     return data;
   }
 
