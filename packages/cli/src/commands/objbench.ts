@@ -155,8 +155,13 @@ export function objbenchCommand(y: Argv): Argv {
         .option('skip-functional-tests', { type: 'boolean', default: false, describe: 'only measure performance' })
         .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' }),
     async (a) => {
-      const base = createStorage(a.storage, String(a.BUCKET), a['access-key'], a['secret-key']);
-      await base.create();
+      let base: ObjectStorage;
+      try {
+        base = createStorage(a.storage, String(a.BUCKET), a['access-key'], a['secret-key']);
+        await base.create();
+      } catch (err) {
+        throw fsError('EIO', `cannot open or create bucket ${String(a.BUCKET)} (${a.storage}): ${(err as Error).message}; check --storage, BUCKET and the keys`, err);
+      }
       const s = withPrefix(base, PREFIX);
       let checks: Check[] = [];
       if (!a['skip-functional-tests']) {
