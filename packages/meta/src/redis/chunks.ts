@@ -1,6 +1,7 @@
 import { CHUNK_SIZE, type Ino } from '@juicefs/core';
 import type { RedisKeys } from './keys.js';
 import type { WatchingReader } from './reader.js';
+import { scanKeys } from './scan.js';
 
 /** Beyond this many candidate chunks a keyspace SCAN is cheaper than probing each index. */
 const MAX_PROBES = 10000;
@@ -30,12 +31,9 @@ export async function findChunkKeys(
       if (exists[i] === 1) found.add(k);
     });
   } else {
-    let cursor = '0';
-    do {
-      const [next, batch] = await reader.conn.scan(cursor, 'MATCH', keys.chunkPattern(ino), 'COUNT', 1000);
+    await scanKeys(reader.conn, keys.chunkPattern(ino), (batch) => {
       for (const k of batch) found.add(k);
-      cursor = next;
-    } while (cursor !== '0');
+    });
   }
   if (found.size > 0) await reader.read([...found], () => undefined);
   return found;

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import { TRASH_INODE, fsError, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import { encodeAttr } from '../codec/attr.js';
-import { ConnectionPool } from './connect.js';
+import { ConnectionPool, type RedisClient } from './connect.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { RedisKeys, sliceRefField } from './keys.js';
 import { RedisTx, conflictError } from './tx.js';
@@ -23,7 +22,7 @@ export class RedisEngine implements EngineStore {
   private readonly localLocks = new KeyedMutex();
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly target: RedisTarget,
     prefix = '',
   ) {
@@ -63,7 +62,7 @@ export class RedisEngine implements EngineStore {
 
   /** One run of `fn` and its commit; `committed: false` means a watched key changed. */
   private async attempt<T>(
-    conn: Redis,
+    conn: RedisClient,
     tx: RedisTx,
     fn: (tx: TxStore) => Promise<T>,
     state: { watching: boolean },

@@ -8,11 +8,12 @@ export { RedisKeys } from './keys.js';
 export { parseRedisUrl, redact, type RedisTarget } from './url.js';
 
 /**
- * Open the Redis metadata engine for a meta URL (`redis://`, `rediss://`, `unix://`, Sentinel).
+ * Open the Redis metadata engine for a meta URL (`redis://`, `rediss://`, `unix://`, Sentinel,
+ * Redis Cluster).
  * Fails promptly, naming the address, when the server cannot be reached.
  */
 export async function createRedisEngine(url: string): Promise<EngineStore> {
   const target = parseRedisUrl(url);
-  const client = await openClient(target);
-  return new RedisEngine(client, target);
+  const { client, prefix } = await openClient(target);
+  return new RedisEngine(client, target, prefix);
 }

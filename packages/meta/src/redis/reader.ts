@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './connect.js';
 import { fsError } from '@juicefs/core';
 
 /**
@@ -10,7 +11,7 @@ import { fsError } from '@juicefs/core';
 export class WatchingReader {
   readonly watched = new Set<string>();
 
-  constructor(readonly conn: Redis) {}
+  constructor(readonly conn: RedisClient) {}
 
   /** Run `build`'s read commands after watching `watch`; returns their replies in order. */
   async read(watch: readonly string[], build: (p: ChainableCommander) => void): Promise<unknown[]> {

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 
 /** Iterate a hash with HSCAN; `visit` returns false to stop early. */
 export async function scanHash(
-  client: Redis,
+  client: RedisClient,
   key: string,
   match: string,
   visit: (field: string, value: string) => boolean,
@@ -16,7 +17,7 @@ export async function scanHash(
 }
 
 /** Members of a sorted set matching a pattern. */
-export async function scanSortedSet(client: Redis, key: string, match: string): Promise<string[]> {
+export async function scanSortedSet(client: RedisClient, key: string, match: string): Promise<string[]> {
   const out = new Set<string>();
   let cursor = '0';
   do {
@@ -27,12 +28,22 @@ export async function scanSortedSet(client: Redis, key: string, match: string): 
   return [...out];
 }
 
+/** Visit every key matching a pattern; on a cluster, on each master (SCAN has no key to route by). */
+export async function scanKeys(client: RedisClient, match: string, visit: (keys: string[]) => Promise<void> | void): Promise<void> {
+  const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      if (keys.length > 0) await visit(keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}
+
 /** Delete every key matching a pattern (the volume's keys under a cluster prefix). */
-export async function deleteAllKeys(client: Redis, match: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    if (keys.length > 0) await client.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+export async function deleteAllKeys(client: RedisClient, match: string): Promise<void> {
+  await scanKeys(client, match, async (keys) => {
+    await client.unlink(...keys);
+  });
 }

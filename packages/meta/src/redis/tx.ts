@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import { fsError, type Attr, type DirStat, type Ino, type NodeType, type PosixLockRecord, type Slice } from '@juicefs/core';
 import type { TxStore } from '../base/store.js';
 import { decodeAttr, encodeAttr } from '../codec/attr.js';
 import { decodeEntry, encodeEntry } from '../codec/entry.js';
 import { decodeSlice, encodeSlice } from '../codec/slice.js';
 import { decodePlocks, encodePlocks } from '../codec/plock.js';
+import type { RedisClient } from './connect.js';
 import { RedisKeys, lockField, parseLockField, sliceRefField } from './keys.js';
 import { Overlay, fieldBytes } from './overlay.js';
 import { WatchingReader, hgetallRaw, pairsToMap } from './reader.js';
@@ -27,7 +27,7 @@ export class RedisTx implements TxStore {
   private readonly lockTouches = new Map<string, { sid: number; key: string }>();
 
   constructor(
-    conn: Redis,
+    conn: RedisClient,
     readonly keys: RedisKeys,
   ) {
     this.reader = new WatchingReader(conn);

@@ -4,8 +4,11 @@ import type { RedisOptions } from 'ioredis';
 
 /** What a Redis meta URL (FORMAT.md 4.1) says about where and how to connect. */
 export interface RedisTarget {
-  topology: 'standalone' | 'sentinel' | 'unix';
+  /** 'standalone' may still turn out to be a cluster node (checked with CLUSTER INFO on connect). */
+  topology: 'standalone' | 'sentinel' | 'unix' | 'cluster';
   options: RedisOptions;
+  /** Seed nodes of a Redis Cluster (several comma-separated host:port). */
+  nodes?: Array<{ host: string; port: number }>;
   db: number;
   /** host:port (or socket path, or sentinel list) for error messages; never the password. */
   address: string;
@@ -88,7 +91,9 @@ export function parseRedisUrl(raw: string, env: NodeJS.ProcessEnv = process.env)
     };
   }
   if (comma >= 0) {
-    throw fsError('EINVAL', `"${redact(raw)}" lists several Redis nodes (Redis Cluster), which this client does not support yet; use a standalone or Sentinel URL`);
+    // Several host:port: a Redis Cluster; the database number becomes the key prefix {N}.
+    const nodes = authority.split(',').map((h) => splitHostPort(h, 6379));
+    return { topology: 'cluster', options, nodes, db, address: nodes.map((n) => `${n.host}:${n.port}`).join(',') };
   }
   const { host, port } = splitHostPort(authority === '' ? '127.0.0.1' : authority, 6379);
   return { topology: 'standalone', options: { ...options, host, port, db }, db, address: `${host}:${port}` };
