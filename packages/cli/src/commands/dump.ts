@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 import { ROOT_INODE, fsError } from '@juicefs/core';
 import type { Ino } from '@juicefs/core';
-import { dumpMeta, loadMeta, readCounters } from '@juicefs/meta';
+import { dumpMeta, engineExtras, loadMeta, readCounters } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { progressBar } from '../progress.js';
 import { readFormat } from '../volume.js';
@@ -46,7 +46,11 @@ export function dumpCommand(y: Argv): Argv {
         const gzip = file?.endsWith('.gz') ? createGzip() : undefined;
         if (gzip && fileOut) gzip.pipe(fileOut);
         const out: NodeJS.WritableStream = gzip ?? fileOut ?? process.stdout;
-        const options = { root, keepSecretKey: a['keep-secret-key'], skipTrash: a['skip-trash'], onNode: (n: number) => bar.update(n) };
+        const extras = engineExtras(store);
+        const options = {
+          root, keepSecretKey: a['keep-secret-key'], skipTrash: a['skip-trash'], onNode: (n: number) => bar.update(n),
+          ...(extras ? { extras } : {}),
+        };
         const nodes = await dumpMeta(store, out, options);
         bar.stop();
         if (fileOut) {
@@ -87,7 +91,8 @@ export function loadCommand(y: Argv): Argv {
       }
       await withEngine(metaUrl, async (store) => {
         const bar = progressBar('Loaded entries', 1, a.quiet);
-        const result = await loadMeta(store, text, { onNode: (d, t) => bar.update(d, t) });
+        const extras = engineExtras(store);
+        const result = await loadMeta(store, text, { onNode: (d, t) => bar.update(d, t), ...(extras ? { extras } : {}) });
         bar.stop();
         process.stderr.write(`loaded ${result.nodes} entries into ${metaUrl.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1****@')}\n`);
         if (result.skipped.length > 0) {

@@ -7,3 +7,4 @@ export type { AclRule, QuotaLimits } from './model.js';
 export type { DumpCounters } from './counters.js';
 export { readCounters } from './counters.js';
 export { escapeBytes, unescapeBytes } from './escape.js';
+export { engineExtras } from './engine-extras.js';
