@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { EngineStore } from '../src/base/store.js';
-import { dumpMeta, loadMeta } from '../src/dump/index.js';
+import { dumpMeta, engineExtras, loadMeta } from '../src/dump/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
 import { createSqlEngine } from '../src/sql/index.js';
 import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
@@ -16,11 +16,17 @@ const fixtures = path.resolve(__dirname, '../../../../shared/fixtures');
 const sample = fs.readFileSync(path.join(fixtures, 'metadata.sample'), 'utf8');
 const redisBase = process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390';
 
+function extrasOf(store: EngineStore) {
+  const extras = engineExtras(store);
+  if (!extras) throw new Error(`engine ${store.name} has no quota/ACL access for dump/load`);
+  return { extras };
+}
+
 async function dumpToString(store: EngineStore, options: Parameters<typeof dumpMeta>[2] = {}): Promise<string> {
   const out = new PassThrough();
   const parts: Buffer[] = [];
   out.on('data', (b: Buffer) => parts.push(b));
-  await dumpMeta(store, out, options);
+  await dumpMeta(store, out, { ...extrasOf(store), ...options });
   out.end();
   return Buffer.concat(parts).toString('utf8');
 }
@@ -34,16 +40,6 @@ function header(dump: string): Record<string, unknown> {
   return JSON.parse(`${dump.slice(0, dump.indexOf('\n  "FSTree": {') - 1)}\n}`) as Record<string, unknown>;
 }
 
-/** Quotas need LoadExtras/DumpExtras from the engine (not wired yet); everything else must survive. */
-function withoutQuotas(h: Record<string, unknown>): Record<string, unknown> {
-  const { Quotas: _q, UserQuotas: _u, GroupQuotas: _g, ...rest } = h;
-  return rest;
-}
-
-/** The sample without what needs ACL/quota support in the engine (checked separately). */
-function withoutAclAndQuotas(text: string): string {
-  return text.replace(/,\n\s*"posix_acl_(?:access|default)": \{[^\n]*\}/g, '');
-}
 
 interface Opened {
   store: EngineStore;
@@ -77,7 +73,7 @@ const engines: Array<[string, () => Promise<Opened>]> = [
   ['postgres', async () => openSql(await freshPgTarget())],
 ];
 
-const input = withoutAclAndQuotas(sample);
+const input = sample;
 
 describe.each(engines)('dump/load on %s', (_name, open) => {
   let db: Opened;
@@ -85,27 +81,28 @@ describe.each(engines)('dump/load on %s', (_name, open) => {
   afterEach(async () => { await db.cleanup(); });
 
   it('loads metadata.sample and dumps the same tree back', async () => {
-    const result = await loadMeta(db.store, input);
+    const result = await loadMeta(db.store, input, extrasOf(db.store));
     expect(result.nodes).toBe(16);
     const out = await dumpToString(db.store);
     expect(trees(out)).toBe(trees(input));
   });
 
   it('recomputes counters from the tree and keeps settings, deleted files and redaction', async () => {
-    const result = await loadMeta(db.store, input);
+    const result = await loadMeta(db.store, input, extrasOf(db.store));
     // 14 nodes besides root and trash root; 16 distinct slice ids up to 8; inodes up to 34.
     expect(result.counters).toEqual({ usedSpace: 115392512 - 0, usedInodes: 14, nextInode: 35, nextChunk: 9, nextSession: 0, nextTrash: 1 });
-    expect(result.skipped).toEqual(['quota']);
+    expect(result.skipped).toEqual([]);
     const h = header(await dumpToString(db.store));
     const expected = header(sample);
     expect(h['Setting']).toEqual(expected['Setting']);
     expect(h['Counters']).toEqual(expected['Counters']);
     expect(h['DelFiles']).toEqual(expected['DelFiles']);
     expect(h['Sustained']).toEqual([]);
+    for (const k of ['Quotas', 'UserQuotas', 'GroupQuotas']) expect(h[k]).toEqual(expected[k]);
   });
 
   it('refuses to load into a database that is not empty', async () => {
-    await loadMeta(db.store, input);
+    await loadMeta(db.store, input, extrasOf(db.store));
     await expect(loadMeta(db.store, input)).rejects.toMatchObject({ code: 'EEXIST' });
   });
 });
@@ -119,10 +116,10 @@ describe('SQLite -> Redis -> PostgreSQL', () => {
     for (const [, open] of engines) {
       const db = await open();
       opened.push(db);
-      await loadMeta(db.store, text);
+      await loadMeta(db.store, text, extrasOf(db.store));
       const out = await dumpToString(db.store);
       expect(trees(out)).toBe(trees(input));
-      expect(withoutQuotas(header(out))).toEqual(withoutQuotas(header(text)));
+      expect(header(out)).toEqual(header(text));
       text = out;
     }
   });

@@ -1,6 +1,6 @@
 import { ROOT_INODE, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
-import { big, bytes, num, type Row, type SqlDriver, type SqlValue } from './driver.js';
+import { big, bytes, num, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { nodeParams } from './node-row.js';
 import { buildQueries, type Queries } from './queries.js';
 import { allTables, schemaPlan } from './schema.js';
@@ -34,6 +34,14 @@ export class SqlEngine implements EngineStore {
   ) {
     this.name = driver.dialect;
     this.q = buildQueries(driver.dialect, prefix);
+  }
+
+  /**
+   * Raw statements in one transaction, for tables the primitives do not cover (dump/load of
+   * quotas and ACL rules). Table names are `"${prefix}name"`.
+   */
+  raw<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    return this.driver.txn(fn);
   }
 
   txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
