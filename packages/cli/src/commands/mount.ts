@@ -3,7 +3,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
-import { isMountPoint } from '@juicefs/fuse';
+import { checkMountPoint, isMountPoint } from '@juicefs/fuse';
 import type { Argv } from 'yargs';
 import { serveMount } from '../mount/serve.js';
 import { redactUrl } from '../volume.js';
@@ -53,6 +53,9 @@ export function mountCommand(y: Argv): Argv {
 
 /** Re-run this command without -d, detached, logging to `log`; return once the mount is up. */
 async function startInBackground(mountpoint: string, log: string): Promise<void> {
+  // Checked here too: on a mount point that is already mounted, the wait below would see the old
+  // mount and report success while the child fails.
+  await checkMountPoint(mountpoint);
   mkdirSync(path.dirname(log), { recursive: true });
   const fd = openSync(log, 'a');
   const args = process.argv.slice(1).filter((x) => x !== '-d' && x !== '--background' && x !== '--background=true');
