@@ -96,7 +96,7 @@ export const juicefsSqlite: Target = {
     const meta = `sqlite3://${base}/meta.db`;
     const [file, fmt] = juicefsArgs('format', meta, 'bench', '--bucket', path.join(base, 'bucket'), '--trash-days', '0');
     await runOk(file, fmt);
-    const [, mountArgs] = juicefsArgs('mount', meta, mp);
+    const [, mountArgs] = juicefsArgs('mount', meta, mp, '--cache-dir', path.join(base, 'cache'));
     const m = await serve('juicefs mount', file, mountArgs, mp);
     return { dir: mp, stop: () => m.stop() };
   },

@@ -25,7 +25,8 @@ if (missing !== undefined) {
     const meta = `sqlite3://${tmp}/meta.db`;
     const f = await juicefs(['format', meta, 'posix-sqlite', '--bucket', path.join(tmp, 'bucket'), '--trash-days', '0']);
     if (f.code !== 0) throw new Error(`juicefs format failed (exit ${f.code}): ${f.stderr}`);
-    m = await startMount(meta, mp);
+    // A cache of its own: the default /var/jfsCache would be shared with other mounts.
+    m = await startMount(meta, mp, ['--cache-dir', path.join(tmp, 'cache')]);
   }, 120_000);
 
   afterAll(async () => {
@@ -37,5 +38,11 @@ if (missing !== undefined) {
     expect(m?.mountinfo).toMatch(/ - fuse\.juicefs /);
   });
 
-  posixSuite('juicefs mount (SQLite + local directory)', () => mp);
+  posixSuite('juicefs mount (SQLite + local directory)', () => mp, {
+    knownFailures: {
+      // Passes on the plain directory and on passthrough_ll: the kernel asks GETATTR for the open,
+      // replaced directory and the mount answers ENOENT because the inode is already gone.
+      'a directory renamed over another while open': 'BUG: fstat of an open directory replaced by rename is ENOENT',
+    },
+  });
 }
