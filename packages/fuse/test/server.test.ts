@@ -292,3 +292,35 @@ describe('requests without replies, interrupts and the end of a session', () => 
     expect(ch.closed).toBe(true);
   });
 });
+
+describe('IOCTL', () => {
+  test('a restricted ioctl gets its input and answers result 0 with at most out_size bytes; unrestricted is ENOTTY', async () => {
+    const seen: number[] = [];
+    const h: FuseHandler = {
+      ioctl: async (_c, _i, r) => {
+        seen.push(r.cmd, r.input.length, r.outSize);
+        return Buffer.from('0123456789');
+      },
+    };
+    const { ch, s } = await started(h);
+    expect(s.connection!.flags & InitFlag.HAS_IOCTL_DIR).toBe(InitFlag.HAS_IOCTL_DIR);
+    const body = (flags: number): Buffer => {
+      const b = Buffer.alloc(32 + 4);
+      b.writeUInt32LE(flags, 8);
+      b.writeUInt32LE(0x80086601, 12);
+      b.writeUInt32LE(4, 24); // in_size
+      b.writeUInt32LE(8, 28); // out_size
+      return b;
+    };
+    const ok = req(Opcode.IOCTL, 2n, body(0));
+    const unrestricted = req(Opcode.IOCTL, 2n, body(2));
+    ch.push(ok.buf);
+    ch.push(unrestricted.buf);
+    await ch.waitFor(3);
+    const p = ch.replyTo(ok.unique).payload;
+    expect(p.readInt32LE(0)).toBe(0);
+    expect(p.subarray(16).toString()).toBe('01234567');
+    expect(seen).toEqual([0x80086601, 4, 8]);
+    expect(ch.replyTo(unrestricted.unique).errno).toBe(25);
+  });
+});

@@ -87,3 +87,14 @@ test('df reports the volume', async () => {
   const df = await sh(`df -P ${mp} | tail -1`);
   expect(df.stdout).toMatch(/^vfs-test\s+\d+/);
 });
+
+test('chattr +i / lsattr go through IOCTL and set the node flag', async () => {
+  const f = `${mp}/frozen`;
+  await fs.writeFile(f, 'ice');
+  expect(await sh(`chattr +i ${f}`)).toMatchObject({ code: 0 });
+  expect((await sh(`lsattr ${f}`)).stdout).toMatch(/^-*i-* /);
+  expect(await sh(`chattr -i ${f}`)).toMatchObject({ code: 0 });
+  expect((await sh(`lsattr ${f}`)).stdout).toMatch(/^-+ /);
+  await fs.writeFile(f, 'melt');
+  expect(await fs.readFile(f, 'utf8')).toBe('melt');
+});

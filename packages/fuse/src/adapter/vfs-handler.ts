@@ -11,6 +11,7 @@ import {
   type EntryOut,
   type FallocateIn,
   type FileLock,
+  type IoctlIn,
   type LkIn,
   type MknodIn,
   type OpenOut,
@@ -213,6 +214,10 @@ export class VfsFuseHandler implements FuseHandler {
 
   async fsyncdir(): Promise<void> {
     // Directory changes are committed to the metadata engine as they happen.
+  }
+
+  async ioctl(ctx: RequestContext, ino: bigint, req: IoctlIn): Promise<Buffer> {
+    return this.vfs.ioctl(c(ctx), ino, req.cmd, req.input, req.outSize);
   }
 
   async getlk(ctx: RequestContext, ino: bigint, req: LkIn): Promise<FileLock> {

@@ -2,3 +2,4 @@
 export * from './mountpoint.js';
 export * from './options.js';
 export * from './mount.js';
+export * from './run.js';

@@ -3,7 +3,7 @@ import { fsError } from '@juicefs/core';
 import { DevFuseChannel, FuseSession, MAX_MAX_WRITE, type FuseHandler } from '../server/index.js';
 import { checkMountPoint, isMountPoint } from './mountpoint.js';
 import { mountOptionString, type MountOptions } from './options.js';
-import { run } from './run.js';
+import { runCommand } from './run.js';
 
 /** The descriptor number /dev/fuse has in the mount(8) child (its stdio slot 3). */
 const CHILD_FD = 3;
@@ -31,21 +31,26 @@ export class FuseMount {
   }
 
   /**
-   * Unmount with umount(8) and wait until the session has ended. A busy mount fails with
-   * EBUSY naming the fix; pass `lazy` to detach it anyway.
+   * Run umount(8) (umount -l with `lazy`) and return once the mount point is detached; the
+   * session ends later, when the kernel lets go (at once, or after the last open file of a
+   * lazily detached mount closes). A busy mount fails with EBUSY naming the fix.
    */
-  async unmount(options: UnmountOptions = {}): Promise<void> {
-    if (await isMountPoint(this.mountpoint)) {
-      const args = options.lazy === true ? ['-l', this.mountpoint] : [this.mountpoint];
-      const r = await run('umount', args);
-      if (r.code !== 0 && (await isMountPoint(this.mountpoint))) {
-        const busy = /busy/i.test(r.stderr);
-        throw fsError(
-          busy ? 'EBUSY' : 'EIO',
-          `umount ${this.mountpoint} failed: ${r.stderr.trim()}${busy ? `; close files and leave the directory, or unmount lazily (umount -l ${this.mountpoint})` : ''}`,
-        );
-      }
+  async detach(options: UnmountOptions = {}): Promise<void> {
+    if (!(await isMountPoint(this.mountpoint))) return;
+    const args = options.lazy === true ? ['-l', this.mountpoint] : [this.mountpoint];
+    const r = await runCommand('umount', args);
+    if (r.code !== 0 && (await isMountPoint(this.mountpoint))) {
+      const busy = /busy/i.test(r.stderr);
+      throw fsError(
+        busy ? 'EBUSY' : 'EIO',
+        `umount ${this.mountpoint} failed: ${r.stderr.trim()}${busy ? `; close files and leave the directory, or unmount lazily (umount -l ${this.mountpoint})` : ''}`,
+      );
     }
+  }
+
+  /** Detach (see detach) and wait until the session has ended and /dev/fuse is closed. */
+  async unmount(options: UnmountOptions = {}): Promise<void> {
+    await this.detach(options);
     await this.closed;
   }
 
@@ -105,7 +110,7 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
   const fsname = options.fsname ?? 'juicefs';
   let result;
   try {
-    result = await run('mount', ['-i', '-t', `fuse.${subtype}`, '-o', optString, fsname, abs], ['ignore', 'pipe', 'pipe', fd]);
+    result = await runCommand('mount', ['-i', '-t', `fuse.${subtype}`, '-o', optString, fsname, abs], ['ignore', 'pipe', 'pipe', fd]);
   } catch (e) {
     await session.close();
     throw fsError('EIO', `cannot run mount(8) to mount ${abs}: ${String(e)}; install util-linux`, e);

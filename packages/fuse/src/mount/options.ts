@@ -3,7 +3,11 @@ import type { SessionOptions } from '../server/index.js';
 export interface MountOptions extends SessionOptions {
   /** Let users other than the mounter access the mount (default true, as JuiceFS does as root). */
   allowOther?: boolean;
-  /** Let the kernel check permissions from the mode bits instead of asking ACCESS. */
+  /**
+   * Let the kernel check permissions from the mode bits (as JuiceFS mounts do unless
+   * --non-default-permission); default true. Off, the kernel asks ACCESS and the file system
+   * decides alone.
+   */
   defaultPermissions?: boolean;
   /** Mount read-only. */
   readOnly?: boolean;
@@ -30,7 +34,7 @@ function checkOptionValue(name: string, value: string): string {
 export function mountOptionString(o: MountOptions, fd: number, uid: number, gid: number): string {
   const opts = [`fd=${fd}`, 'rootmode=40000', `user_id=${uid}`, `group_id=${gid}`];
   if (o.allowOther ?? true) opts.push('allow_other');
-  if (o.defaultPermissions === true) opts.push('default_permissions');
+  if (o.defaultPermissions ?? true) opts.push('default_permissions');
   opts.push(o.readOnly === true ? 'ro' : 'rw');
   for (const x of o.extraOptions ?? []) opts.push(checkOptionValue('mount option', x));
   return opts.join(',');

@@ -31,7 +31,7 @@ export type StdioSlot = 'ignore' | 'pipe' | number;
  * above). `stdio` defaults to ['ignore', 'pipe', 'pipe']; extra slots pass descriptors as the
  * child's fd 3, 4…
  */
-export function run(cmd: string, args: readonly string[], stdio: readonly StdioSlot[] = ['ignore', 'pipe', 'pipe']): Promise<RunResult> {
+export function runCommand(cmd: string, args: readonly string[], stdio: readonly StdioSlot[] = ['ignore', 'pipe', 'pipe']): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(RUNNER_SOURCE, { eval: true, workerData: { cmd, args: [...args], stdio: [...stdio] } });
     let settled = false;

@@ -130,3 +130,12 @@ export const DT = {
 export function direntType(stMode: number): number {
   return (stMode >>> 12) & 0xf;
 }
+
+/** fuse_ioctl_in.flags. */
+export const FUSE_IOCTL = {
+  COMPAT: 1 << 0,
+  UNRESTRICTED: 1 << 1,
+  RETRY: 1 << 2,
+  BIT32: 1 << 3,
+  DIR: 1 << 4,
+} as const;

@@ -80,3 +80,8 @@ export function encodeInitOut(o: InitOut): Buffer {
   w.u16(o.maxPages).u16(0).u32(o.flags2);
   return w.buf;
 }
+
+/** struct fuse_ioctl_out (16 bytes): the ioctl's return value; its output bytes follow. */
+export function encodeIoctlOut(result: number): Buffer {
+  return new WireWriter(16).i32(result).u32(0).u32(0).u32(0).buf;
+}

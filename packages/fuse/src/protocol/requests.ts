@@ -353,3 +353,26 @@ export function decodeCopyFileRange(body: Buffer): CopyFileRangeIn {
   const flags = Number(r.u64() & 0xffffffffn);
   return { fhIn, offIn, nodeidOut, fhOut, offOut, len, flags };
 }
+
+export interface IoctlIn {
+  fh: bigint;
+  /** FUSE_IOCTL_* flags (COMPAT, UNRESTRICTED, 32BIT, DIR…). */
+  flags: number;
+  cmd: number;
+  arg: bigint;
+  /** The caller's argument bytes (for _IOW ioctls). */
+  input: Buffer;
+  /** The bytes the caller expects back (for _IOR ioctls). */
+  outSize: number;
+}
+
+export function decodeIoctl(body: Buffer): IoctlIn {
+  const r = new WireReader(body);
+  const fh = r.u64();
+  const flags = r.u32();
+  const cmd = r.u32();
+  const arg = r.u64();
+  const inSize = r.u32();
+  const outSize = r.u32();
+  return { fh, flags, cmd, arg, input: r.bytes(inSize), outSize };
+}

@@ -7,6 +7,7 @@ import type {
   FallocateIn,
   FileLock,
   ForgetOne,
+  IoctlIn,
   LkIn,
   MknodIn,
   OpenOut,
@@ -100,6 +101,12 @@ export interface FuseHandler {
   readdirplus?(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void>;
   releasedir?(ctx: RequestContext, ino: bigint, fh: bigint): Promise<void>;
   fsyncdir?(ctx: RequestContext, ino: bigint, fh: bigint, datasync: boolean): Promise<void>;
+
+  /**
+   * A restricted ioctl (the kernel sized its input and output from the command number): return
+   * at most `req.outSize` bytes of output. Unknown commands should fail with ENOTTY.
+   */
+  ioctl?(ctx: RequestContext, ino: bigint, req: IoctlIn): Promise<Buffer>;
 
   /** F_GETLK: the first conflicting lock, or one with type F_UNLCK. */
   getlk?(ctx: RequestContext, ino: bigint, req: LkIn): Promise<FileLock>;

@@ -74,6 +74,7 @@ export function negotiateInit(k: InitIn, handler: FuseHandler, o: SessionOptions
   if (o.writebackCache === true) want |= InitFlag.WRITEBACK_CACHE;
   if (handler.getlk !== undefined && handler.setlk !== undefined) want |= InitFlag.POSIX_LOCKS;
   if (handler.setlk !== undefined) want |= InitFlag.FLOCK_LOCKS;
+  if (handler.ioctl !== undefined) want |= InitFlag.HAS_IOCTL_DIR;
   if (handler.readdirplus !== undefined) want |= InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO;
   const flags = (want & k.flags) >>> 0;
   const maxPages = (flags & InitFlag.MAX_PAGES) !== 0 ? Math.ceil(maxWrite / PAGE_SIZE) : 0;

@@ -2,6 +2,7 @@ import { fsError } from '@juicefs/core';
 import {
   DirentBuffer,
   FUSE_FSYNC_FDATASYNC,
+  FUSE_IOCTL,
   InitFlag,
   Opcode,
   type RawRequest,
@@ -15,6 +16,7 @@ import {
   decodeFsync,
   decodeGetattr,
   decodeGetxattr,
+  decodeIoctl,
   decodeLink,
   decodeLk,
   decodeLseek,
@@ -31,6 +33,7 @@ import {
   decodeWrite,
   encodeAttrOut,
   encodeEntryOut,
+  encodeIoctlOut,
   encodeLkOut,
   encodeLseekOut,
   encodeOpenOut,
@@ -83,7 +86,7 @@ async function readdirOp(
 
 /**
  * The one opcode table: every request the server answers goes through here. Opcodes absent
- * from it (BMAP, IOCTL, POLL, SETUPMAPPING, TMPFILE, STATX…) answer ENOSYS.
+ * from it (BMAP, POLL, SETUPMAPPING, TMPFILE, STATX…) answer ENOSYS.
  */
 export const OPS: ReadonlyMap<number, OpDef> = new Map<number, OpDef>([
   [Opcode.LOOKUP, { method: 'lookup', run: async (h, c, q) => [encodeEntryOut(await h.lookup(c, ino(q), decodeName(q.body)))] }],
@@ -205,6 +208,16 @@ export const OPS: ReadonlyMap<number, OpDef> = new Map<number, OpDef>([
     run: async (h, c, q) => {
       const l = decodeLseek(q.body);
       return [encodeLseekOut(await h.lseek(c, ino(q), l.fh, l.offset, l.whence))];
+    },
+  }],
+  [Opcode.IOCTL, {
+    method: 'ioctl',
+    run: async (h, c, q) => {
+      const r = decodeIoctl(q.body);
+      // Unrestricted ioctls need the retry-with-iovecs dance only CUSE servers do.
+      if ((r.flags & FUSE_IOCTL.UNRESTRICTED) !== 0) throw fsError('ENOTTY', `unrestricted ioctl 0x${(r.cmd >>> 0).toString(16)} is not supported`);
+      const out = await h.ioctl(c, ino(q), r);
+      return [encodeIoctlOut(0), out.subarray(0, r.outSize)];
     },
   }],
   [Opcode.COPY_FILE_RANGE, {

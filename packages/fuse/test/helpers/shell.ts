@@ -1,4 +1,4 @@
-import { run } from '../../src/mount/run.js';
+import { runCommand } from '../../src/index.js';
 
 // Commands go through the package's off-main-thread runner: this process serves the mount the
 // commands touch, and a spawn from the main thread deadlocks while we hold files open on it
@@ -17,6 +17,6 @@ export async function sh(command: string): Promise<ShResult> {
 
 /** Run a program with arguments (no shell quoting). */
 export async function exec(file: string, args: readonly string[]): Promise<ShResult> {
-  const r = await run(file, args);
+  const r = await runCommand(file, args);
   return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
