@@ -20,9 +20,12 @@ for pkg in $(node scripts/packages-in-order.mjs); do
     (cd "$dir" && "$TSC" -p tsconfig.build.json) || failed+=("$pkg")
   fi
 done
-# The end-to-end tests live outside the packages; typecheck them too.
-if [ "$MODE" = typecheck ] && [ -f tests/e2e/tsconfig.json ]; then
-  "$TSC" -p tests/e2e/tsconfig.json --noEmit || failed+=("tests/e2e")
+# The suites under tests/ (e2e, faults...) live outside the packages; typecheck them too.
+if [ "$MODE" = typecheck ]; then
+  for cfg in tests/*/tsconfig.json; do
+    [ -f "$cfg" ] || continue
+    "$TSC" -p "$cfg" --noEmit || failed+=("$(dirname "$cfg")")
+  done
 fi
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "$MODE failed in: ${failed[*]}" >&2
