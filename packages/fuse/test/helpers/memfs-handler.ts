@@ -132,10 +132,15 @@ export class MemFsHandler implements FuseHandler {
     return { attr: { ...a }, attrTimeout: 1 };
   }
 
+  /** Set the file size; the buffer grows geometrically so sequential writes stay linear. */
   private resize(n: Node, size: number): void {
-    const data = Buffer.alloc(size);
-    n.data.copy(data, 0, 0, Math.min(size, n.data.length));
-    n.data = data;
+    if (size > n.data.length) {
+      const data = Buffer.alloc(Math.max(size, Math.min(n.data.length * 2, size + (64 << 20))));
+      n.data.copy(data, 0, 0, n.attr.size);
+      n.data = data;
+    } else if (size < n.attr.size) {
+      n.data.fill(0, size, n.attr.size);
+    }
     n.attr.size = size;
     this.touch(n);
   }
@@ -231,13 +236,13 @@ export class MemFsHandler implements FuseHandler {
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
     const n = this.get(ino);
     if (n.xattrs.has('user.slow') && this.onSlowRead !== undefined) await this.onSlowRead(ctx);
-    return Buffer.from(n.data.subarray(req.offset, req.offset + req.size));
+    return Buffer.from(n.data.subarray(Math.min(req.offset, n.attr.size), Math.min(req.offset + req.size, n.attr.size)));
   }
 
   async write(_ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
     const n = this.get(ino);
     const end = req.offset + req.data.length;
-    if (end > n.data.length) this.resize(n, end);
+    if (end > n.attr.size) this.resize(n, end);
     req.data.copy(n.data, req.offset);
     this.touch(n);
     return req.data.length;
