@@ -3,9 +3,9 @@ import type { TxStore } from '../base/store.js';
 import { decodeAttr, encodeAttr } from '../codec/attr.js';
 import { decodeEntry, encodeEntry } from '../codec/entry.js';
 import { decodeSlice, encodeSlice } from '../codec/slice.js';
-import { decodePlocks, encodePlocks } from '../codec/plock.js';
 import type { RedisClient } from './connect.js';
-import { RedisKeys, lockField, parseLockField, sliceRefField } from './keys.js';
+import { RedisKeys, sliceRefField } from './keys.js';
+import { TxLocks } from './locks.js';
 import { Overlay, fieldBytes } from './overlay.js';
 import { WatchingReader, hgetallRaw, pairsToMap } from './reader.js';
 import { listEntriesPage } from './readdir.js';
@@ -21,16 +21,16 @@ const UNWATCHED_COUNTERS = new Set(['usedSpace', 'totalInodes']);
 export class RedisTx implements TxStore {
   readonly overlay = new Overlay();
   readonly reader: WatchingReader;
-  /** Lock hashes changed here, per session, so `locked<sid>` can be kept in step at commit. */
   /** String values read from the server; they cannot change unnoticed, being watched. */
   private readonly fetched = new Map<string, Buffer | null>();
-  private readonly lockTouches = new Map<string, { sid: number; key: string }>();
+  private readonly locks: TxLocks;
 
   constructor(
     conn: RedisClient,
     readonly keys: RedisKeys,
   ) {
     this.reader = new WatchingReader(conn);
+    this.locks = new TxLocks(keys, this.overlay, (key) => this.hashAll(key, true));
   }
 
   // ---- nodes -------------------------------------------------------------------------------
@@ -271,51 +271,25 @@ export class RedisTx implements TxStore {
 
   // ---- locks -------------------------------------------------------------------------------
 
-  async getFlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; type: 'R' | 'W' }>> {
-    const out: Array<{ sid: number; owner: bigint; type: 'R' | 'W' }> = [];
-    for (const [f, v] of await this.hashAll(this.keys.flock(ino), true)) {
-      const who = parseLockField(fieldBytes(f).toString());
-      const type = v.toString();
-      if (who && (type === 'R' || type === 'W')) out.push({ ...who, type });
-    }
-    return out;
+  getFlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; type: 'R' | 'W' }>> {
+    return this.locks.flocks(ino);
   }
 
   setFlock(ino: Ino, sid: number, owner: bigint, type: 'R' | 'W' | undefined): void {
-    this.setLock(this.keys.flock(ino), sid, owner, type);
+    this.locks.setFlock(ino, sid, owner, type);
   }
 
-  async getPlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }>> {
-    const out: Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }> = [];
-    for (const [f, v] of await this.hashAll(this.keys.plock(ino), true)) {
-      const who = parseLockField(fieldBytes(f).toString());
-      if (who) out.push({ ...who, records: decodePlocks(v) });
-    }
-    return out;
+  getPlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }>> {
+    return this.locks.plocks(ino);
   }
 
   setPlock(ino: Ino, sid: number, owner: bigint, records: readonly PosixLockRecord[]): void {
-    this.setLock(this.keys.plock(ino), sid, owner, records.length > 0 ? encodePlocks(records) : undefined);
+    this.locks.setPlock(ino, sid, owner, records);
   }
 
-  private setLock(key: string, sid: number, owner: bigint, value: string | Buffer | undefined): void {
-    const field = lockField(sid, owner);
-    if (value === undefined) this.overlay.hdel(key, field);
-    else this.overlay.hset(key, field, value);
-    this.lockTouches.set(`${sid} ${key}`, { sid, key });
-  }
-
-  /**
-   * Keep `locked<sid>` in step with the lock hashes: add the key when the session gains a lock in
-   * it, remove it when the session's last lock in that key is gone (needs the merged hash).
-   */
-  async finishLocks(): Promise<void> {
-    for (const { sid, key } of this.lockTouches.values()) {
-      const prefix = `${sid}_`;
-      const all = await this.hashAll(key, true);
-      const holds = [...all.keys()].some((f) => fieldBytes(f).toString().startsWith(prefix));
-      this.overlay.blind([holds ? 'sadd' : 'srem', this.keys.locked(sid), key]);
-    }
+  /** Writes that depend on the final state of the transaction (`locked<sid>`); run before EXEC. */
+  finishLocks(): Promise<void> {
+    return this.locks.finish();
   }
 
   // ---- helpers -----------------------------------------------------------------------------
