@@ -6,7 +6,7 @@ import type { Ino } from '@juicefs/core';
 import { dumpMeta, engineExtras, loadMeta, readCounters } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { progressBar } from '../progress.js';
-import { readFormat } from '../volume.js';
+import { readFormat, redactUrl } from '../volume.js';
 import { withEngine } from '../wiring.js';
 import type { EngineStore } from '../wiring.js';
 
@@ -94,7 +94,7 @@ export function loadCommand(y: Argv): Argv {
         const extras = engineExtras(store);
         const result = await loadMeta(store, text, { onNode: (d, t) => bar.update(d, t), ...(extras ? { extras } : {}) });
         bar.stop();
-        process.stderr.write(`loaded ${result.nodes} entries into ${metaUrl.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1****@')}\n`);
+        process.stderr.write(`loaded ${result.nodes} entries into ${redactUrl(metaUrl)}\n`);
         if (result.skipped.length > 0) {
           process.stderr.write(`warning: not restored (this engine does not store them through load yet): ${result.skipped.join(', ')}\n`);
         }

@@ -1,4 +1,4 @@
-import { NODE_TYPE_NAMES, TRASH_INODE, fsError } from '@juicefs/core';
+import { NODE_TYPE_NAMES, fsError } from '@juicefs/core';
 import type { Attr, Ino, NodeType, Slice } from '@juicefs/core';
 import { compactJson, obj } from './go-json.js';
 import type { JsonObject, JsonValue } from './go-json.js';
@@ -14,10 +14,8 @@ export interface AclRule {
   groups: Array<{ id: number; perm: number }>;
 }
 
-export interface QuotaLimits {
-  maxSpace: number;
-  maxInodes: number;
-}
+/** Quota maxima, as the engines' quota codec has them (≤ 0 = unlimited). */
+export type { QuotaLimits } from '../codec/quota.js';
 
 const TYPE_BY_NAME = new Map<string, NodeType>(
   Object.entries(NODE_TYPE_NAMES).map(([t, name]) => [name, Number(t) as NodeType]),
@@ -136,8 +134,4 @@ export function parseSlices(v: ParsedJson | undefined, where: string): Array<{ i
     });
     return { indx: int(co['index'], `${where}.chunks[].index`), slices };
   });
-}
-
-export function isTrashIno(i: Ino): boolean {
-  return i >= TRASH_INODE;
 }
