@@ -54,16 +54,18 @@ export class FuseMount {
     await this.closed;
   }
 
-  /** Install SIGINT/SIGTERM handlers that unmount (lazily if busy) and then exit. */
+  /**
+   * On SIGINT/SIGTERM, unmount (lazily if busy). The process is not exited here: whoever awaits
+   * `closed` still has work to do (commit buffered writes, close the metadata session), and the
+   * process ends by itself once that is done. The handlers are removed when the mount is gone,
+   * so a later signal has its default effect.
+   */
   handleSignals(): void {
     if (this.signalCleanup !== undefined) return;
     const onSignal = (signal: NodeJS.Signals): void => {
       void this.unmount()
         .catch(() => this.unmount({ lazy: true }))
-        .catch((e: unknown) => console.error(`fuse: unmount on ${signal} failed: ${String(e)}`))
-        .finally(() => {
-          if (process.listenerCount(signal) === 0) process.exit(0);
-        });
+        .catch((e: unknown) => console.error(`fuse: unmount on ${signal} failed: ${String(e)}`));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -18,8 +18,8 @@ export interface MountOptions extends SessionOptions {
   /** Extra -o options passed as is (e.g. "noatime"). */
   extraOptions?: readonly string[];
   /**
-   * Unmount on SIGINT/SIGTERM (then exit 0 unless someone else also listens for the signal).
-   * Default false: a library should not take over signals unasked; the CLI turns it on.
+   * Unmount on SIGINT/SIGTERM; `closed` then resolves and the process ends once the caller's
+   * own shutdown is done. Default false: a library should not take over signals unasked.
    */
   handleSignals?: boolean;
 }
