@@ -120,3 +120,31 @@ test('a signal to a process blocked in a slow read interrupts it (INTERRUPT -> E
     await m.unmount({ lazy: true });
   }
 });
+
+test('a mount point with spaces and a backslash is found in mountinfo and unmounts', async () => {
+  const p = await freshDir('with space\\x');
+  const m = await mount(p, new MemFsHandler(), { log: () => {} });
+  try {
+    expect(await isMountPoint(p)).toBe(true);
+    await fs.writeFile(path.join(p, 'f'), 'ok');
+    expect(await fs.readFile(path.join(p, 'f'), 'utf8')).toBe('ok');
+  } finally {
+    await m.unmount();
+  }
+  expect(await isMountPoint(p)).toBe(false);
+});
+
+test('the kernel aborting the connection (fusectl abort) ends the session with ENODEV', async () => {
+  // fusectl exposes each connection as /sys/fs/fuse/connections/<minor of st_dev>.
+  const ctl = '/sys/fs/fuse/connections';
+  if (!(await isMountPoint(ctl))) expect((await sh(`mount -t fusectl none ${ctl}`)).code).toBe(0);
+  const p = await freshDir('aborted');
+  const m = await mount(p, new MemFsHandler(), { log: () => {} });
+  const dev = (await fs.stat(p)).dev;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  await fs.writeFile(path.join(ctl, String(minor), 'abort'), '1');
+  await expect(m.closed).resolves.toBe('ENODEV');
+  await expect(fs.stat(path.join(p, 'x'))).rejects.toMatchObject({ code: 'ENOTCONN' });
+  await m.unmount({ lazy: true });
+  expect(await isMountPoint(p)).toBe(false);
+});
