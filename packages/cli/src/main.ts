@@ -18,6 +18,9 @@ import { VERSION } from './version.js';
 
 export { VERSION };
 
+/** A command line that does not parse (unknown command, missing argument). */
+class UsageError extends Error {}
+
 /**
  * Run the juicefs command line with `args` (without node and script). Returns the exit code:
  * 0 on success, 1 on any failure, after printing `juicefs: <what went wrong and how to fix it>`.
@@ -46,14 +49,15 @@ export async function run(args: string[]): Promise<number> {
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) report(err.message);
-      else report(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
+      // Throwing stops yargs here: without it, a usage error would still run the command's handler.
+      if (err) throw err;
+      throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
   for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand, statsCommand, benchCommand, objbenchCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {
-    if (code === 0) report((err as Error).message);
+    report((err as Error).message);
   }
   return code;
 }

@@ -34,6 +34,10 @@ describe('juicefs', () => {
     const bad = juicefs('frobnicate');
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/juicefs: Unknown argument: frobnicate/);
+    // A missing argument stops before the command runs (no attempt to open an "undefined" URL).
+    const missing = juicefs('dump');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^juicefs: Not enough non-option arguments.*\n\(run juicefs dump --help for usage\)\n$/);
   });
 
   it('formats a SQLite volume with defaults and flags, and status shows it with secrets removed', () => {
