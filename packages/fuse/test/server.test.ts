@@ -104,6 +104,16 @@ describe('INIT negotiation', () => {
     expect(ch.replyTo(older.unique).errno).toBe(71);
   });
 
+  test('a handler whose init fails fails INIT with its errno and ends the session', async () => {
+    const ch = new MemoryChannel();
+    const s = new FuseSession(ch, { init: () => Promise.reject(fsError('EACCES', 'volume locked')) }, { log: () => {} });
+    s.start();
+    const r = req(Opcode.INIT, 0n, initBody(7, 45));
+    ch.push(r.buf);
+    await expect(s.ended).resolves.toMatch(/INIT failed: EACCES: volume locked/);
+    expect(ch.replyTo(r.unique).errno).toBe(13);
+  });
+
   test('requests before INIT are refused with EIO', async () => {
     const ch = new MemoryChannel();
     new FuseSession(ch, new MemFsHandler(), { log: () => {} }).start();

@@ -174,7 +174,9 @@ export class FuseSession {
       this.reply(unique, 0, [encodeInitOut(r.out)], 'INIT');
       if (this.conn !== undefined) this.readyResolve();
     } catch (e) {
+      // The kernel marks the connection failed after an INIT error; nothing more will work.
       this.reply(unique, errnoFor(e, 'INIT', this.log), [], 'INIT');
+      this.end(`INIT failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
