@@ -4,9 +4,12 @@ import type { RequestContext } from '../server/index.js';
 
 // Conversions between the VFS's types and the FUSE wire types.
 
-/** The VFS caller: the request's uid/gid/pid. Supplementary groups are not sent by the kernel. */
-export function vfsContext(ctx: RequestContext): Context {
-  return context(ctx.uid, ctx.gid, [ctx.gid], ctx.pid);
+/**
+ * The VFS caller for a mount WITH default_permissions: the kernel has already checked the
+ * caller's permissions (with all its groups), so the VFS does not check again (JuiceFS's rule).
+ */
+export function trustedContext(ctx: RequestContext): Context {
+  return { ...context(ctx.uid, ctx.gid, [ctx.gid], ctx.pid), checkPermission: false };
 }
 
 /** The preferred I/O size reported in st_blksize (JuiceFS reports 64 KiB). */

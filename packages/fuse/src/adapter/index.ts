@@ -1,2 +1,3 @@
 export * from './convert.js';
+export * from './groups.js';
 export * from './vfs-handler.js';

@@ -22,11 +22,19 @@ import {
   type WriteIn,
 } from '../protocol/index.js';
 import type { FuseHandler, RequestContext } from '../server/index.js';
-import { direntTypeOf, entryOut, fhNumber, fuseAttr, vfsContext as c } from './convert.js';
+import { context, type Context } from '@juicefs/core';
+import { direntTypeOf, entryOut, fhNumber, fuseAttr, trustedContext } from './convert.js';
+import { GroupCache } from './groups.js';
 
 export interface VfsHandlerOptions {
   /** Commit buffered writes (vfs.close) when the kernel sends DESTROY. Default true. */
   closeOnDestroy?: boolean;
+  /**
+   * Whether the mount has default_permissions (must match the mount option; default true, as
+   * both default). With it the kernel checks permissions and the VFS does not; without it the
+   * VFS checks every request, with the caller's supplementary groups read from /proc.
+   */
+  defaultPermissions?: boolean;
 }
 
 function openOut(r: { fh: number; directIo: boolean; keepCache: boolean }): OpenOut {
@@ -45,17 +53,28 @@ function lockType(type: number): LockType {
  * code the server turns into the errno.
  */
 export class VfsFuseHandler implements FuseHandler {
+  private readonly groups = new GroupCache();
+  private readonly trusted: boolean;
+
   constructor(
     readonly vfs: Vfs,
     private readonly options: VfsHandlerOptions = {},
-  ) {}
+  ) {
+    this.trusted = options.defaultPermissions ?? true;
+  }
+
+  /** The VFS context of a request (see VfsHandlerOptions.defaultPermissions). */
+  private async ctx(r: RequestContext): Promise<Context> {
+    if (this.trusted || r.uid === 0) return trustedContext(r);
+    return context(r.uid, r.gid, await this.groups.get(r.pid, r.gid), r.pid);
+  }
 
   async destroy(): Promise<void> {
     if (this.options.closeOnDestroy ?? true) await this.vfs.close();
   }
 
   async lookup(ctx: RequestContext, parent: bigint, name: Buffer): Promise<EntryOut> {
-    return entryOut(await this.vfs.lookup(c(ctx), parent, name));
+    return entryOut(await this.vfs.lookup(await this.ctx(ctx), parent, name));
   }
 
   forget(): void {
@@ -63,7 +82,7 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async getattr(ctx: RequestContext, ino: bigint): Promise<AttrOut> {
-    const r = await this.vfs.getattr(c(ctx), ino);
+    const r = await this.vfs.getattr(await this.ctx(ctx), ino);
     return { attr: fuseAttr(ino, r.attr), attrTimeout: r.attrTimeout };
   }
 
@@ -76,103 +95,103 @@ export class VfsFuseHandler implements FuseHandler {
     if (set.atime !== undefined) req.atime = set.atime;
     if (set.mtime !== undefined) req.mtime = set.mtime;
     if (set.ctime !== undefined) req.ctime = set.ctime;
-    const r = await this.vfs.setattr(c(ctx), ino, req, set.fh === undefined ? undefined : fhNumber(set.fh));
+    const r = await this.vfs.setattr(await this.ctx(ctx), ino, req, set.fh === undefined ? undefined : fhNumber(set.fh));
     return { attr: fuseAttr(ino, r.attr), attrTimeout: r.attrTimeout };
   }
 
   async readlink(ctx: RequestContext, ino: bigint): Promise<Buffer> {
-    return this.vfs.readlink(c(ctx), ino);
+    return this.vfs.readlink(await this.ctx(ctx), ino);
   }
 
   async symlink(ctx: RequestContext, parent: bigint, name: Buffer, target: Buffer): Promise<EntryOut> {
-    return entryOut(await this.vfs.symlink(c(ctx), parent, name, target));
+    return entryOut(await this.vfs.symlink(await this.ctx(ctx), parent, name, target));
   }
 
   async mknod(ctx: RequestContext, parent: bigint, req: MknodIn): Promise<EntryOut> {
-    return entryOut(await this.vfs.mknod(c(ctx), parent, req.name, req.mode, req.umask, req.rdev));
+    return entryOut(await this.vfs.mknod(await this.ctx(ctx), parent, req.name, req.mode, req.umask, req.rdev));
   }
 
   async mkdir(ctx: RequestContext, parent: bigint, name: Buffer, mode: number, umask: number): Promise<EntryOut> {
-    return entryOut(await this.vfs.mkdir(c(ctx), parent, name, mode, umask));
+    return entryOut(await this.vfs.mkdir(await this.ctx(ctx), parent, name, mode, umask));
   }
 
   async unlink(ctx: RequestContext, parent: bigint, name: Buffer): Promise<void> {
-    await this.vfs.unlink(c(ctx), parent, name);
+    await this.vfs.unlink(await this.ctx(ctx), parent, name);
   }
 
   async rmdir(ctx: RequestContext, parent: bigint, name: Buffer): Promise<void> {
-    await this.vfs.rmdir(c(ctx), parent, name);
+    await this.vfs.rmdir(await this.ctx(ctx), parent, name);
   }
 
   async rename(ctx: RequestContext, parent: bigint, name: Buffer, newParent: bigint, newName: Buffer, flags: number): Promise<void> {
-    await this.vfs.rename(c(ctx), parent, name, newParent, newName, flags);
+    await this.vfs.rename(await this.ctx(ctx), parent, name, newParent, newName, flags);
   }
 
   async link(ctx: RequestContext, ino: bigint, newParent: bigint, newName: Buffer): Promise<EntryOut> {
-    return entryOut(await this.vfs.link(c(ctx), ino, newParent, newName));
+    return entryOut(await this.vfs.link(await this.ctx(ctx), ino, newParent, newName));
   }
 
   async open(ctx: RequestContext, ino: bigint, flags: number): Promise<OpenOut> {
-    return openOut(await this.vfs.open(c(ctx), ino, flags));
+    return openOut(await this.vfs.open(await this.ctx(ctx), ino, flags));
   }
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
-    return this.vfs.read(c(ctx), ino, fhNumber(req.fh), req.offset, req.size);
+    return this.vfs.read(await this.ctx(ctx), ino, fhNumber(req.fh), req.offset, req.size);
   }
 
   async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
-    return this.vfs.write(c(ctx), ino, fhNumber(req.fh), req.offset, req.data);
+    return this.vfs.write(await this.ctx(ctx), ino, fhNumber(req.fh), req.offset, req.data);
   }
 
   async flush(ctx: RequestContext, ino: bigint, fh: bigint, lockOwner: bigint): Promise<void> {
-    await this.vfs.flush(c(ctx), ino, fhNumber(fh), lockOwner);
+    await this.vfs.flush(await this.ctx(ctx), ino, fhNumber(fh), lockOwner);
   }
 
   async release(ctx: RequestContext, ino: bigint, req: ReleaseIn): Promise<void> {
     // The VFS drops the handle's flock itself, so FUSE_RELEASE_FLOCK_UNLOCK needs nothing extra.
-    await this.vfs.release(c(ctx), ino, fhNumber(req.fh));
+    await this.vfs.release(await this.ctx(ctx), ino, fhNumber(req.fh));
   }
 
   async fsync(ctx: RequestContext, ino: bigint, fh: bigint, datasync: boolean): Promise<void> {
-    await this.vfs.fsync(c(ctx), ino, fhNumber(fh), datasync);
+    await this.vfs.fsync(await this.ctx(ctx), ino, fhNumber(fh), datasync);
   }
 
   async create(ctx: RequestContext, parent: bigint, req: CreateIn): Promise<{ entry: EntryOut; open: OpenOut }> {
-    const r = await this.vfs.create(c(ctx), parent, req.name, req.mode, req.umask, req.flags);
+    const r = await this.vfs.create(await this.ctx(ctx), parent, req.name, req.mode, req.umask, req.flags);
     return { entry: entryOut(r), open: openOut(r) };
   }
 
   async fallocate(ctx: RequestContext, ino: bigint, req: FallocateIn): Promise<void> {
-    await this.vfs.fallocate(c(ctx), ino, fhNumber(req.fh), req.mode, req.offset, req.length);
+    await this.vfs.fallocate(await this.ctx(ctx), ino, fhNumber(req.fh), req.mode, req.offset, req.length);
   }
 
   async lseek(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, whence: number): Promise<number> {
-    return this.vfs.lseek(c(ctx), ino, fhNumber(fh), offset, whence);
+    return this.vfs.lseek(await this.ctx(ctx), ino, fhNumber(fh), offset, whence);
   }
 
   async copyFileRange(ctx: RequestContext, ino: bigint, r: CopyFileRangeIn): Promise<number> {
-    return this.vfs.copyFileRange(c(ctx), ino, fhNumber(r.fhIn), r.offIn, r.nodeidOut, fhNumber(r.fhOut), r.offOut, r.len, r.flags);
+    return this.vfs.copyFileRange(await this.ctx(ctx), ino, fhNumber(r.fhIn), r.offIn, r.nodeidOut, fhNumber(r.fhOut), r.offOut, r.len, r.flags);
   }
 
   async statfs(ctx: RequestContext, ino: bigint): Promise<StatfsOut> {
-    return this.vfs.statfs(c(ctx), ino);
+    return this.vfs.statfs(await this.ctx(ctx), ino);
   }
 
   async access(ctx: RequestContext, ino: bigint, mask: number): Promise<void> {
-    await this.vfs.access(c(ctx), ino, mask);
+    await this.vfs.access(await this.ctx(ctx), ino, mask);
   }
 
   async setxattr(ctx: RequestContext, ino: bigint, name: Buffer, value: Buffer, flags: number): Promise<void> {
-    await this.vfs.setxattr(c(ctx), ino, name.toString(), value, flags);
+    await this.vfs.setxattr(await this.ctx(ctx), ino, name.toString(), value, flags);
   }
 
   async getxattr(ctx: RequestContext, ino: bigint, name: Buffer): Promise<Buffer> {
     // Size 0: the whole value; the server answers size probes and ERANGE.
-    return this.vfs.getxattr(c(ctx), ino, name.toString(), 0);
+    return this.vfs.getxattr(await this.ctx(ctx), ino, name.toString(), 0);
   }
 
   async listxattr(ctx: RequestContext, ino: bigint): Promise<Buffer[]> {
-    const packed = await this.vfs.listxattr(c(ctx), ino, 0);
+    const packed = await this.vfs.listxattr(await this.ctx(ctx), ino, 0);
     const names: Buffer[] = [];
     let start = 0;
     for (let i = packed.indexOf(0); i >= 0; start = i + 1, i = packed.indexOf(0, start)) names.push(packed.subarray(start, i));
@@ -180,11 +199,11 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async removexattr(ctx: RequestContext, ino: bigint, name: Buffer): Promise<void> {
-    await this.vfs.removexattr(c(ctx), ino, name.toString());
+    await this.vfs.removexattr(await this.ctx(ctx), ino, name.toString());
   }
 
   async opendir(ctx: RequestContext, ino: bigint): Promise<OpenOut> {
-    return { fh: BigInt((await this.vfs.opendir(c(ctx), ino)).fh) };
+    return { fh: BigInt((await this.vfs.opendir(await this.ctx(ctx), ino)).fh) };
   }
 
   async readdir(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
@@ -198,7 +217,7 @@ export class VfsFuseHandler implements FuseHandler {
   private async fillDir(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
     // Ask for about as many entries as the kernel's buffer can hold (records are >= 32 bytes).
     const limit = Math.max(1, Math.ceil(out.size / (out.plus ? 160 : 32)));
-    const entries = await this.vfs.readdir(c(ctx), ino, fhNumber(fh), offset, { plus: out.plus, limit });
+    const entries = await this.vfs.readdir(await this.ctx(ctx), ino, fhNumber(fh), offset, { plus: out.plus, limit });
     for (const e of entries) {
       const d = { name: e.name, ino: e.ino, type: direntTypeOf(e.type), offset: e.offset };
       // "." and ".." carry no entry: the kernel does not count lookups for them.
@@ -209,7 +228,7 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async releasedir(ctx: RequestContext, ino: bigint, fh: bigint): Promise<void> {
-    await this.vfs.releasedir(c(ctx), ino, fhNumber(fh));
+    await this.vfs.releasedir(await this.ctx(ctx), ino, fhNumber(fh));
   }
 
   async fsyncdir(): Promise<void> {
@@ -217,12 +236,12 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async ioctl(ctx: RequestContext, ino: bigint, req: IoctlIn): Promise<Buffer> {
-    return this.vfs.ioctl(c(ctx), ino, req.cmd, req.input, req.outSize);
+    return this.vfs.ioctl(await this.ctx(ctx), ino, req.cmd, req.input, req.outSize);
   }
 
   async getlk(ctx: RequestContext, ino: bigint, req: LkIn): Promise<FileLock> {
     const l = req.lock;
-    const r = await this.vfs.getlk(c(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid });
+    const r = await this.vfs.getlk(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid });
     const type = r.type === LockType.Read ? F_RDLCK : r.type === LockType.Write ? F_WRLCK : F_UNLCK;
     return { start: r.start, end: r.end, type, pid: r.pid };
   }
@@ -230,9 +249,9 @@ export class VfsFuseHandler implements FuseHandler {
   async setlk(ctx: RequestContext, ino: bigint, req: LkIn, block: boolean): Promise<void> {
     const l = req.lock;
     if (req.flock) {
-      await this.vfs.flock(c(ctx), ino, fhNumber(req.fh), req.owner, FLOCK_TYPE[l.type] ?? 'U', block);
+      await this.vfs.flock(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, FLOCK_TYPE[l.type] ?? 'U', block);
       return;
     }
-    await this.vfs.setlk(c(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block);
+    await this.vfs.setlk(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block);
   }
 }
