@@ -148,3 +148,11 @@ test('the kernel aborting the connection (fusectl abort) ends the session with E
   await m.unmount({ lazy: true });
   expect(await isMountPoint(p)).toBe(false);
 });
+
+test('a handler whose init fails makes mount() fail and leaves no mount behind', async () => {
+  const p = await freshDir('init-fails');
+  const h = new MemFsHandler();
+  const failing = Object.assign(h, { init: () => Promise.reject(new Error('cannot start')) });
+  await expect(mount(p, failing, { log: () => {} })).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('INIT failed') });
+  expect(await isMountPoint(p)).toBe(false);
+});

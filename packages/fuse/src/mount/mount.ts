@@ -123,7 +123,11 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
   }
   const m = new FuseMount(abs, session);
   const ready = await Promise.race([session.ready.then(() => 'ready'), session.ended]);
-  if (ready !== 'ready') throw fsError('EIO', `mount ${abs} ended before the kernel completed INIT: ${ready}`);
+  if (ready !== 'ready') {
+    // Take the failed mount away, so the reader thread sees ENODEV and the device is closed.
+    await m.detach({ lazy: true }).catch(() => undefined);
+    throw fsError('EIO', `mount ${abs} ended before the kernel completed INIT: ${ready}`);
+  }
   if (options.handleSignals === true) m.handleSignals();
   return m;
 }
