@@ -80,11 +80,34 @@ export async function startMount(metaUrl: string, mountpoint: string, extraArgs:
   return { mountpoint, mountinfo: info.split('\n').find((l) => l.split(' ')[4] === mountpoint) ?? '', stop };
 }
 
-/** Empty Redis database `db` (FLUSHDB) with redis-cli; fails naming the script that starts Redis. */
-export async function flushRedisDb(baseUrl: string, db: number): Promise<void> {
+async function redisCli(baseUrl: string, db: number, args: readonly string[]): Promise<string> {
   const u = new URL(baseUrl);
-  const r = await run('redis-cli', ['-h', u.hostname, '-p', u.port || '6379', '-n', String(db), 'FLUSHDB']);
-  if (r.code !== 0 || !r.stdout.includes('OK')) {
+  const r = await run('redis-cli', ['-h', u.hostname, '-p', u.port || '6379', '-n', String(db), ...args]);
+  if (r.code !== 0 || /^(ERR|Could not connect)/m.test(r.stdout + r.stderr)) {
     throw new Error(`Redis is not reachable at ${baseUrl} (${(r.stderr || r.stdout).trim()}): run bash scripts/services/redis.sh`);
   }
+  return r.stdout.trim();
+}
+
+/** Database 55 holds the claims on the databases below, so claiming never touches a volume. */
+const CLAIMS_DB = 55;
+
+/**
+ * Claim one of `dbs` for this process (a key in CLAIMS_DB set only if absent, expiring in 15
+ * minutes), so two test runs at once never share a volume; empty it and return its number.
+ */
+export async function claimRedisDb(baseUrl: string, dbs: readonly number[]): Promise<number> {
+  for (const db of dbs) {
+    const ok = await redisCli(baseUrl, CLAIMS_DB, ['SET', `jfs-posix-claim:${db}`, String(process.pid), 'NX', 'EX', '900']);
+    if (ok !== 'OK') continue;
+    await redisCli(baseUrl, db, ['FLUSHDB']);
+    return db;
+  }
+  throw new Error(`Redis databases ${dbs.join(', ')} are all claimed by other test runs; wait for them or FLUSHDB database ${CLAIMS_DB}`);
+}
+
+/** Empty a claimed database and give the claim back. */
+export async function releaseRedisDb(baseUrl: string, db: number): Promise<void> {
+  await redisCli(baseUrl, db, ['FLUSHDB']);
+  await redisCli(baseUrl, CLAIMS_DB, ['DEL', `jfs-posix-claim:${db}`]);
 }
