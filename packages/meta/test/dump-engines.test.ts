@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { EngineStore } from '../src/base/store.js';
 import { dumpMeta, engineExtras, loadMeta } from '../src/dump/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
@@ -99,6 +99,29 @@ describe.each(engines)('dump/load on %s', (_name, open) => {
     expect(h['DelFiles']).toEqual(expected['DelFiles']);
     expect(h['Sustained']).toEqual([]);
     for (const k of ['Quotas', 'UserQuotas', 'GroupQuotas']) expect(h[k]).toEqual(expected[k]);
+  });
+
+  it('loads a stream line by line, split anywhere, and a minified dump whole, to the same result', async () => {
+    // 7-byte pieces split lines and multi-byte characters (the GBK and UTF-8 names) alike.
+    const bytes = Buffer.from(input, 'utf8');
+    const pieces = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7));
+    const result = await loadMeta(db.store, Readable.from(pieces), extrasOf(db.store));
+    expect(result.nodes).toBe(16);
+    const out = await dumpToString(db.store);
+    expect(trees(out)).toBe(trees(input));
+    const other = await open();
+    try {
+      const minified = Readable.from([Buffer.from(input.replace(/\n\s*/g, ''), 'utf8')]);
+      await loadMeta(other.store, minified, extrasOf(other.store));
+      expect(await dumpToString(other.store)).toBe(out);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('names the place of a broken tree line', async () => {
+    const broken = input.replace('"symlink": "d"', '"symlink" "d"');
+    await expect(loadMeta(db.store, Readable.from([broken]), extrasOf(db.store))).rejects.toThrow(/expected a member.*"symlink" "d"/);
   });
 
   it('refuses to load into a database that is not empty', async () => {

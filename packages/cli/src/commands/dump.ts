@@ -63,12 +63,14 @@ export function dumpCommand(y: Argv): Argv {
   );
 }
 
-async function readAll(file: string | undefined): Promise<string> {
-  const input: NodeJS.ReadableStream = file === undefined ? process.stdin : createReadStream(file);
-  const source = file?.endsWith('.gz') ? input.pipe(createGunzip()) : input;
-  const parts: Buffer[] = [];
-  for await (const chunk of source) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(parts).toString('utf8');
+/** The dump as a stream of chunks (stdin or FILE, gunzipped for .gz), read as load goes. */
+async function openDump(file: string | undefined): Promise<AsyncIterable<Buffer | string>> {
+  if (file === undefined) return process.stdin;
+  const input = createReadStream(file);
+  await once(input, 'open').catch((err: Error) => {
+    throw fsError('ENOENT', `cannot read dump ${file}: ${err.message}`, err);
+  });
+  return file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
 }
 
 export function loadCommand(y: Argv): Argv {
@@ -83,16 +85,11 @@ export function loadCommand(y: Argv): Argv {
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
-      let text: string;
-      try {
-        text = await readAll(file);
-      } catch (err) {
-        throw fsError('ENOENT', `cannot read dump ${file ?? 'from stdin'}: ${(err as Error).message}`, err);
-      }
+      const input = await openDump(file);
       await withEngine(metaUrl, async (store) => {
         const bar = progressBar('Loaded entries', 1, a.quiet);
         const extras = engineExtras(store);
-        const result = await loadMeta(store, text, { onNode: (d, t) => bar.update(d, t), ...(extras ? { extras } : {}) });
+        const result = await loadMeta(store, input, { onNode: (d, t) => bar.update(d, t), ...(extras ? { extras } : {}) });
         bar.stop();
         process.stderr.write(`loaded ${result.nodes} entries into ${redactUrl(metaUrl)}\n`);
         if (result.skipped.length > 0) {

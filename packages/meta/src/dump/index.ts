@@ -8,3 +8,4 @@ export type { DumpCounters } from './counters.js';
 export { readCounters } from './counters.js';
 export { escapeBytes, unescapeBytes } from './escape.js';
 export { engineExtras } from './engine-extras.js';
+export type { DumpInput } from './read-dump.js';

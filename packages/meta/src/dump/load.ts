@@ -5,8 +5,9 @@ import { writeCounters } from './counters.js';
 import type { DumpCounters } from './counters.js';
 import { unescapeBytes } from './escape.js';
 import type { LoadExtras } from './extras.js';
-import { parseJsonLossless } from './json-parse.js';
 import type { ParsedJson, ParsedObject } from './json-parse.js';
+import { readDump } from './read-dump.js';
+import type { DumpInput, NodeVisitor } from './read-dump.js';
 import { asArray, asObject, ino as toIno, int, parseAcl, parseAttr, parseSlices } from './model.js';
 import type { AclRule, QuotaLimits } from './model.js';
 
@@ -42,23 +43,18 @@ interface LoadNode {
 /**
  * Load a JuiceFS JSON dump into an empty database (FORMAT.md 8.4): the tree is trusted, while link
  * counts, lengths of non-files, counters, slice references, directory stats and quota usage are
- * recomputed from it. Accepts dumps of a sub-directory (its top becomes the root).
+ * recomputed from it. Accepts dumps of a sub-directory (its top becomes the root). `input` is the
+ * text or a stream of it (read line by line when it has the layout juicefs dump writes).
  */
-export async function loadMeta(store: EngineStore, text: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadMeta(store: EngineStore, input: DumpInput, options: LoadOptions = {}): Promise<LoadResult> {
   await store.initSchema();
   if ((await store.getFormat()) !== undefined) {
     throw fsError('EEXIST', 'the database is not empty: load needs an empty one (juicefs destroy it, or use a new database)');
   }
-  const doc = asObject(parseJsonLossless(text), 'the dump');
-  const settingValue = asObject(doc['Setting'], 'Setting');
-  if (doc['Counters'] === undefined) throw fsError('EINVAL', "invalid dump: missing 'Counters'");
-  const format = decodeFormat(JSON.stringify(settingValue, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
-
   const nodes = new Map<Ino, LoadNode>();
   const order: Ino[] = [];
   const skipped = new Set<string>();
-  const readTree = (v: ParsedJson | undefined, where: string, parent: Ino | undefined, name: Buffer | undefined, forceIno?: Ino) => {
-    const o = asObject(v, where);
+  const visit: NodeVisitor = (o, where, parent, escapedName, forceIno) => {
     const { ino: dumpedIno, attr } = parseAttr(o['attr'], where);
     const ino = forceIno ?? dumpedIno;
     let node = nodes.get(ino);
@@ -78,20 +74,18 @@ export async function loadMeta(store: EngineStore, text: string, options: LoadOp
       nodes.set(ino, node);
       order.push(ino);
     }
-    if (parent !== undefined && name !== undefined) node.links.push({ parent, name });
-    const entries = o['entries'];
-    if (attr.type === 2 && entries !== undefined && entries !== null) {
-      const eo: ParsedObject = asObject(entries, `${where}.entries`);
-      for (const [childName, child] of Object.entries(eo)) {
-        const raw = unescapeBytes(childName);
-        const c = readTree(child, `${where}/${childName}`, ino, raw);
-        node.children.push({ name: raw, ino: c.ino, type: c.attr.type });
-      }
+    if (parent !== undefined && escapedName !== undefined) {
+      const name = unescapeBytes(escapedName);
+      node.links.push({ parent, name });
+      nodes.get(parent)?.children.push({ name, ino, type: node.attr.type });
     }
-    return node;
+    return { ino, type: node.attr.type };
   };
-  readTree(doc['FSTree'], 'FSTree', undefined, undefined, ROOT_INODE);
-  if (doc['Trash'] !== undefined && doc['Trash'] !== null) readTree(doc['Trash'], 'Trash', undefined, undefined, TRASH_INODE);
+  const doc = await readDump(input, visit);
+  const settingValue = asObject(doc['Setting'], 'Setting');
+  if (doc['Counters'] === undefined) throw fsError('EINVAL', "invalid dump: missing 'Counters'");
+  const format = decodeFormat(JSON.stringify(settingValue, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
+  if (!nodes.has(ROOT_INODE)) throw fsError('EINVAL', "invalid dump: missing 'FSTree'");
 
   // ---- recompute what the tree implies ----
   const counters: DumpCounters = { usedSpace: 0, usedInodes: 0, nextInode: 2, nextChunk: 1, nextSession: 0, nextTrash: 0 };
