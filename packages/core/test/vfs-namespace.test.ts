@@ -1,4 +1,4 @@
-import { NodeType, O_RDONLY, O_RDWR, RENAME_NOREPLACE, ROOT_INODE, XATTR_CREATE, context } from '../src/index.js';
+import { NodeType, O_APPEND, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, RENAME_NOREPLACE, ROOT_INODE, XATTR_CREATE, context } from '../src/index.js';
 import { createFile, newHarness, pattern } from './vfs-harness.js';
 
 describe('VFS names, directories and attributes', () => {
@@ -174,6 +174,35 @@ describe('VFS names, directories and attributes', () => {
     const bad = Buffer.alloc(4);
     bad.writeUInt32LE(0x80000);
     await expect(h.vfs.ioctl(h.ctx, ino, 0x40046602, bad, 0)).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+  });
+
+  it('open: chattr +i refuses every write or truncating open (root too), +a all but O_APPEND without O_TRUNC', async () => {
+    const h = await newHarness();
+    const setFlags = async (ino: bigint, iflag: number) => {
+      const arg = Buffer.alloc(8);
+      arg.writeUInt32LE(iflag);
+      await h.vfs.ioctl(h.ctx, ino, 0x40086602, arg, 0);
+    };
+    const frozen = await createFile(h, 'frozen');
+    await h.vfs.release(h.ctx, frozen.ino, frozen.fh);
+    await setFlags(frozen.ino, 0x10); // FS_IMMUTABLE_FL
+    for (const flags of [O_WRONLY, O_RDWR, O_WRONLY | O_APPEND, O_RDONLY | O_TRUNC]) {
+      expect([flags, await h.vfs.open(h.ctx, frozen.ino, flags).then(() => 'opened', (e: { code?: string }) => e.code)]).toEqual([flags, 'EPERM']);
+    }
+    await expect(h.vfs.setattr(h.ctx, frozen.ino, { size: 0 })).rejects.toMatchObject({ code: 'EPERM' });
+    const ro = await h.vfs.open(h.ctx, frozen.ino, O_RDONLY);
+    await h.vfs.release(h.ctx, frozen.ino, ro.fh);
+
+    const log = await createFile(h, 'log');
+    await h.vfs.release(h.ctx, log.ino, log.fh);
+    await setFlags(log.ino, 0x20); // FS_APPEND_FL
+    for (const flags of [O_WRONLY, O_RDWR, O_WRONLY | O_APPEND | O_TRUNC]) {
+      expect([flags, await h.vfs.open(h.ctx, log.ino, flags).then(() => 'opened', (e: { code?: string }) => e.code)]).toEqual([flags, 'EPERM']);
+    }
+    await expect(h.vfs.setattr(h.ctx, log.ino, { size: 0 })).rejects.toMatchObject({ code: 'EPERM' });
+    const app = await h.vfs.open(h.ctx, log.ino, O_WRONLY | O_APPEND);
+    expect(await h.vfs.write(h.ctx, log.ino, app.fh, 0, Buffer.from('entry\n'))).toBe(6);
+    await h.vfs.release(h.ctx, log.ino, app.fh);
   });
 
   it('statfs reports blocks and inodes in statvfs units', async () => {

@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { LockType } from '../types/session.js';
 import { CHUNK_SIZE } from '../types/slice.js';
-import { canWrite, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
+import { canWrite, checkOpenFlags, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
 import { compactChunk } from './compaction.js';
 import { ACCESSLOG_INODE, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
 import type { CreateReply, OpenReply } from './options.js';
@@ -24,6 +24,7 @@ export abstract class VfsFiles extends VfsNames {
       let attr = await this.meta.open(ctx, ino, flags);
       try {
         if (attr.type === NodeType.Directory && canWrite(flags)) throw fsError('EISDIR', `inode ${ino} is a directory; it cannot be opened for writing`);
+        checkOpenFlags(attr.flags, flags, `inode ${ino}`);
         this.data.opened(ino, attr.length);
         if ((flags & O_TRUNC) !== 0 && canWrite(flags) && attr.type === NodeType.File) {
           attr = (await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, 0, true))) ?? attr;

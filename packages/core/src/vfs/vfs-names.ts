@@ -1,5 +1,5 @@
 import { fsError } from '../errors/fs-error.js';
-import { NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
+import { AttrFlag, NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { TRASH_INODE, type Ino } from '../types/inode.js';
 import { internalNodeByIno, isVirtualInode } from './internal-nodes.js';
@@ -45,6 +45,10 @@ export abstract class VfsNames extends VfsBase {
       const { size, ...rest } = set;
       if (size !== undefined) {
         checkSize(size);
+        // chattr +i/+a forbid truncation (Linux do_truncate); checked here too so every Meta obeys it.
+        if ((await this.meta.getAttr(ctx, ino)).flags & (AttrFlag.Immutable | AttrFlag.Append)) {
+          throw fsError('EPERM', `inode ${ino} is immutable or append-only (chattr +i/+a): it cannot be truncated`);
+        }
         const h = fh === undefined ? undefined : this.handles.get(fh);
         const viaHandle = h?.kind === 'file' && h.writable && h.ino === ino;
         attr = await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, size, viaHandle));
