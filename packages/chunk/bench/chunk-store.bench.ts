@@ -1,10 +1,17 @@
 // Throughput of the chunk store on the `file` backend against plain `fs` on the same disk, in
-// the same run. `pnpm --filter @juicefs/chunk bench` (JFS_BENCH_SIZE_MIB changes the 1 GiB).
+// the same run. `pnpm --filter @juicefs/chunk bench` (JFS_BENCH_SIZE_MIB changes the 1 GiB,
+// JFS_BENCH_READAHEAD the readahead in blocks, JFS_BENCH_BACKENDS the storages compared).
+//
+// Fair baselines: before each cold read phase the page cache is dropped (when this process may
+// write /proc/sys/vm/drop_caches, i.e. as root), so the store and plain fs both read from disk;
+// the warm rows read the same files again with the page cache full, for both sides.
 import { mkdtempSync, rmSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { ObjectStorage } from '@juicefs/core';
 import { createStorage, withPrefix } from '../src/object/index.js';
 import { openChunkStore, type JuiceChunkStore } from '../src/store/index.js';
+import { dropPageCache } from './page-cache.js';
 
 const MiB = 1 << 20;
 const TOTAL = Number(process.env.JFS_BENCH_SIZE_MIB ?? 1024) * MiB;
@@ -12,6 +19,13 @@ const BLOCK = 4 * MiB;
 const CHUNK = 64 * MiB;
 const IO = 1 * MiB; // the size of each write/read call, like FUSE's large requests
 const RANDOM_OPS = 20_000;
+const READAHEAD = Number(process.env.JFS_BENCH_READAHEAD ?? 8);
+
+/** The `file` storages compared: OpenDAL's fs service and the node:fs directory store. */
+const BACKENDS: Record<string, (bucket: string) => ObjectStorage> = {
+  'file (opendal fs)': (bucket) => createStorage('file', bucket, '', '', { engine: 'opendal' }),
+  'file (node:fs)': (bucket) => createStorage('file', bucket),
+};
 
 function payload(): Buffer {
   const b = Buffer.alloc(IO);
@@ -68,47 +82,85 @@ function randomOffsets(): number[] {
   return out;
 }
 
+type Row = [string, number, number, string];
+const mibps = (secs: number): number => TOTAL / MiB / secs;
+
+/** A store with an empty memory cache and no disk cache: every block comes from the storage. */
+const coldStore = (storage: ObjectStorage): Promise<JuiceChunkStore> =>
+  openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, readahead: READAHEAD });
+
+async function benchBackend(name: string, storage: ObjectStorage, plain: string, data: Buffer): Promise<{ rows: Row[]; dropped: boolean }> {
+  await storage.create();
+  const rows: Row[] = [];
+  // Warm-cache random reads: a memory cache large enough for the whole working set.
+  const store = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: TOTAL + CHUNK, readahead: READAHEAD });
+  const fsWrite = await timed(() => writeFs(plain, data));
+  const jfsWrite = await timed(() => writeStore(store, data));
+  rows.push([`${name}: sequential write, 1 MiB calls`, mibps(jfsWrite), mibps(fsWrite), 'MiB/s']);
+
+  // Cold: page cache dropped before each side reads.
+  let dropped = await dropPageCache();
+  let cold = await coldStore(storage);
+  const jfsCold = await timed(() => readStore(cold));
+  await cold.close();
+  dropped = (await dropPageCache()) && dropped;
+  const fsCold = await timed(() => readFs(plain));
+  if (dropped) rows.push([`${name}: sequential read, cold (from disk)`, mibps(jfsCold), mibps(fsCold), 'MiB/s']);
+
+  // Warm page cache, cold store cache: both sides read files the kernel holds in memory.
+  await readFs(plain);
+  cold = await coldStore(storage);
+  await readStore(cold); // pulls every object into the page cache
+  await cold.close();
+  cold = await coldStore(storage);
+  const jfsWarm = await timed(() => readStore(cold));
+  await cold.close();
+  const fsWarm = await timed(() => readFs(plain));
+  rows.push([`${name}: sequential read, page cache warm`, mibps(jfsWarm), mibps(fsWarm), 'MiB/s']);
+
+  const offsets = randomOffsets();
+  await readStore(store); // warm the memory cache
+  const readers = new Map<number, ReturnType<JuiceChunkStore['newReader']>>();
+  const jfsRandom = await timed(async () => {
+    for (const off of offsets) {
+      const c = Math.floor(off / CHUNK);
+      let r = readers.get(c);
+      if (!r) readers.set(c, (r = store.newReader(c + 1, Math.min(CHUNK, TOTAL - c * CHUNK))));
+      await r.readAt(off - c * CHUNK, 4096);
+    }
+  });
+  const fh = await fsp.open(plain, 'r');
+  const small = Buffer.alloc(4096);
+  const fsRandom = await timed(async () => {
+    for (const off of offsets) await fh.read(small, 0, 4096, off);
+  });
+  await fh.close();
+  rows.push([`${name}: random 4 KiB read, warm cache`, RANDOM_OPS / jfsRandom, RANDOM_OPS / fsRandom, 'ops/s']);
+  await store.close();
+  return { rows, dropped };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(process.env.JFS_BENCH_DIR ?? tmpdir(), 'jfs-chunk-bench-'));
   const data = payload();
+  const wanted = process.env.JFS_BENCH_BACKENDS?.split(',');
+  const rows: Row[] = [];
+  let dropped = true;
   try {
-    const storage = withPrefix(createStorage('file', path.join(dir, 'bucket')), 'bench/');
-    await storage.create();
-    // Warm-cache reads: memory cache large enough for the whole working set (the readahead fills it).
-    const store = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: TOTAL + CHUNK, cacheDir: path.join(dir, 'cache'), cacheSize: 0 });
-    const plain = path.join(dir, 'plain.bin');
-    const rows: Array<[string, number, number, string]> = [];
-    const fsWrite = await timed(() => writeFs(plain, data));
-    const jfsWrite = await timed(() => writeStore(store, data));
-    rows.push(['sequential write 1 MiB calls', TOTAL / MiB / jfsWrite, TOTAL / MiB / fsWrite, 'MiB/s']);
-    await store.evictCache(0, 0);
-    const cold = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, readahead: Number(process.env.JFS_BENCH_READAHEAD ?? 4) });
-    const jfsRead = await timed(() => readStore(cold));
-    const fsRead = await timed(() => readFs(plain));
-    rows.push(['sequential read (cold store cache)', TOTAL / MiB / jfsRead, TOTAL / MiB / fsRead, 'MiB/s']);
-    await cold.close();
-
-    const offsets = randomOffsets();
-    await readStore(store); // warm the memory cache
-    const readers = new Map<number, ReturnType<JuiceChunkStore['newReader']>>();
-    const jfsRandom = await timed(async () => {
-      for (const off of offsets) {
-        const c = Math.floor(off / CHUNK);
-        let r = readers.get(c);
-        if (!r) readers.set(c, (r = store.newReader(c + 1, Math.min(CHUNK, TOTAL - c * CHUNK))));
-        await r.readAt(off - c * CHUNK, 4096);
-      }
-    });
-    const fh = await fsp.open(plain, 'r');
-    const small = Buffer.alloc(4096);
-    const fsRandom = await timed(async () => {
-      for (const off of offsets) await fh.read(small, 0, 4096, off);
-    });
-    await fh.close();
-    rows.push(['random 4 KiB read (warm cache)', RANDOM_OPS / jfsRandom, RANDOM_OPS / fsRandom, 'ops/s']);
-    await store.close();
-
-    console.log(`chunk store on file backend vs plain fs, ${TOTAL / MiB} MiB, block ${BLOCK / MiB} MiB, in ${dir}`);
+    for (const [name, make] of Object.entries(BACKENDS)) {
+      if (wanted && !wanted.some((w) => name.includes(w))) continue;
+      const bucket = path.join(dir, name.replace(/\W+/g, '-'));
+      const r = await benchBackend(name, withPrefix(make(bucket), 'bench/'), path.join(dir, 'plain.bin'), data);
+      rows.push(...r.rows);
+      dropped &&= r.dropped;
+      await fsp.rm(bucket, { recursive: true, force: true });
+    }
+    console.log(`chunk store vs plain fs, ${TOTAL / MiB} MiB, block ${BLOCK / MiB} MiB, readahead ${READAHEAD} blocks, in ${dir}`);
+    console.log(
+      dropped
+        ? 'page cache: dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before each cold read, for both sides'
+        : 'page cache: could NOT be dropped (not root or /proc/sys/vm/drop_caches not writable): cold rows omitted, only warm figures are fair',
+    );
     const head = ['workload', 'chunk store', 'plain fs', 'unit', 'ratio'];
     const body = rows.map(([name, jfs, base, unit]) => [name, jfs.toFixed(1), base.toFixed(1), unit, (jfs / base).toFixed(2)]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));

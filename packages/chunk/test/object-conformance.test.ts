@@ -7,6 +7,11 @@ objectStorageConformance('file', async () => {
   return { storage: createStorage('file', `${t.dir}/bucket/`), cleanup: async () => t.remove() };
 });
 
+objectStorageConformance('file through OpenDAL fs', async () => {
+  const t = tempDir('objo');
+  return { storage: createStorage('file', `${t.dir}/bucket/`, '', '', { engine: 'opendal' }), cleanup: async () => t.remove() };
+});
+
 objectStorageConformance('mem', async () => ({ storage: createStorage('mem', 'test') }));
 
 objectStorageConformance('s3 (s3rver)', async () => {

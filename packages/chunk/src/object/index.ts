@@ -1,6 +1,7 @@
 export * from './create-storage.js';
 export * from './storage-options.js';
 export * from './opendal-storage.js';
+export * from './file-storage.js';
 export * from './retry.js';
 export * from './prefix.js';
 export * from './faulty.js';

@@ -16,6 +16,11 @@ export interface StorageExtras {
   sessionToken?: string;
   /** Extra OpenDAL options, passed through as they are. */
   opendal?: Record<string, string>;
+  /**
+   * For `file`: `native` (default) reads and writes the directory with node:fs; `opendal` uses
+   * OpenDAL's fs service (same layout, slower here). Extra `opendal` options imply `opendal`.
+   */
+  engine?: 'native' | 'opendal';
 }
 
 /** The default `--bucket` for `file` storage, as `juicefs format` picks it. */
