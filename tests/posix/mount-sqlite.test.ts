@@ -38,11 +38,5 @@ if (missing !== undefined) {
     expect(m?.mountinfo).toMatch(/ - fuse\.juicefs /);
   });
 
-  posixSuite('juicefs mount (SQLite + local directory)', () => mp, {
-    knownFailures: {
-      // Passes on the plain directory and on passthrough_ll: the kernel asks GETATTR for the open,
-      // replaced directory and the mount answers ENOENT because the inode is already gone.
-      'a directory renamed over another while open': 'BUG: fstat of an open directory replaced by rename is ENOENT',
-    },
-  });
+  posixSuite('juicefs mount (SQLite + local directory)', () => mp);
 }

@@ -205,6 +205,18 @@ describe('VFS names, directories and attributes', () => {
     await h.vfs.release(h.ctx, log.ino, app.fh);
   });
 
+  it('getattr of an open directory replaced by rename answers its last attributes with nlink 0', async () => {
+    const h = await newHarness();
+    await h.vfs.mkdir(h.ctx, ROOT_INODE, 'dir1', 0o755, 0);
+    const dir2 = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'dir2', 0o700, 0);
+    const { fh } = await h.vfs.opendir(h.ctx, dir2.ino);
+    await h.vfs.rename(h.ctx, ROOT_INODE, 'dir1', ROOT_INODE, 'dir2');
+    const { attr } = await h.vfs.getattr(h.ctx, dir2.ino);
+    expect({ type: attr.type, perm: attr.mode & 0o777, nlink: attr.nlink }).toEqual({ type: NodeType.Directory, perm: 0o700, nlink: 0 });
+    await h.vfs.releasedir(h.ctx, dir2.ino, fh);
+    await expect(h.vfs.getattr(h.ctx, dir2.ino)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('statfs reports blocks and inodes in statvfs units', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'big');

@@ -52,10 +52,4 @@ afterAll(async () => {
 posixSuite('VFS over memory, mounted with @juicefs/fuse', () => mp, {
   bigFileBytes: 8 * 1024 * 1024,
   dirEntries: 500,
-  knownFailures: {
-    // The kernel asks GETATTR (with the open fh) for the replaced directory; the VFS/Meta has
-    // already deleted that inode and answers ENOENT. Needs the VFS to keep attributes of
-    // directories that are open when removed (the FUSE layer passes the fh through).
-    'a directory renamed over another while open': 'VFS: fstat of an open directory removed by rename is ENOENT',
-  },
 });

@@ -1,4 +1,4 @@
-import type { NodeType } from '../types/attr.js';
+import type { Attr, NodeType } from '../types/attr.js';
 import type { Ino } from '../types/inode.js';
 import type { ControlChannel } from './control-channel.js';
 import type { DirEntryReply } from './options.js';
@@ -25,6 +25,8 @@ export interface DirHandle {
   kind: 'dir';
   fh: number;
   ino: Ino;
+  /** Attributes at opendir: fstat answers them (nlink 0) once a rename replaced the directory. */
+  attr: Attr;
   entries?: DirEntryReply[];
 }
 
@@ -65,6 +67,12 @@ export class HandleTable {
     const h = this.byFh.get(fh);
     this.byFh.delete(fh);
     return h;
+  }
+
+  /** The attributes kept by an open directory handle of `ino`, if any. */
+  openDirAttr(ino: Ino): Attr | undefined {
+    for (const h of this.byFh.values()) if (h.kind === 'dir' && h.ino === ino) return h.attr;
+    return undefined;
   }
 
   all(): Handle[] {

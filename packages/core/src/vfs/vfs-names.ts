@@ -1,4 +1,4 @@
-import { fsError } from '../errors/fs-error.js';
+import { fsError, hasCode } from '../errors/fs-error.js';
 import { AttrFlag, NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { TRASH_INODE, type Ino } from '../types/inode.js';
@@ -30,7 +30,15 @@ export abstract class VfsNames extends VfsBase {
 
   async getattr(ctx: Context, ino: Ino): Promise<AttrReply> {
     return this.op(ctx, 'getattr', () => `${ino}`, async () => {
-      return { attr: await this.attrOf(ctx, ino), attrTimeout: this.options.attrCache };
+      try {
+        return { attr: await this.attrOf(ctx, ino), attrTimeout: this.options.attrCache };
+      } catch (err) {
+        // A directory replaced by rename(2) is gone from the engine, but an open handle still
+        // fstat()s it: Linux answers its last attributes with nlink 0.
+        const kept = hasCode(err, 'ENOENT') ? this.handles.openDirAttr(ino) : undefined;
+        if (!kept) throw err;
+        return { attr: { ...kept, nlink: 0 }, attrTimeout: 0 };
+      }
     }, (r) => attrText(r.attr));
   }
 

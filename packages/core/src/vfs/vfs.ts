@@ -24,7 +24,7 @@ export class Vfs extends VfsFiles {
       const attr = await this.attrOf(ctx, ino);
       if (attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `inode ${ino} is not a directory`);
       const fh = this.handles.allocate();
-      this.handles.add({ kind: 'dir', fh, ino });
+      this.handles.add({ kind: 'dir', fh, ino, attr });
       this.metrics.openHandles = this.handles.size;
       return { fh };
     }, (r) => ` [fh:${r.fh}]`);
