@@ -301,6 +301,23 @@ describe('Redis engine on a real server', () => {
     expect(await db.raw.exists('lockf30', 'lockp31', 'locked7')).toBe(0);
   });
 
+  it('serves a read-only view with plain commands: getattr is one GET', async () => {
+    await engine.txn(async (tx) => tx.setAttr(5n, attr()));
+    const monitor = await db.raw.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
+      if (database === String(db.db)) seen.push(args.join(' '));
+    });
+    // monitor() resolves once the server acknowledged MONITOR, so everything after is seen
+    expect(await engine.read((tx) => tx.getAttr(5n))).toEqual(attr());
+    await db.raw.echo('done');
+    for (let i = 0; i < 100 && !seen.includes('echo done'); i++) await new Promise((r) => setTimeout(r, 10));
+    monitor.disconnect();
+    expect(seen).toEqual(['get i5', 'echo done']);
+    await expect(engine.read(async (tx) => tx.deleteAttr(5n))).rejects.toMatchObject({ code: 'EINVAL' });
+    expect(await db.raw.exists('i5')).toBe(1);
+  });
+
   it('writes the root and trash nodes at initVolume', async () => {
     const root = attr({ type: NodeType.Directory, mode: 0o777, nlink: 2, length: 4096, parent: 1n });
     const trash: Attr = { ...root, mode: 0o555 };

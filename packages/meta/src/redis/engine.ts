@@ -60,6 +60,18 @@ export class RedisEngine implements EngineStore {
     throw conflictError(MAX_ATTEMPTS);
   }
 
+  /**
+   * A read-only view without WATCH or MULTI, on the shared connection: each read is one plain
+   * command (getattr is one GET), but several reads are not guaranteed a consistent snapshot, as
+   * with the Go client's read paths. Writing inside it is a programming error.
+   */
+  async read<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
+    const tx = new RedisTx(this.client, this.keys, false);
+    const value = await fn(tx);
+    if (!tx.overlay.empty) throw fsError('EINVAL', 'a read-only Redis view was asked to write; use txn() for changes');
+    return value;
+  }
+
   /** One run of `fn` and its commit; `committed: false` means a watched key changed. */
   private async attempt<T>(
     conn: RedisClient,

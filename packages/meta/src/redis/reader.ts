@@ -11,12 +11,16 @@ import { fsError } from '@juicefs/core';
 export class WatchingReader {
   readonly watched = new Set<string>();
 
-  constructor(readonly conn: RedisClient) {}
+  /** `watching` false: a read-only snapshot-free view (EngineStore.read); nothing is watched. */
+  constructor(
+    readonly conn: RedisClient,
+    private readonly watching = true,
+  ) {}
 
   /** Run `build`'s read commands after watching `watch`; returns their replies in order. */
   async read(watch: readonly string[], build: (p: ChainableCommander) => void): Promise<unknown[]> {
     const p = this.conn.pipeline();
-    const fresh = watch.filter((k) => !this.watched.has(k));
+    const fresh = this.watching ? watch.filter((k) => !this.watched.has(k)) : [];
     if (fresh.length > 0) p.watch(...fresh);
     build(p);
     const replies = await p.exec();

@@ -28,8 +28,9 @@ export class RedisTx implements TxStore {
   constructor(
     conn: RedisClient,
     readonly keys: RedisKeys,
+    watching = true,
   ) {
-    this.reader = new WatchingReader(conn);
+    this.reader = new WatchingReader(conn, watching);
     this.locks = new TxLocks(keys, this.overlay, (key) => this.hashAll(key, true));
   }
 
