@@ -1,4 +1,5 @@
 import { mountOptionString } from '../src/mount/options.js';
+import { bdiPath } from '../src/mount/readahead.js';
 
 describe('mount options', () => {
   test('the -o list carries the fd, root mode, ids and the chosen flags; bad values are refused', () => {
@@ -8,4 +9,11 @@ describe('mount options', () => {
     );
     expect(() => mountOptionString({ extraOptions: ['a,b'] }, 3, 0, 0)).toThrow(/commas or whitespace/);
   });
+});
+
+test('bdiPath decodes a device number into the sysfs major:minor of its backing device', () => {
+  expect(bdiPath(40)).toBe('/sys/class/bdi/0:40');
+  expect(bdiPath((8 << 8) | 1)).toBe('/sys/class/bdi/8:1');
+  // minors above 255 keep their high bits above the major (Linux new_encode_dev)
+  expect(bdiPath((0x12345 & 0xff) | (0x12345 & ~0xff) << 12)).toBe('/sys/class/bdi/0:74565');
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isMountPoint, mount, VfsFuseHandler, type FuseMount } from '../src/index.js';
+import { bdiPath, DEFAULT_READAHEAD_KIB, isMountPoint, mount, VfsFuseHandler, type FuseMount } from '../src/index.js';
 import { exec, sh } from './helpers/shell.js';
 import { memoryVfs } from './helpers/vfs-volume.js';
 
@@ -97,4 +97,11 @@ test('chattr +i / lsattr go through IOCTL and set the node flag', async () => {
   expect((await sh(`lsattr ${f}`)).stdout).toMatch(/^-+ /);
   await fs.writeFile(f, 'melt');
   expect(await fs.readFile(f, 'utf8')).toBe('melt');
+});
+
+test('the mount gets an 8 MiB kernel readahead window (sysfs bdi), so sequential reads arrive in large requests', async () => {
+  const st = await fs.stat(mp);
+  const kib = (await fs.readFile(`${bdiPath(st.dev)}/read_ahead_kb`, 'utf8')).trim();
+  expect(kib).toBe(String(DEFAULT_READAHEAD_KIB));
+  expect(DEFAULT_READAHEAD_KIB).toBe(8192);
 });

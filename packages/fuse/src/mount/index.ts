@@ -2,4 +2,5 @@
 export * from './mountpoint.js';
 export * from './options.js';
 export * from './mount.js';
+export * from './readahead.js';
 export * from './run.js';

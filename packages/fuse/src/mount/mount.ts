@@ -3,6 +3,7 @@ import { fsError } from '@juicefs/core';
 import { DevFuseChannel, FuseSession, MAX_MAX_WRITE, type FuseHandler } from '../server/index.js';
 import { checkMountPoint, isMountPoint } from './mountpoint.js';
 import { mountOptionString, type MountOptions } from './options.js';
+import { DEFAULT_READAHEAD_KIB, setReadahead } from './readahead.js';
 import { runCommand } from './run.js';
 
 /** The descriptor number /dev/fuse has in the mount(8) child (its stdio slot 3). */
@@ -128,6 +129,8 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
     await m.detach({ lazy: true }).catch(() => undefined);
     throw fsError('EIO', `mount ${abs} ended before the kernel completed INIT: ${ready}`);
   }
+  const readahead = options.readaheadKiB ?? DEFAULT_READAHEAD_KIB;
+  if (readahead > 0) await setReadahead(abs, readahead, log);
   if (options.handleSignals === true) m.handleSignals();
   return m;
 }

@@ -15,6 +15,11 @@ export interface MountOptions extends SessionOptions {
   fsname?: string;
   /** The type shown as fuse.<subtype> (default "juicefs"). */
   subtype?: string;
+  /**
+   * Kernel readahead window in KiB, set through sysfs once mounted (default 8 MiB; 0 leaves the
+   * kernel's 128 KiB). See readahead.ts.
+   */
+  readaheadKiB?: number;
   /** Extra -o options passed as is (e.g. "noatime"). */
   extraOptions?: readonly string[];
   /**
