@@ -1,12 +1,13 @@
 // Throughput of the chunk store on the `file` backend against plain `fs` on the same disk, in
 // the same run. `pnpm --filter @juicefs/chunk bench` (JFS_BENCH_SIZE_MIB changes the 1 GiB,
-// JFS_BENCH_READAHEAD the readahead in blocks, JFS_BENCH_BACKENDS the storages compared).
+// JFS_BENCH_ROUNDS the rounds (median reported), JFS_BENCH_VARIANTS which
+// variants run, JFS_BENCH_READAHEAD a fixed readahead window for all).
 //
 // Fair baselines: before each cold read phase the page cache is dropped (when this process may
 // write /proc/sys/vm/drop_caches, i.e. as root), so the store and plain fs both read from disk;
 // the warm rows read the same files again with the page cache full, for both sides.
 import { mkdtempSync, rmSync, promises as fsp } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ObjectStorage } from '@juicefs/core';
 import { createStorage, withPrefix } from '../src/object/index.js';
@@ -19,12 +20,24 @@ const BLOCK = 4 * MiB;
 const CHUNK = 64 * MiB;
 const IO = 1 * MiB; // the size of each write/read call, like FUSE's large requests
 const RANDOM_OPS = 20_000;
-const READAHEAD = Number(process.env.JFS_BENCH_READAHEAD ?? 8);
+const FORCED_READAHEAD = process.env.JFS_BENCH_READAHEAD === undefined ? undefined : { readahead: Number(process.env.JFS_BENCH_READAHEAD) };
 
-/** The `file` storages compared: OpenDAL's fs service and the node:fs directory store. */
-const BACKENDS: Record<string, (bucket: string) => ObjectStorage> = {
-  'file (opendal fs)': (bucket) => createStorage('file', bucket, '', '', { engine: 'opendal' }),
-  'file (node:fs)': (bucket) => createStorage('file', bucket),
+const ROUNDS = Math.max(1, Number(process.env.JFS_BENCH_ROUNDS ?? 3));
+
+interface Variant {
+  storage: (bucket: string) => ObjectStorage;
+  /** Store options over the defaults (readahead). */
+  options: { readahead?: number };
+}
+
+/**
+ * Before: the store as it was (OpenDAL's fs service, a fixed 4-block readahead, 4 fetches at a
+ * time); after: node:fs storage and the default adaptive, parallel readahead. JFS_BENCH_READAHEAD
+ * forces one fixed window on both.
+ */
+const VARIANTS: Record<string, Variant> = {
+  'before (opendal fs, readahead 4)': { storage: (b) => createStorage('file', b, '', '', { engine: 'opendal' }), options: { readahead: 4 } },
+  'after (node:fs, adaptive)': { storage: (b) => createStorage('file', b), options: {} },
 };
 
 function payload(): Buffer {
@@ -83,24 +96,35 @@ function randomOffsets(): number[] {
 }
 
 type Row = [string, number, number, string];
+const readaheads = new Map<string, string>();
+
+/** The median of each cell over the rounds (the machine may be shared: one round can be noisy). */
+function medianRows(rounds: Row[][]): Row[] {
+  const med = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+  };
+  return (rounds[0] ?? []).map(([name, , , unit], i) => [name, med(rounds.map((r) => r[i]?.[1] ?? 0)), med(rounds.map((r) => r[i]?.[2] ?? 0)), unit]);
+}
 const mibps = (secs: number): number => TOTAL / MiB / secs;
 
 /** A store with an empty memory cache and no disk cache: every block comes from the storage. */
-const coldStore = (storage: ObjectStorage): Promise<JuiceChunkStore> =>
-  openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, readahead: READAHEAD });
+const coldStore = (storage: ObjectStorage, extra: Variant['options']): Promise<JuiceChunkStore> =>
+  openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, ...extra });
 
-async function benchBackend(name: string, storage: ObjectStorage, plain: string, data: Buffer): Promise<{ rows: Row[]; dropped: boolean }> {
+async function benchVariant(name: string, storage: ObjectStorage, extra: Variant['options'], plain: string, data: Buffer): Promise<{ rows: Row[]; dropped: boolean }> {
   await storage.create();
   const rows: Row[] = [];
   // Warm-cache random reads: a memory cache large enough for the whole working set.
-  const store = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: TOTAL + CHUNK, readahead: READAHEAD });
+  const store = await openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: TOTAL + CHUNK, ...extra });
   const fsWrite = await timed(() => writeFs(plain, data));
   const jfsWrite = await timed(() => writeStore(store, data));
   rows.push([`${name}: sequential write, 1 MiB calls`, mibps(jfsWrite), mibps(fsWrite), 'MiB/s']);
 
   // Cold: page cache dropped before each side reads.
   let dropped = await dropPageCache();
-  let cold = await coldStore(storage);
+  let cold = await coldStore(storage, extra);
+  readaheads.set(name, `${cold.options.adaptiveReadahead ? 'adaptive up to ' : ''}${cold.options.readahead} blocks`);
   const jfsCold = await timed(() => readStore(cold));
   await cold.close();
   dropped = (await dropPageCache()) && dropped;
@@ -109,10 +133,10 @@ async function benchBackend(name: string, storage: ObjectStorage, plain: string,
 
   // Warm page cache, cold store cache: both sides read files the kernel holds in memory.
   await readFs(plain);
-  cold = await coldStore(storage);
+  cold = await coldStore(storage, extra);
   await readStore(cold); // pulls every object into the page cache
   await cold.close();
-  cold = await coldStore(storage);
+  cold = await coldStore(storage, extra);
   const jfsWarm = await timed(() => readStore(cold));
   await cold.close();
   const fsWarm = await timed(() => readFs(plain));
@@ -143,19 +167,26 @@ async function benchBackend(name: string, storage: ObjectStorage, plain: string,
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(process.env.JFS_BENCH_DIR ?? tmpdir(), 'jfs-chunk-bench-'));
   const data = payload();
-  const wanted = process.env.JFS_BENCH_BACKENDS?.split(',');
-  const rows: Row[] = [];
+  const wanted = process.env.JFS_BENCH_VARIANTS?.split(',');
+  const rounds: Row[][] = [];
   let dropped = true;
   try {
-    for (const [name, make] of Object.entries(BACKENDS)) {
-      if (wanted && !wanted.some((w) => name.includes(w))) continue;
-      const bucket = path.join(dir, name.replace(/\W+/g, '-'));
-      const r = await benchBackend(name, withPrefix(make(bucket), 'bench/'), path.join(dir, 'plain.bin'), data);
-      rows.push(...r.rows);
-      dropped &&= r.dropped;
-      await fsp.rm(bucket, { recursive: true, force: true });
+    for (let round = 0; round < ROUNDS; round++) {
+      const rows: Row[] = [];
+      for (const [name, v] of Object.entries(VARIANTS)) {
+        if (wanted && !wanted.some((w) => name.includes(w))) continue;
+        const bucket = path.join(dir, name.replace(/\W+/g, '-'));
+        const r = await benchVariant(name, withPrefix(v.storage(bucket), 'bench/'), FORCED_READAHEAD ?? v.options, path.join(dir, 'plain.bin'), data);
+        rows.push(...r.rows);
+        dropped &&= r.dropped;
+        await fsp.rm(bucket, { recursive: true, force: true });
+      }
+      rounds.push(rows);
     }
-    console.log(`chunk store vs plain fs, ${TOTAL / MiB} MiB, block ${BLOCK / MiB} MiB, readahead ${READAHEAD} blocks, in ${dir}`);
+    const rows = medianRows(rounds);
+    console.log(`chunk store vs plain fs, ${TOTAL / MiB} MiB, block ${BLOCK / MiB} MiB, median of ${ROUNDS} rounds, in ${dir}`);
+    for (const [name, ra] of readaheads) console.log(`readahead of ${name}: ${ra}`);
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
     console.log(
       dropped
         ? 'page cache: dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before each cold read, for both sides'

@@ -25,12 +25,14 @@ export interface BlockIoParts {
  */
 export class BlockIo {
   readonly uploads: Limiter;
-  private readonly prefetches = new Limiter(4);
+  /** Readahead fetches run in parallel, as many as the readahead window (at least 4). */
+  private readonly prefetches: Limiter;
   private readonly fetches = new SingleFlight<Buffer>();
   private readonly prefetching = new Map<string, Promise<void>>();
 
   constructor(private readonly p: BlockIoParts) {
     this.uploads = new Limiter(p.options.maxUploads);
+    this.prefetches = new Limiter(Math.max(4, p.options.readahead));
   }
 
   keyOf(ref: BlockRef): string {
@@ -69,27 +71,41 @@ export class BlockIo {
   }
 
   /**
-   * `size` bytes at `offset` of a block. A whole-block fetch (shared by concurrent readers and
-   * cached) is used when the object is compressed, when the caller reads sequentially, or when
-   * the read covers the block; otherwise only the range is fetched.
+   * `size` bytes at `offset` of a block, as a buffer the caller owns. A whole-block fetch (shared
+   * by concurrent readers and cached) is used when the object is compressed, when the caller reads
+   * sequentially, or when the read covers the block; otherwise only the range is fetched.
    */
   async read(ref: BlockRef, offset: number, size: number, sequential: boolean): Promise<Buffer> {
+    const { data, shared } = await this.view(ref, offset, size, sequential);
+    return shared ? Buffer.from(data) : data;
+  }
+
+  /**
+   * Like `read`, but bytes held by the memory cache come back uncopied (`shared`): the caller
+   * must copy them out before handing them on, which lets a read spanning blocks copy each byte
+   * once, straight into its result.
+   */
+  async view(ref: BlockRef, offset: number, size: number, sequential: boolean): Promise<{ data: Buffer; shared: boolean }> {
     const key = this.keyOf(ref);
-    const hit = await this.fromCaches(key, offset, size);
+    const m = this.p.memory?.get(key);
+    const hit = m ? m.subarray(offset, offset + size) : await this.fromCaches(key, offset, size);
     if (hit) {
       if (hit.length !== size) throw fsError('EIO', `cached block ${key} returned ${hit.length} bytes, wanted ${size}`);
       this.p.counters.cacheHits++;
-      return hit;
+      return { data: hit, shared: m !== undefined };
     }
     this.p.counters.cacheMisses++;
     // Compressed and encrypted objects cannot be read in parts (FORMAT.md 7.3).
     const whole = this.p.codec.name !== 'none' || this.p.options.encrypted || size === ref.length || (sequential && this.canCache);
-    if (whole) return Buffer.from((await this.fetchWhole(ref)).subarray(offset, offset + size));
+    if (whole) {
+      // Shared: the caches, the background disk write and concurrent readers hold the same block.
+      return { data: (await this.fetchWhole(ref)).subarray(offset, offset + size), shared: true };
+    }
     const data = await this.p.storage.get(key, offset, size);
     this.p.counters.objectGets++;
     this.p.counters.getBytes += data.length;
     if (data.length !== size) throw fsError('EIO', `object ${key} returned ${data.length} bytes at ${offset}, wanted ${size}`);
-    return data;
+    return { data, shared: false };
   }
 
   /** The whole uncompressed block, from object storage, then kept in the caches. */

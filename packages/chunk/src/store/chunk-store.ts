@@ -72,7 +72,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
 
   newReader(id: number, length: number): SliceReader {
     this.checkOpen();
-    return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead, this.sequence);
+    return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead, this.sequence, this.options.adaptiveReadahead);
   }
 
   /** WriterHost: a sealed block goes to staging (writeback) or straight to object storage. */

@@ -23,7 +23,12 @@ export interface ChunkStoreOptions {
   uuid?: string;
   /** Stage blocks on disk and upload them in the background (`--writeback`; needs `cacheDir`). */
   writeback?: boolean;
-  /** Whole blocks fetched ahead of a sequential reader (default 1; 0 disables). */
+  /**
+   * Whole blocks fetched ahead of a sequential reader, in parallel (0 disables). Default:
+   * adaptive, the window doubling with each sequential read of a slice up to a quarter of
+   * `bufferSize` (and half the memory cache when there is no disk cache), at most 16 blocks.
+   * A number given is a fixed window, still bounded by a quarter of `bufferSize`.
+   */
   readahead?: number;
   /** Also keep blocks written (not only read) in the disk cache (`--cache-large-write`). */
   cacheWrites?: boolean;
@@ -43,7 +48,9 @@ export interface ResolvedOptions {
   freeSpaceRatio: number;
   uuid: string;
   writeback: boolean;
+  /** The readahead window in blocks (its largest size when `adaptiveReadahead`). */
   readahead: number;
+  adaptiveReadahead: boolean;
   cacheWrites: boolean;
   encrypted: boolean;
 }
@@ -52,22 +59,43 @@ export const MiB = 1 << 20;
 /** A chunk: no slice is longer (FORMAT.md 1). */
 export const CHUNK_SIZE = 64 * MiB;
 
+/** Most blocks a default (adaptive) readahead window grows to. */
+const MAX_ADAPTIVE_READAHEAD = 16;
+
 export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
   const inMemory = o.cacheDir === 'memory';
+  const memoryCacheSize = inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB);
+  const bufferSize = o.bufferSize ?? 300 * MiB;
+  const diskCache = !inMemory && o.cacheDir !== undefined && (o.cacheSize ?? 1) > 0;
   return {
     blockSize: o.blockSize,
     compression: o.compression ?? 'none',
     hashPrefix: o.hashPrefix ?? false,
-    bufferSize: o.bufferSize ?? 300 * MiB,
+    bufferSize,
     maxUploads: Math.max(1, o.maxUploads ?? 20),
-    memoryCacheSize: inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB),
+    memoryCacheSize,
     cacheDir: inMemory ? undefined : o.cacheDir,
     cacheSize: o.cacheSize ?? 100 * 1024 * MiB,
     freeSpaceRatio: o.freeSpaceRatio ?? 0.1,
     uuid: o.uuid ?? 'default',
     writeback: o.writeback ?? false,
-    readahead: Math.max(0, o.readahead ?? 1),
+    readahead: readaheadWindow(o.readahead, o.blockSize, bufferSize, diskCache ? 0 : memoryCacheSize),
+    adaptiveReadahead: o.readahead === undefined,
     cacheWrites: o.cacheWrites ?? false,
     encrypted: o.encrypted ?? false,
   };
+}
+
+/**
+ * The readahead window in blocks. Prefetched blocks wait in memory (or the disk cache) until
+ * read, so the window stays within a quarter of the buffer (BEHAVIOUR.md: ¼–½ of
+ * `--buffer-size`) and, with only a memory cache, within half of it: a larger window would
+ * evict blocks before the reader gets to them.
+ */
+function readaheadWindow(asked: number | undefined, blockSize: number, bufferSize: number, memoryOnly: number): number {
+  if (asked !== undefined && asked <= 0) return 0;
+  const byBuffer = Math.max(1, Math.floor(bufferSize / 4 / blockSize));
+  if (asked !== undefined) return Math.min(Math.floor(asked), byBuffer);
+  const byMemory = memoryOnly > 0 ? Math.max(1, Math.floor(memoryOnly / 2 / blockSize)) : byBuffer;
+  return Math.min(MAX_ADAPTIVE_READAHEAD, byBuffer, byMemory);
 }

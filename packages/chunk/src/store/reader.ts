@@ -15,28 +15,37 @@ export class BlockReader implements SliceReader {
     private readonly io: BlockIo,
     private readonly readahead: number,
     private readonly sequence: ReadSequence,
+    private readonly adaptive = false,
   ) {}
 
   async readAt(offset: number, size: number): Promise<Buffer> {
     const end = Math.min(this.length, offset + Math.max(0, size));
     if (offset >= end) return Buffer.alloc(0);
     const sequential = this.sequence.isSequential(this.id, offset);
-    this.sequence.advance(this.id, end);
+    const streak = this.sequence.advance(this.id, offset, end);
     const bs = this.blockSize;
-    const parts: Array<Promise<Buffer>> = [];
+    const parts: Array<Promise<{ data: Buffer; shared: boolean }>> = [];
     for (let pos = offset; pos < end; ) {
       const index = Math.floor(pos / bs);
       const inBlock = pos - index * bs;
       const n = Math.min(end - pos, bs - inBlock);
-      parts.push(this.io.read(this.ref(index), inBlock, n, sequential));
+      parts.push(this.io.view(this.ref(index), inBlock, n, sequential));
       pos += n;
     }
     if (sequential) {
       const last = Math.floor((end - 1) / bs);
-      for (let i = last + 1; i <= last + this.readahead && i * bs < this.length; i++) this.io.prefetch(this.ref(i));
+      // Adaptive: 1, 2, 4... blocks ahead as the run of sequential reads grows.
+      const window = this.adaptive ? Math.min(this.readahead, 2 ** Math.min(streak - 1, 16)) : this.readahead;
+      for (let i = last + 1; i <= last + window && i * bs < this.length; i++) this.io.prefetch(this.ref(i));
     }
-    const bufs = await Promise.all(parts);
-    return bufs.length === 1 ? (bufs[0] ?? Buffer.alloc(0)) : Buffer.concat(bufs);
+    const views = await Promise.all(parts);
+    const only = views.length === 1 ? views[0] : undefined;
+    if (only) return only.shared ? Buffer.from(only.data) : only.data;
+    // Each byte is copied once, from the cached block (or fetched range) into the result.
+    const out = Buffer.allocUnsafe(end - offset);
+    let at = 0;
+    for (const v of views) at += v.data.copy(out, at);
+    return out;
   }
 
   private ref(index: number): BlockRef {
