@@ -12,6 +12,7 @@ cat > "$DIR/env.tmp" <<ENV
 export JFS_TEST_REDIS_URL=$REDIS_URL
 export JFS_TEST_PG_URL=$PG_URL
 export JFS_TEST_S3_ENDPOINT=$S3_URL
+export JFS_TEST_S3_URL=$S3_URL
 ENV
 mv "$DIR/env.tmp" "$DIR/env"
 cat "$DIR/env"

@@ -24,18 +24,33 @@ export function decryptSecret(uuid: string, sealed: string): string {
   return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
 }
 
-/** Encrypt every plain secret of `f` (SecretKey, SessionToken, EncryptKey) and mark the record. */
-export function sealSecrets(f: Format): void {
-  if (f.KeyEncrypted) return;
-  let any = false;
-  for (const k of ['SecretKey', 'SessionToken', 'EncryptKey'] as const) {
+const SECRETS = ['SecretKey', 'SessionToken', 'EncryptKey'] as const;
+
+/**
+ * A copy with the secrets in plain text and KeyEncrypted off. A secret that reads "removed" (a
+ * volume loaded from a dump without --keep-secret-key) stays as it is: there is nothing to decrypt.
+ */
+export function openSecrets(f: Format): Format {
+  const out: Format = { ...f, KeyEncrypted: false };
+  if (!f.KeyEncrypted) return out;
+  for (const k of SECRETS) {
     const v = f[k];
-    if (typeof v === 'string' && v !== '') {
-      f[k] = encryptSecret(f.UUID, v);
-      any = true;
-    }
+    if (typeof v === 'string' && v !== '' && v !== 'removed') out[k] = decryptSecret(f.UUID, v);
+  }
+  return out;
+}
+
+/** Encrypt the plain secrets of `f` (from openSecrets or the command line) and mark the record. */
+export function sealSecrets(f: Format): void {
+  let any = false;
+  for (const k of SECRETS) {
+    const v = f[k];
+    if (typeof v !== 'string' || v === '') continue;
+    if (v !== 'removed') f[k] = encryptSecret(f.UUID, v);
+    any = true;
   }
   if (any) f.KeyEncrypted = true;
+  else delete f.KeyEncrypted;
 }
 
 /** A copy for printing: secrets (and the encryption key) replaced by "removed". */

@@ -3,10 +3,14 @@
  * here, formats become object storages and chunk stores. Commands take what this returns and code
  * against the contracts.
  */
+import { openVolumeStorage } from '@juicefs/chunk';
+import { fsError } from '@juicefs/core';
+import type { Format, ObjectStorage } from '@juicefs/core';
 import { openEngine, openMeta } from '@juicefs/meta';
 import type { BaseMeta, EngineStore } from '@juicefs/meta';
 
 export type { BaseMeta, EngineStore };
+export { openVolumeStorage };
 
 /** Open META-URL's engine, run `fn`, and always close the connection. */
 export async function withEngine<T>(metaUrl: string, fn: (store: EngineStore) => Promise<T>): Promise<T> {
@@ -26,4 +30,22 @@ export async function withMeta<T>(metaUrl: string, fn: (meta: BaseMeta) => Promi
   } finally {
     await meta.shutdown();
   }
+}
+
+/**
+ * The volume's object storage (keys below `<Name>/`), checked to be usable: created when missing
+ * (a local directory, an S3 bucket), as `juicefs format` does. `format` must hold plain secrets.
+ */
+export async function openCheckedStorage(format: Format): Promise<ObjectStorage> {
+  const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 100 } });
+  try {
+    await storage.create();
+  } catch (err) {
+    throw fsError(
+      'EIO',
+      `cannot use ${format.Storage} storage "${format.Bucket}": ${(err as Error).message}; check --storage, --bucket and the access keys`,
+      err,
+    );
+  }
+  return storage;
 }

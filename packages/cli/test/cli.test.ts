@@ -82,6 +82,23 @@ describe('juicefs', () => {
     expect(none.err).toMatch(/not formatted: run juicefs format/);
   });
 
+  it('formats on S3 (creating the bucket), refuses unusable storage, and destroys the objects there', () => {
+    const endpoint = process.env['JFS_TEST_S3_ENDPOINT'] ?? 'http://127.0.0.1:9000';
+    const meta = `sqlite3://${dir}/meta.db`;
+    const bucket = `${endpoint}/jfs-cli-${randomBytes(4).toString('hex')}`;
+    const f = juicefs('format', meta, 'vol-s3', '--storage', 's3', '--bucket', bucket, '--access-key', 'S3RVER', '--secret-key', 'S3RVER');
+    if (f.code !== 0 && /ECONNREFUSED|connect/i.test(f.err)) throw new Error(`no S3 server at ${endpoint}: run bash scripts/services/s3.sh (${f.err})`);
+    expect(f.code).toBe(0);
+    const bad = juicefs('format', `sqlite3://${dir}/other.db`, 'vol-bad', '--storage', 's3', '--bucket', 'http://127.0.0.1:1/nowhere', '--access-key', 'a', '--secret-key', 'b');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/cannot use s3 storage "http:\/\/127.0.0.1:1\/nowhere".*check --storage, --bucket and the access keys/);
+    expect(juicefs('status', `sqlite3://${dir}/other.db`).err).toMatch(/not formatted/);
+    const uuid = (JSON.parse(juicefs('status', meta).out) as { Setting: { UUID: string } }).Setting.UUID;
+    const d = juicefs('destroy', meta, uuid, '--yes');
+    expect(d.code).toBe(0);
+    expect(d.err).toMatch(/deleted 0 objects of volume vol-s3/);
+  });
+
   it('config changes capacity and trash days', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     expect(juicefs('format', meta, 'vol-3', '--bucket', `${dir}/b`).code).toBe(0);
@@ -89,17 +106,24 @@ describe('juicefs', () => {
     expect(c.code).toBe(0);
     expect(c.err).toMatch(/Capacity/);
     expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ Capacity: 5 * 1024 ** 3, TrashDays: 0 });
+    // A new secret is stored encrypted, never as typed.
+    expect(juicefs('config', meta, '--secret-key', 'new-secret').code).toBe(0);
+    const kept = juicefs('dump', meta, '--keep-secret-key').out;
+    expect(kept).toContain('"KeyEncrypted": true');
+    expect(kept).not.toContain('new-secret');
   });
 
   it('destroy needs the right UUID and --yes, then leaves an empty database', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     expect(juicefs('format', meta, 'vol-4', '--bucket', `${dir}/b`).code).toBe(0);
-    fs.mkdirSync(`${dir}/b/vol-4/chunks`, { recursive: true });
+    fs.mkdirSync(`${dir}/b/vol-4/chunks/0/0`, { recursive: true });
+    fs.writeFileSync(`${dir}/b/vol-4/chunks/0/0/1_0_4`, 'data');
     const uuid = (JSON.parse(juicefs('status', meta).out) as { Setting: { UUID: string } }).Setting.UUID;
     expect(juicefs('destroy', meta, '00000000-0000-0000-0000-000000000000', '--yes').err).toMatch(/UUID mismatch/);
     expect(juicefs('destroy', meta, uuid).err).toMatch(/--yes/);
     const d = juicefs('destroy', meta, uuid, '--yes');
     expect(d.code).toBe(0);
+    expect(d.err).toMatch(/deleted 1 objects of volume vol-4/);
     expect(fs.existsSync(`${dir}/b/vol-4`)).toBe(false);
     expect(juicefs('status', meta).err).toMatch(/not formatted/);
   });

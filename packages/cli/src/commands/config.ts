@@ -3,7 +3,7 @@ import type { Format } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { flagGiven } from '../args.js';
 import { printJson } from '../output.js';
-import { encryptSecret, redacted } from '../secrets.js';
+import { openSecrets, redacted, sealSecrets } from '../secrets.js';
 import { gib, readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
 
@@ -32,7 +32,9 @@ export function configCommand(y: Argv): Argv {
     async (a) => {
       const metaUrl = String(a['META-URL']);
       await withEngine(metaUrl, async (store) => {
-        const f = await readFormat(store, metaUrl);
+        const stored = await readFormat(store, metaUrl);
+        // Work on plain secrets; they are sealed again (always encrypted, as JuiceFS does) on save.
+        const f = openSecrets(stored);
         const changes: string[] = [];
         const set = <K extends keyof Format & string>(k: K, v: Format[K]) => {
           if (f[k] === v) return;
@@ -44,8 +46,7 @@ export function configCommand(y: Argv): Argv {
         if (flagGiven('access-key')) set('AccessKey', String(a['access-key']));
         for (const [flag, k] of [['secret-key', 'SecretKey'], ['session-token', 'SessionToken']] as const) {
           if (!flagGiven(flag)) continue;
-          const plain = String(a[flag]);
-          set(k, plain === '' ? '' : f.KeyEncrypted ? encryptSecret(f.UUID, plain) : plain);
+          set(k, String(a[flag]));
         }
         if (flagGiven('capacity')) set('Capacity', gib(Number(a.capacity)));
         if (flagGiven('inodes')) set('Inodes', Number(a.inodes));
@@ -62,9 +63,10 @@ export function configCommand(y: Argv): Argv {
         if (flagGiven('min-client-version')) set('MinClientVersion', String(a['min-client-version']));
         if (flagGiven('max-client-version')) set('MaxClientVersion', String(a['max-client-version']));
         if (changes.length === 0) {
-          printJson(redacted(f));
+          printJson(redacted(stored));
           return;
         }
+        sealSecrets(f);
         await store.setFormat(encodeFormat(f));
         for (const c of changes) process.stderr.write(`${c}\n`);
       });

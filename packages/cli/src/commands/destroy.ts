@@ -2,12 +2,14 @@ import { rmSync } from 'node:fs';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { readFormat, redactUrl } from '../volume.js';
-import { withEngine } from '../wiring.js';
+import { openVolumeStorage, withEngine } from '../wiring.js';
+import { openSecrets } from '../secrets.js';
+import type { Format } from '@juicefs/core';
 
 export function destroyCommand(y: Argv): Argv {
   return y.command(
     'destroy META-URL UUID',
-    "Delete a volume: all its metadata and, for file storage, its objects",
+    'Delete a volume: all its objects and metadata',
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
@@ -29,15 +31,37 @@ export function destroyCommand(y: Argv): Argv {
         if (!a.yes) {
           throw fsError('EPERM', `destroying volume ${f.Name} deletes all its data: add --yes to confirm`);
         }
-        if (f.Storage === 'file') {
-          // File storage keeps the volume's objects under BUCKET/NAME/.
-          rmSync(`${f.Bucket.replace(/\/?$/, '/')}${f.Name}`, { recursive: true, force: true });
-        } else {
-          process.stderr.write(`objects in ${f.Storage} bucket ${f.Bucket} were not deleted: only file storage is cleaned by this client yet\n`);
+        // Objects first: if that fails, the metadata still says what the volume was.
+        const storage = openVolumeStorage(listingFormat(f));
+        let removed = 0;
+        for (;;) {
+          const page = await storage.list('', { limit: 1000 }).catch((err: { code?: string }) => {
+            if (err.code === 'ENOENT') return []; // the bucket (or local directory) is gone already
+            throw err;
+          });
+          const files = page.filter((o) => !o.isDir);
+          if (files.length === 0) break;
+          for (const o of files) await storage.delete(o.key);
+          removed += files.length;
         }
+        // Local storage keeps the directories it made under BUCKET/NAME/.
+        if (f.Storage === 'file') rmSync(`${f.Bucket.replace(/\/?$/, '/')}${f.Name}`, { recursive: true, force: true });
+        process.stderr.write(`deleted ${removed} objects of volume ${f.Name}\n`);
         await store.reset();
         process.stderr.write(`volume ${f.Name} destroyed\n`);
       });
     },
   );
+}
+
+/**
+ * What listing and deleting objects needs: the keys in plain text but no data encryption key.
+ * A secret that was removed (a volume loaded from a dump) is left empty, which local storage does
+ * not need; other storage then fails to list, and the message says so.
+ */
+function listingFormat(f: Format): Format {
+  const out = openSecrets(f);
+  delete out.EncryptKey;
+  for (const k of ['SecretKey', 'SessionToken'] as const) if (out[k] === 'removed') delete out[k];
+  return out;
 }

@@ -1,12 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { decodeFormat, defaultFormat, encodeFormat } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import type { Argv } from 'yargs';
-import { redacted, sealSecrets } from '../secrets.js';
+import { openSecrets, redacted, sealSecrets } from '../secrets.js';
 import { checkVolumeName, gib, redactUrl } from '../volume.js';
-import { withMeta } from '../wiring.js';
+import { openCheckedStorage, withMeta } from '../wiring.js';
 import { printJson } from '../output.js';
 import { flagGiven } from '../args.js';
 
@@ -64,13 +63,14 @@ export function formatCommand(y: Argv): Argv {
         }
         let next: Format;
         if (old === undefined) next = wanted;
-        else if (a.force) next = { ...old, ...wanted, UUID: old.UUID };
+        else if (a.force) next = { ...openSecrets(old), ...wanted, UUID: old.UUID };
         else {
           // Change only what was asked for; BaseMeta.init refuses layout changes without --force.
-          next = { ...old, Name: wanted.Name };
+          next = { ...openSecrets(old), Name: wanted.Name };
           for (const [k, flag] of [...UPDATABLE, ...LAYOUT]) if (flagGiven(flag)) next[k] = wanted[k];
         }
-        if (old === undefined && next.Storage === 'file') mkdirSync(next.Bucket, { recursive: true });
+        // A new volume, or one moved to other storage, must find its storage usable (secrets still plain here).
+        if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) await openCheckedStorage(next);
         sealSecrets(next);
         await meta.init(next, a.force);
         process.stderr.write(old === undefined
