@@ -217,6 +217,29 @@ describe('VFS names, directories and attributes', () => {
     await expect(h.vfs.getattr(h.ctx, dir2.ino)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('open keeps the kernel page cache only while mtime, ctime and length are unchanged since the last open', async () => {
+    const h = await newHarness();
+    const { ino, fh } = await createFile(h, 'cached');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.from('first'));
+    await h.vfs.release(h.ctx, ino, fh);
+    const keeps = async (flags = O_RDONLY): Promise<boolean> => {
+      const r = await h.vfs.open(h.ctx, ino, flags);
+      await h.vfs.release(h.ctx, ino, r.fh);
+      return r.keepCache;
+    };
+    expect(await keeps()).toBe(false); // first open through this VFS: nothing known
+    expect(await keeps()).toBe(true);
+    const w = await h.vfs.open(h.ctx, ino, O_RDWR);
+    await new Promise((r) => setTimeout(r, 5));
+    await h.vfs.write(h.ctx, ino, w.fh, 0, Buffer.from('again, longer'));
+    await h.vfs.release(h.ctx, ino, w.fh);
+    expect(await keeps()).toBe(false); // the data changed
+    expect(await keeps()).toBe(true);
+    await h.vfs.setattr(h.ctx, ino, { mode: 0o600 });
+    expect(await keeps()).toBe(false); // ctime moved (e.g. utimes back to an old mtime)
+    expect(await keeps(O_RDWR | O_TRUNC)).toBe(false);
+  });
+
   it('statfs reports blocks and inodes in statvfs units', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'big');

@@ -17,6 +17,7 @@ import { MetaCache } from './meta-cache.js';
 import { instrumentMeta, VfsMetrics } from './metrics.js';
 import { DEFAULT_VFS_OPTIONS, type EntryReply, type OpenReply, type VfsInit, type VfsOptions } from './options.js';
 import { configJson } from './special-files.js';
+import { KeepCachePolicy } from './keep-cache.js';
 
 export const MAX_NAME = 255;
 export const MAX_SYMLINK = 4096;
@@ -40,6 +41,8 @@ export abstract class VfsBase {
   protected readonly handles = new HandleTable();
   protected readonly cache: MetaCache;
   protected readonly data: FileData;
+  /** Which opens may keep the kernel's page cache (FOPEN_KEEP_CACHE). */
+  protected readonly keepCache = new KeepCachePolicy();
   protected readonly startSec = Math.floor(Date.now() / 1000);
   protected readonly config: Buffer;
   protected readonly extraStats: (() => string) | undefined;

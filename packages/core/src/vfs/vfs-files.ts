@@ -36,7 +36,8 @@ export abstract class VfsFiles extends VfsNames {
         throw err;
       }
       const fh = this.newFileHandle(ino, flags, attr.type);
-      return { fh, attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache, directIo: false, keepCache: false };
+      const keepCache = (flags & O_TRUNC) === 0 && this.keepCache.opened(ino, attr);
+      return { fh, attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache, directIo: false, keepCache };
     }, (r) => ` [fh:${r.fh}]`);
   }
 
