@@ -28,16 +28,18 @@ interface Variant {
   storage: (bucket: string) => ObjectStorage;
   /** Store options over the defaults (readahead). */
   options: { readahead?: number };
+  /** Sequential reads fill a caller's buffer (`readInto`) rather than return a new one. */
+  readInto: boolean;
 }
 
 /**
  * Before: the store as it was (OpenDAL's fs service, a fixed 4-block readahead, 4 fetches at a
- * time); after: node:fs storage and the default adaptive, parallel readahead. JFS_BENCH_READAHEAD
+ * time, `readAt`); after: node:fs storage, the default adaptive parallel readahead, `readInto`. JFS_BENCH_READAHEAD
  * forces one fixed window on both.
  */
 const VARIANTS: Record<string, Variant> = {
-  'before (opendal fs, readahead 4)': { storage: (b) => createStorage('file', b, '', '', { engine: 'opendal' }), options: { readahead: 4 } },
-  'after (node:fs, adaptive)': { storage: (b) => createStorage('file', b), options: {} },
+  'before (opendal fs, readahead 4)': { storage: (b) => createStorage('file', b, '', '', { engine: 'opendal' }), options: { readahead: 4 }, readInto: false },
+  'after (node:fs, adaptive)': { storage: (b) => createStorage('file', b), options: {}, readInto: true },
 };
 
 function payload(): Buffer {
@@ -64,11 +66,16 @@ async function writeStore(store: JuiceChunkStore, data: Buffer): Promise<void> {
   }
 }
 
-async function readStore(store: JuiceChunkStore): Promise<void> {
+/** Reads every slice in IO-sized calls: with `into`, into one reused buffer as plain fs does. */
+async function readStore(store: JuiceChunkStore, into = false): Promise<void> {
+  const buf = Buffer.alloc(IO);
   for (let c = 0; c * CHUNK < TOTAL; c++) {
     const len = Math.min(CHUNK, TOTAL - c * CHUNK);
     const r = store.newReader(c + 1, len);
-    for (let off = 0; off < len; off += IO) await r.readAt(off, IO);
+    for (let off = 0; off < len; off += IO) {
+      if (into) await r.readInto(off, IO, buf, 0);
+      else await r.readAt(off, IO);
+    }
   }
 }
 
@@ -112,7 +119,7 @@ const mibps = (secs: number): number => TOTAL / MiB / secs;
 const coldStore = (storage: ObjectStorage, extra: Variant['options']): Promise<JuiceChunkStore> =>
   openChunkStore(storage, { blockSize: BLOCK, memoryCacheSize: 256 * MiB, ...extra });
 
-async function benchVariant(name: string, storage: ObjectStorage, extra: Variant['options'], plain: string, data: Buffer): Promise<{ rows: Row[]; dropped: boolean }> {
+async function benchVariant(name: string, storage: ObjectStorage, extra: Variant['options'], into: boolean, plain: string, data: Buffer): Promise<{ rows: Row[]; dropped: boolean }> {
   await storage.create();
   const rows: Row[] = [];
   // Warm-cache random reads: a memory cache large enough for the whole working set.
@@ -125,7 +132,7 @@ async function benchVariant(name: string, storage: ObjectStorage, extra: Variant
   let dropped = await dropPageCache();
   let cold = await coldStore(storage, extra);
   readaheads.set(name, `${cold.options.adaptiveReadahead ? 'adaptive up to ' : ''}${cold.options.readahead} blocks`);
-  const jfsCold = await timed(() => readStore(cold));
+  const jfsCold = await timed(() => readStore(cold, into));
   await cold.close();
   dropped = (await dropPageCache()) && dropped;
   const fsCold = await timed(() => readFs(plain));
@@ -137,7 +144,7 @@ async function benchVariant(name: string, storage: ObjectStorage, extra: Variant
   await readStore(cold); // pulls every object into the page cache
   await cold.close();
   cold = await coldStore(storage, extra);
-  const jfsWarm = await timed(() => readStore(cold));
+  const jfsWarm = await timed(() => readStore(cold, into));
   await cold.close();
   const fsWarm = await timed(() => readFs(plain));
   rows.push([`${name}: sequential read, page cache warm`, mibps(jfsWarm), mibps(fsWarm), 'MiB/s']);
@@ -176,7 +183,7 @@ async function main(): Promise<void> {
       for (const [name, v] of Object.entries(VARIANTS)) {
         if (wanted && !wanted.some((w) => name.includes(w))) continue;
         const bucket = path.join(dir, name.replace(/\W+/g, '-'));
-        const r = await benchVariant(name, withPrefix(v.storage(bucket), 'bench/'), FORCED_READAHEAD ?? v.options, path.join(dir, 'plain.bin'), data);
+        const r = await benchVariant(name, withPrefix(v.storage(bucket), 'bench/'), FORCED_READAHEAD ?? v.options, v.readInto, path.join(dir, 'plain.bin'), data);
         rows.push(...r.rows);
         dropped &&= r.dropped;
         await fsp.rm(bucket, { recursive: true, force: true });

@@ -25,7 +25,8 @@ describe('readahead window', () => {
   test('default: adaptive, bounded by a quarter of the buffer and half a memory-only cache', () => {
     const base = { blockSize: 4 * MiB };
     expect(resolveOptions(base)).toMatchObject({ readahead: 8, adaptiveReadahead: true }); // 64 MiB memory cache / 2
-    expect(resolveOptions({ ...base, cacheDir: '/tmp/x' }).readahead).toBe(16); // disk cache: 300/4/4 = 18, capped at 16
+    expect(resolveOptions({ ...base, cacheDir: '/tmp/x' }).readahead).toBe(8); // disk cache: 300/4/4 = 18, capped at 8
+    expect(resolveOptions({ ...base, memoryCacheSize: 16 * MiB }).readahead).toBe(2);
     expect(resolveOptions({ ...base, cacheDir: '/tmp/x', bufferSize: 32 * MiB }).readahead).toBe(2);
     expect(resolveOptions({ ...base, bufferSize: 1 * MiB }).readahead).toBe(1);
   });
@@ -41,7 +42,7 @@ describe('readahead window', () => {
     const storage = new FaultyStorage(createStorage('mem', 'adaptive'));
     const bs = 64 * KiB;
     const store = await openChunkStore(storage, { blockSize: bs, memoryCacheSize: 32 * bs });
-    expect(store.options.readahead).toBe(16);
+    expect(store.options.readahead).toBe(8);
     const data = bytes(32 * bs, 6);
     await put(store, 20, data);
     const r = store.newReader(20, data.length);
@@ -88,6 +89,26 @@ describe('reads spanning blocks', () => {
     const single = await store.newReader(22, data.length).readAt(70 * KiB, 10 * KiB);
     single.fill(0);
     expect((await store.newReader(22, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    await store.close();
+  });
+
+  test("readInto fills the caller's buffer at its offset, short only at the end of the slice", async () => {
+    const store = await openChunkStore(createStorage('mem', 'into'), { blockSize: 64 * KiB });
+    const data = bytes(150 * KiB, 9);
+    await put(store, 23, data);
+    const r = store.newReader(23, data.length);
+    
+    const out = Buffer.alloc(300 * KiB, 0xee);
+    expect(await r.readInto(30 * KiB, 100 * KiB, out, 5)).toBe(100 * KiB);
+    expect(out.subarray(5, 5 + 100 * KiB).equals(data.subarray(30 * KiB, 130 * KiB))).toBe(true);
+    expect(out[4]).toBe(0xee);
+    expect(out[5 + 100 * KiB]).toBe(0xee);
+    // Past the end of the slice: only what is there.
+    expect(await r.readInto(140 * KiB, 100 * KiB, out, 0)).toBe(10 * KiB);
+    expect(out.subarray(0, 10 * KiB).equals(data.subarray(140 * KiB))).toBe(true);
+    // Writing into the caller's buffer does not reach the cache.
+    out.fill(0);
+    expect((await r.readAt(0, data.length)).equals(data)).toBe(true);
     await store.close();
   });
 });

@@ -1,4 +1,4 @@
-import { fsError, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceReader, type SliceWriter } from '@juicefs/core';
+import { fsError, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter } from '@juicefs/core';
 import { blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -70,7 +70,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     return new BlockWriter(id, this);
   }
 
-  newReader(id: number, length: number): SliceReader {
+  newReader(id: number, length: number): BlockReader {
     this.checkOpen();
     return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead, this.sequence, this.options.adaptiveReadahead);
   }

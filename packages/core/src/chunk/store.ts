@@ -21,6 +21,12 @@ export interface SliceReader {
   readonly length: number;
   /** Read `size` bytes at `offset`; short only at the end of the slice. */
   readAt(offset: number, size: number): Promise<Buffer>;
+  /**
+   * Optional: read `size` bytes at `offset` straight into `out` at `at`; resolves to the bytes
+   * written (short only at the end of the slice). Spares the copy `readAt` makes of cached
+   * bytes when the caller assembles its own buffer (the VFS does).
+   */
+  readInto?(offset: number, size: number, out: Buffer, at: number): Promise<number>;
 }
 
 export interface ChunkStoreStats {
