@@ -65,7 +65,9 @@ export class BlockWriter implements SliceWriter {
     if (block && block.buf.length >= need) return block;
     let size = Math.max(MIN_BUFFER, block?.buf.length ?? 0);
     while (size < need) size *= 2;
-    size = Math.min(size, bs);
+    // Past a quarter of a block the writes are large (a big file, 1 MiB FUSE writes): take the
+    // whole block now rather than copy it over at 1, 2 and 4 MiB.
+    size = need * 4 >= bs ? bs : Math.min(size, bs);
     const buf = Buffer.alloc(size);
     if (block) block.buf.copy(buf, 0, 0, block.end);
     this.host.budget.take(size - (block?.buf.length ?? 0));
