@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultFormat, JuiceFS, Vfs, type Meta } from '@juicefs/core';
 import { openMeta } from '@juicefs/meta';
 import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
 const REDIS = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
@@ -25,7 +25,8 @@ const targets: Target[] = [
   {
     name: 'redis',
     prepare: async () => {
-      const db = 40 + Number(process.env.JEST_WORKER_ID ?? 0);
+      // 10..13: databases no other test file uses (41..43 are dump-engines', 40 tools-gc-fsck's).
+      const db = 10 + (Number(process.env.JEST_WORKER_ID ?? 0) % 4);
       const raw = new Redis(`${REDIS}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await raw.connect().catch((err: Error) => {
         throw new Error(`Redis at ${REDIS} is not reachable (${err.message}): run bash scripts/services/redis.sh`);

@@ -13,7 +13,7 @@ const sample = fs.readFileSync(path.join(fixtures, 'metadata.sample'), 'utf8');
 const golden = JSON.parse(fs.readFileSync(path.join(fixtures, 'golden-vectors.json'), 'utf8')) as {
   extra: { aclRuleRedis: Array<{ hex: string }> };
 };
-const url = `${(process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390').replace(/\/\d*$/, '')}/45`;
+const url = `${(process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390').replace(/\/\d*$/, '')}/14`; // a database no other test file uses
 
 describe('ACL rules in the Redis form', () => {
   it('match the golden vectors', () => {
