@@ -105,3 +105,23 @@ test('the mount gets an 8 MiB kernel readahead window (sysfs bdi), so sequential
   expect(kib).toBe(String(DEFAULT_READAHEAD_KIB));
   expect(DEFAULT_READAHEAD_KIB).toBe(8192);
 });
+
+test('security.capability is ENODATA and cannot be set without enableCap (no metadata round trip before each write)', async () => {
+  const f = `${mp}/capfile`;
+  await fs.writeFile(f, 'x');
+  const py = [
+    'import os, errno, sys',
+    // a well-formed vfs_cap_data v2 (the kernel checks the value before passing it on): cap_net_bind_service
+    'CAP = bytes([0, 0, 0, 2, 0, 4, 0, 0]) + bytes(12)',
+    'def code(fn):',
+    '    try:',
+    '        fn(); return "ok"',
+    '    except OSError as e:',
+    '        return errno.errorcode[e.errno]',
+    `print(code(lambda: os.getxattr(sys.argv[1], "security.capability")), code(lambda: os.setxattr(sys.argv[1], "security.capability", CAP)), code(lambda: os.setxattr(sys.argv[1], "user.k", b"v")))`,
+  ].join('\n');
+  await fs.writeFile(path.join(tmp, 'cap.py'), py);
+  const r = await sh(`python3 ${tmp}/cap.py ${f}`);
+  // Python names errno 95 (EOPNOTSUPP on Linux) ENOTSUP.
+  expect(r.stdout.trim()).toBe('ENODATA ENOTSUP ok');
+});

@@ -1,4 +1,4 @@
-import { LockType, type Vfs } from '@juicefs/core';
+import { fsError, LockType, type Vfs } from '@juicefs/core';
 import {
   F_RDLCK,
   F_UNLCK,
@@ -35,7 +35,16 @@ export interface VfsHandlerOptions {
    * VFS checks every request, with the caller's supplementary groups read from /proc.
    */
   defaultPermissions?: boolean;
+  /**
+   * Keep security.capability xattrs (JuiceFS --enable-cap). Default false, as JuiceFS: the
+   * kernel asks for security.capability before every WRITE (to drop file capabilities), and
+   * without the flag that is answered ENODATA here, with no metadata round trip; setting it
+   * is EOPNOTSUPP.
+   */
+  enableCap?: boolean;
 }
+
+const CAPABILITY_XATTR = 'security.capability';
 
 function openOut(r: { fh: number; directIo: boolean; keepCache: boolean }): OpenOut {
   return { fh: BigInt(r.fh), openFlags: (r.directIo ? FOPEN.DIRECT_IO : 0) | (r.keepCache ? FOPEN.KEEP_CACHE : 0) };
@@ -182,12 +191,17 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async setxattr(ctx: RequestContext, ino: bigint, name: Buffer, value: Buffer, flags: number): Promise<void> {
+    if (this.options.enableCap !== true && name.toString() === CAPABILITY_XATTR) {
+      throw fsError('EOPNOTSUPP', `${CAPABILITY_XATTR} is kept only on mounts with --enable-cap`);
+    }
     await this.vfs.setxattr(await this.ctx(ctx), ino, name.toString(), value, flags);
   }
 
   async getxattr(ctx: RequestContext, ino: bigint, name: Buffer): Promise<Buffer> {
+    const text = name.toString();
+    if (this.options.enableCap !== true && text === CAPABILITY_XATTR) throw fsError('ENODATA', `no ${CAPABILITY_XATTR} without --enable-cap`);
     // Size 0: the whole value; the server answers size probes and ERANGE.
-    return this.vfs.getxattr(await this.ctx(ctx), ino, name.toString(), 0);
+    return this.vfs.getxattr(await this.ctx(ctx), ino, text, 0);
   }
 
   async listxattr(ctx: RequestContext, ino: bigint): Promise<Buffer[]> {
