@@ -66,28 +66,33 @@ class PrivateRedis {
 }
 
 /**
- * A python3 child that opens `file` now and reads it when told: the read then happens through a
- * handle opened while the server was up. Returns a function giving the read's result.
+ * A python3 child that opens `file` now and reads it (or writes and fsyncs it) when told: the
+ * operation then happens through a handle opened while the server was up. Returns a function
+ * giving the operation's result.
  */
 const readers = new Set<ChildProcess>();
 
-async function openForLaterRead(file: string): Promise<() => Promise<{ result: string; size?: number }>> {
+async function openForLater(file: string, op: 'read' | 'write'): Promise<() => Promise<{ result: string; size?: number }>> {
   const script = `
 import errno, json, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
+fd = os.open(sys.argv[1], os.O_RDONLY if sys.argv[2] == "read" else os.O_WRONLY)
 print("open", flush=True)
 sys.stdin.readline()
 try:
     n = 0
-    while True:
-        b = os.read(fd, 1 << 20)
-        if not b: break
-        n += len(b)
+    if sys.argv[2] == "write":
+        n = os.write(fd, b"written during the outage")
+        os.fsync(fd)
+    else:
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b: break
+            n += len(b)
     print(json.dumps({"result": "OK", "size": n}), flush=True)
 except OSError as e:
     print(json.dumps({"result": errno.errorcode.get(e.errno, str(e.errno))}), flush=True)
 `;
-  const child = spawn('python3', ['-c', script, file], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('python3', ['-c', script, file, op], { stdio: ['pipe', 'pipe', 'pipe'] });
   readers.add(child);
   child.once('exit', () => readers.delete(child));
   let out = '';
@@ -155,7 +160,8 @@ describe('faults: the Redis metadata server stops under a live mount', () => {
     expect((await fileOp('create', path.join(mp, 'before.txt'), 'written before the outage\n')).result).toBe('OK');
     fs.writeFileSync(path.join(mp, 'data.bin'), data);
     fs.mkdirSync(path.join(mp, 'dir'));
-    const laterRead = await openForLaterRead(path.join(mp, 'data.bin'));
+    const laterRead = await openForLater(path.join(mp, 'data.bin'), 'read');
+    const laterWrite = await openForLater(path.join(mp, 'before.txt'), 'write');
 
     await redis.stop();
     expect(await fileOp('stat', path.join(mp, 'dir'), '', OP_DEADLINE_MS)).toMatchObject({ result: 'EIO' });
@@ -164,6 +170,9 @@ describe('faults: the Redis metadata server stops under a live mount', () => {
     expect(await fileOp('read', path.join(mp, 'before.txt'), '', OP_DEADLINE_MS)).toMatchObject({ result: 'EIO' });
     // A handle opened before the outage: its data was never read, so the slices must come from Redis.
     expect(await laterRead()).toEqual({ result: 'EIO' });
+    // And one opened for writing: the data goes to the chunk store, but recording the slice needs
+    // a metadata transaction, so fsync must fail.
+    expect(await laterWrite()).toEqual({ result: 'EIO' });
 
     await redis.start();
     expect(await fileOp('read', path.join(mp, 'before.txt'), '', OP_DEADLINE_MS)).toEqual({ result: 'OK', data: 'written before the outage\n' });
