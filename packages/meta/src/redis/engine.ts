@@ -88,9 +88,10 @@ export class RedisEngine implements EngineStore {
     } catch (err) {
       // The failure may come from reads that straddled another client's commit: an empty EXEC
       // says whether a watched key changed, and then the run is repeated instead of reported.
-      if (tx.reader.watched.size > 0) {
+      // After a dropped connection the failure is reported: it is most likely the outage itself.
+      if (tx.reader.watched.size > 0 && watchesHold()) {
         state.watching = false;
-        if (!watchesHold() || (await conn.multi().exec()) === null) return { committed: false };
+        if ((await conn.multi().exec()) === null) return { committed: false };
       }
       throw err;
     }

@@ -25,7 +25,7 @@ export class WatchingReader {
     build(p);
     const replies = await p.exec();
     if (!replies) throw fsError('EIO', 'Redis returned no replies for a pipelined read');
-    for (const k of fresh) this.watched.add(k);
+    if (fresh.length > 0 && !replies[0]?.[0]) for (const k of fresh) this.watched.add(k);
     const out: unknown[] = [];
     replies.forEach(([err, value], i) => {
       if (err) throw fsError('EIO', `Redis read failed: ${err.message}`, err);
