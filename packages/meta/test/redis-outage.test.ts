@@ -83,8 +83,8 @@ it('fails promptly while the server is down and recovers when it is back', async
     const started = Date.now();
     // a read, a write-only commit and a plain command, all at once
     await Promise.all([
-      expect(engine.txn((tx) => tx.getAttr(2n))).rejects.toThrow(),
-      expect(engine.txn(async (tx) => tx.setAttr(3n, file))).rejects.toThrow(),
+      expect(engine.txn((tx) => tx.getAttr(2n))).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining(`127.0.0.1:${port}`) }),
+      expect(engine.txn(async (tx) => tx.setAttr(3n, file))).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('unreachable') }),
       expect(engine.getFormat()).rejects.toThrow(),
     ]);
     // bounded by the per-command retries, not by a test timeout

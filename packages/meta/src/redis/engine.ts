@@ -5,6 +5,7 @@ import { ConnectionPool, type RedisClient } from './connect.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { RedisKeys, sliceRefField } from './keys.js';
 import { RedisTx, conflictError } from './tx.js';
+import { hint } from './reader.js';
 import type { RedisTarget } from './url.js';
 import { deleteAllKeys, scanHash, scanSortedSet } from './scan.js';
 
@@ -41,7 +42,7 @@ export class RedisEngine implements EngineStore {
       let firstWatched: string | undefined;
       try {
         const conn = await this.pool.acquire();
-        const tx = new RedisTx(conn, this.keys);
+        const tx = new RedisTx(conn, this.keys, true, this.target.address);
         const state = { watching: true };
         try {
           outcome = await this.attempt(conn, tx, fn, state);
@@ -66,7 +67,7 @@ export class RedisEngine implements EngineStore {
    * with the Go client's read paths. Writing inside it is a programming error.
    */
   async read<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
-    const tx = new RedisTx(this.client, this.keys, false);
+    const tx = new RedisTx(this.client, this.keys, false, this.target.address);
     const value = await fn(tx);
     if (!tx.overlay.empty) throw fsError('EINVAL', 'a read-only Redis view was asked to write; use txn() for changes');
     return value;
@@ -104,9 +105,17 @@ export class RedisEngine implements EngineStore {
     // connection exec() writes to the socket in this same tick, so no reconnect can slip between.
     if (!watchesHold()) return { committed: false };
     state.watching = false; // EXEC (or its failure) always clears the connection's WATCHes
-    const replies = await multi.exec();
+    let replies: Awaited<ReturnType<typeof multi.exec>>;
+    try {
+      replies = await multi.exec();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      throw fsError('EIO', `Redis transaction on ${this.target.address} failed: ${e.message}${hint(e)}`, err);
+    }
     if (replies === null) return { committed: false };
-    for (const [err] of replies) if (err) throw fsError('EIO', `Redis transaction failed: ${err.message}`, err);
+    for (const [err] of replies) {
+      if (err) throw fsError('EIO', `Redis transaction on ${this.target.address} failed: ${err.message}${hint(err)}`, err);
+    }
     return { committed: true, value };
   }
 

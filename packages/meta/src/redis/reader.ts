@@ -15,6 +15,8 @@ export class WatchingReader {
   constructor(
     readonly conn: RedisClient,
     private readonly watching = true,
+    /** The server's address, for error messages. */
+    private readonly where = 'the Redis server',
   ) {}
 
   /** Run `build`'s read commands after watching `watch`; returns their replies in order. */
@@ -28,7 +30,7 @@ export class WatchingReader {
     if (fresh.length > 0 && !replies[0]?.[0]) for (const k of fresh) this.watched.add(k);
     const out: unknown[] = [];
     replies.forEach(([err, value], i) => {
-      if (err) throw fsError('EIO', `Redis read failed: ${err.message}`, err);
+      if (err) throw fsError('EIO', `Redis read from ${this.where} failed: ${err.message}${hint(err)}`, err);
       if (i >= (fresh.length > 0 ? 1 : 0)) out.push(value);
     });
     return out;
@@ -54,4 +56,11 @@ export function pairsToMap(flat: readonly Buffer[]): Map<string, Buffer> {
  */
 export function hgetallRaw(p: ChainableCommander, key: string): void {
   p.callBuffer('HGETALL', key);
+}
+
+/** What to do about a failure that looks like a lost server rather than a bad command. */
+export function hint(err: Error): string {
+  return /max retries|Connection is closed|ECONNREFUSED|ETIMEDOUT|ECONNRESET/i.test(err.message)
+    ? ' (the server is unreachable: check that it is running and the meta URL is right)'
+    : '';
 }

@@ -29,8 +29,9 @@ export class RedisTx implements TxStore {
     conn: RedisClient,
     readonly keys: RedisKeys,
     watching = true,
+    where?: string,
   ) {
-    this.reader = new WatchingReader(conn, watching);
+    this.reader = new WatchingReader(conn, watching, where);
     this.locks = new TxLocks(keys, this.overlay, (key) => this.hashAll(key, true));
   }
 
