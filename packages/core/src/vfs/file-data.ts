@@ -246,8 +246,8 @@ export class FileData {
       return { end, chunks };
     });
     if (!plan) return Buffer.alloc(0);
-    const out = Buffer.alloc(plan.end - offset);
-    const reads: Array<Promise<void>> = [];
+    const wanted = plan.end - offset;
+    const parts: Array<{ piece: SliceView; s: number; e: number; at: number }> = [];
     for (const { indx, view } of plan.chunks) {
       const base = indx * CHUNK_SIZE;
       const from = Math.max(offset, base) - base;
@@ -256,16 +256,27 @@ export class FileData {
         const s = Math.max(piece.pos, from);
         const e = Math.min(piece.pos + piece.len, to);
         if (e <= s || piece.id === 0) continue;
-        reads.push(this.readPiece(piece, s, e, out, base + s - offset));
+        parts.push({ piece, s, e, at: base + s - offset });
       }
     }
-    await Promise.all(reads);
+    // The common sequential case: one slice covers the whole request. Its bytes are already a
+    // fresh buffer, so hand them on instead of allocating, zeroing and copying another one.
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (only && only.at === 0 && only.e - only.s === wanted) {
+      const data = await this.readPieceBytes(only.piece, only.s, only.e);
+      if (data.length === wanted) return data;
+    }
+    const out = Buffer.alloc(wanted);
+    await Promise.all(parts.map((p) => this.readPiece(p.piece, p.s, p.e, out, p.at)));
     return out;
   }
 
+  private readPieceBytes(piece: SliceView, s: number, e: number): Promise<Buffer> {
+    return this.store.newReader(piece.id, piece.size).readAt(piece.off + (s - piece.pos), e - s);
+  }
+
   private async readPiece(piece: SliceView, s: number, e: number, out: Buffer, at: number): Promise<void> {
-    const reader = this.store.newReader(piece.id, piece.size);
-    const data = await reader.readAt(piece.off + (s - piece.pos), e - s);
+    const data = await this.readPieceBytes(piece, s, e);
     data.copy(out, at, 0, Math.min(data.length, e - s));
   }
 
