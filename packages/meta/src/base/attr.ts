@@ -12,12 +12,13 @@ import {
 } from '@juicefs/core';
 import { checkAccess, checksPermission, inGroup, isOwnerOrRoot } from './permissions.js';
 import type { MetaState } from './state.js';
-import { now, requireAttr, setAtime, setCtime, setMtime } from './tx-util.js';
+import { now, readOnly, requireAttr, setAtime, setCtime, setMtime } from './tx-util.js';
 import { truncate } from './truncate.js';
 
 export async function getAttr(m: MetaState, ino: Ino): Promise<Attr> {
   const target = ino === 0n ? ROOT_INODE : ino;
-  return m.store.txn((tx) => requireAttr(tx, target));
+  // One primary-key read, outside a transaction where the engine allows it.
+  return readOnly(m, (tx) => requireAttr(tx, target));
 }
 
 function checkTime(t: Timespec | 'now' | undefined, what: string): void {

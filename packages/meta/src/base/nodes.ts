@@ -14,7 +14,18 @@ import { checkName, checkSymlinkTarget, isDotOrDotDot, isTrashName, isDot, isDot
 import { checkAccess, checkDirWrite, checkMutable } from './permissions.js';
 import type { MetaState } from './state.js';
 import { dirStatsEnabled } from './state.js';
-import { chargeDir, chargeVolume, checkQuota, now, requireAttr, requireDir, touchDir } from './tx-util.js';
+import {
+  chargeDir,
+  chargeVolume,
+  checkedDir,
+  checkQuota,
+  now,
+  readEntry,
+  readOnly,
+  requireAttr,
+  requireDir,
+  touchDir,
+} from './tx-util.js';
 
 export interface NewNode {
   type: NodeType;
@@ -83,10 +94,12 @@ export async function createNode(
   const ino = await m.inodes.allocate();
   return m.store.txn(async (tx) => {
     // Linux's order: the lookup (search permission, EEXIST), then write permission, then the rest.
-    const pattr = await requireDir(tx, parent);
+    // The directory and the would-be entry in one read where the engine allows.
+    const found = await readEntry(tx, parent, name);
+    const pattr = checkedDir(found.pattr, parent);
     if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
     checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
-    if (await tx.getEntry(parent, name)) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
+    if (found.entry) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
     checkDirWrite(pattr, ctx, `directory ${parent}`);
     checkMutable(pattr, `directory ${parent}`);
     await checkQuota(m, tx, 4096, 1);
@@ -115,7 +128,8 @@ export async function lookup(
 ): Promise<NodeResult> {
   if (name.length > 255) throw fsError('ENAMETOOLONG', `entry name of ${name.length} bytes is longer than 255 bytes`);
   if (name.length === 0) throw fsError('ENOENT', 'empty entry name');
-  return m.store.txn(async (tx) => {
+  // Reads only: outside a transaction where the engine allows (the common case is one read).
+  return readOnly(m, async (tx) => {
     if (isDot(name) || isDotDot(name) || isTrashName(parent, name)) {
       const pattr = await requireDir(tx, parent);
       if (checkPermission) checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
@@ -127,11 +141,9 @@ export async function lookup(
       const trash = await tx.getAttr(TRASH_INODE);
       if (trash) return { ino: TRASH_INODE, attr: trash };
     }
-    // The common case in two round trips: the entry, then both attributes in one read.
-    const entry = await tx.getEntry(parent, name);
-    const [pattr, attr] = await tx.getAttrs(entry ? [parent, entry.ino] : [parent]);
-    if (!pattr) throw fsError('ENOENT', `directory ${parent} does not exist`);
-    if (pattr.type !== NodeType.Directory) throw fsError('ENOTDIR', `inode ${parent} is not a directory`);
+    // The common case: one joined read (SQL), or the entry then both attributes at once.
+    const { pattr: found, entry, attr } = await readEntry(tx, parent, name);
+    const pattr = checkedDir(found, parent);
     if (checkPermission) checkAccess(pattr, ctx, X_OK, `directory ${parent}`);
     if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
     if (!attr) throw fsError('ENOENT', `entry ${show(name)} of directory ${parent} points to missing inode ${entry.ino}`);

@@ -4,7 +4,7 @@ import { checkDirWrite, checkMutable, checkSticky } from './permissions.js';
 import type { MetaState } from './state.js';
 import { withTrash } from './trash.js';
 import { dropLink, goesToTrash } from './unlink-node.js';
-import { now, requireDir, touchDir } from './tx-util.js';
+import { checkedDir, now, readEntry, touchDir } from './tx-util.js';
 
 function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
@@ -32,11 +32,12 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
   if (isDot(name) || isDotDot(name)) throw fsError('EISDIR', `${show(name)} is a directory`);
   await withTrash(m, () =>
     m.store.txn(async (tx) => {
-      const pattr = await requireDir(tx, parent);
+      // Directory, entry and node in one read where the engine allows.
+      const found = await readEntry(tx, parent, name);
+      const pattr = checkedDir(found.pattr, parent);
       checkDirWrite(pattr, ctx, `directory ${parent}`);
-      const entry = await tx.getEntry(parent, name);
+      const { entry, attr } = found;
       if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
-      const attr = await tx.getAttr(entry.ino);
       checkDeletable(ctx, pattr, parent, attr, name);
       if (entry.type === NodeType.Directory) throw fsError('EISDIR', `${show(name)} is a directory: use rmdir`);
       const t = now();
@@ -56,11 +57,12 @@ export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffe
   if (parent === TRASH_INODE) throw fsError('EPERM', 'trash hour directories are removed by the trash cleaner only');
   await withTrash(m, () =>
     m.store.txn(async (tx) => {
-      const pattr = await requireDir(tx, parent);
+      // Directory, entry and node in one read where the engine allows.
+      const found = await readEntry(tx, parent, name);
+      const pattr = checkedDir(found.pattr, parent);
       checkDirWrite(pattr, ctx, `directory ${parent}`);
-      const entry = await tx.getEntry(parent, name);
+      const { entry, attr } = found;
       if (!entry) throw fsError('ENOENT', `no entry ${show(name)} in directory ${parent}`);
-      const attr = await tx.getAttr(entry.ino);
       checkDeletable(ctx, pattr, parent, attr, name);
       if (entry.type !== NodeType.Directory) throw fsError('ENOTDIR', `${show(name)} is not a directory`);
       if (await tx.hasEntries(entry.ino)) throw fsError('ENOTEMPTY', `directory ${show(name)} is not empty`);

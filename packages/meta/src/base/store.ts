@@ -23,6 +23,15 @@ export interface TxStore {
   getEntry(parent: Ino, name: Buffer): Promise<{ ino: Ino; type: NodeType } | undefined>;
   setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void;
   deleteEntry(parent: Ino, name: Buffer): void;
+  /**
+   * Optional fast path: a directory's attributes, one of its entries and that entry's attributes
+   * in one round trip (SQL: node LEFT JOIN edge LEFT JOIN node). Engines without it get the same
+   * answer from getAttr + getEntry + getAttr (see `readEntry` in tx-util.ts).
+   */
+  lookupEntry?(
+    parent: Ino,
+    name: Buffer,
+  ): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }>;
   /** True when the directory has at least one entry. */
   hasEntries(parent: Ino): Promise<boolean>;
   /** One page of entries in a stable order; `cursor` is opaque and engine-defined. */
@@ -100,6 +109,12 @@ export interface EngineStore {
   /** "sqlite3", "postgres", "mysql" or "redis". */
   readonly name: string;
   txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
+  /**
+   * Optional: run read-only `fn` outside a transaction (no BEGIN/COMMIT, no WATCH). Each read
+   * sees committed data only; reads are not one snapshot, so use it for a single read (getattr,
+   * a lookupEntry). `fn` must not write. Engines without it are used through `txn`.
+   */
+  read?<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
 
   /** Create tables (SQL) or nothing (Redis); idempotent. */
   initSchema(): Promise<void>;

@@ -16,8 +16,30 @@ export async function requireAttr(tx: TxStore, ino: Ino, what = `inode ${ino}`):
   return attr;
 }
 
+/** Run a read-only, single-read `fn` outside a transaction when the engine can. */
+export function readOnly<T>(m: MetaState, fn: (tx: TxStore) => Promise<T>): Promise<T> {
+  return m.store.read ? m.store.read(fn) : m.store.txn(fn);
+}
+
+/** A directory, one of its entries and the entry's node: one round trip where the engine allows. */
+export async function readEntry(
+  tx: TxStore,
+  parent: Ino,
+  name: Buffer,
+): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
+  if (tx.lookupEntry) return tx.lookupEntry(parent, name);
+  const entry = await tx.getEntry(parent, name);
+  const [pattr, attr] = await tx.getAttrs(entry ? [parent, entry.ino] : [parent]);
+  return { pattr, entry, attr };
+}
+
 export async function requireDir(tx: TxStore, ino: Ino): Promise<Attr> {
-  const attr = await requireAttr(tx, ino, `directory ${ino}`);
+  return checkedDir(await tx.getAttr(ino), ino);
+}
+
+/** The attributes of directory `ino` as read, or ENOENT / ENOTDIR. */
+export function checkedDir(attr: Attr | undefined, ino: Ino): Attr {
+  if (!attr) throw fsError('ENOENT', `directory ${ino} does not exist`);
   if (attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `inode ${ino} is not a directory`);
   return attr;
 }

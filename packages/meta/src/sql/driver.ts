@@ -27,6 +27,12 @@ export interface SqlDriver {
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   /** Run `fn` outside a transaction (each statement commits by itself). */
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  /**
+   * Run read-only `fn` without a transaction: each statement sees what was committed when it
+   * ran (never another transaction's uncommitted writes). The hot read path (getattr, lookup)
+   * is one statement, so it pays no BEGIN/COMMIT and takes no write lock.
+   */
+  read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

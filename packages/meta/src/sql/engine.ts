@@ -52,6 +52,11 @@ export class SqlEngine implements EngineStore {
     return this.pgTxn(fn);
   }
 
+  /** Reads outside a transaction (getattr, lookup): one statement, no BEGIN/COMMIT. */
+  read<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
+    return this.driver.read((c) => fn(new SqlTx(c, this.q, this.driver.dialect === 'postgres', undefined, this.unflushed)));
+  }
+
   /**
    * PostgreSQL: `usedSpace`/`totalInodes` deltas are kept in memory and added about once a second
    * (as the Go client does, FORMAT.md 5.4), so concurrent transactions do not all conflict on

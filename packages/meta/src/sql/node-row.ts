@@ -25,30 +25,53 @@ export function nodeParams(ino: Ino, a: Attr): SqlValue[] {
   ];
 }
 
-export function nodeFromRow(row: Row): Attr {
-  const type = num(row['type']);
-  if (type < 1 || type > 7) throw fsError('EIO', `corrupt jfs_node row for inode ${String(row['inode'])}: type ${type}`);
-  const at = fromMicros(num(row['atime']), num(row['atimensec']));
-  const mt = fromMicros(num(row['mtime']), num(row['mtimensec']));
-  const ct = fromMicros(num(row['ctime']), num(row['ctimensec']));
+/** Column keys of a node row, optionally prefixed (joined reads alias the child's as `c_…`). */
+function keysOf(prefix: string) {
+  const k = (c: string) => `${prefix}${c}`;
   return {
-    flags: num(row['flags']),
+    inode: k('inode'), type: k('type'), flags: k('flags'), mode: k('mode'), uid: k('uid'), gid: k('gid'),
+    atime: k('atime'), mtime: k('mtime'), ctime: k('ctime'), atimensec: k('atimensec'), mtimensec: k('mtimensec'),
+    ctimensec: k('ctimensec'), nlink: k('nlink'), length: k('length'), rdev: k('rdev'), parent: k('parent'),
+    accessACL: k('access_acl_id'), defaultACL: k('default_acl_id'), tier: k('tier_id'),
+  };
+}
+
+const PLAIN = keysOf('');
+const CHILD = keysOf('c_');
+
+export function nodeFromRow(row: Row): Attr {
+  return decodeNode(row, PLAIN);
+}
+
+/** The child node of a `lookupEntry` row (columns `c_…`); the caller checks it is present. */
+export function childNodeFromRow(row: Row): Attr {
+  return decodeNode(row, CHILD);
+}
+
+function decodeNode(row: Row, k: ReturnType<typeof keysOf>): Attr {
+  const type = num(row[k.type]);
+  if (type < 1 || type > 7) throw fsError('EIO', `corrupt jfs_node row for inode ${String(row[k.inode])}: type ${type}`);
+  const at = fromMicros(num(row[k.atime]), num(row[k.atimensec]));
+  const mt = fromMicros(num(row[k.mtime]), num(row[k.mtimensec]));
+  const ct = fromMicros(num(row[k.ctime]), num(row[k.ctimensec]));
+  return {
+    flags: num(row[k.flags]),
     type: type as NodeType,
-    mode: num(row['mode']) & 0o7777,
-    uid: num(row['uid']),
-    gid: num(row['gid']),
+    mode: num(row[k.mode]) & 0o7777,
+    uid: num(row[k.uid]),
+    gid: num(row[k.gid]),
     atime: at.sec,
     atimensec: at.nsec,
     mtime: mt.sec,
     mtimensec: mt.nsec,
     ctime: ct.sec,
     ctimensec: ct.nsec,
-    nlink: num(row['nlink']),
-    length: num(row['length']),
-    rdev: num(row['rdev']),
-    parent: big(row['parent']),
-    accessACL: num(row['access_acl_id']),
-    defaultACL: num(row['default_acl_id']),
-    tier: num(row['tier_id']),
+    nlink: num(row[k.nlink]),
+    length: num(row[k.length]),
+    rdev: num(row[k.rdev]),
+    parent: big(row[k.parent]),
+    accessACL: num(row[k.accessACL]),
+    defaultACL: num(row[k.defaultACL]),
+    tier: num(row[k.tier]),
   };
 }

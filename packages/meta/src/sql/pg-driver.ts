@@ -251,6 +251,11 @@ export class PgDriver implements SqlDriver {
     });
   }
 
+  /** Reads outside a transaction: no BEGIN/COMMIT, and no place in the conflict gate. */
+  read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    return this.auto(fn);
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

@@ -23,6 +23,10 @@ export function buildQueries(dialect: SqlDialect, prefix: string) {
   const cols = NODE_COLUMNS.map((c) => `"${c}"`).join(',');
   const marks = NODE_COLUMNS.map(() => '?').join(',');
   const updates = NODE_COLUMNS.slice(1).map((c) => `"${c}"=excluded."${c}"`).join(',');
+  // lookupEntry: the directory (p), its entry (e) and the entry's node (c) in one statement;
+  // the child's columns come back as "c_<column>".
+  const pcols = NODE_COLUMNS.map((c) => `p."${c}"`).join(',');
+  const ccols = NODE_COLUMNS.map((c) => `c."${c}" AS "c_${c}"`).join(',');
   // A Go client appends with `||`, which on SQLite yields a TEXT value; read it back as bytes.
   const slicesCol = dialect === 'sqlite3' ? 'CAST("slices" AS BLOB) AS "slices"' : '"slices"';
   return {
@@ -32,6 +36,7 @@ export function buildQueries(dialect: SqlDialect, prefix: string) {
     putNode: `INSERT INTO ${node} (${cols}) VALUES (${marks}) ON CONFLICT ("inode") DO UPDATE SET ${updates}`,
     insertNodeIfAbsent: `INSERT INTO ${node} (${cols}) VALUES (${marks}) ON CONFLICT ("inode") DO NOTHING`,
     deleteNode: `DELETE FROM ${node} WHERE "inode"=?`,
+    lookupEntry: `SELECT ${pcols},e."inode" AS "e_inode",e."type" AS "e_type",${ccols} FROM ${node} p LEFT JOIN ${edge} e ON e."parent"=p."inode" AND e."name"=? LEFT JOIN ${node} c ON c."inode"=e."inode" WHERE p."inode"=?`,
     // entries
     getEntry: `SELECT "inode","type" FROM ${edge} WHERE "parent"=? AND "name"=?`,
     putEntry: `INSERT INTO ${edge} ("parent","name","inode","type") VALUES (?,?,?,?) ON CONFLICT ("parent","name") DO UPDATE SET "inode"=excluded."inode","type"=excluded."type"`,

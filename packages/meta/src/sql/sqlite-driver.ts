@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Database, Statement } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
 import { asFsError, backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
@@ -27,10 +27,41 @@ function isBusy(err: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 
+/** A SqlConn over one better-sqlite3 connection, preparing each distinct text once. */
+function connOf(db: Database): { conn: SqlConn; statements: Map<string, Statement> } {
+  const statements = new Map<string, Statement>();
+  const stmt = (sql: string): Statement => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+  const conn: SqlConn = {
+    all: (sql, params = []) => {
+      const s = stmt(sql);
+      if (!s.reader) return Promise.resolve((s.run(...params), []));
+      // Array.from: the addon builds arrays in the main realm, which strict deep-equality (and
+      // anything checking prototypes inside a vm context such as jest's) tells apart.
+      return Promise.resolve(Array.from(s.all(...params) as Row[]));
+    },
+    run: (sql, params = []) => Promise.resolve(stmt(sql).run(...params).changes),
+    write: (sql, params = []) => void stmt(sql).run(...params),
+  };
+  return { conn, statements };
+}
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite3' as const;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: Map<string, Statement>;
   private readonly conn: SqlConn;
+  /**
+   * A second, read-only connection for `read()`: under WAL it sees only committed data, so reads
+   * need neither the writer's lock nor a transaction, and never observe a half-done transaction
+   * of the writer connection (whose statements run between awaits).
+   */
+  private reader: { db: Database; conn: SqlConn } | undefined;
 
   private constructor(
     private readonly pool: Knex,
@@ -38,18 +69,9 @@ export class SqliteDriver implements SqlDriver {
     private readonly filename: string,
     private readonly mutex: Mutex,
   ) {
-    const stmt = (sql: string) => this.statement(sql);
-    this.conn = {
-      all: (sql, params = []) => {
-        const s = stmt(sql);
-        if (!s.reader) return Promise.resolve((s.run(...params), []));
-        // Array.from: the addon builds arrays in the main realm, which strict deep-equality (and
-        // anything checking prototypes inside a vm context such as jest's) tells apart.
-        return Promise.resolve(Array.from(s.all(...params) as Row[]));
-      },
-      run: (sql, params = []) => Promise.resolve(stmt(sql).run(...params).changes),
-      write: (sql, params = []) => void stmt(sql).run(...params),
-    };
+    const own = connOf(db);
+    this.conn = own.conn;
+    this.statements = own.statements;
   }
 
   /** Open (creating if needed) the database file through knex's better-sqlite3 client. */
@@ -69,6 +91,10 @@ export class SqliteDriver implements SqlDriver {
     try {
       db = (await pool.client.acquireConnection()) as Database;
       db.pragma('journal_mode = WAL');
+      // Under WAL, NORMAL syncs at checkpoints instead of at every COMMIT: the database cannot be
+      // corrupted, and only the last commits may roll back after a power loss (not a crash).
+      // This is SQLite's recommended setting for WAL; FULL made every metadata write an fsync.
+      db.pragma('synchronous = NORMAL');
       db.pragma(`busy_timeout = ${busyTimeout}`);
     } catch (err) {
       await pool.destroy();
@@ -80,13 +106,15 @@ export class SqliteDriver implements SqlDriver {
     return new SqliteDriver(pool, db, filename, shared.mutex);
   }
 
-  private statement(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
+  /** The read-only connection, opened on first use (the file exists by then). */
+  private readConn(): SqlConn {
+    if (!this.reader) {
+      const db = new BetterSqlite3(this.filename, { readonly: true, fileMustExist: true });
+      db.defaultSafeIntegers(true);
+      db.pragma(`busy_timeout = ${Number(this.db.pragma('busy_timeout', { simple: true }))}`);
+      this.reader = { db, conn: connOf(db).conn };
     }
-    return s;
+    return this.reader.conn;
   }
 
   /**
@@ -138,6 +166,20 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  read<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+    // Inside one of this driver's transactions, reads must see that transaction's own writes.
+    if (this.nested()) return fn(this.conn);
+    let conn: SqlConn;
+    try {
+      conn = this.readConn();
+    } catch (err) {
+      return Promise.reject(asFsError(err, 'SQLite'));
+    }
+    return this.retryBusy(() => fn(conn)).catch((err: unknown) => {
+      throw asFsError(err, 'SQLite');
+    });
+  }
+
   /** Another process held the write lock past the busy timeout: wait a little and run `fn` again. */
   private async retryBusy<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -154,6 +196,8 @@ export class SqliteDriver implements SqlDriver {
     const shared = fileLocks.get(this.filename);
     if (shared && --shared.users === 0) fileLocks.delete(this.filename);
     this.statements.clear();
+    this.reader?.db.close();
+    this.reader = undefined;
     await this.mutex.run(async () => {
       await this.pool.client.releaseConnection(this.db);
       await this.pool.destroy();

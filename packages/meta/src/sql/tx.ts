@@ -3,7 +3,7 @@ import type { TxStore } from '../base/store.js';
 import { decodePlocks, encodePlocks } from '../codec/plock.js';
 import { decodeSlices, encodeSlice, encodeSlices } from '../codec/slice.js';
 import { big, bytes, num, type SqlConn } from './driver.js';
-import { nodeFromRow, nodeParams } from './node-row.js';
+import { childNodeFromRow, nodeFromRow, nodeParams } from './node-row.js';
 import type { Queries } from './queries.js';
 
 /** `jfs_flock.ltype` holds the ASCII code of the lock letter. */
@@ -52,6 +52,16 @@ export class SqlTx implements TxStore {
   async getEntry(parent: Ino, name: Buffer): Promise<{ ino: Ino; type: NodeType } | undefined> {
     const [row] = await this.c.all(this.q.getEntry, [parent, name]);
     return row ? { ino: big(row['inode']), type: num(row['type']) as NodeType } : undefined;
+  }
+
+  /** One statement: directory LEFT JOIN entry LEFT JOIN node (lookup, create, unlink). */
+  async lookupEntry(parent: Ino, name: Buffer) {
+    const [row] = await this.c.all(this.q.lookupEntry, [name, parent]);
+    if (!row) return { pattr: undefined, entry: undefined, attr: undefined };
+    const present = row['e_inode'] !== null && row['e_inode'] !== undefined;
+    const entry = present ? { ino: big(row['e_inode']), type: num(row['e_type']) as NodeType } : undefined;
+    const attr = present && row['c_type'] !== null && row['c_type'] !== undefined ? childNodeFromRow(row) : undefined;
+    return { pattr: nodeFromRow(row), entry, attr };
   }
 
   setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
