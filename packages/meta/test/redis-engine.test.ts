@@ -9,7 +9,7 @@ import { encodePlocks } from '../src/codec/plock.js';
 // set with NX inside it) so parallel test files never share one.
 const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
 const CLAIM_KEY = '__jfs_test_claim';
-const DB_RANGE = [16, 40] as const; // 41..43 belong to dump-engines.test.ts
+const DB_RANGE = [16, 40] as const; // other test files use fixed databases outside 16..39
 
 let admin: Redis;
 const claimed: number[] = [];

@@ -8,7 +8,7 @@ import { encodeSlice } from '../src/codec/slice.js';
 
 // What BaseMeta over the Redis engine writes for a small tree, read back with a raw client and
 // compared with the JuiceFS 1.x key catalogue (FORMAT.md 4.2) byte for byte. Real server from
-// scripts/services/redis.sh; a database of its own, claimed with a NX key (range 56..63).
+// scripts/services/redis.sh; a database of its own, claimed with a NX key (shared range 16..39).
 const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
 const CLAIM_KEY = '__jfs_test_claim';
 
@@ -24,7 +24,7 @@ let raw: Redis;
 let url: string;
 
 beforeAll(async () => {
-  for (let db = 56; db < 64 && !url; db++) {
+  for (let db = 16; db < 40 && !url; db++) {
     const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     c.on('error', () => undefined);
     try {
@@ -39,7 +39,7 @@ beforeAll(async () => {
       raw = c;
     } else c.disconnect();
   }
-  if (!url) throw new Error('no free Redis test database in 56..63');
+  if (!url) throw new Error('no free Redis test database in 16..39');
 });
 
 afterAll(async () => {

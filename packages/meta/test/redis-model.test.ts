@@ -9,7 +9,7 @@ import { createRedisEngine } from '../src/redis/index.js';
 // (real server, scripts/services/redis.sh) and on the in-memory engine; every read inside a
 // transaction, and the whole visible state after each, must agree. This exercises the Redis
 // write overlay (reads see the transaction's own writes) and aborts (nothing of a failed run
-// is committed). A database of its own is claimed with a NX key (range 45..47; 41..43 belong to dump-engines.test.ts, 44 to the cli tests).
+// is committed). A database of its own is claimed with a NX key (shared range 16..39).
 const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
 const CLAIM_KEY = '__jfs_test_claim';
 
@@ -17,7 +17,7 @@ let raw: Redis;
 let url: string;
 
 beforeAll(async () => {
-  for (let db = 45; db < 48 && !url; db++) {
+  for (let db = 16; db < 40 && !url; db++) {
     const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     c.on('error', () => undefined);
     try {
@@ -30,7 +30,7 @@ beforeAll(async () => {
       raw = c;
     } else c.disconnect();
   }
-  if (!url) throw new Error('no free Redis test database in 45..47');
+  if (!url) throw new Error('no free Redis test database in 16..39');
 });
 afterAll(async () => {
   await raw.flushdb();

@@ -5,7 +5,7 @@ import { encodeAttr } from '../src/codec/attr.js';
 import type { EngineStore } from '../src/base/store.js';
 
 // Optimistic transactions (FORMAT.md 4.9) against the real Redis of scripts/services/redis.sh,
-// in a database claimed for this file (claim key set with NX, range 48..55).
+// in a database claimed for this file (claim key set with NX, shared range 16..39).
 const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
 const CLAIM_KEY = '__jfs_test_claim';
 
@@ -14,7 +14,7 @@ let url: string;
 let engine: EngineStore;
 
 beforeAll(async () => {
-  for (let db = 48; db < 56 && !url; db++) {
+  for (let db = 16; db < 40 && !url; db++) {
     const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     c.on('error', () => undefined);
     try {
@@ -27,7 +27,7 @@ beforeAll(async () => {
       raw = c;
     } else c.disconnect();
   }
-  if (!url) throw new Error('no free Redis test database in 48..55');
+  if (!url) throw new Error('no free Redis test database in 16..39');
 });
 
 beforeEach(async () => {

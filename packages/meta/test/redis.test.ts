@@ -10,7 +10,7 @@ import { createRedisEngine } from '../src/redis/index.js';
 const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
 const CLAIM_KEY = '__jfs_test_claim';
 const FIRST_DB = 16;
-const DB_COUNT = 24; // 16..39; 41..43 belong to dump-engines.test.ts
+const DB_COUNT = 24; // 16..39; other test files use fixed databases outside it
 
 async function connect(db: number): Promise<Redis> {
   const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
