@@ -46,8 +46,14 @@ export class SqlEngine implements EngineStore {
 
   txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
     if (this.driver.dialect === 'sqlite3') {
-      // One writer at a time anyway: usage counters go in the same transaction.
-      return this.driver.txn((c) => fn(new SqlTx(c, this.q, false, undefined)));
+      // One writer at a time anyway: usage counters go in the same transaction, summed over it
+      // and written once at its end (create/unlink change both in one statement).
+      return this.driver.txn(async (c) => {
+        const deferred = new Map<string, number>();
+        const result = await fn(new SqlTx(c, this.q, false, deferred));
+        this.writeCounters(c, deferred);
+        return result;
+      });
     }
     return this.pgTxn(fn);
   }
@@ -78,6 +84,16 @@ export class SqlEngine implements EngineStore {
     return result;
   }
 
+  /** Add counter deltas: two of them in one statement, the usual case. */
+  private writeCounters(c: SqlConn, deltas: ReadonlyMap<string, number>): void {
+    const changes = [...deltas].filter(([, d]) => d !== 0);
+    for (let i = 0; i < changes.length; i += 2) {
+      const [a, b] = [changes[i]!, changes[i + 1]];
+      if (b) c.write(this.q.addTwoCounters, [a[0], a[1], b[0], b[1]]);
+      else c.write(this.q.addCounter, [a[0], a[1]]);
+    }
+  }
+
   /** Add the buffered usage deltas to `jfs_counter`; on failure they stay buffered for next time. */
   async flushCounters(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
@@ -86,9 +102,7 @@ export class SqlEngine implements EngineStore {
     this.unflushed.clear();
     if (changes.length === 0) return;
     try {
-      await this.driver.auto(async (c) => {
-        for (const [name, delta] of changes) c.write(this.q.addCounter, [name, delta]);
-      });
+      await this.driver.auto(async (c) => this.writeCounters(c, new Map(changes)));
     } catch (err) {
       for (const [name, delta] of changes) this.unflushed.set(name, (this.unflushed.get(name) ?? 0) + delta);
       throw err;

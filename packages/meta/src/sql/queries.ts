@@ -70,6 +70,8 @@ export function buildQueries(dialect: SqlDialect, prefix: string) {
     getCounter: `SELECT "value" FROM ${counter} WHERE "name"=?`,
     addCounter: `INSERT INTO ${counter} ("name","value") VALUES (?,?) ON CONFLICT ("name") DO UPDATE SET "value"=${counter}."value"+excluded."value"`,
     incrCounter: `INSERT INTO ${counter} ("name","value") VALUES (?,?) ON CONFLICT ("name") DO UPDATE SET "value"=${counter}."value"+excluded."value" RETURNING "value"`,
+    /** Two counters in one statement (usedSpace and totalInodes change together). */
+    addTwoCounters: `INSERT INTO ${counter} ("name","value") VALUES (?,?),(?,?) ON CONFLICT ("name") DO UPDATE SET "value"=${counter}."value"+excluded."value"`,
     initCounter: `INSERT INTO ${counter} ("name","value") VALUES (?,?) ON CONFLICT ("name") DO NOTHING`,
     // directory statistics
     getDirStat: `SELECT "data_length","used_space","used_inodes" FROM ${t('dir_stats')} WHERE "inode"=?`,

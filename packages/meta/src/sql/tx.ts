@@ -171,7 +171,8 @@ export class SqlTx implements TxStore {
   // counters and statistics
   async getCounter(name: string): Promise<number> {
     const [row] = await this.c.all(this.q.getCounter, [name]);
-    return (row ? num(row['value']) : 0) + (this.unflushed?.get(name) ?? 0);
+    // Plus what this client committed but has not flushed, and what this transaction added.
+    return (row ? num(row['value']) : 0) + (this.unflushed?.get(name) ?? 0) + (this.deferred?.get(name) ?? 0);
   }
 
   addCounter(name: string, delta: number): void {
