@@ -1,0 +1,76 @@
+import Database from 'better-sqlite3';
+import { defaultFormat, ROOT_CONTEXT as ctx, ROOT_INODE, type Meta } from '@juicefs/core';
+import { openMeta } from '../src/open.js';
+import { freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+
+/**
+ * Statements per metadata operation on SQLite (BEGIN and COMMIT included), counted at the
+ * better-sqlite3 boundary: the hot paths must not drift back to several reads per operation.
+ */
+
+type Method = (...args: unknown[]) => unknown;
+let statements = 0;
+const restore: Array<() => void> = [];
+
+function count(proto: Record<string, Method>, names: string[]): void {
+  for (const name of names) {
+    const original = proto[name]!;
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      statements++;
+      return original.apply(this, args);
+    };
+    restore.push(() => (proto[name] = original));
+  }
+}
+
+async function counted(op: () => Promise<unknown>): Promise<number> {
+  await op(); // first run prepares statements and opens the read connection
+  statements = 0;
+  await op();
+  return statements;
+}
+
+describe('statements per operation on SQLite', () => {
+  let target: TestTarget;
+  let meta: Meta;
+
+  beforeAll(async () => {
+    const probe = new Database(':memory:');
+    count(Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, Method>, ['run', 'get', 'all']);
+    count(Object.getPrototypeOf(probe) as Record<string, Method>, ['exec']);
+    probe.close();
+    target = freshSqliteTarget();
+    meta = await openMeta(target.url);
+    await meta.init({ ...defaultFormat('count', '33333333-3333-4333-8333-333333333333', '/tmp/count'), TrashDays: 0 });
+    await meta.load();
+    await meta.newSession();
+  });
+
+  afterAll(async () => {
+    for (const undo of restore) undo();
+    await meta.closeSession();
+    await meta.shutdown();
+    await target.cleanup();
+  });
+
+  it('getattr and lookup are one statement each, without BEGIN/COMMIT', async () => {
+    const dir = await meta.mkdir(ctx, ROOT_INODE, 'd', 0o755, 0);
+    const file = await meta.mknod(ctx, dir.ino, 'x', 1, 0o644, 0);
+    expect(await counted(() => meta.getAttr(ctx, file.ino))).toBe(1);
+    expect(await counted(() => meta.lookup(ctx, dir.ino, 'x'))).toBe(1);
+    await expect(meta.lookup(ctx, dir.ino, 'missing')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('create and unlink read the directory and entry once, and write the counters once', async () => {
+    await meta.mknod(ctx, ROOT_INODE, 'warm-up', 1, 0o644, 0); // prepares the statements
+    await meta.unlink(ctx, ROOT_INODE, 'warm-up');
+    statements = 0;
+    await meta.mknod(ctx, ROOT_INODE, 'g', 1, 0o644, 0);
+    // BEGIN, joined read, node, entry, parent node, dir stats, both counters, COMMIT
+    expect(statements).toBe(8);
+    statements = 0;
+    await meta.unlink(ctx, ROOT_INODE, 'g');
+    // BEGIN, joined read, dir stats, node, delfile, xattrs, entry, parent node, counters, COMMIT
+    expect(statements).toBe(10);
+  });
+});
