@@ -276,7 +276,15 @@ export class FileData {
   }
 
   private async readPiece(piece: SliceView, s: number, e: number, out: Buffer, at: number): Promise<void> {
-    const data = await this.readPieceBytes(piece, s, e);
+    const reader = this.store.newReader(piece.id, piece.size);
+    const offset = piece.off + (s - piece.pos);
+    // Straight into the reply buffer when the store can (one copy instead of two); `out` is
+    // zeroed, so a short read leaves zeros as readAt's path does.
+    if (reader.readInto) {
+      await reader.readInto(offset, e - s, out, at);
+      return;
+    }
+    const data = await reader.readAt(offset, e - s);
     data.copy(out, at, 0, Math.min(data.length, e - s));
   }
 
