@@ -96,4 +96,34 @@ describe.each(targets)('SQL read path on %s', (_name, makeTarget) => {
     });
     expect(seen?.length).toBe(engine.name === 'sqlite3' ? 5 : fileAttr.length);
   });
+
+  it('listEntriesPlus pages like listEntries, with each node joined in (none for a dangling entry)', async () => {
+    await engine.txn(async (tx) => {
+      for (let i = 0; i < 5; i++) {
+        tx.setAttr(BigInt(20 + i), { ...fileAttr, length: i });
+        tx.setEntry(10n, Buffer.from(`n${i}`), BigInt(20 + i), NodeType.File);
+      }
+    });
+    const plain: Array<{ name: string; ino: bigint }> = [];
+    const plus: Array<{ name: string; ino: bigint; length: number | undefined }> = [];
+    await engine.txn(async (tx) => {
+      let cursor: string | undefined;
+      do {
+        const page = await tx.listEntries(10n, cursor, 3);
+        plain.push(...page.entries.map((e) => ({ name: e.name.toString(), ino: e.ino })));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      do {
+        const page = await tx.listEntriesPlus!(10n, cursor, 3);
+        plus.push(...page.entries.map((e) => ({ name: e.name.toString(), ino: e.ino, length: e.attr?.length })));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+    });
+    expect(plus.map(({ name, ino }) => ({ name, ino }))).toEqual(plain);
+    expect(plus).toEqual([
+      { name: 'dangling', ino: 99n, length: undefined },
+      { name: 'f', ino: 11n, length: fileAttr.length },
+      ...[0, 1, 2, 3, 4].map((i) => ({ name: `n${i}`, ino: BigInt(20 + i), length: i })),
+    ]);
+  });
 });

@@ -21,6 +21,14 @@ export async function readdir(
   return m.store.txn(async (tx) => {
     const attr = await requireDir(tx, ino);
     checkAccess(attr, ctx, options.plus ? R_OK | X_OK : R_OK, `directory ${ino}`);
+    if (options.plus && tx.listEntriesPlus) {
+      // Entries and their attributes in one joined read (SQL).
+      const page = await tx.listEntriesPlus(ino, options.cursor, limit);
+      const entries: Entry[] = page.entries.map((e) =>
+        e.attr ? { name: e.name, ino: e.ino, type: e.type, attr: e.attr } : { name: e.name, ino: e.ino, type: e.type },
+      );
+      return page.cursor === undefined ? { entries } : { entries, cursor: page.cursor };
+    }
     const page = await tx.listEntries(ino, options.cursor, limit);
     const entries: Entry[] = page.entries.map((e) => ({ name: e.name, ino: e.ino, type: e.type }));
     if (options.plus && entries.length > 0) {

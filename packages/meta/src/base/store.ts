@@ -41,6 +41,13 @@ export interface TxStore {
     limit: number,
   ): Promise<{ entries: Array<{ name: Buffer; ino: Ino; type: NodeType }>; cursor?: string }>;
 
+  /** Optional: listEntries with each entry's attributes (absent when its node is missing) in one read. */
+  listEntriesPlus?(
+    parent: Ino,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ entries: Array<{ name: Buffer; ino: Ino; type: NodeType; attr?: Attr }>; cursor?: string }>;
+
   // hard-link parents (Redis `p<ino>`; SQL derives them from jfs_edge, so it may no-op the writes)
   getParents(ino: Ino): Promise<Map<Ino, number>>;
   addParent(ino: Ino, parent: Ino, delta: number): void;

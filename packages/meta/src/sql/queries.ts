@@ -43,6 +43,8 @@ export function buildQueries(dialect: SqlDialect, prefix: string) {
     deleteEntry: `DELETE FROM ${edge} WHERE "parent"=? AND "name"=?`,
     anyEntry: `SELECT 1 AS "one" FROM ${edge} WHERE "parent"=? LIMIT 1`,
     listEntries: `SELECT "name","inode","type" FROM ${edge} WHERE "parent"=? ORDER BY "name" LIMIT ?`,
+    listEntriesPlus: `SELECT e."name",e."inode",e."type",${ccols} FROM ${edge} e LEFT JOIN ${node} c ON c."inode"=e."inode" WHERE e."parent"=? ORDER BY e."name" LIMIT ?`,
+    listEntriesPlusAfter: `SELECT e."name",e."inode",e."type",${ccols} FROM ${edge} e LEFT JOIN ${node} c ON c."inode"=e."inode" WHERE e."parent"=? AND e."name">? ORDER BY e."name" LIMIT ?`,
     listEntriesAfter: `SELECT "name","inode","type" FROM ${edge} WHERE "parent"=? AND "name">? ORDER BY "name" LIMIT ?`,
     parents: `SELECT "parent", COUNT(*) AS "n" FROM ${edge} WHERE "inode"=? GROUP BY "parent"`,
     // symlinks

@@ -87,6 +87,21 @@ export class SqlTx implements TxStore {
     return rows.length < limit || !last ? { entries } : { entries, cursor: last.name.toString('hex') };
   }
 
+  /** listEntries with each entry's node joined in (readdirplus: one statement per page). */
+  async listEntriesPlus(parent: Ino, cursor: string | undefined, limit: number) {
+    const rows =
+      cursor === undefined
+        ? await this.c.all(this.q.listEntriesPlus, [parent, limit])
+        : await this.c.all(this.q.listEntriesPlusAfter, [parent, Buffer.from(cursor, 'hex'), limit]);
+    const entries = rows.map((r) => {
+      const entry = { name: bytes(r['name']), ino: big(r['inode']), type: num(r['type']) as NodeType };
+      const present = r['c_type'] !== null && r['c_type'] !== undefined;
+      return present ? { ...entry, attr: childNodeFromRow(r) } : entry;
+    });
+    const last = entries[entries.length - 1];
+    return rows.length < limit || !last ? { entries } : { entries, cursor: last.name.toString('hex') };
+  }
+
   // hard-link parents come from jfs_edge itself, so the writes have nothing to store
   async getParents(ino: Ino): Promise<Map<Ino, number>> {
     const rows = await this.c.all(this.q.parents, [ino]);
