@@ -32,7 +32,14 @@ export function mountCommand(y: Argv): Argv {
         .option('dir-entry-cache', { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' })
         .option('heartbeat', { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' })
         .option('metrics', { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' })
-        .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions)' }),
+        .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions)' })
+        .option('free-space-ratio', { type: 'number', default: 0.1, describe: 'keep at least this fraction of the cache disk free' })
+        .option('prefetch', { type: 'number', describe: 'blocks to read ahead for sequential readers (default: adaptive)' })
+        .option('max-readahead', { type: 'number', default: 8, describe: 'kernel readahead window in MiB (0: the kernel default)' })
+        .option('writeback-cache', { type: 'boolean', default: false, describe: 'let the kernel cache writes (FUSE writeback cache)' })
+        .option('enable-cap', { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' })
+        .option('non-default-permission', { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' })
+        .option('o', { type: 'string', array: true, default: [], describe: 'FUSE mount options, comma separated (e.g. allow_other, writeback_cache, noatime)' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const mountpoint = path.resolve(String(a.MOUNTPOINT));
@@ -44,6 +51,9 @@ export function mountCommand(y: Argv): Argv {
         readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
         attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
         backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION, metrics: a.metrics,
+        freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'],
+        defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
+        ...fuseOptions(a.o.map(String), a['writeback-cache']),
         onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
       });
       process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
@@ -93,4 +103,19 @@ export function umountCommand(y: Argv): Argv {
       }
     },
   );
+}
+
+/**
+ * `-o a,b -o c` as JuiceFS takes them. allow_other is implied for root (our mounts always set it),
+ * writeback_cache is a FUSE INIT feature rather than a mount(8) option, and the rest go to mount(8).
+ */
+export function fuseOptions(list: readonly string[], writebackCache: boolean): { writebackCache: boolean; extraOptions: string[] } {
+  const extra: string[] = [];
+  let wb = writebackCache;
+  for (const opt of list.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean)) {
+    if (opt === 'writeback_cache') wb = true;
+    else if (opt === 'allow_other' || opt === 'default_permissions') continue;
+    else extra.push(opt);
+  }
+  return { writebackCache: wb, extraOptions: extra };
 }

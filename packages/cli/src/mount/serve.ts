@@ -25,6 +25,17 @@ export interface ServeOptions {
   version: string;
   /** `--metrics` HOST:PORT for the Prometheus endpoint; empty: none. */
   metrics?: string;
+  /** `--free-space-ratio` of the cache disk. */
+  freeSpaceRatio?: number;
+  /** `--prefetch`: a fixed readahead window in blocks; absent: adaptive. */
+  prefetch?: number;
+  /** `--max-readahead` in MiB: the kernel's readahead window. */
+  maxReadaheadMiB?: number;
+  writebackCache?: boolean;
+  enableCap?: boolean;
+  defaultPermissions?: boolean;
+  /** Extra mount(8) options from `-o`. */
+  extraOptions?: string[];
   /** Called once the kernel has the mount. */
   onMounted: (format: Format) => void;
 }
@@ -45,6 +56,8 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     const storage = openVolumeStorage(format);
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, {
       cacheDir: o.cacheDir, cacheSize: o.cacheSize, bufferSize: o.bufferSize, ...(o.writeback ? { writeback: true } : {}),
+      ...(o.freeSpaceRatio !== undefined ? { freeSpaceRatio: o.freeSpaceRatio } : {}),
+      ...(o.prefetch !== undefined ? { readahead: o.prefetch } : {}),
     }));
     closers.push(() => store.close());
     meta.onSliceDelete((id, size) => store.remove(id, size));
@@ -78,8 +91,11 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
         process.stderr.write(`prometheus metrics at ${server.url}\n`);
       }
     }
-    const m = await mount(mountpoint, new VfsFuseHandler(vfs), {
-      handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs',
+    const defaultPermissions = o.defaultPermissions ?? true;
+    const m = await mount(mountpoint, new VfsFuseHandler(vfs, { defaultPermissions, enableCap: o.enableCap ?? false }), {
+      handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
+      writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [],
+      ...(o.maxReadaheadMiB !== undefined ? { readaheadKiB: o.maxReadaheadMiB * 1024 } : {}),
     });
     o.onMounted(format);
     const reason = await m.closed;
