@@ -18,7 +18,9 @@ need_root() {
 #    redis-server/postgresql: the metadata engines' tests run against real servers.
 #    fuse3/libfuse3-dev: mounting (fusermount3, mount.fuse3).  build-essential/python3: better-sqlite3
 #    and other native addons build from source because their prebuilt downloads are unreachable.
-PKGS=(redis-server postgresql fuse3 libfuse3-dev build-essential python3 ca-certificates git procps)
+#    pkg-config: the passthrough_ll baseline mount is compiled by its test.  zstd/openssl: the chunk
+#    tests check our zstd frames and RSA-wrapped keys with the reference tools, not only our own code.
+PKGS=(redis-server postgresql fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl)
 MISSING=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
