@@ -1,7 +1,7 @@
 import { NodeType, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
-import { chargeVolume, now, touchDir } from './tx-util.js';
+import { chargeVolume, now, systemDirAttr, touchDir } from './tx-util.js';
 
 /** Thrown inside a transaction that needs this hour's trash directory before it exists. */
 export class NeedTrashDir extends Error {
@@ -28,28 +28,9 @@ export function trashEntryName(parent: Ino, ino: Ino, name: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${parent}-${ino}-`), name]).subarray(0, 255);
 }
 
+/** A trash directory (the root or an hour): root-owned, read-only to everyone. */
 export function trashDirAttr(parent: Ino): Attr {
-  const t = now();
-  return {
-    flags: 0,
-    type: NodeType.Directory,
-    mode: 0o555,
-    uid: 0,
-    gid: 0,
-    atime: t.sec,
-    atimensec: t.nsec,
-    mtime: t.sec,
-    mtimensec: t.nsec,
-    ctime: t.sec,
-    ctimensec: t.nsec,
-    nlink: 2,
-    length: 4096,
-    rdev: 0,
-    parent,
-    accessACL: 0,
-    defaultACL: 0,
-    tier: 0,
-  };
+  return systemDirAttr(0o555, parent);
 }
 
 /**

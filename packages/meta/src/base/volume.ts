@@ -5,40 +5,20 @@ import {
   encodeFormat,
   fsError,
   MAX_META_VERSION,
-  NodeType,
   TRASH_INODE,
   type Attr,
   type Format,
 } from '@juicefs/core';
 import type { MetaState } from './state.js';
 import { trashDirAttr } from './trash.js';
-import { now } from './tx-util.js';
+import { systemDirAttr } from './tx-util.js';
 
 /** Settings that decide how existing data is laid out: changing them would corrupt the volume. */
 const IMMUTABLE_SETTINGS = ['Name', 'BlockSize', 'Compression', 'Shards', 'HashPrefix'] as const;
 
+/** The root directory as `juicefs format` creates it: mode 0777, its own parent. */
 export function rootAttr(): Attr {
-  const t = now();
-  return {
-    flags: 0,
-    type: NodeType.Directory,
-    mode: 0o777,
-    uid: 0,
-    gid: 0,
-    atime: t.sec,
-    atimensec: t.nsec,
-    mtime: t.sec,
-    mtimensec: t.nsec,
-    ctime: t.sec,
-    ctimensec: t.nsec,
-    nlink: 2,
-    length: 4096,
-    rdev: 0,
-    parent: 1n,
-    accessACL: 0,
-    defaultACL: 0,
-    tier: 0,
-  };
+  return systemDirAttr(0o777, 1n);
 }
 
 function normalise(v: unknown): unknown {
