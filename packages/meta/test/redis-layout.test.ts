@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { claimRedisDb, CLAIM_KEY, type ClaimedDb } from './redis-claim.js';
 import { CHUNK_SIZE, NodeType, ROOT_CONTEXT, TRASH_INODE, align4K, defaultFormat, type Slice } from '@juicefs/core';
 import { BaseMeta } from '../src/base/base-meta.js';
 import { createRedisEngine } from '../src/redis/index.js';
@@ -9,8 +10,6 @@ import { encodeSlice } from '../src/codec/slice.js';
 // What BaseMeta over the Redis engine writes for a small tree, read back with a raw client and
 // compared with the JuiceFS 1.x key catalogue (FORMAT.md 4.2) byte for byte. Real server from
 // scripts/services/redis.sh; a database of its own, claimed with a NX key (shared range 16..39).
-const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
-const CLAIM_KEY = '__jfs_test_claim';
 
 /** Every top-level key name of the catalogue (and the test's own claim key). */
 const CATALOGUE = new RegExp(
@@ -20,32 +19,17 @@ const CATALOGUE = new RegExp(
     CLAIM_KEY + ')$',
 );
 
+let claimed: ClaimedDb;
 let raw: Redis;
 let url: string;
 
 beforeAll(async () => {
-  for (let db = 16; db < 40 && !url; db++) {
-    const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-    } catch (err) {
-      throw new Error(`Redis is not reachable at ${BASE_URL}: run bash scripts/services/redis.sh first (${String(err)})`);
-    }
-    if ((await c.set(CLAIM_KEY, String(process.pid), 'EX', 600, 'NX')) === 'OK') {
-      await c.flushdb();
-      await c.set(CLAIM_KEY, String(process.pid), 'EX', 600);
-      url = `${BASE_URL}/${db}`;
-      raw = c;
-    } else c.disconnect();
-  }
-  if (!url) throw new Error('no free Redis test database in 16..39');
+  claimed = await claimRedisDb();
+  ({ raw, url } = claimed);
+  await claimed.reset();
 });
 
-afterAll(async () => {
-  await raw.flushdb();
-  await raw.quit();
-});
+afterAll(() => claimed.release());
 
 it('writes a small tree under exactly the JuiceFS 1.x keys and bytes', async () => {
   const meta = new BaseMeta(await createRedisEngine(url));

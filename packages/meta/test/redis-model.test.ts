@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
+import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
 import { CHUNK_SIZE, NodeType, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, TxStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
@@ -10,32 +11,16 @@ import { createRedisEngine } from '../src/redis/index.js';
 // transaction, and the whole visible state after each, must agree. This exercises the Redis
 // write overlay (reads see the transaction's own writes) and aborts (nothing of a failed run
 // is committed). A database of its own is claimed with a NX key (shared range 16..39).
-const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
-const CLAIM_KEY = '__jfs_test_claim';
 
+let claimed: ClaimedDb;
 let raw: Redis;
 let url: string;
 
 beforeAll(async () => {
-  for (let db = 16; db < 40 && !url; db++) {
-    const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-    } catch (err) {
-      throw new Error(`Redis is not reachable at ${BASE_URL}: run bash scripts/services/redis.sh first (${String(err)})`);
-    }
-    if ((await c.set(CLAIM_KEY, String(process.pid), 'EX', 600, 'NX')) === 'OK') {
-      url = `${BASE_URL}/${db}`;
-      raw = c;
-    } else c.disconnect();
-  }
-  if (!url) throw new Error('no free Redis test database in 16..39');
+  claimed = await claimRedisDb();
+  ({ raw, url } = claimed);
 });
-afterAll(async () => {
-  await raw.flushdb();
-  await raw.quit();
-});
+afterAll(() => claimed.release());
 
 const INOS = [2n, 3n, 4n] as const;
 const NAMES = [Buffer.from('a'), Buffer.from('b'), Buffer.from([0xff, 0x00])];
@@ -150,8 +135,7 @@ it('behaves like the in-memory engine on random transactions', async () => {
   try {
     await fc.assert(
       fc.asyncProperty(fc.array(txnArb, { minLength: 1, maxLength: 6 }), async (txns) => {
-        await raw.flushdb();
-        await raw.set(CLAIM_KEY, String(process.pid), 'EX', 600);
+        await claimed.reset();
         const memory = new MemoryEngine();
         for (const t of txns) {
           const a = await runTxn(redis, t.ops, t.abort);

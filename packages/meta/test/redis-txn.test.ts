@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
 import { NodeType, fsError, type Attr } from '@juicefs/core';
 import { createRedisEngine } from '../src/redis/index.js';
 import { encodeAttr } from '../src/codec/attr.js';
@@ -6,40 +7,23 @@ import type { EngineStore } from '../src/base/store.js';
 
 // Optimistic transactions (FORMAT.md 4.9) against the real Redis of scripts/services/redis.sh,
 // in a database claimed for this file (claim key set with NX, shared range 16..39).
-const BASE_URL = process.env.JFS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
-const CLAIM_KEY = '__jfs_test_claim';
 
+let claimed: ClaimedDb;
 let raw: Redis;
 let url: string;
 let engine: EngineStore;
 
 beforeAll(async () => {
-  for (let db = 16; db < 40 && !url; db++) {
-    const c = new Redis(`${BASE_URL}/${db}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-    } catch (err) {
-      throw new Error(`Redis is not reachable at ${BASE_URL}: run bash scripts/services/redis.sh first (${String(err)})`);
-    }
-    if ((await c.set(CLAIM_KEY, String(process.pid), 'EX', 600, 'NX')) === 'OK') {
-      url = `${BASE_URL}/${db}`;
-      raw = c;
-    } else c.disconnect();
-  }
-  if (!url) throw new Error('no free Redis test database in 16..39');
+  claimed = await claimRedisDb();
+  ({ raw, url } = claimed);
 });
 
 beforeEach(async () => {
-  await raw.flushdb();
-  await raw.set(CLAIM_KEY, String(process.pid), 'EX', 600);
+  await claimed.reset();
   engine = await createRedisEngine(url);
 });
 afterEach(() => engine.close());
-afterAll(async () => {
-  await raw.flushdb();
-  await raw.quit();
-});
+afterAll(() => claimed.release());
 
 const file = (nlink: number): Attr => ({
   flags: 0, type: NodeType.File, mode: 0o644, uid: 0, gid: 0, atime: 0, atimensec: 0, mtime: 0,
