@@ -1,12 +1,13 @@
-// Lets `node -r ./ts-register.cjs packages/cli/src/bin/juicefs.ts` run the CLI straight from the
-// TypeScript sources, as jest does (SWC to CommonJS, @juicefs/* mapped to packages/*/src), so the
-// CLI tests run the real entry point in a real process without waiting for a build.
+// Lets plain `node` run this workspace's TypeScript sources the way jest does: SWC compiles each
+// .ts file to CommonJS when required, `./x.js` imports resolve to `./x.ts`, and @juicefs/<pkg>
+// resolves to packages/<pkg>/src. Used by the CLI tests (the real binary in a real process), the
+// FUSE test children and the benchmarks, so none of them waits for a build.
 const path = require('node:path');
 const fs = require('node:fs');
 const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
-const root = path.resolve(__dirname, '../../../..');
+const root = path.resolve(__dirname, '..');
 const origResolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   const ws = /^@juicefs\/([a-z]+)(?:\/(.+))?$/.exec(request);
