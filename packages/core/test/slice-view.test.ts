@@ -1,4 +1,4 @@
-import { buildSliceView, align4K, encodeFormat, decodeFormat, defaultFormat, compareVersions } from '@juicefs/core';
+import { buildSliceView, align4K, encodeFormat, decodeFormat, defaultFormat, compareVersions, nowTimespec } from '@juicefs/core';
 
 describe('buildSliceView', () => {
   it('later records overwrite the ranges they cover', () => {
@@ -32,5 +32,18 @@ describe('format record', () => {
   });
   it('align4K charges 4096 for empty files', () => {
     expect([align4K(0), align4K(1), align4K(4096), align4K(4097)]).toEqual([4096, 4096, 4096, 8192]);
+  });
+});
+
+describe('nowTimespec', () => {
+  it('never goes backwards and stays within a second of the wall clock', () => {
+    let prev = nowTimespec();
+    for (let i = 0; i < 200_000; i++) {
+      const t = nowTimespec();
+      expect(t.nsec).toBeLessThan(1e9);
+      if (t.sec < prev.sec || (t.sec === prev.sec && t.nsec < prev.nsec)) throw new Error(`went back: ${JSON.stringify([prev, t])}`);
+      prev = t;
+    }
+    expect(Math.abs(prev.sec * 1000 + prev.nsec / 1e6 - Date.now())).toBeLessThan(1000);
   });
 });

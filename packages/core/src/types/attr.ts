@@ -94,10 +94,24 @@ export interface Timespec {
   nsec: number;
 }
 
+/**
+ * The wall clock with nanosecond digits, never going backwards within a process. Wall time has
+ * only millisecond resolution in Node, so the monotonic clock supplies the finer digits: it is
+ * anchored to the wall clock once and re-anchored when they drift apart by over a second (a clock
+ * step), and every reading is at least the previous one, so ctime/mtime never run backwards.
+ */
+let clockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastNs = 0n;
 export function nowTimespec(): Timespec {
-  const ns = process.hrtime.bigint(); // monotonic: only for its sub-ms digits
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 + Number(ns % 1_000_000n) };
+  let ns = clockBase + process.hrtime.bigint();
+  const wall = BigInt(Date.now()) * 1_000_000n;
+  if (ns - wall > 1_000_000_000n || wall - ns > 1_000_000_000n) {
+    clockBase += wall - ns;
+    ns = wall;
+  }
+  if (ns < lastNs) ns = lastNs;
+  lastNs = ns;
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
 }
 
 /**
