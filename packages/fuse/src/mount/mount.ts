@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { fsError } from '@juicefs/core';
 import { DevFuseChannel, FuseSession, MAX_MAX_WRITE, type FuseHandler } from '../server/index.js';
-import { checkMountPoint, isMountPoint } from './mountpoint.js';
+import { unmountCommand } from './fusermount.js';
+import { checkMountedAt, checkMountPoint, isMountPoint } from './mountpoint.js';
 import { mountOptionString, type MountOptions } from './options.js';
 import { DEFAULT_READAHEAD_KIB, setReadahead } from './readahead.js';
 import { runCommand } from './run.js';
@@ -32,19 +34,21 @@ export class FuseMount {
   }
 
   /**
-   * Run umount(8) (umount -l with `lazy`) and return once the mount point is detached; the
-   * session ends later, when the kernel lets go (at once, or after the last open file of a
-   * lazily detached mount closes). A busy mount fails with EBUSY naming the fix.
+   * Run umount(8) (umount -l with `lazy`; without root, fusermount3 -u [-z]) and return once the
+   * mount point is detached; the session ends later, when the kernel lets go (at once, or after
+   * the last open file of a lazily detached mount closes). A busy mount fails with EBUSY naming
+   * the fix.
    */
   async detach(options: UnmountOptions = {}): Promise<void> {
     if (!(await isMountPoint(this.mountpoint))) return;
-    const args = options.lazy === true ? ['-l', this.mountpoint] : [this.mountpoint];
-    const r = await runCommand('umount', args);
+    const [cmd, args] = unmountCommand(this.mountpoint, options.lazy === true);
+    const r = await runCommand(cmd, args);
     if (r.code !== 0 && (await isMountPoint(this.mountpoint))) {
       const busy = /busy/i.test(r.stderr);
+      const [lazyCmd, lazyArgs] = unmountCommand(this.mountpoint, true);
       throw fsError(
         busy ? 'EBUSY' : 'EIO',
-        `umount ${this.mountpoint} failed: ${r.stderr.trim()}${busy ? `; close files and leave the directory, or unmount lazily (umount -l ${this.mountpoint})` : ''}`,
+        `${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}${busy ? `; close files and leave the directory, or unmount lazily (${path.basename(lazyCmd)} ${lazyArgs.join(' ')})` : ''}`,
       );
     }
   }
@@ -88,27 +92,9 @@ function openDevFuse(): number {
   }
 }
 
-/**
- * Mount `handler` at `mountpoint`. As root: open /dev/fuse, start serving it, and let
- * `mount -i -t fuse.<subtype>` attach it (the descriptor is the child's fd 3). Resolves once
- * the kernel has completed INIT, so the mount is usable when this returns.
- */
-export async function mount(mountpoint: string, handler: FuseHandler, options: MountOptions = {}): Promise<FuseMount> {
-  const abs = await checkMountPoint(mountpoint);
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  if (uid !== 0) {
-    // fusermount3 hands the descriptor back over a Unix socket (SCM_RIGHTS), which Node cannot receive.
-    throw fsError('EPERM', `mounting ${abs} needs root: run the command as root (e.g. with sudo)`);
-  }
-  const optString = mountOptionString(options, CHILD_FD, uid, gid);
-  const fd = openDevFuse();
-  const maxWrite = Math.min(options.maxWrite ?? MAX_MAX_WRITE, MAX_MAX_WRITE);
-  const log = options.log ?? ((m: string) => console.error(m));
-  // Room for the largest WRITE plus headers, and for a 64 KiB xattr value with its name.
-  const channel = new DevFuseChannel(fd, Math.max(maxWrite, 128 * 1024) + 8192, log);
-  const session = new FuseSession(channel, handler, options);
-  session.start();
+/** Attach the open /dev/fuse descriptor `fd` at `abs` with `mount -i -t fuse.<subtype>` (as root). */
+async function attachWithMount8(abs: string, fd: number, session: FuseSession, options: MountOptions): Promise<void> {
+  const optString = mountOptionString(options, CHILD_FD, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
   const subtype = options.subtype ?? 'juicefs';
   const fsname = options.fsname ?? 'juicefs';
   let result;
@@ -122,6 +108,35 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
     await session.close();
     throw fsError('EIO', `mount ${abs} failed (exit ${result.code}): ${result.stderr.trim()}`);
   }
+}
+
+/**
+ * Mount `handler` at `mountpoint`. As root: open /dev/fuse, start serving it, and let
+ * `mount -i -t fuse.<subtype>` attach it (the descriptor is the child's fd 3). With
+ * `mountedFd` (a descriptor fusermount3 already mounted there, see spawnThroughFusermount):
+ * serve it, no root needed. Resolves once the kernel has completed INIT, so the mount is usable
+ * when this returns.
+ */
+export async function mount(mountpoint: string, handler: FuseHandler, options: MountOptions = {}): Promise<FuseMount> {
+  const mounted = options.mountedFd;
+  const abs = mounted === undefined ? await checkMountPoint(mountpoint) : await checkMountedAt(mountpoint, mounted);
+  if (mounted === undefined && (process.getuid?.() ?? 0) !== 0) {
+    // Without root only fusermount3 can mount, and it hands the descriptor back over a Unix
+    // socket (SCM_RIGHTS), which Node cannot receive: a helper has to start this process with it.
+    throw fsError(
+      'EPERM',
+      `mounting ${abs} needs root, or a descriptor mounted by fusermount3: run as root, or start the serving process ` +
+        'through spawnThroughFusermount() and pass takeInheritedFuseFd() as mountedFd (juicefs mount does this by itself when fusermount3 and python3 are installed)',
+    );
+  }
+  const fd = mounted ?? openDevFuse();
+  const maxWrite = Math.min(options.maxWrite ?? MAX_MAX_WRITE, MAX_MAX_WRITE);
+  const log = options.log ?? ((m: string) => console.error(m));
+  // Room for the largest WRITE plus headers, and for a 64 KiB xattr value with its name.
+  const channel = new DevFuseChannel(fd, Math.max(maxWrite, 128 * 1024) + 8192, log);
+  const session = new FuseSession(channel, handler, options);
+  session.start();
+  if (mounted === undefined) await attachWithMount8(abs, fd, session, options);
   const m = new FuseMount(abs, session);
   const ready = await Promise.race([session.ready.then(() => 'ready'), session.ended]);
   if (ready !== 'ready') {

@@ -56,3 +56,15 @@ export async function checkMountPoint(dir: string): Promise<string> {
   if (!st.isDirectory()) throw fsError('ENOTDIR', `mount point ${abs} is not a directory; mount on a directory (mkdir -p it elsewhere)`);
   return abs;
 }
+
+/**
+ * The absolute path of `dir` when it is already a mount point: mount() checks this instead of
+ * checkMountPoint when it is handed a descriptor that fusermount3 mounted there.
+ */
+export async function checkMountedAt(dir: string, fd: number): Promise<string> {
+  const abs = path.resolve(dir);
+  if (!(await isMountPoint(abs))) {
+    throw fsError('EINVAL', `a mounted /dev/fuse descriptor (fd ${fd}) was given for ${abs}, but nothing is mounted there; mount it first (spawnThroughFusermount), or leave mountedFd out`);
+  }
+  return abs;
+}

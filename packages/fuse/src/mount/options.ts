@@ -27,9 +27,15 @@ export interface MountOptions extends SessionOptions {
    * own shutdown is done. Default false: a library should not take over signals unasked.
    */
   handleSignals?: boolean;
+  /**
+   * A /dev/fuse descriptor already mounted at the mount point (by fusermount3, through
+   * spawnThroughFusermount and takeInheritedFuseFd). mount() then runs no mount(8) and only
+   * serves it: the options that shape the mount itself were given to whoever mounted it.
+   */
+  mountedFd?: number;
 }
 
-function checkOptionValue(name: string, value: string): string {
+export function checkOptionValue(name: string, value: string): string {
   // A comma or whitespace would split or corrupt the -o list handed to mount(8).
   if (/[,\s]/.test(value)) throw new RangeError(`${name} "${value}" must not contain commas or whitespace`);
   return value;
