@@ -3,9 +3,10 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
-import { checkMountPoint, isMountPoint } from '@juicefs/fuse';
+import { checkMountPoint, isMountPoint, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv } from 'yargs';
 import { serveMount } from '../mount/serve.js';
+import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
 import { redactUrl } from '../volume.js';
 import { VERSION } from '../version.js';
 
@@ -15,7 +16,7 @@ const MiB = 1024 * 1024;
 export function mountCommand(y: Argv): Argv {
   return y.command(
     'mount META-URL MOUNTPOINT',
-    'Mount a volume at MOUNTPOINT (FUSE; as root)',
+    'Mount a volume at MOUNTPOINT (FUSE; as root, or through fusermount3 without root)',
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
@@ -43,6 +44,17 @@ export function mountCommand(y: Argv): Argv {
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const mountpoint = path.resolve(String(a.MOUNTPOINT));
+      // Started through the fusermount3 helper: the mount is made, this process only serves it.
+      const mountedFd = takeInheritedFuseFd();
+      const fuse = fuseOptions(a.o.map(String), a['writeback-cache']);
+      if (mountedFd === undefined && wantsFusermount()) {
+        // Not root (or JFS_FUSERMOUNT=1): fusermount3 mounts, and this command line runs again,
+        // without -d, as the server it hands the descriptor to.
+        const request = { metaUrl, mountpoint, readOnly: a['read-only'], defaultPermissions: !a['non-default-permission'], extraOptions: fuse.extraOptions };
+        if (a.background) await mountBackgroundThroughFusermount(request, String(a.log));
+        else await mountForegroundThroughFusermount(request);
+        return;
+      }
       if (a.background) {
         await startInBackground(mountpoint, String(a.log));
         return;
@@ -53,7 +65,7 @@ export function mountCommand(y: Argv): Argv {
         backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION, metrics: a.metrics,
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...fuseOptions(a.o.map(String), a['writeback-cache']),
+        ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
       });
       process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
@@ -97,9 +109,12 @@ export function umountCommand(y: Argv): Argv {
     async (a) => {
       const mp = path.resolve(String(a.MOUNTPOINT));
       if (!(await isMountPoint(mp))) throw fsError('EINVAL', `${mp} is not a mount point`);
-      const r = spawnSync('umount', a.force ? ['-l', mp] : [mp], { encoding: 'utf8' });
+      // umount(8) as root; fusermount3 -u otherwise (users may take down their own FUSE mounts).
+      const [cmd, args] = unmountCommand(mp, a.force);
+      const r = spawnSync(cmd, args, { encoding: 'utf8' });
+      if (r.error !== undefined) throw fsError('EIO', `cannot run ${cmd}: ${r.error.message}${cmd === 'umount' ? '; install util-linux' : '; install fuse3'}`);
       if (r.status !== 0) {
-        throw fsError(/busy/i.test(r.stderr) ? 'EBUSY' : 'EIO', `umount ${mp} failed: ${r.stderr.trim()}${/busy/i.test(r.stderr) ? '; close the files using it, or use --force' : ''}`);
+        throw fsError(/busy/i.test(r.stderr) ? 'EBUSY' : 'EIO', `${path.basename(cmd)} ${args.join(' ')} failed: ${r.stderr.trim()}${/busy/i.test(r.stderr) ? '; close the files using it, or use --force' : ''}`);
       }
     },
   );

@@ -36,6 +36,8 @@ export interface ServeOptions {
   defaultPermissions?: boolean;
   /** Extra mount(8) options from `-o`. */
   extraOptions?: string[];
+  /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
+  mountedFd?: number;
   /** Called once the kernel has the mount. */
   onMounted: (format: Format) => void;
 }
@@ -96,6 +98,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
       writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [],
       ...(o.maxReadaheadMiB !== undefined ? { readaheadKiB: o.maxReadaheadMiB * 1024 } : {}),
+      ...(o.mountedFd !== undefined ? { mountedFd: o.mountedFd } : {}),
     });
     o.onMounted(format);
     const reason = await m.closed;
