@@ -96,7 +96,8 @@ export async function mountBackgroundThroughFusermount(r: FusermountMountRequest
   const deadline = Date.now() + 30_000;
   while (exited === undefined && Date.now() < deadline) {
     if (await isMountPoint(r.mountpoint)) {
-      const answered = await Promise.race([stat(r.mountpoint).then(() => true, () => false), gone.then(() => false)]);
+      const timeLeft = new Promise<boolean>((res) => setTimeout(() => res(false), Math.max(0, deadline - Date.now())).unref());
+      const answered = await Promise.race([stat(r.mountpoint).then(() => true, () => false), gone.then(() => false), timeLeft]);
       if (answered && exited === undefined && (await isMountPoint(r.mountpoint))) {
         child.unref();
         process.stderr.write(`mounted at ${r.mountpoint} in the background through fusermount3 (pid ${child.pid}, log ${log})\n`);

@@ -26,6 +26,9 @@ export async function setReadahead(mountpoint: string, kib: number, log: (messag
     const st = await fs.stat(mountpoint);
     await fs.writeFile(`${bdiPath(st.dev)}/read_ahead_kb`, `${Math.max(0, Math.floor(kib))}\n`);
   } catch (e) {
-    log(`fuse: could not set the readahead of ${mountpoint} to ${kib} KiB (${String(e)}); sequential reads will be slower`);
+    const denied = (e as { code?: string }).code === 'EACCES' && (process.getuid?.() ?? 0) !== 0;
+    // Without root (a fusermount3 mount) this always fails: say so plainly rather than as an error.
+    if (denied) log(`fuse: the kernel readahead of ${mountpoint} stays at 128 KiB, since only root may raise it (sysfs read_ahead_kb); sequential reads are slower than in a mount made as root`);
+    else log(`fuse: could not set the readahead of ${mountpoint} to ${kib} KiB (${String(e)}); sequential reads will be slower`);
   }
 }
