@@ -137,6 +137,12 @@ describe('(a) as root, the fusermount3 path forced (JFS_FUSERMOUNT=1)', () => {
     expect(err).toContain(`${mp} unmounted`);
     expect(mounted(mp)).toBe(false);
   });
+  it('an unformatted META-URL fails before fusermount3 mounts anything', () => {
+    const m = juicefsAsRoot(['mount', `sqlite3://${dir}/empty.db`, mp, '-d', '--log', `${dir}/log2`, '--cache-dir', `${dir}/cache`, '--metrics', ''], force);
+    expect(m.code).toBe(1);
+    expect(m.err).toMatch(/juicefs: ENOENT: database sqlite3:\/\/.*empty\.db is not formatted: run juicefs format/);
+    expect(mounted(mp)).toBe(false);
+  });
 });
 
 describe('(b) as uid 65534 (nobody)', () => {

@@ -4,8 +4,8 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import { checkMountPoint, findFusermountTools, isMountPoint, spawnThroughFusermount, type MountOptions } from '@juicefs/fuse';
-import { openMeta } from '@juicefs/meta';
-import { plainFormat } from '../control/volume-access.js';
+import { readFormat } from '../volume.js';
+import { withEngine } from '../wiring.js';
 
 // `juicefs mount` without root: this process cannot mount, so it starts the serving process (this
 // same command line, without -d) through @juicefs/fuse's fusermount3 helper, which mounts and
@@ -24,13 +24,7 @@ export interface FusermountMountRequest {
 async function mountOptionsFor(r: FusermountMountRequest): Promise<MountOptions> {
   // The volume name is in the format record; reading it here also fails early, before anything
   // is mounted, on a wrong META-URL or an unformatted database.
-  const meta = await openMeta(r.metaUrl);
-  let name: string;
-  try {
-    name = plainFormat(await meta.load(true)).Name;
-  } finally {
-    await meta.shutdown();
-  }
+  const { Name: name } = await withEngine(r.metaUrl, (store) => readFormat(store, r.metaUrl));
   return { fsname: `JuiceFS:${name}`, subtype: 'juicefs', readOnly: r.readOnly, defaultPermissions: r.defaultPermissions, extraOptions: r.extraOptions };
 }
 
