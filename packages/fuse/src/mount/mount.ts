@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsError } from '@juicefs/core';
-import { DevFuseChannel, FuseSession, MAX_MAX_WRITE, type FuseHandler } from '../server/index.js';
+import { FuseSession, MAX_MAX_WRITE, openFuseChannel, type FuseHandler } from '../server/index.js';
 import { unmountCommand } from './fusermount.js';
 import { checkMountedAt, checkMountPoint, isMountPoint } from './mountpoint.js';
 import { mountOptionString, type MountOptions } from './options.js';
@@ -111,8 +111,38 @@ async function attachWithMount8(abs: string, fd: number, session: FuseSession, o
 }
 
 /**
- * Mount `handler` at `mountpoint`. As root: open /dev/fuse, start serving it, and let
- * `mount -i -t fuse.<subtype>` attach it (the descriptor is the child's fd 3). With
+ * Run mount(8) and start serving as soon as the kernel has the mount: not before (a polling
+ * reader that reads an unattached descriptor fails with EPERM and ends), and not only after
+ * mount(8) exits, in case a mount(8) waits for the file system to answer (e.g. a stat of the
+ * mount point) and would otherwise wait for us forever.
+ */
+async function attachServing(abs: string, fd: number, session: FuseSession, options: MountOptions): Promise<void> {
+  let started = false;
+  let settled = false;
+  const start = (): void => {
+    if (!started) {
+      started = true;
+      session.start();
+    }
+  };
+  const watch = (async () => {
+    while (!settled && !started) {
+      if (await isMountPoint(abs)) start();
+      else await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  try {
+    await attachWithMount8(abs, fd, session, options);
+    start();
+  } finally {
+    settled = true;
+    await watch;
+  }
+}
+
+/**
+ * Mount `handler` at `mountpoint`. As root: open /dev/fuse, let `mount -i -t fuse.<subtype>`
+ * attach it (the descriptor is the child's fd 3), then start serving it. With
  * `mountedFd` (a descriptor fusermount3 already mounted there, see spawnThroughFusermount):
  * serve it, no root needed. Resolves once the kernel has completed INIT, so the mount is usable
  * when this returns.
@@ -133,10 +163,10 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
   const maxWrite = Math.min(options.maxWrite ?? MAX_MAX_WRITE, MAX_MAX_WRITE);
   const log = options.log ?? ((m: string) => console.error(m));
   // Room for the largest WRITE plus headers, and for a 64 KiB xattr value with its name.
-  const channel = new DevFuseChannel(fd, Math.max(maxWrite, 128 * 1024) + 8192, log);
+  const channel = openFuseChannel(fd, Math.max(maxWrite, 128 * 1024) + 8192, log, options.reader);
   const session = new FuseSession(channel, handler, options);
-  session.start();
-  if (mounted === undefined) await attachWithMount8(abs, fd, session, options);
+  if (mounted === undefined) await attachServing(abs, fd, session, options);
+  else session.start();
   const m = new FuseMount(abs, session);
   const ready = await Promise.race([session.ready.then(() => 'ready'), session.ended]);
   if (ready !== 'ready') {

@@ -1,4 +1,4 @@
-import type { SessionOptions } from '../server/index.js';
+import type { FuseReader, SessionOptions } from '../server/index.js';
 
 export interface MountOptions extends SessionOptions {
   /** Let users other than the mounter access the mount (default true, as JuiceFS does as root). */
@@ -33,10 +33,12 @@ export interface MountOptions extends SessionOptions {
    * serves it: the options that shape the mount itself were given to whoever mounted it.
    */
   mountedFd?: number;
+  /** How /dev/fuse is read (see openFuseChannel); default `poll`. */
+  reader?: FuseReader;
 }
 
+/** A value for the -o list, refused if it would split or corrupt it. */
 export function checkOptionValue(name: string, value: string): string {
-  // A comma or whitespace would split or corrupt the -o list handed to mount(8).
   if (/[,\s]/.test(value)) throw new RangeError(`${name} "${value}" must not contain commas or whitespace`);
   return value;
 }

@@ -5,3 +5,5 @@ export * from './init.js';
 export * from './ops.js';
 export * from './channel.js';
 export * from './session.js';
+export * from './poll-channel.js';
+export * from './open-channel.js';

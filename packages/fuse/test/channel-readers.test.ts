@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DevFuseChannel, PollFuseChannel, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader } from '../src/index.js';
+import { MemFsHandler } from './helpers/memfs-handler.js';
+import { sh } from './helpers/shell.js';
+
+// Both ways of reading /dev/fuse serve a real mount: `poll` (the default, on the event loop) and
+// `worker` (a thread blocked in read(2), the fallback). Each must carry small requests, 1 MiB
+// writes (the read buffer must hold max_write) and end cleanly on unmount.
+
+test('this Node can poll the FUSE device, and openFuseChannel picks the reader asked for', () => {
+  expect(canPollFuseDevice()).toBe(true);
+  expect(openFuseChannel(-1, 4096, () => {}, 'poll')).toBeInstanceOf(PollFuseChannel);
+  expect(openFuseChannel(-1, 4096, () => {}, 'worker')).toBeInstanceOf(DevFuseChannel);
+});
+
+describe.each<[FuseReader]>([['poll'], ['worker']])('%s reader', (reader) => {
+  let tmp: string;
+  let mp: string;
+
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), `jfs-reader-${reader}-`));
+    mp = path.join(tmp, 'mnt');
+    await fs.mkdir(mp);
+  });
+
+  afterAll(async () => {
+    if (await isMountPoint(mp)) await sh(`umount -l ${mp}`);
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  test('serves small and 1 MiB requests and ends on unmount', async () => {
+    const m = await mount(mp, new MemFsHandler(), { fsname: 'reader-test', subtype: 'memfs', reader, log: () => {} });
+    try {
+      await fs.writeFile(path.join(mp, 'small'), 'hello');
+      expect(await fs.readFile(path.join(mp, 'small'), 'utf8')).toBe('hello');
+      const big = randomBytes(3 * 1024 * 1024 + 17);
+      await fs.writeFile(path.join(mp, 'big'), big);
+      expect((await fs.readFile(path.join(mp, 'big'))).equals(big)).toBe(true);
+      // Many requests at once: every one answered, none lost between reads.
+      await Promise.all(Array.from({ length: 50 }, (_, i) => fs.writeFile(path.join(mp, `f${i}`), `${i}`)));
+      expect((await fs.readdir(mp)).length).toBe(52);
+    } finally {
+      await m.unmount();
+    }
+    expect(await isMountPoint(mp)).toBe(false);
+    expect(await m.closed).toMatch(/ENODEV|destroyed|closed|EOF/);
+  });
+});
