@@ -1,10 +1,22 @@
 import { objectStorageConformance } from '@juicefs/core/conformance/object';
-import { createStorage, withPrefix, withRetry } from '../src/object/index.js';
+import { createStorage, FileStorage, withPrefix, withRetry } from '../src/object/index.js';
 import { S3_KEY, S3_SECRET, S3_URL, dropS3Bucket, freshBucket, requireS3, tempDir } from './services.js';
 
 objectStorageConformance('file', async () => {
   const t = tempDir('obj');
   return { storage: createStorage('file', `${t.dir}/bucket/`), cleanup: async () => t.remove() };
+});
+
+// Small objects take the synchronous path by default; this run sends every call to the pool.
+objectStorageConformance('file, every call on the thread pool', async () => {
+  const t = tempDir('obja');
+  return { storage: new FileStorage(`${t.dir}/bucket/`, { syncBelow: 0 }), cleanup: async () => t.remove() };
+});
+
+// And this one does every call synchronously, whatever the size.
+objectStorageConformance('file, every call synchronous', async () => {
+  const t = tempDir('objs');
+  return { storage: new FileStorage(`${t.dir}/bucket/`, { syncBelow: Number.MAX_SAFE_INTEGER }), cleanup: async () => t.remove() };
 });
 
 objectStorageConformance('file through OpenDAL fs', async () => {

@@ -1,4 +1,4 @@
-import { promises as fsp, type Dirent } from 'node:fs';
+import fs, { promises as fsp, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
@@ -7,6 +7,29 @@ import type { StorageFailure } from './errors.js';
 
 // Temporary files of puts in progress: hidden, and skipped by list.
 const TEMP = /^\..*\.jfstmp\.[0-9a-f]+$/;
+
+/** One pread on the thread pool, for reads too big to block the event loop with. */
+function preadAsync(fd: number, out: Buffer, at: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, out, at, out.length - at, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+function tempOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.jfstmp.${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Objects up to this size are read and written with synchronous calls on the event loop. Each
+ * async fs call is a round trip through libuv's thread pool, about 50 µs here: a 128 KiB put
+ * (open, write, close, rename) took 272 µs that way and 76 µs synchronously, because the calls
+ * only touch the page cache. Past a few hundred KiB the copy itself costs more than the hops and
+ * blocking the loop would stall other requests, so big blocks stay on the pool.
+ */
+export const DEFAULT_SYNC_BELOW = 256 * 1024;
+
+export interface FileStorageOptions {
+  /** Largest object (bytes) read or written synchronously; 0 sends everything to the pool. */
+  syncBelow?: number;
+}
 
 /**
  * JuiceFS's `file` storage: a plain directory where key `a/b/c` is the file `<root>/a/b/c`, the
@@ -17,10 +40,15 @@ const TEMP = /^\..*\.jfstmp\.[0-9a-f]+$/;
 export class FileStorage implements ObjectStorage {
   readonly description: string;
   private readonly madeDirs = new Set<string>();
+  private readonly syncBelow: number;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    options: FileStorageOptions = {},
+  ) {
     this.root = path.resolve(root);
     this.description = `file://${this.root}/`;
+    this.syncBelow = options.syncBelow ?? DEFAULT_SYNC_BELOW;
   }
 
   async create(): Promise<void> {
@@ -33,32 +61,35 @@ export class FileStorage implements ObjectStorage {
 
   async get(key: string, offset = 0, limit = -1): Promise<Buffer> {
     return this.call('get', key, async () => {
-      const fh = await fsp.open(this.fileOf(key), 'r');
+      // open, fstat and close are quick metadata calls: never worth a trip through the pool.
+      const fd = fs.openSync(this.fileOf(key), 'r');
       try {
-        const size = (await fh.stat()).size;
         if (limit === 0) return Buffer.alloc(0);
-        const end = limit < 0 ? size : Math.min(size, offset + limit);
+        // A bounded read past the end just comes back short, so only a whole-object read stats.
+        const end = limit > 0 ? offset + limit : fs.fstatSync(fd).size;
         if (offset >= end) return Buffer.alloc(0);
         // One buffer of the exact size, filled by as few preads as the kernel allows: no copies.
         const out = Buffer.allocUnsafe(end - offset);
+        const small = out.length <= this.syncBelow;
         let got = 0;
         while (got < out.length) {
-          const { bytesRead } = await fh.read(out, got, out.length - got, offset + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
+          const n = small ? fs.readSync(fd, out, got, out.length - got, offset + got) : await preadAsync(fd, out, got, offset + got);
+          if (n === 0) break;
+          got += n;
         }
         return got === out.length ? out : out.subarray(0, got);
       } finally {
-        await fh.close();
+        fs.closeSync(fd);
       }
     });
   }
 
   async put(key: string, data: Buffer): Promise<void> {
+    if (data.length <= this.syncBelow) return this.call('put', key, () => Promise.resolve(this.putSync(key, data)));
     await this.call('put', key, async () => {
       const file = this.fileOf(key);
       const dir = path.dirname(file);
-      const tmp = path.join(dir, `.${path.basename(file)}.jfstmp.${randomBytes(6).toString('hex')}`);
+      const tmp = tempOf(file);
       if (!this.madeDirs.has(dir)) {
         await fsp.mkdir(dir, { recursive: true });
         this.madeDirs.add(dir);
@@ -78,6 +109,30 @@ export class FileStorage implements ObjectStorage {
         throw err;
       }
     });
+  }
+
+  /** put for a small object, without the thread pool (see DEFAULT_SYNC_BELOW); same steps. */
+  private putSync(key: string, data: Buffer): void {
+    const file = this.fileOf(key);
+    const dir = path.dirname(file);
+    const tmp = tempOf(file);
+    if (!this.madeDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    try {
+      fs.writeFileSync(tmp, data);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(tmp, data);
+    }
+    try {
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 
   async delete(key: string): Promise<void> {
