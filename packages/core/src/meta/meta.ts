@@ -48,6 +48,15 @@ export interface ReaddirPage {
   cursor?: string;
 }
 
+/** How a blocking flock/setlk may stop waiting. */
+export interface LockWaitOptions {
+  /**
+   * Aborting it ends the wait with EINTR (a FUSE INTERRUPT of SETLKW, a killed waiter, the mount
+   * going away). A wait that has already been granted is not undone.
+   */
+  signal?: AbortSignal;
+}
+
 export interface NewSessionOptions {
   info?: Partial<SessionInfo>;
   /** Seconds between heartbeats; the session expires after 5 of them (default 12). */
@@ -176,12 +185,18 @@ export interface Meta {
   removeXattr(ctx: Context, ino: Ino, name: string): Promise<void>;
 
   // ---- locks ----
-  /** BSD flock: `type` R, W or U (unlock). Without `block`, a conflict fails with EAGAIN. */
-  flock(ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void>;
+  /**
+   * BSD flock: `type` R, W or U (unlock). Without `block`, a conflict fails with EAGAIN; with it,
+   * the call waits until the lock is granted or `wait.signal` aborts (then EINTR, nothing taken).
+   */
+  flock(ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean, wait?: LockWaitOptions): Promise<void>;
   /** fcntl F_GETLK: the first conflicting lock, or a record with type Unlock. */
   getlk(ctx: Context, ino: Ino, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord>;
-  /** fcntl F_SETLK/F_SETLKW: a conflict fails with EAGAIN unless `block`. */
-  setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest): Promise<void>;
+  /**
+   * fcntl F_SETLK/F_SETLKW: a conflict fails with EAGAIN unless `block`; a blocking call waits
+   * until granted or `wait.signal` aborts (then EINTR, and the owner's locks are as before).
+   */
+  setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest, wait?: LockWaitOptions): Promise<void>;
 
   // ---- background work ----
   /** Delete data of removed files and slices whose references dropped; returns counts. */

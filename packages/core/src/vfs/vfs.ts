@@ -1,5 +1,5 @@
 import { fsError } from '../errors/fs-error.js';
-import { F_OK } from '../meta/meta.js';
+import { F_OK, type LockWaitOptions } from '../meta/meta.js';
 import { NodeType, type Attr } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
@@ -131,11 +131,12 @@ export class Vfs extends VfsFiles {
     });
   }
 
-  async setlk(ctx: Context, ino: Ino, fh: number, owner: bigint, lock: PosixLockRequest, block: boolean): Promise<void> {
+  /** `wait.signal` ends a blocking wait with EINTR (FUSE INTERRUPT of SETLKW). */
+  async setlk(ctx: Context, ino: Ino, fh: number, owner: bigint, lock: PosixLockRequest, block: boolean, wait?: LockWaitOptions): Promise<void> {
     return this.op(ctx, block ? 'setlkw' : 'setlk', () => `${ino},${owner},${lock.type},${lock.start},${lock.end}`, async () => {
       noLocksOnVirtual(ino);
       const h = this.fileHandle(ino, fh);
-      await this.meta.setlk(ctx, ino, owner, block, lock);
+      await this.meta.setlk(ctx, ino, owner, block, lock, wait);
       if (lock.type !== LockType.Unlock) h.plockOwners.add(owner);
     });
   }
@@ -144,14 +145,14 @@ export class Vfs extends VfsFiles {
    * BSD flock. The lock belongs to the open file, so the owner is combined with the handle
    * (as upstream does): two opens by one process conflict, as on a local file system.
    */
-  async flock(ctx: Context, ino: Ino, fh: number, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void> {
+  async flock(ctx: Context, ino: Ino, fh: number, owner: bigint, type: 'R' | 'W' | 'U', block: boolean, wait?: LockWaitOptions): Promise<void> {
     return this.op(ctx, 'flock', () => `${ino},${owner},${type},${block}`, async () => {
       noLocksOnVirtual(ino);
       const h = this.fileHandle(ino, fh);
       // Upstream XORs the handle in; shifting it to the high half keeps small owners (tests, the
       // path API) from colliding, and kernel owners are pointers whose high halves are alike.
       const fileOwner = (owner ^ (BigInt(fh) << 32n)) & 0xffffffffffffffffn;
-      await this.meta.flock(ctx, ino, fileOwner, type, block);
+      await this.meta.flock(ctx, ino, fileOwner, type, block, wait);
       if (type === 'U') delete h.flockOwner;
       else h.flockOwner = fileOwner;
     });

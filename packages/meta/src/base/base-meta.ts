@@ -6,6 +6,7 @@ import {
   type DirStat,
   type Format,
   type Ino,
+  type LockWaitOptions,
   type Meta,
   type NewSessionOptions,
   type NodeResult,
@@ -24,6 +25,7 @@ import * as attrOps from './attr.js';
 import * as background from './background.js';
 import * as cleanup from './cleanup.js';
 import * as data from './data.js';
+import { lockWaiterCount, stopLockWaits } from './lock-wait.js';
 import * as locks from './locks.js';
 import { nameBuffer } from './names.js';
 import * as nodes from './nodes.js';
@@ -90,9 +92,10 @@ export class BaseMeta implements Meta {
     this.m.trashDir = undefined;
   }
   /** Stop the heartbeat and background jobs, and close the engine; the session stays (see closeSession). */
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     session.stopHeartbeat(this.m);
     this.stopBackgroundJobs();
+    await stopLockWaits(this.m, 'the metadata engine is shutting down');
     return this.store.close();
   }
 
@@ -122,7 +125,9 @@ export class BaseMeta implements Meta {
   refreshSession(): Promise<void> {
     return session.refreshSession(this.m);
   }
-  closeSession(): Promise<void> {
+  async closeSession(): Promise<void> {
+    // Waiters first: one granted after the cleanup would leave a lock owned by a dead session.
+    await stopLockWaits(this.m, 'the metadata session is closing');
     return session.closeSession(this.m);
   }
   listSessions(): Promise<Session[]> {
@@ -270,14 +275,18 @@ export class BaseMeta implements Meta {
   }
 
   // ---- locks ----
-  flock(ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void> {
-    return locks.flock(this.m, ctx, ino, owner, type, block);
+  flock(ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean, wait?: LockWaitOptions): Promise<void> {
+    return locks.flock(this.m, ctx, ino, owner, type, block, wait);
   }
   getlk(ctx: Context, ino: Ino, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord> {
     return locks.getlk(this.m, ino, owner, lock);
   }
-  setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest): Promise<void> {
-    return locks.setlk(this.m, ino, owner, block, lock);
+  setlk(ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest, wait?: LockWaitOptions): Promise<void> {
+    return locks.setlk(this.m, ino, owner, block, lock, wait);
+  }
+  /** Blocking lock calls of this client still waiting. */
+  get lockWaiters(): number {
+    return lockWaiterCount(this.m);
   }
 
   // ---- background work ----

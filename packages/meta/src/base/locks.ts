@@ -1,22 +1,8 @@
-import { fsError, LockType, type Context, type Ino, type PosixLockRecord, type PosixLockRequest } from '@juicefs/core';
+import { fsError, LockType, type Context, type Ino, type LockWaitOptions, type PosixLockRecord, type PosixLockRequest } from '@juicefs/core';
+import { lockWithWait, wakeLockWaiters } from './lock-wait.js';
 import { applyLock, conflicts, LOCK_EOF } from './plock-ranges.js';
 import type { MetaState } from './state.js';
 import { requireAttr } from './tx-util.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Retry `attempt` while it fails with EAGAIN, backing off from 1 ms to 200 ms (blocking locks). */
-async function poll(block: boolean, attempt: () => Promise<void>): Promise<void> {
-  for (let delay = 1; ; delay = Math.min(delay * 2, 200)) {
-    try {
-      await attempt();
-      return;
-    } catch (err) {
-      if (!block || (err as { code?: unknown }).code !== 'EAGAIN') throw err;
-      await sleep(delay);
-    }
-  }
-}
 
 /** BSD flock: R shared, W exclusive, U unlock; owners are (session, owner). */
 export async function flock(
@@ -26,9 +12,10 @@ export async function flock(
   owner: bigint,
   type: 'R' | 'W' | 'U',
   block: boolean,
+  wait: LockWaitOptions = {},
 ): Promise<void> {
   if (type !== 'R' && type !== 'W' && type !== 'U') throw fsError('EINVAL', `flock type must be R, W or U, got ${String(type)}`);
-  await poll(block && type !== 'U', () =>
+  await lockWithWait(m, ino, `flock(${type})`, block && type !== 'U', wait.signal, () =>
     m.store.txn(async (tx) => {
       await requireAttr(tx, ino);
       const held = await tx.getFlocks(ino);
@@ -44,6 +31,8 @@ export async function flock(
       tx.setFlock(ino, m.sid, owner, type);
     }),
   );
+  // Unlocking or downgrading to shared may let this client's own waiters in.
+  if (type !== 'W') wakeLockWaiters(m, ino);
 }
 
 function checkRequest(lock: PosixLockRequest): void {
@@ -77,9 +66,10 @@ export async function setlk(
   owner: bigint,
   block: boolean,
   lock: PosixLockRequest,
+  wait: LockWaitOptions = {},
 ): Promise<void> {
   checkRequest(lock);
-  await poll(block && lock.type !== LockType.Unlock, () =>
+  await lockWithWait(m, ino, 'setlk', block && lock.type !== LockType.Unlock, wait.signal, () =>
     m.store.txn(async (tx) => {
       await requireAttr(tx, ino);
       const holders = await tx.getPlocks(ino);
@@ -98,4 +88,5 @@ export async function setlk(
       tx.setPlock(ino, m.sid, owner, records);
     }),
   );
+  if (lock.type !== LockType.Write) wakeLockWaiters(m, ino);
 }

@@ -1,4 +1,5 @@
 import { fsError } from '../../errors/fs-error.js';
+import type { LockWaitOptions } from '../../meta/meta.js';
 import type { Context } from '../../types/context.js';
 import type { Ino } from '../../types/inode.js';
 import type { PosixLockRecord, PosixLockRequest } from '../../types/session.js';
@@ -6,7 +7,23 @@ import { LockType } from '../../types/session.js';
 import { MemoryData } from './data.js';
 
 const POLL_MS = 5;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pause between attempts of a blocking lock; an abort of `signal` ends the wait with EINTR. */
+async function pause(ms: number, what: string, signal: AbortSignal | undefined): Promise<void> {
+  const stopped = () => fsError('EINTR', `${what} stopped waiting: the wait was interrupted`);
+  const aborted = (): boolean => signal?.aborted === true;
+  if (aborted()) throw stopped();
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+  if (aborted()) throw stopped();
+}
 
 /** Cut [start, end] out of a record list (both inclusive), keeping what lies outside. */
 function cutRange(records: readonly PosixLockRecord[], start: bigint, end: bigint): PosixLockRecord[] {
@@ -24,7 +41,7 @@ function cutRange(records: readonly PosixLockRecord[], start: bigint, end: bigin
 
 /** BSD flock and POSIX record locks, held per (session, owner) so two clients never share a lock. */
 export class MemoryLocks extends MemoryData {
-  async flock(_ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean): Promise<void> {
+  async flock(_ctx: Context, ino: Ino, owner: bigint, type: 'R' | 'W' | 'U', block: boolean, wait: LockWaitOptions = {}): Promise<void> {
     for (;;) {
       this.node(ino);
       const holders = this.volume.flocks.get(ino) ?? [];
@@ -40,7 +57,7 @@ export class MemoryLocks extends MemoryData {
         return;
       }
       if (!block) throw fsError('EAGAIN', `inode ${ino} is flock-ed by another owner`);
-      await sleep(POLL_MS);
+      await pause(POLL_MS, `flock of inode ${ino}`, wait.signal);
     }
   }
 
@@ -70,13 +87,13 @@ export class MemoryLocks extends MemoryData {
     return r ? { ...r } : { type: LockType.Unlock, pid: 0, start: 0n, end: 0n };
   }
 
-  async setlk(_ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest): Promise<void> {
+  async setlk(_ctx: Context, ino: Ino, owner: bigint, block: boolean, lock: PosixLockRequest, wait: LockWaitOptions = {}): Promise<void> {
     this.validate(lock);
     for (;;) {
       this.node(ino);
       if (lock.type === LockType.Unlock || !this.conflicting(ino, owner, lock)) break;
       if (!block) throw fsError('EAGAIN', `range [${lock.start}, ${lock.end}] of inode ${ino} is locked by another owner`);
-      await sleep(POLL_MS);
+      await pause(POLL_MS, `setlk of inode ${ino}`, wait.signal);
     }
     const holders = this.volume.plocks.get(ino) ?? [];
     const others = holders.filter((h) => !(h.sid === this.sessionId && h.owner === owner));

@@ -5,6 +5,7 @@ import type { PosixLockRequest } from '../../../types/session.js';
 import { LockType } from '../../../types/session.js';
 import { expectCode, formatted, mkfile, ROOT, ROOT_INODE, secondClient } from '../helpers.js';
 import type { MetaCase } from '../types.js';
+import { lockWaitCases } from './lock-waits.js';
 
 const group = 'locks';
 const EOF = 0xffffffffffffffffn;
@@ -94,4 +95,5 @@ export const lockCases: MetaCase[] = [
       assert.equal((await meta.getlk(ROOT, ino, 1n, req(LockType.Read, 0n, 0n))).type, LockType.Write);
     },
   },
+  ...lockWaitCases,
 ];
