@@ -16,7 +16,7 @@ import { checkAccess } from './permissions.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { MAX_FILE_SIZE } from './truncate.js';
-import { chargeParents, chargeVolume, checkQuota, now, requireAttr, setCtime, setMtime } from './tx-util.js';
+import { chargeParents, chargeVolume, checkQuota, now, readOnly, requireAttr, setCtime, setMtime } from './tx-util.js';
 
 function requireFile(attr: Attr, ino: Ino): void {
   if (attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
@@ -69,7 +69,7 @@ export async function write(
 
 export async function readChunk(m: MetaState, ino: Ino, indx: number): Promise<Slice[]> {
   if (!Number.isInteger(indx) || indx < 0) throw fsError('EINVAL', `invalid chunk index ${indx}`);
-  return m.store.txn(async (tx) => {
+  return readOnly(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
     requireFile(attr, ino);
     return tx.getChunk(ino, indx);

@@ -1,7 +1,7 @@
 import { AttrFlag, fsError, NodeType, R_OK, TRASH_INODE, W_OK, type Attr, type Context, type Ino } from '@juicefs/core';
 import { checkAccess } from './permissions.js';
 import type { MetaState } from './state.js';
-import { requireAttr } from './tx-util.js';
+import { readOnly, requireAttr } from './tx-util.js';
 import { releaseSustained } from './unlink-node.js';
 
 const O_ACCMODE = 3;
@@ -19,12 +19,13 @@ export function openMask(flags: number): number {
 }
 
 export async function access(m: MetaState, ctx: Context, ino: Ino, mask: number, given?: Attr): Promise<void> {
-  const attr = given ?? (await m.store.txn((tx) => requireAttr(tx, ino)));
+  const attr = given ?? (await readOnly(m, (tx) => requireAttr(tx, ino)));
   checkAccess(attr, ctx, mask, `inode ${ino}`);
 }
 
 export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number): Promise<Attr> {
-  const attr = await m.store.txn((tx) => requireAttr(tx, ino));
+  // A read: on SQLite a write transaction would take the file's write lock for nothing.
+  const attr = await readOnly(m, (tx) => requireAttr(tx, ino));
   const mask = openMask(flags);
   const writes = (mask & W_OK) !== 0;
   if (writes && m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
@@ -43,6 +44,6 @@ export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number):
 export async function close(m: MetaState, ino: Ino): Promise<void> {
   if (!m.openFiles.close(ino)) return;
   if (m.sid === 0) return;
-  const attr = await m.store.txn((tx) => tx.getAttr(ino));
+  const attr = await readOnly(m, (tx) => tx.getAttr(ino));
   if (attr && attr.nlink === 0 && attr.type === NodeType.File) await releaseSustained(m, m.sid, ino);
 }

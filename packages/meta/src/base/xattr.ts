@@ -1,6 +1,6 @@
 import { AttrFlag, fsError, XATTR_CREATE, XATTR_REPLACE, type Ino } from '@juicefs/core';
 import type { MetaState } from './state.js';
-import { requireAttr } from './tx-util.js';
+import { readOnly, requireAttr } from './tx-util.js';
 
 /** Largest xattr value Linux accepts (XATTR_SIZE_MAX). */
 export const MAX_XATTR_VALUE = 65536;
@@ -12,7 +12,8 @@ function checkXattrName(name: string): void {
 
 export async function getXattr(m: MetaState, ino: Ino, name: string): Promise<Buffer> {
   checkXattrName(name);
-  return m.store.txn(async (tx) => {
+  // Reads need no write transaction (on SQLite that is BEGIN IMMEDIATE, the file's write lock).
+  return readOnly(m, async (tx) => {
     await requireAttr(tx, ino);
     const value = await tx.getXattr(ino, name);
     if (!value) throw fsError('ENODATA', `inode ${ino} has no extended attribute "${name}"`);
@@ -21,7 +22,7 @@ export async function getXattr(m: MetaState, ino: Ino, name: string): Promise<Bu
 }
 
 export async function listXattr(m: MetaState, ino: Ino): Promise<string[]> {
-  return m.store.txn(async (tx) => {
+  return readOnly(m, async (tx) => {
     await requireAttr(tx, ino);
     return tx.listXattr(ino);
   });
