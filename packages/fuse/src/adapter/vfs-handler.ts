@@ -262,10 +262,13 @@ export class VfsFuseHandler implements FuseHandler {
 
   async setlk(ctx: RequestContext, ino: bigint, req: LkIn, block: boolean): Promise<void> {
     const l = req.lock;
+    // A blocking wait (SETLKW, also flock without LOCK_NB) ends with EINTR when the kernel
+    // interrupts it or the session ends; the session leaves that answer to us (see session.ts).
+    const wait = block ? { signal: ctx.signal } : {};
     if (req.flock) {
-      await this.vfs.flock(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, FLOCK_TYPE[l.type] ?? 'U', block);
+      await this.vfs.flock(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, FLOCK_TYPE[l.type] ?? 'U', block, wait);
       return;
     }
-    await this.vfs.setlk(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block);
+    await this.vfs.setlk(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block, wait);
   }
 }

@@ -16,6 +16,24 @@ import { negotiateInit, type SessionOptions } from './init.js';
 import { NO_REPLY, OPS, type OpResult } from './ops.js';
 
 /**
+ * Requests whose handlers answer an INTERRUPT themselves: the session aborts their signal and
+ * waits for the handler instead of answering EINTR at once. A blocking lock wait may be granted
+ * in the same instant it is interrupted; answering EINTR then would leave a lock the caller
+ * believes it does not hold, so the handler says which of the two happened.
+ */
+const HANDLER_ANSWERS_INTERRUPT: ReadonlySet<number> = new Set([Opcode.SETLKW]);
+
+/**
+ * How long an INTERRUPT whose request has not been seen is kept. The kernel only interrupts a
+ * request it has handed to us, but with more than one reader the INTERRUPT can overtake it
+ * (libfuse and go-fuse keep such interrupts too); one for a request that already finished
+ * just expires.
+ */
+export const EARLY_INTERRUPT_TTL_MS = 2000;
+/** At most this many are kept (a flood of late interrupts cannot grow the map without bound). */
+const EARLY_INTERRUPT_MAX = 256;
+
+/**
  * A request being served. Its AbortController is made only when the handler looks at the
  * signal (few do): one less allocation and listener set on every request.
  */
@@ -24,6 +42,9 @@ class InFlight {
   private abortReason: Error | undefined;
   /** Set once a reply (or the EINTR of an interrupt) went out; later replies are dropped. */
   replied = false;
+
+  /** True for requests whose handler answers an INTERRUPT itself (HANDLER_ANSWERS_INTERRUPT). */
+  constructor(readonly handlerAnswersInterrupt = false) {}
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -46,6 +67,8 @@ class InFlight {
  */
 export class FuseSession {
   private readonly inflight = new Map<bigint, InFlight>();
+  /** INTERRUPTs that came before their request: target unique → when the entry expires. */
+  private readonly earlyInterrupts = new Map<bigint, number>();
   private conn: ConnectionInfo | undefined;
   private readonly log: (message: string) => void;
   private endResolve!: (reason: string) => void;
@@ -97,6 +120,8 @@ export class FuseSession {
   }
 
   private send(unique: bigint, errno: number, parts: readonly Uint8Array[]): void {
+    // After the end the device is closing: a late answer (an aborted lock wait) goes nowhere.
+    if (this.isEnded) return;
     let len = OUT_HEADER_SIZE;
     for (const p of parts) len += p.length;
     const head = Buffer.allocUnsafe(OUT_HEADER_SIZE);
@@ -143,7 +168,12 @@ export class FuseSession {
       if (op?.method !== 'forget') this.reply(unique, ERRNO.ENOSYS, [], name);
       return;
     }
-    const flight = new InFlight();
+    if (this.earlyInterrupts.size !== 0 && this.takeEarlyInterrupt(unique)) {
+      // Interrupted before it began: nothing was done, so EINTR is the whole answer.
+      this.reply(unique, ERRNO.EINTR, [], name);
+      return;
+    }
+    const flight = new InFlight(HANDLER_ANSWERS_INTERRUPT.has(opcode));
     this.inflight.set(unique, flight);
     const ctx: RequestContext = {
       uid,
@@ -207,9 +237,11 @@ export class FuseSession {
   }
 
   /**
-   * Abort the matching request and answer it EINTR now; its handler's late result is dropped.
-   * An unknown unique means the request already finished: the interrupt is ignored (the kernel
-   * expects no reply to INTERRUPT itself).
+   * Abort the matching request's signal. Most requests are answered EINTR at once and their
+   * handler's late result is dropped; those in HANDLER_ANSWERS_INTERRUPT are answered by their
+   * handler (EINTR if it stopped, its result if it had already succeeded). An unknown unique is
+   * either a request that already finished or one not read yet: it is kept for a short while
+   * (see EARLY_INTERRUPT_TTL_MS). The kernel expects no reply to INTERRUPT itself.
    */
   private onInterrupt(req: RawRequest): void {
     let target: bigint;
@@ -219,10 +251,33 @@ export class FuseSession {
       return;
     }
     const flight = this.inflight.get(target);
-    if (flight === undefined || flight.replied) return;
-    flight.replied = true;
+    if (flight === undefined) {
+      this.keepEarlyInterrupt(target);
+      return;
+    }
+    if (flight.replied) return;
     flight.abort(new Error('interrupted by the kernel'));
+    if (flight.handlerAnswersInterrupt) return;
+    flight.replied = true;
     this.reply(target, ERRNO.EINTR, [], 'INTERRUPT');
+  }
+
+  private keepEarlyInterrupt(target: bigint): void {
+    const now = performance.now();
+    // Entries expire in insertion order (one TTL for all), so only the front needs pruning.
+    for (const [unique, expires] of this.earlyInterrupts) {
+      if (expires > now && this.earlyInterrupts.size < EARLY_INTERRUPT_MAX) break;
+      this.earlyInterrupts.delete(unique);
+    }
+    this.earlyInterrupts.set(target, now + EARLY_INTERRUPT_TTL_MS);
+  }
+
+  /** True when an unexpired INTERRUPT for `unique` was waiting for it (and consume it). */
+  private takeEarlyInterrupt(unique: bigint): boolean {
+    const expires = this.earlyInterrupts.get(unique);
+    if (expires === undefined) return false;
+    this.earlyInterrupts.delete(unique);
+    return expires > performance.now();
   }
 
   private async onDestroy(req: RawRequest): Promise<void> {
