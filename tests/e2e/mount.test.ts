@@ -59,6 +59,9 @@ describe('e2e: juicefs mount on SQLite + local directory', () => {
     expect(fs.statSync(path.join(mp, 'hello.txt')).nlink).toBe(2);
     expect(fs.readlinkSync(path.join(mp, 'link'))).toBe('hello.txt');
     expect(fs.readdirSync(mp).filter((n) => !n.startsWith('.')).sort()).toEqual(['hello.txt', 'link', 'moved', 'sub']);
+    // As in JuiceFS, xattrs are off without --enable-xattr: the kernel reports EOPNOTSUPP (95).
+    const xattr = spawnSync('python3', ['-c', `import os\ntry:\n os.setxattr(${JSON.stringify(path.join(mp, 'hello.txt'))}, 'user.k', b'v')\nexcept OSError as e:\n print(e.errno)`], { encoding: 'utf8' });
+    expect(xattr.stdout.trim()).toBe('95');
 
     const status = JSON.parse(juicefs('status', meta).out) as { Sessions: Array<{ MountPoint: string }> };
     expect(status.Sessions.map((s) => s.MountPoint)).toEqual([mp]);

@@ -36,7 +36,7 @@ if (missing !== undefined) {
     const meta = `${pgBase}${pgBase.includes('?') ? '&' : '?'}search_path=${schema}`;
     const f = await juicefs(['format', meta, 'posix-pg', '--bucket', path.join(tmp, 'bucket'), '--trash-days', '0']);
     if (f.code !== 0) throw new Error(`juicefs format failed (exit ${f.code}): ${f.stderr}`);
-    m = await startMount(meta, mp, ['--cache-dir', path.join(tmp, 'cache')]);
+    m = await startMount(meta, mp, ['--cache-dir', path.join(tmp, 'cache'), '--enable-xattr']);
   }, 120_000);
 
   afterAll(async () => {

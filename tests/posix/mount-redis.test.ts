@@ -30,7 +30,7 @@ if (missing !== undefined) {
     const f = await juicefs(['format', meta, 'posix-redis', '--bucket', path.join(tmp, 'bucket'), '--trash-days', '0']);
     if (f.code !== 0) throw new Error(`juicefs format failed (exit ${f.code}): ${f.stderr}`);
     // A cache of its own: the default /var/jfsCache would be shared with other mounts.
-    m = await startMount(meta, mp, ['--cache-dir', path.join(tmp, 'cache')]);
+    m = await startMount(meta, mp, ['--cache-dir', path.join(tmp, 'cache'), '--enable-xattr']);
   }, 120_000);
 
   afterAll(async () => {

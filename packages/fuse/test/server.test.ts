@@ -207,6 +207,26 @@ describe('dispatch', () => {
     expect(ch.replyTo(missing.unique).errno).toBe(61);
   });
 
+  test('with disableXattrs every xattr opcode answers ENOSYS without reaching the handler', async () => {
+    const h = new MemFsHandler();
+    const { ch } = await started(h, { disableXattrs: true });
+    h.nodes.get(1n)!.xattrs.set('user.k', Buffer.from('value'));
+    const sized = (size: number, name?: string): Buffer => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32LE(size, 0);
+      return name === undefined ? head : Buffer.concat([head, cstr(name)]);
+    };
+    const get = req(Opcode.GETXATTR, 1n, sized(100, 'user.k'));
+    const list = req(Opcode.LISTXATTR, 1n, sized(100));
+    const remove = req(Opcode.REMOVEXATTR, 1n, cstr('user.k'));
+    const getattr = req(Opcode.GETATTR, 1n, Buffer.alloc(16));
+    for (const r of [get, list, remove, getattr]) ch.push(r.buf);
+    await ch.waitFor(5);
+    for (const r of [get, list, remove]) expect(ch.replyTo(r.unique).errno).toBe(38);
+    expect(ch.replyTo(getattr.unique).errno).toBe(0);
+    expect(h.nodes.get(1n)!.xattrs.get('user.k')?.toString()).toBe('value');
+  });
+
   test('READDIR fills at most the requested size and resumes from the last offset', async () => {
     const h = new MemFsHandler();
     const { ch } = await started(h);

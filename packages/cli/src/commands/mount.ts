@@ -38,6 +38,7 @@ export function mountCommand(y: Argv): Argv {
         .option('prefetch', { type: 'number', describe: 'blocks to read ahead for sequential readers (default: adaptive)' })
         .option('max-readahead', { type: 'number', default: 8, describe: 'kernel readahead window in MiB (0: the kernel default)' })
         .option('writeback-cache', { type: 'boolean', default: false, describe: 'let the kernel cache writes (FUSE writeback cache)' })
+        .option('enable-xattr', { type: 'boolean', default: false, describe: 'enable extended attributes (xattr); off, the kernel is told xattrs are not supported' })
         .option('enable-cap', { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' })
         .option('non-default-permission', { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' })
         .option('o', { type: 'string', array: true, default: [], describe: 'FUSE mount options, comma separated (e.g. allow_other, writeback_cache, noatime)' }),
@@ -63,7 +64,7 @@ export function mountCommand(y: Argv): Argv {
         readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
         attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
         backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION, metrics: a.metrics,
-        freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'],
+        freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
         ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),

@@ -33,6 +33,8 @@ export interface ServeOptions {
   maxReadaheadMiB?: number;
   writebackCache?: boolean;
   enableCap?: boolean;
+  /** `--enable-xattr`: serve extended attributes (off, as in JuiceFS; a volume with ACLs forces it on). */
+  enableXattr?: boolean;
   defaultPermissions?: boolean;
   /** Extra mount(8) options from `-o`. */
   extraOptions?: string[];
@@ -97,6 +99,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     const m = await mount(mountpoint, new VfsFuseHandler(vfs, { defaultPermissions, enableCap: o.enableCap ?? false }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
       writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [],
+      disableXattrs: !(o.enableXattr === true || format.EnableACL),
       ...(o.maxReadaheadMiB !== undefined ? { readaheadKiB: o.maxReadaheadMiB * 1024 } : {}),
       ...(o.mountedFd !== undefined ? { mountedFd: o.mountedFd } : {}),
     });

@@ -29,6 +29,12 @@ export interface SessionOptions {
   log?: (message: string) => void;
   /** Log every request and reply (opcode, unique, errno). */
   debug?: boolean;
+  /**
+   * Answer every xattr request ENOSYS (go-fuse's DisableXAttrs; `juicefs mount` without
+   * --enable-xattr). The kernel then stops sending them for the life of the mount, which also
+   * spares the security.capability GETXATTR it sends before every WRITE; callers get EOPNOTSUPP.
+   */
+  disableXattrs?: boolean;
 }
 
 export type InitResult =

@@ -33,6 +33,8 @@ export const EARLY_INTERRUPT_TTL_MS = 2000;
 /** At most this many are kept (a flood of late interrupts cannot grow the map without bound). */
 const EARLY_INTERRUPT_MAX = 256;
 
+const XATTR_OPCODES: ReadonlySet<number> = new Set([Opcode.SETXATTR, Opcode.GETXATTR, Opcode.LISTXATTR, Opcode.REMOVEXATTR]);
+
 /**
  * A request being served. Its AbortController is made only when the handler looks at the
  * signal (few do): one less allocation and listener set on every request.
@@ -164,7 +166,7 @@ export class FuseSession {
     const { opcode, unique, uid, gid, pid } = req.header;
     const op = OPS.get(opcode);
     const name = opcodeName(opcode);
-    if (op === undefined || this.handler[op.method] === undefined) {
+    if (op === undefined || this.handler[op.method] === undefined || (this.options.disableXattrs === true && XATTR_OPCODES.has(opcode))) {
       if (op?.method !== 'forget') this.reply(unique, ERRNO.ENOSYS, [], name);
       return;
     }
