@@ -93,6 +93,9 @@ export class DiskBlockCache {
     if (this.has(key) || data.length > this.opts.capacity) return Promise.resolve();
     const done = (async () => {
       try {
+        // Small blocks are written with direct calls (files.ts): start after the current turn of
+        // the event loop, so the read that fetched this block is answered first.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await writeFileAtomic(this.fileOf(key), data);
         this.account(key, data.length);
       } finally {
