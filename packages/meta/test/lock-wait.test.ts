@@ -108,6 +108,33 @@ describe.each(engines)('lock waits on %s', (_name, makeEngine) => {
   });
 });
 
+test('a signal aborted while the first attempt runs still ends the wait (no listener had fired yet)', async () => {
+  const engine = new MemoryEngine();
+  let onTxn: (() => void) | undefined;
+  const hooked = new Proxy(engine, {
+    get(target, prop, receiver) {
+      if (prop === 'txn') {
+        return (fn: Parameters<EngineStore['txn']>[0]) => {
+          onTxn?.();
+          return target.txn(fn);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const { a, ino } = await twoClients(async () => hooked);
+  await a.flock(ROOT_CONTEXT, ino, 1n, 'W', false);
+  const ac = new AbortController();
+  onTxn = () => {
+    onTxn = undefined;
+    ac.abort();
+  };
+  expect(await outcome(a.flock(ROOT_CONTEXT, ino, 2n, 'W', true, { signal: ac.signal }))).toBe('EINTR');
+  expect(a.lockWaiters).toBe(0);
+  await a.closeSession();
+});
+
 describe('the wait between attempts (in-memory engine, simulated clock)', () => {
   beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
   afterEach(() => jest.useRealTimers());

@@ -37,6 +37,9 @@ function registry(m: MetaState): Map<Ino, Set<Waiter>> {
   return r;
 }
 
+/** A function, not an inline test: TypeScript would keep `aborted` narrowed across the awaits. */
+const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
+
 const isEagain = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 'EAGAIN';
 
 /** A pause of about `ms` (±25 % so clients that conflict do not retry in lockstep). */
@@ -58,7 +61,7 @@ export async function lockWithWait(
 ): Promise<void> {
   if (!block) return attempt();
   const interrupted = (why: string) => fsError('EINTR', `${what} on inode ${ino} stopped waiting: ${why}`);
-  if (signal?.aborted === true) throw interrupted('the request was interrupted before the wait began');
+  if (isAborted(signal)) throw interrupted('the request was interrupted before the wait began');
   try {
     return await attempt();
   } catch (err) {
@@ -78,6 +81,8 @@ export async function lockWithWait(
   };
   const onAbort = (): void => waiter.stop('interrupted (a signal to the waiting process, or the mount going away)');
   signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort during the first attempt fired no listener yet.
+  if (isAborted(signal)) onAbort();
   const byIno = registry(m);
   const here = byIno.get(ino) ?? new Set<Waiter>();
   byIno.set(ino, here);
