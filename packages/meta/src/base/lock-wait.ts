@@ -70,9 +70,14 @@ export async function lockWithWait(
 
   let stopped: string | undefined;
   let resume: (() => void) | undefined;
+  // A release seen while an attempt runs (which may have read the state before it): retry at once.
+  let wokenDuringAttempt = false;
   let settle!: () => void;
   const waiter: Waiter = {
-    wake: () => resume?.(),
+    wake: () => {
+      if (resume !== undefined) resume();
+      else wokenDuringAttempt = true;
+    },
     stop: (why) => {
       stopped ??= why;
       resume?.();
@@ -97,7 +102,8 @@ export async function lockWithWait(
           resolve();
         }
         resume = done;
-        if (stopped !== undefined) done();
+        if (stopped !== undefined || wokenDuringAttempt) done();
+        wokenDuringAttempt = false;
       });
       if (stopped !== undefined) throw interrupted(stopped);
       try {
