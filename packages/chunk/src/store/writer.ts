@@ -51,6 +51,9 @@ export class BlockWriter implements SliceWriter {
       const inBlock = pos - index * bs;
       const n = Math.min(end - pos, bs - inBlock);
       const block = this.grow(index, inBlock + n);
+      // Buffers are not zeroed when made (a second pass over every 4 MiB block on the event
+      // loop): a write past the end zeroes the hole it leaves, so [0, end) is always valid.
+      if (inBlock > block.end) block.buf.fill(0, block.end, inBlock);
       data.copy(block.buf, inBlock, pos - offset, pos - offset + n);
       block.end = Math.max(block.end, inBlock + n);
       pos += n;
@@ -68,7 +71,7 @@ export class BlockWriter implements SliceWriter {
     // Past a quarter of a block the writes are large (a big file, 1 MiB FUSE writes): take the
     // whole block now rather than copy it over at 1, 2 and 4 MiB.
     size = need * 4 >= bs ? bs : Math.min(size, bs);
-    const buf = Buffer.alloc(size);
+    const buf = Buffer.allocUnsafe(size);
     if (block) block.buf.copy(buf, 0, 0, block.end);
     this.host.budget.take(size - (block?.buf.length ?? 0));
     block = { buf, end: block?.end ?? 0 };
@@ -113,6 +116,8 @@ export class BlockWriter implements SliceWriter {
     const block = this.blocks.get(index);
     this.blocks.delete(index);
     // A block never written (a sparse slice) is stored as zeros: readers expect every block.
+    // Past `end` a buffer holds whatever the allocation had: zeros are what the slice says.
+    if (block && block.end < Math.min(len, block.buf.length)) block.buf.fill(0, block.end, Math.min(len, block.buf.length));
     const data = block ? (block.buf.length === len ? block.buf : padTo(block.buf, len)) : Buffer.alloc(len);
     const ref: BlockRef = { id: this.id, index, length: len };
     const budget = this.host.budget;
