@@ -1,7 +1,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_SYNC_BELOW } from '../object/file-storage.js';
+import { DEFAULT_SYNC_BELOW, readFully } from '../object/direct-io.js';
 
 // Cache files are local like a file bucket: small ones are cheaper to read and write with direct
 // calls than through four thread-pool hops (see DEFAULT_SYNC_BELOW).
@@ -34,29 +34,6 @@ export async function writeFileAtomic(file: string, data: Buffer, mode = 0o600):
 
 /** Reads `size` bytes at `offset` of `file`; undefined when the file is missing. */
 export async function readRange(file: string, offset: number, size: number): Promise<Buffer | undefined> {
-  if (size <= DEFAULT_SYNC_BELOW) return readRangeSync(file, offset, size);
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(file, 'r');
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  try {
-    const buf = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const { bytesRead } = await fh.read(buf, done, size - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === size ? buf : buf.subarray(0, done);
-  } finally {
-    await fh.close();
-  }
-}
-
-function readRangeSync(file: string, offset: number, size: number): Buffer | undefined {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -65,14 +42,7 @@ function readRangeSync(file: string, offset: number, size: number): Buffer | und
     throw err;
   }
   try {
-    const buf = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const n = fs.readSync(fd, buf, done, size - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done === size ? buf : buf.subarray(0, done);
+    return await readFully(fd, Buffer.allocUnsafe(size), offset, size <= DEFAULT_SYNC_BELOW);
   } finally {
     fs.closeSync(fd);
   }

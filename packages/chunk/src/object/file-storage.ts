@@ -3,15 +3,13 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
 import { compareKeys } from './compare.js';
+import { DEFAULT_SYNC_BELOW, readFully } from './direct-io.js';
+
+export { DEFAULT_SYNC_BELOW };
 import type { StorageFailure } from './errors.js';
 
 // Temporary files of puts in progress: hidden, and skipped by list.
 const TEMP = /^\..*\.jfstmp\.[0-9a-f]+$/;
-
-/** One pread on the thread pool, for reads too big to block the event loop with. */
-function preadAsync(fd: number, out: Buffer, at: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.read(fd, out, at, out.length - at, position, (err, n) => (err ? reject(err) : resolve(n))));
-}
 
 // Unique per process and put: the pid keeps processes sharing a bucket apart, the counter puts
 // within one. (randomBytes here cost ~25 µs a put, more than the rest of the name.)
@@ -21,15 +19,6 @@ let tempCount = 0;
 function tempOf(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.jfstmp.${tempTag}${(tempCount++).toString(16)}`);
 }
-
-/**
- * Objects up to this size are read and written with synchronous calls on the event loop. Each
- * async fs call is a round trip through libuv's thread pool, about 50 µs here: a 128 KiB put
- * (open, write, close, rename) took 272 µs that way and 76 µs synchronously, because the calls
- * only touch the page cache. Past a few hundred KiB the copy itself costs more than the hops and
- * blocking the loop would stall other requests, so big blocks stay on the pool.
- */
-export const DEFAULT_SYNC_BELOW = 256 * 1024;
 
 export interface FileStorageOptions {
   /** Largest object (bytes) read or written synchronously; 0 sends everything to the pool. */
@@ -74,15 +63,7 @@ export class FileStorage implements ObjectStorage {
         const end = limit > 0 ? offset + limit : fs.fstatSync(fd).size;
         if (offset >= end) return Buffer.alloc(0);
         // One buffer of the exact size, filled by as few preads as the kernel allows: no copies.
-        const out = Buffer.allocUnsafe(end - offset);
-        const small = out.length <= this.syncBelow;
-        let got = 0;
-        while (got < out.length) {
-          const n = small ? fs.readSync(fd, out, got, out.length - got, offset + got) : await preadAsync(fd, out, got, offset + got);
-          if (n === 0) break;
-          got += n;
-        }
-        return got === out.length ? out : out.subarray(0, got);
+        return await readFully(fd, Buffer.allocUnsafe(end - offset), offset, end - offset <= this.syncBelow);
       } finally {
         fs.closeSync(fd);
       }

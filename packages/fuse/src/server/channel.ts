@@ -54,6 +54,20 @@ for (;;) {
 }
 `;
 
+/**
+ * Write one reply to /dev/fuse. Synchronous on purpose: the kernel copies a reply at once and
+ * never blocks (even on a non-blocking fd), and an async write would need a libuv pool thread.
+ */
+export function writeReply(fd: number, parts: readonly Uint8Array[], log: (message: string) => void): void {
+  try {
+    fs.writevSync(fd, parts as Uint8Array[]);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // ENOENT: the request was interrupted and is gone. ENODEV: the mount is gone.
+    if (code !== 'ENOENT' && code !== 'ENODEV') log(`fuse: writing a reply failed: ${String(e)}`);
+  }
+}
+
 type ReaderMessage = { type: 'req'; data: ArrayBuffer; length: number } | { type: 'end'; reason: string };
 
 /** A channel over an open /dev/fuse descriptor. */
@@ -92,15 +106,7 @@ export class DevFuseChannel implements FuseChannel {
   }
 
   write(parts: readonly Uint8Array[]): void {
-    try {
-      // Synchronous on purpose: the write completes at once (the kernel copies the reply), and
-      // an async write would need a libuv pool thread (see READER_SOURCE).
-      fs.writevSync(this.fd, parts as Uint8Array[]);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      // ENOENT: the request was interrupted and is gone. ENODEV: the mount is gone.
-      if (code !== 'ENOENT' && code !== 'ENODEV') this.log(`fuse: writing a reply failed: ${String(e)}`);
-    }
+    writeReply(this.fd, parts, this.log);
   }
 
   /**

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import type { FuseChannel } from './channel.js';
+import { writeReply, type FuseChannel } from './channel.js';
 
 // Reading /dev/fuse on the main thread's own event loop. libuv polls the descriptor with epoll
 // (the FUSE device supports poll) and reads each request as the kernel queues it, so a request
@@ -96,14 +96,7 @@ export class PollFuseChannel implements FuseChannel {
   }
 
   write(parts: readonly Uint8Array[]): void {
-    try {
-      // A reply is copied by the kernel at once and never blocks, even on the non-blocking fd.
-      fs.writevSync(this.fd, parts as Uint8Array[]);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      // ENOENT: the request was interrupted and is gone. ENODEV: the mount is gone.
-      if (code !== 'ENOENT' && code !== 'ENODEV') this.log(`fuse: writing a reply failed: ${String(e)}`);
-    }
+    writeReply(this.fd, parts, this.log);
   }
 
   /** Stop reading and close the descriptor (closing the handle closes the fd). */
