@@ -123,6 +123,13 @@ describe('INIT negotiation', () => {
   });
 });
 
+/** A GETXATTR (with a name) or LISTXATTR body asking for `size` bytes. */
+function xattrBody(size: number, name?: string): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(size, 0);
+  return name === undefined ? head : Buffer.concat([head, cstr(name)]);
+}
+
 describe('dispatch', () => {
   test('unknown opcodes and missing handler methods answer ENOSYS', async () => {
     const { ch } = await started({});
@@ -188,16 +195,11 @@ describe('dispatch', () => {
     const h = new MemFsHandler();
     const { ch } = await started(h);
     h.nodes.get(1n)!.xattrs.set('user.k', Buffer.from('value'));
-    const body = (size: number, name?: string): Buffer => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32LE(size, 0);
-      return name === undefined ? head : Buffer.concat([head, cstr(name)]);
-    };
-    const probe = req(Opcode.GETXATTR, 1n, body(0, 'user.k'));
-    const small = req(Opcode.GETXATTR, 1n, body(2, 'user.k'));
-    const full = req(Opcode.GETXATTR, 1n, body(100, 'user.k'));
-    const list = req(Opcode.LISTXATTR, 1n, body(100));
-    const missing = req(Opcode.GETXATTR, 1n, body(100, 'user.nope'));
+    const probe = req(Opcode.GETXATTR, 1n, xattrBody(0, 'user.k'));
+    const small = req(Opcode.GETXATTR, 1n, xattrBody(2, 'user.k'));
+    const full = req(Opcode.GETXATTR, 1n, xattrBody(100, 'user.k'));
+    const list = req(Opcode.LISTXATTR, 1n, xattrBody(100));
+    const missing = req(Opcode.GETXATTR, 1n, xattrBody(100, 'user.nope'));
     for (const r of [probe, small, full, list, missing]) ch.push(r.buf);
     await ch.waitFor(6);
     expect(ch.replyTo(probe.unique).payload.readUInt32LE(0)).toBe(5);
@@ -211,13 +213,8 @@ describe('dispatch', () => {
     const h = new MemFsHandler();
     const { ch } = await started(h, { disableXattrs: true });
     h.nodes.get(1n)!.xattrs.set('user.k', Buffer.from('value'));
-    const sized = (size: number, name?: string): Buffer => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32LE(size, 0);
-      return name === undefined ? head : Buffer.concat([head, cstr(name)]);
-    };
-    const get = req(Opcode.GETXATTR, 1n, sized(100, 'user.k'));
-    const list = req(Opcode.LISTXATTR, 1n, sized(100));
+    const get = req(Opcode.GETXATTR, 1n, xattrBody(100, 'user.k'));
+    const list = req(Opcode.LISTXATTR, 1n, xattrBody(100));
     const remove = req(Opcode.REMOVEXATTR, 1n, cstr('user.k'));
     const getattr = req(Opcode.GETATTR, 1n, Buffer.alloc(16));
     for (const r of [get, list, remove, getattr]) ch.push(r.buf);
