@@ -7,16 +7,16 @@ objectStorageConformance('file', async () => {
   return { storage: createStorage('file', `${t.dir}/bucket/`), cleanup: async () => t.remove() };
 });
 
-// Small objects take the synchronous path by default; this run sends every call to the pool.
-objectStorageConformance('file, every call on the thread pool', async () => {
+// Small puts take the direct path by default; this run sends every put to the pool.
+objectStorageConformance('file, every put on the thread pool', async () => {
   const t = tempDir('obja');
-  return { storage: new FileStorage(`${t.dir}/bucket/`, { syncBelow: 0 }), cleanup: async () => t.remove() };
+  return { storage: new FileStorage(`${t.dir}/bucket/`, { directWriteBelow: 0 }), cleanup: async () => t.remove() };
 });
 
-// And this one does every call synchronously, whatever the size.
-objectStorageConformance('file, every call synchronous', async () => {
+// And this one writes every object directly, whatever its size.
+objectStorageConformance('file, every put direct', async () => {
   const t = tempDir('objs');
-  return { storage: new FileStorage(`${t.dir}/bucket/`, { syncBelow: Number.MAX_SAFE_INTEGER }), cleanup: async () => t.remove() };
+  return { storage: new FileStorage(`${t.dir}/bucket/`, { directWriteBelow: Number.MAX_SAFE_INTEGER }), cleanup: async () => t.remove() };
 });
 
 objectStorageConformance('file through OpenDAL fs', async () => {

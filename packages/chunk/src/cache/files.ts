@@ -1,17 +1,17 @@
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_SYNC_BELOW, readFully } from '../object/direct-io.js';
+import { DEFAULT_DIRECT_WRITE_BELOW, readFully } from '../object/direct-io.js';
 
-// Cache files are local like a file bucket: small ones are cheaper to read and write with direct
-// calls than through four thread-pool hops (see DEFAULT_SYNC_BELOW).
+// Cache files are local like a file bucket: small ones are cheaper to write with direct calls
+// than through four thread-pool hops (see DEFAULT_DIRECT_WRITE_BELOW).
 const tempTag = `${process.pid.toString(16)}${randomBytes(2).toString('hex')}`;
 let tempCount = 0;
 
 /** Writes `data` to `file` through a temporary file and a rename, so readers never see half a block. */
 export async function writeFileAtomic(file: string, data: Buffer, mode = 0o600): Promise<void> {
   const tmp = `${file}.tmp.${tempTag}${(tempCount++).toString(16)}`;
-  if (data.length <= DEFAULT_SYNC_BELOW) {
+  if (data.length <= DEFAULT_DIRECT_WRITE_BELOW) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
       fs.writeFileSync(tmp, data, { mode });
@@ -42,7 +42,7 @@ export async function readRange(file: string, offset: number, size: number): Pro
     throw err;
   }
   try {
-    return await readFully(fd, Buffer.allocUnsafe(size), offset, size <= DEFAULT_SYNC_BELOW);
+    return await readFully(fd, Buffer.allocUnsafe(size), offset);
   } finally {
     fs.closeSync(fd);
   }

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
 import { compareKeys } from './compare.js';
-import { DEFAULT_SYNC_BELOW, readFully } from './direct-io.js';
+import { DEFAULT_DIRECT_WRITE_BELOW, readFully } from './direct-io.js';
 
-export { DEFAULT_SYNC_BELOW };
+export { DEFAULT_DIRECT_WRITE_BELOW };
 import type { StorageFailure } from './errors.js';
 
 // Temporary files of puts in progress: hidden, and skipped by list.
@@ -21,8 +21,8 @@ function tempOf(file: string): string {
 }
 
 export interface FileStorageOptions {
-  /** Largest object (bytes) read or written synchronously; 0 sends everything to the pool. */
-  syncBelow?: number;
+  /** Largest object (bytes) written with direct calls (see DEFAULT_DIRECT_WRITE_BELOW); 0: every put on the pool. */
+  directWriteBelow?: number;
 }
 
 /**
@@ -34,7 +34,7 @@ export interface FileStorageOptions {
 export class FileStorage implements ObjectStorage {
   readonly description: string;
   private readonly madeDirs = new Set<string>();
-  private readonly syncBelow: number;
+  private readonly directWriteBelow: number;
 
   constructor(
     private readonly root: string,
@@ -42,7 +42,7 @@ export class FileStorage implements ObjectStorage {
   ) {
     this.root = path.resolve(root);
     this.description = `file://${this.root}/`;
-    this.syncBelow = options.syncBelow ?? DEFAULT_SYNC_BELOW;
+    this.directWriteBelow = options.directWriteBelow ?? DEFAULT_DIRECT_WRITE_BELOW;
   }
 
   async create(): Promise<void> {
@@ -63,7 +63,7 @@ export class FileStorage implements ObjectStorage {
         const end = limit > 0 ? offset + limit : fs.fstatSync(fd).size;
         if (offset >= end) return Buffer.alloc(0);
         // One buffer of the exact size, filled by as few preads as the kernel allows: no copies.
-        return await readFully(fd, Buffer.allocUnsafe(end - offset), offset, end - offset <= this.syncBelow);
+        return await readFully(fd, Buffer.allocUnsafe(end - offset), offset);
       } finally {
         fs.closeSync(fd);
       }
@@ -71,7 +71,7 @@ export class FileStorage implements ObjectStorage {
   }
 
   async put(key: string, data: Buffer): Promise<void> {
-    if (data.length <= this.syncBelow) return this.call('put', key, () => Promise.resolve(this.putSync(key, data)));
+    if (data.length <= this.directWriteBelow) return this.call('put', key, () => Promise.resolve(this.putSync(key, data)));
     await this.call('put', key, async () => {
       const file = this.fileOf(key);
       const dir = path.dirname(file);
@@ -97,7 +97,7 @@ export class FileStorage implements ObjectStorage {
     });
   }
 
-  /** put for a small object, without the thread pool (see DEFAULT_SYNC_BELOW); same steps. */
+  /** put for a small object, without the thread pool (see DEFAULT_DIRECT_WRITE_BELOW); same steps. */
   private putSync(key: string, data: Buffer): void {
     const file = this.fileOf(key);
     const dir = path.dirname(file);
