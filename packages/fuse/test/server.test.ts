@@ -296,6 +296,35 @@ describe('requests without replies, interrupts and the end of a session', () => 
     expect(ch.replies.length).toBe(count);
   });
 
+  test('an interrupted request that changes something is answered by its handler, not EINTR', async () => {
+    let seen: RequestContext | undefined;
+    let finish!: () => void;
+    const h: FuseHandler = {
+      mkdir: async (ctx) => {
+        seen = ctx;
+        // Past the point of no return: the directory is made whatever the signal says.
+        await new Promise<void>((resolve) => (finish = resolve));
+        return { ino: 7n, attr: { ino: 7n, size: 0, atime: 0, mtime: 0, ctime: 0, atimensec: 0, mtimensec: 0, ctimensec: 0, mode: 0o40755, nlink: 2, uid: 0, gid: 0, rdev: 0 } };
+      },
+    };
+    const { ch } = await started(h);
+    const body = Buffer.concat([Buffer.alloc(8), cstr('d')]);
+    body.writeUInt32LE(0o755, 0);
+    const slow = req(Opcode.MKDIR, 1n, body);
+    ch.push(slow.buf);
+    await new Promise((resolve) => setImmediate(resolve));
+    const intr = Buffer.alloc(8);
+    intr.writeBigUInt64LE(slow.unique);
+    ch.push(req(Opcode.INTERRUPT, 0n, intr).buf);
+    expect(seen?.signal.aborted).toBe(true);
+    expect(ch.replies.filter((r) => r.unique === slow.unique)).toHaveLength(0);
+    finish();
+    await ch.waitFor(2);
+    const reply = ch.replyTo(slow.unique);
+    expect(reply.errno).toBe(0);
+    expect(reply.payload.readBigUInt64LE(0)).toBe(7n);
+  });
+
   test('DESTROY calls the handler, is answered, and ends the session', async () => {
     const h = new MemFsHandler();
     const { ch, s } = await started(h);

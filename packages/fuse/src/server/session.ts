@@ -16,12 +16,28 @@ import { negotiateInit, type SessionOptions } from './init.js';
 import { NO_REPLY, OPS, type OpResult } from './ops.js';
 
 /**
- * Requests whose handlers answer an INTERRUPT themselves: the session aborts their signal and
- * waits for the handler instead of answering EINTR at once. A blocking lock wait may be granted
- * in the same instant it is interrupted; answering EINTR then would leave a lock the caller
- * believes it does not hold, so the handler says which of the two happened.
+ * Requests an INTERRUPT may answer EINTR at once, dropping the handler's late result: they change
+ * nothing (no entry, no handle, no lock), so the caller loses nothing by not hearing the outcome.
+ * Every other request is answered by its handler, whose signal is aborted so it can stop early:
+ * answering EINTR for a CREATE, RENAME or WRITE that still completes would tell the caller a
+ * change did not happen that did (and leak the handle an OPEN or CREATE made), and a blocking
+ * lock may be granted in the very instant it is interrupted. libfuse and go-fuse likewise leave
+ * the answer to the handler.
  */
-const HANDLER_ANSWERS_INTERRUPT: ReadonlySet<number> = new Set([Opcode.SETLKW]);
+const EINTR_AT_ONCE: ReadonlySet<number> = new Set([
+  Opcode.LOOKUP,
+  Opcode.GETATTR,
+  Opcode.READLINK,
+  Opcode.READ,
+  Opcode.STATFS,
+  Opcode.GETXATTR,
+  Opcode.LISTXATTR,
+  Opcode.ACCESS,
+  Opcode.READDIR,
+  Opcode.READDIRPLUS,
+  Opcode.GETLK,
+  Opcode.LSEEK,
+]);
 
 /**
  * How long an INTERRUPT whose request has not been seen is kept. The kernel only interrupts a
@@ -45,7 +61,7 @@ class InFlight {
   /** Set once a reply (or the EINTR of an interrupt) went out; later replies are dropped. */
   replied = false;
 
-  /** True for requests whose handler answers an INTERRUPT itself (HANDLER_ANSWERS_INTERRUPT). */
+  /** True for requests whose handler answers an INTERRUPT itself (all but EINTR_AT_ONCE). */
   constructor(readonly handlerAnswersInterrupt = false) {}
 
   get signal(): AbortSignal {
@@ -175,7 +191,7 @@ export class FuseSession {
       this.reply(unique, ERRNO.EINTR, [], name);
       return;
     }
-    const flight = new InFlight(HANDLER_ANSWERS_INTERRUPT.has(opcode));
+    const flight = new InFlight(!EINTR_AT_ONCE.has(opcode));
     this.inflight.set(unique, flight);
     const ctx: RequestContext = {
       uid,
@@ -239,9 +255,9 @@ export class FuseSession {
   }
 
   /**
-   * Abort the matching request's signal. Most requests are answered EINTR at once and their
-   * handler's late result is dropped; those in HANDLER_ANSWERS_INTERRUPT are answered by their
-   * handler (EINTR if it stopped, its result if it had already succeeded). An unknown unique is
+   * Abort the matching request's signal. Requests that change nothing (EINTR_AT_ONCE) are
+   * answered EINTR at once and their handler's late result is dropped; the others are answered by
+   * their handler (EINTR if it stopped, its result if it went through). An unknown unique is
    * either a request that already finished or one not read yet: it is kept for a short while
    * (see EARLY_INTERRUPT_TTL_MS). The kernel expects no reply to INTERRUPT itself.
    */
