@@ -16,12 +16,18 @@ test('this Node can poll the FUSE device, and openFuseChannel picks the reader a
   expect(openFuseChannel(-1, 4096, () => {}, 'worker')).toBeInstanceOf(DevFuseChannel);
 });
 
-describe.each<[FuseReader]>([['poll'], ['worker']])('%s reader', (reader) => {
+// `poll` spins briefly after each reply by default (DEFAULT_SPIN_MICROS); JFS_FUSE_SPIN_US=0 is
+// the plain event-loop reader, so both ways a request can be read are exercised.
+describe.each<[FuseReader, string]>([
+  ['poll', '30'],
+  ['poll', '0'],
+  ['worker', '0'],
+])('%s reader, spin %s µs', (reader, spin) => {
   let tmp: string;
   let mp: string;
 
   beforeAll(async () => {
-    tmp = await fs.mkdtemp(path.join(os.tmpdir(), `jfs-reader-${reader}-`));
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), `jfs-reader-${reader}-${spin}-`));
     mp = path.join(tmp, 'mnt');
     await fs.mkdir(mp);
   });
@@ -32,7 +38,11 @@ describe.each<[FuseReader]>([['poll'], ['worker']])('%s reader', (reader) => {
   });
 
   test('serves small and 1 MiB requests and ends on unmount', async () => {
+    const before = process.env['JFS_FUSE_SPIN_US'];
+    process.env['JFS_FUSE_SPIN_US'] = spin;
     const m = await mount(mp, new MemFsHandler(), { fsname: 'reader-test', subtype: 'memfs', reader, log: () => {} });
+    if (before === undefined) delete process.env['JFS_FUSE_SPIN_US'];
+    else process.env['JFS_FUSE_SPIN_US'] = before;
     try {
       await fs.writeFile(path.join(mp, 'small'), 'hello');
       expect(await fs.readFile(path.join(mp, 'small'), 'utf8')).toBe('hello');
