@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { run } from './helpers.js';
+import { posixSuite } from './suite.js';
 
 // Format a volume with the real juicefs CLI and serve it with `juicefs mount` in a child process
 // (so the mount never shares a thread with jest), then take it down whatever happened.
@@ -110,4 +112,63 @@ export async function claimRedisDb(baseUrl: string, dbs: readonly number[]): Pro
 export async function releaseRedisDb(baseUrl: string, db: number): Promise<void> {
   await redisCli(baseUrl, db, ['FLUSHDB']);
   await redisCli(baseUrl, CLAIMS_DB, ['DEL', `jfs-posix-claim:${db}`]);
+}
+
+/** `juicefs format META NAME --bucket <dir>/bucket --trash-days 0`, failing with the CLI's stderr. */
+export async function formatVolume(metaUrl: string, name: string, dir: string): Promise<void> {
+  const f = await juicefs(['format', metaUrl, name, '--bucket', path.join(dir, 'bucket'), '--trash-days', '0']);
+  if (f.code !== 0) throw new Error(`juicefs format failed (exit ${f.code}): ${f.stderr}`);
+}
+
+/** Where a mounted POSIX suite keeps its metadata: a URL for the run, and what to undo after. */
+export interface SuiteEngine {
+  /** Label in test names, e.g. "SQLite". */
+  label: string;
+  /** Short name for the temp dir and volume, e.g. "sqlite". */
+  tag: string;
+  /** The META-URL to format, given the run's temp dir (claim a database, make a schema…). */
+  metaUrl(dir: string): Promise<string>;
+  /** Undo what metaUrl set up; runs even when the mount failed. */
+  cleanup?(): Promise<void>;
+}
+
+/**
+ * The POSIX suite on a real juicefs mount of a `<engine> + local directory` volume formatted and
+ * mounted with the CLI: whatever fails there but passes in tmpdir.test.ts is a bug in the mount.
+ * Skipped, with the reason, only where this tree's CLI has no `mount`.
+ */
+export function mountedPosixSuite(engine: SuiteEngine): void {
+  const name = `juicefs mount (${engine.label} + local directory)`;
+  const missing = juicefsMountMissing();
+  if (missing !== undefined) {
+    test.skip(`${name} NOT RUN: ${missing}`, () => undefined);
+    return;
+  }
+  let tmp = '';
+  let mp = '';
+  let m: JuicefsMount | undefined;
+
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), `jfs-posix-${engine.tag}-`));
+    // Searchable by others: the permission cases enter the mount as an unprivileged user.
+    await fs.chmod(tmp, 0o755);
+    mp = path.join(tmp, 'mnt');
+    await fs.mkdir(mp);
+    const meta = await engine.metaUrl(tmp);
+    await formatVolume(meta, `posix-${engine.tag}`, tmp);
+    // A cache of its own: the default /var/jfsCache would be shared with other mounts.
+    m = await startMount(meta, mp, ['--cache-dir', path.join(tmp, 'cache'), '--enable-xattr']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await m?.stop();
+    if (tmp !== '') await fs.rm(tmp, { recursive: true, force: true });
+    await engine.cleanup?.();
+  }, 120_000);
+
+  test('the volume is mounted as fuse.juicefs', () => {
+    expect(m?.mountinfo).toMatch(/ - fuse\.juicefs /);
+  });
+
+  posixSuite(name, () => mp);
 }

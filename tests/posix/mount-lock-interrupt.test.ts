@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { run, sh } from './helpers.js';
-import { juicefs, juicefsMountMissing } from './mount-harness.js';
+import { formatVolume, juicefs, juicefsMountMissing } from './mount-harness.js';
 
 // Blocked lock waits on a real `juicefs mount` (SQLite + local directory): a process waiting in
 // flock(2) or F_SETLKW is killed (Ctrl-C, SIGKILL) and must go at once, leaving no waiter in the
@@ -144,8 +144,7 @@ if (missing !== undefined) {
     if (py.code !== 0) throw new Error(`python3 with its fcntl module is needed (install python3): ${py.stderr.trim()}`);
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-lock-intr-'));
     meta = `sqlite3://${tmp}/meta.db`;
-    const f = await juicefs(['format', meta, 'lock-interrupt', '--bucket', path.join(tmp, 'bucket'), '--trash-days', '0']);
-    if (f.code !== 0) throw new Error(`juicefs format failed (exit ${f.code}): ${f.stderr}`);
+    await formatVolume(meta, 'lock-interrupt', tmp);
   }, 120_000);
 
   afterEach(async () => {
