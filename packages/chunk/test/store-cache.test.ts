@@ -1,25 +1,14 @@
 import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createStorage, FaultyStorage } from '../src/object/index.js';
-import { openChunkStore, type JuiceChunkStore } from '../src/store/index.js';
+import { openChunkStore } from '../src/store/index.js';
+import { bytes, put } from './slices.js';
 import { MemoryBlockCache } from '../src/cache/index.js';
 import { blockKey } from '../src/layout/index.js';
 import { tempDir } from './services.js';
 
 const KiB = 1024;
 const UUID = '5f1c2e7a-0000-4000-8000-000000000001';
-
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
-  return b;
-}
-
-async function put(store: JuiceChunkStore, id: number, data: Buffer): Promise<void> {
-  const w = store.newWriter(id);
-  await w.writeAt(data, 0);
-  await w.finish(data.length);
-}
 
 describe('disk cache', () => {
   let t: ReturnType<typeof tempDir>;

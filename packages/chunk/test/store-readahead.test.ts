@@ -1,20 +1,9 @@
 import { createStorage, FaultyStorage } from '../src/object/index.js';
-import { openChunkStore, type JuiceChunkStore } from '../src/store/index.js';
+import { openChunkStore } from '../src/store/index.js';
+import { bytes, put } from './slices.js';
 import { resolveOptions, MiB } from '../src/store/options.js';
 
 const KiB = 1024;
-
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
-  return b;
-}
-
-async function put(store: JuiceChunkStore, id: number, data: Buffer): Promise<void> {
-  const w = store.newWriter(id);
-  await w.writeAt(data, 0);
-  await w.finish(data.length);
-}
 
 /** Waits (bounded) until `cond` holds; the assertion after it is what the test checks. */
 async function until(cond: () => boolean): Promise<void> {

@@ -1,22 +1,11 @@
 import { createStorage } from '../src/object/index.js';
-import { openChunkStore, type JuiceChunkStore } from '../src/store/index.js';
+import { openChunkStore } from '../src/store/index.js';
+import { bytes, put } from './slices.js';
 
 // stats() feeds the GET and PUT byte metrics (juicefs_object_request_data_bytes). After a bench
 // through a mount they were equal; these tests pin down that each counter counts its own traffic:
 // bytes as stored (compressed), and nothing for reads served by a cache.
 const KiB = 1024;
-
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
-  return b;
-}
-
-async function put(store: JuiceChunkStore, id: number, data: Buffer): Promise<void> {
-  const w = store.newWriter(id);
-  await w.writeAt(data, 0);
-  await w.finish(data.length);
-}
 
 test('PUT bytes count writes, GET bytes count only the ranges fetched', async () => {
   const store = await openChunkStore(createStorage('mem', 'stats-range'), { blockSize: 64 * KiB, memoryCacheSize: 0, readahead: 0 });
