@@ -1,25 +1,13 @@
-import type { Meta } from '@juicefs/core';
 import { metaModelTest, type MetaFactory } from '@juicefs/core/conformance';
 import { BaseMeta } from '../src/base/base-meta.js';
+import { clientsEnv } from './clients-env.js';
 import { MemoryEngine } from '../src/memory/index.js';
 
 // Random operation sequences (fast-check) applied to BaseMeta over the memory engine and to the
 // core's reference model; every result (value or errno) and the final tree must agree.
 const memoryBaseMeta: MetaFactory = async () => {
   const engine = new MemoryEngine();
-  const clients: Meta[] = [];
-  const open = async (): Promise<Meta> => {
-    const meta = new BaseMeta(engine);
-    clients.push(meta);
-    return meta;
-  };
-  return {
-    meta: await open(),
-    newClient: open,
-    cleanup: async () => {
-      await Promise.all(clients.map((c) => c.shutdown()));
-    },
-  };
+  return clientsEnv(async () => new BaseMeta(engine), undefined, false);
 };
 
 metaModelTest('BaseMeta on memory vs model', memoryBaseMeta, { numRuns: 300, maxOps: 50 });

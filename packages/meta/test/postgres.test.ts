@@ -1,6 +1,6 @@
-import type { Meta } from '@juicefs/core';
 import { metaConformance } from '@juicefs/core/conformance';
 import { BaseMeta } from '../src/base/base-meta.js';
+import { clientsEnv } from './clients-env.js';
 import { createSqlEngine } from '../src/sql/index.js';
 import { freshPgTarget } from '../src/sql/test-targets.js';
 
@@ -8,18 +8,5 @@ import { freshPgTarget } from '../src/sql/test-targets.js';
 // a fresh schema per test, selected with ?search_path= and dropped afterwards.
 metaConformance('postgres', async () => {
   const target = await freshPgTarget();
-  const clients: Meta[] = [];
-  const open = async () => {
-    const meta = new BaseMeta(await createSqlEngine(target.url));
-    clients.push(meta);
-    return meta;
-  };
-  return {
-    meta: await open(),
-    newClient: open,
-    cleanup: async () => {
-      await Promise.all(clients.map((c) => c.shutdown().catch(() => undefined)));
-      await target.cleanup();
-    },
-  };
+  return clientsEnv(async () => new BaseMeta(await createSqlEngine(target.url)), () => target.cleanup());
 });

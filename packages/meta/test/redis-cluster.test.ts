@@ -4,9 +4,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { NodeType, ROOT_CONTEXT, defaultFormat, type Meta } from '@juicefs/core';
+import { NodeType, ROOT_CONTEXT, defaultFormat } from '@juicefs/core';
 import { metaConformance } from '@juicefs/core/conformance';
 import { BaseMeta } from '../src/base/base-meta.js';
+import { clientsEnv } from './clients-env.js';
 import { createRedisEngine, RedisEngine } from '../src/redis/index.js';
 import { parseRedisUrl } from '../src/redis/url.js';
 
@@ -125,19 +126,11 @@ describe('Redis Cluster', () => {
 metaConformance('redis cluster', async () => {
   const n = nextVolume++;
   const url = `redis://127.0.0.1:${port}/${n}`;
-  const clients: Meta[] = [];
-  const open = async () => {
-    const meta = new BaseMeta(await createRedisEngine(url));
-    clients.push(meta);
-    return meta;
-  };
-  return {
-    meta: await open(),
-    newClient: open,
-    cleanup: async () => {
-      await Promise.all(clients.map((c) => c.shutdown().catch(() => undefined)));
+  return clientsEnv(
+    async () => new BaseMeta(await createRedisEngine(url)),
+    async () => {
       const keys = await raw.keys(`{${n}}*`);
       if (keys.length > 0) await raw.del(...keys);
     },
-  };
+  );
 });

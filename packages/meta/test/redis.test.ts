@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import type { Meta } from '@juicefs/core';
 import { metaConformance } from '@juicefs/core/conformance';
 import { BaseMeta } from '../src/base/base-meta.js';
+import { clientsEnv } from './clients-env.js';
 import { createRedisEngine } from '../src/redis/index.js';
 
 // The whole Meta conformance suite on BaseMeta over the Redis engine, against the real server of
@@ -40,19 +40,11 @@ async function claimDb(): Promise<{ url: string; raw: Redis }> {
 
 metaConformance('redis', async () => {
   const { url, raw } = await claimDb();
-  const clients: Meta[] = [];
-  const open = async () => {
-    const meta = new BaseMeta(await createRedisEngine(url));
-    clients.push(meta);
-    return meta;
-  };
-  return {
-    meta: await open(),
-    newClient: open,
-    cleanup: async () => {
-      await Promise.all(clients.map((c) => c.shutdown().catch(() => undefined)));
+  return clientsEnv(
+    async () => new BaseMeta(await createRedisEngine(url)),
+    async () => {
       await raw.flushdb(); // also drops the claim
       await raw.quit();
     },
-  };
+  );
 });
