@@ -10,6 +10,7 @@ import {
   type Ino,
   type NodeResult,
 } from '@juicefs/core';
+import { initialAttr, type NewNode } from './new-attr.js';
 import { checkName, checkSymlinkTarget, isDotOrDotDot, isTrashName, isDot, isDotDot, show } from './names.js';
 import { checkAccess, checkDirWrite, checkMutable } from './permissions.js';
 import type { MetaState } from './state.js';
@@ -27,14 +28,6 @@ import {
   touchDir,
 } from './tx-util.js';
 
-export interface NewNode {
-  type: NodeType;
-  mode: number;
-  cumask: number;
-  rdev?: number;
-  target?: Buffer;
-}
-
 function checkWritable(m: MetaState): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
 }
@@ -46,39 +39,6 @@ export function checkNewName(m: MetaState, parent: Ino, name: Buffer): void {
   if (isDotOrDotDot(name)) throw fsError('EEXIST', `${show(name)} always exists in a directory`);
   if (isTrash(parent)) throw fsError('EPERM', 'nothing can be created inside the trash');
   if (isTrashName(parent, name)) throw fsError('EPERM', 'the name .trash in the root is reserved for the trash');
-}
-
-/** Attributes of a new node as Linux would set them (umask, setgid directories, tier). */
-export function initialAttr(ctx: Context, parent: Ino, pattr: Attr | undefined, node: NewNode): Attr {
-  const t = now();
-  let mode = node.mode & 0o7777 & ~node.cumask;
-  let gid = ctx.gid;
-  if (pattr && pattr.mode & 0o2000) {
-    gid = pattr.gid; // BSD group semantics in setgid directories
-    if (node.type === NodeType.Directory) mode |= 0o2000;
-  }
-  const length =
-    node.type === NodeType.Directory ? 4096 : node.type === NodeType.Symlink ? (node.target?.length ?? 0) : 0;
-  return {
-    flags: 0,
-    type: node.type,
-    mode,
-    uid: ctx.uid,
-    gid,
-    atime: t.sec,
-    atimensec: t.nsec,
-    mtime: t.sec,
-    mtimensec: t.nsec,
-    ctime: t.sec,
-    ctimensec: t.nsec,
-    nlink: node.type === NodeType.Directory ? 2 : 1,
-    length,
-    rdev: node.type === NodeType.BlockDev || node.type === NodeType.CharDev ? (node.rdev ?? 0) : 0,
-    parent,
-    accessACL: 0,
-    defaultACL: 0,
-    tier: pattr?.tier ?? 0,
-  };
 }
 
 /** mknod/mkdir/create/symlink: one transaction adding the node, its entry and the charges. */

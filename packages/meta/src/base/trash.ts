@@ -1,7 +1,8 @@
 import { NodeType, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
-import { chargeVolume, now, systemDirAttr, touchDir } from './tx-util.js';
+import { systemDirAttr } from './new-attr.js';
+import { chargeVolume, now, touchDir } from './tx-util.js';
 
 /** Thrown inside a transaction that needs this hour's trash directory before it exists. */
 export class NeedTrashDir extends Error {

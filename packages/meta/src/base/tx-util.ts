@@ -133,27 +133,3 @@ export async function chargeParents(
   }
 }
 
-/** A directory owned by root and created now: the root, the trash root and trash hour directories. */
-export function systemDirAttr(mode: number, parent: Ino): Attr {
-  const t = now();
-  return {
-    flags: 0,
-    type: NodeType.Directory,
-    mode,
-    uid: 0,
-    gid: 0,
-    atime: t.sec,
-    atimensec: t.nsec,
-    mtime: t.sec,
-    mtimensec: t.nsec,
-    ctime: t.sec,
-    ctimensec: t.nsec,
-    nlink: 2,
-    length: 4096,
-    rdev: 0,
-    parent,
-    accessACL: 0,
-    defaultACL: 0,
-    tier: 0,
-  };
-}

@@ -11,7 +11,7 @@ import {
 } from '@juicefs/core';
 import type { MetaState } from './state.js';
 import { trashDirAttr } from './trash.js';
-import { systemDirAttr } from './tx-util.js';
+import { systemDirAttr } from './new-attr.js';
 
 /** Settings that decide how existing data is laid out: changing them would corrupt the volume. */
 const IMMUTABLE_SETTINGS = ['Name', 'BlockSize', 'Compression', 'Shards', 'HashPrefix'] as const;
