@@ -106,13 +106,29 @@ export class SqliteDriver implements SqlDriver {
     return new SqliteDriver(pool, db, filename, shared.mutex);
   }
 
-  /** The read-only connection, opened on first use (the file exists by then). */
+  /**
+   * The connection for `read()`, chosen per statement: the writer connection while it has no
+   * transaction open, the read-only one while it has. A statement on the writer is synchronous,
+   * so no transaction can begin during it, and the writer's page cache is always current: the
+   * read-only connection, by contrast, finds its cache stale after every write and reads the
+   * changed pages again (a read there cost two to three times as many system calls). Either way
+   * a statement sees committed data only.
+   */
   private readConn(): SqlConn {
     if (!this.reader) {
       const db = new BetterSqlite3(this.filename, { readonly: true, fileMustExist: true });
       db.defaultSafeIntegers(true);
       db.pragma(`busy_timeout = ${Number(this.db.pragma('busy_timeout', { simple: true }))}`);
-      this.reader = { db, conn: connOf(db).conn };
+      const reader = connOf(db).conn;
+      const pick = (): SqlConn => (this.db.inTransaction ? reader : this.conn);
+      this.reader = {
+        db,
+        conn: {
+          all: (sql, params) => pick().all(sql, params),
+          run: (sql, params) => pick().run(sql, params),
+          write: (sql, params) => pick().write(sql, params),
+        },
+      };
     }
     return this.reader.conn;
   }
