@@ -1,7 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseBlockName } from '../layout/keys.js';
-import { listFiles, readRange, writeFileAtomic } from './files.js';
+import { DEFAULT_DIRECT_WRITE_BELOW } from '../object/direct-io.js';
+import { BackgroundFileWriter } from './background-writer.js';
+import { listFiles, readRange, tempNameOf, writeFileAtomic } from './files.js';
 
 export interface DiskCacheOptions {
   /** The `--cache-dir`; blocks go below `<cacheDir>/<uuid>/raw/`. */
@@ -12,6 +14,22 @@ export interface DiskCacheOptions {
   capacity: number;
   /** Keep at least this fraction of the file system free (`--free-space-ratio`, default 0.1). */
   freeSpaceRatio?: number;
+  /**
+   * Blocks waiting to be written before further (unforced) puts are dropped, as JuiceFS drops
+   * them when its caching queue is full (default 15: a fifth of the default 300 MiB buffer in
+   * 4 MiB blocks, JuiceFS's own bound).
+   */
+  maxPending?: number;
+}
+
+/** JuiceFS's default bound on blocks queued for the disk cache (see `maxPending`). */
+export const DEFAULT_MAX_PENDING_CACHE_WRITES = 15;
+
+interface PendingWrite {
+  key: string;
+  data: Buffer;
+  done: Promise<void>;
+  settle: (err?: unknown) => void;
 }
 
 /**
@@ -26,12 +44,26 @@ export class DiskBlockCache {
   private used = 0;
   private lastSpaceCheck = 0;
   private lowSpace = false;
-  /** Blocks handed to `put` whose files are still being written: readers are served from here. */
-  private readonly writing = new Map<string, { data: Buffer; done: Promise<void> }>();
+  /** Blocks handed to `put` whose files are not written yet: readers are served from here. */
+  private readonly writing = new Map<string, PendingWrite>();
+  /** Big blocks waiting for `drain`, which writes them one at a time through the thread pool. */
+  private readonly queue: PendingWrite[] = [];
+  private draining: Promise<void> | undefined;
+  /** Small blocks go to a writer thread (see background-writer.ts). */
+  private readonly writer = new BackgroundFileWriter();
+  private readonly maxPending: number;
+  private dropped = 0;
+  /** Every put not yet settled (its file and the evictions it started). */
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly opts: DiskCacheOptions) {
     this.root = path.join(opts.cacheDir, opts.uuid, 'raw');
+    this.maxPending = Math.max(1, opts.maxPending ?? DEFAULT_MAX_PENDING_CACHE_WRITES);
+  }
+
+  /** Puts dropped because the queue was full. */
+  get drops(): number {
+    return this.dropped;
   }
 
   get usedBytes(): number {
@@ -86,37 +118,82 @@ export class DiskBlockCache {
   }
 
   /**
-   * Caches a block. The returned promise settles when the file is written, but readers see the
-   * block at once, so a fetch need not wait for the disk before answering.
+   * Caches a block. Readers see it at once; its file is written in the background, off the event
+   * loop, so request handling never waits on the cache disk: small blocks by a writer thread,
+   * big ones (where a copy would cost more than the pool's hops) through the thread pool. The
+   * returned promise settles when the file is written.
+   *
+   * When `maxPending` blocks are already waiting the block is dropped instead, unless `force`
+   * (warmup): like JuiceFS, a disk slower than the reads and writes feeding it loses cache
+   * entries instead of building an unbounded backlog that slows everything after it.
    */
-  put(key: string, data: Buffer): Promise<void> {
+  put(key: string, data: Buffer, force = false): Promise<void> {
     if (this.has(key) || data.length > this.opts.capacity) return Promise.resolve();
-    const done = (async () => {
-      try {
-        // Small blocks are written with direct calls (files.ts): start after the current turn of
-        // the event loop, so the read that fetched this block is answered first.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await writeFileAtomic(this.fileOf(key), data);
-        this.account(key, data.length);
-      } finally {
-        // Before evicting: an eviction elsewhere may remove this key and must not wait on us.
-        this.writing.delete(key);
-      }
-      await this.evictIfNeeded();
-    })();
-    this.writing.set(key, { data, done });
-    // Tracked apart from `writing`, which forgets the key before its evictions are over.
+    if (!force && this.writing.size >= this.maxPending) {
+      this.dropped++;
+      return Promise.resolve();
+    }
+    let settle!: (err?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+    // Tracked apart from `writing`, which forgets the key before its evictions are over; and
+    // nobody may be waiting on `done`, so a failed write must not become an unhandled rejection.
     this.inflight.add(done);
-    void done.then(
-      () => this.inflight.delete(done),
-      () => this.inflight.delete(done),
-    );
+    const forget = (): boolean => this.inflight.delete(done);
+    done.then(forget, forget);
+    const w: PendingWrite = { key, data, done, settle };
+    this.writing.set(key, w);
+    if (data.length <= DEFAULT_DIRECT_WRITE_BELOW) {
+      const file = this.fileOf(key);
+      this.writer.write(file, tempNameOf(file), data, 0o600).then(
+        () => void this.written(w),
+        (err: unknown) => this.failed(w, err),
+      );
+    } else {
+      this.queue.push(w);
+      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    }
     return done;
+  }
+
+  /** Writes queued big blocks until none is left. */
+  private async drain(): Promise<void> {
+    for (let w = this.queue.shift(); w !== undefined; w = this.queue.shift()) {
+      try {
+        await writeFileAtomic(this.fileOf(w.key), w.data);
+      } catch (err) {
+        this.failed(w, err);
+        continue;
+      }
+      await this.written(w);
+    }
+  }
+
+  private async written(w: PendingWrite): Promise<void> {
+    this.account(w.key, w.data.length);
+    // Before evicting: an eviction may remove this key and must not wait on us.
+    this.writing.delete(w.key);
+    try {
+      await this.evictIfNeeded();
+      w.settle();
+    } catch (err) {
+      w.settle(err);
+    }
+  }
+
+  private failed(w: PendingWrite, err: unknown): void {
+    this.writing.delete(w.key);
+    w.settle(err);
   }
 
   /** Waits for cache writes and the evictions they started (before closing, or removing the directory). */
   async flush(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Waits for cache writes, then ends the writer thread. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.writer.close();
   }
 
   /**

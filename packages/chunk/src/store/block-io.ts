@@ -48,7 +48,10 @@ export class BlockIo {
       this.p.counters.objectPuts++;
       this.p.counters.putBytes += data.length;
     });
-    if (this.p.options.cacheWrites && this.p.disk) await this.p.disk.put(key, raw).catch(() => undefined);
+    // As JuiceFS: a block smaller than a full one (a small file, a file's tail) is cached once
+    // uploaded, so reading back what was just written needs no fetch; full blocks only with
+    // `cacheWrites` (--cache-large-write). In the background, dropped when the queue is full.
+    if (this.p.disk && (this.p.options.cacheWrites || raw.length < this.p.options.blockSize)) void this.p.disk.put(key, raw);
   }
 
   /** A block from the caches (or staging) only; undefined on a miss. */
@@ -108,8 +111,11 @@ export class BlockIo {
     return { data, shared: false };
   }
 
-  /** The whole uncompressed block, from object storage, then kept in the caches. */
-  fetchWhole(ref: BlockRef): Promise<Buffer> {
+  /**
+   * The whole uncompressed block, from object storage, then kept in the caches. `forceDisk`
+   * (warmup) queues it for the disk cache even when the caching queue is full.
+   */
+  fetchWhole(ref: BlockRef, forceDisk = false): Promise<Buffer> {
     const key = this.keyOf(ref);
     return this.fetches.run(key, async () => {
       const again = await this.fromCaches(key, 0, ref.length, false);
@@ -121,7 +127,7 @@ export class BlockIo {
       this.p.memory?.put(key, raw);
       // In the background: the cache serves the block while its file is written, and a full
       // disk must not fail reads.
-      if (this.p.disk) void this.p.disk.put(key, raw).catch(() => undefined);
+      if (this.p.disk) void this.p.disk.put(key, raw, forceDisk);
       return raw;
     });
   }

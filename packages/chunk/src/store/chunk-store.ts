@@ -41,7 +41,9 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     this.memory = o.memoryCacheSize > 0 ? new MemoryBlockCache(o.memoryCacheSize) : undefined;
     if (o.cacheDir) {
       if (o.cacheSize > 0) {
-        this.disk = new DiskBlockCache({ cacheDir: o.cacheDir, uuid: o.uuid, capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio });
+        // JuiceFS lets a fifth of the write buffer wait for the cache disk.
+        const maxPending = Math.max(1, Math.floor((o.bufferSize * 0.2) / o.blockSize));
+        this.disk = new DiskBlockCache({ cacheDir: o.cacheDir, uuid: o.uuid, capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio, maxPending });
       }
       if (o.writeback) this.staging = new StagingArea(o.cacheDir, o.uuid);
     }
@@ -98,7 +100,8 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   async fillCache(id: number, length: number): Promise<void> {
     if (!this.memory && !this.disk) throw fsError('EINVAL', 'no cache to fill: configure a cache directory or a memory cache');
     for (const ref of blocksOf(id, length, this.blockSize)) {
-      if (!this.io.isCached(ref)) await this.io.fetchWhole(ref);
+      // Forced into the disk cache: warming up must not lose blocks to a full caching queue.
+      if (!this.io.isCached(ref)) await this.io.fetchWhole(ref, true);
     }
   }
 
@@ -113,6 +116,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       usedMemory: this.budget.usedBytes + mem,
       memoryCacheBytes: mem,
       diskCacheBytes: this.disk?.usedBytes ?? 0,
+      cacheDrops: this.disk?.drops ?? 0,
       cacheHits: c.cacheHits,
       cacheMisses: c.cacheMisses,
       objectGets: c.objectGets,
@@ -129,7 +133,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     await this.uploader?.drain();
     this.uploader?.stop();
     await this.io.idle();
-    await this.disk?.flush();
+    await this.disk?.close();
   }
 
   /**

@@ -41,6 +41,8 @@ export interface ChunkStoreStats {
   getBytes: number;
   putBytes: number;
   stagedBlocks: number;
+  /** Blocks not written to the disk cache because its queue was full (JuiceFS's blockcache drops). */
+  cacheDrops?: number;
 }
 
 /**

@@ -65,6 +65,7 @@ export class VfsMetrics {
     put('juicefs_blockcache_bytes', s.memoryCacheBytes + s.diskCacheBytes);
     put('juicefs_blockcache_hits', s.cacheHits);
     put('juicefs_blockcache_miss', s.cacheMisses);
+    put('juicefs_blockcache_drops', s.cacheDrops ?? 0);
     put('juicefs_object_request_durations_histogram_seconds_GET_total', s.objectGets);
     put('juicefs_object_request_durations_histogram_seconds_PUT_total', s.objectPuts);
     put('juicefs_object_request_data_bytes_GET', s.getBytes);
