@@ -80,6 +80,52 @@ describe('disk cache', () => {
     expect(files).toContain('10_0_65536');
     expect(files).not.toContain('1_0_65536');
   });
+
+  test('a block smaller than a full one is cached once uploaded; full ones only with cacheWrites', async () => {
+    const storage = new FaultyStorage(createStorage('mem', 'smallw'));
+    const opts = { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 };
+    const store = await openChunkStore(storage, opts);
+    const data = bytes(100 * KiB, 3); // one full block and a 36 KiB tail
+    await put(store, 7, data);
+    await store.close(); // cache files are written in the background
+    const raw = path.join(t.dir, 'cache', UUID, 'raw');
+    expect(existsSync(path.join(raw, blockKey({ id: 7, index: 1, length: 36 * KiB })))).toBe(true);
+    expect(existsSync(path.join(raw, blockKey({ id: 7, index: 0, length: 64 * KiB })))).toBe(false);
+
+    const again = await openChunkStore(storage, opts);
+    const gets = storage.calls.get;
+    expect((await again.newReader(7, data.length).readAt(64 * KiB, 36 * KiB)).equals(data.subarray(64 * KiB))).toBe(true);
+    expect(storage.calls.get).toBe(gets); // the tail came from the cache
+    await again.close();
+
+    const all = await openChunkStore(createStorage('mem', 'bigw'), { ...opts, cacheDir: `${t.dir}/cache2`, cacheWrites: true });
+    await put(all, 8, data);
+    await all.close();
+    expect(existsSync(path.join(t.dir, 'cache2', UUID, 'raw', blockKey({ id: 8, index: 0, length: 64 * KiB })))).toBe(true);
+  });
+
+  test('a full caching queue drops blocks (counted) instead of growing; warmup is never dropped', async () => {
+    // A buffer of one block leaves room for one queued cache write (a fifth, at least one).
+    const opts = { blockSize: 64 * KiB, bufferSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 };
+    const storage = createStorage('mem', 'drops');
+    const writer = await openChunkStore(storage, { ...opts, cacheSize: 0 }); // no cache: only fills the bucket
+    for (let id = 1; id <= 20; id++) await put(writer, id, bytes(64 * KiB, id));
+    await writer.close();
+
+    const store = await openChunkStore(storage, opts);
+    // Twenty fetches in one turn of the event loop: the writer thread cannot keep up.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.newReader(i + 1, 64 * KiB).readAt(0, 64 * KiB)));
+    await store.close();
+    const s = store.stats();
+    expect(s.cacheDrops).toBeGreaterThan(0);
+    expect(s.diskCacheBytes).toBe((20 - s.cacheDrops!) * 64 * KiB);
+
+    const warm = await openChunkStore(storage, { ...opts, cacheDir: `${t.dir}/cache-warm` });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => warm.fillCache(i + 1, 64 * KiB)));
+    await warm.close();
+    expect(warm.stats().cacheDrops).toBe(0);
+    expect(warm.stats().diskCacheBytes).toBe(20 * 64 * KiB);
+  });
 });
 
 describe('memory cache', () => {
