@@ -38,8 +38,8 @@ export interface ServedMount {
  * Spawn a foreground FUSE server and wait until `mountpoint` shows in mountinfo. If the server
  * exits first, the error carries its stderr so the reason is visible.
  */
-export async function serve(label: string, file: string, args: readonly string[], mountpoint: string): Promise<ServedMount> {
-  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function serve(label: string, file: string, args: readonly string[], mountpoint: string, env?: NodeJS.ProcessEnv): Promise<ServedMount> {
+  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -72,13 +72,33 @@ export const bindfs: Target = {
   },
 };
 
-/** The juicefs CLI from the TypeScript sources, as a command line. */
+/**
+ * The built juicefs CLI (packages/cli/dist), as a command line: what `npm i -g @juicefs/cli`
+ * installs. The TypeScript sources run through SWC's CommonJS output, whose re-exports are
+ * property getters on every use, so they measure slower than the product.
+ */
+const CLI = path.join(repoRoot, 'packages/cli/dist/bin/juicefs.js');
 function juicefsArgs(...args: string[]): [string, string[]] {
-  return [process.execPath, [path.join(repoRoot, 'bench/run-ts.cjs'), path.join(repoRoot, 'packages/cli/src/bin/juicefs.ts'), ...args]];
+  return [process.execPath, [CLI, ...args]];
 }
 
-/** Whether this tree's CLI has `juicefs mount` yet; the reason when not. */
+/**
+ * The mount runs with the environment a user's would have: the bench's own larger libuv pool
+ * (run-ts.cjs) is for its client threads, not for the file system under test.
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['UV_THREADPOOL_SIZE'];
+  return env;
+}
+
+/**
+ * Builds the tree (so the figures are for this tree's sources) and checks that its CLI has
+ * `juicefs mount`; the reason when it cannot be benchmarked.
+ */
 export async function juicefsMountMissing(): Promise<string | undefined> {
+  const built = await run('bash', [path.join(repoRoot, 'scripts/build.sh'), 'build'], 600_000);
+  if (built.code !== 0) return `bash scripts/build.sh build failed (exit ${built.code}): ${(built.stdout + built.stderr).trim().slice(-2000)}`;
   // `juicefs mount --help` exits 0 even without the command (yargs prints the general help), so
   // look for the command in the general help instead.
   const [file, args] = juicefsArgs('--help');
@@ -97,7 +117,7 @@ export const juicefsSqlite: Target = {
     const [file, fmt] = juicefsArgs('format', meta, 'bench', '--bucket', path.join(base, 'bucket'), '--trash-days', '0');
     await runOk(file, fmt);
     const [, mountArgs] = juicefsArgs('mount', meta, mp, '--cache-dir', path.join(base, 'cache'));
-    const m = await serve('juicefs mount', file, mountArgs, mp);
+    const m = await serve('juicefs mount', file, mountArgs, mp, userEnv());
     return { dir: mp, stop: () => m.stop() };
   },
 };

@@ -49,8 +49,8 @@ export class DiskBlockCache {
   /** Big blocks waiting for `drain`, which writes them one at a time through the thread pool. */
   private readonly queue: PendingWrite[] = [];
   private draining: Promise<void> | undefined;
-  /** Small blocks go to a writer thread (see background-writer.ts). */
-  private readonly writer = new BackgroundFileWriter();
+  /** Small blocks go to a writer thread (see background-writer.ts), one slot per queued block. */
+  private readonly writer: BackgroundFileWriter;
   private readonly maxPending: number;
   private dropped = 0;
   /** Every put not yet settled (its file and the evictions it started). */
@@ -59,6 +59,7 @@ export class DiskBlockCache {
   constructor(private readonly opts: DiskCacheOptions) {
     this.root = path.join(opts.cacheDir, opts.uuid, 'raw');
     this.maxPending = Math.max(1, opts.maxPending ?? DEFAULT_MAX_PENDING_CACHE_WRITES);
+    this.writer = new BackgroundFileWriter(this.maxPending, DEFAULT_DIRECT_WRITE_BELOW);
   }
 
   /** Puts dropped because the queue was full. */
@@ -142,9 +143,12 @@ export class DiskBlockCache {
     done.then(forget, forget);
     const w: PendingWrite = { key, data, done, settle };
     this.writing.set(key, w);
-    if (data.length <= DEFAULT_DIRECT_WRITE_BELOW) {
-      const file = this.fileOf(key);
-      this.writer.write(file, tempNameOf(file), data, 0o600).then(
+    const file = this.fileOf(key);
+    // Small blocks to the writer thread while it has a free slot (forced puts can outnumber
+    // them); the rest through the pool.
+    const small = this.writer.write(file, tempNameOf(file), data, 0o600);
+    if (small) {
+      small.then(
         () => void this.written(w),
         (err: unknown) => this.failed(w, err),
       );

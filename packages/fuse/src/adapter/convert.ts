@@ -1,4 +1,4 @@
-import { S_IFMT, context, stMode, type Attr, type Context, type NodeType } from '@juicefs/core';
+import { S_IFMT, stMode, type Attr, type Context, type NodeType } from '@juicefs/core';
 import type { EntryOut, FuseAttr } from '../protocol/index.js';
 import type { RequestContext } from '../server/index.js';
 
@@ -9,7 +9,9 @@ import type { RequestContext } from '../server/index.js';
  * caller's permissions (with all its groups), so the VFS does not check again (JuiceFS's rule).
  */
 export function trustedContext(ctx: RequestContext): Context {
-  return { ...context(ctx.uid, ctx.gid, [ctx.gid], ctx.pid), checkPermission: false };
+  // Built field by field: a spread plus one more key took V8's slow object-cloning path, ~5 µs
+  // of every request in the profile.
+  return { uid: ctx.uid, gid: ctx.gid, gids: [ctx.gid], pid: ctx.pid, checkPermission: false };
 }
 
 /** The preferred I/O size reported in st_blksize (JuiceFS reports 64 KiB). */

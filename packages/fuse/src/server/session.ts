@@ -79,6 +79,25 @@ class InFlight {
 }
 
 /**
+ * The caller of one request. A class rather than an object literal with a getter: V8 builds a
+ * literal with an accessor through a slow runtime path, on every request.
+ */
+class RequestCtx implements RequestContext {
+  constructor(
+    readonly uid: number,
+    readonly gid: number,
+    readonly pid: number,
+    readonly unique: bigint,
+    private readonly flight: InFlight,
+  ) {}
+
+  /** Made on first use: most handlers never look. */
+  get signal(): AbortSignal {
+    return this.flight.signal;
+  }
+}
+
+/**
  * One FUSE connection: reads requests from a channel, runs each through the opcode table
  * concurrently (a slow call never holds up others), and writes exactly one reply per request
  * (none for FORGET/BATCH_FORGET/INTERRUPT).
@@ -193,15 +212,7 @@ export class FuseSession {
     }
     const flight = new InFlight(!EINTR_AT_ONCE.has(opcode));
     this.inflight.set(unique, flight);
-    const ctx: RequestContext = {
-      uid,
-      gid,
-      pid,
-      unique,
-      get signal() {
-        return flight.signal;
-      },
-    };
+    const ctx: RequestContext = new RequestCtx(uid, gid, pid, unique, flight);
     let result: OpResult;
     try {
       // The table only calls the method it checked above, so the handler is complete for it.
