@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DevFuseChannel, PollFuseChannel, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader } from '../src/index.js';
+import { DevFuseChannel, PollFuseChannel, SpinGovernor, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader } from '../src/index.js';
 import { MemFsHandler } from './helpers/memfs-handler.js';
 import { sh } from './helpers/shell.js';
 
@@ -57,5 +57,35 @@ describe.each<[FuseReader, string]>([
     }
     expect(await isMountPoint(mp)).toBe(false);
     expect(await m.closed).toMatch(/ENODEV|destroyed|closed|EOF/);
+  });
+});
+
+describe('SpinGovernor (when the poll reader spins after a reply)', () => {
+  test('spins after every reply while spins catch requests', () => {
+    const g = new SpinGovernor();
+    for (let i = 0; i < 100; i++) {
+      expect(g.shouldSpin()).toBe(true);
+      g.record(true);
+    }
+  });
+
+  test('stops when spins keep missing, probes once in 16 replies, and resumes on hits', () => {
+    const g = new SpinGovernor();
+    let spins = 0;
+    for (let i = 0; i < 200; i++) {
+      if (g.shouldSpin()) {
+        spins++;
+        g.record(false);
+      }
+    }
+    // A first run of misses (until the rate falls below a third), then one probe per 16 replies.
+    expect(spins).toBeLessThan(40);
+    expect(spins).toBeGreaterThan(200 / 16);
+    // A client that turns tight again: the probes hit, and spinning resumes after every reply.
+    for (let i = 0; i < 200; i++) if (g.shouldSpin()) g.record(true);
+    for (let i = 0; i < 20; i++) {
+      expect(g.shouldSpin()).toBe(true);
+      g.record(true);
+    }
   });
 });
