@@ -59,6 +59,7 @@ export class BaseMeta implements Meta {
       heartbeat: session.DEFAULT_HEARTBEAT,
       readOnly: false,
       openFiles: new OpenFiles(),
+      sustained: new Set(),
       inodes: new IdAllocator<bigint>((n) => store.allocInodes(n), INODE_BATCH, 1n),
       slices: new IdAllocator<number>((n) => store.allocSlices(n), SLICE_BATCH, 0),
       sliceDeleter: undefined,

@@ -76,6 +76,7 @@ async function purgeTree(m: MetaState, parent: Ino, name: Buffer, ino: Ino, type
       attr.nlink = 0;
       tx.setAttr(ino, attr);
       tx.addSustained(m.sid, ino);
+      m.sustained.add(ino);
       return;
     }
     purgeNode(tx, ino, attr);

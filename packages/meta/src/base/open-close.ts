@@ -40,10 +40,10 @@ export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number):
   return attr;
 }
 
-/** Drop one open; the last close of a file unlinked meanwhile deletes it. */
+/** Drop one open; the last close of a file this client unlinked meanwhile deletes it. */
 export async function close(m: MetaState, ino: Ino): Promise<void> {
   if (!m.openFiles.close(ino)) return;
-  if (m.sid === 0) return;
-  const attr = await readOnly(m, (tx) => tx.getAttr(ino));
-  if (attr && attr.nlink === 0 && attr.type === NodeType.File) await releaseSustained(m, m.sid, ino);
+  if (m.sid === 0 || !m.sustained.delete(ino)) return;
+  // releaseSustained purges only a node that still has no links.
+  await releaseSustained(m, m.sid, ino);
 }

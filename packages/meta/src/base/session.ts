@@ -95,6 +95,7 @@ export async function closeSession(m: MetaState): Promise<void> {
   await cleanSession(m, m.sid);
   m.sid = 0;
   m.openFiles.clear();
+  m.sustained.clear();
 }
 
 /** Clean every session whose expiry is before `now` (Unix seconds); returns how many. */

@@ -14,6 +14,12 @@ export interface MetaState {
   heartbeat: number;
   readOnly: boolean;
   readonly openFiles: OpenFiles;
+  /**
+   * Files this client unlinked while it had them open (sustained in its session): the last close
+   * releases them. Kept in memory, as the Go client does, so a close needs no query; an entry
+   * from a transaction that did not commit only costs one needless check at close.
+   */
+  readonly sustained: Set<Ino>;
   readonly inodes: IdAllocator<bigint>;
   readonly slices: IdAllocator<number>;
   sliceDeleter: SliceDeleter | undefined;

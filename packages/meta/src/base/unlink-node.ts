@@ -73,6 +73,7 @@ export async function dropLink(
   } else if (attr.type === NodeType.File && m.sid > 0 && m.openFiles.isOpen(ino)) {
     tx.setAttr(ino, attr);
     tx.addSustained(m.sid, ino);
+    m.sustained.add(ino);
   } else {
     purgeNode(tx, ino, attr);
   }
