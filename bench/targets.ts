@@ -117,6 +117,9 @@ export const juicefsSqlite: Target = {
     const [file, fmt] = juicefsArgs('format', meta, 'bench', '--bucket', path.join(base, 'bucket'), '--trash-days', '0');
     await runOk(file, fmt);
     const [, mountArgs] = juicefsArgs('mount', meta, mp, '--cache-dir', path.join(base, 'cache'));
+    // BENCH_MOUNT_NODE_FLAGS: node flags for the mount alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+    // to profile the file system under the workload (NODE_OPTIONS refuses --cpu-prof).
+    mountArgs.unshift(...(process.env['BENCH_MOUNT_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''));
     const m = await serve('juicefs mount', file, mountArgs, mp, userEnv());
     return { dir: mp, stop: () => m.stop() };
   },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DevFuseChannel, PollFuseChannel, SpinGovernor, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader } from '../src/index.js';
+import { DevFuseChannel, PollFuseChannel, SpinGovernor, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader, type RequestContext, type WriteIn } from '../src/index.js';
 import { MemFsHandler } from './helpers/memfs-handler.js';
 import { sh } from './helpers/shell.js';
 
@@ -15,6 +15,14 @@ test('this Node can poll the FUSE device, and openFuseChannel picks the reader a
   expect(openFuseChannel(-1, 4096, () => {}, 'poll')).toBeInstanceOf(PollFuseChannel);
   expect(openFuseChannel(-1, 4096, () => {}, 'worker')).toBeInstanceOf(DevFuseChannel);
 });
+
+/** Copies a write's bytes only after a pause, so a reader that reused them too early is caught. */
+class SlowWriteMemFs extends MemFsHandler {
+  override async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
+    await new Promise((r) => setTimeout(r, Math.random() * 3));
+    return super.write(ctx, ino, req);
+  }
+}
 
 // `poll` spins briefly after each reply by default (DEFAULT_SPIN_MICROS); JFS_FUSE_SPIN_US=0 is
 // the plain event-loop reader, so both ways a request can be read are exercised.
@@ -40,7 +48,7 @@ describe.each<[FuseReader, string]>([
   test('serves small and 1 MiB requests and ends on unmount', async () => {
     const before = process.env['JFS_FUSE_SPIN_US'];
     process.env['JFS_FUSE_SPIN_US'] = spin;
-    const m = await mount(mp, new MemFsHandler(), { fsname: 'reader-test', subtype: 'memfs', reader, log: () => {} });
+    const m = await mount(mp, new SlowWriteMemFs(), { fsname: 'reader-test', subtype: 'memfs', reader, log: () => {} });
     if (before === undefined) delete process.env['JFS_FUSE_SPIN_US'];
     else process.env['JFS_FUSE_SPIN_US'] = before;
     try {
@@ -52,6 +60,11 @@ describe.each<[FuseReader, string]>([
       // Many requests at once: every one answered, none lost between reads.
       await Promise.all(Array.from({ length: 50 }, (_, i) => fs.writeFile(path.join(mp, `f${i}`), `${i}`)));
       expect((await fs.readdir(mp)).length).toBe(52);
+      // Big writes in flight together: the poll reader lends each its read buffer and reads on
+      // into spares; no write's bytes may change under it before it is answered.
+      const blobs = Array.from({ length: 12 }, () => randomBytes(2 * 1024 * 1024 + 4096));
+      await Promise.all(blobs.map((b, i) => fs.writeFile(path.join(mp, `blob${i}`), b)));
+      for (const [i, b] of blobs.entries()) expect((await fs.readFile(path.join(mp, `blob${i}`))).equals(b)).toBe(true);
     } finally {
       await m.unmount();
     }

@@ -22,9 +22,18 @@ export class BlockReader implements SliceReader {
   ) {}
 
   async readAt(offset: number, size: number): Promise<Buffer> {
+    return this.read(offset, size, true);
+  }
+
+  async readView(offset: number, size: number): Promise<Buffer> {
+    return this.read(offset, size, false);
+  }
+
+  /** `copyShared`: copy bytes the caches hold, so the caller may write into the result. */
+  private async read(offset: number, size: number, copyShared: boolean): Promise<Buffer> {
     const views = await this.views(offset, size);
     const only = views.length === 1 ? views[0] : undefined;
-    if (only) return only.shared ? Buffer.from(only.data) : only.data;
+    if (only) return only.shared && copyShared ? Buffer.from(only.data) : only.data;
     // Each byte is copied once, from the cached block (or fetched range) into the result.
     const out = Buffer.allocUnsafe(views.reduce((n, v) => n + v.data.length, 0));
     let at = 0;

@@ -27,6 +27,11 @@ export interface SliceReader {
    * bytes when the caller assembles its own buffer (the VFS does).
    */
   readInto?(offset: number, size: number, out: Buffer, at: number): Promise<number>;
+  /**
+   * Optional: like `readAt`, but the bytes may be the store's cached block itself, uncopied. The
+   * caller must not modify them (a FUSE reply, which the kernel copies, needs no copy of its own).
+   */
+  readView?(offset: number, size: number): Promise<Buffer>;
 }
 
 export interface ChunkStoreStats {

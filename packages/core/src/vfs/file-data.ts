@@ -215,18 +215,18 @@ export class FileData {
    * Read up to `size` bytes at `offset`, short at the end of the file. A failed piece is tried
    * once more with fresh slice lists: a compaction may have replaced the slices meanwhile.
    */
-  async read(ctx: Context, ino: Ino, offset: number, size: number): Promise<Buffer> {
+  async read(ctx: Context, ino: Ino, offset: number, size: number, shared = false): Promise<Buffer> {
     try {
-      return await this.readOnce(ctx, ino, offset, size);
+      return await this.readOnce(ctx, ino, offset, size, shared);
     } catch (err) {
       const d = this.inodes.get(ino);
       if (!d || d.views.size === 0) throw err;
       d.views.clear();
-      return this.readOnce(ctx, ino, offset, size);
+      return this.readOnce(ctx, ino, offset, size, shared);
     }
   }
 
-  private async readOnce(ctx: Context, ino: Ino, offset: number, size: number): Promise<Buffer> {
+  private async readOnce(ctx: Context, ino: Ino, offset: number, size: number, shared: boolean): Promise<Buffer> {
     const d = this.entry(ino);
     const plan = await d.mutex.run(async () => {
       await this.flushLocked(ctx, ino, d);
@@ -263,7 +263,7 @@ export class FileData {
     // fresh buffer, so hand them on instead of allocating, zeroing and copying another one.
     const only = parts.length === 1 ? parts[0] : undefined;
     if (only && only.at === 0 && only.e - only.s === wanted) {
-      const data = await this.readPieceBytes(only.piece, only.s, only.e);
+      const data = await this.readPieceBytes(only.piece, only.s, only.e, shared);
       if (data.length === wanted) return data;
     }
     const out = Buffer.alloc(wanted);
@@ -271,8 +271,11 @@ export class FileData {
     return out;
   }
 
-  private readPieceBytes(piece: SliceView, s: number, e: number): Promise<Buffer> {
-    return this.store.newReader(piece.id, piece.size).readAt(piece.off + (s - piece.pos), e - s);
+  /** `shared`: the caller will not modify the bytes, so cached ones need no copy (readView). */
+  private readPieceBytes(piece: SliceView, s: number, e: number, shared: boolean): Promise<Buffer> {
+    const reader = this.store.newReader(piece.id, piece.size);
+    const offset = piece.off + (s - piece.pos);
+    return shared && reader.readView ? reader.readView(offset, e - s) : reader.readAt(offset, e - s);
   }
 
   private async readPiece(piece: SliceView, s: number, e: number, out: Buffer, at: number): Promise<void> {

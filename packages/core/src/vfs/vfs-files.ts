@@ -54,7 +54,11 @@ export abstract class VfsFiles extends VfsNames {
     }, (r) => `${entryText(r)} [fh:${r.fh}]`);
   }
 
-  async read(ctx: Context, ino: Ino, fh: number, offset: number, size: number): Promise<Buffer> {
+  /**
+   * Read up to `size` bytes at `offset`. `shared`: the caller will not modify the result (a FUSE
+   * reply, copied by the kernel), so bytes of the block cache may come back uncopied.
+   */
+  async read(ctx: Context, ino: Ino, fh: number, offset: number, size: number, shared = false): Promise<Buffer> {
     return this.op(ctx, 'read', () => `${ino},${size},${offset},${fh}`, async () => {
       const h = this.handle(ino, fh);
       if (offset < 0 || size < 0) throw fsError('EINVAL', `negative offset ${offset} or size ${size}`);
@@ -63,7 +67,7 @@ export abstract class VfsFiles extends VfsNames {
       if (h.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory; list it with readdir`);
       if (offset >= MAX_FILE_SIZE) throw fsError('EFBIG', `offset ${offset} is past the largest file size`);
       if (size === 0) return Buffer.alloc(0);
-      const buf = await this.data.read(ctx, ino, offset, size).catch((err: unknown) => {
+      const buf = await this.data.read(ctx, ino, offset, size, shared).catch((err: unknown) => {
         // The inode went away under an open handle (another client deleted it): as upstream, EBADF.
         if (hasCode(err, 'ENOENT')) throw fsError('EBADF', `inode ${ino} was deleted while open here (by another client)`, err);
         throw err;

@@ -145,7 +145,8 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
-    return this.vfs.read(await this.ctx(ctx), ino, fhNumber(req.fh), req.offset, req.size);
+    // shared: the reply is written (and copied by the kernel) before anyone could modify it.
+    return this.vfs.read(await this.ctx(ctx), ino, fhNumber(req.fh), req.offset, req.size, true);
   }
 
   async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {

@@ -5,9 +5,16 @@ import { Worker } from 'node:worker_threads';
  * Where requests come from and replies go. The session knows nothing else about /dev/fuse, so
  * its tests can feed it byte vectors through an in-memory channel.
  */
+/** Where a channel delivers each request (see FuseChannel.start). */
+export type RequestSink = (buf: Buffer, done?: () => void) => void;
+
 export interface FuseChannel {
-  /** Begin delivering requests; `onEnd` fires once, when the connection is gone. */
-  start(onRequest: (buf: Buffer) => void, onEnd: (reason: string) => void): void;
+  /**
+   * Begin delivering requests; `onEnd` fires once, when the connection is gone. A request may
+   * come with `done`: its bytes are the channel's own memory, lent until the receiver calls
+   * `done` (once the request is answered and nothing refers to its bytes any more).
+   */
+  start(onRequest: RequestSink, onEnd: (reason: string) => void): void;
   /** Write one reply, synchronously (see DevFuseChannel for why). */
   write(parts: readonly Uint8Array[]): void;
   /** Stop delivering requests and release resources (the fd is closed once the reader is gone). */

@@ -138,7 +138,7 @@ export class FuseSession {
 
   start(): void {
     this.channel.start(
-      (buf) => this.onRequest(buf),
+      (buf, done) => this.onRequest(buf, done),
       (reason) => this.end(reason),
     );
   }
@@ -168,33 +168,40 @@ export class FuseSession {
     this.channel.write([head, ...parts]);
   }
 
-  private onRequest(buf: Buffer): void {
+  /** `done` (a buffer lent by the channel) is called once nothing refers to the request's bytes. */
+  private onRequest(buf: Buffer, done?: () => void): void {
+    const serving = this.route(buf);
+    if (done === undefined) return;
+    if (serving === undefined) done();
+    else void serving.finally(done);
+  }
+
+  /** Decode one request and start serving it; the promise settles once it is answered. */
+  private route(buf: Buffer): Promise<void> | undefined {
     let req: RawRequest;
     try {
       req = decodeRequest(buf);
     } catch (e) {
       // Without a trustworthy header we cannot even name the request to fail it.
       this.log(`fuse: dropping a malformed request: ${String(e)}`);
-      return;
+      return undefined;
     }
     const { opcode, unique } = req.header;
     if (this.options.debug === true) this.log(`fuse: <- ${opcodeName(opcode)} unique=${unique} node=${req.header.nodeid}`);
     switch (opcode) {
       case Opcode.INIT:
-        void this.onInit(req);
-        return;
+        return this.onInit(req);
       case Opcode.INTERRUPT:
         this.onInterrupt(req);
-        return;
+        return undefined;
       case Opcode.DESTROY:
-        void this.onDestroy(req);
-        return;
+        return this.onDestroy(req);
     }
     if (this.conn === undefined) {
       this.send(unique, ERRNO.EIO, []);
-      return;
+      return undefined;
     }
-    void this.dispatch(req);
+    return this.dispatch(req);
   }
 
   private async dispatch(req: RawRequest): Promise<void> {
