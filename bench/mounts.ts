@@ -64,11 +64,13 @@ export async function serve(label: string, file: string, args: readonly string[]
         const r = await run('umount', [mountpoint]);
         if (r.code !== 0 && (await isMountPoint(mountpoint))) await run('umount', ['-l', mountpoint]);
       }
-      // The server exits once its mount is gone; make sure of it without waiting forever.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      if (!gone) child.kill('SIGTERM');
+      // The server exits once its mount is gone: give it a moment to finish on its own (a mount
+      // run with --cpu-prof writes its profile then), then make sure of it without waiting forever.
+      const term = setTimeout(() => child.kill('SIGTERM'), 5_000);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
-      clearTimeout(timer);
+      clearTimeout(term);
+      clearTimeout(kill);
     },
   };
 }
