@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { run, runOk, serve } from './mounts.js';
@@ -79,7 +80,14 @@ export const bindfs: Target = {
  */
 const CLI = path.join(repoRoot, 'packages/cli/dist/bin/juicefs.js');
 function juicefsArgs(...args: string[]): [string, string[]] {
-  return [process.execPath, [CLI, ...args]];
+  return [process.execPath, [...cliNodeFlags(), CLI, ...args]];
+}
+
+/** The node flags of the CLI's shebang (#!/usr/bin/env -S node <flags>): part of the command. */
+function cliNodeFlags(): string[] {
+  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return m ? m[1]!.split(' ').filter((f) => f !== '') : [];
 }
 
 /**
