@@ -146,7 +146,12 @@ export class DiskBlockCache {
     const file = this.fileOf(key);
     // Small blocks to the writer thread while it has a free slot (forced puts can outnumber
     // them); the rest through the pool.
-    const small = this.writer.write(file, tempNameOf(file), data, 0o600);
+    let small: Promise<void> | undefined;
+    try {
+      small = this.writer.write(file, tempNameOf(file), data, 0o600);
+    } catch {
+      small = undefined; // no writer thread here (a Worker could not start): the pool writes it
+    }
     if (small) {
       small.then(
         () => void this.written(w),
