@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createStorage, FaultyStorage } from '../src/object/index.js';
 import { openChunkStore } from '../src/store/index.js';
@@ -102,6 +102,49 @@ describe('disk cache', () => {
     await put(all, 8, data);
     await all.close();
     expect(existsSync(path.join(t.dir, 'cache2', UUID, 'raw', blockKey({ id: 8, index: 0, length: 64 * KiB })))).toBe(true);
+  });
+
+  test('prefetch loads a disk-cached block into memory; the read then needs neither the file nor the bucket', async () => {
+    const storage = new FaultyStorage(createStorage('mem', 'warm'));
+    const opts = { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID };
+    const a = await openChunkStore(storage, opts);
+    const data = bytes(40 * KiB, 9);
+    await put(a, 11, data); // a small block: cached once uploaded
+    await a.close();
+
+    const b = await openChunkStore(storage, opts);
+    expect(b.stats().memoryCacheBytes).toBe(0);
+    b.prefetch(11, data.length, 0, data.length);
+    for (let i = 0; i < 200 && b.stats().memoryCacheBytes === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(b.stats().memoryCacheBytes).toBe(40 * KiB);
+    rmSync(path.join(t.dir, 'cache', UUID, 'raw', blockKey({ id: 11, index: 0, length: 40 * KiB })));
+    const gets = storage.calls.get;
+    expect((await b.newReader(11, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    expect(storage.calls.get).toBe(gets);
+    await b.close();
+
+    // Without a memory cache the hint does nothing.
+    const c = await openChunkStore(storage, { ...opts, memoryCacheSize: 0 });
+    c.prefetch(11, data.length, 0, data.length);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.stats().memoryCacheBytes).toBe(0);
+    expect(storage.calls.get).toBe(gets);
+    await c.close();
+  });
+
+  test('a read arriving while a prefetch fetches the block joins it instead of fetching again', async () => {
+    const storage = new FaultyStorage(createStorage('mem', 'join'));
+    const writer = await openChunkStore(storage, { blockSize: 64 * KiB, memoryCacheSize: 0 });
+    const data = bytes(64 * KiB, 4);
+    await put(writer, 12, data);
+    await writer.close();
+    const store = await openChunkStore(storage, { blockSize: 64 * KiB });
+    const gets = storage.calls.get;
+    store.prefetch(12, data.length, 0, data.length);
+    // A part of the block: on its own it would fetch just that range.
+    expect((await store.newReader(12, data.length).readAt(1000, 2000)).equals(data.subarray(1000, 3000))).toBe(true);
+    expect(storage.calls.get).toBe(gets + 1);
+    await store.close();
   });
 
   test('a full caching queue drops blocks (counted) instead of growing; warmup is never dropped', async () => {

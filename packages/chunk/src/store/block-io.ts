@@ -91,6 +91,12 @@ export class BlockIo {
   async view(ref: BlockRef, offset: number, size: number, sequential: boolean): Promise<{ data: Buffer; shared: boolean }> {
     const key = this.keyOf(ref);
     const m = this.p.memory?.get(key);
+    if (!m && this.fetches.has(key)) {
+      // The whole block is on its way (a warm, a readahead, another reader): wait for it rather
+      // than read the same bytes a second time.
+      this.p.counters.cacheHits++;
+      return { data: (await this.fetchWhole(ref)).subarray(offset, offset + size), shared: true };
+    }
     const hit = m ? m.subarray(offset, offset + size) : await this.fromCaches(key, offset, size);
     if (hit) {
       if (hit.length !== size) throw fsError('EIO', `cached block ${key} returned ${hit.length} bytes, wanted ${size}`);
@@ -119,7 +125,12 @@ export class BlockIo {
     const key = this.keyOf(ref);
     return this.fetches.run(key, async () => {
       const again = await this.fromCaches(key, 0, ref.length, false);
-      if (again && again.length === ref.length) return again;
+      if (again && again.length === ref.length) {
+        // From the disk cache or staging (a warm, or another reader cached it meanwhile): into
+        // memory too, for the read that asked for it.
+        this.p.memory?.put(key, again);
+        return again;
+      }
       const data = await this.p.storage.get(key);
       this.p.counters.objectGets++;
       this.p.counters.getBytes += data.length;
@@ -130,6 +141,17 @@ export class BlockIo {
       if (this.p.disk) void this.p.disk.put(key, raw, forceDisk);
       return raw;
     });
+  }
+
+  /**
+   * Loads a block into the memory cache in the background, from the disk cache when it is there
+   * (a file just opened: its read arrives a round trip later and finds it in memory). Only with a
+   * memory cache; failures are left to the real read.
+   */
+  warm(ref: BlockRef): void {
+    const key = this.keyOf(ref);
+    if (!this.p.memory || this.p.memory.capacityBytes === 0 || this.p.memory.has(key) || this.fetches.has(key)) return;
+    this.fetchWhole(ref).catch(() => undefined);
   }
 
   /** Pulls a block into the caches in the background (readahead); failures are left to the real read. */

@@ -1,5 +1,5 @@
 import { fsError, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter } from '@juicefs/core';
-import { blocksOf, type BlockRef } from '../layout/keys.js';
+import { blockLength, blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
 import { DiskBlockCache } from '../cache/disk-cache.js';
@@ -102,6 +102,14 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     for (const ref of blocksOf(id, length, this.blockSize)) {
       // Forced into the disk cache: warming up must not lose blocks to a full caching queue.
       if (!this.io.isCached(ref)) await this.io.fetchWhole(ref, true);
+    }
+  }
+
+  prefetch(id: number, length: number, offset: number, size: number): void {
+    const bs = this.blockSize;
+    const end = Math.min(length, offset + size);
+    for (let index = Math.floor(offset / bs); index * bs < end; index++) {
+      this.io.warm({ id, index, length: blockLength(length, index, bs) });
     }
   }
 

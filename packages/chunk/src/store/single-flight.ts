@@ -10,6 +10,11 @@ export class SingleFlight<T> {
     return p;
   }
 
+  /** Whether work for `key` is running (a caller may join it with `run`). */
+  has(key: string): boolean {
+    return this.inflight.has(key);
+  }
+
   get size(): number {
     return this.inflight.size;
   }

@@ -63,6 +63,12 @@ export interface ChunkStore {
   remove(id: number, length: number): Promise<void>;
   /** Fetch the blocks of a slice into the cache (warmup). */
   fillCache(id: number, length: number): Promise<void>;
+  /**
+   * Optional: start loading the blocks holding [offset, offset+size) of slice `id` (of `length`
+   * bytes) into memory, in the background, so that a read arriving soon after finds them there.
+   * A hint: it may do nothing (no memory cache), and it never fails.
+   */
+  prefetch?(id: number, length: number, offset: number, size: number): void;
   evictCache(id: number, length: number): Promise<void>;
   stats(): ChunkStoreStats;
   /** Wait for staged (writeback) uploads and stop background work. */

@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { LockType } from '../types/session.js';
 import { CHUNK_SIZE } from '../types/slice.js';
-import { canWrite, checkOpenFlags, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
+import { canRead, canWrite, checkOpenFlags, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
 import { compactChunk } from './compaction.js';
 import { ACCESSLOG_INODE, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
 import type { CreateReply, OpenReply } from './options.js';
@@ -37,6 +37,9 @@ export abstract class VfsFiles extends VfsNames {
       }
       const fh = this.newFileHandle(ino, flags, attr.type);
       const keepCache = (flags & O_TRUNC) === 0 && this.keepCache.opened(ino, attr);
+      // A small file opened for reading: its bytes start loading now (the kernel still has the
+      // page-cache copy when keepCache, and asks us for nothing).
+      if (!keepCache && attr.type === NodeType.File && canRead(flags)) void this.data.warm(ctx, ino);
       return { fh, attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache, directIo: false, keepCache };
     }, (r) => ` [fh:${r.fh}]`);
   }
