@@ -39,7 +39,9 @@ export abstract class VfsFiles extends VfsNames {
       const keepCache = (flags & O_TRUNC) === 0 && this.keepCache.opened(ino, attr);
       // A small file opened for reading: its bytes start loading now (the kernel still has the
       // page-cache copy when keepCache, and asks us for nothing).
-      if (!keepCache && attr.type === NodeType.File && canRead(flags)) void this.data.warm(ctx, ino);
+      // After this turn of the event loop: the OPEN reply goes out first, and the store's first
+      // steps (finding the cached file may touch the disk) do not delay it.
+      if (!keepCache && attr.type === NodeType.File && canRead(flags)) setImmediate(() => void this.data.warm(ctx, ino));
       return { fh, attr: this.withPending(ino, this.remember(ino, attr)), attrTimeout: this.options.attrCache, directIo: false, keepCache };
     }, (r) => ` [fh:${r.fh}]`);
   }
