@@ -53,6 +53,7 @@ describe('opening a small file for reading warms its bytes', () => {
     const ino = await write('kept', pattern(2000));
     const first = await vfs.open(h.ctx, ino, O_RDONLY);
     await vfs.release(h.ctx, ino, first.fh);
+    await settle(); // the first open's hint lands after its reply
     store.hints.length = 0;
     const again = await vfs.open(h.ctx, ino, O_RDONLY);
     await settle();
