@@ -6,10 +6,15 @@ import { buildQueries, type Queries } from './queries.js';
 import { allTables, schemaPlan } from './schema.js';
 import { SqlTx } from './tx.js';
 
-/** Counters format inserts (FORMAT.md 5.6); SQL `nextInode`/`nextChunk` are the next unreserved numbers. */
 /** How long usage-counter deltas may wait in memory (the Go client flushes about once a second). */
 const COUNTER_FLUSH_MS = 1000;
+/**
+ * ...and how long once writes pause: a quiet client flushes sooner, so `juicefs status` run
+ * right after a few writes (the demo) already shows them.
+ */
+const COUNTER_IDLE_MS = 100;
 
+/** Counters format inserts (FORMAT.md 5.6); SQL `nextInode`/`nextChunk` are the next unreserved numbers. */
 const INITIAL_COUNTERS: ReadonlyArray<readonly [string, number]> = [
   ['nextInode', 2],
   ['nextChunk', 1],
@@ -26,6 +31,7 @@ export class SqlEngine implements EngineStore {
   /** Usage-counter deltas committed but not yet added to `jfs_counter` (see `txn`). */
   private readonly unflushed = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -61,10 +67,7 @@ export class SqlEngine implements EngineStore {
     for (const [name, delta] of deferred) {
       if (delta !== 0) this.unflushed.set(name, (this.unflushed.get(name) ?? 0) + delta);
     }
-    if (this.unflushed.size > 0 && !this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flushCounters().catch(() => undefined), COUNTER_FLUSH_MS);
-      this.flushTimer.unref();
-    }
+    if (this.unflushed.size > 0) this.scheduleFlush();
     return result;
   }
 
@@ -83,10 +86,20 @@ export class SqlEngine implements EngineStore {
     }
   }
 
+  /** Flush within COUNTER_FLUSH_MS of the first delta, or COUNTER_IDLE_MS after the last one. */
+  private scheduleFlush(): void {
+    const flush = (): void => void this.flushCounters().catch(() => undefined);
+    if (!this.flushTimer) this.flushTimer = setTimeout(flush, COUNTER_FLUSH_MS).unref();
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(flush, COUNTER_IDLE_MS).unref();
+  }
+
   /** Add the buffered usage deltas to `jfs_counter`; on failure they stay buffered for next time. */
   async flushCounters(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.flushTimer = undefined;
+    this.idleTimer = undefined;
     const changes = [...this.unflushed].filter(([, d]) => d !== 0);
     this.unflushed.clear();
     if (changes.length === 0) return;
