@@ -46,7 +46,7 @@ export class DiskBlockCache {
   private lowSpace = false;
   /** Blocks handed to `put` whose files are not written yet: readers are served from here. */
   private readonly writing = new Map<string, PendingWrite>();
-  /** Big blocks waiting for `drain`, which writes them one at a time through the thread pool. */
+  /** Blocks waiting for `drain`, which writes them one at a time: big ones, and small ones the writer thread had no slot for. */
   private readonly queue: PendingWrite[] = [];
   private draining: Promise<void> | undefined;
   /** Small blocks go to a writer thread (see background-writer.ts), one slot per queued block. */
@@ -164,7 +164,7 @@ export class DiskBlockCache {
     return done;
   }
 
-  /** Writes queued big blocks until none is left. */
+  /** Writes queued blocks until none is left (small ones directly, big ones through the pool; files.ts). */
   private async drain(): Promise<void> {
     for (let w = this.queue.shift(); w !== undefined; w = this.queue.shift()) {
       try {
