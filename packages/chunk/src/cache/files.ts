@@ -8,25 +8,15 @@ import { DEFAULT_DIRECT_WRITE_BELOW, readFully } from '../object/direct-io.js';
 const tempTag = `${process.pid.toString(16)}${randomBytes(2).toString('hex')}`;
 let tempCount = 0;
 
-export interface AtomicWriteOptions {
-  /** File mode (default 0600: only the owner reads the cache, as JuiceFS's `--cache-mode`). */
-  mode?: number;
-  /**
-   * Write small files with direct calls (default): the quickest way when a caller waits for the
-   * file. False puts every call on the thread pool.
-   */
-  direct?: boolean;
-}
-
 /** A temporary name beside `file`, unique in this process (never a valid block name). */
 export function tempNameOf(file: string): string {
   return `${file}.tmp.${tempTag}${(tempCount++).toString(16)}`;
 }
 
 /** Writes `data` to `file` through a temporary file and a rename, so readers never see half a block. */
-export async function writeFileAtomic(file: string, data: Buffer, { mode = 0o600, direct = true }: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: Buffer, mode = 0o600): Promise<void> {
   const tmp = tempNameOf(file);
-  if (direct && data.length <= DEFAULT_DIRECT_WRITE_BELOW) {
+  if (data.length <= DEFAULT_DIRECT_WRITE_BELOW) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
       fs.writeFileSync(tmp, data, { mode });

@@ -88,11 +88,13 @@ export class SqlEngine implements EngineStore {
 
   /** Flush within COUNTER_FLUSH_MS of the first delta, or COUNTER_IDLE_MS after the last one. */
   private scheduleFlush(): void {
-    const flush = (): void => void this.flushCounters().catch(() => undefined);
-    if (!this.flushTimer) this.flushTimer = setTimeout(flush, COUNTER_FLUSH_MS).unref();
+    if (!this.flushTimer) this.flushTimer = setTimeout(this.flushInBackground, COUNTER_FLUSH_MS).unref();
     if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(flush, COUNTER_IDLE_MS).unref();
+    else this.idleTimer = setTimeout(this.flushInBackground, COUNTER_IDLE_MS).unref();
   }
+
+  /** The timers' callback, made once (a failed flush keeps its deltas for the next one). */
+  private readonly flushInBackground = (): void => void this.flushCounters().catch(() => undefined);
 
   /** Add the buffered usage deltas to `jfs_counter`; on failure they stay buffered for next time. */
   async flushCounters(): Promise<void> {
