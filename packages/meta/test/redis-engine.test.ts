@@ -318,6 +318,62 @@ describe('Redis engine on a real server', () => {
     expect(await db.raw.exists('i5')).toBe(1);
   });
 
+  it('looks up an entry and both attributes in one round trip in a read-only view', async () => {
+    const dir = attr({ type: NodeType.Directory, mode: 0o755, length: 4096 });
+    await engine.txn(async (tx) => {
+      tx.setAttr(1n, dir);
+      tx.setAttr(5n, attr());
+      tx.setEntry(1n, Buffer.from('f'), 5n, NodeType.File);
+    });
+    const look = (parent: Ino, name: string) => engine.read((tx) => tx.lookupEntry!(parent, Buffer.from(name)));
+    await look(1n, 'f'); // ioredis may load the script on first use
+    const monitor = await db.raw.monitor();
+    const sent: string[] = [];
+    const inScript: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+      if (database === String(db.db)) (source === 'lua' ? inScript : sent).push(args.join(' ').toLowerCase());
+    });
+    expect(await look(1n, 'f')).toEqual({ pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() });
+    await db.raw.echo('done');
+    for (let i = 0; i < 100 && !sent.includes('echo done'); i++) await new Promise((r) => setTimeout(r, 10));
+    monitor.disconnect();
+    // One command from the client; the script's own reads run inside the server.
+    expect(sent.map((c) => c.split(' ')[0])).toEqual(['evalsha', 'echo']);
+    expect(inScript).toEqual(['hget d1 f', 'get i1', 'get i5']);
+    // A missing name, a missing directory, an entry whose inode has no attributes, a corrupt entry.
+    expect(await look(1n, 'nope')).toEqual({ pattr: dir, entry: undefined, attr: undefined });
+    expect(await look(77n, 'f')).toEqual({ pattr: undefined, entry: undefined, attr: undefined });
+    await db.raw.hset('d1', 'ghost', Buffer.from([NodeType.File, 0, 0, 0, 0, 0, 0, 0, 99]));
+    expect(await look(1n, 'ghost')).toEqual({ pattr: dir, entry: { ino: 99n, type: NodeType.File }, attr: undefined });
+    await db.raw.hset('d1', 'bad', Buffer.from([NodeType.File, 0, 0, 5]));
+    await expect(look(1n, 'bad')).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('looks up with plain reads where the server refuses scripts', async () => {
+    const user = `jfs_noscript_${process.pid}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-@scripting');
+    const url = db.url.replace('redis://', `redis://${user}:pw@`);
+    const limited = (await createRedisEngine(url)) as RedisEngine;
+    try {
+      const dir = attr({ type: NodeType.Directory, mode: 0o755, length: 4096 });
+      await limited.txn(async (tx) => {
+        tx.setAttr(1n, dir);
+        tx.setAttr(6n, attr({ mode: 0o600 }));
+        tx.setEntry(1n, Buffer.from('g'), 6n, NodeType.File);
+      });
+      for (let i = 0; i < 2; i++) {
+        expect(await limited.read((tx) => tx.lookupEntry!(1n, Buffer.from('g')))).toEqual({
+          pattr: dir,
+          entry: { ino: 6n, type: NodeType.File },
+          attr: attr({ mode: 0o600 }),
+        });
+      }
+    } finally {
+      await limited.close();
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+
   it('writes the root and trash nodes at initVolume', async () => {
     const root = attr({ type: NodeType.Directory, mode: 0o777, nlink: 2, length: 4096, parent: 1n });
     const trash: Attr = { ...root, mode: 0o555 };

@@ -11,6 +11,28 @@ import { WatchingReader, hgetallRaw, pairsToMap } from './reader.js';
 import { listEntriesPage } from './readdir.js';
 import { findChunkKeys } from './chunks.js';
 
+/**
+ * lookup in one round trip, as the Go client's scriptLookup: the entry, the directory's attributes
+ * and the child's attributes (its key made from the inode in the entry). Without it a lookup was
+ * HGET, then a pipelined MGET. The child's key is built in the script, which Redis Cluster allows
+ * here because every key of a volume shares the `{N}` hash tag of the prefix (ARGV[2]).
+ */
+const LOOKUP_SCRIPT = `
+local e = redis.call('HGET', KEYS[1], ARGV[1])
+local p = redis.call('GET', KEYS[2])
+if (not e) or string.len(e) ~= 9 then return {e, p, false} end
+local ino = 0
+for i = 2, 9 do ino = ino * 256 + string.byte(e, i) end
+return {e, p, redis.call('GET', ARGV[2] .. string.format('%.0f', ino))}
+`;
+/** Inodes above this lose digits as Lua numbers (doubles): those lookups take the two-trip path. */
+const LUA_EXACT_INODES = 2n ** 53n;
+
+/** Connections whose server refused the script (Lua disabled by a proxy or an ACL): steps only. */
+const noScript = new WeakSet<object>();
+
+type LookupPipeline = { jfsLookupBuffer(entries: string, dirAttr: string, name: Buffer, inodePrefix: string): void };
+
 /** Counters every writer bumps blindly; reading them is a statistic, not a dependency. */
 const UNWATCHED_COUNTERS = new Set(['usedSpace', 'totalInodes']);
 
@@ -26,9 +48,9 @@ export class RedisTx implements TxStore {
   private readonly locks: TxLocks;
 
   constructor(
-    conn: RedisClient,
+    private readonly conn: RedisClient,
     readonly keys: RedisKeys,
-    watching = true,
+    private readonly watching = true,
     where?: string,
   ) {
     this.reader = new WatchingReader(conn, watching, where);
@@ -71,6 +93,43 @@ export class RedisTx implements TxStore {
     const key = this.keys.entries(parent);
     const raw = await this.hashField(key, name, true);
     return raw ? decodeEntry(raw, `entry "${name.toString()}" of ${key}`) : undefined;
+  }
+
+  async lookupEntry(
+    parent: Ino,
+    name: Buffer,
+  ): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
+    // In a transaction each read must WATCH its key, which a script cannot do for the child.
+    if (this.watching || noScript.has(this.conn)) return this.lookupInSteps(parent, name);
+    const entries = this.keys.entries(parent);
+    const dirKey = this.keys.inode(parent);
+    if (typeof (this.conn as unknown as Partial<LookupPipeline>).jfsLookupBuffer !== 'function') {
+      this.conn.defineCommand('jfsLookup', { numberOfKeys: 2, lua: LOOKUP_SCRIPT });
+    }
+    let e: Buffer | null, p: Buffer | null, a: Buffer | null;
+    try {
+      [e, p, a] = await this.reader.readOne<[Buffer | null, Buffer | null, Buffer | null]>([], (pipe) =>
+        (pipe as unknown as LookupPipeline).jfsLookupBuffer(entries, dirKey, name, `${this.keys.prefix}i`),
+      );
+    } catch (err) {
+      // A server that does not run scripts gets the plain reads from now on; any other failure
+      // (the server is down) comes back from them just the same.
+      if (/unknown command|NOSCRIPT|NOPERM|not allowed|disabled/i.test((err as Error).message)) noScript.add(this.conn);
+      return this.lookupInSteps(parent, name);
+    }
+    const pattr = p ? decodeAttr(p, `attribute record ${dirKey}`) : undefined;
+    if (!e) return { pattr, entry: undefined, attr: undefined };
+    const entry = decodeEntry(e, `entry "${name.toString()}" of ${entries}`);
+    if (entry.ino >= LUA_EXACT_INODES) return this.lookupInSteps(parent, name);
+    const childKey = this.keys.inode(entry.ino);
+    return { pattr, entry, attr: a ? decodeAttr(a, `attribute record ${childKey}`) : undefined };
+  }
+
+  /** lookupEntry as separate reads: the entry, then both attributes at once. */
+  private async lookupInSteps(parent: Ino, name: Buffer) {
+    const entry = await this.getEntry(parent, name);
+    const [pattr, attr] = await this.getAttrs(entry ? [parent, entry.ino] : [parent]);
+    return { pattr, entry, attr };
   }
 
   setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
