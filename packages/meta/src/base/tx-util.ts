@@ -27,7 +27,15 @@ export async function readEntry(
   parent: Ino,
   name: Buffer,
 ): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
-  if (tx.lookupEntry) return tx.lookupEntry(parent, name);
+  return tx.lookupEntry ? tx.lookupEntry(parent, name) : readEntryInSteps(tx, parent, name);
+}
+
+/** readEntry without the engine's fast path: the entry, then both attributes at once. */
+export async function readEntryInSteps(
+  tx: TxStore,
+  parent: Ino,
+  name: Buffer,
+): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
   const entry = await tx.getEntry(parent, name);
   const [pattr, attr] = await tx.getAttrs(entry ? [parent, entry.ino] : [parent]);
   return { pattr, entry, attr };

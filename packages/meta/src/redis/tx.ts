@@ -1,5 +1,6 @@
 import { fsError, type Attr, type DirStat, type Ino, type NodeType, type PosixLockRecord, type Slice } from '@juicefs/core';
 import type { TxStore } from '../base/store.js';
+import { readEntryInSteps } from '../base/tx-util.js';
 import { decodeAttr, encodeAttr } from '../codec/attr.js';
 import { decodeEntry, encodeEntry } from '../codec/entry.js';
 import { decodeSlice, encodeSlice } from '../codec/slice.js';
@@ -100,7 +101,7 @@ export class RedisTx implements TxStore {
     name: Buffer,
   ): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
     // In a transaction each read must WATCH its key, which a script cannot do for the child.
-    if (this.watching || noScript.has(this.conn)) return this.lookupInSteps(parent, name);
+    if (this.watching || noScript.has(this.conn)) return readEntryInSteps(this, parent, name);
     const entries = this.keys.entries(parent);
     const dirKey = this.keys.inode(parent);
     if (typeof (this.conn as unknown as Partial<LookupPipeline>).jfsLookupBuffer !== 'function') {
@@ -115,21 +116,14 @@ export class RedisTx implements TxStore {
       // A server that does not run scripts gets the plain reads from now on; any other failure
       // (the server is down) comes back from them just the same.
       if (/unknown command|NOSCRIPT|NOPERM|not allowed|disabled/i.test((err as Error).message)) noScript.add(this.conn);
-      return this.lookupInSteps(parent, name);
+      return readEntryInSteps(this, parent, name);
     }
     const pattr = p ? decodeAttr(p, `attribute record ${dirKey}`) : undefined;
     if (!e) return { pattr, entry: undefined, attr: undefined };
     const entry = decodeEntry(e, `entry "${name.toString()}" of ${entries}`);
-    if (entry.ino >= LUA_EXACT_INODES) return this.lookupInSteps(parent, name);
+    if (entry.ino >= LUA_EXACT_INODES) return readEntryInSteps(this, parent, name);
     const childKey = this.keys.inode(entry.ino);
     return { pattr, entry, attr: a ? decodeAttr(a, `attribute record ${childKey}`) : undefined };
-  }
-
-  /** lookupEntry as separate reads: the entry, then both attributes at once. */
-  private async lookupInSteps(parent: Ino, name: Buffer) {
-    const entry = await this.getEntry(parent, name);
-    const [pattr, attr] = await this.getAttrs(entry ? [parent, entry.ino] : [parent]);
-    return { pattr, entry, attr };
   }
 
   setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
