@@ -157,9 +157,9 @@ describe.each(dialects)('%s transactions', (_name, fresh) => {
     const usage = (e: SqlEngine) => e.txn(async (tx) => [await tx.getCounter('usedSpace'), await tx.getCounter('totalInodes')]);
     expect((await usage(a))[0]).toBeGreaterThanOrEqual(40960);
     // PostgreSQL buffers usage deltas for about a second, like the Go client; close() flushes too.
-    await b.flushCounters();
+    await b.flush();
     expect(await usage(a)).toEqual([81920, 20]);
-    await a.flushCounters();
+    await a.flush();
     const [row] = await a.query(`SELECT "value" FROM "jfs_counter" WHERE "name"='usedSpace'`);
     expect(Number(row?.['value'])).toBe(81920);
   });

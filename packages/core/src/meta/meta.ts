@@ -99,6 +99,11 @@ export interface Meta {
   refreshSession(): Promise<void>;
   /** Close this session: release its locks and delete files it kept open after unlink. */
   closeSession(): Promise<void>;
+  /**
+   * Write what this client keeps in memory for a while (usage counters, directory stats; Go's
+   * FlushSession). Other clients see those up to about a second late otherwise; shutdown flushes.
+   */
+  flushSession(): Promise<void>;
   listSessions(): Promise<Session[]>;
   /** Clean sessions whose expiry has passed; returns how many were cleaned. */
   cleanStaleSessions(now?: number): Promise<number>;

@@ -131,6 +131,9 @@ export class BaseMeta implements Meta {
     await stopLockWaits(this.m, 'the metadata session is closing');
     return session.closeSession(this.m);
   }
+  async flushSession(): Promise<void> {
+    await this.m.store.flush?.();
+  }
   listSessions(): Promise<Session[]> {
     return session.listSessions(this.m);
   }

@@ -130,6 +130,8 @@ export interface EngineStore {
   setFormat(json: string): Promise<void>;
   /** Drop everything of the volume. */
   reset(): Promise<void>;
+  /** Optional: write what the engine holds back (deferred counters and dir stats) now. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 
   /**

@@ -5,6 +5,7 @@ import { nodeParams } from './node-row.js';
 import { buildQueries, type Queries } from './queries.js';
 import { allTables, schemaPlan } from './schema.js';
 import { SqlTx } from './tx.js';
+import { Deferred, Unflushed } from './deferred.js';
 
 /** How long usage-counter deltas may wait in memory (the Go client flushes about once a second). */
 const COUNTER_FLUSH_MS = 1000;
@@ -28,8 +29,8 @@ const INITIAL_COUNTERS: ReadonlyArray<readonly [string, number]> = [
 export class SqlEngine implements EngineStore {
   readonly name: string;
   private readonly q: Queries;
-  /** Usage-counter deltas committed but not yet added to `jfs_counter` (see `txn`). */
-  private readonly unflushed = new Map<string, number>();
+  /** Counter and dir-stat deltas committed but not yet written (see `txn`). */
+  private readonly unflushed = new Unflushed();
   private flushTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
 
@@ -51,23 +52,22 @@ export class SqlEngine implements EngineStore {
   }
 
   /**
-   * `usedSpace`/`totalInodes` deltas are kept in memory and added about once a second (and at
-   * close), as the Go client does for every SQL engine (FORMAT.md 5.4). On PostgreSQL this keeps
-   * concurrent transactions from all conflicting on those two rows; on SQLite it keeps the counter
-   * page out of every write transaction (one WAL frame fewer per create, write or unlink: 10-15%
-   * of a create). This client's own reads include what it has not flushed yet; other clients see
-   * it up to a second later.
+   * `usedSpace`/`totalInodes` deltas and directory-stat deltas are kept in memory and written
+   * about once a second (and at close), as the Go client does for every SQL engine (FORMAT.md 5.4,
+   * `flushStats`/`flushDirStat`). On PostgreSQL this keeps concurrent transactions from all
+   * conflicting on those rows; on SQLite it keeps the counter page and the parent's stats row out
+   * of every write transaction (a statement and a WAL frame fewer each: the counters were 10-15% of
+   * a create). This client's own reads include what it has not flushed yet; other clients see it
+   * up to a second later.
    */
   async txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
-    let deferred = new Map<string, number>();
+    let deferred = new Deferred();
     const result = await this.driver.txn((c) => {
-      deferred = new Map(); // a retried attempt starts over
+      deferred = new Deferred(); // a retried attempt starts over
       return fn(new SqlTx(c, this.q, this.driver.dialect === 'postgres', deferred, this.unflushed));
     });
-    for (const [name, delta] of deferred) {
-      if (delta !== 0) this.unflushed.set(name, (this.unflushed.get(name) ?? 0) + delta);
-    }
-    if (this.unflushed.size > 0) this.scheduleFlush();
+    this.unflushed.merge(deferred);
+    if (!this.unflushed.empty) this.scheduleFlush();
     return result;
   }
 
@@ -94,21 +94,29 @@ export class SqlEngine implements EngineStore {
   }
 
   /** The timers' callback, made once (a failed flush keeps its deltas for the next one). */
-  private readonly flushInBackground = (): void => void this.flushCounters().catch(() => undefined);
+  private readonly flushInBackground = (): void => void this.flush().catch(() => undefined);
 
-  /** Add the buffered usage deltas to `jfs_counter`; on failure they stay buffered for next time. */
-  async flushCounters(): Promise<void> {
+  /**
+   * Write the buffered counter and dir-stat deltas in one transaction; on failure they stay
+   * buffered for next time. Stats go to tracked directories only: a directory removed meanwhile,
+   * or one an older client made without stats, matches no row.
+   */
+  async flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.flushTimer = undefined;
     this.idleTimer = undefined;
-    const changes = [...this.unflushed].filter(([, d]) => d !== 0);
-    this.unflushed.clear();
-    if (changes.length === 0) return;
+    if (this.unflushed.empty) return;
+    const pending = this.unflushed.take();
     try {
-      await this.driver.auto(async (c) => this.writeCounters(c, new Map(changes)));
+      await this.driver.txn(async (c) => {
+        this.writeCounters(c, pending.counters);
+        for (const [ino, d] of pending.dirStats) {
+          if (d.length !== 0 || d.space !== 0 || d.inodes !== 0) c.write(this.q.bumpDirStat, [d.length, d.space, d.inodes, ino]);
+        }
+      });
     } catch (err) {
-      for (const [name, delta] of changes) this.unflushed.set(name, (this.unflushed.get(name) ?? 0) + delta);
+      this.unflushed.merge(pending);
       throw err;
     }
   }
@@ -161,7 +169,7 @@ export class SqlEngine implements EngineStore {
 
   async close(): Promise<void> {
     try {
-      await this.flushCounters();
+      await this.flush();
     } finally {
       await this.driver.close();
     }

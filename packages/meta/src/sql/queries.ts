@@ -80,6 +80,8 @@ export function buildQueries(dialect: SqlDialect, prefix: string) {
     initDirStat: `INSERT INTO ${t('dir_stats')} ("inode","data_length","used_space","used_inodes") VALUES (?,0,0,0) ON CONFLICT ("inode") DO UPDATE SET "data_length"=0,"used_space"=0,"used_inodes"=0`,
     addDirStat: `INSERT INTO ${t('dir_stats')} ("inode","data_length","used_space","used_inodes") VALUES (?,?,?,?) ON CONFLICT ("inode") DO UPDATE SET "data_length"=${t('dir_stats')}."data_length"+excluded."data_length","used_space"=${t('dir_stats')}."used_space"+excluded."used_space","used_inodes"=${t('dir_stats')}."used_inodes"+excluded."used_inodes"`,
     deleteDirStat: `DELETE FROM ${t('dir_stats')} WHERE "inode"=?`,
+    // The flush of deferred deltas: tracked directories only (Go's doUpdateDirStat).
+    bumpDirStat: `UPDATE ${t('dir_stats')} SET "data_length"="data_length"+?,"used_space"="used_space"+?,"used_inodes"="used_inodes"+? WHERE "inode"=?`,
     // deleted and sustained files
     putDelFile: `INSERT INTO ${t('delfile')} ("inode","length","expire") VALUES (?,?,?) ON CONFLICT ("inode") DO UPDATE SET "length"=excluded."length","expire"=excluded."expire"`,
     listDelFiles: `SELECT "inode","length","expire" FROM ${t('delfile')} ORDER BY "expire","inode" LIMIT ?`,

@@ -5,6 +5,7 @@ import { decodeSlices, encodeSlice, encodeSlices } from '../codec/slice.js';
 import { big, bytes, num, type SqlConn } from './driver.js';
 import { childNodeFromRow, nodeFromRow, nodeParams } from './node-row.js';
 import type { Queries } from './queries.js';
+import { DEFERRED_COUNTERS, type Deferred, type Unflushed } from './deferred.js';
 
 /** `jfs_flock.ltype` holds the ASCII code of the lock letter. */
 const LTYPE_R = 82;
@@ -12,18 +13,19 @@ const LTYPE_W = 87;
 
 /**
  * The TxStore primitives on one SQL transaction. Writes run at once inside the transaction
- * (SQL gives read-your-writes), except the global usage counters when `deferred` is given: those
- * rows would make every transaction conflict with every other, so the engine adds them later,
- * as the Go client also does (FORMAT.md 5.4).
+ * (SQL gives read-your-writes), except, when `deferred` is given, the global usage counters and
+ * the directory stats: those rows would make every transaction conflict with every other (and cost
+ * a statement and a page each), so the engine adds them later, as the Go client also does
+ * (FORMAT.md 5.4). Reads include them.
  */
 export class SqlTx implements TxStore {
   constructor(
     private readonly c: SqlConn,
     private readonly q: Queries,
     private readonly multiRowAttrs: boolean,
-    private readonly deferred: Map<string, number> | undefined,
+    private readonly deferred: Deferred | undefined,
     /** Deltas this client committed but has not flushed yet; reads include them. */
-    private readonly unflushed?: ReadonlyMap<string, number>,
+    private readonly unflushed?: Unflushed,
   ) {}
 
   // nodes
@@ -187,33 +189,44 @@ export class SqlTx implements TxStore {
   async getCounter(name: string): Promise<number> {
     const [row] = await this.c.all(this.q.getCounter, [name]);
     // Plus what this client committed but has not flushed, and what this transaction added.
-    return (row ? num(row['value']) : 0) + (this.unflushed?.get(name) ?? 0) + (this.deferred?.get(name) ?? 0);
+    const value = row ? num(row['value']) : 0;
+    return value + (this.unflushed?.counters.get(name) ?? 0) + (this.deferred?.counters.get(name) ?? 0);
   }
 
   addCounter(name: string, delta: number): void {
-    if (this.deferred && (name === 'usedSpace' || name === 'totalInodes')) {
-      this.deferred.set(name, (this.deferred.get(name) ?? 0) + delta);
-    } else {
-      this.c.write(this.q.addCounter, [name, delta]);
-    }
+    if (this.deferred && DEFERRED_COUNTERS.has(name)) this.deferred.addCounter(name, delta);
+    else this.c.write(this.q.addCounter, [name, delta]);
   }
 
   async getDirStat(ino: Ino): Promise<DirStat | undefined> {
     const [row] = await this.c.all(this.q.getDirStat, [ino]);
+    // No row: the directory's stats are not tracked (an older client made it), and deltas for it
+    // are dropped at the flush, as Go's UPDATE drops them; the caller computes them from entries.
     if (!row) return undefined;
-    return { length: num(row['data_length']), space: num(row['used_space']), inodes: num(row['used_inodes']) };
+    const stat = { length: num(row['data_length']), space: num(row['used_space']), inodes: num(row['used_inodes']) };
+    const pending = [this.deferred?.resetDirs.has(ino) ? undefined : this.unflushed?.dirStats.get(ino), this.deferred?.dirStats.get(ino)];
+    for (const d of pending) {
+      if (!d) continue;
+      stat.length += d.length;
+      stat.space += d.space;
+      stat.inodes += d.inodes;
+    }
+    return stat;
   }
 
   initDirStat(ino: Ino): void {
     this.c.write(this.q.initDirStat, [ino]);
+    this.deferred?.resetDir(ino);
   }
 
   addDirStat(ino: Ino, delta: DirStat): void {
-    this.c.write(this.q.addDirStat, [ino, delta.length, delta.space, delta.inodes]);
+    if (this.deferred) this.deferred.addDirStat(ino, delta);
+    else this.c.write(this.q.addDirStat, [ino, delta.length, delta.space, delta.inodes]);
   }
 
   deleteDirStat(ino: Ino): void {
     this.c.write(this.q.deleteDirStat, [ino]);
+    this.deferred?.resetDir(ino);
   }
 
   // deleted and sustained files

@@ -92,6 +92,10 @@ export class MemoryMeta extends MemoryLocks implements Meta {
     this.sessionId = 0;
   }
 
+  async flushSession(): Promise<void> {
+    // Nothing is held back: every change is in the shared volume at once.
+  }
+
   /** Release a session's locks, delete its sustained files and forget it. */
   private cleanSession(sid: number): void {
     const v = this.volume;
