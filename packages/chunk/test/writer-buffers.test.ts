@@ -1,5 +1,7 @@
 import { createStorage } from '../src/object/index.js';
 import { openChunkStore } from '../src/store/index.js';
+import { bytes, put } from './slices.js';
+import { tempDir } from './services.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -25,4 +27,51 @@ test('write buffers: small writes grow by doubling, large writes take the whole 
   const back = await store.newReader(2, 2 * MiB).readAt(0, 2 * MiB);
   expect(back.equals(Buffer.concat([Buffer.alloc(1 * MiB, 2), Buffer.alloc(1 * MiB, 3)]))).toBe(true);
   await store.close();
+});
+
+describe('whole-block buffers', () => {
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    t = tempDir('wbp');
+  });
+  afterEach(() => t.remove());
+
+  // A file bucket writes blocks this big through the thread pool, which reads the buffer while
+  // the put is pending: a buffer handed to the next slice too early would corrupt the first.
+  test('are reused once their block is stored, and every slice keeps its own bytes', async () => {
+    const store = await openChunkStore(createStorage('file', `${t.dir}/bucket`), { blockSize: 1 * MiB, memoryCacheSize: 0 });
+    const first = bytes(4 * MiB, 1);
+    await put(store, 1, first);
+    expect(store.pooledBlockBuffers).toBeGreaterThan(0);
+    const second = bytes(4 * MiB, 2);
+    const w = store.newWriter(2);
+    await w.writeAt(second, 0);
+    const pooledWhileWriting = store.pooledBlockBuffers;
+    await w.finish(second.length);
+    expect(pooledWhileWriting).toBeLessThan(store.pooledBlockBuffers); // taken, then given back
+    // Slices written while others are still being stored: a buffer must not come back before
+    // its put is over, or the next slice's bytes would land in the object being written.
+    const more = [3, 4, 5, 6].map((id) => [id, bytes(4 * MiB, id)] as const);
+    await Promise.all(
+      more.map(async ([id, data]) => {
+        const writer = store.newWriter(id);
+        await writer.writeAt(data, 0);
+        await writer.finish(data.length);
+      }),
+    );
+    for (const [id, data] of [[1, first], [2, second], ...more] as const) {
+      expect((await store.newReader(id, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    }
+    await store.close();
+  });
+
+  test('stay with the disk cache when it caches what is written (--cache-large-write)', async () => {
+    const opts = { blockSize: 1 * MiB, memoryCacheSize: 0, cacheDir: `${t.dir}/cache`, uuid: '5f1c2e7a-0000-4000-8000-000000000002', cacheWrites: true };
+    const store = await openChunkStore(createStorage('file', `${t.dir}/bucket`), opts);
+    const data = bytes(3 * MiB, 3);
+    await put(store, 3, data);
+    expect(store.pooledBlockBuffers).toBe(0);
+    expect((await store.newReader(3, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    await store.close();
+  });
 });

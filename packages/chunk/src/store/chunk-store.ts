@@ -8,6 +8,7 @@ import { BlockIo } from './block-io.js';
 import { BlockWriter, type WriterHost } from './writer.js';
 import { BlockReader } from './reader.js';
 import { BufferBudget } from './buffer-budget.js';
+import { BlockBufferPool } from './block-pool.js';
 import { WritebackUploader } from './writeback.js';
 import { Counters } from './stats.js';
 import { ReadSequence } from './sequence.js';
@@ -30,6 +31,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   private readonly uploader: WritebackUploader | undefined;
   private closed = false;
   private readonly sequence = new ReadSequence();
+  private readonly blockBuffers: BlockBufferPool;
 
   constructor(readonly storage: ObjectStorage, options: ChunkStoreOptions) {
     const o = resolveOptions(options);
@@ -38,6 +40,8 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     this.options = o;
     this.blockSize = o.blockSize;
     this.budget = new BufferBudget(o.bufferSize);
+    // Enough for the blocks a busy writer has uploading at once; at most an eighth of the buffer.
+    this.blockBuffers = new BlockBufferPool(o.blockSize, Math.max(1, Math.min(16, Math.floor(o.bufferSize / o.blockSize / 8))));
     this.memory = o.memoryCacheSize > 0 ? new MemoryBlockCache(o.memoryCacheSize) : undefined;
     if (o.cacheDir) {
       if (o.cacheSize > 0) {
@@ -75,6 +79,26 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   newReader(id: number, length: number): BlockReader {
     this.checkOpen();
     return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead, this.sequence, this.options.adaptiveReadahead);
+  }
+
+  /** Whole-block buffers waiting to be reused (diagnostics and tests). */
+  get pooledBlockBuffers(): number {
+    return this.blockBuffers.size;
+  }
+
+  /** WriterHost: whole-block buffers are reused (see block-pool.ts). */
+  takeBlockBuffer(): Buffer {
+    return this.blockBuffers.take();
+  }
+
+  /**
+   * WriterHost: a stored block's buffer comes back unless something may still hold it: the disk
+   * cache keeps the bytes of a block it caches until its file is written, and it caches the
+   * blocks it is handed on write when they are short or with --cache-large-write.
+   */
+  giveBlockBuffer(buf: Buffer, stored: BlockRef): void {
+    const cachedOnWrite = this.disk !== undefined && (this.options.cacheWrites || stored.length < this.blockSize);
+    if (!cachedOnWrite && stored.length === buf.length) this.blockBuffers.give(buf);
   }
 
   /** WriterHost: a sealed block goes to staging (writeback) or straight to object storage. */

@@ -11,6 +11,10 @@ export interface WriterHost {
   storeBlock(ref: BlockRef, data: Buffer): Promise<void>;
   /** Deletes a stored block of an aborted or failed slice. */
   discardBlock(ref: BlockRef): Promise<void>;
+  /** Optional: a whole-block buffer (reused); `Buffer.allocUnsafe(blockSize)` without it. */
+  takeBlockBuffer?(): Buffer;
+  /** Optional: a block buffer back after `storeBlock(ref, data)` settled, when only the writer holds it. */
+  giveBlockBuffer?(buf: Buffer, stored: BlockRef): void;
 }
 
 interface PendingBlock {
@@ -71,7 +75,7 @@ export class BlockWriter implements SliceWriter {
     // Past a quarter of a block the writes are large (a big file, 1 MiB FUSE writes): take the
     // whole block now rather than copy it over at 1, 2 and 4 MiB.
     size = need * 4 >= bs ? bs : Math.min(size, bs);
-    const buf = Buffer.allocUnsafe(size);
+    const buf = size === bs && this.host.takeBlockBuffer ? this.host.takeBlockBuffer() : Buffer.allocUnsafe(size);
     if (block) block.buf.copy(buf, 0, 0, block.end);
     this.host.budget.take(size - (block?.buf.length ?? 0));
     block = { buf, end: block?.end ?? 0 };
@@ -133,7 +137,11 @@ export class BlockWriter implements SliceWriter {
         },
       )
       .finally(() => {
-        if (block) budget.give(block.buf.length);
+        if (block) {
+          budget.give(block.buf.length);
+          // Settled either way: storage and staging are done with the bytes.
+          if (data === block.buf) this.host.giveBlockBuffer?.(block.buf, ref);
+        }
         budget.endUpload();
       });
     this.uploads.push(p);
