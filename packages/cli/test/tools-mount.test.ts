@@ -52,16 +52,24 @@ describe('tools on a mount', () => {
     expect((JSON.parse(byIno.out) as { Paths: string[] }).Paths).toEqual(['/x/big']);
   });
 
-  it('warmup fills the cache with a tree and --evict drops a file', () => {
+  it('warmup fills the cache with a tree, --evict drops a file and --check tells what is cached', () => {
     const w = juicefs('warmup', path.join(mp, 'x'), '--json');
     expect(w.code).toBe(0);
     expect(JSON.parse(w.out)).toMatchObject({ FileCount: 2, SliceCount: 2, TotalBytes: 200005 });
     const e = juicefs('warmup', '--evict', path.join(mp, 'x/big'));
     expect(e.code).toBe(0);
     expect(e.err).toContain('evicted 1 files, 1 slices');
-    const check = juicefs('warmup', '--check', path.join(mp, 'x'));
-    expect(check.code).toBe(1);
-    expect(check.err).toMatch(/ENOTSUP: this client does not support that option yet/);
+    const check = juicefs('warmup', '--check', path.join(mp, 'x'), '--json');
+    expect(check.code).toBe(0);
+    const r = JSON.parse(check.out) as { FileCount: number; TotalBytes: number; MissBytes: number; Locations: Record<string, number> };
+    expect(r).toMatchObject({ FileCount: 2, TotalBytes: 200005, MissBytes: 200000 });
+    expect(Object.values(r.Locations).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(juicefs('warmup', path.join(mp, 'x/big')).code).toBe(0);
+    const again = juicefs('warmup', '--check', path.join(mp, 'x'));
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/\| Location +\| Size +\| Percentage +\|/);
+    expect(again.out).toContain(`| ${path.join(dir, 'cache')} `);
+    expect(again.out).toMatch(/check: 2 files checked, (.+) of \1 \(100\.0%\) cached\n$/);
   });
 
   it('stats prints a header and --count lines', () => {

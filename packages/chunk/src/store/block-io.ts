@@ -64,6 +64,19 @@ export class BlockIo {
     return this.p.disk?.get(key, offset, size);
   }
 
+  /**
+   * Where a block is cached, if anywhere: `memory`, the disk cache's `--cache-dir`, or that
+   * directory's writeback staging area.
+   */
+  cachedWhere(ref: BlockRef): string | undefined {
+    const key = this.keyOf(ref);
+    if (this.p.memory?.has(key)) return 'memory';
+    const dir = this.p.options.cacheDir;
+    if (this.p.staging?.has(key)) return `${dir} (staging)`;
+    if (this.p.disk?.has(key)) return dir;
+    return undefined;
+  }
+
   isCached(ref: BlockRef): boolean {
     const key = this.keyOf(ref);
     return !!(this.p.memory?.has(key) || this.p.staging?.has(key) || this.p.disk?.has(key));

@@ -1,4 +1,4 @@
-import { fsError, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter } from '@juicefs/core';
+import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter } from '@juicefs/core';
 import { blockLength, blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -135,6 +135,16 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     for (let index = Math.floor(offset / bs); index * bs < end; index++) {
       this.io.warm({ id, index, length: blockLength(length, index, bs) });
     }
+  }
+
+  async checkCache(id: number, length: number): Promise<CacheCheck> {
+    const out: CacheCheck = { missBytes: 0, locations: {} };
+    for (const ref of blocksOf(id, length, this.blockSize)) {
+      const where = this.io.cachedWhere(ref);
+      if (where === undefined) out.missBytes += ref.length;
+      else out.locations[where] = (out.locations[where] ?? 0) + ref.length;
+    }
+    return out;
   }
 
   async evictCache(id: number, length: number): Promise<void> {

@@ -3,7 +3,7 @@ import { createStorage, withPrefix } from '@juicefs/chunk';
 import { fsError, hasCode, type ObjectStorage } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { runPool } from '../control/handler.js';
-import { printJson } from '../output.js';
+import { printJson, renderGrid } from '../output.js';
 
 const PREFIX = '__juicefs_benchmark__/';
 
@@ -130,13 +130,6 @@ async function performance(s: ObjectStorage, o: { blockSize: number; bigSize: nu
   return rows;
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)) + 2);
-  const line = `+${w.map((x) => '-'.repeat(x)).join('+')}+`;
-  const fmt = (r: string[]) => `|${r.map((c, i) => ` ${c.padEnd(w[i]! - 1)}`).join('|')}|`;
-  return [line, fmt(headers), line, ...rows.map(fmt), line].join('\n') + '\n';
-}
-
 export function objbenchCommand(y: Argv): Argv {
   return y.command(
     'objbench BUCKET',
@@ -167,7 +160,7 @@ export function objbenchCommand(y: Argv): Argv {
       if (!a['skip-functional-tests']) {
         if (!a.json) process.stdout.write('Start Functional Testing ...\n');
         checks = await functionalChecks(s);
-        if (!a.json) process.stdout.write(table(['CATEGORY', 'TEST', 'RESULT'], checks.map((c) => [c.category, c.test, c.result])));
+        if (!a.json) process.stdout.write(renderGrid(['CATEGORY', 'TEST', 'RESULT'], checks.map((c) => [c.category, c.test, c.result])));
       }
       if (!a.json) process.stdout.write('Start Performance Testing ...\n');
       const perf = await performance(s, {
@@ -178,7 +171,7 @@ export function objbenchCommand(y: Argv): Argv {
         threads: Math.max(1, Math.floor(a.threads)),
       });
       if (a.json) printJson({ Functional: checks, Performance: perf });
-      else process.stdout.write(table(['ITEM', 'VALUE', 'COST'], perf.map((r) => [r.item, r.value, r.cost])));
+      else process.stdout.write(renderGrid(['ITEM', 'VALUE', 'COST'], perf.map((r) => [r.item, r.value, r.cost])));
       const failed = checks.filter((c) => c.result.startsWith('failed'));
       if (failed.length > 0) throw fsError('EIO', `${failed.length} functional checks failed (${failed.map((c) => c.test).join(', ')}): this storage will not work well as a JuiceFS bucket`);
     },

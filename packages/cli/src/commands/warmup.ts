@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { CacheAction } from '../control/protocol.js';
-import { fillCacheRequest } from '../control/requests.js';
+import { fillCacheRequest, type CacheResponse } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
-import { printJson } from '../output.js';
+import { printJson, renderGrid } from '../output.js';
 import { progressBar } from '../progress.js';
 import { formatBytes } from './info.js';
 
@@ -19,7 +19,7 @@ export function warmupCommand(y: Argv): Argv {
         .option('threads', { alias: 'p', type: 'number', default: 50, describe: 'number of concurrent block fetches' })
         .option('background', { alias: 'b', type: 'boolean', default: false, describe: 'return at once and let the mount work in the background' })
         .option('evict', { type: 'boolean', default: false, describe: 'drop the blocks from the cache instead' })
-        .option('check', { type: 'boolean', default: false, describe: 'report how much is cached (not supported by this client yet)' })
+        .option('check', { type: 'boolean', default: false, describe: 'report how much of the files is cached, fetching nothing' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
     async (a) => {
       const paths = ((a.PATH as unknown as string[] | undefined) ?? []).map(String);
@@ -31,15 +31,26 @@ export function warmupCommand(y: Argv): Argv {
       try {
         const inner: string[] = [];
         for (const p of paths) inner.push((await target.locate(p)).inner);
-        const bar = progressBar(a.evict ? 'Evicted files' : 'Warmed up files', 0);
+        const verb = a.evict ? 'eviction' : a.check ? 'check' : 'warmup';
+        const bar = progressBar(a.evict ? 'Evicted files' : a.check ? 'Checked files' : 'Warmed up files', 0);
         const r = await fillCacheRequest(target.transport, inner, { threads: a.threads, background: a.background, action }, (n) => bar.update(n, n));
         bar.stop();
         if (a.json) printJson(r);
-        else if (a.background) process.stderr.write(`${a.evict ? 'eviction' : 'warmup'} of ${paths.length} paths goes on in the background\n`);
+        else if (a.background) process.stderr.write(`${verb} of ${paths.length} paths goes on in the background\n`);
+        else if (a.check) process.stdout.write(checkReport(r));
         else process.stderr.write(`${a.evict ? 'evicted' : 'warmed up'} ${r.FileCount} files, ${r.SliceCount} slices, ${formatBytes(r.TotalBytes)}\n`);
       } finally {
         await target.close();
       }
     },
   );
+}
+
+/** What `warmup --check` prints, as JuiceFS does: where the cached bytes are, then how much is cached. */
+export function checkReport(r: CacheResponse): string {
+  const total = r.TotalBytes;
+  const pct = (n: number) => `${total > 0 ? ((n * 100) / total).toFixed(1) : '0.0'}%`;
+  const where = Object.entries(r.Locations ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const table = where.length > 0 ? renderGrid(['Location', 'Size', 'Percentage'], where.map(([loc, n]) => [loc, formatBytes(n), pct(n)])) : '';
+  return `${table}check: ${r.FileCount} files checked, ${formatBytes(total - r.MissBytes)} of ${formatBytes(total)} (${pct(total - r.MissBytes)}) cached\n`;
 }

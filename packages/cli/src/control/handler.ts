@@ -120,9 +120,9 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
   const background = r.u8() !== 0;
   const action = (r.hasMore() ? r.u8() : CacheAction.Warmup) as CacheAction;
   const stat = { FileCount: 0, SliceCount: 0, TotalBytes: 0, MissBytes: 0, Locations: {} as Record<string, number> };
-  if (action === CacheAction.Check) {
-    // The ChunkStore contract cannot tell whether a block is cached without fetching it.
-    reply(Buffer.from([ERRNO.ENOTSUP]));
+  const check = c.store.checkCache?.bind(c.store);
+  if (action === CacheAction.Check && !check) {
+    reply(Buffer.from([ERRNO.ENOTSUP])); // a chunk store that cannot tell without fetching
     return;
   }
   const work = async () => {
@@ -136,7 +136,11 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
             if (s.id === 0) continue;
             stat.SliceCount++;
             jobs.push(async () => {
-              if (action === CacheAction.Evict) await c.store.evictCache(s.id, s.size);
+              if (action === CacheAction.Check) {
+                const found = await check!(s.id, s.size);
+                stat.MissBytes += found.missBytes;
+                for (const [where, n] of Object.entries(found.locations)) stat.Locations[where] = (stat.Locations[where] ?? 0) + n;
+              } else if (action === CacheAction.Evict) await c.store.evictCache(s.id, s.size);
               else await c.store.fillCache(s.id, s.size);
               stat.TotalBytes += s.size;
             });

@@ -54,6 +54,13 @@ export interface ChunkStoreStats {
  * The data layer: slices cut into blocks named and framed as JuiceFS does, with caches,
  * readahead and writeback. Knows nothing of inodes or files.
  */
+/** Where a slice's blocks are cached (ChunkStore.checkCache). */
+export interface CacheCheck {
+  missBytes: number;
+  /** Cached bytes by location. */
+  locations: Record<string, number>;
+}
+
 export interface ChunkStore {
   /** Block size in bytes (the volume's BlockSize × 1024). */
   readonly blockSize: number;
@@ -70,6 +77,12 @@ export interface ChunkStore {
    */
   prefetch?(id: number, length: number, offset: number, size: number): void;
   evictCache(id: number, length: number): Promise<void>;
+  /**
+   * Optional: how much of a slice's blocks is cached, without fetching anything (warmup --check):
+   * the bytes found in no cache, and the cached bytes by where they are (`memory`, a disk cache
+   * directory, or the writeback staging area).
+   */
+  checkCache?(id: number, length: number): Promise<CacheCheck>;
   stats(): ChunkStoreStats;
   /** Wait for staged (writeback) uploads and stop background work. */
   close(): Promise<void>;

@@ -208,6 +208,27 @@ export function chunkStoreConformance(name: string, factory: ChunkStoreFactory, 
       expect(store.stats().cacheHits).toBeGreaterThan(0);
     });
 
+    cached('checkCache reports what fillCache brought in and evictCache took out, fetching nothing', async () => {
+      if (!store.checkCache) return; // optional in the contract
+      const data = pattern(2 * bs + 7, 16);
+      await writeSlice(store, 27, data);
+      await store.evictCache(27, data.length);
+      const gets = ut.objectCalls().get;
+      const cold = await store.checkCache(27, data.length);
+      expect(cold.missBytes).toBe(caps.writeback ? cold.missBytes : data.length);
+      await store.fillCache(27, data.length);
+      const warm = await store.checkCache(27, data.length);
+      expect(warm.missBytes).toBe(0);
+      expect(Object.values(warm.locations).reduce((a, b) => a + b, 0)).toBe(data.length);
+      const fetched = ut.objectCalls().get - gets;
+      await store.checkCache(27, data.length);
+      expect(ut.objectCalls().get - gets).toBe(fetched); // checking fetched nothing more
+      if (!caps.writeback) {
+        await store.evictCache(27, data.length);
+        expect((await store.checkCache(27, data.length)).missBytes).toBe(data.length);
+      }
+    });
+
     cached('fillCache warms the cache and evictCache empties it', async () => {
       const data = pattern(2 * bs, 14);
       await writeSlice(store, 25, data);
