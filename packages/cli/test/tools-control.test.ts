@@ -82,9 +82,11 @@ describe('.control handler', () => {
     const names = inTrash.entries.map((e) => e.name.toString().replace(/^\d+-\d+-/, '')).sort();
     expect(names).toEqual(['big', 'd', 'e', 'small']);
     await expect(rmrRequest(t, ROOT_INODE, Buffer.from('d'), false, 4)).rejects.toMatchObject({ code: 'ENOENT' });
-    // Removing for good is not available while the volume keeps a trash.
+    // Removing for good skips the trash.
     await v.fs.mkdir('/x');
-    await expect(rmrRequest(t, ROOT_INODE, Buffer.from('x'), true, 4)).rejects.toMatchObject({ code: 'ENOTSUP' });
+    await rmrRequest(t, ROOT_INODE, Buffer.from('x'), true, 4);
+    await expect(lookup(ROOT_INODE, 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await v.meta.readdir(ROOT_CONTEXT, hours.entries[0]!.ino)).entries).toHaveLength(4);
   });
 
   it('FillCache warms the blocks of a tree into the cache and evicts them again', async () => {
@@ -100,6 +102,25 @@ describe('.control handler', () => {
     expect(e).toMatchObject({ FileCount: 1, SliceCount: 1, TotalBytes: BIG });
     expect(v.store.stats().memoryCacheBytes).toBeLessThan(warm.memoryCacheBytes);
     await expect(fillCacheRequest(t, ['/nope'], { threads: 1, background: false, action: CacheAction.Warmup })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('juicefs rmr --skip-trash', () => {
+  it('deletes for good, where rmr alone moves the tree to the trash', async () => {
+    await t.close();
+    await v.close();
+    const skip = juicefs('rmr', '--meta', meta, '/d/e', '--skip-trash');
+    expect(skip.err).toContain('removed /d/e (2 entries)');
+    expect(skip.code).toBe(0);
+    const kept = juicefs('rmr', '--meta', meta, '/d');
+    expect(kept.code).toBe(0);
+    v = await openVolume(meta);
+    t = await vfsTransport(v.vfs);
+    const trashed: string[] = [];
+    for (const hour of (await v.meta.readdir(ROOT_CONTEXT, TRASH_INODE, { limit: 100 })).entries) {
+      for (const e of (await v.meta.readdir(ROOT_CONTEXT, hour.ino, { limit: 100 })).entries) trashed.push(e.name.toString().replace(/^\d+-\d+-/, ''));
+    }
+    expect(trashed.sort()).toEqual(['big', 'd']); // not e, nor small
   });
 });
 

@@ -70,13 +70,8 @@ async function rmr(c: ControlContext, ctx: Context, r: PayloadReader, reply: Rep
   let count = 0;
   let status: Buffer = Buffer.from([0]);
   await withProgress(reply, interval, () => [count, 0], async () => {
-    if (skipTrash && (c.format.TrashDays ?? 0) > 0) {
-      // The Meta contract has no unlink that bypasses the trash yet.
-      status = Buffer.from([ERRNO.ENOTSUP]);
-      return;
-    }
     try {
-      await removeTree(c.meta, ctx, parent, name, () => count++);
+      await removeTree(c.meta, ctx, parent, name, () => count++, { skipTrash });
     } catch (err) {
       status = errnoByte(err);
     }

@@ -1,4 +1,4 @@
-import { NodeType, ROOT_INODE, align4K, type Attr, type Context, type Ino, type Meta } from '@juicefs/core';
+import { NodeType, ROOT_INODE, align4K, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
 
 /** JuiceFS's meta.Summary: bytes of file content, bytes of space (4 KiB units), counts. */
 export interface Summary {
@@ -104,17 +104,24 @@ export async function* filesUnder(meta: Meta, ctx: Context, ino: Ino): AsyncGene
  * Remove `name` in `parent` with everything below it, counting removed entries. Deletions go
  * through the ordinary unlink/rmdir, so they land in the trash when the volume keeps one.
  */
-export async function removeTree(meta: Meta, ctx: Context, parent: Ino, name: Buffer | string, counted: () => void): Promise<void> {
+export async function removeTree(
+  meta: Meta,
+  ctx: Context,
+  parent: Ino,
+  name: Buffer | string,
+  counted: () => void,
+  options: RemoveOptions = {},
+): Promise<void> {
   const { ino, attr } = await meta.lookup(ctx, parent, name);
   if (attr.type === NodeType.Directory) {
     for (;;) {
       const page = await meta.readdir(ctx, ino, { limit: PAGE });
       if (page.entries.length === 0) break;
-      for (const e of page.entries) await removeTree(meta, ctx, ino, e.name, counted);
+      for (const e of page.entries) await removeTree(meta, ctx, ino, e.name, counted, options);
     }
-    await meta.rmdir(ctx, parent, name);
+    await meta.rmdir(ctx, parent, name, options);
   } else {
-    await meta.unlink(ctx, parent, name);
+    await meta.unlink(ctx, parent, name, options);
   }
   counted();
 }

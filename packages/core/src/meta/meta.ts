@@ -78,6 +78,15 @@ export type SliceDeleter = (id: number, size: number) => Promise<void>;
  * Conventions: `ctx` is the caller (permission checks use it; pass ROOT_CONTEXT for admin
  * work); names are raw bytes (a string is taken as UTF-8); offsets and sizes are bytes.
  */
+/** Options of unlink and rmdir. */
+export interface RemoveOptions {
+  /**
+   * Delete for good even where the volume keeps a trash (`juicefs rmr --skip-trash`). Only root
+   * (uid 0) may: anyone else gets EPERM.
+   */
+  skipTrash?: boolean;
+}
+
 export interface Meta {
   /** Human-readable engine name ("sqlite3", "postgres", "redis"). */
   readonly name: string;
@@ -132,8 +141,8 @@ export interface Meta {
   create(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number, flags: number): Promise<NodeResult>;
   symlink(ctx: Context, parent: Ino, name: Buffer | string, target: Buffer | string): Promise<NodeResult>;
   readlink(ctx: Context, ino: Ino): Promise<Buffer>;
-  unlink(ctx: Context, parent: Ino, name: Buffer | string): Promise<void>;
-  rmdir(ctx: Context, parent: Ino, name: Buffer | string): Promise<void>;
+  unlink(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void>;
+  rmdir(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void>;
   /** rename(2)/renameat2(2): flags RENAME_NOREPLACE or RENAME_EXCHANGE. Returns the moved node. */
   rename(
     ctx: Context,

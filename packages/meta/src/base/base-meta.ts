@@ -14,6 +14,7 @@ import {
   type PosixLockRequest,
   type ReaddirOptions,
   type ReaddirPage,
+  type RemoveOptions,
   type SetAttrRequest,
   type Session,
   type Slice,
@@ -198,11 +199,11 @@ export class BaseMeta implements Meta {
   readlink(ctx: Context, ino: Ino): Promise<Buffer> {
     return nodes.readlink(this.m, ino);
   }
-  unlink(ctx: Context, parent: Ino, name: Buffer | string): Promise<void> {
-    return remove.unlink(this.m, ctx, parent, nameBuffer(name));
+  unlink(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void> {
+    return remove.unlink(this.m, ctx, parent, nameBuffer(name), options);
   }
-  rmdir(ctx: Context, parent: Ino, name: Buffer | string): Promise<void> {
-    return remove.rmdir(this.m, ctx, parent, nameBuffer(name));
+  rmdir(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void> {
+    return remove.rmdir(this.m, ctx, parent, nameBuffer(name), options);
   }
   rename(
     ctx: Context,

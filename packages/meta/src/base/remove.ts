@@ -1,4 +1,4 @@
-import { fsError, NodeType, TRASH_INODE, isTrash, type Attr, type Context, type Ino } from '@juicefs/core';
+import { fsError, NodeType, TRASH_INODE, isTrash, type Attr, type Context, type Ino, type RemoveOptions } from '@juicefs/core';
 import { checkName, isDot, isDotDot, isTrashName, show } from './names.js';
 import { checkDirWrite, checkMutable, checkSticky } from './permissions.js';
 import type { MetaState } from './state.js';
@@ -6,8 +6,9 @@ import { withTrash } from './trash.js';
 import { dropLink, goesToTrash } from './unlink-node.js';
 import { checkedDir, now, readEntry, touchDir } from './tx-util.js';
 
-function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer): void {
+function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
+  if (options.skipTrash && ctx.uid !== 0) throw fsError('EPERM', 'only root may remove bypassing the trash (--skip-trash)');
   checkName(name);
   if (isTrashName(parent, name)) throw fsError('EPERM', 'the trash root cannot be removed');
   if (isTrash(parent) && ctx.uid !== 0 && ctx.checkPermission !== false) {
@@ -27,8 +28,8 @@ function checkDeletable(ctx: Context, pattr: Attr, parent: Ino, attr: Attr | und
 }
 
 /** unlink(2): remove a non-directory entry (into the trash when TrashDays > 0). */
-export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buffer): Promise<void> {
-  checkRemovable(m, ctx, parent, name);
+export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions = {}): Promise<void> {
+  checkRemovable(m, ctx, parent, name, options);
   if (isDot(name) || isDotDot(name)) throw fsError('EISDIR', `${show(name)} is a directory`);
   await withTrash(m, () =>
     m.store.txn(async (tx) => {
@@ -41,7 +42,7 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
       checkDeletable(ctx, pattr, parent, attr, name);
       if (entry.type === NodeType.Directory) throw fsError('EISDIR', `${show(name)} is a directory: use rmdir`);
       const t = now();
-      await dropLink(m, tx, parent, name, entry.ino, attr, t);
+      await dropLink(m, tx, parent, name, entry.ino, attr, t, options.skipTrash);
       tx.deleteEntry(parent, name);
       touchDir(pattr, t);
       tx.setAttr(parent, pattr);
@@ -50,8 +51,8 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
 }
 
 /** rmdir(2): remove an empty directory (into the trash when TrashDays > 0). */
-export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffer): Promise<void> {
-  checkRemovable(m, ctx, parent, name);
+export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions = {}): Promise<void> {
+  checkRemovable(m, ctx, parent, name, options);
   if (isDot(name)) throw fsError('EINVAL', 'cannot remove "." : name the directory from its parent');
   if (isDotDot(name)) throw fsError('ENOTEMPTY', 'cannot remove "..": it is not empty');
   if (parent === TRASH_INODE) throw fsError('EPERM', 'trash hour directories are removed by the trash cleaner only');
@@ -67,7 +68,7 @@ export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffe
       if (entry.type !== NodeType.Directory) throw fsError('ENOTDIR', `${show(name)} is not a directory`);
       if (await tx.hasEntries(entry.ino)) throw fsError('ENOTEMPTY', `directory ${show(name)} is not empty`);
       const t = now();
-      await dropLink(m, tx, parent, name, entry.ino, attr, t);
+      await dropLink(m, tx, parent, name, entry.ino, attr, t, options.skipTrash);
       tx.deleteEntry(parent, name);
       if (pattr.nlink > 2) pattr.nlink--;
       touchDir(pattr, t);

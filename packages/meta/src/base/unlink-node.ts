@@ -39,10 +39,12 @@ export async function dropLink(
   ino: Ino,
   attr: Attr | undefined,
   t: Timespec,
+  /** Delete even where the trash would keep it (rmr --skip-trash). */
+  skipTrash = false,
 ): Promise<void> {
   if (!attr) return; // a dangling entry: nothing else to release
   chargeDir(m, tx, parent, attr, -1);
-  const trash = goesToTrash(m, parent, attr) ? await currentTrashDir(m, tx) : undefined;
+  const trash = !skipTrash && goesToTrash(m, parent, attr) ? await currentTrashDir(m, tx) : undefined;
   const trashName = trash === undefined ? undefined : trashEntryName(parent, ino, name);
   // Another link of this node already went to the trash under the same name this hour: then
   // this link is simply dropped, as JuiceFS does (the trash keeps one entry per name).

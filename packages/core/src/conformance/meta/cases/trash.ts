@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { SliceDeleter } from '../../../meta/meta.js';
 import { TRASH_INODE } from '../../../types/inode.js';
-import { expectCode, formatted, listAll, mkfile, names, nowSec, ROOT, ROOT_INODE } from '../helpers.js';
+import { ALICE, expectCode, formatted, listAll, mkfile, names, nowSec, ROOT, ROOT_INODE } from '../helpers.js';
 import type { MetaCase } from '../types.js';
 
 const group = 'trash and cleanup';
@@ -17,6 +17,25 @@ function hourName(ms: number): string {
 }
 
 export const trashCases: MetaCase[] = [
+  {
+    group, name: 'TrashDays 1: unlink and rmdir with skipTrash delete for good, for root only',
+    needs: ['trash'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 1 });
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o777, 0);
+      const f = await mkfile(meta, d.ino, 'f');
+      await expectCode(meta.unlink(ALICE, d.ino, 'f', { skipTrash: true }), 'EPERM', 'skipTrash asked by a non-root user');
+      await meta.unlink(ROOT, d.ino, 'f', { skipTrash: true });
+      await expectCode(meta.getAttr(ROOT, f.ino), 'ENOENT', 'the file, deleted rather than kept in the trash');
+      await meta.rmdir(ROOT, ROOT_INODE, 'd', { skipTrash: true });
+      await expectCode(meta.getAttr(ROOT, d.ino), 'ENOENT', 'the directory, deleted rather than kept in the trash');
+      assert.deepEqual(await listAll(meta, TRASH_INODE), [], 'nothing went to the trash');
+      // Without the option the same removal still goes to the trash.
+      const g = await mkfile(meta, ROOT_INODE, 'g');
+      await meta.unlink(ROOT, ROOT_INODE, 'g');
+      assert.equal((await meta.getAttr(ROOT, g.ino)).nlink, 1, 'kept in the trash');
+    },
+  },
   {
     group, name: 'TrashDays 1: an unlinked file appears as .trash/<hour>/<parent>-<ino>-<name>',
     needs: ['trash'],
