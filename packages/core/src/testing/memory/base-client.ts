@@ -144,7 +144,7 @@ export class MemoryClientBase {
    * trash when it is on, else one link less; a file losing its last link is kept while this
    * client has it open (sustained) and deleted otherwise.
    */
-  protected removeEntry(parent: Ino, name: Buffer, ino: Ino): void {
+  protected removeEntry(parent: Ino, name: Buffer, ino: Ino, skipTrash = false): void {
     const attr = this.node(ino);
     const pattr = this.node(parent);
     const t = this.now();
@@ -152,7 +152,7 @@ export class MemoryClientBase {
     const isDir = attr.type === NodeType.Directory;
     if (isDir) pattr.nlink--;
     this.touch(pattr, true, t);
-    const trash = this.goesToTrash(parent, attr) ? this.trashDir() : undefined;
+    const trash = !skipTrash && this.goesToTrash(parent, attr) ? this.trashDir() : undefined;
     let trashName = Buffer.concat([Buffer.from(`${parent}-${ino}-`), name]);
     if (trashName.length > MAX_NAME) trashName = trashName.subarray(0, MAX_NAME);
     // As the Go client: another link of a node already trashed under the same name is really removed.

@@ -1,5 +1,5 @@
 import { fsError } from '../../errors/fs-error.js';
-import type { NodeResult, ReaddirOptions, ReaddirPage } from '../../meta/meta.js';
+import type { NodeResult, ReaddirOptions, ReaddirPage, RemoveOptions } from '../../meta/meta.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../meta/meta.js';
 import type { Attr, Entry, SetAttrRequest, Timespec } from '../../types/attr.js';
 import { NodeType } from '../../types/attr.js';
@@ -129,23 +129,25 @@ export class MemoryNamespace extends MemoryClientBase {
     return { ino, attr };
   }
 
-  async unlink(ctx: Context, parent: Ino, rawName: Buffer | string): Promise<void> {
+  async unlink(ctx: Context, parent: Ino, rawName: Buffer | string, options: RemoveOptions = {}): Promise<void> {
     const name = toName(rawName);
+    checkSkipTrash(ctx, options);
     checkName(name, 'EISDIR');
     const { ino, attr } = this.removable(ctx, parent, name);
     if (attr.type === NodeType.Directory) throw fsError('EISDIR', `"${name.toString()}" is a directory: use rmdir`);
-    this.removeEntry(parent, name, ino);
+    this.removeEntry(parent, name, ino, options.skipTrash);
   }
 
-  async rmdir(ctx: Context, parent: Ino, rawName: Buffer | string): Promise<void> {
+  async rmdir(ctx: Context, parent: Ino, rawName: Buffer | string, options: RemoveOptions = {}): Promise<void> {
     const name = toName(rawName);
+    checkSkipTrash(ctx, options);
     if (name.equals(Buffer.from('.'))) throw fsError('EINVAL', 'cannot rmdir "."');
     if (name.equals(Buffer.from('..'))) throw fsError('ENOTEMPTY', 'cannot rmdir ".."');
     checkName(name, 'EINVAL');
     const { ino, attr } = this.removable(ctx, parent, name);
     if (attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `"${name.toString()}" is not a directory`);
     if ((this.volume.dirs.get(ino)?.size ?? 0) > 0) throw fsError('ENOTEMPTY', `directory "${name.toString()}" is not empty`);
-    this.removeEntry(parent, name, ino);
+    this.removeEntry(parent, name, ino, options.skipTrash);
   }
 
   /**
@@ -299,4 +301,9 @@ export class MemoryNamespace extends MemoryClientBase {
       this.deleteNode(ino);
     }
   }
+}
+
+/** Removing past the trash is root's alone (rmr --skip-trash). */
+function checkSkipTrash(ctx: Context, options: RemoveOptions): void {
+  if (options.skipTrash && ctx.uid !== 0) throw fsError('EPERM', 'only root may remove bypassing the trash (--skip-trash)');
 }
