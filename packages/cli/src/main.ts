@@ -9,6 +9,7 @@ import { fsckCommand } from './commands/fsck.js';
 import { gcCommand } from './commands/gc.js';
 import { infoCommand } from './commands/info.js';
 import { rmrCommand } from './commands/rmr.js';
+import { compactCommand } from './commands/compact.js';
 import { warmupCommand } from './commands/warmup.js';
 import { statsCommand } from './commands/stats.js';
 import { benchCommand } from './commands/bench.js';
@@ -53,7 +54,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, warmupCommand, statsCommand, benchCommand, objbenchCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, compactCommand, warmupCommand, statsCommand, benchCommand, objbenchCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

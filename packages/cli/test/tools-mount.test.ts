@@ -72,6 +72,27 @@ describe('tools on a mount', () => {
     expect(again.out).toMatch(/check: 2 files checked, (.+) of \1 \(100\.0%\) cached\n$/);
   });
 
+  it('compact merges the slices of a file written in many flushed pieces', () => {
+    const file = path.join(mp, 'frag');
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < 12; i++) {
+      fs.writeSync(fd, Buffer.alloc(1000, i));
+      fs.fsyncSync(fd); // each flush commits a slice of its own
+    }
+    fs.closeSync(fd);
+    const slices = () => (JSON.parse(juicefs('info', file, '--raw', '--json').out) as { Chunks: unknown[] }).Chunks.length;
+    expect(slices()).toBe(12);
+    const c = juicefs('compact', file, '-p', '2');
+    expect(c.err).toContain(`compacted ${file} (1 chunks)`);
+    expect(c.code).toBe(0);
+    expect(slices()).toBe(1);
+    const back = fs.readFileSync(file);
+    for (let i = 0; i < 12; i++) expect(back.subarray(i * 1000, (i + 1) * 1000).equals(Buffer.alloc(1000, i))).toBe(true);
+    const missing = juicefs('compact', path.join(mp, 'nope'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/ENOENT/);
+  });
+
   it('stats prints a header and --count lines', () => {
     const s = juicefs('stats', mp, '--count', '2', '--interval', '0.3');
     expect(s.code).toBe(0);

@@ -31,6 +31,12 @@ export async function rmrRequest(t: ControlTransport, parent: bigint, name: Buff
   check(await sendControl(t, ControlCode.Rmr, p, progress), `remove ${name.toString()}`);
 }
 
+/** Compact every chunk of the files under `ino`; progress reports (chunks found, chunks done). */
+export async function compactRequest(t: ControlTransport, ino: bigint, threads: number, progress?: Progress): Promise<void> {
+  const p = new PayloadWriter().u64(ino).u16(Math.max(1, Math.min(65535, threads))).build();
+  check(await sendControl(t, ControlCode.CompactPath, p, progress), `compact inode ${ino}`);
+}
+
 export interface InfoResponse {
   Ino: number;
   Failed: boolean;
