@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { juicefs, mustFormat } from './tools-volume.js';
+import { juicefs, juicefsAsync, mustFormat } from './tools-volume.js';
 
 // The tools against a real FUSE mount (`juicefs mount -d`, SQLite + file storage): info, warmup,
 // stats, bench and rmr through the mount's .control and .stats, and the --metrics endpoint.
@@ -91,6 +91,24 @@ describe('tools on a mount', () => {
     const missing = juicefs('compact', path.join(mp, 'nope'));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/ENOENT/);
+  });
+
+  it('profile follows the live access log: operations by time spent, then stops after --count screens', async () => {
+    const run = juicefsAsync('profile', mp, '--interval', '1', '--count', '2');
+    // Activity while it watches (it only sees lines logged after it opened the log).
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 20; i++) fs.statSync(path.join(mp, `x`));
+    fs.writeFileSync(path.join(mp, 'prof-file'), 'data');
+    const r = await run;
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const screens = r.out.split('> JuiceFS Profiling').slice(1);
+    expect(screens).toHaveLength(2);
+    expect(r.out).toMatch(/Operation +Count +Average\(us\) +Total\(us\) +Percent\(%\)/);
+    expect(r.out).toMatch(/^(create|write|flush|release|getattr|lookup) +\d+ +\d+ +\d+ +\d+\.\d$/m);
+    const notMount = juicefs('profile', dir);
+    expect(notMount.code).toBe(1);
+    expect(notMount.err).toMatch(/not the root of a JuiceFS mount/);
   });
 
   it('stats prints a header and --count lines', () => {
