@@ -11,6 +11,7 @@ import { infoCommand } from './commands/info.js';
 import { rmrCommand } from './commands/rmr.js';
 import { compactCommand } from './commands/compact.js';
 import { profileCommand } from './commands/profile.js';
+import { summaryCommand } from './commands/summary.js';
 import { warmupCommand } from './commands/warmup.js';
 import { statsCommand } from './commands/stats.js';
 import { benchCommand } from './commands/bench.js';
@@ -55,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, rmrCommand, compactCommand, warmupCommand, statsCommand, profileCommand, benchCommand, objbenchCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, compactCommand, warmupCommand, statsCommand, profileCommand, benchCommand, objbenchCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

@@ -72,6 +72,24 @@ describe('tools on a mount', () => {
     expect(again.out).toMatch(/check: 2 files checked, (.+) of \1 \(100\.0%\) cached\n$/);
   });
 
+  it('summary shows a tree by size, --entries folds the rest into "...", --csv prints bytes', () => {
+    const t = juicefs('summary', path.join(mp, 'x'));
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    const rows = t.out.split('\n').filter((l) => l.startsWith('| /')).map((l) => l.split('|').slice(1, 5).map((c) => c.trim()));
+    expect(rows).toEqual([
+      ['/x/', '208 KiB', '2', '2'],
+      ['/x/big', '196 KiB', '0', '1'],
+      ['/x/y/', '8.0 KiB', '1', '1'],
+      ['/x/y/s', '4.0 KiB', '0', '1'],
+    ]);
+    const folded = juicefs('summary', path.join(mp, 'x'), '--entries', '1', '--csv');
+    expect(folded.code).toBe(0);
+    expect(folded.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/x/,212992,2,2', '/x/big,200704,0,1', '/x/...,8192,1,1']);
+    const top = juicefs('summary', path.join(mp, 'x'), '-d', '0', '--csv');
+    expect(top.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/x/,212992,2,2']);
+  });
+
   it('compact merges the slices of a file written in many flushed pieces', () => {
     const file = path.join(mp, 'frag');
     const fd = fs.openSync(file, 'w');

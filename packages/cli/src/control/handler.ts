@@ -11,7 +11,7 @@ import {
 } from '@juicefs/core';
 import { CacheAction, ControlCode, PayloadReader, dataFrame, progressFrame } from './protocol.js';
 import { objectsOf } from './objects.js';
-import { filesUnder, pathsOf, removeTree, resolvePath, summarize, type Summary } from './tree.js';
+import { filesUnder, pathsOf, removeTree, resolvePath, summarize, summaryTree, type Summary } from './tree.js';
 
 /** What a mount gives the `.control` handler: the same Meta and ChunkStore its Vfs uses. */
 export interface ControlContext {
@@ -41,6 +41,8 @@ export function createControlHandler(c: ControlContext): ControlHandler {
         return fillCache(c, ctx, r, reply, interval);
       case ControlCode.CompactPath:
         return compactPath(c, ctx, r, reply, interval);
+      case ControlCode.OpSummary:
+        return treeSummary(c, ctx, r, reply, interval);
       default:
         reply(Buffer.from([ERRNO.ENOSYS]));
     }
@@ -156,6 +158,23 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
     }
   }
   reply(dataFrame(stat));
+}
+
+async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const ino = r.u64();
+  const depth = Math.min(10, r.u8());
+  const topN = Math.min(100, r.u8());
+  if (r.hasMore()) r.u8(); // strict: the summary here is always exact
+  let counts: [number, number] = [0, 0];
+  try {
+    const [path] = await pathsOf(c.meta, ctx, ino);
+    const tree = await withProgress(reply, interval, () => counts, () =>
+      summaryTree(c.meta, ctx, ino, path ?? '/', depth, topN, (files, bytes) => (counts = [files, bytes])),
+    );
+    reply(dataFrame({ Errno: 0, Tree: tree }));
+  } catch (err) {
+    reply(errnoByte(err));
+  }
 }
 
 async function compactPath(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {

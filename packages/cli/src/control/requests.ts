@@ -1,7 +1,7 @@
 import { ERRNO, fsError, isErrnoCode, type ErrnoCode } from '@juicefs/core';
 import { sendControl, type ControlTransport } from './client.js';
 import { CacheAction, ControlCode, PayloadWriter, type ControlResult } from './protocol.js';
-import type { Summary } from './tree.js';
+import type { Summary, TreeSummary } from './tree.js';
 
 /** The client side of the `.control` requests the CLI makes, as the Go CLI encodes them. */
 
@@ -35,6 +35,14 @@ export async function rmrRequest(t: ControlTransport, parent: bigint, name: Buff
 export async function compactRequest(t: ControlTransport, ino: bigint, threads: number, progress?: Progress): Promise<void> {
   const p = new PayloadWriter().u64(ino).u16(Math.max(1, Math.min(65535, threads))).build();
   check(await sendControl(t, ControlCode.CompactPath, p, progress), `compact inode ${ino}`);
+}
+
+/** The summary tree of `ino` (see TreeSummary); progress reports (nodes seen, bytes). */
+export async function summaryRequest(t: ControlTransport, ino: bigint, depth: number, topN: number, progress?: Progress): Promise<TreeSummary> {
+  const p = new PayloadWriter().u64(ino).u8(Math.max(0, Math.min(10, depth))).u8(Math.max(0, Math.min(100, topN))).u8(1).build();
+  const data = check(await sendControl(t, ControlCode.OpSummary, p, progress), `summary of inode ${ino}`) as { Errno?: number; Tree?: TreeSummary } | undefined;
+  if (!data?.Tree) throw fsError('EIO', 'summary: the mount answered without a tree');
+  return data.Tree;
 }
 
 export interface InfoResponse {

@@ -125,3 +125,75 @@ export async function removeTree(
   }
   counted();
 }
+
+/** One node of `juicefs summary`'s tree, as JuiceFS's TreeSummary (JSON field names included). */
+export interface TreeSummary {
+  Inode: number;
+  Path: string;
+  Type: number;
+  Size: number;
+  Files: number;
+  Dirs: number;
+  Children?: TreeSummary[];
+}
+
+/**
+ * The summary tree under `ino` (at volume path `at`): every node's size, files and directories
+ * count what is below it; nodes down to `depth` levels list their `topN` biggest children, and
+ * the rest of the children as one `...` entry.
+ */
+export async function summaryTree(
+  meta: Meta,
+  ctx: Context,
+  ino: Ino,
+  at: string,
+  depth: number,
+  topN: number,
+  progress: (files: number, bytes: number) => void = () => undefined,
+): Promise<TreeSummary> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (node: Ino, path: string, attr: Attr, level: number): Promise<TreeSummary> => {
+    const isDir = attr.type === NodeType.Directory;
+    const t: TreeSummary = {
+      Inode: Number(node),
+      Path: path,
+      Type: attr.type,
+      Size: isDir || attr.type !== NodeType.File ? 4096 : align4K(attr.length),
+      Files: isDir ? 0 : 1,
+      Dirs: isDir ? 1 : 0,
+    };
+    files++;
+    bytes += t.Size;
+    progress(files, bytes);
+    if (!isDir) return t;
+    const children: TreeSummary[] = [];
+    for await (const e of listDir(meta, ctx, node)) {
+      const a = e.attr ?? (await meta.getAttr(ctx, e.ino));
+      const child = await walk(e.ino, `${path === '/' ? '' : path}/${e.name.toString()}`, a, level + 1);
+      t.Size += child.Size;
+      t.Files += child.Files;
+      t.Dirs += child.Dirs;
+      if (level < depth) children.push(child);
+      else delete child.Children;
+    }
+    if (level < depth && children.length > 0) {
+      children.sort((x, y) => y.Size - x.Size);
+      const shown = children.slice(0, topN);
+      const rest = children.slice(topN);
+      if (rest.length > 0) {
+        shown.push({
+          Inode: 0,
+          Path: `${path === '/' ? '' : path}/...`,
+          Type: 0,
+          Size: rest.reduce((n, c) => n + c.Size, 0),
+          Files: rest.reduce((n, c) => n + c.Files, 0),
+          Dirs: rest.reduce((n, c) => n + c.Dirs, 0),
+        });
+      }
+      t.Children = shown;
+    }
+    return t;
+  };
+  return walk(ino, at, await meta.getAttr(ctx, ino), 0);
+}
