@@ -12,6 +12,7 @@ import { rmrCommand } from './commands/rmr.js';
 import { compactCommand } from './commands/compact.js';
 import { profileCommand } from './commands/profile.js';
 import { summaryCommand } from './commands/summary.js';
+import { cloneCommand } from './commands/clone.js';
 import { warmupCommand } from './commands/warmup.js';
 import { statsCommand } from './commands/stats.js';
 import { benchCommand } from './commands/bench.js';
@@ -56,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, compactCommand, warmupCommand, statsCommand, profileCommand, benchCommand, objbenchCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, cloneCommand, compactCommand, warmupCommand, statsCommand, profileCommand, benchCommand, objbenchCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

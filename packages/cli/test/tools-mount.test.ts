@@ -90,6 +90,39 @@ describe('tools on a mount', () => {
     expect(top.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/x/,212992,2,2']);
   });
 
+  it('clone copies a tree without its data: shared objects, copy on write, --preserve keeps mode and times', () => {
+    fs.symlinkSync('big', path.join(mp, 'x/link'));
+    fs.chmodSync(path.join(mp, 'x/y/s'), 0o777);
+    fs.utimesSync(path.join(mp, 'x/y/s'), 1_600_000_000, 1_600_000_000);
+    const c = juicefs('clone', path.join(mp, 'x'), path.join(mp, 'x2'));
+    expect(c.err).toBe('');
+    expect(c.code).toBe(0);
+    expect(fs.readFileSync(path.join(mp, 'x2/big')).equals(fs.readFileSync(path.join(mp, 'x/big')))).toBe(true);
+    expect(fs.readFileSync(path.join(mp, 'x2/y/s'), 'utf8')).toBe('hello');
+    expect(fs.readlinkSync(path.join(mp, 'x2/link'))).toBe('big');
+    const objects = (p: string) => (JSON.parse(juicefs('info', p, '--json').out) as { Objects: Array<{ Key: string }> }).Objects.map((o) => o.Key);
+    expect(objects(path.join(mp, 'x2/big'))).toEqual(objects(path.join(mp, 'x/big'))); // the same objects, not copies
+    expect(fs.statSync(path.join(mp, 'x2/y/s')).mode & 0o777).toBe(0o777 & ~process.umask());
+    // Writing the copy leaves the source as it was.
+    const fd = fs.openSync(path.join(mp, 'x2/big'), 'r+');
+    fs.writeSync(fd, Buffer.from('changed'), 0, 7, 0);
+    fs.closeSync(fd);
+    expect(fs.readFileSync(path.join(mp, 'x/big')).subarray(0, 7).equals(Buffer.alloc(7, 7))).toBe(true);
+    const kept = juicefs('clone', '--preserve', path.join(mp, 'x/y'), path.join(mp, 'y3'));
+    expect(kept.code).toBe(0);
+    const st = fs.statSync(path.join(mp, 'y3/s'));
+    expect([st.mode & 0o777, Math.floor(st.mtimeMs / 1000)]).toEqual([0o777, 1_600_000_000]);
+    const again = juicefs('clone', path.join(mp, 'x'), path.join(mp, 'x2'));
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/EEXIST/);
+    const noParent = juicefs('clone', path.join(mp, 'x'), path.join(mp, 'nope/x'));
+    expect(noParent.code).toBe(1);
+    expect(noParent.err).toMatch(/not an existing directory/);
+    fs.rmSync(path.join(mp, 'x2'), { recursive: true });
+    fs.rmSync(path.join(mp, 'y3'), { recursive: true });
+    fs.unlinkSync(path.join(mp, 'x/link'));
+  });
+
   it('compact merges the slices of a file written in many flushed pieces', () => {
     const file = path.join(mp, 'frag');
     const fd = fs.openSync(file, 'w');

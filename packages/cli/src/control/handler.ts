@@ -11,7 +11,7 @@ import {
 } from '@juicefs/core';
 import { CacheAction, ControlCode, PayloadReader, dataFrame, progressFrame } from './protocol.js';
 import { objectsOf } from './objects.js';
-import { filesUnder, pathsOf, removeTree, resolvePath, summarize, summaryTree, type Summary } from './tree.js';
+import { cloneTree, filesUnder, pathsOf, removeTree, resolvePath, summarize, summaryTree, type Summary } from './tree.js';
 
 /** What a mount gives the `.control` handler: the same Meta and ChunkStore its Vfs uses. */
 export interface ControlContext {
@@ -43,6 +43,8 @@ export function createControlHandler(c: ControlContext): ControlHandler {
         return compactPath(c, ctx, r, reply, interval);
       case ControlCode.OpSummary:
         return treeSummary(c, ctx, r, reply, interval);
+      case ControlCode.Clone:
+        return clone(c, ctx, r, reply, interval);
       default:
         reply(Buffer.from([ERRNO.ENOSYS]));
     }
@@ -175,6 +177,28 @@ async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, re
   } catch (err) {
     reply(errnoByte(err));
   }
+}
+
+async function clone(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const src = r.u64();
+  const dstParent = r.u64();
+  const dstName = Buffer.from(r.bytes(r.u8()));
+  const umask = r.u16();
+  const preserve = (r.u8() & 1) !== 0;
+  let entries = 0;
+  let bytes = 0;
+  let status: Buffer = Buffer.from([0]);
+  await withProgress(reply, interval, () => [entries, bytes], async () => {
+    try {
+      await cloneTree(c.meta, ctx, src, dstParent, dstName, { umask, preserve }, (n) => {
+        entries++;
+        bytes += n;
+      });
+    } catch (err) {
+      status = errnoByte(err);
+    }
+  });
+  reply(status);
 }
 
 async function compactPath(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {

@@ -45,6 +45,20 @@ export async function summaryRequest(t: ControlTransport, ino: bigint, depth: nu
   return data.Tree;
 }
 
+/** Clone `src` as `dstParent/dstName` (metadata only); progress reports (entries, bytes). */
+export async function cloneRequest(
+  t: ControlTransport,
+  src: bigint,
+  dstParent: bigint,
+  dstName: Buffer,
+  o: { umask: number; preserve: boolean },
+  progress?: Progress,
+): Promise<void> {
+  if (dstName.length > 255) throw fsError('ENAMETOOLONG', `name too long: ${dstName.toString()}`);
+  const p = new PayloadWriter().u64(src).u64(dstParent).u8(dstName.length).bytes(dstName).u16(o.umask & 0o7777).u8(o.preserve ? 1 : 0).build();
+  check(await sendControl(t, ControlCode.Clone, p, progress), `clone to ${dstName.toString()}`);
+}
+
 export interface InfoResponse {
   Ino: number;
   Failed: boolean;

@@ -197,3 +197,62 @@ export async function summaryTree(
   };
   return walk(ino, at, await meta.getAttr(ctx, ino), 0);
 }
+
+/** How `cloneTree` treats attributes: the caller's (umask applied) or the source's (`--preserve`). */
+export interface CloneOptions {
+  umask: number;
+  preserve: boolean;
+}
+
+/**
+ * A metadata-only copy of `src` as `dstParent/dstName` (juicefs clone): directories and symlinks
+ * made anew, files sharing the source's slices through copyFileRange, so no data is copied. The
+ * copy belongs to the caller with the source's mode less the umask, unless `preserve` keeps the
+ * source's mode, owner (root only) and times. Extended attributes are copied; each link of a
+ * hard-linked file becomes a file of its own.
+ */
+export async function cloneTree(
+  meta: Meta,
+  ctx: Context,
+  src: Ino,
+  dstParent: Ino,
+  dstName: Buffer,
+  o: CloneOptions,
+  counted: (bytes: number) => void,
+): Promise<void> {
+  const copy = async (from: Ino, parent: Ino, name: Buffer): Promise<void> => {
+    const attr = await meta.getAttr(ctx, from);
+    const mode = attr.mode & 0o7777;
+    let made: Ino;
+    if (attr.type === NodeType.Directory) {
+      made = (await meta.mkdir(ctx, parent, name, mode, o.preserve ? 0 : o.umask)).ino;
+      for await (const e of listDir(meta, ctx, from)) await copy(e.ino, made, e.name);
+    } else if (attr.type === NodeType.File) {
+      made = (await meta.create(ctx, parent, name, mode, o.preserve ? 0 : o.umask, 0)).ino;
+      try {
+        if (attr.length > 0) await meta.copyFileRange(ctx, from, 0, made, 0, attr.length, 0);
+      } finally {
+        await meta.close(ctx, made);
+      }
+    } else if (attr.type === NodeType.Symlink) {
+      made = (await meta.symlink(ctx, parent, name, await meta.readlink(ctx, from))).ino;
+    } else {
+      made = (await meta.mknod(ctx, parent, name, attr.type, mode, o.preserve ? 0 : o.umask, attr.rdev)).ino;
+    }
+    for (const x of await meta.listXattr(ctx, from)) {
+      if (x.startsWith('system.posix_acl')) continue; // ACLs go with the mode here
+      await meta.setXattr(ctx, made, x, await meta.getXattr(ctx, from, x), 0);
+    }
+    if (o.preserve && attr.type !== NodeType.Symlink) {
+      const owner = ctx.uid === 0 ? { uid: attr.uid, gid: attr.gid } : {};
+      await meta.setAttr(ctx, made, {
+        mode,
+        ...owner,
+        atime: { sec: attr.atime, nsec: attr.atimensec },
+        mtime: { sec: attr.mtime, nsec: attr.mtimensec },
+      });
+    }
+    counted(attr.type === NodeType.File ? attr.length : 0);
+  };
+  await copy(src, dstParent, dstName);
+}
