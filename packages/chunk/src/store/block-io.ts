@@ -78,8 +78,7 @@ export class BlockIo {
   }
 
   isCached(ref: BlockRef): boolean {
-    const key = this.keyOf(ref);
-    return !!(this.p.memory?.has(key) || this.p.staging?.has(key) || this.p.disk?.has(key));
+    return this.cachedWhere(ref) !== undefined;
   }
 
   private get canCache(): boolean {

@@ -127,7 +127,8 @@ async function live(file: string, filter: ProfileFilter, intervalMs: number, cou
     if (count > 0 && ++screens >= count) stopped = true;
   }, intervalMs);
   try {
-    // The access log blocks no reader: a read with nothing new returns empty, so poll briefly.
+    // A read of the mount's log waits up to a second for a line and then returns empty; a plain
+    // file returns empty at its end at once. Either way, try again shortly.
     while (!stopped) {
       const n = await new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, got) => (err ? reject(err) : resolve(got))));
       if (n === 0) {

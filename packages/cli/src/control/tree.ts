@@ -175,7 +175,6 @@ export async function summaryTree(
       t.Files += child.Files;
       t.Dirs += child.Dirs;
       if (level < depth) children.push(child);
-      else delete child.Children;
     }
     if (level < depth && children.length > 0) {
       children.sort((x, y) => y.Size - x.Size);
