@@ -38,6 +38,19 @@ describe('object encryption (FORMAT.md 7.3)', () => {
     }
   });
 
+  test('over a local directory it names no file for an object: the files hold sealed bytes, not the block', async () => {
+    const t = tempDir('encl');
+    try {
+      const file = createStorage('file', `${t.dir}/bucket`);
+      const s = withEncryption(file, { privateKeyPem: pkcs1 });
+      await s.put('k', Buffer.from('0123456789'));
+      expect(file.localFile?.('k')).toBeDefined();
+      expect(s.localFile?.('k')).toBeUndefined();
+    } finally {
+      t.remove();
+    }
+  });
+
   test.each(['aes256gcm-rsa', 'chacha20-rsa', ''])('a storage round trip with %s; ranges are cut from the opened object', async (algo) => {
     const raw = createStorage('mem', 'enc');
     const s = withEncryption(raw, { privateKeyPem: pkcs1, algo });

@@ -31,4 +31,4 @@ objectStorageConformance('sharded over 3 file buckets', async () => {
   const t = tempDir('shard');
   const storage = withShards(shardBuckets(`${t.dir}/b-%d`, 3).map((b) => createStorage('file', b)));
   return { storage, cleanup: async () => t.remove() };
-});
+}, { localFile: true });

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createStorage, FaultyStorage } from '../src/object/index.js';
+import { createStorage, FaultyStorage, withPrefix } from '../src/object/index.js';
 import { openChunkStore } from '../src/store/index.js';
 import { bytes, put } from './slices.js';
-import { MemoryBlockCache } from '../src/cache/index.js';
+import { DiskBlockCache, MemoryBlockCache } from '../src/cache/index.js';
 import { blockKey } from '../src/layout/index.js';
 import { tempDir } from './services.js';
 
@@ -102,6 +102,64 @@ describe('disk cache', () => {
     await put(all, 8, data);
     await all.close();
     expect(existsSync(path.join(t.dir, 'cache2', UUID, 'raw', blockKey({ id: 8, index: 0, length: 64 * KiB })))).toBe(true);
+  });
+
+  test('a small block written to a local bucket is cached as a hard link to its object, not a second copy', async () => {
+    const opts = { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 };
+    const bucket = withPrefix(createStorage('file', `${t.dir}/bucket`), 'vol/');
+    const store = await openChunkStore(bucket, opts);
+    const data = bytes(40 * KiB, 4);
+    await put(store, 9, data);
+    await store.close();
+    const key = blockKey({ id: 9, index: 0, length: 40 * KiB });
+    const cached = statSync(path.join(t.dir, 'cache', UUID, 'raw', key));
+    const object = statSync(path.join(t.dir, 'bucket', 'vol', key));
+    expect(cached.ino).toBe(object.ino);
+    expect(cached.nlink).toBe(2);
+
+    // Read back after a restart: from the cache, whose file is the object's.
+    const again = await openChunkStore(bucket, opts);
+    expect(again.stats().diskCacheBytes).toBe(40 * KiB);
+    expect((await again.newReader(9, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    await again.close();
+
+    // Compressed objects hold other bytes than the block: those are copied.
+    const lz4 = await openChunkStore(createStorage('file', `${t.dir}/bucket2`), { ...opts, cacheDir: `${t.dir}/cache2`, compression: 'lz4' });
+    await put(lz4, 10, data);
+    await lz4.close();
+    const key10 = blockKey({ id: 10, index: 0, length: 40 * KiB });
+    const copy = statSync(path.join(t.dir, 'cache2', UUID, 'raw', key10));
+    expect(copy.nlink).toBe(1);
+    expect(copy.ino).not.toBe(statSync(path.join(t.dir, 'bucket2', key10)).ino);
+    expect(copy.size).toBe(40 * KiB);
+  });
+
+  test('where no hard link can be made, the disk cache says so and the block is copied instead', async () => {
+    const cache = new DiskBlockCache({ cacheDir: `${t.dir}/cache`, uuid: UUID, capacity: 1 << 20 });
+    await cache.open();
+    const data = bytes(10 * KiB, 5);
+    const key = blockKey({ id: 11, index: 0, length: 10 * KiB });
+    // Linking a directory fails with EPERM, as linking across file systems fails with EXDEV:
+    // a reason that will not go away, so linking is not tried again.
+    expect(cache.link(key, t.dir, data.length)).toBe(false);
+    const source = path.join(t.dir, 'object');
+    writeFileSync(source, data);
+    expect(cache.link(key, source, data.length)).toBe(false);
+    expect(cache.has(key)).toBe(false);
+    await cache.put(key, data);
+    const file = statSync(cache.fileOf(key));
+    expect(file.ino).not.toBe(statSync(source).ino);
+    expect((await cache.get(key, 0, data.length))?.equals(data)).toBe(true);
+    await cache.close();
+
+    // A fresh cache links; a missing source fails this block only.
+    const other = new DiskBlockCache({ cacheDir: `${t.dir}/cache3`, uuid: UUID, capacity: 1 << 20 });
+    await other.open();
+    expect(other.link(key, path.join(t.dir, 'missing'), data.length)).toBe(false);
+    expect(other.link(key, source, data.length)).toBe(true);
+    expect(statSync(other.fileOf(key)).ino).toBe(statSync(source).ino);
+    expect(other.usedBytes).toBe(data.length);
+    await other.close();
   });
 
   test('prefetch loads a disk-cached block into memory; the read then needs neither the file nor the bucket', async () => {

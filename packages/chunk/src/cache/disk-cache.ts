@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseBlockName } from '../layout/keys.js';
 import { DEFAULT_DIRECT_WRITE_BELOW } from '../object/direct-io.js';
@@ -20,6 +20,22 @@ export interface DiskCacheOptions {
    * 4 MiB blocks, JuiceFS's own bound).
    */
   maxPending?: number;
+}
+
+/**
+ * Hard-links `source` as `file`. A file already there (left by a crashed run, or made by another
+ * process sharing the cache) is replaced; a directory removed behind our back is made again.
+ */
+function linkReplacing(source: string, file: string, dir: string): void {
+  try {
+    fs.linkSync(source, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') fs.rmSync(file, { force: true });
+    else if (code === 'ENOENT' && fs.existsSync(source)) fs.mkdirSync(dir, { recursive: true });
+    else throw err;
+    fs.linkSync(source, file);
+  }
 }
 
 /** JuiceFS's default bound on blocks queued for the disk cache (see `maxPending`). */
@@ -53,6 +69,10 @@ export class DiskBlockCache {
   private readonly writer: BackgroundFileWriter;
   private readonly maxPending: number;
   private dropped = 0;
+  /** False once a hard link into the cache failed for a reason that will not go away (see `link`). */
+  private linkable = true;
+  /** Directories `link` has made (or found) below the root. */
+  private readonly madeDirs = new Set<string>();
   /** Every put not yet settled (its file and the evictions it started). */
   private readonly inflight = new Set<Promise<void>>();
 
@@ -192,6 +212,45 @@ export class DiskBlockCache {
   private failed(w: PendingWrite, err: unknown): void {
     this.writing.delete(w.key);
     w.settle(err);
+  }
+
+  /**
+   * Caches a block whose bytes already sit in a local file (a `file` bucket's object, just put)
+   * by hard-linking that file into the cache instead of writing a copy: no second inode, no
+   * second write. On this VM's ext4 a fresh file cost 18-830 µs, more than the whole copy.
+   * Returns false, caching nothing, when the link cannot be made (the cache on another file
+   * system, a file system without hard links): the caller then copies with `put`. After such a
+   * failure linking is not tried again. The link is made at once, on the caller's thread: one
+   * system call, cheaper than handing the block to the writer thread.
+   */
+  link(key: string, source: string, size: number): boolean {
+    if (!this.linkable) return false;
+    if (this.has(key)) return true;
+    if (size > this.opts.capacity) return true; // as put: too big to cache is not a failure
+    const file = this.fileOf(key);
+    const dir = path.dirname(file);
+    try {
+      if (!this.madeDirs.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        this.madeDirs.add(dir);
+      }
+      linkReplacing(source, file, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Anything else (the source gone, a full disk) is about this block only.
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') this.linkable = false;
+      return false;
+    }
+    this.account(key, size);
+    this.track(this.evictIfNeeded());
+    return true;
+  }
+
+  /** Keeps `p` among the work `flush` waits for, without letting its failure go unhandled. */
+  private track(p: Promise<void>): void {
+    const settled = p.catch(() => undefined);
+    this.inflight.add(settled);
+    void settled.then(() => this.inflight.delete(settled));
   }
 
   /** Waits for cache writes and the evictions they started (before closing, or removing the directory). */

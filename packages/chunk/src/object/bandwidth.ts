@@ -71,6 +71,8 @@ export function withBandwidthLimit(inner: ObjectStorage, limits: BandwidthLimits
       return inner.put(key, data);
     },
     delete: (key: string) => inner.delete(key),
+    // Linking a local file moves no bytes: nothing to charge.
+    localFile: (key: string) => inner.localFile?.(key),
     head: (key: string) => inner.head(key),
     list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),
   };

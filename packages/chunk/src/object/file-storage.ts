@@ -53,6 +53,11 @@ export class FileStorage implements ObjectStorage {
     return path.join(this.root, key);
   }
 
+  /** Objects are plain files holding the bytes as put. */
+  localFile(key: string): string {
+    return this.fileOf(key);
+  }
+
   async get(key: string, offset = 0, limit = -1): Promise<Buffer> {
     return this.call('get', key, async () => {
       // open, fstat and close are quick metadata calls: never worth a trip through the pool.

@@ -13,6 +13,7 @@ export function withPrefix(inner: ObjectStorage, prefix: string): ObjectStorage 
     get: (key: string, offset?: number, limit?: number) => inner.get(prefix + key, offset, limit),
     put: (key: string, data: Buffer) => inner.put(prefix + key, data),
     delete: (key: string) => inner.delete(prefix + key),
+    localFile: (key: string) => inner.localFile?.(prefix + key),
     head: async (key: string) => strip(await inner.head(prefix + key)),
     list: async (p: string, opts: ListOptions = {}) => {
       const inner_opts: ListOptions = { ...opts };

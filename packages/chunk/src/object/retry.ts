@@ -49,6 +49,7 @@ export function withRetry(inner: ObjectStorage, options: RetryOptions = {}): Obj
     get: (key: string, offset?: number, limit?: number) => r(() => inner.get(key, offset, limit)),
     put: (key: string, data: Buffer) => r(() => inner.put(key, data)),
     delete: (key: string) => r(() => inner.delete(key)),
+    localFile: (key: string) => inner.localFile?.(key),
     head: (key: string): Promise<ObjectInfo> => r(() => inner.head(key)),
     list: (prefix: string, opts?: ListOptions) => r(() => inner.list(prefix, opts)),
   };

@@ -32,6 +32,7 @@ export function withShards(shards: ObjectStorage[]): ObjectStorage {
     get: (key: string, offset?: number, limit?: number) => of(key).get(key, offset, limit),
     put: (key: string, data: Buffer) => of(key).put(key, data),
     delete: (key: string) => of(key).delete(key),
+    localFile: (key: string) => of(key).localFile?.(key),
     head: (key: string) => of(key).head(key),
     list: async (prefix: string, options: ListOptions = {}) => {
       // Each shard's page holds the first `limit` of its keys; the merged first `limit` are among them.

@@ -51,7 +51,12 @@ export class BlockIo {
     // As JuiceFS: a block smaller than a full one (a small file, a file's tail) is cached once
     // uploaded, so reading back what was just written needs no fetch; full blocks only with
     // `cacheWrites` (--cache-large-write). In the background, dropped when the queue is full.
-    if (this.p.disk && (this.p.options.cacheWrites || raw.length < this.p.options.blockSize)) void this.p.disk.put(key, raw);
+    if (this.p.disk && (this.p.options.cacheWrites || raw.length < this.p.options.blockSize)) {
+      // A local bucket already holds the raw bytes in a file (when nothing compressed them): the
+      // cache links that file rather than writing a copy of it.
+      const local = this.p.codec.name === 'none' ? this.p.storage.localFile?.(key) : undefined;
+      if (local === undefined || !this.p.disk.link(key, local, raw.length)) void this.p.disk.put(key, raw);
+    }
   }
 
   /** A block from the caches (or staging) only; undefined on a miss. */

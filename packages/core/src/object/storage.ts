@@ -49,4 +49,12 @@ export interface ObjectStorage {
   uploadPart?(key: string, uploadId: string, num: number, data: Buffer): Promise<UploadedPart>;
   abortUpload?(key: string, uploadId: string): Promise<void>;
   completeUpload?(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+  /**
+   * The file on this machine that holds `key`'s bytes exactly as they were put, for a store that
+   * is a local directory (JuiceFS's `file` storage); absent, or undefined, when there is no such
+   * file (a remote store, or one that transforms the bytes, such as encryption). The file belongs
+   * to the store: read or hard-link it, never write it. The disk cache links small written blocks
+   * from here instead of writing a second copy.
+   */
+  localFile?(key: string): string | undefined;
 }

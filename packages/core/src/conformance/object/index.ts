@@ -1,5 +1,6 @@
 // Conformance suite for the ObjectStorage contract (core/object/storage.ts). Each backend opts in
 // from its own test file with a factory returning a fresh, empty, isolated storage.
+import { readFile } from 'node:fs/promises';
 import type { ObjectStorage } from '../../object/storage.js';
 
 export interface ObjectStorageUnderTest {
@@ -11,6 +12,8 @@ export interface ObjectStorageUnderTest {
 export interface ObjectStorageSupports {
   /** createMultipartUpload & co. are implemented; without it the multipart tests are skipped, saying why. */
   multipart?: boolean;
+  /** `localFile` names each object's file (a local directory store); without it, it must name none. */
+  localFile?: boolean;
 }
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -55,6 +58,22 @@ export function objectStorageConformance(
       expect((await s.get('a/b/obj')).equals(data)).toBe(true);
       await s.put('a/b/obj', bytes('short'));
       expect((await s.get('a/b/obj')).toString()).toBe('short');
+    });
+
+    test(supports.localFile ? 'localFile names a file holding exactly the bytes put' : `${name} names no local file for its objects`, async () => {
+      const data = bytes('local bytes');
+      await s.put('lf/obj', data);
+      if (!supports.localFile) {
+        // A remote store, or bytes transformed on the way: a file named here would be read as the object.
+        expect(s.localFile?.('lf/obj')).toBeUndefined();
+        return;
+      }
+      const file = s.localFile?.('lf/obj');
+      expect(file).toBeDefined();
+      expect((await readFile(file as string)).equals(data)).toBe(true);
+      // A rewrite replaces the file the key names (puts go through a rename): the name follows.
+      await s.put('lf/obj', bytes('rewritten'));
+      expect((await readFile(s.localFile?.('lf/obj') as string)).toString()).toBe('rewritten');
     });
 
     test('empty objects can be stored, read and headed', async () => {
