@@ -173,6 +173,9 @@ export class MemoryNamespace extends MemoryClientBase {
     const dstEntries = this.dirEntries(parentDst);
     const psAttr = this.node(parentSrc);
     const pdAttr = this.node(parentDst);
+    // As JuiceFS: before any permission check, the trash (read-only to everyone) gives entries
+    // back to root only (juicefs restore).
+    if (isTrash(parentSrc) && ctx.uid !== 0 && ctx.checkPermission !== false) throw fsError('EPERM', 'only root may move entries out of the trash');
     checkAccess(ctx, psAttr, 1, `directory ${parentSrc}`);
     checkAccess(ctx, pdAttr, 1, `directory ${parentDst}`);
     const ino = srcEntries.get(nameKey(nameSrc));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { SliceDeleter } from '../../../meta/meta.js';
+import { RENAME_NOREPLACE, type Meta, type SliceDeleter } from '../../../meta/meta.js';
+import type { Ino } from '../../../types/inode.js';
 import { TRASH_INODE } from '../../../types/inode.js';
 import { ALICE, expectCode, formatted, listAll, mkfile, names, nowSec, ROOT, ROOT_INODE } from '../helpers.js';
 import type { MetaCase } from '../types.js';
@@ -10,6 +11,14 @@ const group = 'trash and cleanup';
 function recorder(): { deleter: SliceDeleter; calls: Array<[number, number]> } {
   const calls: Array<[number, number]> = [];
   return { calls, deleter: async (id, size) => void calls.push([id, size]) };
+}
+
+/** The hour directory of the trash that holds `name`, searching every hour. */
+async function trashHourHolding(meta: Meta, name: string): Promise<Ino> {
+  for (const hour of await listAll(meta, TRASH_INODE)) {
+    if ((await listAll(meta, hour.ino)).some((e) => e.name.toString() === name)) return hour.ino;
+  }
+  throw new Error(`no trash hour holds ${name}`);
 }
 
 function hourName(ms: number): string {
@@ -164,6 +173,44 @@ export const trashCases: MetaCase[] = [
       assert.ok(sub, 'an hour directory exists');
       assert.equal((await meta.lookup(ROOT, sub.ino, `${ROOT_INODE}-${old.ino}-old`)).ino, old.ino);
       assert.equal((await meta.getAttr(ROOT, old.ino)).nlink, 1, 'a trashed node keeps its link');
+    },
+  },
+  {
+    group, name: 'TrashDays 1: root renames trashed entries back where they were (juicefs restore): parents, links and stats as before',
+    needs: ['trash'],
+    async run(env) {
+      const meta = await formatted(env, { TrashDays: 1 });
+      const d = await meta.mkdir(ROOT, ROOT_INODE, 'd', 0o755, 0);
+      const sub = await meta.mkdir(ROOT, d.ino, 'sub', 0o755, 0);
+      const f = await meta.create(ROOT, sub.ino, 'f', 0o644, 0, 0);
+      await meta.write(ROOT, f.ino, 0, { pos: 0, id: await meta.newSlice(), size: 5000, off: 0, len: 5000 });
+      await meta.close(ROOT, f.ino);
+      const dBefore = await meta.getAttr(ROOT, d.ino);
+      const statBefore = await meta.getDirStat(ROOT, d.ino);
+      const subStatBefore = await meta.getDirStat(ROOT, sub.ino);
+      await meta.unlink(ROOT, sub.ino, 'f');
+      await meta.rmdir(ROOT, d.ino, 'sub');
+      assert.deepEqual(await names(meta, d.ino), [], 'both in the trash');
+      const subName = `${d.ino}-${sub.ino}-sub`;
+      const fName = `${sub.ino}-${f.ino}-f`;
+      const subHour = await trashHourHolding(meta, subName);
+      const fHour = await trashHourHolding(meta, fName);
+      await expectCode(meta.rename(ALICE, subHour, subName, d.ino, 'sub', RENAME_NOREPLACE), 'EPERM', 'a user moving an entry out of the trash');
+      // The directory back first, then the file into it (restore --put-back takes them in any order).
+      await meta.rename(ROOT, subHour, subName, d.ino, 'sub', RENAME_NOREPLACE);
+      await meta.rename(ROOT, fHour, fName, sub.ino, 'f', RENAME_NOREPLACE);
+      assert.deepEqual(await names(meta, d.ino), ['sub']);
+      assert.deepEqual(await names(meta, sub.ino), ['f']);
+      assert.equal((await meta.getAttr(ROOT, f.ino)).parent, sub.ino, 'the file\'s parent');
+      assert.equal((await meta.getAttr(ROOT, f.ino)).length, 5000, 'the file keeps its data');
+      assert.equal((await meta.getAttr(ROOT, sub.ino)).parent, d.ino, 'the directory\'s parent');
+      assert.equal((await meta.getAttr(ROOT, d.ino)).nlink, dBefore.nlink, 'd counts its subdirectory again');
+      assert.deepEqual(await meta.getDirStat(ROOT, d.ino), statBefore, 'd\'s stats as before the removal');
+      assert.deepEqual(await meta.getDirStat(ROOT, sub.ino), subStatBefore, 'sub\'s stats as before the removal');
+      // A name taken meanwhile is not overwritten.
+      await meta.unlink(ROOT, sub.ino, 'f');
+      await mkfile(meta, sub.ino, 'f');
+      await expectCode(meta.rename(ROOT, await trashHourHolding(meta, fName), fName, sub.ino, 'f', RENAME_NOREPLACE), 'EEXIST', 'restoring over a new f');
     },
   },
   {
