@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import { checkMountPoint, isMountPoint, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv } from 'yargs';
+import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
 import { serveMount } from '../mount/serve.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
 import { redactUrl } from '../volume.js';
@@ -12,6 +13,21 @@ import { VERSION } from '../version.js';
 
 const root = process.getuid?.() === 0;
 const MiB = 1024 * 1024;
+
+/** `--backup-meta` in ms, raised to JuiceFS's 5-minute minimum (saying so); 0 turns backups off. */
+function backupInterval(text: string): number {
+  let ms: number;
+  try {
+    ms = parseBackupInterval(text);
+  } catch (err) {
+    throw fsError('EINVAL', (err as Error).message);
+  }
+  if (ms > 0 && ms < MIN_BACKUP_INTERVAL_MS) {
+    process.stderr.write(`juicefs: --backup-meta ${text} is below the minimum of 5 minutes: backing up every 5 minutes\n`);
+    return MIN_BACKUP_INTERVAL_MS;
+  }
+  return ms;
+}
 
 export function mountCommand(y: Argv): Argv {
   return y.command(
@@ -33,7 +49,9 @@ export function mountCommand(y: Argv): Argv {
         .option('dir-entry-cache', { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' })
         .option('heartbeat', { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' })
         .option('metrics', { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' })
-        .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions)' })
+        .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' })
+        .option('backup-meta', { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' })
+        .option('backup-skip-trash', { type: 'boolean', default: false, describe: 'leave the trash out of metadata backups' })
         .option('free-space-ratio', { type: 'number', default: 0.1, describe: 'keep at least this fraction of the cache disk free' })
         .option('prefetch', { type: 'number', describe: 'blocks to read ahead for sequential readers (default: adaptive)' })
         .option('max-readahead', { type: 'number', default: 8, describe: 'kernel readahead window in MiB (0: the kernel default)' })
@@ -45,6 +63,7 @@ export function mountCommand(y: Argv): Argv {
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const mountpoint = path.resolve(String(a.MOUNTPOINT));
+      parseBackupInterval(String(a['backup-meta'])); // a bad duration fails here, before any mount or fork
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
       const fuse = fuseOptions(a.o.map(String), a['writeback-cache']);
@@ -64,6 +83,7 @@ export function mountCommand(y: Argv): Argv {
         readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
         attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
         backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION, metrics: a.metrics,
+        backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
         ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),

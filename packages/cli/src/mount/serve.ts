@@ -6,6 +6,7 @@ import { VfsFuseHandler, mount } from '@juicefs/fuse';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
 import { startMetricsServer } from '../metrics/index.js';
+import { MetaBackupJob } from './backup.js';
 import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
 
@@ -21,6 +22,10 @@ export interface ServeOptions {
   dirEntryCache: number;
   heartbeat: number;
   backgroundJobs: boolean;
+  /** `--backup-meta` in ms: a metadata backup this often into `meta/` of the bucket; 0: none. */
+  backupMetaMs?: number;
+  /** `--backup-skip-trash`: leave the trash out of those backups. */
+  backupSkipTrash?: boolean;
   writeback: boolean;
   version: string;
   /** `--metrics` HOST:PORT for the Prometheus endpoint; empty: none. */
@@ -74,6 +79,15 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     if (o.backgroundJobs && !o.readOnly) {
       meta.startBackgroundJobs();
       closers.push(async () => meta.stopBackgroundJobs());
+      if ((o.backupMetaMs ?? 0) > 0) {
+        const backup = new MetaBackupJob(meta.store, storage, {
+          intervalMs: o.backupMetaMs ?? 0,
+          skipTrash: o.backupSkipTrash ?? false,
+          log: (message) => process.stderr.write(`${new Date().toISOString()} juicefs: ${message}\n`),
+        });
+        backup.start();
+        closers.push(() => backup.stop());
+      }
     }
     const vfs = new Vfs({
       meta, store, format: redacted(format),
