@@ -83,8 +83,10 @@ describe('metadata backup job (SQLite metadata, file bucket)', () => {
       expect(log.join('\n')).toMatch(/metadata backup: \d+ entries, \d+ bytes to .*meta\/dump-2026-11-26-100000\.json\.gz/);
       const stamp = await m.store.txn((tx) => tx.getXattr(0n, LAST_BACKUP_XATTR));
       expect(stamp?.toString()).toBe('2026-11-26T10:00:00Z');
+      expect(job.lastSuccessAt).toBe(clock.getTime());
       clock = new Date(clock.getTime() + 30 * 60_000);
       expect(await job.tick()).toBe('not due'); // another client (or this one) backed up 30 min ago
+      expect(job.lastDurationMs).toBe(0); // as JuiceFS reports a wake-up with nothing to do
       clock = new Date(clock.getTime() + 31 * 60_000);
       expect(await job.tick()).toBe('done');
     } finally {

@@ -119,7 +119,8 @@ describe('metrics server', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     mustFormat(meta, 'metrics-vol', path.join(dir, 'bucket'));
     const v = await openVolume(meta);
-    const server = await startMetricsServer('127.0.0.1:0', { vfs: v.vfs.metrics, store: v.store, labels: { vol_name: 'metrics-vol', mp: '/mnt/x' } });
+    const backup = { lastSuccessAt: 1_700_000_000_000, lastDurationMs: 1500 };
+    const server = await startMetricsServer('127.0.0.1:0', { vfs: v.vfs.metrics, store: v.store, labels: { vol_name: 'metrics-vol', mp: '/mnt/x' }, backup });
     try {
       await v.fs.writeFile('/a', pattern(10000, 1));
       await v.fs.readFile('/a');
@@ -135,6 +136,8 @@ describe('metrics server', () => {
       expect(value(/^juicefs_object_request_data_bytes\{method="PUT"[^}]*\} (\d+)$/m)).toBe(v.store.stats().putBytes);
       expect(value(/^juicefs_uptime\{[^}]*\} ([\d.]+)$/m)).toBeGreaterThan(0);
       expect(text).toContain('# TYPE juicefs_blockcache_hits counter');
+      expect(value(/^juicefs_last_successful_backup\{[^}]*\} (\d+)$/m)).toBe(1_700_000_000);
+      expect(value(/^juicefs_last_backup_duration\{[^}]*\} ([\d.]+)$/m)).toBe(1.5);
       expect((await fetch(server.url.replace('/metrics', '/nope'))).status).toBe(404);
       await expect(startMetricsServer(server.url.replace(/^http:\/\/|\/metrics$/g, ''), { vfs: v.vfs.metrics, store: v.store })).rejects.toMatchObject({ code: 'EBUSY' });
       await expect(startMetricsServer('nonsense', { vfs: v.vfs.metrics, store: v.store })).rejects.toThrow(/use HOST:PORT/);

@@ -5,11 +5,21 @@ import { Counter, Gauge, Registry } from 'prom-client';
 export interface MetricsSources {
   vfs: VfsMetrics;
   store: ChunkStore;
+  /** The metadata backup job, when the mount runs one. */
+  backup?: BackupMetrics;
   /** Constant labels JuiceFS puts on every metric (vol_name, mp). */
   labels?: Record<string, string>;
 }
 
 type Hist = { total: number; sum: number };
+
+/** What the metadata backup job reports (see mount/backup.ts). */
+export interface BackupMetrics {
+  /** When the last backup of this mount succeeded, ms since the epoch; 0 before the first. */
+  readonly lastSuccessAt: number;
+  /** How long the last backup took, ms (0 when the last wake-up found none due, as JuiceFS reports it). */
+  readonly lastDurationMs: number;
+}
 
 /**
  * A prom-client registry with JuiceFS's metric names, read from the live counters at scrape
@@ -75,5 +85,10 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
     this.inc({ method: 'GET' }, s.getBytes);
     this.inc({ method: 'PUT' }, s.putBytes);
   } });
+  if (src.backup) {
+    const b = src.backup;
+    gauge('juicefs_last_successful_backup', 'Last successful metadata backup (Unix seconds)', () => b.lastSuccessAt / 1000);
+    gauge('juicefs_last_backup_duration', 'Duration of the last metadata backup (seconds)', () => b.lastDurationMs / 1000);
+  }
   return registry;
 }

@@ -1,6 +1,7 @@
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { ObjectStorage } from '@juicefs/core';
 import { dumpMeta, engineExtras, readCounters, type EngineStore } from '@juicefs/meta';
+import type { BackupMetrics } from '../metrics/registry.js';
 
 // The mount's periodic metadata backup, as JuiceFS does it (BEHAVIOUR.md 1.4, background jobs):
 // every `--backup-meta` (1 h) one client of the volume dumps the whole tree as gzipped dump JSON to
@@ -132,7 +133,9 @@ export type BackupOutcome = 'not due' | 'too many inodes' | 'unreadable' | 'done
  * and when the last backup of any client is older than the interval, claims the turn by writing
  * the time and makes one.
  */
-export class MetaBackupJob {
+export class MetaBackupJob implements BackupMetrics {
+  lastSuccessAt = 0;
+  lastDurationMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -186,7 +189,10 @@ export class MetaBackupJob {
       this.o.log(`metadata backup: cannot read the last backup time: ${(err as Error).message}`);
       return 'unreadable';
     }
-    if (now.getTime() - last < this.o.intervalMs) return 'not due';
+    if (now.getTime() - last < this.o.intervalMs) {
+      this.lastDurationMs = 0;
+      return 'not due';
+    }
     const inodes = (await readCounters(this.store)).usedInodes;
     if (this.o.intervalMs <= 3_600_000 && inodes > MAX_INODES_FOR_FREQUENT) {
       this.o.log(`metadata backup skipped: ${inodes} inodes are too many for a backup every ${this.o.intervalMs / 60_000} minutes; raise --backup-meta above 1h to have them again`);
@@ -195,8 +201,11 @@ export class MetaBackupJob {
     try {
       // Claim this turn first, so the other clients waking in this interval leave it to us.
       await this.store.txn(async (tx) => tx.setXattr(0n, LAST_BACKUP_XATTR, Buffer.from(rfc3339(now))));
+      const started = Date.now();
       const r = await backupMeta(this.store, this.storage, now, this.o.skipTrash);
-      this.o.log(`metadata backup: ${r.nodes} entries, ${r.bytes} bytes to ${this.storage.description}${r.key} in ${Date.now() - now.getTime()} ms`);
+      this.lastDurationMs = Date.now() - started;
+      this.lastSuccessAt = now.getTime();
+      this.o.log(`metadata backup: ${r.nodes} entries, ${r.bytes} bytes to ${this.storage.description}${r.key} in ${this.lastDurationMs} ms`);
       const removed = await cleanupBackups(this.storage, now).catch((err: unknown) => {
         this.o.log(`metadata backup: cleaning old backups failed: ${(err as Error).message}`);
         return 0;

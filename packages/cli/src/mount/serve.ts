@@ -76,17 +76,19 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       info: { Version: o.version, HostName: hostname(), MountPoint: mountpoint, MountTime: new Date().toISOString(), ProcessID: process.pid },
     });
     closers.push(() => meta.closeSession());
+    let backup: MetaBackupJob | undefined;
     if (o.backgroundJobs && !o.readOnly) {
       meta.startBackgroundJobs();
       closers.push(async () => meta.stopBackgroundJobs());
       if ((o.backupMetaMs ?? 0) > 0) {
-        const backup = new MetaBackupJob(meta.store, storage, {
+        backup = new MetaBackupJob(meta.store, storage, {
           intervalMs: o.backupMetaMs ?? 0,
           skipTrash: o.backupSkipTrash ?? false,
           log: (message) => process.stderr.write(`${new Date().toISOString()} juicefs: ${message}\n`),
         });
-        backup.start();
-        closers.push(() => backup.stop());
+        const job = backup;
+        job.start();
+        closers.push(() => job.stop());
       }
     }
     const vfs = new Vfs({
@@ -99,7 +101,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     });
     if (o.metrics) {
       // As JuiceFS does, a busy port costs the metrics, never the mount: fall back to any free port.
-      const sources = { vfs: vfs.metrics, store, labels: { vol_name: format.Name, mp: mountpoint } };
+      const sources = { vfs: vfs.metrics, store, labels: { vol_name: format.Name, mp: mountpoint }, ...(backup ? { backup } : {}) };
       const host = o.metrics.replace(/:\d+$/, '');
       const server = await startMetricsServer(o.metrics, sources)
         .catch(() => startMetricsServer(`${host}:0`, sources))
