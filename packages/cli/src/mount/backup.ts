@@ -91,8 +91,8 @@ export interface BackupResult {
 
 /**
  * Dumps the whole volume (gzip, fastest level) into `meta/dump-….json.gz` of `storage`. The
- * compressed dump is held in memory, since ObjectStorage.put takes one buffer: a few tens of
- * bytes per inode, and volumes past a million inodes are only backed up at intervals over 1h.
+ * compressed dump is held in memory, since ObjectStorage.put takes one buffer; it grows with the
+ * inode count, and volumes past a million inodes are only backed up at intervals over 1h.
  */
 export async function backupMeta(store: EngineStore, storage: ObjectStorage, at: Date, skipTrash: boolean): Promise<BackupResult> {
   const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
