@@ -158,9 +158,7 @@ export class DiskBlockCache {
     const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
     // Tracked apart from `writing`, which forgets the key before its evictions are over; and
     // nobody may be waiting on `done`, so a failed write must not become an unhandled rejection.
-    this.inflight.add(done);
-    const forget = (): boolean => this.inflight.delete(done);
-    done.then(forget, forget);
+    this.track(done);
     const w: PendingWrite = { key, data, done, settle };
     this.writing.set(key, w);
     const file = this.fileOf(key);

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, TRASH_INODE, fsError, type Ino, type Meta } from '@juicefs/core';
 import type { Argv } from 'yargs';
-import { restoreTrashHour, TRASH_HOUR } from '../control/restore.js';
+import { checkTrashHour, restoreTrashHour, TRASH_HOUR } from '../control/restore.js';
 import { listDir, pathsOf } from '../control/tree.js';
 import { openToolVolume } from '../control/volume-access.js';
 import { renderGrid } from '../output.js';
@@ -42,9 +42,7 @@ export function restoreCommand(y: Argv): Argv {
     async (a) => {
       if (process.getuid && process.getuid() !== 0) throw fsError('EPERM', 'only root can restore files from the trash: run juicefs restore as root');
       const hours = ((a.HOUR as unknown as string[] | undefined) ?? []).map(String);
-      for (const h of hours) {
-        if (!TRASH_HOUR.test(h)) throw fsError('EINVAL', `"${h}" is not a trash hour: name one as YYYY-MM-DD-HH (UTC), e.g. ${new Date().toISOString().slice(0, 13).replace('T', '-')}`);
-      }
+      hours.forEach(checkTrashHour); // all of them before restoring any
       const vol = await openToolVolume(String(a['META-URL']));
       let failures = 0;
       try {

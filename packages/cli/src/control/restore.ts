@@ -38,6 +38,13 @@ export interface RestoreResult {
 /** `YYYY-MM-DD-HH`, the names of the trash's hour directories. */
 export const TRASH_HOUR = /^\d{4}-\d{2}-\d{2}-\d{2}$/;
 
+/** Refuses (EINVAL) a name that is not a trash hour, saying the form with this hour as example. */
+export function checkTrashHour(hour: string): void {
+  if (TRASH_HOUR.test(hour)) return;
+  const example = new Date().toISOString().slice(0, 13).replace('T', '-');
+  throw fsError('EINVAL', `"${hour}" is not a trash hour: name one as YYYY-MM-DD-HH (UTC), e.g. ${example}, as listed by ls <mountpoint>/.trash`);
+}
+
 /** Splits `<parent>-<ino>-<name>`; names not in that form (none are, from JuiceFS) give undefined. */
 export function parseTrashName(name: Buffer): { parent: Ino; ino: Ino; name: Buffer } | undefined {
   const first = name.indexOf(0x2d); // '-'
@@ -57,9 +64,7 @@ export function parseTrashName(name: Buffer): { parent: Ino; ino: Ino; name: Buf
  * is reported. Needs a root context (only root may move entries out of the trash).
  */
 export async function restoreTrashHour(meta: Meta, hour: string, options: RestoreOptions): Promise<RestoreResult> {
-  if (!TRASH_HOUR.test(hour)) {
-    throw fsError('EINVAL', `"${hour}" is not a trash hour: name one as YYYY-MM-DD-HH (UTC), as listed by ls <mountpoint>/.trash`);
-  }
+  checkTrashHour(hour);
   let hourIno: Ino;
   try {
     hourIno = (await meta.lookup(ROOT_CONTEXT, TRASH_INODE, hour)).ino;
