@@ -1,5 +1,6 @@
 export { BaseMeta } from './base/index.js';
 export type { EngineFactory, EngineStore, SessionRow, TxStore } from './base/index.js';
+export type { DirQuota, DirQuotaDelta, DirQuotaStore } from './base/quota-store.js';
 export { createMemoryEngine, MemoryEngine, MemoryVolumeState } from './memory/index.js';
 export { openEngine, openMeta, metaScheme, type OpenMetaOptions } from './open.js';
 export * from './dump/index.js';

@@ -32,6 +32,8 @@ import { nameBuffer } from './names.js';
 import * as nodes from './nodes.js';
 import * as openClose from './open-close.js';
 import { OpenFiles } from './open-files.js';
+import * as quota from './quota.js';
+import type { DirQuota } from './quota-store.js';
 import { readdir } from './readdir.js';
 import * as remove from './remove.js';
 import { rename } from './rename.js';
@@ -65,6 +67,7 @@ export class BaseMeta implements Meta {
       slices: new IdAllocator<number>((n) => store.allocSlices(n), SLICE_BATCH, 0),
       sliceDeleter: undefined,
       trashDir: undefined,
+      quotas: new quota.QuotaState(),
       heartbeatTimer: undefined,
       jobsTimer: undefined,
     };
@@ -85,8 +88,15 @@ export class BaseMeta implements Meta {
   init(format: Format, force?: boolean): Promise<void> {
     return volume.init(this.m, format, force);
   }
-  load(checkVersion?: boolean): Promise<Format> {
-    return volume.load(this.m, checkVersion);
+  /**
+   * Read the volume's format. The directory quotas are loaded too: every client, tools without a
+   * session included, counts its own changes toward them (flushed by the session's timer, by
+   * flushSession and at shutdown).
+   */
+  async load(checkVersion?: boolean): Promise<Format> {
+    const format = await volume.load(this.m, checkVersion);
+    await quota.loadQuotas(this.m);
+    return format;
   }
   async reset(): Promise<void> {
     await this.store.reset();
@@ -96,7 +106,9 @@ export class BaseMeta implements Meta {
   /** Stop the heartbeat and background jobs, and close the engine; the session stays (see closeSession). */
   async shutdown(): Promise<void> {
     session.stopHeartbeat(this.m);
+    quota.stopQuotaSync(this.m);
     this.stopBackgroundJobs();
+    await quota.flushQuotas(this.m).catch(() => undefined);
     await stopLockWaits(this.m, 'the metadata engine is shutting down');
     return this.store.close();
   }
@@ -133,7 +145,40 @@ export class BaseMeta implements Meta {
     return session.closeSession(this.m);
   }
   async flushSession(): Promise<void> {
+    await quota.flushQuotas(this.m);
     await this.m.store.flush?.();
+  }
+
+  // ---- directory quotas (juicefs quota) ----
+  /** A directory's quota with its stored usage (this client's increments flushed first). */
+  getDirQuota(ino: Ino): Promise<DirQuota | undefined> {
+    return quota.getDirQuota(this.m, ino);
+  }
+  /**
+   * Set a directory's limits in bytes and inodes (0 = unlimited; an omitted one keeps its value).
+   * A new quota starts with the usage of the tree below, counted now; directory statistics are
+   * turned on in the format if they were off (quotas are kept with them).
+   */
+  setDirQuota(ino: Ino, limits: { maxSpace?: number; maxInodes?: number }): Promise<{ created: boolean; quota: DirQuota }> {
+    return quota.setDirQuota(this.m, ino, limits, () => volume.enableDirStats(this.m));
+  }
+  /** Remove a directory's quota; false when it had none. */
+  deleteDirQuota(ino: Ino): Promise<boolean> {
+    return quota.deleteDirQuota(this.m, ino);
+  }
+  listDirQuotas(): Promise<Map<Ino, DirQuota>> {
+    return quota.listDirQuotas(this.m);
+  }
+  /** Recount the tree below a quota directory and compare; `repair` stores the recount. */
+  checkDirQuota(
+    ino: Ino,
+    options?: { repair?: boolean },
+  ): Promise<{ quota: DirQuota; actual: { space: number; inodes: number }; consistent: boolean; repaired: boolean }> {
+    return quota.checkDirQuota(this.m, ino, options);
+  }
+  /** Reload the volume's quotas now (clients also do every heartbeat). */
+  reloadQuotas(): Promise<void> {
+    return quota.loadQuotas(this.m);
   }
   listSessions(): Promise<Session[]> {
     return session.listSessions(this.m);

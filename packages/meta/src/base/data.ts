@@ -13,6 +13,7 @@ import {
   type Timespec,
 } from '@juicefs/core';
 import { checkAccess } from './permissions.js';
+import { quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { MAX_FILE_SIZE } from './truncate.js';
@@ -36,7 +37,7 @@ async function growTo(m: MetaState, tx: TxStore, ino: Ino, attr: Attr, length: n
   if (length <= attr.length) return;
   if (length > MAX_FILE_SIZE) throw fsError('EFBIG', `file ${ino} would exceed the largest file size`);
   const spaceDelta = align4K(length) - align4K(attr.length);
-  await checkQuota(m, tx, spaceDelta, 0);
+  await checkQuota(m, tx, spaceDelta, 0, { file: ino, attr });
   const lengthDelta = length - attr.length;
   attr.length = length;
   chargeVolume(tx, spaceDelta, 0);
@@ -53,7 +54,7 @@ export async function write(
 ): Promise<Attr> {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   checkSlice(indx, slice);
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
     requireFile(attr, ino);
     await growTo(m, tx, ino, attr, indx * CHUNK_SIZE + slice.pos + slice.len);
@@ -95,7 +96,7 @@ export async function copyFileRange(
   if (![offIn, offOut, size].every((v) => Number.isSafeInteger(v) && v >= 0)) {
     throw fsError('EINVAL', 'copy_file_range offsets and size must be non-negative integers');
   }
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     // generic_copy_file_checks' order: a directory on either side (EISDIR), then any other
     // non-regular file (EINVAL), then overlapping ranges within one file (EINVAL).
     const ain = await requireAttr(tx, fin);

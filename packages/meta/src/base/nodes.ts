@@ -13,6 +13,7 @@ import {
 import { initialAttr, type NewNode } from './new-attr.js';
 import { checkName, checkSymlinkTarget, isDotOrDotDot, isTrashName, isDot, isDotDot, show } from './names.js';
 import { checkAccess, checkDirWrite, checkMutable } from './permissions.js';
+import { checkDirQuotas, quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import { dirStatsEnabled } from './state.js';
 import {
@@ -25,6 +26,7 @@ import {
   readOnly,
   requireAttr,
   requireDir,
+  spaceOf,
   touchDir,
 } from './tx-util.js';
 
@@ -52,7 +54,7 @@ export async function createNode(
   checkNewName(m, parent, name);
   if (node.type === NodeType.Symlink) checkSymlinkTarget(node.target ?? Buffer.alloc(0));
   const ino = await m.inodes.allocate();
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     // Linux's order: the lookup (search permission, EEXIST), then write permission, then the rest.
     // The directory and the would-be entry in one read where the engine allows.
     const found = await readEntry(tx, parent, name);
@@ -62,7 +64,7 @@ export async function createNode(
     if (found.entry) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
     checkDirWrite(pattr, ctx, `directory ${parent}`);
     checkMutable(pattr, `directory ${parent}`);
-    await checkQuota(m, tx, 4096, 1);
+    await checkQuota(m, tx, 4096, 1, { dir: parent });
     const attr = initialAttr(ctx, parent, pattr, node);
     tx.setAttr(ino, attr);
     tx.setEntry(parent, name, ino, node.type);
@@ -113,7 +115,7 @@ export async function lookup(
 
 export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, name: Buffer): Promise<Attr> {
   checkNewName(m, parent, name);
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     // Linux's order (do_linkat, vfs_link): EEXIST, then write permission, then EPERM.
     const pattr = await requireDir(tx, parent);
     if (pattr.nlink === 0) throw fsError('ENOENT', `directory ${parent} was removed`);
@@ -123,6 +125,7 @@ export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, na
     checkDirWrite(pattr, ctx, `directory ${parent}`);
     checkMutable(attr, `inode ${ino}`);
     if (attr.type === NodeType.Directory) throw fsError('EPERM', `inode ${ino} is a directory: hard links to directories are not allowed`);
+    await checkDirQuotas(m, [parent], spaceOf(attr), 1, tx);
     const t = now();
     if (attr.parent > 0n) tx.addParent(ino, attr.parent, 1);
     tx.addParent(ino, parent, 1);

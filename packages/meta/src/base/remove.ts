@@ -1,6 +1,7 @@
 import { fsError, NodeType, TRASH_INODE, isTrash, type Attr, type Context, type Ino, type RemoveOptions } from '@juicefs/core';
 import { checkName, isDot, isDotDot, isTrashName, show } from './names.js';
 import { checkDirWrite, checkMutable, checkSticky } from './permissions.js';
+import { quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import { withTrash } from './trash.js';
 import { dropLink, goesToTrash } from './unlink-node.js';
@@ -32,7 +33,7 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
   checkRemovable(m, ctx, parent, name, options);
   if (isDot(name) || isDotDot(name)) throw fsError('EISDIR', `${show(name)} is a directory`);
   await withTrash(m, () =>
-    m.store.txn(async (tx) => {
+    quotaTxn(m, async (tx) => {
       // Directory, entry and node in one read where the engine allows.
       const found = await readEntry(tx, parent, name);
       const pattr = checkedDir(found.pattr, parent);
@@ -57,7 +58,7 @@ export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffe
   if (isDotDot(name)) throw fsError('ENOTEMPTY', 'cannot remove "..": it is not empty');
   if (parent === TRASH_INODE) throw fsError('EPERM', 'trash hour directories are removed by the trash cleaner only');
   await withTrash(m, () =>
-    m.store.txn(async (tx) => {
+    quotaTxn(m, async (tx) => {
       // Directory, entry and node in one read where the engine allows.
       const found = await readEntry(tx, parent, name);
       const pattr = checkedDir(found.pattr, parent);

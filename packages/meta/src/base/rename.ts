@@ -16,6 +16,7 @@ import {
 } from '@juicefs/core';
 import { checkName, isDotOrDotDot, isTrashName, show } from './names.js';
 import { checkAccess, checkDirWrite, checkMutable, checkSticky } from './permissions.js';
+import { quotaForMove, quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { withTrash } from './trash.js';
@@ -84,7 +85,7 @@ export async function rename(
 ): Promise<NodeResult> {
   checkArgs(m, ctx, ps, ns, pd, nd, flags);
   return withTrash(m, () =>
-    m.store.txn(async (tx) => {
+    quotaTxn(m, async (tx) => {
       // Checks run in Linux's order (do_renameat2, then vfs_rename): lookups, existence,
       // loops, then the delete/create permissions of each side, then emptiness.
       const psAttr = await requireDir(tx, ps);
@@ -122,6 +123,8 @@ export async function rename(
         if (!dstAttr) throw fsError('ENOENT', `inode ${dst!.ino} of ${show(nd)} does not exist`);
         checkMovable(ctx, srcAttr, src.ino, ps !== pd);
         checkMovable(ctx, dstAttr, dst!.ino, ps !== pd);
+        await quotaForMove(m, tx, ps, pd, src.ino, srcAttr);
+        await quotaForMove(m, tx, pd, ps, dst!.ino, dstAttr);
         exchange(m, tx, { ps, psAttr, ns, pd, pdAttr, nd }, src.ino, srcAttr, dst!.ino, dstAttr, t);
         return { ino: src.ino, attr: srcAttr };
       }
@@ -131,6 +134,7 @@ export async function rename(
         if (src.type !== NodeType.Directory && dstIsDir) throw fsError('EISDIR', `${show(nd)} is a directory`);
       }
       checkMovable(ctx, srcAttr, src.ino, ps !== pd);
+      await quotaForMove(m, tx, ps, pd, src.ino, srcAttr);
       if (dst) {
         const dstIsDir = dst.type === NodeType.Directory;
         if (dstIsDir && (await tx.hasEntries(dst.ino))) throw fsError('ENOTEMPTY', `directory ${show(nd)} is not empty`);

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { CLIENT_VERSION, LockType, type Ino, type NewSessionOptions, type Session, type SessionInfo } from '@juicefs/core';
+import { flushQuotas, loadQuotas, startQuotaSync, stopQuotaSync } from './quota.js';
 import type { MetaState } from './state.js';
 import { unixNow } from './tx-util.js';
 import { releaseSustained } from './unlink-node.js';
@@ -46,6 +47,8 @@ export async function newSession(m: MetaState, options: NewSessionOptions = {}):
   await m.store.setSession(sid, unixNow() + 5 * m.heartbeat, m.sessionInfo);
   m.sid = sid;
   startHeartbeat(m);
+  await loadQuotas(m);
+  startQuotaSync(m);
   return sid;
 }
 
@@ -91,6 +94,8 @@ export async function cleanSession(m: MetaState, sid: number): Promise<void> {
 
 export async function closeSession(m: MetaState): Promise<void> {
   stopHeartbeat(m);
+  stopQuotaSync(m);
+  await flushQuotas(m).catch(() => undefined); // what is lost here, quota check --repair recounts
   if (m.sid === 0) return;
   await cleanSession(m, m.sid);
   m.sid = 0;

@@ -1,6 +1,7 @@
 import type { Format, Ino, SliceDeleter } from '@juicefs/core';
 import type { IdAllocator } from './alloc.js';
 import type { OpenFiles } from './open-files.js';
+import type { QuotaState } from './quota.js';
 import type { EngineStore } from './store.js';
 
 /** What every BaseMeta module works on: the engine plus this client's own state. */
@@ -27,6 +28,8 @@ export interface MetaState {
   heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   /** Runs the background jobs while started (startBackgroundJobs). */
   jobsTimer: ReturnType<typeof setInterval> | undefined;
+  /** Directory quotas as this client knows them (quota.ts). */
+  readonly quotas: QuotaState;
   /** The trash sub-directory of the current hour: `name` → inode. */
   trashDir: { name: string; ino: Ino } | undefined;
 }

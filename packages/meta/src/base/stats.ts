@@ -1,4 +1,5 @@
 import { NodeType, type Context, type DirStat, type Ino, type StatFS } from '@juicefs/core';
+import { quotaFor } from './quota.js';
 import type { MetaState } from './state.js';
 import { dataLengthOf, requireAttr, requireDir, spaceOf } from './tx-util.js';
 
@@ -7,6 +8,24 @@ import { dataLengthOf, requireAttr, requireDir, spaceOf } from './tx-util.js';
  * 10 Mi inodes, doubled while usage is above 80% so that df never shows a full volume.
  */
 export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<StatFS> {
+  const volume = await volumeStatFS(m, ino);
+  if (ino === 0n || ino === 1n) return volume;
+  // Below a directory quota, df shows the quota: its limit as the size, its usage as used.
+  const q = await quotaFor(m, ino);
+  const out = { ...volume };
+  if (q.space) {
+    const used = Math.max(0, q.space.usedSpace + q.space.newSpace);
+    out.totalSpace = Math.max(q.space.maxSpace, used);
+    out.availSpace = Math.max(0, q.space.maxSpace - used);
+  }
+  if (q.inodes) {
+    out.usedInodes = Math.max(0, q.inodes.usedInodes + q.inodes.newInodes);
+    out.availInodes = Math.max(0, q.inodes.maxInodes - out.usedInodes);
+  }
+  return out;
+}
+
+async function volumeStatFS(m: MetaState, ino: Ino): Promise<StatFS> {
   return m.store.txn(async (tx) => {
     await requireAttr(tx, ino === 0n ? 1n : ino);
     const usedSpace = Math.max(0, await tx.getCounter('usedSpace'));

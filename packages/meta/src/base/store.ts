@@ -1,4 +1,5 @@
 import type { Attr, DirStat, Format, Ino, NodeType, PosixLockRecord, Slice } from '@juicefs/core';
+import type { DirQuotaStore } from './quota-store.js';
 
 /**
  * The storage primitives an engine supplies. Every POSIX rule (names, permissions, sticky bit,
@@ -130,6 +131,8 @@ export interface EngineStore {
   setFormat(json: string): Promise<void>;
   /** Drop everything of the volume. */
   reset(): Promise<void>;
+  /** Directory quotas, where the engine keeps them (every engine here does). */
+  readonly dirQuotas?: DirQuotaStore;
   /** Optional: write what the engine holds back (deferred counters and dir stats) now. */
   flush?(): Promise<void>;
   close(): Promise<void>;

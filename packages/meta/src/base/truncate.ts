@@ -13,6 +13,7 @@ import {
   type Ino,
 } from '@juicefs/core';
 import { checkAccess } from './permissions.js';
+import { quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { chargeParents, chargeVolume, checkQuota, now, requireAttr, setCtime, setMtime } from './tx-util.js';
@@ -44,7 +45,7 @@ function writeHoles(tx: TxStore, ino: Ino, from: number, to: number, existing?: 
 async function resize(m: MetaState, tx: TxStore, ino: Ino, attr: Attr, length: number): Promise<void> {
   const old = attr.length;
   const spaceDelta = align4K(length) - align4K(old);
-  await checkQuota(m, tx, spaceDelta, 0);
+  await checkQuota(m, tx, spaceDelta, 0, { file: ino, attr });
   const lo = Math.min(old, length);
   const hi = Math.max(old, length);
   if (hi > lo) writeHoles(tx, ino, lo, hi, new Set(await tx.listChunks(ino)));
@@ -63,7 +64,7 @@ export async function truncate(
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   if (!Number.isSafeInteger(length) || length < 0) throw fsError('EINVAL', `invalid length ${length}`);
   if (length > MAX_FILE_SIZE) throw fsError('EFBIG', `length ${length} exceeds the largest file size ${MAX_FILE_SIZE}`);
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
     checkFile(attr, ino);
     if (attr.flags & (AttrFlag.Immutable | AttrFlag.Append)) {
@@ -105,7 +106,7 @@ export async function fallocate(
     throw fsError('EINVAL', 'PUNCH_HOLE needs KEEP_SIZE (as JuiceFS answers; the kernel checks it first)');
   }
   if (offset + size > MAX_FILE_SIZE) throw fsError('EFBIG', `range end ${offset + size} exceeds the largest file size`);
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
     // vfs_fallocate's order: chattr flags, then the node type, then (here) write permission.
     if (attr.flags & AttrFlag.Immutable) throw fsError('EPERM', `inode ${ino} is immutable (chattr +i)`);
@@ -123,7 +124,7 @@ export async function fallocate(
     }
     if (end > old && !(mode & FALLOC_FL_KEEP_SIZE)) {
       const spaceDelta = align4K(end) - align4K(old);
-      await checkQuota(m, tx, spaceDelta, 0);
+      await checkQuota(m, tx, spaceDelta, 0, { file: ino, attr });
       attr.length = end;
       chargeVolume(tx, spaceDelta, 0);
       await chargeParents(m, tx, ino, attr, end - old, spaceDelta);

@@ -8,6 +8,7 @@ import {
   type Timespec,
 } from '@juicefs/core';
 import { dirStatsEnabled, type MetaState } from './state.js';
+import { checkDirQuotas, noteQuotaChange } from './quota.js';
 import type { TxStore } from './store.js';
 
 export async function requireAttr(tx: TxStore, ino: Ino, what = `inode ${ino}`): Promise<Attr> {
@@ -95,6 +96,7 @@ export function dataLengthOf(attr: Pick<Attr, 'type' | 'length'>): number {
 export function chargeDir(m: MetaState, tx: TxStore, dir: Ino, attr: Pick<Attr, 'type' | 'length'>, sign: 1 | -1): void {
   if (!dirStatsEnabled(m)) return;
   tx.addDirStat(dir, { length: sign * dataLengthOf(attr), space: sign * spaceOf(attr), inodes: sign });
+  noteQuotaChange(tx, dir, sign * spaceOf(attr), sign);
 }
 
 /** Volume-wide usage counters (usedSpace, totalInodes) for a node appearing or going. */
@@ -103,8 +105,17 @@ export function chargeVolume(tx: TxStore, space: number, inodes: number): void {
   if (inodes !== 0) tx.addCounter('totalInodes', inodes);
 }
 
-/** Refuse growth beyond the volume's Capacity / Inodes quota (ENOSPC). */
-export async function checkQuota(m: MetaState, tx: TxStore, space: number, inodes: number): Promise<void> {
+/**
+ * Refuse growth beyond the volume's Capacity / Inodes quota (ENOSPC), and, for growth under
+ * `within` (a new entry's directory, or a file's directories), beyond a directory quota (EDQUOT).
+ */
+export async function checkQuota(
+  m: MetaState,
+  tx: TxStore,
+  space: number,
+  inodes: number,
+  within?: { dir: Ino } | { file: Ino; attr: Attr },
+): Promise<void> {
   const capacity = m.format?.Capacity ?? 0;
   if (space > 0 && capacity > 0) {
     const used = await tx.getCounter('usedSpace');
@@ -119,6 +130,14 @@ export async function checkQuota(m: MetaState, tx: TxStore, space: number, inode
       throw fsError('ENOSPC', `volume inode limit of ${maxInodes} reached: raise it with juicefs config --inodes`);
     }
   }
+  if (within === undefined || m.quotas.dirs.size === 0) return;
+  const dirs = 'dir' in within ? [within.dir] : await fileDirs(tx, within.file, within.attr);
+  await checkDirQuotas(m, dirs, space, inodes, tx);
+}
+
+/** The directories linking a file: its parent, or every parent of a hard-linked one. */
+async function fileDirs(tx: TxStore, ino: Ino, attr: Attr): Promise<Ino[]> {
+  return attr.parent > 0n ? [attr.parent] : [...(await tx.getParents(ino)).keys()];
 }
 
 /** Propagate a change of a file's length/space to the stats of every directory linking it. */
@@ -133,11 +152,13 @@ export async function chargeParents(
   if (!dirStatsEnabled(m) || (lengthDelta === 0 && spaceDelta === 0)) return;
   if (attr.parent > 0n) {
     tx.addDirStat(attr.parent, { length: lengthDelta, space: spaceDelta, inodes: 0 });
+    noteQuotaChange(tx, attr.parent, spaceDelta, 0);
     return;
   }
   // A hard-linked file is counted once per entry in each directory that links it.
   for (const [parent, count] of await tx.getParents(ino)) {
     tx.addDirStat(parent, { length: lengthDelta * count, space: spaceDelta * count, inodes: 0 });
+    noteQuotaChange(tx, parent, spaceDelta * count, 0);
   }
 }
 

@@ -55,6 +55,15 @@ export async function init(m: MetaState, format: Format, force = false): Promise
   m.format = { ...format };
 }
 
+/** Turn on directory statistics in the stored format (directory quotas are kept with them). */
+export async function enableDirStats(m: MetaState): Promise<void> {
+  const raw = await m.store.getFormat();
+  if (raw === undefined) throw fsError('ENOENT', 'volume is not formatted: run `juicefs format` first');
+  const format = decodeFormat(raw);
+  if (!format.DirStats) await m.store.setFormat(encodeFormat({ ...format, DirStats: true }));
+  m.format = { ...(m.format ?? format), DirStats: true };
+}
+
 /** Read the volume's format; refuses unformatted volumes and ones this client is too old for. */
 export async function load(m: MetaState, checkVersion = true): Promise<Format> {
   const raw = await m.store.getFormat();

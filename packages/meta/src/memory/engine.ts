@@ -1,5 +1,6 @@
 import type { Attr, Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
+import { memoryDirQuotas } from './quota.js';
 import { MemoryTx } from './tx.js';
 import { MemoryVolumeState, UndoLog } from './state.js';
 
@@ -13,7 +14,11 @@ export class MemoryEngine implements EngineStore {
   readonly name = 'memory';
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly state: MemoryVolumeState = new MemoryVolumeState()) {}
+  readonly dirQuotas;
+
+  constructor(readonly state: MemoryVolumeState = new MemoryVolumeState()) {
+    this.dirQuotas = memoryDirQuotas(state.dirQuotas);
+  }
 
   /** Run `fn` after every earlier operation has finished. */
   private serial<T>(fn: () => Promise<T> | T): Promise<T> {

@@ -1,4 +1,5 @@
 import type { Attr, DirStat, Ino, NodeType, PosixLockRecord, Slice } from '@juicefs/core';
+import type { DirQuota } from '../base/quota-store.js';
 
 /** One directory entry as the memory engine keeps it (keyed by the hex of the name bytes). */
 export interface MemEntry {
@@ -34,6 +35,7 @@ export class MemoryVolumeState {
   readonly xattrs = new Map<Ino, Map<string, Buffer>>();
   readonly counters = new Map<string, number>();
   readonly dirStats = new Map<Ino, DirStat>();
+  readonly dirQuotas = new Map<Ino, DirQuota>();
   readonly delFiles = new Map<Ino, { length: number; expire: number }>();
   readonly sustained = new Map<number, Set<Ino>>();
   readonly flocks = new Map<Ino, Map<string, MemFlock>>();

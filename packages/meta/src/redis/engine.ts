@@ -1,5 +1,7 @@
 import { TRASH_INODE, fsError, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
+import type { DirQuotaStore } from '../base/quota-store.js';
+import { redisDirQuotas } from './quota.js';
 import { encodeAttr } from '../codec/attr.js';
 import { ConnectionPool, type RedisClient } from './connect.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -19,6 +21,7 @@ const LEGACY_DELFILE_LENGTH = 1 << 30;
 export class RedisEngine implements EngineStore {
   readonly name = 'redis';
   readonly keys: RedisKeys;
+  readonly dirQuotas: DirQuotaStore;
   private readonly pool: ConnectionPool;
   private readonly localLocks = new KeyedMutex();
 
@@ -28,6 +31,7 @@ export class RedisEngine implements EngineStore {
     prefix = '',
   ) {
     this.keys = new RedisKeys(prefix);
+    this.dirQuotas = redisDirQuotas(client, prefix);
     this.pool = new ConnectionPool(client);
   }
 

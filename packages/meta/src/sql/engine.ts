@@ -1,5 +1,7 @@
 import { ROOT_INODE, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
+import type { DirQuotaStore } from '../base/quota-store.js';
+import { sqlDirQuotas } from './quota.js';
 import { big, bytes, num, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { nodeParams } from './node-row.js';
 import { buildQueries, type Queries } from './queries.js';
@@ -29,6 +31,7 @@ const INITIAL_COUNTERS: ReadonlyArray<readonly [string, number]> = [
 export class SqlEngine implements EngineStore {
   readonly name: string;
   private readonly q: Queries;
+  readonly dirQuotas: DirQuotaStore;
   /** Counter and dir-stat deltas committed but not yet written (see `txn`). */
   private readonly unflushed = new Unflushed();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -41,6 +44,7 @@ export class SqlEngine implements EngineStore {
   ) {
     this.name = driver.dialect;
     this.q = buildQueries(driver.dialect, prefix);
+    this.dirQuotas = sqlDirQuotas((fn) => this.raw(fn), prefix);
   }
 
   /**

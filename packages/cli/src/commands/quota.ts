@@ -1,0 +1,289 @@
+import { ROOT_CONTEXT, ROOT_INODE, TRASH_INODE, fsError, hasCode, type Ino, type Meta } from '@juicefs/core';
+import type { BaseMeta, DirQuota } from '@juicefs/meta';
+import type { Argv } from 'yargs';
+import { pathsOf, resolvePath } from '../control/tree.js';
+import { openToolVolume } from '../control/volume-access.js';
+import { renderGrid } from '../output.js';
+import { gib } from '../volume.js';
+import { iBytes } from './summary.js';
+
+// juicefs quota (JuiceFS's cmd/quota.go): directory quotas only; user and group quotas are refused.
+
+/** Counts as go-humanize's Comma prints them: "1,000". */
+export function comma(n: number): string {
+  const s = String(Math.trunc(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 ? `-${s}` : s;
+}
+
+/** A row of the quota table, as JuiceFS prints it: a limit of 0 is "unlimited", usage below 0 (drift) shows as 0. */
+export function quotaRow(where: string, q: DirQuota): string[] {
+  const usedSpace = Math.max(0, q.usedSpace);
+  const usedInodes = Math.max(0, q.usedInodes);
+  const size = q.maxSpace > 0 ? iBytes(q.maxSpace) : 'unlimited';
+  const spacePct = q.maxSpace > 0 ? `${Math.floor((usedSpace * 100) / q.maxSpace)}%` : '';
+  const inodes = q.maxInodes > 0 ? comma(q.maxInodes) : 'unlimited';
+  const inodesPct = q.maxInodes > 0 ? `${Math.floor((usedInodes * 100) / q.maxInodes)}%` : '';
+  return [where, size, iBytes(usedSpace), spacePct, inodes, comma(usedInodes), inodesPct];
+}
+
+/** The quota table of `quotas` (path → quota), sorted by path as JuiceFS sorts it. */
+export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>): string {
+  for (const [p, q] of quotas) {
+    if (q.usedSpace < 0 || q.usedInodes < 0) {
+      process.stderr.write(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check --path ${p} --repair to fix it\n`);
+    }
+  }
+  const rows = [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, q]) => quotaRow(p, q));
+  return renderGrid(['Path', 'Size', 'Used', 'Use%', 'Inodes', 'IUsed', 'IUse%'], rows);
+}
+
+/**
+ * The directory at `path`, made (with its missing parents, 0777 less umask 022, as root) when
+ * `create`. The trash takes no quota, as in JuiceFS.
+ */
+async function directoryAt(meta: BaseMeta, path: string, create: boolean): Promise<Ino> {
+  // Directories made here count toward the quotas above them, which this client must know first
+  // (a tool opens no session, so it loads none by itself; shutdown flushes what it charged).
+  if (create) await meta.reloadQuotas();
+  const ino = await lookupOrCreate(meta, path, create);
+  if (ino >= TRASH_INODE) throw fsError('EINVAL', `${path} is in the trash, which takes no quota: choose a directory outside .trash`);
+  return ino;
+}
+
+async function lookupOrCreate(meta: Meta, path: string, create: boolean): Promise<Ino> {
+  if (!create) {
+    try {
+      return await resolvePath(meta, ROOT_CONTEXT, path);
+    } catch (err) {
+      if (hasCode(err, 'ENOENT')) throw fsError('ENOENT', `no directory ${path} in the volume: check the path (quota set --create makes it)`, err);
+      throw err;
+    }
+  }
+  let ino = ROOT_INODE;
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    try {
+      ino = (await meta.lookup(ROOT_CONTEXT, ino, part)).ino;
+    } catch (err) {
+      if (!hasCode(err, 'ENOENT')) throw err;
+      try {
+        ino = (await meta.mkdir(ROOT_CONTEXT, ino, part, 0o777, 0o022)).ino;
+      } catch (e) {
+        if (!hasCode(e, 'EEXIST')) throw e; // made by someone else meanwhile
+        ino = (await meta.lookup(ROOT_CONTEXT, ino, part)).ino;
+      }
+    }
+  }
+  return ino;
+}
+
+/** How a quota's path is shown: its path in the volume, or `inode:N` when it has none (as JuiceFS shows it). */
+async function describe(meta: Meta, ino: Ino): Promise<string> {
+  const paths = await pathsOf(meta, ROOT_CONTEXT, ino).catch(() => []);
+  return paths[0] ?? `inode:${ino}`;
+}
+
+interface QuotaArgs {
+  'META-URL': string;
+  path?: string | undefined;
+  uid?: number | undefined;
+  gid?: number | undefined;
+}
+
+/** Only directory quotas exist here: --uid/--gid fail before anything is opened. */
+function directoryOnly(a: QuotaArgs): void {
+  if (a.uid !== undefined || a.gid !== undefined) {
+    throw fsError('ENOTSUP', `user and group quotas (--${a.uid !== undefined ? 'uid' : 'gid'}) are not supported yet: only directory quotas are, with --path DIR`);
+  }
+}
+
+function requirePath(a: QuotaArgs, sub: string): string {
+  if (a.path === undefined || a.path === '') {
+    throw fsError('EINVAL', `quota ${sub} needs the directory: add --path DIR (its full path within the volume, such as /projects/a)`);
+  }
+  return a.path;
+}
+
+const metaUrl = (c: Argv) => c.positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' });
+
+/** The flags every subcommand takes: --uid/--gid only to refuse them with a clear message. */
+function common<T>(c: Argv<T>) {
+  return c
+    .option('uid', { type: 'number', describe: 'user ID for a user quota (not supported yet)' })
+    .option('gid', { type: 'number', describe: 'group ID for a group quota (not supported yet)' });
+}
+
+const pathOption = { type: 'string', describe: 'full path of the directory within the volume' } as const;
+const strictOption = {
+  type: 'boolean',
+  default: false,
+  describe: 'count usage in strict mode (accepted for compatibility with JuiceFS: usage is always counted from the directory tree)',
+} as const;
+
+async function withVolume<T>(url: string, work: (meta: BaseMeta) => Promise<T>): Promise<T> {
+  const vol = await openToolVolume(url);
+  try {
+    return await work(vol.meta);
+  } finally {
+    await vol.close();
+  }
+}
+
+export function quotaCommand(y: Argv): Argv {
+  return y.command('quota', 'Manage directory quotas (set, get, delete, list, check)', (q) =>
+    q
+      .command(
+        'set META-URL',
+        'Set the quota of a directory: the limits given change, the others stay (0 is unlimited)',
+        (c) =>
+          common(metaUrl(c))
+            .option('path', pathOption)
+            .option('capacity', { type: 'number', describe: 'hard limit of the space used under the directory, in GiB (0: unlimited)' })
+            .option('inodes', { type: 'number', describe: 'hard limit of the number of inodes under the directory (0: unlimited)' })
+            .option('create', { type: 'boolean', default: false, describe: 'create the directory (and its missing parents) if it does not exist' })
+            .option('strict', strictOption)
+            .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', '1 GiB and 100 inodes for /dir1'),
+        async (a) => {
+          directoryOnly(a);
+          const path = requirePath(a, 'set');
+          if (a.capacity === undefined && a.inodes === undefined) {
+            throw fsError('EINVAL', `nothing to set for ${path}: give --capacity GiB and/or --inodes N`);
+          }
+          const limits: { maxSpace?: number; maxInodes?: number } = {};
+          if (a.capacity !== undefined) {
+            if (!Number.isFinite(a.capacity) || a.capacity < 0) throw fsError('EINVAL', `invalid --capacity ${a.capacity}: give the limit in GiB, 0 or more (0 is unlimited)`);
+            limits.maxSpace = gib(a.capacity);
+          }
+          if (a.inodes !== undefined) {
+            if (!Number.isSafeInteger(a.inodes) || a.inodes < 0) throw fsError('EINVAL', `invalid --inodes ${a.inodes}: give a whole number, 0 or more (0 is unlimited)`);
+            limits.maxInodes = a.inodes;
+          }
+          await withVolume(a['META-URL'], async (meta) => {
+            const ino = await directoryAt(meta, path, a.create);
+            let r: { created: boolean; quota: DirQuota };
+            try {
+              r = await meta.setDirQuota(ino, limits);
+            } catch (err) {
+              if (hasCode(err, 'ENOTDIR')) throw fsError('ENOTDIR', `${path} is not a directory: quotas apply to directories only`, err);
+              throw err;
+            }
+            process.stdout.write(quotaTable([[path, r.quota]]));
+          });
+        },
+      )
+      .command(
+        'get META-URL',
+        'Show the quota of a directory and its usage',
+        (c) => common(metaUrl(c)).option('path', pathOption).example('$0 quota get redis://localhost --path /dir1', ''),
+        async (a) => {
+          directoryOnly(a);
+          const path = requirePath(a, 'get');
+          await withVolume(a['META-URL'], async (meta) => {
+            const ino = await directoryAt(meta, path, false);
+            const quota = await meta.getDirQuota(ino);
+            if (!quota) throw fsError('ENOENT', `${path} has no quota: set one with juicefs quota set ${a['META-URL']} --path ${path} --capacity GiB and/or --inodes N`);
+            process.stdout.write(quotaTable([[path, quota]]));
+          });
+        },
+      )
+      .command(
+        ['delete META-URL', 'del'],
+        'Remove the quota of a directory',
+        (c) => common(metaUrl(c)).option('path', pathOption).example('$0 quota delete redis://localhost --path /dir1', ''),
+        async (a) => {
+          directoryOnly(a);
+          const path = requirePath(a, 'delete');
+          await withVolume(a['META-URL'], async (meta) => {
+            const ino = await directoryAt(meta, path, false);
+            if (!(await meta.deleteDirQuota(ino))) {
+              throw fsError('ENOENT', `${path} has no quota to delete: juicefs quota list ${a['META-URL']} shows the directories that have one`);
+            }
+            process.stdout.write(`deleted the quota of ${path}\n`);
+          });
+        },
+      )
+      .command(
+        ['list META-URL', 'ls'],
+        'List the quotas of all directories',
+        (c) => common(metaUrl(c)).example('$0 quota list redis://localhost', ''),
+        async (a) => {
+          directoryOnly(a);
+          await withVolume(a['META-URL'], async (meta) => {
+            const all = await meta.listDirQuotas();
+            if (all.size === 0) {
+              process.stdout.write('no directory has a quota\n');
+              return;
+            }
+            const rows: Array<[string, DirQuota]> = [];
+            for (const [ino, q] of all) rows.push([await describe(meta, ino), q]);
+            process.stdout.write(quotaTable(rows));
+          });
+        },
+      )
+      .command(
+        'check META-URL',
+        'Check that the usage stored with quotas matches the directory trees (all quotas without --path); --repair fixes it',
+        (c) =>
+          common(metaUrl(c))
+            .option('path', pathOption)
+            .option('repair', { type: 'boolean', default: false, describe: 'set the stored usage to what the tree holds where they differ' })
+            .option('strict', strictOption)
+            .example('$0 quota check redis://localhost --path /dir1 --repair', ''),
+        async (a) => {
+          directoryOnly(a);
+          const url = a['META-URL'];
+          const inconsistent = await withVolume(url, async (meta) => {
+            const targets: Array<[string, Ino]> = [];
+            if (a.path !== undefined) {
+              targets.push([a.path, await directoryAt(meta, a.path, false)]);
+            } else {
+              for (const ino of (await meta.listDirQuotas()).keys()) targets.push([await describe(meta, ino), ino]);
+              if (targets.length === 0) {
+                process.stdout.write('no directory has a quota: nothing to check\n');
+                return [];
+              }
+            }
+            const bad: string[] = [];
+            const rows: Array<[string, DirQuota]> = [];
+            for (const [path, ino] of targets.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+              let r: Awaited<ReturnType<typeof meta.checkDirQuota>>;
+              try {
+                r = await meta.checkDirQuota(ino, { repair: a.repair });
+              } catch (err) {
+                if (hasCode(err, 'ENOENT')) throw fsError('ENOENT', `${path} has no quota to check: juicefs quota list ${url} shows the directories that have one`, err);
+                throw err;
+              }
+              const { quota, actual } = r;
+              if (r.consistent) {
+                process.stdout.write(`quota of ${path} is consistent\n`);
+                rows.push([path, quota]);
+                continue;
+              }
+              const stored = `${comma(quota.usedInodes)} inodes, ${iBytes(quota.usedSpace)}`;
+              const counted = `${comma(actual.inodes)} inodes, ${iBytes(actual.space)}`;
+              if (r.repaired) {
+                process.stdout.write(`${path}: stored usage (${stored}) != the tree (${counted}): repaired\n`);
+                rows.push([path, { ...quota, usedSpace: actual.space, usedInodes: actual.inodes }]);
+              } else {
+                process.stderr.write(`${path}: stored usage (${stored}) != the tree (${counted})\n`);
+                bad.push(path);
+              }
+            }
+            if (rows.length > 0) process.stdout.write(quotaTable(rows));
+            return bad;
+          });
+          if (inconsistent.length > 0) {
+            const one = inconsistent.length === 1 ? ` --path ${inconsistent[0]}` : '';
+            throw fsError(
+              'EIO',
+              `the quota usage of ${inconsistent.join(', ')} is inconsistent (above): run juicefs quota check ${url}${one} --repair to fix it`,
+            );
+          }
+        },
+      )
+      .demandCommand(1, 'name a quota subcommand: set, get, delete, list or check (juicefs quota --help)')
+      .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', 'limit /dir1 to 1 GiB and 100 inodes')
+      .example('$0 quota list redis://localhost', 'all directory quotas with their usage')
+      .example('$0 quota check redis://localhost --path /dir1 --repair', 'recount the usage of /dir1 and fix it'),
+  );
+}
