@@ -117,7 +117,7 @@ describe.each(engines)('directory quotas on %s', (_name, makeVolume) => {
     expect(quota).toEqual({ maxSpace: 64 << 10, maxInodes: 4, usedSpace: 4096 + 8192, usedInodes: 2 });
 
     await a.create(ctx, dir, 'g', 0o644, 0, 0);
-    await a.mknod(ctx, sub, 'h', 1 /* file */, 0o644, 0, 0n);
+    await a.mknod(ctx, sub, 'h', 1 /* file */, 0o644, 0, 0);
     expect(await code(a.create(ctx, sub, 'one-too-many', 0o644, 0, 0))).toBe('EDQUOT');
     expect(await code(a.mkdir(ctx, dir, 'no-room', 0o755, 0))).toBe('EDQUOT');
     // Space: 12 KiB used + 4 KiB for each of g and h's inodes = 20 KiB; growing f past 64 KiB fails.
