@@ -1,6 +1,9 @@
 import { defaultFormat, ROOT_CONTEXT, type Format } from '@juicefs/core';
 import { BaseMeta } from '../src/base/base-meta.js';
+import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
+import { createSqlEngine } from '../src/sql/index.js';
+import type { TestTarget } from '../src/sql/test-targets.js';
 
 export const ROOT = ROOT_CONTEXT;
 
@@ -21,4 +24,26 @@ export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/** A volume that several clients open: each `open()` is a new store on it; `cleanup` closes them and drops it. */
+export interface SharedVolume {
+  open(): Promise<EngineStore>;
+  cleanup(): Promise<void>;
+}
+
+/** A SQL test database opened by as many clients as a test asks for. */
+export function sqlVolume(target: TestTarget): SharedVolume {
+  const stores: EngineStore[] = [];
+  return {
+    open: async () => {
+      const s = await createSqlEngine(target.url);
+      stores.push(s);
+      return s;
+    },
+    cleanup: async () => {
+      await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
+      await target.cleanup();
+    },
+  };
 }

@@ -3,8 +3,8 @@ import { BaseMeta } from '../src/base/base-meta.js';
 import { WAIT_CAP_MS } from '../src/base/lock-wait.js';
 import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
-import { createSqlEngine } from '../src/sql/index.js';
 import { freshSqliteTarget } from '../src/sql/test-targets.js';
+import { sqlVolume, type SharedVolume } from './base-helpers.js';
 
 // How BaseMeta waits for a blocking lock, beyond what the conformance suite checks through the
 // Meta contract: the wait ends when this client's session closes or the engine shuts down (so no
@@ -39,26 +39,12 @@ async function outcome(p: Promise<void>): Promise<string> {
   );
 }
 
-const engines: Array<[string, () => Promise<{ open: () => Promise<EngineStore>; cleanup: () => Promise<void> }>]> = [
+const engines: Array<[string, () => Promise<SharedVolume>]> = [
   ['memory', async () => {
     const engine = new MemoryEngine();
     return { open: async () => engine, cleanup: async () => undefined };
   }],
-  ['sqlite3', async () => {
-    const target = freshSqliteTarget();
-    const stores: EngineStore[] = [];
-    return {
-      open: async () => {
-        const s = await createSqlEngine(target.url);
-        stores.push(s);
-        return s;
-      },
-      cleanup: async () => {
-        await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
-        await target.cleanup();
-      },
-    };
-  }],
+  ['sqlite3', async () => sqlVolume(freshSqliteTarget())],
 ];
 
 describe.each(engines)('lock waits on %s', (_name, makeEngine) => {

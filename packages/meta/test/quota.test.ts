@@ -3,8 +3,8 @@ import { BaseMeta } from '../src/base/base-meta.js';
 import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
-import { createSqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
+import { sqlVolume, type SharedVolume } from './base-helpers.js';
 
 // Directory quotas on every engine: limits refuse growth with EDQUOT, usage follows creates,
 // writes, truncates, unlinks and renames (flushed as increments, so two clients add up), statfs
@@ -14,28 +14,7 @@ const ROOT = 1n;
 const ctx = ROOT_CONTEXT;
 const redisBase = process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390';
 
-interface Volume {
-  /** Another store on the same volume (a second client). */
-  open(): Promise<EngineStore>;
-  cleanup(): Promise<void>;
-}
-
-function sqlVolume(target: TestTarget): Volume {
-  const stores: EngineStore[] = [];
-  return {
-    open: async () => {
-      const s = await createSqlEngine(target.url);
-      stores.push(s);
-      return s;
-    },
-    cleanup: async () => {
-      await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
-      await target.cleanup();
-    },
-  };
-}
-
-const engines: Array<[string, () => Promise<Volume>]> = [
+const engines: Array<[string, () => Promise<SharedVolume>]> = [
   ['memory', async () => {
     const engine = new MemoryEngine();
     return { open: async () => engine, cleanup: async () => undefined };
@@ -66,7 +45,7 @@ const engines: Array<[string, () => Promise<Volume>]> = [
   ['postgres', async () => sqlVolume(await freshPgTarget())],
 ];
 
-async function client(v: Volume, init: boolean, dirStats = true): Promise<BaseMeta> {
+async function client(v: SharedVolume, init: boolean, dirStats = true): Promise<BaseMeta> {
   const meta = new BaseMeta(await v.open());
   if (init) await meta.init({ ...defaultFormat('quota', '0f7a5e55-0000-4000-8000-00000000900a', '/tmp/quota/'), TrashDays: 0, DirStats: dirStats });
   await meta.load();
@@ -89,7 +68,7 @@ function writeTo(meta: BaseMeta, ino: Ino, length: number): Promise<unknown> {
 }
 
 describe.each(engines)('directory quotas on %s', (_name, makeVolume) => {
-  let volume: Volume;
+  let volume: SharedVolume;
   let clients: BaseMeta[] = [];
   beforeEach(async () => {
     volume = await makeVolume();

@@ -42,9 +42,8 @@ export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>): 
  * `create`. The trash takes no quota, as in JuiceFS.
  */
 async function directoryAt(meta: BaseMeta, path: string, create: boolean): Promise<Ino> {
-  // Directories made here count toward the quotas above them, which this client must know first
-  // (a tool opens no session, so it loads none by itself; shutdown flushes what it charged).
-  if (create) await meta.reloadQuotas();
+  // Directories made here count toward the quotas above them: load() gave this client the
+  // volume's quotas, and shutdown flushes what it charged.
   const ino = await lookupOrCreate(meta, path, create);
   if (ino >= TRASH_INODE) throw fsError('EINVAL', `${path} is in the trash, which takes no quota: choose a directory outside .trash`);
   return ino;

@@ -176,10 +176,6 @@ export class BaseMeta implements Meta {
   ): Promise<{ quota: DirQuota; actual: { space: number; inodes: number }; consistent: boolean; repaired: boolean }> {
     return quota.checkDirQuota(this.m, ino, options);
   }
-  /** Reload the volume's quotas now (clients also do every heartbeat). */
-  reloadQuotas(): Promise<void> {
-    return quota.loadQuotas(this.m);
-  }
   listSessions(): Promise<Session[]> {
     return session.listSessions(this.m);
   }
