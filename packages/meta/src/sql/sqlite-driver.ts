@@ -6,6 +6,7 @@ import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
 import { asFsError, backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { Mutex } from './mutex.js';
+import { WalWarmer } from './wal-warmer.js';
 
 // knex is CommonJS: under Node's ESM loader (the built CLI) only its default export exists.
 const { knex } = knexModule;
@@ -67,6 +68,7 @@ export class SqliteDriver implements SqlDriver {
    * of the writer connection (whose statements run between awaits).
    */
   private reader: { db: Database; conn: SqlConn } | undefined;
+  private readonly walWarmer: WalWarmer;
 
   private constructor(
     private readonly pool: Knex,
@@ -77,6 +79,7 @@ export class SqliteDriver implements SqlDriver {
     const own = connOf(db);
     this.conn = own.conn;
     this.statements = own.statements;
+    this.walWarmer = new WalWarmer(`${filename}-wal`);
   }
 
   /** Open (creating if needed) the database file through knex's better-sqlite3 client. */
@@ -170,7 +173,9 @@ export class SqliteDriver implements SqlDriver {
         openTxns++;
         try {
           const result = await current.run(ctx, () => fn(this.conn));
+          const started = process.hrtime.bigint();
           this.db.exec('COMMIT');
+          void this.walWarmer.committed(Number(process.hrtime.bigint() - started) / 1000);
           return result;
         } finally {
           ctx.active = false; // work the transaction left running must not join the next one
