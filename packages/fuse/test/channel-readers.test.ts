@@ -94,11 +94,20 @@ describe('SpinGovernor (when the poll reader spins after a reply)', () => {
     // A first run of misses (until the rate falls below a third), then one probe per 16 replies.
     expect(spins).toBeLessThan(40);
     expect(spins).toBeGreaterThan(200 / 16);
-    // A client that turns tight again: the probes hit, and spinning resumes after every reply.
-    for (let i = 0; i < 200; i++) if (g.shouldSpin()) g.record(true);
+    // A client that turns tight again: the first probe that catches a request resumes spinning.
+    let unspun = 0;
+    while (!g.shouldSpin()) unspun++;
+    expect(unspun).toBeLessThan(16);
+    g.record(true);
     for (let i = 0; i < 20; i++) {
       expect(g.shouldSpin()).toBe(true);
       g.record(true);
     }
+    // A chance catch among misses costs only a few spins before they stop again.
+    for (let i = 0; i < 100; i++) if (g.shouldSpin()) g.record(false);
+    g.record(true);
+    let wasted = 0;
+    for (let i = 0; i < 16; i++) if (g.shouldSpin()) (wasted++, g.record(false));
+    expect(wasted).toBeLessThan(10);
   });
 });
