@@ -5,10 +5,22 @@ import * as fs from 'node:fs';
  * Commits with the log's pages in the page cache take 30–50 µs here.
  */
 const SLOW_COMMIT_MICROS = 250;
-/** At least this long (ms) between two warm-ups. */
-const WARM_EVERY_MS = 50;
+/**
+ * Slow commits in a row that start a warm-up. A checkpoint makes one slow commit, sometimes two
+ * (the one after it starts the log over); an evicted log makes a run of ~170.
+ */
+const SLOW_RUN = 3;
+/** At least this long (ms) between two warm-ups; doubled while they come within a second, up to WARM_GAP_MAX_MS. */
+const WARM_GAP_MS = 50;
+const WARM_GAP_MAX_MS = 5000;
 /** Read in pieces this large (one buffer per warm-up). */
 const WARM_CHUNK = 1 << 20;
+/**
+ * Read at most the log's first this many bytes: after a checkpoint SQLite rewrites it from the
+ * start, and a log that grew past its usual ~4 MiB (checkpoints held back by a reader) need not be
+ * read whole.
+ */
+const WARM_LIMIT = 16 << 20;
 
 /**
  * Brings SQLite's write-ahead log back into the page cache once its pages were evicted.
@@ -18,16 +30,18 @@ const WARM_CHUNK = 1 << 20;
  * page-cache page it touches that is not cached (after `drop_caches` or under memory pressure)
  * is first read from disk, synchronously, one page at a time, on the event loop (`perf`:
  * `ext4_block_write_begin` waiting on the read). After the bench's `drop_caches`, about 170
- * commits in a row took 300–450 µs instead of 30–50. Two slow commits in a row (one alone is
- * usually a checkpoint) start one read of the whole log on the thread pool, in big sequential
+ * commits in a row took 300–450 µs instead of 30–50. Three slow commits in a row (SLOW_RUN)
+ * start one read of the log on the thread pool, in big sequential
  * reads: 3–10 ms of a pool thread, after which the commits are fast again. In a probe writing
  * 1200 small files through the mount with the caches dropped every 300, slow commits went from
  * 510–517 to 33–36 and the time in COMMIT from 366–404 ms to 160–175 ms.
  */
 export class WalWarmer {
   private lastWarm = 0;
+  private gap = WARM_GAP_MS;
   private warming = false;
-  private lastSlow = false;
+  /** Slow commits in a row, up to now. */
+  private slowRun = 0;
 
   constructor(private readonly walFile: string) {}
 
@@ -36,12 +50,14 @@ export class WalWarmer {
    * (it never fails: a warm-up is only a hint to the page cache).
    */
   committed(micros: number): Promise<void> | undefined {
-    const slow = micros >= SLOW_COMMIT_MICROS;
-    const again = slow && this.lastSlow;
-    this.lastSlow = slow;
-    if (!again || this.warming) return undefined;
+    this.slowRun = micros >= SLOW_COMMIT_MICROS ? this.slowRun + 1 : 0;
+    if (this.slowRun < SLOW_RUN || this.warming) return undefined;
     const now = Date.now();
-    if (now - this.lastWarm < WARM_EVERY_MS) return undefined;
+    const since = now - this.lastWarm;
+    if (since < this.gap) return undefined;
+    // Commits that stay slow although the log was just read are slow for another reason (a busy
+    // disk): warm-ups then come ever more rarely.
+    this.gap = since < 1000 ? Math.min(this.gap * 2, WARM_GAP_MAX_MS) : WARM_GAP_MS;
     this.lastWarm = now;
     this.warming = true;
     return this.warm().finally(() => (this.warming = false));
@@ -56,7 +72,7 @@ export class WalWarmer {
     }
     try {
       const buf = Buffer.allocUnsafe(WARM_CHUNK);
-      for (let at = 0; ; at += WARM_CHUNK) {
+      for (let at = 0; at < WARM_LIMIT; at += WARM_CHUNK) {
         const { bytesRead } = await handle.read(buf, 0, WARM_CHUNK, at);
         if (bytesRead < WARM_CHUNK) break;
       }
