@@ -20,7 +20,8 @@ need_root() {
 #    and other native addons build from source because their prebuilt downloads are unreachable.
 #    pkg-config: the passthrough_ll baseline mount is compiled by its test.  zstd/openssl: the chunk
 #    tests check our zstd frames and RSA-wrapped keys with the reference tools, not only our own code.
-PKGS=(redis-server postgresql fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl)
+#    git/rsync/sqlite3/vim: the POSIX suite runs the programs a mount must serve (tests/posix/cases/programs.ts).
+PKGS=(redis-server postgresql fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl rsync sqlite3 vim)
 MISSING=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")

@@ -7,6 +7,7 @@ import { registerHandleCases } from './cases/handles.js';
 import { registerLockCases } from './cases/locks.js';
 import { registerNameCases } from './cases/names.js';
 import { registerPermissionCases } from './cases/permissions.js';
+import { registerProgramCases } from './cases/programs.js';
 import { registerToolCases } from './cases/tools.js';
 
 export type { PosixSuiteOptions } from './context.js';
@@ -43,5 +44,6 @@ export function posixSuite(name: string, getDir: () => string, options: PosixSui
     describe('permissions', () => registerPermissionCases(ctx));
     describe('locks', () => registerLockCases(ctx));
     describe('tools', () => registerToolCases(ctx));
+    describe('programs', () => registerProgramCases(ctx));
   });
 }

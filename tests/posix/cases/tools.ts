@@ -7,7 +7,7 @@ import { shOk } from '../helpers.js';
 // hard links through, and ls must show what was made.
 
 /** Build a tree with a file, an executable, a symlink, a hard link, a subdirectory and set times. */
-async function buildTree(root: string): Promise<void> {
+export async function buildTree(root: string): Promise<void> {
   await fs.mkdir(path.join(root, 'sub/deeper'), { recursive: true });
   await fs.writeFile(path.join(root, 'plain.txt'), 'plain text\n');
   await fs.writeFile(path.join(root, 'run.sh'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
@@ -19,7 +19,7 @@ async function buildTree(root: string): Promise<void> {
 }
 
 /** One line per entry: type, mode, size, mtime (ns), link count and link target, sorted by path. */
-async function describeTree(root: string): Promise<string> {
+export async function describeTree(root: string): Promise<string> {
   return shOk(`find . -mindepth 1 -printf '%p %y %m %s %T@ %n %l\\n' | LC_ALL=C sort`, root);
 }
 
