@@ -65,13 +65,64 @@ describe('whole-block buffers', () => {
     await store.close();
   });
 
-  test('stay with the disk cache when it caches what is written (--cache-large-write)', async () => {
+  test('stay with the disk cache while it writes them (--cache-large-write, a bucket with no local files)', async () => {
     const opts = { blockSize: 1 * MiB, memoryCacheSize: 0, cacheDir: `${t.dir}/cache`, uuid: '5f1c2e7a-0000-4000-8000-000000000002', cacheWrites: true };
-    const store = await openChunkStore(createStorage('file', `${t.dir}/bucket`), opts);
+    const store = await openChunkStore(createStorage('mem', 'wbp-cached'), opts);
     const data = bytes(3 * MiB, 3);
     await put(store, 3, data);
     expect(store.pooledBlockBuffers).toBe(0);
     expect((await store.newReader(3, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    await store.close();
+  });
+
+  // With a local bucket the cache hard-links the object file and holds no bytes: the buffers of
+  // small files come back too, so the next file's write is copied into memory already mapped.
+  test('small-file buffers come back when the cache links the bucket file, and files keep their bytes', async () => {
+    const opts = { blockSize: 4 * MiB, memoryCacheSize: 0, cacheDir: `${t.dir}/cache`, uuid: '5f1c2e7a-0000-4000-8000-000000000003' };
+    const store = await openChunkStore(createStorage('file', `${t.dir}/bucket`), opts);
+    const files = Array.from({ length: 6 }, (_, i) => bytes(128 * KiB - i * 1000, 10 + i));
+    for (const [i, data] of files.entries()) {
+      await put(store, 10 + i, data);
+      expect(store.pooledBlockBuffers).toBe(1); // the one 128 KiB buffer, taken and given back each time
+    }
+    for (const [i, data] of files.entries()) {
+      expect(await store.checkCache(10 + i, data.length)).toEqual({ missBytes: 0, locations: { [`${t.dir}/cache`]: data.length } });
+      expect((await store.newReader(10 + i, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    }
+    await store.close();
+  });
+
+  test('small-file buffers stay with the disk cache when it must write the bytes itself', async () => {
+    const opts = { blockSize: 4 * MiB, memoryCacheSize: 0, cacheDir: `${t.dir}/cache`, uuid: '5f1c2e7a-0000-4000-8000-000000000004' };
+    const store = await openChunkStore(createStorage('mem', 'wbp-small'), opts);
+    const files = Array.from({ length: 4 }, (_, i) => bytes(100 * KiB, 20 + i));
+    for (const [i, data] of files.entries()) await put(store, 20 + i, data);
+    expect(store.pooledBlockBuffers).toBe(0);
+    await store.close(); // waits for the cache's writes
+    // Read back through an empty bucket: every byte comes from the cache files, as written from
+    // buffers that nobody reused while the cache still held them.
+    const cacheOnly = await openChunkStore(createStorage('mem', 'wbp-empty'), opts);
+    for (const [i, data] of files.entries()) {
+      expect((await cacheOnly.newReader(20 + i, data.length).readAt(0, data.length)).equals(data)).toBe(true);
+    }
+    await cacheOnly.close();
+  });
+
+  test('a buffer outgrown by a longer write, or dropped by abort, is reused', async () => {
+    const store = await openChunkStore(createStorage('mem', 'wbp-grow'), { blockSize: 4 * MiB, memoryCacheSize: 0 });
+    const w = store.newWriter(30);
+    await w.writeAt(bytes(60 * KiB, 1), 0); // a 64 KiB buffer
+    await w.writeAt(bytes(60 * KiB, 2), 60 * KiB); // grows to 128 KiB; the 64 KiB one is free
+    expect(store.pooledBlockBuffers).toBe(1);
+    await w.abort();
+    expect(store.pooledBlockBuffers).toBe(2);
+    const again = store.newWriter(31);
+    const data = bytes(120 * KiB, 3);
+    await again.writeAt(data.subarray(0, 60 * KiB), 0); // takes the pooled 64 KiB buffer
+    await again.writeAt(data.subarray(60 * KiB), 60 * KiB); // and the pooled 128 KiB one
+    expect(store.pooledBlockBuffers).toBe(1);
+    await again.finish(data.length);
+    expect((await store.newReader(31, data.length).readAt(0, data.length)).equals(data)).toBe(true);
     await store.close();
   });
 });

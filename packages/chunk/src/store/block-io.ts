@@ -39,8 +39,11 @@ export class BlockIo {
     return blockKey(ref, this.p.options.hashPrefix);
   }
 
-  /** Compresses and stores one block in object storage (bounded concurrency). */
-  async put(ref: BlockRef, raw: Buffer): Promise<void> {
+  /**
+   * Compresses and stores one block in object storage (bounded concurrency). True when the disk
+   * cache was handed `raw` to write in the background: the caller must not reuse its memory.
+   */
+  async put(ref: BlockRef, raw: Buffer): Promise<boolean> {
     const key = this.keyOf(ref);
     await this.uploads.run(async () => {
       const data = await this.p.codec.compress(raw);
@@ -55,8 +58,12 @@ export class BlockIo {
       // A local bucket already holds the raw bytes in a file (when nothing compressed them): the
       // cache links that file rather than writing a copy of it.
       const local = this.p.codec.name === 'none' ? this.p.storage.localFile?.(key) : undefined;
-      if (local === undefined || !this.p.disk.link(key, local, raw.length)) void this.p.disk.put(key, raw);
+      if (local === undefined || !this.p.disk.link(key, local, raw.length)) {
+        void this.p.disk.put(key, raw);
+        return true;
+      }
     }
+    return false;
   }
 
   /** A block from the caches (or staging) only; undefined on a miss. */

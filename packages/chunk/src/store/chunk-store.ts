@@ -41,7 +41,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     this.blockSize = o.blockSize;
     this.budget = new BufferBudget(o.bufferSize);
     // Enough for the blocks a busy writer has uploading at once; at most an eighth of the buffer.
-    this.blockBuffers = new BlockBufferPool(o.blockSize, Math.max(1, Math.min(16, Math.floor(o.bufferSize / o.blockSize / 8))));
+    this.blockBuffers = new BlockBufferPool(o.blockSize, Math.max(1, Math.min(16, Math.floor(o.bufferSize / o.blockSize / 8))) * o.blockSize);
     this.memory = o.memoryCacheSize > 0 ? new MemoryBlockCache(o.memoryCacheSize) : undefined;
     if (o.cacheDir) {
       if (o.cacheSize > 0) {
@@ -81,25 +81,28 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     return new BlockReader(id, length, this.blockSize, this.io, this.options.readahead, this.sequence, this.options.adaptiveReadahead);
   }
 
-  /** Whole-block buffers waiting to be reused (diagnostics and tests). */
+  /** Write buffers waiting to be reused (diagnostics and tests). */
   get pooledBlockBuffers(): number {
     return this.blockBuffers.size;
   }
 
-  /** WriterHost: whole-block buffers are reused (see block-pool.ts). */
-  takeBlockBuffer(): Buffer {
-    return this.blockBuffers.take();
+  /** WriterHost: write buffers are reused (see block-pool.ts). */
+  takeBlockBuffer(size: number): Buffer {
+    return this.blockBuffers.take(size);
   }
 
   /**
-   * WriterHost: a stored block's buffer comes back unless something may still hold it: the disk
-   * cache keeps the bytes of a block it caches until its file is written, and it caches the
-   * blocks it is handed on write when they are short or with --cache-large-write.
+   * WriterHost: a buffer comes back unless the disk cache still holds the bytes stored from it:
+   * it keeps a block it caches on write (short blocks, or all with --cache-large-write) until its
+   * file is written, unless it could hard-link the local bucket's file instead.
    */
-  giveBlockBuffer(buf: Buffer, stored: BlockRef): void {
-    const cachedOnWrite = this.disk !== undefined && (this.options.cacheWrites || stored.length < this.blockSize);
-    if (!cachedOnWrite && stored.length === buf.length) this.blockBuffers.give(buf);
+  giveBlockBuffer(buf: Buffer, stored?: Buffer): void {
+    if (stored !== undefined && stored.buffer === buf.buffer && this.heldByCache.has(stored)) return;
+    this.blockBuffers.give(buf);
   }
+
+  /** What storeBlock handed to the disk cache to write in the background (see giveBlockBuffer). */
+  private readonly heldByCache = new WeakSet<Buffer>();
 
   /** WriterHost: a sealed block goes to staging (writeback) or straight to object storage. */
   async storeBlock(ref: BlockRef, data: Buffer): Promise<void> {
@@ -109,7 +112,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       this.uploader.enqueue(key);
       return;
     }
-    await this.io.put(ref, data);
+    if (await this.io.put(ref, data)) this.heldByCache.add(data);
   }
 
   async discardBlock(ref: BlockRef): Promise<void> {

@@ -11,10 +11,15 @@ export interface WriterHost {
   storeBlock(ref: BlockRef, data: Buffer): Promise<void>;
   /** Deletes a stored block of an aborted or failed slice. */
   discardBlock(ref: BlockRef): Promise<void>;
-  /** Optional: a whole-block buffer (reused); `Buffer.allocUnsafe(blockSize)` without it. */
-  takeBlockBuffer?(): Buffer;
-  /** Optional: a block buffer back after `storeBlock(ref, data)` settled, when only the writer holds it. */
-  giveBlockBuffer?(buf: Buffer, stored: BlockRef): void;
+  /** Optional: a buffer of `size` bytes (reused); `Buffer.allocUnsafe(size)` without it. */
+  takeBlockBuffer?(size: number): Buffer;
+  /**
+   * Optional: a buffer the writer is done with: outgrown, dropped by abort, or its block's
+   * `storeBlock(ref, stored)` settled. `stored` is what was stored (the buffer, a view of it, or a
+   * padded copy): the host keeps the buffer for reuse unless something it gave `stored` to still
+   * holds it.
+   */
+  giveBlockBuffer?(buf: Buffer, stored?: Buffer): void;
 }
 
 interface PendingBlock {
@@ -75,8 +80,11 @@ export class BlockWriter implements SliceWriter {
     // Past a quarter of a block the writes are large (a big file, 1 MiB FUSE writes): take the
     // whole block now rather than copy it over at 1, 2 and 4 MiB.
     size = need * 4 >= bs ? bs : Math.min(size, bs);
-    const buf = size === bs && this.host.takeBlockBuffer ? this.host.takeBlockBuffer() : Buffer.allocUnsafe(size);
-    if (block) block.buf.copy(buf, 0, 0, block.end);
+    const buf = this.host.takeBlockBuffer ? this.host.takeBlockBuffer(size) : Buffer.allocUnsafe(size);
+    if (block) {
+      block.buf.copy(buf, 0, 0, block.end);
+      this.host.giveBlockBuffer?.(block.buf);
+    }
     this.host.budget.take(size - (block?.buf.length ?? 0));
     block = { buf, end: block?.end ?? 0 };
     this.blocks.set(index, block);
@@ -140,7 +148,7 @@ export class BlockWriter implements SliceWriter {
         if (block) {
           budget.give(block.buf.length);
           // Settled either way: storage and staging are done with the bytes.
-          if (data === block.buf) this.host.giveBlockBuffer?.(block.buf, ref);
+          this.host.giveBlockBuffer?.(block.buf, data);
         }
         budget.endUpload();
       });
@@ -153,7 +161,10 @@ export class BlockWriter implements SliceWriter {
   }
 
   private releaseAll(): void {
-    for (const b of this.blocks.values()) this.host.budget.give(b.buf.length);
+    for (const b of this.blocks.values()) {
+      this.host.budget.give(b.buf.length);
+      this.host.giveBlockBuffer?.(b.buf);
+    }
     this.blocks.clear();
   }
 
