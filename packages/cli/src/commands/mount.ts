@@ -6,7 +6,7 @@ import { fsError } from '@juicefs/core';
 import { checkMountPoint, isMountPoint, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv } from 'yargs';
 import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
-import { serveMount } from '../mount/serve.js';
+import { serveMount, type ServeOptions } from '../mount/serve.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
 import { redactUrl } from '../volume.js';
 import { VERSION } from '../version.js';
@@ -59,11 +59,24 @@ export function mountCommand(y: Argv): Argv {
         .option('enable-xattr', { type: 'boolean', default: false, describe: 'enable extended attributes (xattr); off, the kernel is told xattrs are not supported' })
         .option('enable-cap', { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' })
         .option('non-default-permission', { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' })
+        .option('bucket', { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' })
+        .option('upload-limit', { type: 'number', describe: 'upload bandwidth limit in Mbps, 0 for none (default: the volume setting)' })
+        .option('download-limit', { type: 'number', describe: 'download bandwidth limit in Mbps, 0 for none (default: the volume setting)' })
+        .option('max-uploads', { type: 'number', default: 20, describe: 'blocks uploaded at the same time' })
+        .option('cache-large-write', { type: 'boolean', default: false, describe: 'cache full blocks when writing too (smaller ones always are)' })
+        .option('prefix-internal', { type: 'boolean', default: false, describe: 'name the internal files .jfs.stats, .jfs.config… so they cannot clash with yours' })
+        .option('hide-internal', { type: 'boolean', default: false, describe: 'leave the internal files (.stats, .config, .accesslog, .trash) out of the root listing' })
+        .option('custom-labels', { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' })
+        .option('atime-mode', { type: 'string', default: 'noatime', describe: 'when to update access times; only noatime (JuiceFS\'s default) here' })
+        .option('no-usage-report', { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' })
+        .option('no-syslog', { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never logs to syslog' })
         .option('o', { type: 'string', array: true, default: [], describe: 'FUSE mount options, comma separated (e.g. allow_other, writeback_cache, noatime)' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const mountpoint = path.resolve(String(a.MOUNTPOINT));
-      parseBackupInterval(String(a['backup-meta'])); // a bad duration fails here, before any mount or fork
+      // Bad values fail here, before any mount or fork.
+      parseBackupInterval(String(a['backup-meta']));
+      const tuning = mountTuning(a);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
       const fuse = fuseOptions(a.o.map(String), a['writeback-cache']);
@@ -86,12 +99,68 @@ export function mountCommand(y: Argv): Argv {
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
+        ...tuning, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
       });
       process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
     },
   );
+}
+
+/** The parsed flags `mountTuning` reads (yargs' camel-case twins left out). */
+export interface TuningFlags {
+  'bucket'?: string | undefined;
+  'upload-limit'?: number | undefined;
+  'download-limit'?: number | undefined;
+  'max-uploads': number;
+  'cache-large-write': boolean;
+  'prefix-internal': boolean;
+  'hide-internal': boolean;
+  'custom-labels'?: string | undefined;
+  'atime-mode': string;
+}
+
+/**
+ * The data-path and naming flags JuiceFS's mount takes, checked and turned into serve options.
+ * A value this client cannot honour is an error, never silently ignored.
+ */
+export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
+  const count = (flag: string, v: number | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!Number.isFinite(v) || v < min) throw fsError('EINVAL', `--${flag} must be a number of at least ${min}, got ${v}`);
+    return v;
+  };
+  if (a['atime-mode'] !== 'noatime') {
+    const known = ['relatime', 'strictatime'].includes(a['atime-mode']);
+    throw fsError('EINVAL', `--atime-mode ${a['atime-mode']}: ${known ? 'this client keeps access times as noatime only' : 'use noatime, relatime or strictatime'}; leave the flag out`);
+  }
+  const out: Partial<ServeOptions> = {
+    maxUploads: count('max-uploads', a['max-uploads'], 1) ?? 20,
+    cacheLargeWrite: a['cache-large-write'],
+    prefixInternal: a['prefix-internal'],
+    hideInternal: a['hide-internal'],
+  };
+  if (a.bucket !== undefined && a.bucket !== '') out.bucket = a.bucket;
+  const up = count('upload-limit', a['upload-limit'], 0);
+  const down = count('download-limit', a['download-limit'], 0);
+  if (up !== undefined) out.uploadLimitMbps = up;
+  if (down !== undefined) out.downloadLimitMbps = down;
+  if (a['custom-labels'] !== undefined) out.customLabels = parseCustomLabels(a['custom-labels']);
+  return out;
+}
+
+/** `--custom-labels` as JuiceFS writes it: `KEY:VALUE;KEY:VALUE`, keys valid Prometheus label names. */
+export function parseCustomLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf(':');
+    const key = at < 0 ? pair : pair.slice(0, at).trim();
+    if (at < 0 || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) {
+      throw fsError('EINVAL', `--custom-labels: "${pair}" is not KEY:VALUE with a label name of letters, digits and _ (e.g. --custom-labels "env:prod;team:ml")`);
+    }
+    labels[key] = pair.slice(at + 1).trim();
+  }
+  return labels;
 }
 
 /** Re-run this command without -d, detached, logging to `log`; return once the mount is up. */

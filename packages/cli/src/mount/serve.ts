@@ -43,6 +43,20 @@ export interface ServeOptions {
   defaultPermissions?: boolean;
   /** Extra mount(8) options from `-o`. */
   extraOptions?: string[];
+  /** `--bucket`: this bucket instead of the format's (e.g. an internal endpoint of the same one). */
+  bucket?: string;
+  /** `--upload-limit` / `--download-limit` in Mbps (0: none); absent: the format's. */
+  uploadLimitMbps?: number;
+  downloadLimitMbps?: number;
+  /** `--max-uploads`: blocks uploaded at once. */
+  maxUploads?: number;
+  /** `--cache-large-write`: cache full blocks on write too (short ones always are). */
+  cacheLargeWrite?: boolean;
+  /** `--prefix-internal` / `--hide-internal`: name the virtual files `.jfs.*`; leave them out of listings. */
+  prefixInternal?: boolean;
+  hideInternal?: boolean;
+  /** `--custom-labels`: constant labels added to every metric. */
+  customLabels?: Record<string, string>;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
   mountedFd?: number;
   /** Called once the kernel has the mount. */
@@ -62,9 +76,14 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
   };
   try {
     const format = plainFormat(await meta.load(true));
-    const storage = openVolumeStorage(format);
+    const limits = o.uploadLimitMbps === undefined && o.downloadLimitMbps === undefined ? undefined : {
+      uploadMbps: o.uploadLimitMbps ?? format.UploadLimit ?? 0,
+      downloadMbps: o.downloadLimitMbps ?? format.DownloadLimit ?? 0,
+    };
+    const storage = openVolumeStorage(format, { ...(o.bucket ? { bucket: o.bucket } : {}), ...(limits ? { limits } : {}) });
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, {
       cacheDir: o.cacheDir, cacheSize: o.cacheSize, bufferSize: o.bufferSize, ...(o.writeback ? { writeback: true } : {}),
+      ...(o.maxUploads !== undefined ? { maxUploads: o.maxUploads } : {}), ...(o.cacheLargeWrite ? { cacheWrites: true } : {}),
       ...(o.freeSpaceRatio !== undefined ? { freeSpaceRatio: o.freeSpaceRatio } : {}),
       ...(o.prefetch !== undefined ? { readahead: o.prefetch } : {}),
     }));
@@ -96,12 +115,14 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       options: {
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
         bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint,
+        prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false,
       },
       control: createControlHandler({ meta, store, format }),
     });
     if (o.metrics) {
       // As JuiceFS does, a busy port costs the metrics, never the mount: fall back to any free port.
-      const sources = { vfs: vfs.metrics, store, labels: { vol_name: format.Name, mp: mountpoint }, ...(backup ? { backup } : {}) };
+      const labels = { ...o.customLabels, vol_name: format.Name, mp: mountpoint };
+      const sources = { vfs: vfs.metrics, store, labels, ...(backup ? { backup } : {}) };
       const host = o.metrics.replace(/:\d+$/, '');
       const server = await startMetricsServer(o.metrics, sources)
         .catch(() => startMetricsServer(`${host}:0`, sources))
