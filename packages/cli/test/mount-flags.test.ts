@@ -124,3 +124,57 @@ describe('mount flags: a mount that uses them', () => {
     expect(uptime).toMatch(new RegExp(`^juicefs_uptime\\{env="test",team="storage",vol_name="flags-vol",mp="${mp}"\\} `));
   });
 });
+
+describe('mount flags: --subdir', () => {
+  let dir: string;
+  let mp: string;
+  let meta: string;
+  beforeAll(() => {
+    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-subdir-'));
+    mp = path.join(dir, 'mp');
+    fs.mkdirSync(mp);
+    meta = `sqlite3://${dir}/meta.db`;
+    mustFormat(meta, 'subdir-vol', path.join(dir, 'bucket'));
+  });
+  afterAll(() => {
+    if (!canMount) return;
+    if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  type Tree = { attr: { type: string }; entries?: Record<string, Tree> };
+  const names = (t: Tree | undefined): string[] => Object.keys(t?.entries ?? {}).sort();
+
+  it('serves one directory of the volume (made if missing) as the whole tree, without the volume\'s trash', () => {
+    const m = juicefs('mount', '-d', meta, mp, '--subdir', '/team/a', '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0');
+    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+    fs.mkdirSync(path.join(mp, 'x/y'), { recursive: true });
+    fs.writeFileSync(path.join(mp, 'x/y/f'), 'in the subdir');
+    const info = juicefs('info', path.join(mp, 'x/y/f'), '--json');
+    const seen = {
+      listing: fs.readdirSync(mp).sort(),
+      rootIno: fs.statSync(mp).ino,
+      upFromX: fs.statSync(path.join(mp, 'x/..')).ino,
+      infoLength: info.code === 0 && (JSON.parse(info.out) as { Summary: { Length: number } }).Summary.Length,
+    };
+    expect(juicefs('umount', mp).code).toBe(0);
+    const tree = (JSON.parse(juicefs('dump', meta).out) as { FSTree: Tree }).FSTree;
+    expect({
+      ...seen,
+      volumeRoot: names(tree).filter((n) => n !== '.trash'),
+      team: names(tree.entries?.['team']),
+      a: names(tree.entries?.['team']?.entries?.['a']),
+      y: names(tree.entries?.['team']?.entries?.['a']?.entries?.['x']?.entries?.['y']),
+    }).toEqual({
+      listing: ['.accesslog', '.config', '.stats', 'x'],
+      rootIno: 1,
+      upFromX: 1,
+      infoLength: 13,
+      volumeRoot: ['team'],
+      team: ['a'],
+      a: ['x'],
+      y: ['f'],
+    });
+  });
+});

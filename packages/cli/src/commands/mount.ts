@@ -59,6 +59,7 @@ export function mountCommand(y: Argv): Argv {
         .option('enable-xattr', { type: 'boolean', default: false, describe: 'enable extended attributes (xattr); off, the kernel is told xattrs are not supported' })
         .option('enable-cap', { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' })
         .option('non-default-permission', { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' })
+        .option('subdir', { type: 'string', describe: 'mount this directory of the volume instead of its root (made if missing)' })
         .option('bucket', { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' })
         .option('upload-limit', { type: 'number', describe: 'upload bandwidth limit in Mbps, 0 for none (default: the volume setting)' })
         .option('download-limit', { type: 'number', describe: 'download bandwidth limit in Mbps, 0 for none (default: the volume setting)' })
@@ -110,6 +111,7 @@ export function mountCommand(y: Argv): Argv {
 /** The parsed flags `mountTuning` reads (yargs' camel-case twins left out). */
 export interface TuningFlags {
   'bucket'?: string | undefined;
+  'subdir'?: string | undefined;
   'upload-limit'?: number | undefined;
   'download-limit'?: number | undefined;
   'max-uploads': number;
@@ -141,6 +143,7 @@ export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
     hideInternal: a['hide-internal'],
   };
   if (a.bucket !== undefined && a.bucket !== '') out.bucket = a.bucket;
+  if (a.subdir !== undefined && a.subdir.replace(/\/+/g, '') !== '') out.subdir = a.subdir;
   const up = count('upload-limit', a['upload-limit'], 0);
   const down = count('download-limit', a['download-limit'], 0);
   if (up !== undefined) out.uploadLimitMbps = up;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Vfs } from '@juicefs/core';
+import { chroot, ROOT_CONTEXT, Vfs, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
@@ -55,6 +55,8 @@ export interface ServeOptions {
   /** `--prefix-internal` / `--hide-internal`: name the virtual files `.jfs.*`; leave them out of listings. */
   prefixInternal?: boolean;
   hideInternal?: boolean;
+  /** `--subdir`: serve this directory of the volume (a path from its root; made if missing). */
+  subdir?: string;
   /** `--custom-labels`: constant labels added to every metric. */
   customLabels?: Record<string, string>;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
@@ -110,14 +112,16 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
         closers.push(() => job.stop());
       }
     }
+    // Files are served from --subdir; sessions, background jobs and backups keep the whole volume.
+    const served: Meta = o.subdir ? await chroot(meta, ROOT_CONTEXT, o.subdir) : meta;
     const vfs = new Vfs({
-      meta, store, format: redacted(format),
+      meta: served, store, format: redacted(format),
       options: {
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
         bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint,
-        prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false,
+        prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta,
       },
-      control: createControlHandler({ meta, store, format }),
+      control: createControlHandler({ meta: served, store, format }),
     });
     if (o.metrics) {
       // As JuiceFS does, a busy port costs the metrics, never the mount: fall back to any free port.

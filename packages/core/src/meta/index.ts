@@ -1,1 +1,2 @@
 export * from './meta.js';
+export * from './rooted.js';

@@ -27,6 +27,11 @@ export interface VfsOptions {
   prefixInternal: boolean;
   /** Leave `.accesslog`, `.stats`, `.config` and `.trash` out of the root listing (--hide-internal). */
   hideInternal: boolean;
+  /**
+   * No `.trash` at all (neither listed nor found): a mount of a subdirectory (--subdir) must not
+   * show what was deleted elsewhere in the volume.
+   */
+  hideTrash: boolean;
   /** Version string shown in `.config`. */
   version: string;
   /** Mount point, when there is one (shown in `.config`). */
@@ -44,6 +49,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   compactThreshold: 5,
   hideInternal: false,
   prefixInternal: false,
+  hideTrash: false,
   version: '1.4.0',
   mountPoint: '',
 };

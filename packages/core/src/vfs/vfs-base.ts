@@ -4,7 +4,7 @@ import type { Meta } from '../meta/meta.js';
 import { NodeType, type Attr } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import type { Format } from '../types/format.js';
-import { ROOT_INODE, type Ino } from '../types/inode.js';
+import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
 import { CHUNK_SIZE } from '../types/slice.js';
 import { AccessLog } from './access-log.js';
 import { ControlChannel, type ControlHandler } from './control-channel.js';
@@ -161,13 +161,14 @@ export abstract class VfsBase {
     const text = name.toString();
     if (parent !== ROOT_INODE && !text.endsWith('.control')) return undefined;
     const node = internalNodeByName(text, this.options.prefixInternal);
-    if (!node) return undefined;
+    if (!node || (node.ino === TRASH_INODE && this.options.hideTrash)) return undefined;
     const attr = this.internalAttrOf(node.ino);
     return { ino: node.ino, attr, attrTimeout: this.options.attrCache, entryTimeout: this.options.entryCache };
   }
 
   protected checkSpecialName(parent: Ino, name: Buffer, code: 'EPERM' | 'EEXIST'): void {
-    if (parent === ROOT_INODE && internalNodeByName(name.toString(), this.options.prefixInternal)) {
+    const node = parent === ROOT_INODE ? internalNodeByName(name.toString(), this.options.prefixInternal) : undefined;
+    if (node && !(node.ino === TRASH_INODE && this.options.hideTrash)) {
       throw fsError(code, `"${name.toString()}" is reserved for a virtual file in the root of the volume`);
     }
   }
