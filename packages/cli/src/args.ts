@@ -11,3 +11,8 @@ export function setRawArgs(args: readonly string[]): void {
 export function flagGiven(flag: string): boolean {
   return raw.some((x) => x === `--${flag}` || x.startsWith(`--${flag}=`) || x === `--no-${flag}`);
 }
+
+/** The raw command line as `run` got it. */
+export function rawArgs(): readonly string[] {
+  return raw;
+}

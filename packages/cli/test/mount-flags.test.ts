@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mountTuning, parseCustomLabels, type TuningFlags } from '../src/commands/mount.js';
+import { spawnSync } from 'node:child_process';
+import { MOUNT_FLAGS, mountTuning, parseCustomLabels, type TuningFlags } from '../src/commands/mount.js';
+import { fstabLine, fstabOptions, installMountHelper, mountHelperArgs, updateFstab } from '../src/mount/fstab.js';
 import { juicefs, mustFormat } from './tools-volume.js';
 
 // JuiceFS's own mount flags, so that a command line (a systemd unit, an fstab entry, a CSI
@@ -175,6 +177,103 @@ describe('mount flags: --subdir', () => {
       team: ['a'],
       a: ['x'],
       y: ['f'],
+    });
+  });
+});
+
+describe('fstab: --update-fstab and mount.juicefs', () => {
+  it('mount.juicefs turns mount(8)\'s options back into juicefs mount flags', () => {
+    expect(mountHelperArgs(['redis://h:6379/1', '/jfs', '-o', '_netdev,rw,max-uploads=50,writeback,ro,allow_other,x-systemd.automount,nodev', '-n', '-s'], MOUNT_FLAGS)).toEqual([
+      'mount', 'redis://h:6379/1', '/jfs', '-d', '--max-uploads=50', '--writeback', '--read-only', '-o', 'allow_other,nodev',
+    ]);
+    expect(mountHelperArgs(['sqlite3:///v.db', '/jfs'], MOUNT_FLAGS)).toEqual(['mount', 'sqlite3:///v.db', '/jfs', '-d']);
+    expect(mountHelperArgs(['sqlite3:///v.db', '/jfs', '-f', '-o', 'writeback'], MOUNT_FLAGS)).toBeUndefined();
+    expect(() => mountHelperArgs(['/jfs', '-o', 'writeback'], MOUNT_FLAGS)).toThrow(/mount.juicefs takes META-URL MOUNTPOINT/);
+  });
+
+  it('--update-fstab writes the flags given as options, and replaces the line of the same mount point', () => {
+    const args = ['sqlite3:///v.db', '/jfs', '-d', '--max-uploads', '50', '--writeback', '--cache-dir=/c', '--update-fstab', '-o', 'allow_other', '--read-only=false'];
+    expect(fstabOptions(args, MOUNT_FLAGS)).toEqual(['_netdev', 'max-uploads=50', 'writeback', 'cache-dir=/c', 'allow_other']);
+    expect(() => fstabOptions(['--log', '/var/log/my log'], MOUNT_FLAGS)).toThrow(/cannot go into \/etc\/fstab/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-fstab-'));
+    try {
+      const file = path.join(dir, 'fstab');
+      fs.writeFileSync(file, '# static file system information\n/dev/vda / ext4 defaults 0 1\n', { mode: 0o640 });
+      const first = updateFstab(file, fstabLine('sqlite3:///v.db', '/jfs', ['_netdev', 'writeback']));
+      const again = updateFstab(file, fstabLine('sqlite3:///v.db', '/jfs', ['_netdev', 'writeback']));
+      const changed = updateFstab(file, fstabLine('redis://h/1', '/jfs', ['_netdev']));
+      expect({ first, again, changed, text: fs.readFileSync(file, 'utf8'), mode: (fs.statSync(file).mode & 0o777).toString(8) }).toEqual({
+        first: 'added',
+        again: 'unchanged',
+        changed: 'replaced',
+        text: '# static file system information\n/dev/vda / ext4 defaults 0 1\nredis://h/1 /jfs juicefs _netdev 0 0\n',
+        mode: '640',
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the helper is a script running this juicefs by absolute paths; it replaces a link, not a stranger\'s file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-helper-'));
+    try {
+      const script = path.join(dir, 'juicefs.js');
+      fs.writeFileSync(script, '#!/usr/bin/env -S node --initial-heap-size=256\n');
+      fs.symlinkSync('/usr/local/bin/juicefs', path.join(dir, 'mount.juicefs'));
+      const made = installMountHelper(dir, script, '/usr/bin/node', []);
+      const text = fs.readFileSync(made.helper, 'utf8');
+      expect({ made, executable: (fs.statSync(made.helper).mode & 0o111) === 0o111, last: text.trim().split('\n').pop() }).toEqual({
+        made: { helper: path.join(dir, 'mount.juicefs'), replaced: 'a link to /usr/local/bin/juicefs' },
+        executable: true,
+        last: `JFS_MOUNT_HELPER=1 exec '/usr/bin/node' '--initial-heap-size=256' '${script}' "$@"`,
+      });
+      expect(installMountHelper(dir, script, '/usr/bin/node', [])).toEqual({ helper: made.helper });
+      fs.writeFileSync(made.helper, '#!/bin/sh\necho someone else\n');
+      expect(() => installMountHelper(dir, script, '/usr/bin/node', [])).toThrow(/exists and is not ours/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('through a real mount', () => {
+    let dir: string;
+    let mp: string;
+    let meta: string;
+    beforeAll(() => {
+      if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-boot-'));
+      mp = path.join(dir, 'mp');
+      fs.mkdirSync(mp);
+      fs.mkdirSync(path.join(dir, 'sbin'));
+      meta = `sqlite3://${dir}/meta.db`;
+      mustFormat(meta, 'boot-vol', path.join(dir, 'bucket'));
+    });
+    afterAll(() => {
+      if (!canMount) return;
+      if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const mountedOptions = (): string | undefined => fs.readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === mp)?.split(' ')[3];
+
+    it('--update-fstab records the mount; mount.juicefs mounts it again from that line as mount(8) would', () => {
+      const env = { ...process.env, JFS_FSTAB: path.join(dir, 'fstab'), JFS_MOUNT_HELPER_DIR: path.join(dir, 'sbin') };
+      const flags = ['--update-fstab', '--subdir', 'home', '--cache-dir', path.join(dir, 'cache'), '--log', path.join(dir, 'log'), '--metrics', '127.0.0.1:0', '-o', 'nodev'];
+      const first = spawnSync(process.execPath, [path.resolve(__dirname, 'support/juicefs-from-source.cjs'), 'mount', '-d', meta, mp, ...flags], { encoding: 'utf8', env });
+      expect(first.status).toBe(0);
+      fs.writeFileSync(path.join(mp, 'made-first'), 'x');
+      expect(juicefs('umount', mp).code).toBe(0);
+      const line = fs.readFileSync(path.join(dir, 'fstab'), 'utf8').trim();
+      expect(line).toBe(`${meta} ${mp} juicefs _netdev,subdir=home,cache-dir=${dir}/cache,log=${dir}/log,metrics=127.0.0.1:0,nodev 0 0`);
+      // What mount(8) runs for that line: mount.juicefs SPEC DIR -o OPTIONS.
+      const helper = spawnSync(path.join(dir, 'sbin/mount.juicefs'), [meta, mp, '-o', line.split(' ')[3] ?? ''], { encoding: 'utf8', env });
+      expect({ code: helper.status, err: helper.stderr.replace(/\(pid \d+,/, '(pid N,') }).toEqual({
+        code: 0,
+        err: `mounted at ${mp} in the background (pid N, log ${dir}/log)\n`,
+      });
+      expect({ options: mountedOptions()?.split(',').includes('nodev'), listing: fs.readdirSync(mp).filter((n) => !n.startsWith('.')) }).toEqual({
+        options: true,
+        listing: ['made-first'],
+      });
     });
   });
 });

@@ -4,9 +4,28 @@
 // blocks ran a full garbage collection every ~100 ms, 40% of a 1 GiB read in the bench profile;
 // starting at 256 MiB, those collections wait until the heap has actually grown. Short commands
 // cost nothing more (the heap is reserved, not committed).
+import * as path from 'node:path';
+import { MOUNT_FLAGS } from '../commands/mount.js';
 import { run } from '../main.js';
+import { mountHelperArgs } from '../mount/fstab.js';
 
-run(process.argv.slice(2)).then(
+/**
+ * The command line to run: ours, or, when mount(8) runs this as mount.juicefs for an fstab entry,
+ * the `juicefs mount -d` its options stand for (undefined: mount(8)'s -f, nothing to do).
+ */
+function commandLine(): string[] | undefined {
+  const asHelper = process.env['JFS_MOUNT_HELPER'] === '1' || path.basename(process.argv[1] ?? '') === 'mount.juicefs';
+  // The background mount it starts is a plain juicefs again.
+  delete process.env['JFS_MOUNT_HELPER'];
+  return asHelper ? mountHelperArgs(process.argv.slice(2), MOUNT_FLAGS) : process.argv.slice(2);
+}
+
+Promise.resolve()
+  .then(() => {
+    const args = commandLine();
+    return args === undefined ? 0 : run(args);
+  })
+  .then(
   (code) => {
     process.exitCode = code;
   },

@@ -3,6 +3,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
+import { rawArgs } from '../args.js';
 import { checkMountPoint, findFusermountTools, isMountPoint, spawnThroughFusermount, type MountOptions } from '@juicefs/fuse';
 import { readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
@@ -30,7 +31,8 @@ async function mountOptionsFor(r: FusermountMountRequest): Promise<MountOptions>
 
 /** This command line again (node, its flags, the script), minus -d, for the serving process. */
 function serverArgs(): string[] {
-  const args = process.argv.slice(1).filter((x) => x !== '-d' && x !== '--background' && x !== '--background=true');
+  // The command line run() was given (under mount.juicefs, the one its options stand for).
+  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => x !== '-d' && x !== '--background' && x !== '--background=true')];
   return [...process.execArgv, ...args];
 }
 

@@ -4,9 +4,11 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import { checkMountPoint, isMountPoint, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
 import { serveMount, type ServeOptions } from '../mount/serve.js';
+import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
+import { rawArgs } from '../args.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
 import { redactUrl } from '../volume.js';
 import { VERSION } from '../version.js';
@@ -29,6 +31,48 @@ function backupInterval(text: string): number {
   return ms;
 }
 
+/**
+ * The flags of `juicefs mount`, by name: the command's options, and the names `mount.juicefs`
+ * (fstab) and `--update-fstab` translate to and from `-o name=value` (see mount/fstab.ts).
+ */
+export const MOUNT_FLAGS = {
+  'background': { alias: 'd', type: 'boolean', default: false, describe: 'run in the background; returns once mounted' },
+  'log': { type: 'string', default: root ? '/var/log/juicefs.log' : path.join(homedir(), '.juicefs/juicefs.log'), describe: 'log file in background mode' },
+  'read-only': { type: 'boolean', default: false, describe: 'mount read-only' },
+  'cache-dir': { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory, or "memory"' },
+  'cache-size': { type: 'number', default: 102400, describe: 'cache size in MiB' },
+  'buffer-size': { type: 'number', default: 300, describe: 'read/write buffer in MiB' },
+  'writeback': { type: 'boolean', default: false, describe: 'upload blocks in the background (staged in the cache dir)' },
+  'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
+  'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
+  'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
+  'heartbeat': { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' },
+  'metrics': { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' },
+  'no-bgjob': { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' },
+  'backup-meta': { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' },
+  'backup-skip-trash': { type: 'boolean', default: false, describe: 'leave the trash out of metadata backups' },
+  'free-space-ratio': { type: 'number', default: 0.1, describe: 'keep at least this fraction of the cache disk free' },
+  'prefetch': { type: 'number', describe: 'blocks to read ahead for sequential readers (default: adaptive)' },
+  'max-readahead': { type: 'number', default: 8, describe: 'kernel readahead window in MiB (0: the kernel default)' },
+  'writeback-cache': { type: 'boolean', default: false, describe: 'let the kernel cache writes (FUSE writeback cache)' },
+  'enable-xattr': { type: 'boolean', default: false, describe: 'enable extended attributes (xattr); off, the kernel is told xattrs are not supported' },
+  'enable-cap': { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' },
+  'non-default-permission': { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' },
+  'subdir': { type: 'string', describe: 'mount this directory of the volume instead of its root (made if missing)' },
+  'bucket': { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' },
+  'upload-limit': { type: 'number', describe: 'upload bandwidth limit in Mbps, 0 for none (default: the volume setting)' },
+  'download-limit': { type: 'number', describe: 'download bandwidth limit in Mbps, 0 for none (default: the volume setting)' },
+  'max-uploads': { type: 'number', default: 20, describe: 'blocks uploaded at the same time' },
+  'cache-large-write': { type: 'boolean', default: false, describe: 'cache full blocks when writing too (smaller ones always are)' },
+  'prefix-internal': { type: 'boolean', default: false, describe: 'name the internal files .jfs.stats, .jfs.config… so they cannot clash with yours' },
+  'hide-internal': { type: 'boolean', default: false, describe: 'leave the internal files (.stats, .config, .accesslog, .trash) out of the root listing' },
+  'custom-labels': { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' },
+  'atime-mode': { type: 'string', default: 'noatime', describe: 'when to update access times; only noatime (JuiceFS\'s default) here' },
+  'no-usage-report': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' },
+  'no-syslog': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never logs to syslog' },
+  'update-fstab': { type: 'boolean', default: false, describe: 'add (or replace) this mount in /etc/fstab, with these flags as options, and install /sbin/mount.juicefs so mount -a and boot mount it' },
+} as const satisfies Record<string, Options>;
+
 export function mountCommand(y: Argv): Argv {
   return y.command(
     'mount META-URL MOUNTPOINT',
@@ -37,40 +81,7 @@ export function mountCommand(y: Argv): Argv {
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
         .positional('MOUNTPOINT', { type: 'string', demandOption: true, describe: 'an existing, empty directory' })
-        .option('background', { alias: 'd', type: 'boolean', default: false, describe: 'run in the background; returns once mounted' })
-        .option('log', { type: 'string', default: root ? '/var/log/juicefs.log' : path.join(homedir(), '.juicefs/juicefs.log'), describe: 'log file in background mode' })
-        .option('read-only', { type: 'boolean', default: false, describe: 'mount read-only' })
-        .option('cache-dir', { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory, or "memory"' })
-        .option('cache-size', { type: 'number', default: 102400, describe: 'cache size in MiB' })
-        .option('buffer-size', { type: 'number', default: 300, describe: 'read/write buffer in MiB' })
-        .option('writeback', { type: 'boolean', default: false, describe: 'upload blocks in the background (staged in the cache dir)' })
-        .option('attr-cache', { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' })
-        .option('entry-cache', { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' })
-        .option('dir-entry-cache', { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' })
-        .option('heartbeat', { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' })
-        .option('metrics', { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' })
-        .option('no-bgjob', { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' })
-        .option('backup-meta', { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' })
-        .option('backup-skip-trash', { type: 'boolean', default: false, describe: 'leave the trash out of metadata backups' })
-        .option('free-space-ratio', { type: 'number', default: 0.1, describe: 'keep at least this fraction of the cache disk free' })
-        .option('prefetch', { type: 'number', describe: 'blocks to read ahead for sequential readers (default: adaptive)' })
-        .option('max-readahead', { type: 'number', default: 8, describe: 'kernel readahead window in MiB (0: the kernel default)' })
-        .option('writeback-cache', { type: 'boolean', default: false, describe: 'let the kernel cache writes (FUSE writeback cache)' })
-        .option('enable-xattr', { type: 'boolean', default: false, describe: 'enable extended attributes (xattr); off, the kernel is told xattrs are not supported' })
-        .option('enable-cap', { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' })
-        .option('non-default-permission', { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' })
-        .option('subdir', { type: 'string', describe: 'mount this directory of the volume instead of its root (made if missing)' })
-        .option('bucket', { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' })
-        .option('upload-limit', { type: 'number', describe: 'upload bandwidth limit in Mbps, 0 for none (default: the volume setting)' })
-        .option('download-limit', { type: 'number', describe: 'download bandwidth limit in Mbps, 0 for none (default: the volume setting)' })
-        .option('max-uploads', { type: 'number', default: 20, describe: 'blocks uploaded at the same time' })
-        .option('cache-large-write', { type: 'boolean', default: false, describe: 'cache full blocks when writing too (smaller ones always are)' })
-        .option('prefix-internal', { type: 'boolean', default: false, describe: 'name the internal files .jfs.stats, .jfs.config… so they cannot clash with yours' })
-        .option('hide-internal', { type: 'boolean', default: false, describe: 'leave the internal files (.stats, .config, .accesslog, .trash) out of the root listing' })
-        .option('custom-labels', { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' })
-        .option('atime-mode', { type: 'string', default: 'noatime', describe: 'when to update access times; only noatime (JuiceFS\'s default) here' })
-        .option('no-usage-report', { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' })
-        .option('no-syslog', { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never logs to syslog' })
+        .options(MOUNT_FLAGS)
         .option('o', { type: 'string', array: true, default: [], describe: 'FUSE mount options, comma separated (e.g. allow_other, writeback_cache, noatime)' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
@@ -78,6 +89,7 @@ export function mountCommand(y: Argv): Argv {
       // Bad values fail here, before any mount or fork.
       parseBackupInterval(String(a['backup-meta']));
       const tuning = mountTuning(a);
+      if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
       const fuse = fuseOptions(a.o.map(String), a['writeback-cache']);
@@ -106,6 +118,21 @@ export function mountCommand(y: Argv): Argv {
       process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
     },
   );
+}
+
+/**
+ * `--update-fstab`: this mount, with the flags given, into /etc/fstab (JFS_FSTAB for another
+ * file), and /sbin/mount.juicefs (JFS_MOUNT_HELPER_DIR for another directory) so mount(8) can run it.
+ */
+function addToFstab(metaUrl: string, mountpoint: string): void {
+  if (!root) throw fsError('EPERM', '--update-fstab writes /etc/fstab and /sbin/mount.juicefs: run it as root');
+  const file = process.env['JFS_FSTAB'] ?? '/etc/fstab';
+  const args = rawArgs();
+  const line = fstabLine(metaUrl, mountpoint, fstabOptions(args.slice(args.indexOf('mount') + 1), MOUNT_FLAGS));
+  const done = updateFstab(file, line);
+  const { helper, replaced } = installMountHelper(process.env['JFS_MOUNT_HELPER_DIR'] ?? '/sbin', process.argv[1] ?? '');
+  process.stderr.write(`${file}: ${done === 'unchanged' ? 'already has' : done} "${line}"\n`);
+  process.stderr.write(`${helper}: ${replaced ? `replaced ${replaced} with` : 'is'} the mount helper of this juicefs\n`);
 }
 
 /** The parsed flags `mountTuning` reads (yargs' camel-case twins left out). */
@@ -173,7 +200,8 @@ async function startInBackground(mountpoint: string, log: string): Promise<void>
   await checkMountPoint(mountpoint);
   mkdirSync(path.dirname(log), { recursive: true });
   const fd = openSync(log, 'a');
-  const args = process.argv.slice(1).filter((x) => x !== '-d' && x !== '--background' && x !== '--background=true');
+  // The command line run() was given (under mount.juicefs, the one its options stand for).
+  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true'].includes(x))];
   const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd] });
   let exited: number | null | undefined;
   child.on('exit', (code) => { exited = code; });
