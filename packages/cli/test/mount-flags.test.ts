@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { MOUNT_FLAGS, mountTuning, parseCustomLabels, type TuningFlags } from '../src/commands/mount.js';
+import { MOUNT_FLAGS, mountTuning, parseCustomLabels, parseUidGid, type TuningFlags } from '../src/commands/mount.js';
 import { fstabLine, fstabOptions, installMountHelper, mountHelperArgs, updateFstab } from '../src/mount/fstab.js';
 import { juicefs, mustFormat } from './tools-volume.js';
 
@@ -275,5 +275,86 @@ describe('fstab: --update-fstab and mount.juicefs', () => {
         listing: ['made-first'],
       });
     });
+  });
+});
+
+describe('mount flags: --root-squash and --all-squash', () => {
+  let dir: string;
+  let mp: string;
+  let meta: string;
+  const mountWith = (...flags: string[]): void => {
+    const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0', ...flags);
+    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+  };
+  const unmount = (): void => {
+    if (juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
+  };
+  const owner = (p: string): string => {
+    const st = fs.statSync(path.join(mp, p));
+    return `${st.uid}:${st.gid}`;
+  };
+  const asNobody = (command: string) => spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', command], { encoding: 'utf8' });
+
+  beforeAll(() => {
+    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-squash-'));
+    fs.chmodSync(dir, 0o755); // user nobody must reach the mount point
+    mp = path.join(dir, 'mp');
+    fs.mkdirSync(mp);
+    meta = `sqlite3://${dir}/meta.db`;
+    mustFormat(meta, 'squash-vol', path.join(dir, 'bucket'));
+    mountWith();
+    fs.mkdirSync(path.join(mp, 'locked'), { mode: 0o755 });
+    fs.mkdirSync(path.join(mp, 'open'));
+    fs.chmodSync(path.join(mp, 'open'), 0o777);
+    unmount();
+  });
+  afterAll(() => {
+    if (!canMount) return;
+    if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `)) unmount();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('take UID:GID and nothing else', () => {
+    expect(parseUidGid('root-squash', ' 65534:65534 ')).toEqual({ uid: 65534, gid: 65534 });
+    expect(() => parseUidGid('all-squash', 'nobody')).toThrow(/--all-squash nobody: give the user as UID:GID/);
+    expect(() => parseUidGid('all-squash', '1000')).toThrow(/UID:GID/);
+  });
+
+  it('--root-squash: root works as that user, and its permissions hold; others are themselves', () => {
+    mountWith('--root-squash', '4242:4343');
+    try {
+      fs.writeFileSync(path.join(mp, 'open/by-root'), 'x');
+      let locked = 'written';
+      try {
+        fs.writeFileSync(path.join(mp, 'locked/by-root'), 'x');
+      } catch (e) {
+        locked = (e as NodeJS.ErrnoException).code ?? 'error';
+      }
+      const nobody = asNobody(`mkdir ${mp}/open/by-nobody`);
+      expect({ root: owner('open/by-root'), locked, nobody: nobody.status, nobodyOwner: owner('open/by-nobody') }).toEqual({
+        root: '4242:4343',
+        locked: 'EACCES',
+        nobody: 0,
+        nobodyOwner: '65534:65534',
+      });
+    } finally {
+      unmount();
+    }
+  });
+
+  it('--all-squash: everyone works as that user', () => {
+    mountWith('--all-squash', '1000:1001');
+    try {
+      fs.mkdirSync(path.join(mp, 'open/root-dir'));
+      const nobody = asNobody(`mkdir ${mp}/open/nobody-dir`);
+      expect({ root: owner('open/root-dir'), nobody: nobody.status, nobodyOwner: owner('open/nobody-dir') }).toEqual({
+        root: '1000:1001',
+        nobody: 0,
+        nobodyOwner: '1000:1001',
+      });
+    } finally {
+      unmount();
+    }
   });
 });

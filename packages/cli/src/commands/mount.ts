@@ -66,6 +66,8 @@ export const MOUNT_FLAGS = {
   'cache-large-write': { type: 'boolean', default: false, describe: 'cache full blocks when writing too (smaller ones always are)' },
   'prefix-internal': { type: 'boolean', default: false, describe: 'name the internal files .jfs.stats, .jfs.config… so they cannot clash with yours' },
   'hide-internal': { type: 'boolean', default: false, describe: 'leave the internal files (.stats, .config, .accesslog, .trash) out of the root listing' },
+  'root-squash': { type: 'string', describe: 'run requests of root as this user instead, as UID:GID (permissions then checked for that user)' },
+  'all-squash': { type: 'string', describe: 'run every request as this user, as UID:GID (permissions then checked for that user)' },
   'custom-labels': { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' },
   'atime-mode': { type: 'string', default: 'noatime', describe: 'when to update access times; only noatime (JuiceFS\'s default) here' },
   'no-usage-report': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' },
@@ -146,6 +148,8 @@ export interface TuningFlags {
   'prefix-internal': boolean;
   'hide-internal': boolean;
   'custom-labels'?: string | undefined;
+  'root-squash'?: string | undefined;
+  'all-squash'?: string | undefined;
   'atime-mode': string;
 }
 
@@ -176,7 +180,18 @@ export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
   if (up !== undefined) out.uploadLimitMbps = up;
   if (down !== undefined) out.downloadLimitMbps = down;
   if (a['custom-labels'] !== undefined) out.customLabels = parseCustomLabels(a['custom-labels']);
+  if (a['root-squash'] !== undefined) out.rootSquash = parseUidGid('root-squash', a['root-squash']);
+  if (a['all-squash'] !== undefined) out.allSquash = parseUidGid('all-squash', a['all-squash']);
   return out;
+}
+
+/** `UID:GID` of --root-squash / --all-squash. */
+export function parseUidGid(flag: string, text: string): { uid: number; gid: number } {
+  const m = /^(\d+):(\d+)$/.exec(text.trim());
+  const uid = Number(m?.[1]);
+  const gid = Number(m?.[2]);
+  if (!m || uid > 0xffffffff || gid > 0xffffffff) throw fsError('EINVAL', `--${flag} ${text}: give the user as UID:GID, e.g. --${flag} 65534:65534`);
+  return { uid, gid };
 }
 
 /** `--custom-labels` as JuiceFS writes it: `KEY:VALUE;KEY:VALUE`, keys valid Prometheus label names. */

@@ -57,6 +57,9 @@ export interface ServeOptions {
   hideInternal?: boolean;
   /** `--subdir`: serve this directory of the volume (a path from its root; made if missing). */
   subdir?: string;
+  /** `--root-squash` / `--all-squash`: the user root's requests (or everyone's) run as. */
+  rootSquash?: { uid: number; gid: number };
+  allSquash?: { uid: number; gid: number };
   /** `--custom-labels`: constant labels added to every metric. */
   customLabels?: Record<string, string>;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
@@ -137,7 +140,10 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       }
     }
     const defaultPermissions = o.defaultPermissions ?? true;
-    const m = await mount(mountpoint, new VfsFuseHandler(vfs, { defaultPermissions, enableCap: o.enableCap ?? false }), {
+    const m = await mount(mountpoint, new VfsFuseHandler(vfs, {
+      defaultPermissions, enableCap: o.enableCap ?? false,
+      ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
+    }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
       writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [],
       disableXattrs: !(o.enableXattr === true || format.EnableACL),

@@ -42,6 +42,13 @@ export interface VfsHandlerOptions {
    * is EOPNOTSUPP.
    */
   enableCap?: boolean;
+  /**
+   * JuiceFS's --root-squash: requests of root (uid 0) run as this user, whose permissions the VFS
+   * then checks (the kernel let root through already).
+   */
+  rootSquash?: { uid: number; gid: number };
+  /** JuiceFS's --all-squash: every request runs as this user, checked by the VFS. */
+  allSquash?: { uid: number; gid: number };
 }
 
 const CAPABILITY_XATTR = 'security.capability';
@@ -74,6 +81,8 @@ export class VfsFuseHandler implements FuseHandler {
 
   /** The VFS context of a request (see VfsHandlerOptions.defaultPermissions). */
   private async ctx(r: RequestContext): Promise<Context> {
+    const squash = this.options.allSquash ?? (r.uid === 0 ? this.options.rootSquash : undefined);
+    if (squash) return context(squash.uid, squash.gid, [squash.gid], r.pid);
     if (this.trusted || r.uid === 0) return trustedContext(r);
     return context(r.uid, r.gid, await this.groups.get(r.pid, r.gid), r.pid);
   }
