@@ -358,3 +358,62 @@ describe('mount flags: --root-squash and --all-squash', () => {
     }
   });
 });
+
+describe('mount flags: --negative-entry-cache', () => {
+  let dir: string;
+  let mp: string;
+  let meta: string;
+  beforeAll(() => {
+    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-negative-'));
+    mp = path.join(dir, 'mp');
+    fs.mkdirSync(mp);
+    meta = `sqlite3://${dir}/meta.db`;
+    mustFormat(meta, 'negative-vol', path.join(dir, 'bucket'));
+  });
+  afterAll(() => {
+    if (!canMount) return;
+    if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Three stats of a missing name, then creating it and reading it back; the access log counts
+  // the LOOKUPs of that name that reached the file system.
+  const probe = `import os, sys, threading, time, json
+m = sys.argv[1]; lines = []
+def tail():
+    with open(m + "/.accesslog", "rb", buffering=0) as f:
+        while True:
+            b = f.read(65536)
+            if not b: break
+            lines.append(b.decode())
+threading.Thread(target=tail, daemon=True).start(); time.sleep(0.3)
+missing = []
+for i in range(3):
+    try: os.stat(m + "/not-yet")
+    except FileNotFoundError: missing.append(i)
+open(m + "/not-yet", "w").write("made")
+text = open(m + "/not-yet").read()
+time.sleep(1.2)
+print(json.dumps({"missing": len(missing), "text": text, "lookups": sum(l.count("lookup (1,not-yet)") for l in lines)}))`;
+
+  const run = (seconds: string): unknown => {
+    const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0', '--negative-entry-cache', seconds);
+    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+    try {
+      const r = spawnSync('python3', ['-c', probe, mp], { encoding: 'utf8' });
+      fs.rmSync(path.join(mp, 'not-yet'));
+      return JSON.parse(r.stdout);
+    } finally {
+      expect(juicefs('umount', mp).code).toBe(0);
+    }
+  };
+
+  it('0 (the default): every lookup of a missing name reaches the file system', () => {
+    expect(run('0')).toEqual({ missing: 3, text: 'made', lookups: 4 });
+  });
+
+  it('30: the kernel keeps the first "no such name"; creating the name through the mount still works', () => {
+    expect(run('30')).toEqual({ missing: 3, text: 'made', lookups: 1 });
+  });
+});

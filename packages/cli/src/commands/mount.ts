@@ -45,6 +45,7 @@ export const MOUNT_FLAGS = {
   'writeback': { type: 'boolean', default: false, describe: 'upload blocks in the background (staged in the cache dir)' },
   'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
   'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
+  'negative-entry-cache': { type: 'number', default: 0, describe: 'how long the kernel may remember that a name does not exist, seconds' },
   'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
   'heartbeat': { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' },
   'metrics': { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' },
@@ -151,6 +152,7 @@ export interface TuningFlags {
   'root-squash'?: string | undefined;
   'all-squash'?: string | undefined;
   'atime-mode': string;
+  'negative-entry-cache'?: number | undefined;
 }
 
 /**
@@ -180,6 +182,8 @@ export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
   if (up !== undefined) out.uploadLimitMbps = up;
   if (down !== undefined) out.downloadLimitMbps = down;
   if (a['custom-labels'] !== undefined) out.customLabels = parseCustomLabels(a['custom-labels']);
+  const negative = count('negative-entry-cache', a['negative-entry-cache'], 0);
+  if (negative !== undefined && negative > 0) out.negativeEntryCache = negative;
   if (a['root-squash'] !== undefined) out.rootSquash = parseUidGid('root-squash', a['root-squash']);
   if (a['all-squash'] !== undefined) out.allSquash = parseUidGid('all-squash', a['all-squash']);
   return out;

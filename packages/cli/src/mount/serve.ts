@@ -57,6 +57,8 @@ export interface ServeOptions {
   hideInternal?: boolean;
   /** `--subdir`: serve this directory of the volume (a path from its root; made if missing). */
   subdir?: string;
+  /** `--negative-entry-cache` seconds: how long the kernel keeps "no such name". */
+  negativeEntryCache?: number;
   /** `--root-squash` / `--all-squash`: the user root's requests (or everyone's) run as. */
   rootSquash?: { uid: number; gid: number };
   allSquash?: { uid: number; gid: number };
@@ -141,7 +143,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     }
     const defaultPermissions = o.defaultPermissions ?? true;
     const m = await mount(mountpoint, new VfsFuseHandler(vfs, {
-      defaultPermissions, enableCap: o.enableCap ?? false,
+      defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0,
       ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
     }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,

@@ -22,7 +22,7 @@ import {
   type WriteIn,
 } from '../protocol/index.js';
 import type { FuseHandler, RequestContext } from '../server/index.js';
-import { context, type Context } from '@juicefs/core';
+import { context, hasCode, type Context } from '@juicefs/core';
 import { direntTypeOf, entryOut, fhNumber, fuseAttr, trustedContext } from './convert.js';
 import { GroupCache } from './groups.js';
 
@@ -49,6 +49,23 @@ export interface VfsHandlerOptions {
   rootSquash?: { uid: number; gid: number };
   /** JuiceFS's --all-squash: every request runs as this user, checked by the VFS. */
   allSquash?: { uid: number; gid: number };
+  /**
+   * JuiceFS's --negative-entry-cache, seconds: a name found missing is answered as a negative
+   * entry (node id 0) the kernel keeps that long, so asking again costs no request. Changes made
+   * through this mount update the kernel's entry at once; another client's create shows after
+   * the timeout. Default 0: every lookup of a missing name reaches the VFS.
+   */
+  negativeEntryCache?: number;
+}
+
+/** The reply to LOOKUP for a missing name that the kernel may remember (node id 0). */
+function negativeEntry(timeout: number): EntryOut {
+  return {
+    ino: 0n,
+    entryTimeout: timeout,
+    attrTimeout: 0,
+    attr: { ino: 0n, size: 0, blocks: 0, atime: 0, atimensec: 0, mtime: 0, mtimensec: 0, ctime: 0, ctimensec: 0, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0, blksize: 0 },
+  };
 }
 
 const CAPABILITY_XATTR = 'security.capability';
@@ -92,7 +109,14 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async lookup(ctx: RequestContext, parent: bigint, name: Buffer): Promise<EntryOut> {
-    return entryOut(await this.vfs.lookup(await this.ctx(ctx), parent, name));
+    const negative = this.options.negativeEntryCache ?? 0;
+    if (negative <= 0) return entryOut(await this.vfs.lookup(await this.ctx(ctx), parent, name));
+    try {
+      return entryOut(await this.vfs.lookup(await this.ctx(ctx), parent, name));
+    } catch (err) {
+      if (!hasCode(err, 'ENOENT')) throw err;
+      return negativeEntry(negative);
+    }
   }
 
   forget(): void {
