@@ -67,101 +67,111 @@ describe('mount flags: parsing', () => {
 
 const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse');
 
-describe('mount flags: a mount that uses them', () => {
-  let dir: string;
-  let mp: string;
-  let meta: string;
+/** A SQLite volume formatted in a fresh directory with a mount point, for one describe block. */
+interface Scratch {
+  dir: string;
+  mp: string;
+  meta: string;
+  /** `juicefs mount -d` with its log, cache and a free metrics port in `dir`, plus `flags`. */
+  mount(...flags: string[]): void;
+  unmount(): void;
+}
+
+/** Registers the beforeAll that makes the volume and the afterAll that unmounts and removes it. */
+function scratchVolume(prefix: string, name: string, ...formatFlags: string[]): Scratch {
+  const v: Scratch = {
+    dir: '',
+    mp: '',
+    meta: '',
+    mount: (...flags) => {
+      const m = juicefs('mount', '-d', v.meta, v.mp, '--log', path.join(v.dir, 'log'), '--cache-dir', path.join(v.dir, 'cache'), '--metrics', '127.0.0.1:0', ...flags);
+      if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+    },
+    unmount: () => {
+      if (juicefs('umount', v.mp).code !== 0) juicefs('umount', '--force', v.mp);
+    },
+  };
   beforeAll(() => {
     if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-flags-'));
-    mp = path.join(dir, 'mp');
-    fs.mkdirSync(mp);
-    meta = `sqlite3://${dir}/meta.db`;
-    mustFormat(meta, 'flags-vol', path.join(dir, 'bucket'), '--block-size', '64', '--trash-days', '0');
-    // The bucket moved after formatting: only --bucket can find it now.
-    fs.renameSync(path.join(dir, 'bucket'), path.join(dir, 'moved'));
-    const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0',
-      '--no-usage-report', '--no-syslog', '--bucket', path.join(dir, 'moved'), '--prefix-internal', '--hide-internal',
-      '--custom-labels', 'env:test;team:storage', '--cache-large-write', '--max-uploads', '2', '--upload-limit', '1000', '--atime-mode', 'noatime');
-    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+    v.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fs.chmodSync(v.dir, 0o755); // other users must reach the mount point
+    v.mp = path.join(v.dir, 'mp');
+    fs.mkdirSync(v.mp);
+    v.meta = `sqlite3://${v.dir}/meta.db`;
+    mustFormat(v.meta, name, path.join(v.dir, 'bucket'), ...formatFlags);
   });
   afterAll(() => {
     if (!canMount) return;
-    if (juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (fs.readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === v.mp)) v.unmount();
+    fs.rmSync(v.dir, { recursive: true, force: true });
+  });
+  return v;
+}
+
+describe('mount flags: a mount that uses them', () => {
+  const v = scratchVolume('jfs-flags-', 'flags-vol', '--block-size', '64', '--trash-days', '0');
+  beforeAll(() => {
+    // The bucket moved after formatting: only --bucket can find it now.
+    fs.renameSync(path.join(v.dir, 'bucket'), path.join(v.dir, 'moved'));
+    v.mount('--no-usage-report', '--no-syslog', '--bucket', path.join(v.dir, 'moved'), '--prefix-internal', '--hide-internal',
+      '--custom-labels', 'env:test;team:storage', '--cache-large-write', '--max-uploads', '2', '--upload-limit', '1000', '--atime-mode', 'noatime');
   });
 
   it('--prefix-internal and --hide-internal: .jfs.* files, left out of the listing; the tools still find them', () => {
-    fs.writeFileSync(path.join(mp, 'mine'), 'x');
-    const info = juicefs('info', path.join(mp, 'mine'), '--json');
+    fs.writeFileSync(path.join(v.mp, 'mine'), 'x');
+    const info = juicefs('info', path.join(v.mp, 'mine'), '--json');
     expect({
-      listing: fs.readdirSync(mp).sort(),
-      stats: fs.readFileSync(path.join(mp, '.jfs.stats'), 'utf8').includes('juicefs_fuse_ops'),
-      config: (JSON.parse(fs.readFileSync(path.join(mp, '.jfs.config'), 'utf8')) as { HideInternal: boolean }).HideInternal,
-      plainName: fs.existsSync(path.join(mp, '.stats')),
+      listing: fs.readdirSync(v.mp).sort(),
+      stats: fs.readFileSync(path.join(v.mp, '.jfs.stats'), 'utf8').includes('juicefs_fuse_ops'),
+      config: (JSON.parse(fs.readFileSync(path.join(v.mp, '.jfs.config'), 'utf8')) as { HideInternal: boolean }).HideInternal,
+      plainName: fs.existsSync(path.join(v.mp, '.stats')),
       info: info.code === 0 && (JSON.parse(info.out) as { Paths: string[] }).Paths,
     }).toEqual({ listing: ['mine'], stats: true, config: true, plainName: false, info: ['/mine'] });
   });
 
   it('--bucket and --cache-large-write: blocks go to the given bucket, full ones into the cache as well', () => {
     const data = Buffer.alloc(3 * 65536 + 100, 9);
-    fs.writeFileSync(path.join(mp, 'three-blocks'), data);
+    fs.writeFileSync(path.join(v.mp, 'three-blocks'), data);
     const objects = (root: string): string[] =>
       fs.existsSync(root) ? fs.readdirSync(root, { recursive: true }).map(String).filter((f) => /\d+_\d+_\d+$/.test(f)).map((f) => path.basename(f)).sort() : [];
-    const inBucket = objects(path.join(dir, 'moved/flags-vol/chunks'));
-    const cached = objects(path.join(dir, 'cache'));
+    const inBucket = objects(path.join(v.dir, 'moved/flags-vol/chunks'));
+    const cached = objects(path.join(v.dir, 'cache'));
     expect({
       blockSizes: inBucket.map((k) => Number(k.split('_')[2])).sort((a, b) => a - b),
       cachedAll: inBucket.every((k) => cached.includes(k)),
-      oldBucket: fs.existsSync(path.join(dir, 'bucket')),
-      readBack: fs.readFileSync(path.join(mp, 'three-blocks')).equals(data),
+      oldBucket: fs.existsSync(path.join(v.dir, 'bucket')),
+      readBack: fs.readFileSync(path.join(v.mp, 'three-blocks')).equals(data),
     }).toEqual({ blockSizes: [1, 100, 65536, 65536, 65536], cachedAll: true, oldBucket: false, readBack: true });
   });
 
   it('--custom-labels are on every metric beside vol_name and mp', async () => {
-    const url = /prometheus metrics at (\S+)/.exec(fs.readFileSync(path.join(dir, 'log'), 'utf8'))?.[1];
+    const url = /prometheus metrics at (\S+)/.exec(fs.readFileSync(path.join(v.dir, 'log'), 'utf8'))?.[1];
     expect(url).toBeDefined();
     const text = await (await fetch(String(url))).text();
     const uptime = text.split('\n').find((l) => l.startsWith('juicefs_uptime{'));
-    expect(uptime).toMatch(new RegExp(`^juicefs_uptime\\{env="test",team="storage",vol_name="flags-vol",mp="${mp}"\\} `));
+    expect(uptime).toMatch(new RegExp(`^juicefs_uptime\\{env="test",team="storage",vol_name="flags-vol",mp="${v.mp}"\\} `));
   });
 });
 
 describe('mount flags: --subdir', () => {
-  let dir: string;
-  let mp: string;
-  let meta: string;
-  beforeAll(() => {
-    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-subdir-'));
-    mp = path.join(dir, 'mp');
-    fs.mkdirSync(mp);
-    meta = `sqlite3://${dir}/meta.db`;
-    mustFormat(meta, 'subdir-vol', path.join(dir, 'bucket'));
-  });
-  afterAll(() => {
-    if (!canMount) return;
-    if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const v = scratchVolume('jfs-subdir-', 'subdir-vol');
 
   type Tree = { attr: { type: string }; entries?: Record<string, Tree> };
   const names = (t: Tree | undefined): string[] => Object.keys(t?.entries ?? {}).sort();
 
   it('serves one directory of the volume (made if missing) as the whole tree, without the volume\'s trash', () => {
-    const m = juicefs('mount', '-d', meta, mp, '--subdir', '/team/a', '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0');
-    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
-    fs.mkdirSync(path.join(mp, 'x/y'), { recursive: true });
-    fs.writeFileSync(path.join(mp, 'x/y/f'), 'in the subdir');
-    const info = juicefs('info', path.join(mp, 'x/y/f'), '--json');
+    v.mount('--subdir', '/team/a');
+    fs.mkdirSync(path.join(v.mp, 'x/y'), { recursive: true });
+    fs.writeFileSync(path.join(v.mp, 'x/y/f'), 'in the subdir');
+    const info = juicefs('info', path.join(v.mp, 'x/y/f'), '--json');
     const seen = {
-      listing: fs.readdirSync(mp).sort(),
-      rootIno: fs.statSync(mp).ino,
-      upFromX: fs.statSync(path.join(mp, 'x/..')).ino,
+      listing: fs.readdirSync(v.mp).sort(),
+      rootIno: fs.statSync(v.mp).ino,
+      upFromX: fs.statSync(path.join(v.mp, 'x/..')).ino,
       infoLength: info.code === 0 && (JSON.parse(info.out) as { Summary: { Length: number } }).Summary.Length,
     };
-    expect(juicefs('umount', mp).code).toBe(0);
-    const tree = (JSON.parse(juicefs('dump', meta).out) as { FSTree: Tree }).FSTree;
+    expect(juicefs('umount', v.mp).code).toBe(0);
+    const tree = (JSON.parse(juicefs('dump', v.meta).out) as { FSTree: Tree }).FSTree;
     expect({
       ...seen,
       volumeRoot: names(tree).filter((n) => n !== '.trash'),
@@ -236,41 +246,26 @@ describe('fstab: --update-fstab and mount.juicefs', () => {
   });
 
   describe('through a real mount', () => {
-    let dir: string;
-    let mp: string;
-    let meta: string;
-    beforeAll(() => {
-      if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-boot-'));
-      mp = path.join(dir, 'mp');
-      fs.mkdirSync(mp);
-      fs.mkdirSync(path.join(dir, 'sbin'));
-      meta = `sqlite3://${dir}/meta.db`;
-      mustFormat(meta, 'boot-vol', path.join(dir, 'bucket'));
-    });
-    afterAll(() => {
-      if (!canMount) return;
-      if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-    const mountedOptions = (): string | undefined => fs.readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === mp)?.split(' ')[3];
+    const v = scratchVolume('jfs-boot-', 'boot-vol');
+    beforeAll(() => fs.mkdirSync(path.join(v.dir, 'sbin')));
+    const mountedOptions = (): string | undefined => fs.readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === v.mp)?.split(' ')[3];
 
     it('--update-fstab records the mount; mount.juicefs mounts it again from that line as mount(8) would', () => {
-      const env = { ...process.env, JFS_FSTAB: path.join(dir, 'fstab'), JFS_MOUNT_HELPER_DIR: path.join(dir, 'sbin') };
-      const flags = ['--update-fstab', '--subdir', 'home', '--cache-dir', path.join(dir, 'cache'), '--log', path.join(dir, 'log'), '--metrics', '127.0.0.1:0', '-o', 'nodev'];
-      const first = spawnSync(process.execPath, [path.resolve(__dirname, 'support/juicefs-from-source.cjs'), 'mount', '-d', meta, mp, ...flags], { encoding: 'utf8', env });
+      const env = { ...process.env, JFS_FSTAB: path.join(v.dir, 'fstab'), JFS_MOUNT_HELPER_DIR: path.join(v.dir, 'sbin') };
+      const flags = ['--update-fstab', '--subdir', 'home', '--cache-dir', path.join(v.dir, 'cache'), '--log', path.join(v.dir, 'log'), '--metrics', '127.0.0.1:0', '-o', 'nodev'];
+      const first = spawnSync(process.execPath, [path.resolve(__dirname, 'support/juicefs-from-source.cjs'), 'mount', '-d', v.meta, v.mp, ...flags], { encoding: 'utf8', env });
       expect(first.status).toBe(0);
-      fs.writeFileSync(path.join(mp, 'made-first'), 'x');
-      expect(juicefs('umount', mp).code).toBe(0);
-      const line = fs.readFileSync(path.join(dir, 'fstab'), 'utf8').trim();
-      expect(line).toBe(`${meta} ${mp} juicefs _netdev,subdir=home,cache-dir=${dir}/cache,log=${dir}/log,metrics=127.0.0.1:0,nodev 0 0`);
+      fs.writeFileSync(path.join(v.mp, 'made-first'), 'x');
+      expect(juicefs('umount', v.mp).code).toBe(0);
+      const line = fs.readFileSync(path.join(v.dir, 'fstab'), 'utf8').trim();
+      expect(line).toBe(`${v.meta} ${v.mp} juicefs _netdev,subdir=home,cache-dir=${v.dir}/cache,log=${v.dir}/log,metrics=127.0.0.1:0,nodev 0 0`);
       // What mount(8) runs for that line: mount.juicefs SPEC DIR -o OPTIONS.
-      const helper = spawnSync(path.join(dir, 'sbin/mount.juicefs'), [meta, mp, '-o', line.split(' ')[3] ?? ''], { encoding: 'utf8', env });
+      const helper = spawnSync(path.join(v.dir, 'sbin/mount.juicefs'), [v.meta, v.mp, '-o', line.split(' ')[3] ?? ''], { encoding: 'utf8', env });
       expect({ code: helper.status, err: helper.stderr.replace(/\(pid \d+,/, '(pid N,') }).toEqual({
         code: 0,
-        err: `mounted at ${mp} in the background (pid N, log ${dir}/log)\n`,
+        err: `mounted at ${v.mp} in the background (pid N, log ${v.dir}/log)\n`,
       });
-      expect({ options: mountedOptions()?.split(',').includes('nodev'), listing: fs.readdirSync(mp).filter((n) => !n.startsWith('.')) }).toEqual({
+      expect({ options: mountedOptions()?.split(',').includes('nodev'), listing: fs.readdirSync(v.mp).filter((n) => !n.startsWith('.')) }).toEqual({
         options: true,
         listing: ['made-first'],
       });
@@ -279,40 +274,18 @@ describe('fstab: --update-fstab and mount.juicefs', () => {
 });
 
 describe('mount flags: --root-squash and --all-squash', () => {
-  let dir: string;
-  let mp: string;
-  let meta: string;
-  const mountWith = (...flags: string[]): void => {
-    const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0', ...flags);
-    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
-  };
-  const unmount = (): void => {
-    if (juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
-  };
+  const v = scratchVolume('jfs-squash-', 'squash-vol');
   const owner = (p: string): string => {
-    const st = fs.statSync(path.join(mp, p));
+    const st = fs.statSync(path.join(v.mp, p));
     return `${st.uid}:${st.gid}`;
   };
   const asNobody = (command: string) => spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', command], { encoding: 'utf8' });
-
   beforeAll(() => {
-    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-squash-'));
-    fs.chmodSync(dir, 0o755); // user nobody must reach the mount point
-    mp = path.join(dir, 'mp');
-    fs.mkdirSync(mp);
-    meta = `sqlite3://${dir}/meta.db`;
-    mustFormat(meta, 'squash-vol', path.join(dir, 'bucket'));
-    mountWith();
-    fs.mkdirSync(path.join(mp, 'locked'), { mode: 0o755 });
-    fs.mkdirSync(path.join(mp, 'open'));
-    fs.chmodSync(path.join(mp, 'open'), 0o777);
-    unmount();
-  });
-  afterAll(() => {
-    if (!canMount) return;
-    if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `)) unmount();
-    fs.rmSync(dir, { recursive: true, force: true });
+    v.mount();
+    fs.mkdirSync(path.join(v.mp, 'locked'), { mode: 0o755 });
+    fs.mkdirSync(path.join(v.mp, 'open'));
+    fs.chmodSync(path.join(v.mp, 'open'), 0o777);
+    v.unmount();
   });
 
   it('take UID:GID and nothing else', () => {
@@ -322,16 +295,16 @@ describe('mount flags: --root-squash and --all-squash', () => {
   });
 
   it('--root-squash: root works as that user, and its permissions hold; others are themselves', () => {
-    mountWith('--root-squash', '4242:4343');
+    v.mount('--root-squash', '4242:4343');
     try {
-      fs.writeFileSync(path.join(mp, 'open/by-root'), 'x');
+      fs.writeFileSync(path.join(v.mp, 'open/by-root'), 'x');
       let locked = 'written';
       try {
-        fs.writeFileSync(path.join(mp, 'locked/by-root'), 'x');
+        fs.writeFileSync(path.join(v.mp, 'locked/by-root'), 'x');
       } catch (e) {
         locked = (e as NodeJS.ErrnoException).code ?? 'error';
       }
-      const nobody = asNobody(`mkdir ${mp}/open/by-nobody`);
+      const nobody = asNobody(`mkdir ${v.mp}/open/by-nobody`);
       expect({ root: owner('open/by-root'), locked, nobody: nobody.status, nobodyOwner: owner('open/by-nobody') }).toEqual({
         root: '4242:4343',
         locked: 'EACCES',
@@ -339,43 +312,28 @@ describe('mount flags: --root-squash and --all-squash', () => {
         nobodyOwner: '65534:65534',
       });
     } finally {
-      unmount();
+      v.unmount();
     }
   });
 
   it('--all-squash: everyone works as that user', () => {
-    mountWith('--all-squash', '1000:1001');
+    v.mount('--all-squash', '1000:1001');
     try {
-      fs.mkdirSync(path.join(mp, 'open/root-dir'));
-      const nobody = asNobody(`mkdir ${mp}/open/nobody-dir`);
+      fs.mkdirSync(path.join(v.mp, 'open/root-dir'));
+      const nobody = asNobody(`mkdir ${v.mp}/open/nobody-dir`);
       expect({ root: owner('open/root-dir'), nobody: nobody.status, nobodyOwner: owner('open/nobody-dir') }).toEqual({
         root: '1000:1001',
         nobody: 0,
         nobodyOwner: '1000:1001',
       });
     } finally {
-      unmount();
+      v.unmount();
     }
   });
 });
 
 describe('mount flags: --negative-entry-cache', () => {
-  let dir: string;
-  let mp: string;
-  let meta: string;
-  beforeAll(() => {
-    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-negative-'));
-    mp = path.join(dir, 'mp');
-    fs.mkdirSync(mp);
-    meta = `sqlite3://${dir}/meta.db`;
-    mustFormat(meta, 'negative-vol', path.join(dir, 'bucket'));
-  });
-  afterAll(() => {
-    if (!canMount) return;
-    if (fs.readFileSync('/proc/mounts', 'utf8').includes(` ${mp} `) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const v = scratchVolume('jfs-negative-', 'negative-vol');
 
   // Three stats of a missing name, then creating it and reading it back; the access log counts
   // the LOOKUPs of that name that reached the file system.
@@ -398,14 +356,13 @@ time.sleep(1.2)
 print(json.dumps({"missing": len(missing), "text": text, "lookups": sum(l.count("lookup (1,not-yet)") for l in lines)}))`;
 
   const run = (seconds: string): unknown => {
-    const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'), '--metrics', '127.0.0.1:0', '--negative-entry-cache', seconds);
-    if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+    v.mount('--negative-entry-cache', seconds);
     try {
-      const r = spawnSync('python3', ['-c', probe, mp], { encoding: 'utf8' });
-      fs.rmSync(path.join(mp, 'not-yet'));
+      const r = spawnSync('python3', ['-c', probe, v.mp], { encoding: 'utf8' });
+      fs.rmSync(path.join(v.mp, 'not-yet'));
       return JSON.parse(r.stdout);
     } finally {
-      expect(juicefs('umount', mp).code).toBe(0);
+      expect(juicefs('umount', v.mp).code).toBe(0);
     }
   };
 
