@@ -374,3 +374,54 @@ print(json.dumps({"missing": len(missing), "text": text, "lookups": sum(l.count(
     expect(run('30')).toEqual({ missing: 3, text: 'made', lookups: 1 });
   });
 });
+
+describe('mount flags: --readdir-cache', () => {
+  const v = scratchVolume('jfs-readdir-', 'readdir-vol');
+
+  // Lists a 300-entry directory twice, then after creating a name through the mount; prints how
+  // many READDIR requests reached the file system for each listing (from .accesslog).
+  const probe = `import os, sys, threading, time, json
+m = sys.argv[1]; d = m + "/many"; lines = []
+os.makedirs(d, exist_ok=True)
+for i in range(300): open(f"{d}/f{i}", "w").close()
+def tail():
+    with open(m + "/.accesslog", "rb", buffering=0) as f:
+        while True:
+            b = f.read(65536)
+            if not b: break
+            lines.append(b.decode())
+threading.Thread(target=tail, daemon=True).start(); time.sleep(0.3)
+def readdirs():
+    time.sleep(0.5)
+    return sum(1 for l in "".join(lines).splitlines() if " readdir" in l)
+counts, before = [], readdirs()
+for step in ("first", "again", "after a create"):
+    if step == "after a create": open(d + "/new", "w").close()
+    n = len(os.listdir(d)); now = readdirs()
+    counts.append([n, now - before]); before = now
+print(json.dumps(counts))`;
+
+  const listings = (...flags: string[]): Array<[number, number]> => {
+    v.mount(...flags);
+    try {
+      const r = spawnSync('python3', ['-c', probe, v.mp], { encoding: 'utf8' });
+      fs.rmSync(path.join(v.mp, 'many'), { recursive: true });
+      return JSON.parse(r.stdout) as Array<[number, number]>;
+    } finally {
+      v.unmount();
+    }
+  };
+
+  it('off (the default): every listing asks the file system', () => {
+    const [first, again, created] = listings();
+    expect({ entries: [first[0], again[0], created[0]], askedAgain: again[1] > 0 }).toEqual({ entries: [300, 300, 301], askedAgain: true });
+  });
+
+  it('on: the kernel lists again from its cache, and drops it when the directory changes here', () => {
+    const [first, again, created] = listings('--readdir-cache');
+    expect({ entries: [first[0], again[0], created[0]], asked: [first[1] > 0, again[1], created[1] > 0] }).toEqual({
+      entries: [300, 300, 301],
+      asked: [true, 0, true],
+    });
+  });
+});

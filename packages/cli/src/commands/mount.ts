@@ -46,6 +46,7 @@ export const MOUNT_FLAGS = {
   'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
   'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
   'negative-entry-cache': { type: 'number', default: 0, describe: 'how long the kernel may remember that a name does not exist, seconds' },
+  'readdir-cache': { type: 'boolean', default: false, describe: 'let the kernel keep directory listings (dropped when the directory changes)' },
   'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
   'heartbeat': { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' },
   'metrics': { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' },
@@ -153,6 +154,7 @@ export interface TuningFlags {
   'all-squash'?: string | undefined;
   'atime-mode': string;
   'negative-entry-cache'?: number | undefined;
+  'readdir-cache'?: boolean | undefined;
 }
 
 /**
@@ -184,6 +186,7 @@ export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
   if (a['custom-labels'] !== undefined) out.customLabels = parseCustomLabels(a['custom-labels']);
   const negative = count('negative-entry-cache', a['negative-entry-cache'], 0);
   if (negative !== undefined && negative > 0) out.negativeEntryCache = negative;
+  if (a['readdir-cache']) out.readdirCache = true;
   if (a['root-squash'] !== undefined) out.rootSquash = parseUidGid('root-squash', a['root-squash']);
   if (a['all-squash'] !== undefined) out.allSquash = parseUidGid('all-squash', a['all-squash']);
   return out;

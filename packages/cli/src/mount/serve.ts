@@ -59,6 +59,8 @@ export interface ServeOptions {
   subdir?: string;
   /** `--negative-entry-cache` seconds: how long the kernel keeps "no such name". */
   negativeEntryCache?: number;
+  /** `--readdir-cache`: the kernel keeps directory listings. */
+  readdirCache?: boolean;
   /** `--root-squash` / `--all-squash`: the user root's requests (or everyone's) run as. */
   rootSquash?: { uid: number; gid: number };
   allSquash?: { uid: number; gid: number };
@@ -143,7 +145,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     }
     const defaultPermissions = o.defaultPermissions ?? true;
     const m = await mount(mountpoint, new VfsFuseHandler(vfs, {
-      defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0,
+      defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0, readdirCache: o.readdirCache ?? false,
       ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
     }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,

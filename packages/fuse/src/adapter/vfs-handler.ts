@@ -56,6 +56,12 @@ export interface VfsHandlerOptions {
    * the timeout. Default 0: every lookup of a missing name reaches the VFS.
    */
   negativeEntryCache?: number;
+  /**
+   * JuiceFS's --readdir-cache: directories are opened with FOPEN_CACHE_DIR, so the kernel keeps
+   * their listings and serves the next ones itself. It drops a listing when this mount changes
+   * the directory, and when the directory's mtime has changed once its attributes expire.
+   */
+  readdirCache?: boolean;
 }
 
 /** The reply to LOOKUP for a missing name that the kernel may remember (node id 0). */
@@ -251,7 +257,8 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async opendir(ctx: RequestContext, ino: bigint): Promise<OpenOut> {
-    return { fh: BigInt((await this.vfs.opendir(await this.ctx(ctx), ino)).fh) };
+    const fh = BigInt((await this.vfs.opendir(await this.ctx(ctx), ino)).fh);
+    return this.options.readdirCache ? { fh, openFlags: FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE } : { fh };
   }
 
   async readdir(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
