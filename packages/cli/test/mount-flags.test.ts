@@ -401,12 +401,13 @@ for step in ("first", "again", "after a create"):
     counts.append([n, now - before]); before = now
 print(json.dumps(counts))`;
 
-  const listings = (...flags: string[]): Array<[number, number]> => {
+  type Listing = [entries: number, readdirs: number];
+  const listings = (...flags: string[]): [Listing, Listing, Listing] => {
     v.mount(...flags);
     try {
       const r = spawnSync('python3', ['-c', probe, v.mp], { encoding: 'utf8' });
       fs.rmSync(path.join(v.mp, 'many'), { recursive: true });
-      return JSON.parse(r.stdout) as Array<[number, number]>;
+      return JSON.parse(r.stdout) as [Listing, Listing, Listing];
     } finally {
       v.unmount();
     }
