@@ -332,20 +332,27 @@ describe('mount flags: --root-squash and --all-squash', () => {
   });
 });
 
-describe('mount flags: --negative-entry-cache', () => {
-  const v = scratchVolume('jfs-negative-', 'negative-vol');
-
-  // Three stats of a missing name, then creating it and reading it back; the access log counts
-  // the LOOKUPs of that name that reached the file system.
-  const probe = `import os, sys, threading, time, json
-m = sys.argv[1]; lines = []
+/**
+ * Python lines for the probes below: with `m` the mount point, collect what the mount's
+ * .accesslog prints into `lines`, from a thread, starting now.
+ */
+const TAIL_ACCESS_LOG = `lines = []
 def tail():
     with open(m + "/.accesslog", "rb", buffering=0) as f:
         while True:
             b = f.read(65536)
             if not b: break
             lines.append(b.decode())
-threading.Thread(target=tail, daemon=True).start(); time.sleep(0.3)
+threading.Thread(target=tail, daemon=True).start(); time.sleep(0.3)`;
+
+describe('mount flags: --negative-entry-cache', () => {
+  const v = scratchVolume('jfs-negative-', 'negative-vol');
+
+  // Three stats of a missing name, then creating it and reading it back; the access log counts
+  // the LOOKUPs of that name that reached the file system.
+  const probe = `import os, sys, threading, time, json
+m = sys.argv[1]
+${TAIL_ACCESS_LOG}
 missing = []
 for i in range(3):
     try: os.stat(m + "/not-yet")
@@ -381,16 +388,10 @@ describe('mount flags: --readdir-cache', () => {
   // Lists a 300-entry directory twice, then after creating a name through the mount; prints how
   // many READDIR requests reached the file system for each listing (from .accesslog).
   const probe = `import os, sys, threading, time, json
-m = sys.argv[1]; d = m + "/many"; lines = []
+m = sys.argv[1]; d = m + "/many"
 os.makedirs(d, exist_ok=True)
 for i in range(300): open(f"{d}/f{i}", "w").close()
-def tail():
-    with open(m + "/.accesslog", "rb", buffering=0) as f:
-        while True:
-            b = f.read(65536)
-            if not b: break
-            lines.append(b.decode())
-threading.Thread(target=tail, daemon=True).start(); time.sleep(0.3)
+${TAIL_ACCESS_LOG}
 def readdirs():
     time.sleep(0.5)
     return sum(1 for l in "".join(lines).splitlines() if " readdir" in l)
