@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv, type Options } from 'yargs';
 import { setRawArgs } from './args.js';
 import { configCommand } from './commands/config.js';
 import { destroyCommand } from './commands/destroy.js';
@@ -21,8 +21,26 @@ import { mountCommand, umountCommand } from './commands/mount.js';
 import { restoreCommand } from './commands/restore.js';
 import { quotaCommand } from './commands/quota.js';
 import { VERSION } from './version.js';
+import { log, logLevelOf, setLogLevel, type LogFlags } from './log.js';
 
 export { VERSION };
+
+/** JuiceFS's global flags (cmd/flags.go globalFlags): given before or after the command. */
+const GLOBAL_FLAGS = {
+  'debug': { alias: ['verbose', 'v'], type: 'boolean', global: true, describe: 'print debug messages too' },
+  'quiet': { alias: 'q', type: 'boolean', global: true, describe: 'print warnings and errors only (and no progress bars)' },
+  'trace': { type: 'boolean', global: true, describe: 'print trace messages too' },
+  'log-level': { type: 'string', global: true, hidden: true, describe: 'trace, debug, info, warn or error' },
+  'no-agent': { type: 'boolean', global: true, describe: 'accepted for JuiceFS command lines: this client runs no pprof agent' },
+  'pyroscope': { type: 'string', global: true, describe: 'not supported: this client cannot push profiles to Pyroscope (a warning, not an error)' },
+  'no-color': { type: 'boolean', global: true, describe: 'no colours in the output (this client prints none)' },
+} as const satisfies Record<string, Options>;
+
+function applyGlobalFlags(a: LogFlags & { pyroscope?: string | undefined }): void {
+  setLogLevel(logLevelOf(a));
+  log.debug(`juicefs ${VERSION} on node ${process.version} (${process.platform}-${process.arch}), pid ${process.pid}`);
+  if (a.pyroscope) log.warn(`warning: --pyroscope ${a.pyroscope}: this client does not push profiles to Pyroscope; profile a mount with node --cpu-prof instead`);
+}
 
 /** A command line that does not parse (unknown command, missing argument). */
 class UsageError extends Error {}
@@ -33,12 +51,13 @@ class UsageError extends Error {}
  */
 export async function run(args: string[]): Promise<number> {
   setRawArgs(args);
+  setLogLevel('info');
   let code = 0;
   const report = (message: string) => {
     code = 1;
-    process.stderr.write(`juicefs: ${message}\n`);
+    log.error(`juicefs: ${message}`);
   };
-  let y = yargs(args)
+  let y: Argv = yargs(args)
     .scriptName('juicefs')
     .usage('$0 <command> [options]\n\nA JuiceFS-compatible file system client in TypeScript.')
     .parserConfiguration({ 'boolean-negation': false })
@@ -48,6 +67,9 @@ export async function run(args: string[]): Promise<number> {
     .alias('V', 'version')
     .help()
     .alias('h', 'help')
+    .options(GLOBAL_FLAGS)
+    // Before validation, so a command's own checks already log at the level asked for.
+    .middleware((a) => applyGlobalFlags(a), true)
     .completion('completion', 'Print a bash completion script (juicefs completion >> ~/.bashrc)')
     .command('version', 'Print the version', () => undefined, () => {
       process.stdout.write(`juicefs version ${VERSION}\n`);

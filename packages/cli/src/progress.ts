@@ -1,8 +1,10 @@
 import cliProgress from 'cli-progress';
+import { logs } from './log.js';
 
 /**
  * A progress bar on stderr for long work (dump, load), shown only on a terminal so logs and CI
- * output stay clean. `update` is cheap to call per item.
+ * output stay clean, and not under `-q` (JuiceFS hides its bars there too). `update` is cheap to
+ * call per item.
  */
 export interface Progress {
   update(done: number, total?: number): void;
@@ -10,7 +12,7 @@ export interface Progress {
 }
 
 export function progressBar(title: string, total: number, quiet = false): Progress {
-  if (quiet || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  if (quiet || !logs('info') || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     { format: `${title} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true, fps: 5 },
     cliProgress.Presets.shades_classic,

@@ -8,6 +8,7 @@ import { fsError } from '@juicefs/core';
 import type { Format, ObjectStorage } from '@juicefs/core';
 import { openEngine, openMeta } from '@juicefs/meta';
 import type { BaseMeta, EngineStore } from '@juicefs/meta';
+import { log } from './log.js';
 
 export type { BaseMeta, EngineStore };
 export { openVolumeStorage };
@@ -38,6 +39,7 @@ export async function withMeta<T>(metaUrl: string, fn: (meta: BaseMeta) => Promi
  */
 export async function openCheckedStorage(format: Format): Promise<ObjectStorage> {
   const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 100 } });
+  log.debug(`checking that ${storage.description} is usable`);
   try {
     await storage.create();
   } catch (err) {

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { compactRequest } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
 import { progressBar } from '../progress.js';
+import { log } from '../log.js';
 
 export function compactCommand(y: Argv): Argv {
   return y.command(
@@ -24,7 +25,7 @@ export function compactCommand(y: Argv): Argv {
             bar.update(done, total);
           });
           bar.stop();
-          process.stderr.write(`compacted ${p}${chunks > 0 ? ` (${chunks} chunks)` : ''}\n`);
+          log.info(`compacted ${p}${chunks > 0 ? ` (${chunks} chunks)` : ''}`);
         }
       } finally {
         await target.close();

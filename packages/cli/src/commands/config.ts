@@ -6,6 +6,7 @@ import { printJson } from '../output.js';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
 import { gib, readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
+import { log } from '../log.js';
 
 export function configCommand(y: Argv): Argv {
   return y.command(
@@ -68,7 +69,7 @@ export function configCommand(y: Argv): Argv {
         }
         sealSecrets(f);
         await store.setFormat(encodeFormat(f));
-        for (const c of changes) process.stderr.write(`${c}\n`);
+        for (const c of changes) log.info(`${c}`);
       });
     },
   );

@@ -5,6 +5,7 @@ import { readFormat, redactUrl } from '../volume.js';
 import { openVolumeStorage, withEngine } from '../wiring.js';
 import { openSecrets } from '../secrets.js';
 import type { Format } from '@juicefs/core';
+import { log } from '../log.js';
 
 export function destroyCommand(y: Argv): Argv {
   return y.command(
@@ -46,9 +47,9 @@ export function destroyCommand(y: Argv): Argv {
         }
         // Local storage keeps the directories it made under BUCKET/NAME/.
         if (f.Storage === 'file') rmSync(`${f.Bucket.replace(/\/?$/, '/')}${f.Name}`, { recursive: true, force: true });
-        process.stderr.write(`deleted ${removed} objects of volume ${f.Name}\n`);
+        log.info(`deleted ${removed} objects of volume ${f.Name}`);
         await store.reset();
-        process.stderr.write(`volume ${f.Name} destroyed\n`);
+        log.info(`volume ${f.Name} destroyed`);
       });
     },
   );

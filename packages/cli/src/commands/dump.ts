@@ -5,6 +5,7 @@ import { ROOT_INODE, fsError } from '@juicefs/core';
 import type { Ino } from '@juicefs/core';
 import { dumpMeta, engineExtras, loadMeta, readCounters } from '@juicefs/meta';
 import type { Argv } from 'yargs';
+import { log } from '../log.js';
 import { progressBar } from '../progress.js';
 import { readFormat, redactUrl } from '../volume.js';
 import { withEngine } from '../wiring.js';
@@ -32,8 +33,7 @@ export function dumpCommand(y: Argv): Argv {
         .positional('FILE', { type: 'string', describe: 'output file (default: stdout)' })
         .option('subdir', { type: 'string', describe: 'dump only this directory of the volume' })
         .option('keep-secret-key', { type: 'boolean', default: false, describe: 'keep the object storage secret in the dump' })
-        .option('skip-trash', { type: 'boolean', default: false, describe: 'leave the trash out' })
-        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar' }),
+        .option('skip-trash', { type: 'boolean', default: false, describe: 'leave the trash out' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
@@ -41,7 +41,7 @@ export function dumpCommand(y: Argv): Argv {
         await readFormat(store, metaUrl);
         const root = a.subdir ? await resolvePath(store, a.subdir) : ROOT_INODE;
         const total = (await readCounters(store)).usedInodes + 1;
-        const bar = progressBar('Dumped entries', total, a.quiet || file === undefined);
+        const bar = progressBar('Dumped entries', total, file === undefined);
         const fileOut = file !== undefined ? createWriteStream(file) : undefined;
         const gzip = file?.endsWith('.gz') ? createGzip() : undefined;
         if (gzip && fileOut) gzip.pipe(fileOut);
@@ -56,7 +56,7 @@ export function dumpCommand(y: Argv): Argv {
         if (fileOut) {
           (gzip ?? fileOut).end();
           await once(fileOut, 'close');
-          process.stderr.write(`dumped ${nodes} entries to ${file}\n`);
+          log.info(`dumped ${nodes} entries to ${file}`);
         }
       });
     },
@@ -80,20 +80,19 @@ export function loadCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL (must be empty)' })
-        .positional('FILE', { type: 'string', describe: 'dump file (default: stdin)' })
-        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar' }),
+        .positional('FILE', { type: 'string', describe: 'dump file (default: stdin)' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
       const input = await openDump(file);
       await withEngine(metaUrl, async (store) => {
-        const bar = progressBar('Loaded entries', 1, a.quiet);
+        const bar = progressBar('Loaded entries', 1);
         const extras = engineExtras(store);
         const result = await loadMeta(store, input, { onNode: (d, t) => bar.update(d, t), ...(extras ? { extras } : {}) });
         bar.stop();
-        process.stderr.write(`loaded ${result.nodes} entries into ${redactUrl(metaUrl)}\n`);
+        log.info(`loaded ${result.nodes} entries into ${redactUrl(metaUrl)}`);
         if (result.skipped.length > 0) {
-          process.stderr.write(`warning: not restored (this engine does not store them through load yet): ${result.skipped.join(', ')}\n`);
+          log.warn(`warning: not restored (this engine does not store them through load yet): ${result.skipped.join(', ')}`);
         }
       });
     },

@@ -8,6 +8,7 @@ import { checkVolumeName, gib, redactUrl } from '../volume.js';
 import { openCheckedStorage, withMeta } from '../wiring.js';
 import { printJson } from '../output.js';
 import { flagGiven } from '../args.js';
+import { log } from '../log.js';
 
 /** BlockSize in KiB: rounded down to a power of two, clamped to 64..16384, as JuiceFS does. */
 export function normalizeBlockSize(kib: number): number {
@@ -57,7 +58,7 @@ export function formatCommand(y: Argv): Argv {
           if ((err as { code?: string }).code !== 'ENOENT') throw err;
         }
         if (old !== undefined && a['no-update'] === true && !a.force) {
-          process.stderr.write(`volume ${old.Name} is already formatted in ${redactUrl(metaUrl)}; left unchanged (--no-update)\n`);
+          log.info(`volume ${old.Name} is already formatted in ${redactUrl(metaUrl)}; left unchanged (--no-update)`);
           printJson(redacted(old));
           return;
         }
@@ -73,9 +74,9 @@ export function formatCommand(y: Argv): Argv {
         if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) await openCheckedStorage(next);
         sealSecrets(next);
         await meta.init(next, a.force);
-        process.stderr.write(old === undefined
-          ? `volume ${name} formatted in ${redactUrl(metaUrl)}\n`
-          : `volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated\n`);
+        log.info(old === undefined
+          ? `volume ${name} formatted in ${redactUrl(metaUrl)}`
+          : `volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated`);
         printJson(redacted(decodeFormat(encodeFormat(next))));
       });
     },

@@ -6,6 +6,7 @@ import { scanFiles } from '../control/slice-scan.js';
 import { openToolVolume } from '../control/volume-access.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
+import { log } from '../log.js';
 
 /** A count with the bytes it covers, as gc reports each class. */
 interface Tally {
@@ -53,7 +54,7 @@ export function gcCommand(y: Argv): Argv {
             bar.update(++done);
           }), threads);
           bar.stop();
-          process.stderr.write(`compacted ${jobs.length} chunks\n`);
+          log.info(`compacted ${jobs.length} chunks`);
         }
 
         // Every block key a live slice owns, and the slices waiting for deletion.

@@ -7,6 +7,7 @@ import { rawArgs } from '../args.js';
 import { checkMountPoint, findFusermountTools, isMountPoint, spawnThroughFusermount, type MountOptions } from '@juicefs/fuse';
 import { readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
+import { log } from '../log.js';
 
 // `juicefs mount` without root: this process cannot mount, so it starts the serving process (this
 // same command line, without -d) through @juicefs/fuse's fusermount3 helper, which mounts and
@@ -59,7 +60,7 @@ export async function mountForegroundThroughFusermount(r: FusermountMountRequest
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once('exit', (c, s) => resolve([c, s]));
     child.once('error', (e) => {
-      process.stderr.write(`juicefs: cannot start the fusermount3 helper: ${e.message}\n`);
+      log.error(`juicefs: cannot start the fusermount3 helper: ${e.message}`);
       resolve([127, null]);
     });
   });
@@ -70,13 +71,13 @@ export async function mountForegroundThroughFusermount(r: FusermountMountRequest
 }
 
 /**
- * Background (-d): start the server through fusermount3, detached, logging to `log`; return once
+ * Background (-d): start the server through fusermount3, detached, logging to `logFile`; return once
  * the mount answers. fusermount3 mounts before the server runs, so being a mount point is not
  * enough: a stat of the root waits until the server has completed INIT and answered it.
  */
-export async function mountBackgroundThroughFusermount(r: FusermountMountRequest, log: string): Promise<void> {
-  mkdirSync(path.dirname(log), { recursive: true });
-  const fd = openSync(log, 'a');
+export async function mountBackgroundThroughFusermount(r: FusermountMountRequest, logFile: string): Promise<void> {
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
   const child = await launch(r, ['ignore', fd, fd]);
   let exited: number | null | undefined;
   const gone = new Promise<void>((resolve) => {
@@ -96,14 +97,14 @@ export async function mountBackgroundThroughFusermount(r: FusermountMountRequest
       const answered = await Promise.race([stat(r.mountpoint).then(() => true, () => false), gone.then(() => false), timeLeft]);
       if (answered && exited === undefined && (await isMountPoint(r.mountpoint))) {
         child.unref();
-        process.stderr.write(`mounted at ${r.mountpoint} in the background through fusermount3 (pid ${child.pid}, log ${log})\n`);
+        log.info(`mounted at ${r.mountpoint} in the background through fusermount3 (pid ${child.pid}, log ${logFile})`);
         return;
       }
     }
     await new Promise((res) => setTimeout(res, 100));
   }
-  const tail = readFileSync(log, 'utf8').split('\n').slice(-6).join('\n');
+  const tail = readFileSync(logFile, 'utf8').split('\n').slice(-6).join('\n');
   // Killing the server closes the helper's watchdog pipe, which unmounts what fusermount3 mounted.
   if (exited === undefined) child.kill();
-  throw fsError('EIO', `the background mount of ${r.mountpoint} did not come up; the end of ${log}:\n${tail}`);
+  throw fsError('EIO', `the background mount of ${r.mountpoint} did not come up; the end of ${logFile}:\n${tail}`);
 }

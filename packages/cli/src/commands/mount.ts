@@ -3,15 +3,17 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
-import { checkMountPoint, isMountPoint, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
+import { checkMountPoint, isMountPoint, mountCount, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv, Options } from 'yargs';
 import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
 import { serveMount, type ServeOptions } from '../mount/serve.js';
+import { FUSE_FLAGS, fuseTuning } from '../mount/flags-fuse.js';
 import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
 import { rawArgs } from '../args.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
 import { redactUrl } from '../volume.js';
 import { VERSION } from '../version.js';
+import { log } from '../log.js';
 
 const root = process.getuid?.() === 0;
 const MiB = 1024 * 1024;
@@ -25,7 +27,7 @@ function backupInterval(text: string): number {
     throw fsError('EINVAL', (err as Error).message);
   }
   if (ms > 0 && ms < MIN_BACKUP_INTERVAL_MS) {
-    process.stderr.write(`juicefs: --backup-meta ${text} is below the minimum of 5 minutes: backing up every 5 minutes\n`);
+    log.warn(`juicefs: --backup-meta ${text} is below the minimum of 5 minutes: backing up every 5 minutes`);
     return MIN_BACKUP_INTERVAL_MS;
   }
   return ms;
@@ -74,6 +76,7 @@ export const MOUNT_FLAGS = {
   'atime-mode': { type: 'string', default: 'noatime', describe: 'when to update access times; only noatime (JuiceFS\'s default) here' },
   'no-usage-report': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' },
   'no-syslog': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never logs to syslog' },
+  ...FUSE_FLAGS,
   'update-fstab': { type: 'boolean', default: false, describe: 'add (or replace) this mount in /etc/fstab, with these flags as options, and install /sbin/mount.juicefs so mount -a and boot mount it' },
 } as const satisfies Record<string, Options>;
 
@@ -92,7 +95,7 @@ export function mountCommand(y: Argv): Argv {
       const mountpoint = path.resolve(String(a.MOUNTPOINT));
       // Bad values fail here, before any mount or fork.
       parseBackupInterval(String(a['backup-meta']));
-      const tuning = mountTuning(a);
+      const tuning = { ...mountTuning(a), ...fuseTuning(a) };
       if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
@@ -106,7 +109,7 @@ export function mountCommand(y: Argv): Argv {
         return;
       }
       if (a.background) {
-        await startInBackground(mountpoint, String(a.log));
+        await startInBackground(mountpoint, String(a.log), a.force);
         return;
       }
       const reason = await serveMount(metaUrl, mountpoint, {
@@ -117,9 +120,9 @@ export function mountCommand(y: Argv): Argv {
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
         ...tuning, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
-        onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
+        onMounted: (f) => log.info(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}`),
       });
-      process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
+      log.info(`${mountpoint} unmounted (${reason})`);
     },
   );
 }
@@ -135,8 +138,8 @@ function addToFstab(metaUrl: string, mountpoint: string): void {
   const line = fstabLine(metaUrl, mountpoint, fstabOptions(args.slice(args.indexOf('mount') + 1), MOUNT_FLAGS));
   const done = updateFstab(file, line);
   const { helper, replaced } = installMountHelper(process.env['JFS_MOUNT_HELPER_DIR'] ?? '/sbin', process.argv[1] ?? '');
-  process.stderr.write(`${file}: ${done === 'unchanged' ? 'already has' : done} "${line}"\n`);
-  process.stderr.write(`${helper}: ${replaced ? `replaced ${replaced} with` : 'is'} the mount helper of this juicefs\n`);
+  log.info(`${file}: ${done === 'unchanged' ? 'already has' : done} "${line}"`);
+  log.info(`${helper}: ${replaced ? `replaced ${replaced} with` : 'is'} the mount helper of this juicefs`);
 }
 
 /** The parsed flags `mountTuning` reads (yargs' camel-case twins left out). */
@@ -215,30 +218,31 @@ export function parseCustomLabels(text: string): Record<string, string> {
   return labels;
 }
 
-/** Re-run this command without -d, detached, logging to `log`; return once the mount is up. */
-async function startInBackground(mountpoint: string, log: string): Promise<void> {
+/** Re-run this command without -d, detached, logging to `logFile`; return once the mount is up. */
+async function startInBackground(mountpoint: string, logFile: string, overMount: boolean): Promise<void> {
   // Checked here too: on a mount point that is already mounted, the wait below would see the old
   // mount and report success while the child fails.
-  await checkMountPoint(mountpoint);
-  mkdirSync(path.dirname(log), { recursive: true });
-  const fd = openSync(log, 'a');
+  await checkMountPoint(mountpoint, { overMount });
+  const before = await mountCount(mountpoint);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
   // The command line run() was given (under mount.juicefs, the one its options stand for).
   const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true'].includes(x))];
   const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd] });
   let exited: number | null | undefined;
   child.on('exit', (code) => { exited = code; });
   for (let i = 0; i < 300; i++) {
-    if (await isMountPoint(mountpoint)) {
+    if ((await mountCount(mountpoint)) > before) {
       child.unref();
-      process.stderr.write(`mounted at ${mountpoint} in the background (pid ${child.pid}, log ${log})\n`);
+      log.info(`mounted at ${mountpoint} in the background (pid ${child.pid}, log ${logFile})`);
       return;
     }
     if (exited !== undefined) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const tail = readFileSync(log, 'utf8').split('\n').slice(-6).join('\n');
+  const tail = readFileSync(logFile, 'utf8').split('\n').slice(-6).join('\n');
   if (exited === undefined) child.kill();
-  throw fsError('EIO', `the background mount of ${mountpoint} did not come up; the end of ${log}:\n${tail}`);
+  throw fsError('EIO', `the background mount of ${mountpoint} did not come up; the end of ${logFile}:\n${tail}`);
 }
 
 export function umountCommand(y: Argv): Argv {

@@ -6,6 +6,7 @@ import { openToolVolume } from '../control/volume-access.js';
 import { renderGrid } from '../output.js';
 import { gib } from '../volume.js';
 import { iBytes } from './summary.js';
+import { log } from '../log.js';
 
 // juicefs quota (JuiceFS's cmd/quota.go): directory quotas only; user and group quotas are refused.
 
@@ -30,7 +31,7 @@ export function quotaRow(where: string, q: DirQuota): string[] {
 export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>): string {
   for (const [p, q] of quotas) {
     if (q.usedSpace < 0 || q.usedInodes < 0) {
-      process.stderr.write(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check --path ${p} --repair to fix it\n`);
+      log.warn(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check --path ${p} --repair to fix it`);
     }
   }
   const rows = [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, q]) => quotaRow(p, q));
@@ -264,7 +265,7 @@ export function quotaCommand(y: Argv): Argv {
                 process.stdout.write(`${path}: stored usage (${stored}) != the tree (${counted}): repaired\n`);
                 rows.push([path, { ...quota, usedSpace: actual.space, usedInodes: actual.inodes }]);
               } else {
-                process.stderr.write(`${path}: stored usage (${stored}) != the tree (${counted})\n`);
+                log.info(`${path}: stored usage (${stored}) != the tree (${counted})`);
                 bad.push(path);
               }
             }

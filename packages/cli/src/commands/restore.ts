@@ -5,6 +5,7 @@ import { listDir, pathsOf } from '../control/tree.js';
 import { openToolVolume } from '../control/volume-access.js';
 import { renderGrid } from '../output.js';
 import { progressBar } from '../progress.js';
+import { log } from '../log.js';
 
 /** Where entries went back to, for the report: its path, or its place in the trash when it is there itself. */
 async function describeDir(meta: Meta, ino: Ino, hour: string, trashedDirs: ReadonlyMap<Ino, Buffer>): Promise<string> {
@@ -66,7 +67,7 @@ export function restoreCommand(y: Argv): Argv {
           if (r.skipped > 0 && !a['put-back']) {
             process.stdout.write(`  ${r.skipped} ${r.skipped === 1 ? 'entry stays' : 'entries stay'} in .trash/${hour} (their directories were not removed that hour): add --put-back to move them back too\n`);
           }
-          for (const f of r.failed) process.stderr.write(`  cannot restore ${f.name}: ${f.error}\n`);
+          for (const f of r.failed) log.warn(`  cannot restore ${f.name}: ${f.error}`);
           failures += r.failed.length;
         }
       } finally {

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { rmrRequest } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
 import { progressBar } from '../progress.js';
+import { log } from '../log.js';
 
 export function rmrCommand(y: Argv): Argv {
   return y.command(
@@ -28,7 +29,7 @@ export function rmrCommand(y: Argv): Argv {
             bar.update(n, n);
           });
           bar.stop();
-          process.stderr.write(`removed ${p}${removed > 0 ? ` (${removed} entries)` : ''}\n`);
+          log.info(`removed ${p}${removed > 0 ? ` (${removed} entries)` : ''}`);
         }
       } finally {
         await target.close();

@@ -7,6 +7,7 @@ import { openTarget } from '../control/target.js';
 import { printJson, renderGrid } from '../output.js';
 import { progressBar } from '../progress.js';
 import { formatBytes } from './info.js';
+import { log } from '../log.js';
 
 export function warmupCommand(y: Argv): Argv {
   return y.command(
@@ -36,9 +37,9 @@ export function warmupCommand(y: Argv): Argv {
         const r = await fillCacheRequest(target.transport, inner, { threads: a.threads, background: a.background, action }, (n) => bar.update(n, n));
         bar.stop();
         if (a.json) printJson(r);
-        else if (a.background) process.stderr.write(`${verb} of ${paths.length} paths goes on in the background\n`);
+        else if (a.background) log.info(`${verb} of ${paths.length} paths goes on in the background`);
         else if (a.check) process.stdout.write(checkReport(r));
-        else process.stderr.write(`${a.evict ? 'evicted' : 'warmed up'} ${r.FileCount} files, ${r.SliceCount} slices, ${formatBytes(r.TotalBytes)}\n`);
+        else log.info(`${a.evict ? 'evicted' : 'warmed up'} ${r.FileCount} files, ${r.SliceCount} slices, ${formatBytes(r.TotalBytes)}`);
       } finally {
         await target.close();
       }

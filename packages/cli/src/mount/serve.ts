@@ -9,6 +9,7 @@ import { startMetricsServer } from '../metrics/index.js';
 import { MetaBackupJob } from './backup.js';
 import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
+import { log, logs } from '../log.js';
 
 export interface ServeOptions {
   readOnly: boolean;
@@ -66,6 +67,14 @@ export interface ServeOptions {
   allSquash?: { uid: number; gid: number };
   /** `--custom-labels`: constant labels added to every metric. */
   customLabels?: Record<string, string>;
+  /** `--max-fuse-io`: the largest FUSE request (max_write), bytes. */
+  maxFuseIo?: number;
+  /** `--enable-ioctl`: serve chattr/lsattr ioctls (off: ENOTTY, as JuiceFS). */
+  enableIoctl?: boolean;
+  /** `--force`: mount on top of whatever is mounted at the mount point already. */
+  force?: boolean;
+  /** `--storage`: this storage type instead of the format's. */
+  storage?: string;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
   mountedFd?: number;
   /** Called once the kernel has the mount. */
@@ -81,7 +90,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
   const meta = await openMeta(metaUrl);
   const closers: Array<() => Promise<void>> = [() => meta.shutdown()];
   const closeAll = async () => {
-    for (const c of closers.reverse()) await c().catch((e: unknown) => process.stderr.write(`juicefs: while closing: ${String(e)}\n`));
+    for (const c of closers.reverse()) await c().catch((e: unknown) => log.warn(`juicefs: while closing: ${String(e)}`));
   };
   try {
     const format = plainFormat(await meta.load(true));
@@ -89,7 +98,8 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       uploadMbps: o.uploadLimitMbps ?? format.UploadLimit ?? 0,
       downloadMbps: o.downloadLimitMbps ?? format.DownloadLimit ?? 0,
     };
-    const storage = openVolumeStorage(format, { ...(o.bucket ? { bucket: o.bucket } : {}), ...(limits ? { limits } : {}) });
+    const storage = openVolumeStorage(o.storage ? { ...format, Storage: o.storage } : format, { ...(o.bucket ? { bucket: o.bucket } : {}), ...(limits ? { limits } : {}) });
+    log.debug(`data in ${storage.description}`);
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, {
       cacheDir: o.cacheDir, cacheSize: o.cacheSize, bufferSize: o.bufferSize, ...(o.writeback ? { writeback: true } : {}),
       ...(o.maxUploads !== undefined ? { maxUploads: o.maxUploads } : {}), ...(o.cacheLargeWrite ? { cacheWrites: true } : {}),
@@ -112,7 +122,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
         backup = new MetaBackupJob(meta.store, storage, {
           intervalMs: o.backupMetaMs ?? 0,
           skipTrash: o.backupSkipTrash ?? false,
-          log: (message) => process.stderr.write(`${new Date().toISOString()} juicefs: ${message}\n`),
+          log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`),
         });
         const job = backup;
         job.start();
@@ -137,19 +147,22 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       const host = o.metrics.replace(/:\d+$/, '');
       const server = await startMetricsServer(o.metrics, sources)
         .catch(() => startMetricsServer(`${host}:0`, sources))
-        .catch((e: unknown) => void process.stderr.write(`juicefs: no metrics endpoint: ${String(e)}\n`));
+        .catch((e: unknown) => void log.warn(`juicefs: no metrics endpoint: ${String(e)}`));
       if (server) {
         closers.push(() => server.close());
-        process.stderr.write(`prometheus metrics at ${server.url}\n`);
+        log.info(`prometheus metrics at ${server.url}`);
       }
     }
+    if (logs('debug')) log.debug(`mount settings: ${JSON.stringify(o, (k, v: unknown) => (typeof v === 'function' ? undefined : v))}`);
     const defaultPermissions = o.defaultPermissions ?? true;
     const m = await mount(mountpoint, new VfsFuseHandler(vfs, {
       defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0, readdirCache: o.readdirCache ?? false,
       ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
+      enableIoctl: o.enableIoctl ?? false,
     }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
-      writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [],
+      writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [], overMount: o.force ?? false,
+      ...(o.maxFuseIo !== undefined ? { maxWrite: o.maxFuseIo } : {}),
       disableXattrs: !(o.enableXattr === true || format.EnableACL),
       ...(o.maxReadaheadMiB !== undefined ? { readaheadKiB: o.maxReadaheadMiB * 1024 } : {}),
       ...(o.mountedFd !== undefined ? { mountedFd: o.mountedFd } : {}),

@@ -62,6 +62,13 @@ export interface VfsHandlerOptions {
    * the directory, and when the directory's mtime has changed once its attributes expire.
    */
   readdirCache?: boolean;
+  /**
+   * Serve ioctls (FS_IOC_GETFLAGS/SETFLAGS and their FSGETXATTR twins: chattr, lsattr). Default
+   * true for a library user; `juicefs mount` turns it on only with --enable-ioctl, as JuiceFS
+   * does; otherwise they are answered ENOTTY, which the kernel hands chattr and lsattr as
+   * EOPNOTSUPP ("Operation not supported").
+   */
+  enableIoctl?: boolean;
 }
 
 /** The reply to LOOKUP for a missing name that the kernel may remember (node id 0). */
@@ -291,6 +298,7 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async ioctl(ctx: RequestContext, ino: bigint, req: IoctlIn): Promise<Buffer> {
+    if (this.options.enableIoctl === false) throw fsError('ENOTTY', 'ioctls are off on this mount (juicefs mount --enable-ioctl turns them on)');
     return this.vfs.ioctl(await this.ctx(ctx), ino, req.cmd, req.input, req.outSize);
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fsError } from '@juicefs/core';
 import { FuseSession, MAX_MAX_WRITE, openFuseChannel, type FuseHandler } from '../server/index.js';
 import { unmountCommand } from './fusermount.js';
-import { checkMountedAt, checkMountPoint, isMountPoint } from './mountpoint.js';
+import { checkMountedAt, checkMountPoint, isMountPoint, mountCount } from './mountpoint.js';
 import { mountOptionString, type MountOptions } from './options.js';
 import { DEFAULT_READAHEAD_KIB, setReadahead } from './readahead.js';
 import { runCommand } from './run.js';
@@ -125,9 +125,12 @@ async function attachServing(abs: string, fd: number, session: FuseSession, opti
       session.start();
     }
   };
+  // Counted, not just checked: over an existing mount (overMount) the point is a mount point
+  // before ours is attached, and reading the device before then would fail.
+  const before = await mountCount(abs);
   const watch = (async () => {
     while (!settled && !started) {
-      if (await isMountPoint(abs)) start();
+      if ((await mountCount(abs)) > before) start();
       else await new Promise((r) => setTimeout(r, 2));
     }
   })();
@@ -149,7 +152,7 @@ async function attachServing(abs: string, fd: number, session: FuseSession, opti
  */
 export async function mount(mountpoint: string, handler: FuseHandler, options: MountOptions = {}): Promise<FuseMount> {
   const mounted = options.mountedFd;
-  const abs = mounted === undefined ? await checkMountPoint(mountpoint) : await checkMountedAt(mountpoint, mounted);
+  const abs = mounted === undefined ? await checkMountPoint(mountpoint, { overMount: options.overMount ?? false }) : await checkMountedAt(mountpoint, mounted);
   if (mounted === undefined && (process.getuid?.() ?? 0) !== 0) {
     // Without root only fusermount3 can mount, and it hands the descriptor back over a Unix
     // socket (SCM_RIGHTS), which Node cannot receive: a helper has to start this process with it.

@@ -25,18 +25,24 @@ export async function listMountPoints(): Promise<{ mountpoint: string; fstype: s
 }
 
 export async function isMountPoint(dir: string): Promise<boolean> {
+  return (await mountCount(dir)) > 0;
+}
+
+/** How many mounts are stacked at `dir` (0: none): a mount on top of another one adds one. */
+export async function mountCount(dir: string): Promise<number> {
   const abs = path.resolve(dir);
-  return (await listMountPoints()).some((m) => m.mountpoint === abs);
+  return (await listMountPoints()).filter((m) => m.mountpoint === abs).length;
 }
 
 /**
  * Check a mount point before mounting and return its absolute path. Fails with an FsError that
  * names the path and the fix: missing (ENOENT), not a directory (ENOTDIR), already a mount
- * point (EBUSY), or a dead FUSE mount left behind (ENOTCONN shows up as EBUSY too).
+ * point (EBUSY, unless `overMount`: mounting on top of it is then the point), or a dead FUSE
+ * mount left behind (ENOTCONN shows up as EBUSY too).
  */
-export async function checkMountPoint(dir: string): Promise<string> {
+export async function checkMountPoint(dir: string, options: { overMount?: boolean } = {}): Promise<string> {
   const abs = path.resolve(dir);
-  if (await isMountPoint(abs)) {
+  if (options.overMount !== true && (await isMountPoint(abs))) {
     return Promise.reject(
       fsError('EBUSY', `mount point ${abs} is already a mount point; unmount it first (umount ${abs}, or umount -l ${abs} if it is stuck)`),
     );

@@ -33,6 +33,11 @@ export interface MountOptions extends SessionOptions {
    * serves it: the options that shape the mount itself were given to whoever mounted it.
    */
   mountedFd?: number;
+  /**
+   * Mount even where something is mounted already, on top of it (JuiceFS's mount --force);
+   * unmounting this mount uncovers the one below. Default false: an existing mount is EBUSY.
+   */
+  overMount?: boolean;
   /** How /dev/fuse is read (see openFuseChannel); default `poll`. */
   reader?: FuseReader;
 }

@@ -1,0 +1,65 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { logLevelOf } from '../src/log.js';
+import { juicefs } from './tools-volume.js';
+
+// JuiceFS's global flags (-v/--debug, -q, --trace, --log-level, --no-agent, --pyroscope,
+// --no-color), before or after the command: scripts that pass them must keep working, and the
+// level they choose must change what reaches stderr, never what reaches stdout.
+
+describe('global flags', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-global-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const format = (name: string, ...flags: string[]) => juicefs(...flags.slice(0, 1), 'format', `sqlite3://${dir}/${name}.db`, name, '--bucket', path.join(dir, `b-${name}`), ...flags.slice(1));
+
+  it('pick the level: trace > debug > quiet, --log-level names one outright', () => {
+    expect([
+      logLevelOf({}), logLevelOf({ quiet: true }), logLevelOf({ debug: true, quiet: true }), logLevelOf({ trace: true, debug: true }),
+      logLevelOf({ 'log-level': 'WARNING', debug: true }), logLevelOf({ 'log-level': 'fatal' }),
+    ]).toEqual(['info', 'warn', 'debug', 'trace', 'warn', 'error']);
+    expect(() => logLevelOf({ 'log-level': 'loud' })).toThrow('--log-level loud: not a level; use one of trace, debug, info, warn, error, fatal, panic');
+  });
+
+  it('-q keeps stderr silent on success and leaves the settings on stdout', () => {
+    const plain = format('vol-plain', '--no-color');
+    const quiet = format('vol-quiet', '-q');
+    expect({
+      plain: [plain.code, plain.err.trim()],
+      quiet: [quiet.code, quiet.err],
+      stdout: (JSON.parse(quiet.out) as { Name: string }).Name,
+    }).toEqual({ plain: [0, `volume vol-plain formatted in sqlite3://${dir}/vol-plain.db`], quiet: [0, ''], stdout: 'vol-quiet' });
+  });
+
+  it('-v (before the command) and --debug (after it) add debug lines; errors still show under -q', () => {
+    const verbose = format('vol-verbose', '-v');
+    const debugAfter = juicefs('status', `sqlite3://${dir}/vol-verbose.db`, '--debug');
+    const failing = juicefs('-q', 'status', `sqlite3://${dir}/missing/none.db`);
+    const debugLines = (err: string) => err.split('\n').filter((l) => l.startsWith('juicefs [debug]: '));
+    expect({
+      verbose: verbose.code === 0 && debugLines(verbose.err).some((l) => l.includes(`checking that file://${dir}/b-vol-verbose/vol-verbose/ is usable`)),
+      after: debugAfter.code === 0 && debugLines(debugAfter.err).some((l) => /juicefs \S+ .* on node v\d+/.test(l)),
+      failing: [failing.code, failing.err.startsWith('juicefs: ') && failing.err.includes('missing')],
+    }).toEqual({ verbose: true, after: true, failing: [1, true] });
+  });
+
+  it('--no-agent and --no-color are accepted; --pyroscope warns that it is not supported', () => {
+    const r = juicefs('--no-agent', '--pyroscope', 'http://127.0.0.1:4040', 'status', `sqlite3://${dir}/vol-plain.db`, '--no-color');
+    expect({ code: r.code, warning: r.err.trim(), name: (JSON.parse(r.out) as { Setting: { Name: string } }).Setting.Name }).toEqual({
+      code: 0,
+      warning: 'warning: --pyroscope http://127.0.0.1:4040: this client does not push profiles to Pyroscope; profile a mount with node --cpu-prof instead',
+      name: 'vol-plain',
+    });
+  });
+
+  it('an unknown --log-level fails before the command runs', () => {
+    const r = format('vol-never', '--log-level=loud');
+    expect({ code: r.code, err: r.err.trim(), made: fs.existsSync(path.join(dir, 'vol-never.db')) }).toEqual({
+      code: 1, err: 'juicefs: --log-level loud: not a level; use one of trace, debug, info, warn, error, fatal, panic', made: false,
+    });
+  });
+});

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fuseTuning, parseIoSize, type FuseFlags } from '../src/mount/flags-fuse.js';
+import { scratchVolume, TAIL_ACCESS_LOG } from './scratch-volume.js';
+import { juicefs, mustFormat } from './tools-volume.js';
+
+// JuiceFS's flags about the FUSE mount itself: --max-fuse-io, --enable-ioctl, --force, and the
+// --storage override, each checked through a real mount.
+
+const defaults: FuseFlags = { 'max-fuse-io': '1M', 'enable-ioctl': false, force: false };
+
+describe('FUSE mount flags: parsing', () => {
+  it('sizes as JuiceFS writes them, within the kernel limits', () => {
+    expect(['128K', '1M', '1MiB', '65536', '256kb'].map((t) => parseIoSize('max-fuse-io', t))).toEqual([131072, 1048576, 1048576, 65536, 262144]);
+    for (const bad of ['2M', '1K', '100000', 'lots']) expect(() => parseIoSize('max-fuse-io', bad)).toThrow(`--max-fuse-io ${bad}:`);
+  });
+
+  it('turn into serve options; a bad --storage is refused before mounting', () => {
+    expect(fuseTuning({ ...defaults, 'max-fuse-io': '128K', 'enable-ioctl': true, storage: 's3' })).toEqual({
+      maxFuseIo: 131072, enableIoctl: true, force: false, storage: 's3',
+    });
+    expect(() => fuseTuning({ ...defaults, storage: 's3://x' })).toThrow('--storage s3://x: give a storage type such as s3, file, minio or gcs');
+  });
+});
+
+describe('FUSE mount flags: a mount that uses them', () => {
+  const v = scratchVolume('jfs-fuseflags-', 'fuse-vol', '--trash-days', '0');
+
+  // One 1 MiB write; the access log shows the sizes of the WRITE requests it arrived in.
+  const largestWrite = (): number => {
+    const probe = `import os, sys, threading, time, json, re
+m = sys.argv[1]
+${TAIL_ACCESS_LOG}
+fd = os.open(m + "/big", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, b"w" * (1 << 20)); os.close(fd)
+time.sleep(1.2)
+sizes = [int(x) for x in re.findall(r"write \\(\\d+,(\\d+),", "".join(lines))]
+print(json.dumps(max(sizes) if sizes else 0))`;
+    const r = spawnSync('python3', ['-c', probe, v.mp], { encoding: 'utf8' });
+    return JSON.parse(r.stdout) as number;
+  };
+
+  it('--max-fuse-io caps the kernel\'s WRITE requests (1 MiB by default here, JuiceFS\'s 128K when asked)', () => {
+    const sizes: number[] = [];
+    for (const flags of [[], ['--max-fuse-io', '128K']]) {
+      v.mount(...flags);
+      try {
+        sizes.push(largestWrite());
+        expect(fs.statSync(path.join(v.mp, 'big')).size).toBe(1 << 20);
+      } finally {
+        v.unmount();
+      }
+    }
+    expect(sizes).toEqual([1 << 20, 128 << 10]);
+  });
+
+  it('--enable-ioctl: lsattr/chattr work only with it, as on JuiceFS', () => {
+    const attrs = (flags: string[]) => {
+      v.mount(...flags);
+      try {
+        const f = path.join(v.mp, 'flagged');
+        fs.writeFileSync(f, 'x');
+        const set = spawnSync('chattr', ['+a', f], { encoding: 'utf8' });
+        const get = spawnSync('lsattr', ['-d', f], { encoding: 'utf8' });
+        spawnSync('chattr', ['-a', f]);
+        fs.rmSync(f);
+        // The kernel turns the refusal of these two into EOPNOTSUPP for the caller.
+        const refused = (r: { stderr: string }) => (r.stderr.includes('Operation not supported') ? 'EOPNOTSUPP' : r.stderr);
+        return { set: set.status === 0 ? 'ok' : refused(set), get: get.status === 0 ? (get.stdout.split(' ')[0] ?? '').includes('a') : refused(get) };
+      } finally {
+        v.unmount();
+      }
+    };
+    expect([attrs([]), attrs(['--enable-ioctl'])]).toEqual([{ set: 'EOPNOTSUPP', get: 'EOPNOTSUPP' }, { set: 'ok', get: true }]);
+  });
+
+  it('--force mounts a second volume on top of the first; unmounting it uncovers the first', () => {
+    const other = `sqlite3://${v.dir}/other.db`;
+    mustFormat(other, 'other-vol', path.join(v.dir, 'other-bucket'), '--trash-days', '0');
+    const volumeAt = () => (JSON.parse(fs.readFileSync(path.join(v.mp, '.config'), 'utf8')) as { Format: { Name: string } }).Format.Name;
+    const mountOther = (...flags: string[]) =>
+      juicefs('mount', '-d', other, v.mp, '--log', path.join(v.dir, 'other-log'), '--cache-dir', path.join(v.dir, 'other-cache'), '--metrics', '127.0.0.1:0', ...flags);
+    v.mount();
+    try {
+      const refused = mountOther();
+      const stillFirst = volumeAt();
+      const forced = mountOther('--force');
+      const onTop = volumeAt();
+      const top = juicefs('umount', v.mp);
+      expect({
+        refused: [refused.code, /already a mount point/.test(refused.err)],
+        stillFirst, forced: forced.code, onTop, top: top.code, uncovered: volumeAt(),
+      }).toEqual({ refused: [1, true], stillFirst: 'fuse-vol', forced: 0, onTop: 'other-vol', top: 0, uncovered: 'fuse-vol' });
+    } finally {
+      v.unmount();
+    }
+  });
+
+  it('--storage overrides the storage type of the volume (here: a mem volume served from a directory)', () => {
+    const memMeta = `sqlite3://${v.dir}/mem.db`;
+    expect(juicefs('format', memMeta, 'mem-vol', '--storage', 'mem', '--trash-days', '0').code).toBe(0);
+    const bucket = path.join(v.dir, 'mem-as-file');
+    const bad = juicefs('mount', '-d', memMeta, v.mp, '--storage', 'tape', '--log', path.join(v.dir, 'mem-log'), '--metrics', '127.0.0.1:0');
+    const r = juicefs('mount', '-d', memMeta, v.mp, '--storage', 'file', '--bucket', bucket, '--log', path.join(v.dir, 'mem-log'),
+      '--cache-dir', path.join(v.dir, 'mem-cache'), '--metrics', '127.0.0.1:0');
+    try {
+      expect(r.code).toBe(0);
+      fs.writeFileSync(path.join(v.mp, 'kept'), Buffer.alloc(5000, 3));
+      const objects = fs.readdirSync(path.join(bucket, 'mem-vol', 'chunks'), { recursive: true }).filter((f) => /_0_5000$/.test(String(f)));
+      expect({ bad: [bad.code, /--storage tape is not supported: use file, mem, s3/.test(bad.err)], objects: objects.length }).toEqual({ bad: [1, true], objects: 1 });
+    } finally {
+      v.unmount();
+    }
+  });
+});
