@@ -14,6 +14,7 @@ import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } fr
 import { redactUrl } from '../volume.js';
 import { VERSION } from '../version.js';
 import { log } from '../log.js';
+import { parseStats, statsFile } from './stats.js';
 
 const root = process.getuid?.() === 0;
 const MiB = 1024 * 1024;
@@ -252,10 +253,12 @@ export function umountCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('MOUNTPOINT', { type: 'string', demandOption: true })
-        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach even if busy (lazy unmount)' }),
+        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach even if busy (lazy unmount)' })
+        .option('flush', { type: 'boolean', default: false, describe: 'first wait until the blocks --writeback staged are uploaded' }),
     async (a) => {
       const mp = path.resolve(String(a.MOUNTPOINT));
       if (!(await isMountPoint(mp))) throw fsError('EINVAL', `${mp} is not a mount point`);
+      if (a.flush) await waitForStagedBlocks(mp);
       // umount(8) as root; fusermount3 -u otherwise (users may take down their own FUSE mounts).
       const [cmd, args] = unmountCommand(mp, a.force);
       const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -280,4 +283,25 @@ export function fuseOptions(list: readonly string[], writebackCache: boolean): {
     else extra.push(opt);
   }
   return { writebackCache: wb, extraOptions: extra };
+}
+
+/**
+ * `umount --flush`: wait, reading the mount's .stats, until no block staged by --writeback is
+ * left to upload, saying how many remain. Unmounting first would leave them staged on this host
+ * until the volume is mounted here again.
+ */
+async function waitForStagedBlocks(mp: string): Promise<void> {
+  const file = statsFile(mp);
+  let said = -1;
+  let lastSaid = 0;
+  for (;;) {
+    const left = parseStats(readFileSync(file, 'utf8')).get('juicefs_staging_blocks') ?? 0;
+    if (left === 0) return;
+    if (left !== said && Date.now() - lastSaid >= 1000) {
+      log.info(`${mp}: waiting for ${left} staged block${left === 1 ? '' : 's'} to be uploaded`);
+      said = left;
+      lastSaid = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
