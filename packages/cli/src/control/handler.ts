@@ -11,6 +11,7 @@ import {
 } from '@juicefs/core';
 import { CacheAction, ControlCode, PayloadReader, dataFrame, progressFrame } from './protocol.js';
 import { objectsOf } from './objects.js';
+import { profileThisProcess } from './self-profile.js';
 import { cloneTree, filesUnder, pathsOf, removeTree, resolvePath, summarize, summaryTree, type Summary } from './tree.js';
 
 /** What a mount gives the `.control` handler: the same Meta and ChunkStore its Vfs uses. */
@@ -45,6 +46,8 @@ export function createControlHandler(c: ControlContext): ControlHandler {
         return treeSummary(c, ctx, r, reply, interval);
       case ControlCode.Clone:
         return clone(c, ctx, r, reply, interval);
+      case ControlCode.CpuProfile:
+        return cpuProfile(ctx, r, reply, interval);
       default:
         reply(Buffer.from([ERRNO.ENOSYS]));
     }
@@ -243,4 +246,21 @@ export async function runPool(jobs: ReadonlyArray<() => Promise<void>>, n: numbe
   };
   await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * A CPU profile of this mount, written to a private file whose path is the answer (a profile is
+ * megabytes: too much to stream back through 4 KiB reads of .control). Root only: it shows
+ * everything the mount does.
+ */
+async function cpuProfile(ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+  const seconds = r.u32();
+  if (ctx.uid !== 0) {
+    reply(Buffer.from([ERRNO.EPERM]));
+    return;
+  }
+  const started = Date.now();
+  // Progress: seconds profiled so far.
+  const file = await withProgress(reply, interval, () => [Math.floor((Date.now() - started) / 1000), 0], () => profileThisProcess(seconds * 1000));
+  reply(dataFrame({ Path: file }));
 }

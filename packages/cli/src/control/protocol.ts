@@ -16,6 +16,11 @@ export const ControlCode = {
   Clone: 1006,
   OpSummary: 1007,
   CompactPath: 1008,
+  /**
+   * Ours, not JuiceFS's (Go's `juicefs debug` reads pprof from the mount's HTTP agent instead):
+   * the mount takes a CPU profile of itself for a u32 number of seconds, root only.
+   */
+  CpuProfile: 1100,
 } as const;
 
 export const CPROGRESS = 0xfe;

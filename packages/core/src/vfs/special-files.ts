@@ -31,6 +31,9 @@ export function configJson(format: Format, options: VfsOptions, blockSize: numbe
     ReadOnly: options.readOnly,
     HideInternal: options.hideInternal,
     MountPoint: options.mountPoint,
+    // As Go's: tools (juicefs debug) find the serving process, its command line and its log.
+    Pid: process.pid,
+    PPid: process.ppid,
   };
   return Buffer.from(JSON.stringify(config, null, ' '));
 }
