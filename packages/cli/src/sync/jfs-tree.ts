@@ -1,0 +1,135 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
+import { JuiceFS, Vfs, createReadStream, createWriteStream, fsError } from '@juicefs/core';
+import { openMeta } from '@juicefs/meta';
+import { plainFormat } from '../control/volume-access.js';
+import { compareKeys, type SyncEntry, type SyncTree } from './tree.js';
+
+/**
+ * A directory of a JuiceFS volume, opened in this process (no mount needed): `jfs://NAME/path`
+ * where the environment variable NAME holds the META-URL, as JuiceFS's sync reads it (so the
+ * URL, password included, stays out of the command line).
+ */
+export class JfsTree implements SyncTree {
+  readonly isFileSystem = true;
+
+  private constructor(
+    private readonly fs: JuiceFS,
+    private readonly root: string,
+    readonly description: string,
+    private readonly shutdown: () => Promise<void>,
+  ) {}
+
+  static async open(metaUrl: string, root: string, description: string): Promise<JfsTree> {
+    const meta = await openMeta(metaUrl);
+    try {
+      const format = plainFormat(await meta.load());
+      await meta.newSession();
+      const store = await openChunkStore(openVolumeStorage(format), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
+      meta.onSliceDelete((id, size) => store.remove(id, size));
+      const vfs = new Vfs({ meta, store, format });
+      const fs = new JuiceFS(vfs);
+      return new JfsTree(fs, root.replace(/\/+$/, ''), description, async () => {
+        await fs.closeAll();
+        await vfs.close();
+        await store.close();
+        await meta.closeSession();
+        await meta.shutdown();
+      });
+    } catch (err) {
+      await meta.shutdown().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private at(key: string): string {
+    return `${this.root}/${key}`.replace(/\/+$/, '') || '/';
+  }
+
+  async create(): Promise<void> {
+    await this.fs.mkdir(this.at(''), { recursive: true });
+  }
+
+  async list(options: { links: boolean }): Promise<SyncEntry[]> {
+    const out: SyncEntry[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let names: string[];
+      try {
+        names = await this.fs.readdir(this.at(rel));
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT' && rel === '') return;
+        throw err;
+      }
+      for (const name of names) {
+        const key = rel + name;
+        let st = await this.fs.lstat(this.at(key));
+        if (st.isSymbolicLink()) {
+          if (options.links) {
+            out.push({ key, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false, linkTarget: await this.fs.readlink(this.at(key)) });
+            continue;
+          }
+          try {
+            st = await this.fs.stat(this.at(key));
+          } catch {
+            continue; // dangling
+          }
+        }
+        if (st.isDirectory()) {
+          out.push({ key: `${key}/`, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: true });
+          await walk(`${key}/`);
+        } else if (st.isFile()) {
+          out.push({ key, size: st.size, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false });
+        }
+      }
+    };
+    await walk('');
+    return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  async read(entry: SyncEntry): Promise<Readable> {
+    return createReadStream(this.fs, this.at(entry.key));
+  }
+
+  private async parentOf(key: string): Promise<void> {
+    const cut = key.replace(/\/$/, '').lastIndexOf('/');
+    await this.fs.mkdir(this.at(cut < 0 ? '' : key.slice(0, cut)), { recursive: true });
+  }
+
+  async write(entry: SyncEntry, data: Readable, perms: boolean): Promise<void> {
+    await this.parentOf(entry.key);
+    const file = this.at(entry.key);
+    await pipeline(data, createWriteStream(this.fs, file));
+    if (perms && entry.mode !== undefined) await this.fs.chmod(file, entry.mode);
+    if (entry.mtime > 0) await this.fs.utimes(file, new Date(), new Date(entry.mtime));
+  }
+
+  async mkdir(entry: SyncEntry, perms: boolean): Promise<void> {
+    await this.fs.mkdir(this.at(entry.key), { recursive: true });
+    if (perms && entry.mode !== undefined) await this.fs.chmod(this.at(entry.key), entry.mode);
+  }
+
+  async symlink(entry: SyncEntry): Promise<void> {
+    await this.parentOf(entry.key);
+    await this.fs.rm(this.at(entry.key), { force: true });
+    await this.fs.symlink(entry.linkTarget ?? '', this.at(entry.key));
+  }
+
+  async remove(entry: SyncEntry): Promise<void> {
+    if (entry.isDir) await this.fs.rmdir(this.at(entry.key)).catch(() => undefined);
+    else await this.fs.rm(this.at(entry.key), { force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+/** The META-URL behind `jfs://NAME/…`: the environment variable NAME. */
+export function metaUrlOf(name: string): string {
+  const url = process.env[name];
+  if (url === undefined || url === '') {
+    throw fsError('EINVAL', `jfs://${name}/: set the environment variable ${name} to the volume's META-URL (e.g. export ${name}=redis://host:6379/1)`);
+  }
+  return url;
+}

@@ -1,0 +1,144 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { SyncFilter, filterRulesOf } from '../src/sync/filter.js';
+import { planSync, type PlanOptions } from '../src/sync/plan.js';
+import type { SyncEntry } from '../src/sync/tree.js';
+import { mustFormat } from './tools-volume.js';
+
+// `juicefs sync SRC DST` between local directories, a JuiceFS volume opened in-process
+// (jfs://NAME/ with the META-URL in $NAME) and a real S3 server, as JuiceFS's sync is used to
+// move data into and out of volumes without mounting them.
+
+const bin = path.resolve(__dirname, '../dist/bin/juicefs.js');
+const S3_URL = new URL(process.env['JFS_TEST_S3_URL'] ?? 'http://127.0.0.1:9000');
+const S3_KEY = process.env['JFS_TEST_S3_ACCESS_KEY'] ?? 'S3RVER';
+const S3_SECRET = process.env['JFS_TEST_S3_SECRET_KEY'] ?? 'S3RVER';
+
+function sync(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, 'sync', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+const file = (key: string, size: number, mtime = 1000): SyncEntry => ({ key, size, mtime, isDir: false });
+const dir = (key: string): SyncEntry => ({ key, size: 0, mtime: 0, isDir: true });
+const base: PlanOptions = { update: false, forceUpdate: false, dirs: false, deleteDst: false, dstIsFileSystem: true, takes: () => true };
+const keys = (es: readonly SyncEntry[]) => es.map((e) => e.key);
+
+describe('sync: the plan', () => {
+  const src = [dir('a/'), file('a/grown', 5, 2000), file('a/new', 1), file('a/same', 3), dir('e/')];
+  const dst = [dir('a/'), file('a/gone', 1), file('a/grown', 4, 3000), file('a/same', 3), dir('old/'), file('old/x', 1)];
+
+  it('copies what is missing or differs in size; --update by time; --force-update all', () => {
+    expect(keys(planSync(src, dst, base).copies)).toEqual(['a/grown', 'a/new']);
+    expect(keys(planSync(src, dst, { ...base, update: true }).copies)).toEqual(['a/new']); // a/grown is newer at the destination
+    expect(keys(planSync(src, dst, { ...base, forceUpdate: true }).copies)).toEqual(['a/grown', 'a/new', 'a/same']);
+  });
+
+  it('--dirs makes missing directories; --delete-dst removes the rest, contents before directories', () => {
+    const p = planSync(src, dst, { ...base, dirs: true, deleteDst: true });
+    expect({ mkdirs: keys(p.mkdirs), deletes: keys(p.deletes) }).toEqual({ mkdirs: ['e/'], deletes: ['old/x', 'old/', 'a/gone'] });
+    expect(keys(planSync(src, dst, { ...base, dirs: true, dstIsFileSystem: false }).mkdirs)).toEqual([]);
+  });
+
+  it('filters: the first matching rule decides; an excluded directory takes its contents along', () => {
+    const take = (rules: string[], full: boolean, ks: string[]) => {
+      const f = new SyncFilter(filterRulesOf(rules), full);
+      return ks.filter((k) => f.takes(k));
+    };
+    const ks = ['a/', 'a/keep.log', 'a/x.log', 'a/x.txt', 'tmp/', 'tmp/in.txt', 'z.log'];
+    expect(take(['--include', 'keep.log', '--exclude=*.log'], false, ks)).toEqual(['a/', 'a/keep.log', 'a/x.txt', 'tmp/', 'tmp/in.txt']);
+    expect(take(['--exclude', 'tmp/'], false, ks)).toEqual(['a/', 'a/keep.log', 'a/x.log', 'a/x.txt', 'z.log']);
+    expect(take(['--exclude', '*.log'], true, ks)).toEqual(['a/', 'a/keep.log', 'a/x.log', 'a/x.txt', 'tmp/', 'tmp/in.txt']); // full path: only z.log matches *
+    expect(take(['--exclude', 'a/**'], false, ks)).toEqual(['a/', 'tmp/', 'tmp/in.txt', 'z.log']);
+  });
+});
+
+describe('sync: local, volume and S3', () => {
+  let work: string;
+  let env: Record<string, string>;
+  const bucketUrl = (prefix: string) => `minio://${S3_KEY}:${S3_SECRET}@${S3_URL.host}/jfs-sync-test-${process.pid}/${prefix}`;
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-sync-'));
+    const meta = `sqlite3://${work}/meta.db`;
+    mustFormat(meta, 'sync-vol', path.join(work, 'bucket'), '--trash-days', '0');
+    env = { SYNC_VOL: meta };
+    const src = path.join(work, 'src');
+    fs.mkdirSync(path.join(src, 'docs/deep'), { recursive: true });
+    fs.mkdirSync(path.join(src, 'empty'));
+    fs.writeFileSync(path.join(src, 'docs/readme.txt'), 'hello sync\n');
+    fs.writeFileSync(path.join(src, 'docs/deep/big.bin'), Buffer.from(Array.from({ length: 9 << 20 }, (_, i) => (i * 7 + (i >> 12)) & 0xff)));
+    fs.writeFileSync(path.join(src, 'docs/debug.log'), 'noise');
+    fs.chmodSync(path.join(src, 'docs/readme.txt'), 0o640);
+    fs.symlinkSync('readme.txt', path.join(src, 'docs/link'));
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  const tree = (root: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const walk = (rel: string) => {
+      for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+        const p = path.join(root, rel, name);
+        const st = fs.lstatSync(p);
+        const key = path.join(rel, name);
+        if (st.isSymbolicLink()) out[key] = `-> ${fs.readlinkSync(p)}`;
+        else if (st.isDirectory()) (out[`${key}/`] = (st.mode & 0o777).toString(8)), walk(key);
+        else out[key] = `${st.size} ${(st.mode & 0o777).toString(8)} ${fs.readFileSync(p).subarray(0, 4).toString('hex')}`;
+      }
+    };
+    walk('');
+    return out;
+  };
+
+  it('round trip local → volume → S3 → local keeps bytes, links (--links), modes (--perms) and empty directories (--dirs)', () => {
+    const into = sync(env, path.join(work, 'src') + '/', 'jfs://SYNC_VOL/imported/', '--links', '--perms', '--dirs', '--exclude', '*.log');
+    const up = sync(env, 'jfs://SYNC_VOL/imported/', bucketUrl('backup/'));
+    const down = sync(env, bucketUrl('backup/'), path.join(work, 'restored'));
+    const back = sync(env, 'jfs://SYNC_VOL/imported/', path.join(work, 'back'), '--links', '--perms', '--dirs');
+    expect([into, up, down, back].map((r) => [r.code, r.err.trim().split('\n').at(-1)])).toEqual([
+      [0, 'found: 6, copied: 6 (9.0 MiB), skipped: 0, deleted: 0, failed: 0'],
+      [0, 'found: 6, copied: 3 (9.0 MiB), skipped: 3, deleted: 0, failed: 0'], // the link is followed; directories are implied
+      [0, 'found: 3, copied: 3 (9.0 MiB), skipped: 0, deleted: 0, failed: 0'],
+      [0, 'found: 6, copied: 6 (9.0 MiB), skipped: 0, deleted: 0, failed: 0'],
+    ]);
+    const src = tree(path.join(work, 'src'));
+    delete src['docs/debug.log'];
+    expect(tree(path.join(work, 'back'))).toEqual(src);
+    expect(Buffer.compare(fs.readFileSync(path.join(work, 'restored/docs/deep/big.bin')), fs.readFileSync(path.join(work, 'src/docs/deep/big.bin')))).toBe(0);
+    expect(fs.readFileSync(path.join(work, 'restored/docs/link'), 'utf8')).toBe('hello sync\n');
+  });
+
+  it('a second run copies only what changed; --delete-dst removes what the source lost; --dry changes nothing', () => {
+    const dst = path.join(work, 'mirror');
+    expect(sync(env, path.join(work, 'src'), dst).code).toBe(0);
+    fs.writeFileSync(path.join(work, 'src/docs/readme.txt'), 'hello sync, longer\n');
+    fs.rmSync(path.join(work, 'src/docs/debug.log'));
+    const dry = sync(env, path.join(work, 'src'), dst, '--delete-dst', '--dry');
+    const dryLeft = fs.existsSync(path.join(dst, 'docs/debug.log'));
+    const real = sync(env, path.join(work, 'src'), dst, '--delete-dst');
+    expect({
+      dry: [dry.code, dry.out.trim().split('\n').sort()],
+      dryLeft,
+      real: [real.code, real.err.trim()],
+      readme: fs.readFileSync(path.join(dst, 'docs/readme.txt'), 'utf8'),
+      gone: fs.existsSync(path.join(dst, 'docs/debug.log')),
+    }).toEqual({
+      dry: [0, ['copy docs/link', 'copy docs/readme.txt', 'delete docs/debug.log']], // the link is followed: its file grew too
+      dryLeft: true,
+      real: [0, 'found: 6, copied: 2 (38 B), skipped: 4, deleted: 1, failed: 0'],
+      readme: 'hello sync, longer\n',
+      gone: false,
+    });
+  });
+
+  it('bad endpoints are named with the fix', () => {
+    const noEnv = sync({}, 'jfs://NOT_SET_ANYWHERE/', path.join(work, 'never'));
+    const noBucket = sync({}, `minio://${S3_URL.host}`, path.join(work, 'never'));
+    expect([noEnv.code, noEnv.err.trim(), noBucket.code, noBucket.err.trim()]).toEqual([
+      1, 'juicefs: EINVAL: jfs://NOT_SET_ANYWHERE/: set the environment variable NOT_SET_ANYWHERE to the volume\'s META-URL (e.g. export NOT_SET_ANYWHERE=redis://host:6379/1)',
+      1, `juicefs: EINVAL: minio://${S3_URL.host}: give the bucket after the address, e.g. minio://${S3_URL.host}/BUCKET/`,
+    ]);
+  });
+});
