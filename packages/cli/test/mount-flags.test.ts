@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MOUNT_FLAGS, mountTuning, parseCustomLabels, parseUidGid, type TuningFlags } from '../src/commands/mount.js';
 import { fstabLine, fstabOptions, installMountHelper, mountHelperArgs, updateFstab } from '../src/mount/fstab.js';
-import { juicefs, mustFormat } from './tools-volume.js';
+import { juicefs } from './tools-volume.js';
+import { scratchVolume, TAIL_ACCESS_LOG } from './support/scratch-volume.js';
 
 // JuiceFS's own mount flags, so that a command line (a systemd unit, an fstab entry, a CSI
 // driver's) written for the Go client mounts here too: the ones with an effect are honoured, the
@@ -16,7 +17,6 @@ const defaults: TuningFlags = {
   'cache-large-write': false,
   'prefix-internal': false,
   'hide-internal': false,
-  'atime-mode': 'noatime',
 };
 
 describe('mount flags: parsing', () => {
@@ -39,8 +39,6 @@ describe('mount flags: parsing', () => {
         return (e as Error).message;
       }
     };
-    expect(errorOf({ 'atime-mode': 'relatime' })).toMatch(/--atime-mode relatime: this client keeps access times as noatime only/);
-    expect(errorOf({ 'atime-mode': 'sometimes' })).toMatch(/use noatime, relatime or strictatime/);
     expect(errorOf({ 'max-uploads': 0 })).toMatch(/--max-uploads must be a number of at least 1, got 0/);
     expect(errorOf({ 'upload-limit': -5 })).toMatch(/--upload-limit must be a number of at least 0/);
     expect(errorOf({ 'custom-labels': 'env=prod' })).toMatch(/"env=prod" is not KEY:VALUE/);
@@ -54,59 +52,16 @@ describe('mount flags: parsing', () => {
   it('a bad value fails the command before anything is mounted', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-flags-bad-'));
     try {
-      const r = juicefs('mount', `sqlite3://${dir}/none.db`, dir, '--atime-mode', 'strictatime');
+      const r = juicefs('mount', `sqlite3://${dir}/none.db`, dir, '--max-uploads', '0');
       expect({ code: r.code, err: r.err.trim().split('\n')[0] }).toEqual({
         code: 1,
-        err: 'juicefs: EINVAL: --atime-mode strictatime: this client keeps access times as noatime only; leave the flag out',
+        err: 'juicefs: EINVAL: --max-uploads must be a number of at least 1, got 0',
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
-
-const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse');
-
-/** A SQLite volume formatted in a fresh directory with a mount point, for one describe block. */
-interface Scratch {
-  dir: string;
-  mp: string;
-  meta: string;
-  /** `juicefs mount -d` with its log, cache and a free metrics port in `dir`, plus `flags`. */
-  mount(...flags: string[]): void;
-  unmount(): void;
-}
-
-/** Registers the beforeAll that makes the volume and the afterAll that unmounts and removes it. */
-function scratchVolume(prefix: string, name: string, ...formatFlags: string[]): Scratch {
-  const v: Scratch = {
-    dir: '',
-    mp: '',
-    meta: '',
-    mount: (...flags) => {
-      const m = juicefs('mount', '-d', v.meta, v.mp, '--log', path.join(v.dir, 'log'), '--cache-dir', path.join(v.dir, 'cache'), '--metrics', '127.0.0.1:0', ...flags);
-      if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
-    },
-    unmount: () => {
-      if (juicefs('umount', v.mp).code !== 0) juicefs('umount', '--force', v.mp);
-    },
-  };
-  beforeAll(() => {
-    if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-    v.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    fs.chmodSync(v.dir, 0o755); // other users must reach the mount point
-    v.mp = path.join(v.dir, 'mp');
-    fs.mkdirSync(v.mp);
-    v.meta = `sqlite3://${v.dir}/meta.db`;
-    mustFormat(v.meta, name, path.join(v.dir, 'bucket'), ...formatFlags);
-  });
-  afterAll(() => {
-    if (!canMount) return;
-    if (fs.readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === v.mp)) v.unmount();
-    fs.rmSync(v.dir, { recursive: true, force: true });
-  });
-  return v;
-}
 
 describe('mount flags: a mount that uses them', () => {
   const v = scratchVolume('jfs-flags-', 'flags-vol', '--block-size', '64', '--trash-days', '0');
@@ -331,19 +286,6 @@ describe('mount flags: --root-squash and --all-squash', () => {
     }
   });
 });
-
-/**
- * Python lines for the probes below: with `m` the mount point, collect what the mount's
- * .accesslog prints into `lines`, from a thread, starting now.
- */
-const TAIL_ACCESS_LOG = `lines = []
-def tail():
-    with open(m + "/.accesslog", "rb", buffering=0) as f:
-        while True:
-            b = f.read(65536)
-            if not b: break
-            lines.append(b.decode())
-threading.Thread(target=tail, daemon=True).start(); time.sleep(0.3)`;
 
 describe('mount flags: --negative-entry-cache', () => {
   const v = scratchVolume('jfs-negative-', 'negative-vol');
