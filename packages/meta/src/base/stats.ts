@@ -26,15 +26,15 @@ export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<Stat
 }
 
 /**
- * The volume's usage counters. With --fast-statfs, the root's statfs takes those read at most a
- * heartbeat ago instead of asking the engine every time (JuiceFS's statRootFs keeps them from its
- * heartbeat), so `df` on a busy volume costs no query; usage then lags by up to a heartbeat.
+ * The volume's usage counters. With --fast-statfs, statfs takes those read at most a heartbeat
+ * ago instead of asking the engine every time (JuiceFS's statRootFs keeps them from its
+ * heartbeat; a --subdir mount's statfs starts there too), so `df` on a busy volume costs no
+ * query; usage then lags by up to a heartbeat.
  */
 async function volumeUsage(m: MetaState, ino: Ino): Promise<{ space: number; inodes: number }> {
-  const root = ino === 0n || ino === 1n;
-  if (root && m.client.fastStatfs && m.usage && Date.now() - m.usage.readAt < m.heartbeat * 1000) return m.usage;
+  if (m.client.fastStatfs && m.usage && Date.now() - m.usage.readAt < m.heartbeat * 1000) return m.usage;
   const usage = await m.store.txn(async (tx) => {
-    await requireAttr(tx, root ? 1n : ino);
+    await requireAttr(tx, ino === 0n ? 1n : ino);
     return { space: await tx.getCounter('usedSpace'), inodes: await tx.getCounter('totalInodes'), readAt: Date.now() };
   });
   m.usage = usage;
