@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { zipArchive } from '../src/zip.js';
-import { scratchVolume } from './scratch-volume.js';
+import { scratchVolume } from './support/scratch-volume.js';
 import { juicefs, juicefsAsync } from './tools-volume.js';
 
 // `juicefs debug MP`: one zip with what it takes to look into a problem of a mount, read back

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { MOUNT_FLAGS, mountTuning, parseCustomLabels, parseUidGid, type TuningFlags } from '../src/commands/mount.js';
 import { fstabLine, fstabOptions, installMountHelper, mountHelperArgs, updateFstab } from '../src/mount/fstab.js';
 import { juicefs } from './tools-volume.js';
-import { canMount, scratchVolume, TAIL_ACCESS_LOG } from './scratch-volume.js';
+import { scratchVolume, TAIL_ACCESS_LOG } from './support/scratch-volume.js';
 
 // JuiceFS's own mount flags, so that a command line (a systemd unit, an fstab entry, a CSI
 // driver's) written for the Go client mounts here too: the ones with an effect are honoured, the
@@ -17,7 +17,6 @@ const defaults: TuningFlags = {
   'cache-large-write': false,
   'prefix-internal': false,
   'hide-internal': false,
-  'atime-mode': 'noatime',
 };
 
 describe('mount flags: parsing', () => {
@@ -40,8 +39,6 @@ describe('mount flags: parsing', () => {
         return (e as Error).message;
       }
     };
-    expect(errorOf({ 'atime-mode': 'relatime' })).toMatch(/--atime-mode relatime: this client keeps access times as noatime only/);
-    expect(errorOf({ 'atime-mode': 'sometimes' })).toMatch(/use noatime, relatime or strictatime/);
     expect(errorOf({ 'max-uploads': 0 })).toMatch(/--max-uploads must be a number of at least 1, got 0/);
     expect(errorOf({ 'upload-limit': -5 })).toMatch(/--upload-limit must be a number of at least 0/);
     expect(errorOf({ 'custom-labels': 'env=prod' })).toMatch(/"env=prod" is not KEY:VALUE/);
@@ -55,10 +52,10 @@ describe('mount flags: parsing', () => {
   it('a bad value fails the command before anything is mounted', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-flags-bad-'));
     try {
-      const r = juicefs('mount', `sqlite3://${dir}/none.db`, dir, '--atime-mode', 'strictatime');
+      const r = juicefs('mount', `sqlite3://${dir}/none.db`, dir, '--max-uploads', '0');
       expect({ code: r.code, err: r.err.trim().split('\n')[0] }).toEqual({
         code: 1,
-        err: 'juicefs: EINVAL: --atime-mode strictatime: this client keeps access times as noatime only; leave the flag out',
+        err: 'juicefs: EINVAL: --max-uploads must be a number of at least 1, got 0',
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -289,11 +286,6 @@ describe('mount flags: --root-squash and --all-squash', () => {
     }
   });
 });
-
-/**
- * Python lines for the probes below: with `m` the mount point, collect what the mount's
- * .accesslog prints into `lines`, from a thread, starting now.
- */
 
 describe('mount flags: --negative-entry-cache', () => {
   const v = scratchVolume('jfs-negative-', 'negative-vol');

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fuseTuning, parseIoSize, type FuseFlags } from '../src/mount/flags-fuse.js';
-import { scratchVolume, TAIL_ACCESS_LOG } from './scratch-volume.js';
+import { scratchVolume, TAIL_ACCESS_LOG } from './support/scratch-volume.js';
 import { juicefs, mustFormat } from './tools-volume.js';
 
 // JuiceFS's flags about the FUSE mount itself: --max-fuse-io, --enable-ioctl, --force, and the

@@ -8,6 +8,7 @@ import type { Argv, Options } from 'yargs';
 import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
 import { serveMount, type ServeOptions } from '../mount/serve.js';
 import { FUSE_FLAGS, fuseTuning } from '../mount/flags-fuse.js';
+import { META_FLAGS, metaServeOptions } from '../mount/flags-meta.js';
 import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
 import { rawArgs } from '../args.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
@@ -74,11 +75,11 @@ export const MOUNT_FLAGS = {
   'root-squash': { type: 'string', describe: 'run requests of root as this user instead, as UID:GID (permissions then checked for that user)' },
   'all-squash': { type: 'string', describe: 'run every request as this user, as UID:GID (permissions then checked for that user)' },
   'custom-labels': { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' },
-  'atime-mode': { type: 'string', default: 'noatime', describe: 'when to update access times; only noatime (JuiceFS\'s default) here' },
   'no-usage-report': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' },
   'no-syslog': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never logs to syslog' },
   ...FUSE_FLAGS,
   'update-fstab': { type: 'boolean', default: false, describe: 'add (or replace) this mount in /etc/fstab, with these flags as options, and install /sbin/mount.juicefs so mount -a and boot mount it' },
+  ...META_FLAGS,
 } as const satisfies Record<string, Options>;
 
 export function mountCommand(y: Argv): Argv {
@@ -97,6 +98,7 @@ export function mountCommand(y: Argv): Argv {
       // Bad values fail here, before any mount or fork.
       parseBackupInterval(String(a['backup-meta']));
       const tuning = { ...mountTuning(a), ...fuseTuning(a) };
+      const metaBehaviour = metaServeOptions(a);
       if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
@@ -120,7 +122,7 @@ export function mountCommand(y: Argv): Argv {
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...tuning, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
+        ...tuning, ...metaBehaviour, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => log.info(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}`),
       });
       log.info(`${mountpoint} unmounted (${reason})`);
@@ -156,7 +158,6 @@ export interface TuningFlags {
   'custom-labels'?: string | undefined;
   'root-squash'?: string | undefined;
   'all-squash'?: string | undefined;
-  'atime-mode': string;
   'negative-entry-cache'?: number | undefined;
   'readdir-cache'?: boolean | undefined;
 }
@@ -171,10 +172,6 @@ export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
     if (!Number.isFinite(v) || v < min) throw fsError('EINVAL', `--${flag} must be a number of at least ${min}, got ${v}`);
     return v;
   };
-  if (a['atime-mode'] !== 'noatime') {
-    const known = ['relatime', 'strictatime'].includes(a['atime-mode']);
-    throw fsError('EINVAL', `--atime-mode ${a['atime-mode']}: ${known ? 'this client keeps access times as noatime only' : 'use noatime, relatime or strictatime'}; leave the flag out`);
-  }
   const out: Partial<ServeOptions> = {
     maxUploads: count('max-uploads', a['max-uploads'], 1) ?? 20,
     cacheLargeWrite: a['cache-large-write'],

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { chroot, ROOT_CONTEXT, Vfs, type Meta } from '@juicefs/core';
+import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
@@ -75,6 +75,18 @@ export interface ServeOptions {
   force?: boolean;
   /** `--storage`: this storage type instead of the format's. */
   storage?: string;
+  // ---- metadata behaviour (mount/flags-meta.ts) ----
+  /** `--atime-mode`: which accesses write atime. */
+  atimeMode?: AtimeMode;
+  /** `--skip-dir-mtime` in ms: directory times not rewritten within this of the last change. */
+  skipDirMtimeMs?: number;
+  /** `--sort-dir`: listings sorted by name. */
+  sortDir?: boolean;
+  /** `--fast-statfs`: statfs from counters kept for a heartbeat. */
+  fastStatfs?: boolean;
+  /** `--open-cache` seconds and `--open-cache-limit` files: the open-file cache. */
+  openCache?: number;
+  openCacheLimit?: number;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
   mountedFd?: number;
   /** Called once the kernel has the mount. */
@@ -93,6 +105,11 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     for (const c of closers.reverse()) await c().catch((e: unknown) => log.warn(`juicefs: while closing: ${String(e)}`));
   };
   try {
+    meta.configure({
+      ...(o.atimeMode !== undefined ? { atimeMode: o.atimeMode } : {}), ...(o.skipDirMtimeMs !== undefined ? { skipDirMtime: o.skipDirMtimeMs } : {}),
+      ...(o.fastStatfs !== undefined ? { fastStatfs: o.fastStatfs } : {}), ...(o.openCache !== undefined ? { openCache: o.openCache } : {}),
+      ...(o.openCacheLimit !== undefined ? { openCacheLimit: o.openCacheLimit } : {}),
+    });
     const format = plainFormat(await meta.load(true));
     const limits = o.uploadLimitMbps === undefined && o.downloadLimitMbps === undefined ? undefined : {
       uploadMbps: o.uploadLimitMbps ?? format.UploadLimit ?? 0,
@@ -136,7 +153,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       options: {
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
         bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint,
-        prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta,
+        prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta, sortDir: o.sortDir ?? false,
       },
       control: createControlHandler({ meta: served, store, format }),
     });

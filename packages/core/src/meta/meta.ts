@@ -64,6 +64,52 @@ export interface NewSessionOptions {
   readOnly?: boolean;
 }
 
+/** When reads and listings update access times (JuiceFS `--atime-mode`). */
+export type AtimeMode = 'noatime' | 'relatime' | 'strictatime';
+
+export const ATIME_MODES: readonly AtimeMode[] = ['noatime', 'relatime', 'strictatime'];
+
+/**
+ * How one client behaves, as the mount flags of JuiceFS's metadata engine set it (Go's
+ * meta.Config): nothing here is stored in the volume, and clients of one volume may differ.
+ */
+export interface MetaClientOptions {
+  /**
+   * Access times: `noatime` never writes them; `relatime` writes one when the old atime is not
+   * later than mtime or ctime, or is more than a day old; `strictatime` as well whenever it is
+   * more than a second old. Opens, reads of a chunk, listings and readlink count as accesses.
+   */
+  atimeMode: AtimeMode;
+  /**
+   * Milliseconds: a directory's mtime/ctime is left as it is by an entry change made less than
+   * this after the last one (create, unlink, link, rename within it). Changes of its link count
+   * (mkdir, rmdir, a directory moving in or out) always update them.
+   */
+  skipDirMtime: number;
+  /** statfs of the volume answers from counters read at the last heartbeat instead of the engine. */
+  fastStatfs: boolean;
+  /**
+   * Seconds the attributes and slice lists of a file opened by this client are trusted without
+   * asking the engine (0: always asked). This client's own changes update them; other
+   * clients' changes are seen once this expires.
+   */
+  openCache: number;
+  /** At most this many files are kept by the open cache (files not open now go first). */
+  openCacheLimit: number;
+}
+
+/**
+ * A client nobody configured: strict directory times (skipDirMtime 0), so library users and
+ * tools see every change; `juicefs mount` passes JuiceFS's own defaults (100 ms) instead.
+ */
+export const DEFAULT_META_CLIENT_OPTIONS: MetaClientOptions = {
+  atimeMode: 'noatime',
+  skipDirMtime: 0,
+  fastStatfs: false,
+  openCache: 0,
+  openCacheLimit: 10000,
+};
+
 /**
  * Deletes a slice's objects from storage. The metadata engine calls it when a slice's last
  * reference goes (a purged file, a compacted-away slice); the chunk store provides it.
@@ -100,6 +146,12 @@ export interface Meta {
   reset(): Promise<void>;
   /** Close connections and stop background jobs. Does not close the session (see closeSession). */
   shutdown(): Promise<void>;
+
+  /**
+   * Set how this client behaves (mount flags); options left out keep their value. Engines
+   * without client-side behaviour refuse values other than the defaults with ENOTSUP.
+   */
+  configure(options: Partial<MetaClientOptions>): void;
 
   // ---- sessions ----
   newSession(options?: NewSessionOptions): Promise<number>;

@@ -8,6 +8,7 @@ import type { Slice } from '../types/slice.js';
 import type {
   LockWaitOptions,
   Meta,
+  MetaClientOptions,
   NewSessionOptions,
   NodeResult,
   ReaddirOptions,
@@ -64,6 +65,9 @@ export class RootedMeta implements Meta {
   }
   shutdown(): Promise<void> {
     return this.inner.shutdown();
+  }
+  configure(options: Partial<MetaClientOptions>): void {
+    this.inner.configure(options);
   }
   newSession(options?: NewSessionOptions): Promise<number> {
     return this.inner.newSession(options);

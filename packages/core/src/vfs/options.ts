@@ -32,6 +32,8 @@ export interface VfsOptions {
    * show what was deleted elsewhere in the volume.
    */
   hideTrash: boolean;
+  /** List directories sorted by name (--sort-dir) instead of in the engine's order. */
+  sortDir: boolean;
   /** Version string shown in `.config`. */
   version: string;
   /** Mount point, when there is one (shown in `.config`). */
@@ -50,6 +52,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   hideInternal: false,
   prefixInternal: false,
   hideTrash: false,
+  sortDir: false,
   version: '1.4.0',
   mountPoint: '',
 };

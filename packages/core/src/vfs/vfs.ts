@@ -213,8 +213,21 @@ export class Vfs extends VfsFiles {
         if (!listed.has(name)) push(Buffer.from(name), node.ino, node.type, this.internalAttrOf(node.ino));
       }
     }
-    return out;
+    return this.options.sortDir ? sortedByName(out) : out;
   }
+}
+
+/**
+ * --sort-dir: "." and ".." first, then the names in byte order (as `LC_ALL=C ls` sorts them), the
+ * offsets renumbered so a listing read in parts continues where it stopped.
+ */
+function sortedByName(entries: DirEntryReply[]): DirEntryReply[] {
+  const [dot, dotdot, ...rest] = entries;
+  const sorted = [dot!, dotdot!, ...rest.sort((a, b) => Buffer.compare(a.name, b.name))];
+  sorted.forEach((e, i) => {
+    e.offset = i + 1;
+  });
+  return sorted;
 }
 
 function noLocksOnVirtual(ino: Ino): void {

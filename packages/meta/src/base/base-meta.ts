@@ -1,4 +1,6 @@
 import {
+  ATIME_MODES,
+  DEFAULT_META_CLIENT_OPTIONS,
   fsError,
   NodeType,
   type Attr,
@@ -8,6 +10,7 @@ import {
   type Ino,
   type LockWaitOptions,
   type Meta,
+  type MetaClientOptions,
   type NewSessionOptions,
   type NodeResult,
   type PosixLockRecord,
@@ -23,6 +26,7 @@ import {
 } from '@juicefs/core';
 import { IdAllocator, INODE_BATCH, SLICE_BATCH } from './alloc.js';
 import * as attrOps from './attr.js';
+import { touchAtime } from './atime.js';
 import * as background from './background.js';
 import * as cleanup from './cleanup.js';
 import * as data from './data.js';
@@ -31,6 +35,7 @@ import * as locks from './locks.js';
 import { nameBuffer } from './names.js';
 import * as nodes from './nodes.js';
 import * as openClose from './open-close.js';
+import { OpenFileCache } from './open-cache.js';
 import { OpenFiles } from './open-files.js';
 import * as quota from './quota.js';
 import type { DirQuota } from './quota-store.js';
@@ -70,7 +75,30 @@ export class BaseMeta implements Meta {
       quotas: new quota.QuotaState(),
       heartbeatTimer: undefined,
       jobsTimer: undefined,
+      client: { ...DEFAULT_META_CLIENT_OPTIONS },
+      openCache: new OpenFileCache(),
+      usage: undefined,
     };
+  }
+
+  /** How this client behaves now (mount flags). */
+  get client(): Readonly<MetaClientOptions> {
+    return this.m.client;
+  }
+
+  configure(options: Partial<MetaClientOptions>): void {
+    const next = { ...this.m.client, ...definedOnly(options) };
+    if (!ATIME_MODES.includes(next.atimeMode)) {
+      throw fsError('EINVAL', `atime mode "${String(next.atimeMode)}": use ${ATIME_MODES.join(', ')}`);
+    }
+    for (const key of ['skipDirMtime', 'openCache'] as const) {
+      if (!Number.isFinite(next[key]) || next[key] < 0) throw fsError('EINVAL', `${key} must be a number of at least 0, got ${next[key]}`);
+    }
+    if (!Number.isInteger(next.openCacheLimit) || next.openCacheLimit < 1) {
+      throw fsError('EINVAL', `openCacheLimit must be a whole number of at least 1, got ${next.openCacheLimit}`);
+    }
+    this.m.client = next;
+    this.m.openCache.configure(next.openCache, next.openCacheLimit);
   }
 
   get name(): string {
@@ -198,11 +226,18 @@ export class BaseMeta implements Meta {
   lookup(ctx: Context, parent: Ino, name: Buffer | string, checkPermission = true): Promise<NodeResult> {
     return nodes.lookup(this.m, ctx, parent, nameBuffer(name), checkPermission);
   }
-  getAttr(ctx: Context, ino: Ino): Promise<Attr> {
-    return attrOps.getAttr(this.m, ino);
+  async getAttr(ctx: Context, ino: Ino): Promise<Attr> {
+    const cached = this.m.openCache.attr(ino);
+    if (cached) return cached;
+    const attr = await attrOps.getAttr(this.m, ino);
+    this.m.openCache.updated(ino, attr);
+    return attr;
   }
-  setAttr(ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr> {
-    return attrOps.setAttr(this.m, ctx, ino, set);
+  async setAttr(ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr> {
+    const attr = await attrOps.setAttr(this.m, ctx, ino, set);
+    if (set.size !== undefined) this.m.openCache.changed(ino);
+    this.m.openCache.updated(ino, attr);
+    return attr;
   }
   mknod(
     ctx: Context,
@@ -231,6 +266,7 @@ export class BaseMeta implements Meta {
   ): Promise<NodeResult> {
     const result = await nodes.createNode(this.m, ctx, parent, nameBuffer(name), { type: NodeType.File, mode, cumask });
     this.m.openFiles.open(result.ino);
+    this.m.openCache.opened(result.ino, result.attr);
     return result;
   }
   symlink(ctx: Context, parent: Ino, name: Buffer | string, target: Buffer | string): Promise<NodeResult> {
@@ -240,8 +276,8 @@ export class BaseMeta implements Meta {
   readlink(ctx: Context, ino: Ino): Promise<Buffer> {
     return nodes.readlink(this.m, ino);
   }
-  unlink(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void> {
-    return remove.unlink(this.m, ctx, parent, nameBuffer(name), options);
+  async unlink(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void> {
+    this.m.openCache.changed(await remove.unlink(this.m, ctx, parent, nameBuffer(name), options));
   }
   rmdir(ctx: Context, parent: Ino, name: Buffer | string, options?: RemoveOptions): Promise<void> {
     return remove.rmdir(this.m, ctx, parent, nameBuffer(name), options);
@@ -254,20 +290,33 @@ export class BaseMeta implements Meta {
     nameDst: Buffer | string,
     flags?: number,
   ): Promise<NodeResult> {
-    return rename(this.m, ctx, parentSrc, nameBuffer(nameSrc), parentDst, nameBuffer(nameDst), flags);
+    return rename(this.m, ctx, parentSrc, nameBuffer(nameSrc), parentDst, nameBuffer(nameDst), flags).then((r) => {
+      this.m.openCache.updated(r.ino, r.attr);
+      return r;
+    });
   }
-  link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr> {
-    return nodes.link(this.m, ctx, ino, parent, nameBuffer(name));
+  async link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr> {
+    const attr = await nodes.link(this.m, ctx, ino, parent, nameBuffer(name));
+    this.m.openCache.updated(ino, attr);
+    return attr;
   }
   readdir(ctx: Context, ino: Ino, options?: ReaddirOptions): Promise<ReaddirPage> {
     return readdir(this.m, ctx, ino, options);
   }
 
   // ---- open files ----
-  open(ctx: Context, ino: Ino, flags: number): Promise<Attr> {
-    return openClose.open(this.m, ctx, ino, flags);
+  /**
+   * With --open-cache, a file opened here within the cache's time is checked against the
+   * attributes kept from then, without asking the engine. Counts as an access (atime).
+   */
+  async open(ctx: Context, ino: Ino, flags: number): Promise<Attr> {
+    const attr = await openClose.open(this.m, ctx, ino, flags, this.m.openCache.attr(ino));
+    this.m.openCache.opened(ino, attr);
+    await touchAtime(this.m, ino, attr);
+    return attr;
   }
   close(ctx: Context, ino: Ino): Promise<void> {
+    this.m.openCache.closed(ino);
     return openClose.close(this.m, ino);
   }
 
@@ -275,17 +324,35 @@ export class BaseMeta implements Meta {
   newSlice(): Promise<number> {
     return this.m.slices.allocate();
   }
-  readChunk(ctx: Context, ino: Ino, indx: number): Promise<Slice[]> {
-    return data.readChunk(this.m, ino, indx);
+  /** A read of one chunk: an access (atime); with --open-cache, answered from it while trusted. */
+  async readChunk(ctx: Context, ino: Ino, indx: number): Promise<Slice[]> {
+    const cached = this.m.openCache.chunk(ino, indx);
+    if (cached) {
+      await touchAtime(this.m, ino, this.m.openCache.attr(ino));
+      return cached;
+    }
+    const { attr, slices } = await data.readChunk(this.m, ino, indx);
+    this.m.openCache.putChunk(ino, indx, slices);
+    await touchAtime(this.m, ino, attr);
+    return slices;
   }
-  write(ctx: Context, ino: Ino, indx: number, slice: Slice, mtime?: { sec: number; nsec: number }): Promise<Attr> {
-    return data.write(this.m, ino, indx, slice, mtime);
+  async write(ctx: Context, ino: Ino, indx: number, slice: Slice, mtime?: { sec: number; nsec: number }): Promise<Attr> {
+    const attr = await data.write(this.m, ino, indx, slice, mtime);
+    this.m.openCache.changed(ino, indx);
+    this.m.openCache.updated(ino, attr);
+    return attr;
   }
-  truncate(ctx: Context, ino: Ino, length: number, skipPermCheck = false): Promise<Attr> {
-    return truncate(this.m, ctx, ino, length, skipPermCheck);
+  async truncate(ctx: Context, ino: Ino, length: number, skipPermCheck = false): Promise<Attr> {
+    const attr = await truncate(this.m, ctx, ino, length, skipPermCheck);
+    this.m.openCache.changed(ino);
+    this.m.openCache.updated(ino, attr);
+    return attr;
   }
-  fallocate(ctx: Context, ino: Ino, mode: number, offset: number, size: number): Promise<Attr> {
-    return fallocate(this.m, ctx, ino, mode, offset, size);
+  async fallocate(ctx: Context, ino: Ino, mode: number, offset: number, size: number): Promise<Attr> {
+    const attr = await fallocate(this.m, ctx, ino, mode, offset, size);
+    this.m.openCache.changed(ino);
+    this.m.openCache.updated(ino, attr);
+    return attr;
   }
   copyFileRange(
     ctx: Context,
@@ -296,10 +363,11 @@ export class BaseMeta implements Meta {
     size: number,
     flags: number,
   ): Promise<number> {
-    return data.copyFileRange(this.m, ctx, fin, offIn, fout, offOut, size, flags);
+    return data.copyFileRange(this.m, ctx, fin, offIn, fout, offOut, size, flags).finally(() => this.m.openCache.changed(fout));
   }
   async compactChunk(ino: Ino, indx: number, head: readonly Slice[], replacement: Slice): Promise<void> {
     const released = await data.compactChunk(this.m, ino, indx, head, replacement);
+    this.m.openCache.changed(ino, indx);
     await cleanup.deleteSlices(this.m, released);
   }
   onSliceDelete(deleter: SliceDeleter): void {
@@ -342,4 +410,9 @@ export class BaseMeta implements Meta {
   cleanupTrash(now?: number): Promise<number> {
     return cleanup.cleanupTrash(this.m, now);
   }
+}
+
+/** The options actually given: `undefined` keeps the current value. */
+function definedOnly(options: Partial<MetaClientOptions>): Partial<MetaClientOptions> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<MetaClientOptions>;
 }

@@ -68,12 +68,13 @@ export async function write(
   });
 }
 
-export async function readChunk(m: MetaState, ino: Ino, indx: number): Promise<Slice[]> {
+/** The slice records of chunk `indx`, with the file's attributes read along (for atime). */
+export async function readChunk(m: MetaState, ino: Ino, indx: number): Promise<{ attr: Attr; slices: Slice[] }> {
   if (!Number.isInteger(indx) || indx < 0) throw fsError('EINVAL', `invalid chunk index ${indx}`);
   return readOnly(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
     requireFile(attr, ino);
-    return tx.getChunk(ino, indx);
+    return { attr, slices: await tx.getChunk(ino, indx) };
   });
 }
 

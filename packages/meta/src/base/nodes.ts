@@ -12,6 +12,7 @@ import {
 } from '@juicefs/core';
 import { initialAttr, type NewNode } from './new-attr.js';
 import { checkName, checkSymlinkTarget, isDotOrDotDot, isTrashName, isDot, isDotDot, show } from './names.js';
+import { touchAtime } from './atime.js';
 import { checkAccess, checkDirWrite, checkMutable } from './permissions.js';
 import { checkDirQuotas, quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
@@ -27,7 +28,7 @@ import {
   requireAttr,
   requireDir,
   spaceOf,
-  touchDir,
+  touchDirUnlessRecent,
 } from './tx-util.js';
 
 function checkWritable(m: MetaState): void {
@@ -73,8 +74,8 @@ export async function createNode(
       if (dirStatsEnabled(m)) tx.initDirStat(ino);
     }
     if (node.type === NodeType.Symlink) tx.setSymlink(ino, node.target!);
-    touchDir(pattr, { sec: attr.mtime, nsec: attr.mtimensec });
-    tx.setAttr(parent, pattr);
+    const isDir = node.type === NodeType.Directory;
+    if (touchDirUnlessRecent(m, pattr, { sec: attr.mtime, nsec: attr.mtimensec }, isDir)) tx.setAttr(parent, pattr);
     chargeDir(m, tx, parent, attr, 1);
     chargeVolume(tx, 4096, 1);
     return { ino, attr };
@@ -135,19 +136,21 @@ export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, na
     attr.ctimensec = t.nsec;
     tx.setAttr(ino, attr);
     tx.setEntry(parent, name, ino, attr.type);
-    touchDir(pattr, t);
-    tx.setAttr(parent, pattr);
+    if (touchDirUnlessRecent(m, pattr, t, false)) tx.setAttr(parent, pattr);
     chargeDir(m, tx, parent, attr, 1);
     return attr;
   });
 }
 
+/** A symlink's target; reading it is an access (atime), as in JuiceFS's doReadlink. */
 export async function readlink(m: MetaState, ino: Ino): Promise<Buffer> {
-  return m.store.txn(async (tx) => {
+  const { attr, target } = await m.store.txn(async (tx) => {
     const attr = await requireAttr(tx, ino);
     if (attr.type !== NodeType.Symlink) throw fsError('EINVAL', `inode ${ino} is not a symlink`);
     const target = await tx.getSymlink(ino);
     if (!target) throw fsError('EIO', `symlink ${ino} has no target record`);
-    return target;
+    return { attr, target };
   });
+  await touchAtime(m, ino, attr);
+  return target;
 }

@@ -23,9 +23,10 @@ export async function access(m: MetaState, ctx: Context, ino: Ino, mask: number,
   checkAccess(attr, ctx, mask, `inode ${ino}`);
 }
 
-export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number): Promise<Attr> {
+/** `known`: attributes trusted without asking the engine (the open-file cache). */
+export async function open(m: MetaState, ctx: Context, ino: Ino, flags: number, known?: Attr): Promise<Attr> {
   // A read: on SQLite a write transaction would take the file's write lock for nothing.
-  const attr = await readOnly(m, (tx) => requireAttr(tx, ino));
+  const attr = known ?? (await readOnly(m, (tx) => requireAttr(tx, ino)));
   const mask = openMask(flags);
   const writes = (mask & W_OK) !== 0;
   if (writes && m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');

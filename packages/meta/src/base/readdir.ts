@@ -1,4 +1,5 @@
-import { fsError, R_OK, X_OK, type Context, type Entry, type Ino, type ReaddirOptions, type ReaddirPage } from '@juicefs/core';
+import { fsError, R_OK, X_OK, type Attr, type Context, type Entry, type Ino, type ReaddirOptions, type ReaddirPage } from '@juicefs/core';
+import { touchAtime } from './atime.js';
 import { checkAccess } from './permissions.js';
 import type { MetaState } from './state.js';
 import { requireDir } from './tx-util.js';
@@ -18,8 +19,10 @@ export async function readdir(
 ): Promise<ReaddirPage> {
   const limit = options.limit ?? DEFAULT_READDIR_LIMIT;
   if (!Number.isInteger(limit) || limit <= 0) throw fsError('EINVAL', `readdir limit must be a positive integer, got ${limit}`);
-  return m.store.txn(async (tx) => {
+  let dirAttr: Attr | undefined;
+  const page = await m.store.txn(async (tx) => {
     const attr = await requireDir(tx, ino);
+    dirAttr = attr;
     checkAccess(attr, ctx, options.plus ? R_OK | X_OK : R_OK, `directory ${ino}`);
     if (options.plus && tx.listEntriesPlus) {
       // Entries and their attributes in one joined read (SQL).
@@ -40,4 +43,7 @@ export async function readdir(
     }
     return page.cursor === undefined ? { entries } : { entries, cursor: page.cursor };
   });
+  // A listing is one access, recorded at its first page (as JuiceFS, which lists in one go).
+  if (options.cursor === undefined) await touchAtime(m, ino, dirAttr);
+  return page;
 }

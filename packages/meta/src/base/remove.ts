@@ -5,7 +5,7 @@ import { quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import { withTrash } from './trash.js';
 import { dropLink, goesToTrash } from './unlink-node.js';
-import { checkedDir, now, readEntry, touchDir } from './tx-util.js';
+import { checkedDir, now, readEntry, touchDir, touchDirUnlessRecent } from './tx-util.js';
 
 function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
@@ -29,10 +29,11 @@ function checkDeletable(ctx: Context, pattr: Attr, parent: Ino, attr: Attr | und
 }
 
 /** unlink(2): remove a non-directory entry (into the trash when TrashDays > 0). */
-export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions = {}): Promise<void> {
+/** Returns the inode whose link was removed. */
+export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions = {}): Promise<Ino> {
   checkRemovable(m, ctx, parent, name, options);
   if (isDot(name) || isDotDot(name)) throw fsError('EISDIR', `${show(name)} is a directory`);
-  await withTrash(m, () =>
+  return withTrash(m, () =>
     quotaTxn(m, async (tx) => {
       // Directory, entry and node in one read where the engine allows.
       const found = await readEntry(tx, parent, name);
@@ -45,8 +46,8 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
       const t = now();
       await dropLink(m, tx, parent, name, entry.ino, attr, t, options.skipTrash);
       tx.deleteEntry(parent, name);
-      touchDir(pattr, t);
-      tx.setAttr(parent, pattr);
+      if (touchDirUnlessRecent(m, pattr, t, false)) tx.setAttr(parent, pattr);
+      return entry.ino;
     }),
   );
 }

@@ -20,7 +20,7 @@ import { quotaForMove, quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { withTrash } from './trash.js';
-import { chargeDir, now, requireAttr, requireDir, setCtime, touchDir } from './tx-util.js';
+import { chargeDir, now, requireAttr, requireDir, setCtime, touchDirUnlessRecent } from './tx-util.js';
 import { dropLink } from './unlink-node.js';
 
 function checkArgs(m: MetaState, ctx: Context, ps: Ino, ns: Buffer, pd: Ino, nd: Buffer, flags: number): void {
@@ -118,6 +118,8 @@ export async function rename(
         checkMutable(dstAttr, show(nd));
       }
       const t = now();
+      // Link counts before the move: a directory moving between them always dates both.
+      const links = { ps: psAttr.nlink, pd: pdAttr.nlink };
 
       if (flags & RENAME_EXCHANGE) {
         if (!dstAttr) throw fsError('ENOENT', `inode ${dst!.ino} of ${show(nd)} does not exist`);
@@ -126,6 +128,7 @@ export async function rename(
         await quotaForMove(m, tx, ps, pd, src.ino, srcAttr);
         await quotaForMove(m, tx, pd, ps, dst!.ino, dstAttr);
         exchange(m, tx, { ps, psAttr, ns, pd, pdAttr, nd }, src.ino, srcAttr, dst!.ino, dstAttr, t);
+        touchParents(m, tx, { ps, psAttr, pd, pdAttr }, links, t);
         return { ino: src.ino, attr: srcAttr };
       }
       if (dst) {
@@ -154,12 +157,7 @@ export async function rename(
       }
       setCtime(srcAttr, t);
       tx.setAttr(src.ino, srcAttr);
-      touchDir(psAttr, t);
-      tx.setAttr(ps, psAttr);
-      if (pd !== ps) {
-        touchDir(pdAttr, t);
-        tx.setAttr(pd, pdAttr);
-      }
+      touchParents(m, tx, { ps, psAttr, pd, pdAttr }, links, t);
       return { ino: src.ino, attr: srcAttr };
     }),
   );
@@ -203,10 +201,16 @@ function exchange(
   setCtime(dstAttr, t);
   tx.setAttr(srcIno, srcAttr);
   tx.setAttr(dstIno, dstAttr);
-  touchDir(s.psAttr, t);
-  tx.setAttr(s.ps, s.psAttr);
-  if (s.pd !== s.ps) {
-    touchDir(s.pdAttr, t);
-    tx.setAttr(s.pd, s.pdAttr);
-  }
+}
+
+/** Both directories of a rename, dated unless --skip-dir-mtime says their last change was just now. */
+function touchParents(
+  m: MetaState,
+  tx: TxStore,
+  s: { ps: Ino; psAttr: Attr; pd: Ino; pdAttr: Attr },
+  links: { ps: number; pd: number },
+  t: Timespec,
+): void {
+  if (touchDirUnlessRecent(m, s.psAttr, t, s.psAttr.nlink !== links.ps)) tx.setAttr(s.ps, s.psAttr);
+  if (s.pd !== s.ps && touchDirUnlessRecent(m, s.pdAttr, t, s.pdAttr.nlink !== links.pd)) tx.setAttr(s.pd, s.pdAttr);
 }

@@ -1,4 +1,5 @@
-import type { Format, Ino, SliceDeleter } from '@juicefs/core';
+import type { Format, Ino, MetaClientOptions, SliceDeleter } from '@juicefs/core';
+import type { OpenFileCache } from './open-cache.js';
 import type { IdAllocator } from './alloc.js';
 import type { OpenFiles } from './open-files.js';
 import type { QuotaState } from './quota.js';
@@ -32,6 +33,12 @@ export interface MetaState {
   readonly quotas: QuotaState;
   /** The trash sub-directory of the current hour: `name` → inode. */
   trashDir: { name: string; ino: Ino } | undefined;
+  /** How this client behaves (mount flags: atime, skip-dir-mtime, fast statfs, open cache). */
+  client: MetaClientOptions;
+  /** Attributes and slices of files opened here, trusted for `client.openCache` seconds. */
+  readonly openCache: OpenFileCache;
+  /** The volume's usage counters as last read (--fast-statfs answers from them). */
+  usage: { space: number; inodes: number; readAt: number } | undefined;
 }
 
 export function trashDays(m: MetaState): number {

@@ -25,28 +25,42 @@ export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<Stat
   return out;
 }
 
-async function volumeStatFS(m: MetaState, ino: Ino): Promise<StatFS> {
-  return m.store.txn(async (tx) => {
+/**
+ * The volume's usage counters. With --fast-statfs, statfs takes those read at most a heartbeat
+ * ago instead of asking the engine every time (JuiceFS's statRootFs keeps them from its
+ * heartbeat; a --subdir mount's statfs starts there too), so `df` on a busy volume costs no
+ * query; usage then lags by up to a heartbeat.
+ */
+async function volumeUsage(m: MetaState, ino: Ino): Promise<{ space: number; inodes: number }> {
+  if (m.client.fastStatfs && m.usage && Date.now() - m.usage.readAt < m.heartbeat * 1000) return m.usage;
+  const usage = await m.store.txn(async (tx) => {
     await requireAttr(tx, ino === 0n ? 1n : ino);
-    const usedSpace = Math.max(0, await tx.getCounter('usedSpace'));
-    const usedInodes = Math.max(0, await tx.getCounter('totalInodes'));
-    let totalSpace = m.format?.Capacity ?? 0;
-    if (totalSpace > 0) {
-      totalSpace = Math.max(totalSpace, usedSpace);
-    } else {
-      totalSpace = 2 ** 50;
-      while (totalSpace * 8 < usedSpace * 10) totalSpace *= 2;
-    }
-    let availInodes: number;
-    const maxInodes = m.format?.Inodes ?? 0;
-    if (maxInodes > 0) {
-      availInodes = Math.max(0, maxInodes - usedInodes);
-    } else {
-      availInodes = 10 * 2 ** 20;
-      while (usedInodes * 10 > (usedInodes + availInodes) * 8) availInodes *= 2;
-    }
-    return { totalSpace, availSpace: Math.max(0, totalSpace - usedSpace), usedInodes, availInodes };
+    return { space: await tx.getCounter('usedSpace'), inodes: await tx.getCounter('totalInodes'), readAt: Date.now() };
   });
+  m.usage = usage;
+  return usage;
+}
+
+async function volumeStatFS(m: MetaState, ino: Ino): Promise<StatFS> {
+  const usage = await volumeUsage(m, ino);
+  const usedSpace = Math.max(0, usage.space);
+  const usedInodes = Math.max(0, usage.inodes);
+  let totalSpace = m.format?.Capacity ?? 0;
+  if (totalSpace > 0) {
+    totalSpace = Math.max(totalSpace, usedSpace);
+  } else {
+    totalSpace = 2 ** 50;
+    while (totalSpace * 8 < usedSpace * 10) totalSpace *= 2;
+  }
+  let availInodes: number;
+  const maxInodes = m.format?.Inodes ?? 0;
+  if (maxInodes > 0) {
+    availInodes = Math.max(0, maxInodes - usedInodes);
+  } else {
+    availInodes = 10 * 2 ** 20;
+    while (usedInodes * 10 > (usedInodes + availInodes) * 8) availInodes *= 2;
+  }
+  return { totalSpace, availSpace: Math.max(0, totalSpace - usedSpace), usedInodes, availInodes };
 }
 
 /** Stats of a directory's direct children; computed from the entries where none are stored. */

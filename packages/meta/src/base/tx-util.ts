@@ -74,6 +74,22 @@ export function touchDir(attr: Attr, t: Timespec): void {
   setCtime(attr, t);
 }
 
+/**
+ * A directory whose entries changed, as JuiceFS's --skip-dir-mtime has it: mtime and ctime become
+ * `t` unless they were set less than `skipDirMtime` ms before (a burst of creates then writes the
+ * directory once, not per file); a change of its link count always updates them. Returns
+ * whether the directory's attributes changed and must be written.
+ */
+export function touchDirUnlessRecent(m: MetaState, attr: Attr, t: Timespec, linksChanged: boolean): boolean {
+  const window = m.client.skipDirMtime;
+  if (!linksChanged && window > 0) {
+    const sinceMs = (t.sec - attr.mtime) * 1000 + (t.nsec - attr.mtimensec) / 1e6;
+    if (sinceMs < window) return false;
+  }
+  touchDir(attr, t);
+  return true;
+}
+
 export function now(): Timespec {
   return nowTimespec();
 }

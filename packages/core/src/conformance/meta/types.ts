@@ -20,6 +20,8 @@ export interface MetaSupports {
   xattrs?: boolean;
   /** A second client of the same volume (newClient) and racing operations. */
   concurrency?: boolean;
+  /** configure(): atime modes, skipDirMtime, the open-file cache, fastStatfs. */
+  clientOptions?: boolean;
 }
 
 export type MetaCapability = keyof MetaSupports;

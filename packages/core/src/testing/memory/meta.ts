@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { fsError } from '../../errors/fs-error.js';
-import type { Meta, NewSessionOptions } from '../../meta/meta.js';
-import { XATTR_CREATE, XATTR_REPLACE } from '../../meta/meta.js';
+import type { Meta, MetaClientOptions, NewSessionOptions } from '../../meta/meta.js';
+import { DEFAULT_META_CLIENT_OPTIONS, XATTR_CREATE, XATTR_REPLACE } from '../../meta/meta.js';
 import { NodeType } from '../../types/attr.js';
 import type { Context } from '../../types/context.js';
 import type { Format } from '../../types/format.js';
@@ -61,6 +61,18 @@ export class MemoryMeta extends MemoryLocks implements Meta {
   }
 
   async shutdown(): Promise<void> {}
+
+  /**
+   * The reference model has no client-side behaviour (no atime updates, no skipped directory
+   * times, no caches): it keeps the defaults and refuses anything else rather than ignore it.
+   */
+  configure(options: Partial<MetaClientOptions>): void {
+    for (const [key, value] of Object.entries(options)) {
+      if (value !== undefined && value !== DEFAULT_META_CLIENT_OPTIONS[key as keyof MetaClientOptions]) {
+        throw fsError('ENOTSUP', `the in-memory model keeps ${key} at ${String(DEFAULT_META_CLIENT_OPTIONS[key as keyof MetaClientOptions])}: use a real engine for other values`);
+      }
+    }
+  }
 
   // ---- sessions ----
   async newSession(options: NewSessionOptions = {}): Promise<number> {

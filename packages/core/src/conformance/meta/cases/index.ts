@@ -1,4 +1,5 @@
 import type { MetaCase } from '../types.js';
+import { clientOptionCases } from './client-options.js';
 import { concurrencyCases } from './concurrency.js';
 import { dataCases } from './data.js';
 import { lockCases } from './locks.js';
@@ -35,5 +36,6 @@ export function metaConformanceCases(): MetaCase[] {
     ...lockCases,
     ...trashCases,
     ...concurrencyCases,
+    ...clientOptionCases,
   ];
 }

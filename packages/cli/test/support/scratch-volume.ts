@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { juicefs, mustFormat } from './tools-volume.js';
+import { juicefs, mustFormat } from '../tools-volume.js';
+
+// What the mount-flag test files share: a scratch volume mounted through the built CLI, and the
+// Python lines that tail a mount's .accesslog.
 
 export const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse');
 
@@ -17,6 +20,11 @@ export interface Scratch {
 
 /** Registers the beforeAll that makes the volume and the afterAll that unmounts and removes it. */
 export function scratchVolume(prefix: string, name: string, ...formatFlags: string[]): Scratch {
+  return scratchVolumeOn((dir) => `sqlite3://${dir}/meta.db`, prefix, name, ...formatFlags);
+}
+
+/** scratchVolume with its metadata in the engine `metaOf` names (given the scratch directory). */
+export function scratchVolumeOn(metaOf: (dir: string) => string, prefix: string, name: string, ...formatFlags: string[]): Scratch {
   const v: Scratch = {
     dir: '',
     mp: '',
@@ -35,7 +43,7 @@ export function scratchVolume(prefix: string, name: string, ...formatFlags: stri
     fs.chmodSync(v.dir, 0o755); // other users must reach the mount point
     v.mp = path.join(v.dir, 'mp');
     fs.mkdirSync(v.mp);
-    v.meta = `sqlite3://${v.dir}/meta.db`;
+    v.meta = metaOf(v.dir);
     mustFormat(v.meta, name, path.join(v.dir, 'bucket'), ...formatFlags);
   });
   afterAll(() => {
@@ -46,8 +54,10 @@ export function scratchVolume(prefix: string, name: string, ...formatFlags: stri
   return v;
 }
 
-
-/** Python lines that collect the mount's .accesslog (at `m`) into `lines` from a thread, as a probe runs. */
+/**
+ * Python lines for mount probes: with `m` the mount point, collect what the mount's
+ * .accesslog prints into `lines`, from a thread, starting now.
+ */
 export const TAIL_ACCESS_LOG = `lines = []
 def tail():
     with open(m + "/.accesslog", "rb", buffering=0) as f:

@@ -1,0 +1,73 @@
+import { ATIME_MODES, fsError, type AtimeMode } from '@juicefs/core';
+import type { Options } from 'yargs';
+import type { ServeOptions } from './serve.js';
+
+/**
+ * JuiceFS's metadata flags of `juicefs mount` (cmd/flags.go, metaFlags and the open cache of
+ * metaCacheFlags), with its names and defaults, so that a Go client's command line means the
+ * same here.
+ */
+export const META_FLAGS = {
+  'atime-mode': { type: 'string', default: 'noatime', describe: 'when reads update access times: noatime (never), relatime (when older than mtime/ctime or than a day), strictatime (every access, at most once a second)' },
+  'skip-dir-mtime': { type: 'string', default: '100ms', describe: 'leave a directory\'s mtime/ctime alone when its last change was less than this ago (e.g. 100ms, 1s; 0: always update)' },
+  'skip-dir-nlink': { type: 'number', default: 20, describe: 'accepted for JuiceFS command lines: it only tunes transactional key-value engines (TiKV, FoundationDB…), which this client does not have' },
+  'sort-dir': { type: 'boolean', default: false, describe: 'list directories sorted by name' },
+  'fast-statfs': { type: 'boolean', default: false, describe: 'answer statfs (df) from usage counters read at most a heartbeat ago instead of asking the metadata engine each time' },
+  'open-cache': { type: 'string', default: '0', describe: 'seconds the attributes and slice lists of opened files are trusted without asking the metadata engine (0: off)' },
+  'open-cache-limit': { type: 'number', default: 10000, describe: 'most files kept by --open-cache' },
+} as const satisfies Record<string, Options>;
+
+/** The parsed META_FLAGS (yargs' camel-case twins left out). */
+export interface MetaFlags {
+  'atime-mode': string;
+  'skip-dir-mtime': string;
+  'skip-dir-nlink': number;
+  'sort-dir': boolean;
+  'fast-statfs': boolean;
+  'open-cache': string;
+  'open-cache-limit': number;
+}
+
+export type MetaServeOptions = Pick<ServeOptions, 'atimeMode' | 'skipDirMtimeMs' | 'sortDir' | 'fastStatfs' | 'openCache' | 'openCacheLimit'>;
+
+/** META_FLAGS checked and turned into serve options; a bad value names the flag and the fix. */
+export function metaServeOptions(a: MetaFlags): MetaServeOptions {
+  const mode = a['atime-mode'];
+  if (!(ATIME_MODES as readonly string[]).includes(mode)) {
+    throw fsError('EINVAL', `--atime-mode ${mode}: use noatime, relatime or strictatime`);
+  }
+  const nlink = a['skip-dir-nlink'];
+  if (!Number.isInteger(nlink) || nlink < 0) throw fsError('EINVAL', `--skip-dir-nlink must be a whole number of at least 0, got ${nlink}`);
+  const limit = a['open-cache-limit'];
+  if (!Number.isInteger(limit) || limit < 1) throw fsError('EINVAL', `--open-cache-limit must be a whole number of at least 1, got ${limit}`);
+  return {
+    atimeMode: mode as AtimeMode,
+    skipDirMtimeMs: durationMs('skip-dir-mtime', a['skip-dir-mtime']),
+    sortDir: a['sort-dir'],
+    fastStatfs: a['fast-statfs'],
+    openCache: durationMs('open-cache', a['open-cache']) / 1000,
+    openCacheLimit: limit,
+  };
+}
+
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+
+/**
+ * A duration as JuiceFS reads one (utils.Duration): a bare number is seconds, otherwise Go's
+ * form (`100ms`, `1s`, `1m30s`). Milliseconds.
+ */
+export function durationMs(flag: string, text: string): number {
+  const t = String(text).trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const part = /^(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/;
+  let total = 0;
+  let rest = t;
+  while (rest !== '') {
+    const m = part.exec(rest);
+    if (!m) break;
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  if (t === '' || rest !== '') throw fsError('EINVAL', `--${flag} "${text}" is not a duration: use e.g. 100ms, 1s, 1m30s or a number of seconds`);
+  return total;
+}
