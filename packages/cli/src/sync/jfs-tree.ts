@@ -4,7 +4,7 @@ import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicef
 import { JuiceFS, Vfs, createReadStream, createWriteStream, fsError } from '@juicefs/core';
 import { openMeta } from '@juicefs/meta';
 import { plainFormat } from '../control/volume-access.js';
-import { compareKeys, type SyncEntry, type SyncTree } from './tree.js';
+import { walkFileSystem, type SyncEntry, type SyncTree } from './tree.js';
 
 /**
  * A directory of a JuiceFS volume, opened in this process (no mount needed): `jfs://NAME/path`
@@ -52,39 +52,11 @@ export class JfsTree implements SyncTree {
   }
 
   async list(options: { links: boolean }): Promise<SyncEntry[]> {
-    const out: SyncEntry[] = [];
-    const walk = async (rel: string): Promise<void> => {
-      let names: string[];
-      try {
-        names = await this.fs.readdir(this.at(rel));
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOENT' && rel === '') return;
-        throw err;
-      }
-      for (const name of names) {
-        const key = rel + name;
-        let st = await this.fs.lstat(this.at(key));
-        if (st.isSymbolicLink()) {
-          if (options.links) {
-            out.push({ key, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false, linkTarget: await this.fs.readlink(this.at(key)) });
-            continue;
-          }
-          try {
-            st = await this.fs.stat(this.at(key));
-          } catch {
-            continue; // dangling
-          }
-        }
-        if (st.isDirectory()) {
-          out.push({ key: `${key}/`, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: true });
-          await walk(`${key}/`);
-        } else if (st.isFile()) {
-          out.push({ key, size: st.size, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false });
-        }
-      }
-    };
-    await walk('');
-    return out.sort((a, b) => compareKeys(a.key, b.key));
+    const fs = this.fs;
+    return walkFileSystem(
+      { readdir: (k) => fs.readdir(this.at(k)), lstat: (k) => fs.lstat(this.at(k)), stat: (k) => fs.stat(this.at(k)), readlink: (k) => fs.readlink(this.at(k)) },
+      options.links,
+    );
   }
 
   async read(entry: SyncEntry): Promise<Readable> {

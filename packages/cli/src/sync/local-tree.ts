@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { compareKeys, type SyncEntry, type SyncTree } from './tree.js';
+import { walkFileSystem, type SyncEntry, type SyncTree } from './tree.js';
 
 /** A local directory (`/data/`, `file:///data/`). */
 export class LocalTree implements SyncTree {
@@ -22,37 +22,10 @@ export class LocalTree implements SyncTree {
   }
 
   async list(options: { links: boolean }): Promise<SyncEntry[]> {
-    const out: SyncEntry[] = [];
-    const walk = async (rel: string): Promise<void> => {
-      let names: string[];
-      try {
-        names = await fsp.readdir(this.at(rel));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && rel === '') return; // a destination not made yet
-        throw err;
-      }
-      for (const name of names) {
-        const key = rel + name;
-        const file = this.at(key);
-        let st = await fsp.lstat(file);
-        if (st.isSymbolicLink()) {
-          if (options.links) {
-            out.push({ key, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false, linkTarget: await fsp.readlink(file) });
-            continue;
-          }
-          st = await fsp.stat(file).catch(() => st); // a dangling link is skipped below
-          if (st.isSymbolicLink()) continue;
-        }
-        if (st.isDirectory()) {
-          out.push({ key: `${key}/`, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: true });
-          await walk(`${key}/`);
-        } else if (st.isFile()) {
-          out.push({ key, size: st.size, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false });
-        }
-      }
-    };
-    await walk('');
-    return out.sort((a, b) => compareKeys(a.key, b.key));
+    return walkFileSystem(
+      { readdir: (k) => fsp.readdir(this.at(k)), lstat: (k) => fsp.lstat(this.at(k)), stat: (k) => fsp.stat(this.at(k)), readlink: (k) => fsp.readlink(this.at(k)) },
+      options.links,
+    );
   }
 
   async read(entry: SyncEntry): Promise<Readable> {

@@ -40,3 +40,61 @@ export interface SyncTree {
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
+
+/** What walking a file system needs: Node's fs and the JuiceFS path API both fit. */
+export interface StatLike {
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+export interface WalkOps {
+  readdir(rel: string): Promise<string[]>;
+  lstat(rel: string): Promise<StatLike>;
+  stat(rel: string): Promise<StatLike>;
+  readlink(rel: string): Promise<string>;
+}
+
+/**
+ * Every file, directory and (with `links`) symlink below a file system root, sorted by key.
+ * Without `links` a symlink is what it points to, and a dangling one is left out. A root that
+ * does not exist yet (a destination) lists as empty.
+ */
+export async function walkFileSystem(ops: WalkOps, links: boolean): Promise<SyncEntry[]> {
+  const out: SyncEntry[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await ops.readdir(rel);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT' && rel === '') return;
+      throw err;
+    }
+    for (const name of names) {
+      const key = rel + name;
+      let st = await ops.lstat(key);
+      if (st.isSymbolicLink()) {
+        if (links) {
+          out.push({ key, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false, linkTarget: await ops.readlink(key) });
+          continue;
+        }
+        try {
+          st = await ops.stat(key);
+        } catch {
+          continue; // dangling
+        }
+      }
+      if (st.isDirectory()) {
+        out.push({ key: `${key}/`, size: 0, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: true });
+        await walk(`${key}/`);
+      } else if (st.isFile()) {
+        out.push({ key, size: st.size, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false });
+      }
+    }
+  };
+  await walk('');
+  return out.sort((a, b) => compareKeys(a.key, b.key));
+}
