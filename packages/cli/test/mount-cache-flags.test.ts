@@ -189,6 +189,35 @@ describe('cache flags: a mount that uses them', () => {
     expect(cacheFiles().map((f) => Number(f.name.split('_')[2]))).toEqual([10 * 1024]);
   });
 
+  it('--cache-scan-interval 1: blocks put into the cache directory while mounted are found and served without a GET', async () => {
+    v.mount();
+    expect(read('big').equals(big)).toBe(true);
+    await until(() => fullBlocks().length === 10);
+    v.unmount();
+    const raw = path.dirname(path.dirname(path.dirname(path.dirname(fullBlocks()[0]!.file)))); // <uuid>/raw
+    const aside = path.join(v.dir, 'aside');
+    fs.rmSync(aside, { recursive: true, force: true });
+    fs.renameSync(raw, aside);
+    /** GETs to object storage, and cached bytes, from the mount's .stats. */
+    const stat = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(fs.readFileSync(path.join(v.mp, '.stats'), 'utf8').split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2]);
+    const gets = (): number => stat('juicefs_object_request_durations_histogram_seconds_GET_total');
+
+    const cachedAfterCopyingIn = async (...flags: string[]): Promise<number> => {
+      v.mount(...flags);
+      fs.cpSync(aside, raw, { recursive: true });
+      await new Promise((r) => setTimeout(r, 2500)); // two periodic scans with an interval of 1 s
+      const before = gets();
+      expect(read('big').equals(big)).toBe(true);
+      const fetched = gets() - before;
+      v.unmount();
+      fs.rmSync(raw, { recursive: true, force: true });
+      return fetched;
+    };
+    // Found by the periodic scan: served from the cache. With the default hourly scan the
+    // mount does not know them yet and reads the blocks from object storage.
+    expect({ scanned: await cachedAfterCopyingIn('--cache-scan-interval', '1'), hourly: await cachedAfterCopyingIn() }).toEqual({ scanned: 0, hourly: 10 });
+  });
+
   it('--cache-expire 1 --cache-scan-interval 1: blocks nobody reads again are removed from the cache directory', async () => {
     v.mount('--cache-expire', '1', '--cache-scan-interval', '1');
     expect(read('big').equals(big)).toBe(true);
