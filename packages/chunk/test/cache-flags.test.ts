@@ -349,3 +349,35 @@ describe('--cache-partial-only', () => {
     expect(cachedNames()).toHaveLength(3);
   });
 });
+
+describe('writeback staging in the same layout', () => {
+  test('a block the Go client staged with checksums is found on start and uploaded without them', async () => {
+    const data = bytes(40 * KiB, 9);
+    const staged = path.join(t.dir, 'cache', UUID, 'rawstaging', blockKey({ id: 9, index: 0, length: 40 * KiB }));
+    mkdirSync(path.dirname(staged), { recursive: true });
+    writeFileSync(staged, Buffer.concat([data, checksumsOf(data)]));
+    const store = await cached({ writeback: true });
+    await store.close(); // waits for staged uploads
+    expect(existsSync(staged)).toBe(false);
+    const object = await storage.get(blockKey({ id: 9, index: 0, length: 40 * KiB }));
+    expect(Buffer.from(object).equals(data)).toBe(true);
+  });
+
+  test('blocks staged here carry the checksums and the --cache-mode too', async () => {
+    storage.inject({ ops: ['put'] }); // uploads fail: the block stays staged
+    const store = await cached({ writeback: true, cacheMode: 0o640 });
+    const data = bytes(40 * KiB, 10);
+    const w = store.newWriter(10);
+    await w.writeAt(data, 0);
+    await w.finish(data.length);
+    store.abandon(); // as a crash: the staged file stays for the next start
+    const staged = readFileSync(path.join(t.dir, 'cache', UUID, 'rawstaging', blockKey({ id: 10, index: 0, length: 40 * KiB })));
+    const st = statSync(path.join(t.dir, 'cache', UUID, 'rawstaging', blockKey({ id: 10, index: 0, length: 40 * KiB })));
+    expect({ size: staged.length, mode: (st.mode & 0o777).toString(8), trailer: staged.subarray(40 * KiB).equals(checksumsOf(data)) })
+      .toEqual({ size: 40 * KiB + 8, mode: '640', trailer: true });
+    storage.clear();
+    const again = await cached({ writeback: true });
+    await again.close(); // uploads what was staged
+    expect(Buffer.from(await storage.get(blockKey({ id: 10, index: 0, length: 40 * KiB }))).equals(data)).toBe(true);
+  });
+});
