@@ -81,6 +81,20 @@ describe('--verify-cache-checksum: JuiceFS\'s layout of cache files', () => {
     expect(file.readUInt32BE(40 * KiB + 4)).toBe(crc32c(data, 32 * KiB, 40 * KiB));
   });
 
+  test('a block too big for the writer thread (1 MiB) is written with its checksums too', async () => {
+    const MiB = 1024 * KiB;
+    const data = bytes(MiB, 4);
+    const w = await openChunkStore(storage, { blockSize: MiB, memoryCacheSize: 0 });
+    await put(w, 4, data);
+    await w.close();
+    const store = await openChunkStore(storage, { blockSize: MiB, cacheDir: path.join(t.dir, 'cache'), uuid: UUID, memoryCacheSize: 0, readahead: 0 });
+    expect((await store.newReader(4, MiB).readAt(0, MiB)).equals(data)).toBe(true);
+    await store.close();
+    const file = readFileSync(path.join(raw(), blockKey({ id: 4, index: 0, length: MiB })));
+    expect(file.subarray(MiB).equals(checksumsOf(data))).toBe(true);
+    expect(file.length).toBe(MiB + 32 * 4);
+  });
+
   test('with none, blocks are cached bare', async () => {
     const data = (await seed([1])).get(1)!;
     const store = await cached({ verifyCacheChecksum: 'none' });

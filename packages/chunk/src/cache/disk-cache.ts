@@ -296,13 +296,15 @@ export class DiskBlockCache {
     const w: PendingWrite = { key, data, done, settle };
     this.writing.set(key, w);
     const file = this.fileOf(key);
-    const trailer = this.checksum === 'none' ? undefined : checksumsOf(data);
     // Small blocks to the writer thread while it has a free slot (forced puts can outnumber
-    // them); the rest through the pool.
+    // them); the rest through the pool. Checksums of a small block are computed here (at most
+    // ~0.3 ms); a big block's later, in `drain`, after the caller has gone on with its read.
+    const fits = data.length <= this.writer.slotSize;
+    const trailer = fits && this.checksum !== 'none' ? checksumsOf(data) : undefined;
     let small: Promise<void> | undefined;
     try {
       this.ensureDir(path.dirname(file));
-      small = this.writer.write(file, tempNameOf(file), data, this.mode, this.dirMode, trailer);
+      small = fits ? this.writer.write(file, tempNameOf(file), data, this.mode, this.dirMode, trailer) : undefined;
     } catch {
       small = undefined; // no writer thread here (a Worker could not start): the pool writes it
     }
@@ -327,10 +329,13 @@ export class DiskBlockCache {
 
   /** Writes queued blocks until none is left (small ones directly, big ones through the pool; files.ts). */
   private async drain(): Promise<void> {
+    // Not in the caller's turn of the event loop: a read that fetched this block answers first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (let w = this.queue.shift(); w !== undefined; w = this.queue.shift()) {
       try {
         this.ensureDir(path.dirname(this.fileOf(w.key)));
-        await writeFileAtomic(this.fileOf(w.key), w.data, this.mode, w.trailer);
+        const trailer = w.trailer ?? (this.checksum === 'none' ? undefined : checksumsOf(w.data));
+        await writeFileAtomic(this.fileOf(w.key), w.data, this.mode, trailer);
       } catch (err) {
         this.failed(w, err);
         continue;
