@@ -12,17 +12,28 @@ const WRITER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const made = new Set();
+function makeDir(dir, mode) {
+  fs.mkdirSync(dir, { recursive: true, mode });
+  fs.chmodSync(dir, mode); // the umask may have taken bits away
+}
+function writeAll(fd, buf) {
+  for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
 function write(m) {
-  const dir = path.dirname(m.file);
-  if (!made.has(dir)) { fs.mkdirSync(dir, { recursive: true }); made.add(dir); }
+  let fd;
   try {
-    fs.writeFileSync(m.tmp, m.data, { mode: m.mode });
+    fd = fs.openSync(m.tmp, 'w', m.mode);
   } catch (e) {
     if (e.code !== 'ENOENT') throw e;
-    // The directory went away (evicted, or removed by hand) since we made it: make it again.
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(m.tmp, m.data, { mode: m.mode });
+    // The directory went away (evicted, or removed by hand) since it was made: make it again.
+    makeDir(path.dirname(m.file), m.dirMode);
+    fd = fs.openSync(m.tmp, 'w', m.mode);
+  }
+  try {
+    writeAll(fd, m.data);
+    if (m.trailer) writeAll(fd, m.trailer);
+  } finally {
+    fs.closeSync(fd);
   }
   fs.renameSync(m.tmp, m.file);
 }
@@ -61,7 +72,11 @@ export class BackgroundFileWriter {
     for (let i = slots - 1; i >= 0; i--) this.free.push(i);
   }
 
-  write(file: string, tmp: string, data: Uint8Array, mode: number): Promise<void> | undefined {
+  /**
+   * `trailer` (checksums) is written after `data`; `mode` is the file's, `dirMode` that of its
+   * directory should the thread have to make it again.
+   */
+  write(file: string, tmp: string, data: Uint8Array, mode: number, dirMode: number, trailer?: Uint8Array): Promise<void> | undefined {
     if (data.length > this.slotSize || this.free.length === 0) return undefined;
     const worker = this.started();
     const memory = this.memory!;
@@ -73,7 +88,7 @@ export class BackgroundFileWriter {
       this.waiting.set(id, { slot, resolve, reject });
       // Only outstanding writes keep the process alive; an idle writer never does.
       if (this.waiting.size === 1) worker.ref();
-      worker.postMessage({ id, file, tmp, offset, length: data.length, mode });
+      worker.postMessage({ id, file, tmp, offset, length: data.length, mode, dirMode, trailer });
     });
   }
 

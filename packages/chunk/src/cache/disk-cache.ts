@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { parseBlockName } from '../layout/keys.js';
 import { DEFAULT_DIRECT_WRITE_BELOW } from '../object/direct-io.js';
 import { BackgroundFileWriter } from './background-writer.js';
-import { listFiles, readRange, tempNameOf, writeFileAtomic } from './files.js';
+import { cacheDirMode, listFiles, makeDirs, tempNameOf, writeFileAtomic, type ListedFile } from './files.js';
+import { checksumsOf, layoutOf, openCacheFile, readChecked, type ChecksumLevel } from './block-file.js';
+import { evictionOrder, type CacheEviction, type CachedBlock } from './eviction.js';
 
 export interface DiskCacheOptions {
   /** The `--cache-dir`; blocks go below `<cacheDir>/<uuid>/raw/`. */
@@ -20,7 +22,22 @@ export interface DiskCacheOptions {
    * 4 MiB blocks, JuiceFS's own bound).
    */
   maxPending?: number;
+  /** Mode of cache files (`--cache-mode`, default 0600); directories get the matching x bits. */
+  mode?: number;
+  /** Most blocks kept (`--cache-items`); 0: no bound but `capacity`. */
+  maxItems?: number;
+  /** `--cache-eviction` (default `2-random`). */
+  eviction?: CacheEviction;
+  /** Blocks not used for this long are removed (`--cache-expire`, ms); 0: never. */
+  expireMs?: number;
+  /** How often the directory is scanned again (`--cache-scan-interval`, ms); 0: only on open. */
+  scanIntervalMs?: number;
+  /** `--verify-cache-checksum` (default `extend`): checksums are written, and checked on reads. */
+  checksum?: ChecksumLevel;
 }
+
+/** Files a scan finds that are not blocks, or a temporary file this old, are removed. */
+const STALE_TEMP_MS = 60_000;
 
 /**
  * Hard-links `source` as `file`. A file already there (left by a crashed run, or made by another
@@ -44,19 +61,24 @@ export const DEFAULT_MAX_PENDING_CACHE_WRITES = 15;
 interface PendingWrite {
   key: string;
   data: Buffer;
+  /** Checksums to write after `data` (when the pool writes it). */
+  trailer?: Buffer;
   done: Promise<void>;
   settle: (err?: unknown) => void;
 }
 
 /**
- * Uncompressed blocks on local disk, laid out as JuiceFS lays them out (`raw/chunks/...`), so a
- * cache directory survives restarts. The index is rebuilt by scanning on open; files whose size
- * differs from the length in their name (a crash mid-write, a truncation) are dropped.
+ * Uncompressed blocks on local disk, laid out as JuiceFS lays them out (`raw/chunks/...`, with
+ * its checksums after each block: block-file.ts), so a cache directory survives restarts and
+ * passes between this client and the Go one. The index is rebuilt by scanning on open, and again
+ * every `scanIntervalMs` (picking up blocks put there by someone else, forgetting removed ones);
+ * files whose size fits no layout for the length in their name (a crash mid-write, a truncation)
+ * are dropped.
  */
 export class DiskBlockCache {
   readonly root: string;
-  // Insertion order of a Map is our LRU order: a hit moves the key to the end.
-  private readonly index = new Map<string, number>();
+  /** Cached blocks by key, with their length and last use. */
+  private readonly index = new Map<string, CachedBlock>();
   private used = 0;
   private lastSpaceCheck = 0;
   private lowSpace = false;
@@ -69,22 +91,38 @@ export class DiskBlockCache {
   private readonly writer: BackgroundFileWriter;
   private readonly maxPending: number;
   private dropped = 0;
+  private corrupt = 0;
   /** False once a hard link into the cache failed for a reason that will not go away (see `link`). */
   private linkable = true;
-  /** Directories `link` has made (or found) below the root. */
+  /** Directories made (or found) below the root. */
   private readonly madeDirs = new Set<string>();
   /** Every put not yet settled (its file and the evictions it started). */
   private readonly inflight = new Set<Promise<void>>();
+  private readonly mode: number;
+  private readonly dirMode: number;
+  private readonly eviction: CacheEviction;
+  private readonly checksum: ChecksumLevel;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private scanning: Promise<void> | undefined;
 
   constructor(private readonly opts: DiskCacheOptions) {
     this.root = path.join(opts.cacheDir, opts.uuid, 'raw');
     this.maxPending = Math.max(1, opts.maxPending ?? DEFAULT_MAX_PENDING_CACHE_WRITES);
     this.writer = new BackgroundFileWriter(this.maxPending, DEFAULT_DIRECT_WRITE_BELOW);
+    this.mode = opts.mode ?? 0o600;
+    this.dirMode = cacheDirMode(this.mode);
+    this.eviction = opts.eviction ?? '2-random';
+    this.checksum = opts.checksum ?? 'extend';
   }
 
-  /** Puts dropped because the queue was full. */
+  /** Puts dropped because the queue was full (or the cache, with `eviction: none`). */
   get drops(): number {
     return this.dropped;
+  }
+
+  /** Cache files dropped because their checksums did not match. */
+  get corruptions(): number {
+    return this.corrupt;
   }
 
   get usedBytes(): number {
@@ -95,19 +133,71 @@ export class DiskBlockCache {
     return this.index.size;
   }
 
-  /** Scans the directory: indexes good blocks, deletes temporary and damaged files. */
+  /**
+   * Scans the directory (indexes good blocks, deletes temporary and damaged files) and starts the
+   * periodic scan and expiry.
+   */
   async open(): Promise<void> {
-    await fsp.mkdir(this.root, { recursive: true });
-    for (const { rel, size } of await listFiles(this.root)) {
-      const ref = parseBlockName(rel);
-      if (!ref || size !== ref.length || !rel.startsWith('chunks/')) {
-        await fsp.rm(path.join(this.root, rel), { force: true });
+    const volumeDir = path.dirname(this.root);
+    makeDirs(this.root, this.dirMode);
+    // As JuiceFS: the cache's own directories follow --cache-mode even when made by an earlier run.
+    for (const dir of [volumeDir, this.root]) await fsp.chmod(dir, this.dirMode).catch(() => undefined);
+    await this.scan(true);
+    await this.evictIfNeeded();
+    const every = (ms: number, job: () => Promise<void>): void => {
+      const t = setInterval(() => void job().catch(() => undefined), ms);
+      t.unref(); // the cache never keeps the process alive
+      this.timers.push(t);
+    };
+    if ((this.opts.scanIntervalMs ?? 0) > 0) every(this.opts.scanIntervalMs!, () => this.rescan());
+    const expire = this.opts.expireMs ?? 0;
+    // JuiceFS looks for expired blocks every minute, or as often as they expire when that is sooner.
+    if (expire > 0) every(Math.min(60_000, expire), () => this.removeExpired());
+  }
+
+  /**
+   * Walks the directory and makes the index what is on disk: blocks found that the index does
+   * not know are taken in (with their file's atime as last use), indexed blocks whose files are
+   * gone are forgotten. On open temporary files are removed at once; later only when older than
+   * a minute, as they may be ours, being written.
+   */
+  private async scan(opening: boolean): Promise<void> {
+    const found = new Set<string>();
+    const now = Date.now();
+    for (const f of await listFiles(this.root)) {
+      const file = path.join(this.root, f.rel);
+      const ref = parseBlockName(f.rel);
+      if (!ref || !f.rel.startsWith('chunks/') || layoutOf(f.size, ref.length) === undefined) {
+        if (opening || now - f.mtimeMs > STALE_TEMP_MS) await fsp.rm(file, { force: true });
         continue;
       }
-      this.index.set(rel, size);
-      this.used += size;
+      found.add(f.rel);
+      if (!this.index.has(f.rel) && !this.writing.has(f.rel)) this.account(f.rel, ref.length, lastUse(f));
     }
-    await this.evictIfNeeded();
+    for (const key of [...this.index.keys()]) {
+      // Not listed: removed behind our back, unless written after the listing started.
+      if (!found.has(key) && !this.writing.has(key) && !fs.existsSync(this.fileOf(key))) this.forget(key);
+    }
+  }
+
+  /** The periodic scan (`scanIntervalMs`); one at a time. */
+  async rescan(): Promise<void> {
+    this.scanning ??= (async () => {
+      await this.scan(false);
+      await this.evictIfNeeded();
+      await this.removeExpired();
+    })().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  /** Removes blocks not used for `expireMs` (JuiceFS's `--cache-expire`). */
+  async removeExpired(): Promise<void> {
+    const expire = this.opts.expireMs ?? 0;
+    if (expire <= 0) return;
+    const before = Date.now() - expire;
+    for (const [key, e] of [...this.index]) {
+      if (e.atime < before && !this.writing.has(key)) await this.remove(key);
+    }
   }
 
   has(key: string): boolean {
@@ -118,24 +208,64 @@ export class DiskBlockCache {
     return path.join(this.root, key);
   }
 
-  /** `size` bytes at `offset` of a cached block, or undefined when not (or no longer) cached. */
+  /**
+   * `size` bytes at `offset` of a cached block, or undefined when not (or no longer) cached. A
+   * file that fails its checks (its size, its checksums) is removed: the caller fetches the block
+   * from object storage, and the next put writes a good copy.
+   */
   async get(key: string, offset: number, size: number): Promise<Buffer | undefined> {
     const w = this.writing.get(key);
     if (w) return Buffer.from(w.data.subarray(offset, offset + size));
-    const len = this.index.get(key);
-    if (len === undefined) return undefined;
-    const data = await readRange(this.fileOf(key), offset, size);
-    if (!data || data.length !== Math.min(size, Math.max(0, len - offset))) {
+    const entry = this.index.get(key);
+    if (entry === undefined) return undefined;
+    const len = entry.size;
+    const want = Math.min(size, Math.max(0, len - offset));
+    const got = await this.readFile(key, len, offset, want);
+    if (got === undefined) {
       await this.remove(key); // vanished or damaged behind our back: fetch again
       return undefined;
     }
-    // The read awaited: an eviction may have dropped the key meanwhile. Re-inserting it then would
+    // The read awaited: an eviction may have dropped the key meanwhile. Touching it then would
     // index a deleted file and let `used` drift below what is on disk.
-    if (this.index.get(key) === len) {
-      this.index.delete(key);
-      this.index.set(key, len);
+    if (this.index.get(key) === entry) entry.atime = Date.now();
+    return got;
+  }
+
+  /** Reads and checks a range of a block's file; undefined when it must not be used. */
+  private async readFile(key: string, len: number, offset: number, size: number): Promise<Buffer | undefined> {
+    const f = openCacheFile(this.fileOf(key));
+    if (!f) return undefined;
+    try {
+      const layout = layoutOf(f.size, len);
+      if (layout === undefined) return undefined;
+      let level = this.checksum;
+      if (layout === 'plain') {
+        // No checksums to check. Trusted only without checking at all, or when the file is a hard
+        // link (a local bucket's object linked in by `link`: fetching again would read the same
+        // bytes); otherwise fetched again, so a copy with checksums replaces it.
+        if (level !== 'none' && f.links < 2) return undefined;
+        level = 'none';
+      }
+      const r = await readChecked(f.fd, len, offset, size, level);
+      if ('bad' in r) {
+        this.corrupt++;
+        return undefined;
+      }
+      return r.data.length === size ? r.data : undefined;
+    } finally {
+      fs.closeSync(f.fd);
     }
-    return data;
+  }
+
+  /** True when a block of `size` bytes may not be cached now: too big, or a full cache that never evicts. */
+  private refuses(size: number): boolean {
+    return size > this.opts.capacity || (this.eviction === 'none' && this.isFull(1));
+  }
+
+  /** Over `capacity` or `maxItems` (after adding `adding` blocks), or short of free disk space. */
+  private isFull(adding = 0): boolean {
+    const items = this.opts.maxItems ?? 0;
+    return this.used > this.opts.capacity || (items > 0 && this.index.size + this.writing.size + adding > items) || this.lowSpace;
   }
 
   /**
@@ -146,10 +276,14 @@ export class DiskBlockCache {
    *
    * When `maxPending` blocks are already waiting the block is dropped instead, unless `force`
    * (warmup): like JuiceFS, a disk slower than the reads and writes feeding it loses cache
-   * entries instead of building an unbounded backlog that slows everything after it.
+   * entries instead of building an unbounded backlog that slows everything after it. With
+   * `eviction: none` a full cache drops new blocks too (JuiceFS: "caching directory is full").
    */
   put(key: string, data: Buffer, force = false): Promise<void> {
-    if (this.has(key) || data.length > this.opts.capacity) return Promise.resolve();
+    if (this.has(key) || this.refuses(data.length)) {
+      if (this.eviction === 'none' && !this.has(key)) this.dropped++;
+      return Promise.resolve();
+    }
     if (!force && this.writing.size >= this.maxPending) {
       this.dropped++;
       return Promise.resolve();
@@ -163,10 +297,14 @@ export class DiskBlockCache {
     this.writing.set(key, w);
     const file = this.fileOf(key);
     // Small blocks to the writer thread while it has a free slot (forced puts can outnumber
-    // them); the rest through the pool.
+    // them); the rest through the pool. Checksums of a small block are computed here (at most
+    // ~0.3 ms); a big block's later, in `drain`, after the caller has gone on with its read.
+    const fits = data.length <= this.writer.slotSize;
+    const trailer = fits && this.checksum !== 'none' ? checksumsOf(data) : undefined;
     let small: Promise<void> | undefined;
     try {
-      small = this.writer.write(file, tempNameOf(file), data, 0o600);
+      this.ensureDir(path.dirname(file));
+      small = fits ? this.writer.write(file, tempNameOf(file), data, this.mode, this.dirMode, trailer) : undefined;
     } catch {
       small = undefined; // no writer thread here (a Worker could not start): the pool writes it
     }
@@ -176,17 +314,28 @@ export class DiskBlockCache {
         (err: unknown) => this.failed(w, err),
       );
     } else {
-      this.queue.push(w);
+      this.queue.push({ ...w, ...(trailer ? { trailer } : {}) });
       this.draining ??= this.drain().finally(() => (this.draining = undefined));
     }
     return done;
   }
 
+  /** Makes a directory below the root with the cache's directory mode, once. */
+  private ensureDir(dir: string): void {
+    if (this.madeDirs.has(dir)) return;
+    makeDirs(dir, this.dirMode);
+    this.madeDirs.add(dir);
+  }
+
   /** Writes queued blocks until none is left (small ones directly, big ones through the pool; files.ts). */
   private async drain(): Promise<void> {
+    // Not in the caller's turn of the event loop: a read that fetched this block answers first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (let w = this.queue.shift(); w !== undefined; w = this.queue.shift()) {
       try {
-        await writeFileAtomic(this.fileOf(w.key), w.data);
+        this.ensureDir(path.dirname(this.fileOf(w.key)));
+        const trailer = w.trailer ?? (this.checksum === 'none' ? undefined : checksumsOf(w.data));
+        await writeFileAtomic(this.fileOf(w.key), w.data, this.mode, trailer);
       } catch (err) {
         this.failed(w, err);
         continue;
@@ -196,7 +345,7 @@ export class DiskBlockCache {
   }
 
   private async written(w: PendingWrite): Promise<void> {
-    this.account(w.key, w.data.length);
+    this.account(w.key, w.data.length, this.newBlockTime());
     // Before evicting: an eviction may remove this key and must not wait on us.
     this.writing.delete(w.key);
     try {
@@ -205,6 +354,14 @@ export class DiskBlockCache {
     } catch (err) {
       w.settle(err);
     }
+  }
+
+  /**
+   * The last use a new block starts with. As JuiceFS, half the expiry in the past: a burst of new
+   * blocks then goes before blocks that readers came back to.
+   */
+  private newBlockTime(): number {
+    return Date.now() - (this.opts.expireMs ?? 0) / 2;
   }
 
   private failed(w: PendingWrite, err: unknown): void {
@@ -219,19 +376,17 @@ export class DiskBlockCache {
    * Returns false, caching nothing, when the link cannot be made (the cache on another file
    * system, a file system without hard links): the caller then copies with `put`. After such a
    * failure linking is not tried again. The link is made at once, on the caller's thread: one
-   * system call, cheaper than handing the block to the writer thread.
+   * system call, cheaper than handing the block to the writer thread. The linked file has no
+   * checksums; `get` trusts it because it is a link (see readFile).
    */
   link(key: string, source: string, size: number): boolean {
     if (!this.linkable) return false;
     if (this.has(key)) return true;
-    if (size > this.opts.capacity) return true; // as put: too big to cache is not a failure
+    if (this.refuses(size)) return true; // as put: not caching is not a failure
     const file = this.fileOf(key);
     const dir = path.dirname(file);
     try {
-      if (!this.madeDirs.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        this.madeDirs.add(dir);
-      }
+      this.ensureDir(dir);
       linkReplacing(source, file, dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -239,7 +394,7 @@ export class DiskBlockCache {
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') this.linkable = false;
       return false;
     }
-    this.account(key, size);
+    this.account(key, size, this.newBlockTime());
     this.track(this.evictIfNeeded());
     return true;
   }
@@ -256,8 +411,10 @@ export class DiskBlockCache {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
-  /** Waits for cache writes, then ends the writer thread. */
+  /** Stops the periodic scan and expiry, waits for cache writes, then ends the writer thread. */
   async close(): Promise<void> {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.scanning?.catch(() => undefined);
     await this.flush();
     await this.writer.close();
   }
@@ -267,41 +424,58 @@ export class DiskBlockCache {
    * there is no moment when a reader finds the block in neither place. The caller unlinks `file`.
    */
   async adopt(key: string, file: string, size: number): Promise<void> {
-    if (this.index.has(key) || size > this.opts.capacity) return;
-    await fsp.mkdir(path.dirname(this.fileOf(key)), { recursive: true });
+    if (this.index.has(key) || this.refuses(size)) return;
+    this.ensureDir(path.dirname(this.fileOf(key)));
     await fsp.rm(this.fileOf(key), { force: true });
     await fsp.link(file, this.fileOf(key));
-    this.account(key, size);
+    this.account(key, size, this.newBlockTime());
     await this.evictIfNeeded();
   }
 
   /** Indexes a block once, even when two writers of the same block raced to put it. */
-  private account(key: string, size: number): void {
+  private account(key: string, size: number, atime: number): void {
     const old = this.index.get(key);
-    if (old !== undefined) this.used -= old;
-    this.index.set(key, size);
+    if (old !== undefined) this.used -= old.size;
+    this.index.set(key, { size, atime });
     this.used += size;
+  }
+
+  /** Drops a key from the index (not its file). */
+  private forget(key: string): void {
+    const e = this.index.get(key);
+    if (e === undefined) return;
+    this.index.delete(key);
+    this.used -= e.size;
   }
 
   async remove(key: string): Promise<void> {
     const w = this.writing.get(key);
     if (w) await w.done.catch(() => undefined);
-    const len = this.index.get(key);
-    if (len !== undefined) {
-      this.index.delete(key);
-      this.used -= len;
-    }
+    this.forget(key);
     await fsp.rm(this.fileOf(key), { force: true });
   }
 
-  /** Evicts least recently used blocks while over capacity or short of free space. */
+  /**
+   * Evicts blocks, in the order `eviction` picks them, while over capacity, over `maxItems` or
+   * short of free space: down to 95% of the bytes and 99% of the items, as JuiceFS does, so
+   * evictions come in batches. With `eviction: none` nothing is evicted.
+   */
   private async evictIfNeeded(): Promise<void> {
     await this.checkSpace();
-    if (this.used <= this.opts.capacity && !this.lowSpace) return;
-    const target = this.lowSpace ? this.used * 0.8 : this.opts.capacity * 0.95;
-    for (const key of [...this.index.keys()]) {
-      if (this.used <= target) break;
-      await this.remove(key);
+    if (this.eviction === 'none' || !this.isFull()) return;
+    const items = this.opts.maxItems ?? 0;
+    const byteGoal = this.lowSpace ? this.used * 0.8 : this.opts.capacity * 0.95;
+    const itemGoal = items > 0 ? Math.floor((items * 99) / 100) : Infinity;
+    const enough = (): boolean => this.used <= byteGoal && this.index.size <= itemGoal;
+    const expiredBefore = (this.opts.expireMs ?? 0) > 0 ? Date.now() - this.opts.expireMs! : 0;
+    // One pass of 2-random leaves half the blocks it looked at: go round again while needed.
+    while (!enough() && this.index.size > 0) {
+      const before = this.index.size;
+      for (const key of evictionOrder(this.eviction, this.index, expiredBefore)) {
+        if (enough()) break;
+        await this.remove(key);
+      }
+      if (this.index.size === before) break;
     }
     this.lowSpace = false;
   }
@@ -317,4 +491,9 @@ export class DiskBlockCache {
       this.lowSpace = false;
     }
   }
+}
+
+/** When a block found on disk was last used: its atime, unless the file changed since. */
+function lastUse(f: ListedFile): number {
+  return Math.max(f.atimeMs, f.mtimeMs);
 }

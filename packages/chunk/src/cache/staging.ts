@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseBlockName } from '../layout/keys.js';
-import { listFiles, readRange, writeFileAtomic } from './files.js';
+import { cacheDirMode, listFiles, makeDirs, readRange, writeFileAtomic } from './files.js';
+import { checksumsOf, layoutOf, type ChecksumLevel } from './block-file.js';
 
 /**
  * Writeback staging: blocks acknowledged to writers but not yet in object storage, kept as
@@ -12,7 +13,12 @@ export class StagingArea {
   readonly root: string;
   private readonly staged = new Map<string, number>();
 
-  constructor(cacheDir: string, uuid: string) {
+  /**
+   * Staged files are written as cache files are (block-file.ts): with `mode` (`--cache-mode`) and,
+   * unless `checksum` is `none`, JuiceFS's checksums after the block; once uploaded they are
+   * linked into the cache as they are.
+   */
+  constructor(cacheDir: string, uuid: string, private readonly mode = 0o600, private readonly checksum: ChecksumLevel = 'extend') {
     this.root = path.join(cacheDir, uuid, 'rawstaging');
   }
 
@@ -22,15 +28,16 @@ export class StagingArea {
 
   /** Blocks found from an earlier run (left by a crash or an unclean stop); damaged ones are dropped. */
   async scan(): Promise<string[]> {
-    await fsp.mkdir(this.root, { recursive: true });
+    makeDirs(this.root, cacheDirMode(this.mode));
     const found: string[] = [];
     for (const { rel, size } of await listFiles(this.root)) {
       const ref = parseBlockName(rel);
-      if (!ref || size !== ref.length || !rel.startsWith('chunks/')) {
+      // A staged block may carry checksums (and, from newer Go clients, a footer) after its bytes.
+      if (!ref || layoutOf(size, ref.length) === undefined || !rel.startsWith('chunks/')) {
         await fsp.rm(path.join(this.root, rel), { force: true });
         continue;
       }
-      this.staged.set(rel, size);
+      this.staged.set(rel, ref.length);
       found.push(rel);
     }
     return found;
@@ -45,7 +52,9 @@ export class StagingArea {
   }
 
   async stage(key: string, data: Buffer): Promise<void> {
-    await writeFileAtomic(this.fileOf(key), data);
+    const file = this.fileOf(key);
+    makeDirs(path.dirname(file), cacheDirMode(this.mode));
+    await writeFileAtomic(file, data, this.mode, this.checksum === 'none' ? undefined : checksumsOf(data));
     this.staged.set(key, data.length);
   }
 

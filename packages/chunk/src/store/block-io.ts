@@ -162,9 +162,18 @@ export class BlockIo {
       this.p.memory?.put(key, raw);
       // In the background: the cache serves the block while its file is written, and a full
       // disk must not fail reads.
-      if (this.p.disk) void this.p.disk.put(key, raw, forceDisk);
+      if (this.p.disk && this.keepsOnDisk(ref, forceDisk)) void this.p.disk.put(key, raw, forceDisk);
       return raw;
     });
+  }
+
+  /**
+   * Whether a block fetched from object storage goes into the disk cache. With
+   * `--cache-partial-only` only blocks shorter than a full one do (small files, files' tails), as
+   * JuiceFS's shouldCache decides; a warmup (`force`) caches every block, as JuiceFS's FillCache.
+   */
+  keepsOnDisk(ref: BlockRef, force = false): boolean {
+    return force || !this.p.options.cachePartialOnly || ref.length < this.p.options.blockSize;
   }
 
   /**

@@ -47,9 +47,13 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       if (o.cacheSize > 0) {
         // JuiceFS lets a fifth of the write buffer wait for the cache disk.
         const maxPending = Math.max(1, Math.floor((o.bufferSize * 0.2) / o.blockSize));
-        this.disk = new DiskBlockCache({ cacheDir: o.cacheDir, uuid: o.uuid, capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio, maxPending });
+        this.disk = new DiskBlockCache({
+          cacheDir: o.cacheDir, uuid: o.uuid, capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio, maxPending,
+          mode: o.cacheMode, maxItems: o.cacheItems, eviction: o.cacheEviction, expireMs: o.cacheExpire * 1000,
+          scanIntervalMs: o.cacheScanInterval * 1000, checksum: o.verifyCacheChecksum,
+        });
       }
-      if (o.writeback) this.staging = new StagingArea(o.cacheDir, o.uuid);
+      if (o.writeback) this.staging = new StagingArea(o.cacheDir, o.uuid, o.cacheMode, o.verifyCacheChecksum);
     }
     this.io = new BlockIo({
       storage,

@@ -1,3 +1,6 @@
+import type { ChecksumLevel } from '../cache/block-file.js';
+import type { CacheEviction } from '../cache/eviction.js';
+
 /** Settings of a chunk store; byte sizes in bytes. Names follow the `juicefs mount` flags. */
 export interface ChunkStoreOptions {
   /** Block size in bytes (the format's BlockSize × 1024). */
@@ -35,6 +38,20 @@ export interface ChunkStoreOptions {
   cacheWrites?: boolean;
   /** The storage encrypts objects (`withEncryption`): blocks are always fetched whole. */
   encrypted?: boolean;
+  /** File mode of cached (and staged) blocks (`--cache-mode`, default 0o600). */
+  cacheMode?: number;
+  /** Most blocks in the disk cache (`--cache-items`, default 0: no bound but `cacheSize`). */
+  cacheItems?: number;
+  /** `--cache-eviction`: `2-random` (default), `lru` or `none` (a full cache takes no more). */
+  cacheEviction?: CacheEviction;
+  /** Cached blocks unused for this many seconds are removed (`--cache-expire`, default 0: never). */
+  cacheExpire?: number;
+  /** Seconds between scans of the cache directory (`--cache-scan-interval`, default 3600; 0: only on start). */
+  cacheScanInterval?: number;
+  /** Full blocks read are not put in the disk cache, only shorter ones (`--cache-partial-only`). */
+  cachePartialOnly?: boolean;
+  /** `--verify-cache-checksum` (default `extend`): checksums written with cached blocks and checked on reads. */
+  verifyCacheChecksum?: ChecksumLevel;
 }
 
 export interface ResolvedOptions {
@@ -54,6 +71,15 @@ export interface ResolvedOptions {
   adaptiveReadahead: boolean;
   cacheWrites: boolean;
   encrypted: boolean;
+  cacheMode: number;
+  cacheItems: number;
+  cacheEviction: CacheEviction;
+  /** Seconds. */
+  cacheExpire: number;
+  /** Seconds. */
+  cacheScanInterval: number;
+  cachePartialOnly: boolean;
+  verifyCacheChecksum: ChecksumLevel;
 }
 
 export const MiB = 1 << 20;
@@ -84,6 +110,14 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
     adaptiveReadahead: o.readahead === undefined,
     cacheWrites: o.cacheWrites ?? false,
     encrypted: o.encrypted ?? false,
+    cacheMode: o.cacheMode ?? 0o600,
+    cacheItems: Math.max(0, Math.floor(o.cacheItems ?? 0)),
+    cacheEviction: o.cacheEviction ?? '2-random',
+    // JuiceFS raises an expiry under a second to one second.
+    cacheExpire: (o.cacheExpire ?? 0) > 0 ? Math.max(1, o.cacheExpire!) : 0,
+    cacheScanInterval: Math.max(0, o.cacheScanInterval ?? 3600),
+    cachePartialOnly: o.cachePartialOnly ?? false,
+    verifyCacheChecksum: o.verifyCacheChecksum ?? 'extend',
   };
 }
 

@@ -72,7 +72,8 @@ export class WritebackUploader {
         await this.io.remove(ref);
         return;
       }
-      if (this.disk) {
+      // With --cache-partial-only a full staged block is not kept in the cache (JuiceFS's stage).
+      if (this.disk && this.io.keepsOnDisk(ref)) {
         await this.disk.adopt(key, this.staging.fileOf(key), ref.length).catch(() => undefined);
         // Removed while we linked it in: the cache must not keep a block of a deleted slice.
         if (!this.pending.has(key)) await this.disk.remove(key);

@@ -9,6 +9,7 @@ import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js'
 import { serveMount, type ServeOptions } from '../mount/serve.js';
 import { FUSE_FLAGS, fuseTuning } from '../mount/flags-fuse.js';
 import { META_FLAGS, metaServeOptions } from '../mount/flags-meta.js';
+import { CACHE_FLAGS, cacheServeOptions } from '../mount/flags-cache.js';
 import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
 import { rawArgs } from '../args.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
@@ -80,6 +81,7 @@ export const MOUNT_FLAGS = {
   ...FUSE_FLAGS,
   'update-fstab': { type: 'boolean', default: false, describe: 'add (or replace) this mount in /etc/fstab, with these flags as options, and install /sbin/mount.juicefs so mount -a and boot mount it' },
   ...META_FLAGS,
+  ...CACHE_FLAGS,
 } as const satisfies Record<string, Options>;
 
 export function mountCommand(y: Argv): Argv {
@@ -99,6 +101,7 @@ export function mountCommand(y: Argv): Argv {
       parseBackupInterval(String(a['backup-meta']));
       const tuning = { ...mountTuning(a), ...fuseTuning(a) };
       const metaBehaviour = metaServeOptions(a);
+      const cache = cacheServeOptions(a);
       if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
@@ -122,7 +125,7 @@ export function mountCommand(y: Argv): Argv {
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...tuning, ...metaBehaviour, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
+        ...tuning, ...metaBehaviour, ...cache, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => log.info(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}`),
       });
       log.info(`${mountpoint} unmounted (${reason})`);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
-import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
+import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type CacheEviction, type ChecksumLevel, type ChunkStoreOptions } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
@@ -87,6 +87,20 @@ export interface ServeOptions {
   /** `--open-cache` seconds and `--open-cache-limit` files: the open-file cache. */
   openCache?: number;
   openCacheLimit?: number;
+  /** Disk cache flags (mount/flags-cache.ts): `--cache-mode` as a number. */
+  cacheMode?: number;
+  /** `--cache-items`: most cached blocks (0: no bound but the size). */
+  cacheItems?: number;
+  /** `--cache-eviction`. */
+  cacheEviction?: CacheEviction;
+  /** `--cache-expire` seconds (0: never). */
+  cacheExpire?: number;
+  /** `--cache-scan-interval` seconds (0: only on start). */
+  cacheScanInterval?: number;
+  /** `--cache-partial-only`: full blocks read are not kept in the disk cache. */
+  cachePartialOnly?: boolean;
+  /** `--verify-cache-checksum`. */
+  verifyCacheChecksum?: ChecksumLevel;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
   mountedFd?: number;
   /** Called once the kernel has the mount. */
@@ -122,6 +136,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       ...(o.maxUploads !== undefined ? { maxUploads: o.maxUploads } : {}), ...(o.cacheLargeWrite ? { cacheWrites: true } : {}),
       ...(o.freeSpaceRatio !== undefined ? { freeSpaceRatio: o.freeSpaceRatio } : {}),
       ...(o.prefetch !== undefined ? { readahead: o.prefetch } : {}),
+      ...diskCacheOptions(o),
     }));
     closers.push(() => store.close());
     meta.onSliceDelete((id, size) => store.remove(id, size));
@@ -191,4 +206,17 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
   } finally {
     await closeAll();
   }
+}
+
+/** The disk cache flags' serve options as chunk store options (only those given). */
+function diskCacheOptions(o: ServeOptions): Partial<ChunkStoreOptions> {
+  const out: Partial<ChunkStoreOptions> = {};
+  if (o.cacheMode !== undefined) out.cacheMode = o.cacheMode;
+  if (o.cacheItems !== undefined) out.cacheItems = o.cacheItems;
+  if (o.cacheEviction !== undefined) out.cacheEviction = o.cacheEviction;
+  if (o.cacheExpire !== undefined) out.cacheExpire = o.cacheExpire;
+  if (o.cacheScanInterval !== undefined) out.cacheScanInterval = o.cacheScanInterval;
+  if (o.cachePartialOnly !== undefined) out.cachePartialOnly = o.cachePartialOnly;
+  if (o.verifyCacheChecksum !== undefined) out.verifyCacheChecksum = o.verifyCacheChecksum;
+  return out;
 }
