@@ -35,6 +35,21 @@ export interface ChunkStoreOptions {
   cacheWrites?: boolean;
   /** The storage encrypts objects (`withEncryption`): blocks are always fetched whole. */
   encrypted?: boolean;
+  /** `--upload-delay` in ms: with writeback, a staged block waits this long before it is uploaded. */
+  uploadDelayMs?: number;
+  /** `--upload-hours`: with writeback, staged blocks are uploaded only within these hours. */
+  uploadHours?: UploadHours;
+  /**
+   * `--writeback-threshold-size` in bytes: with writeback, only blocks smaller than this are
+   * staged; larger ones are uploaded before the write returns. 0 or absent: every block is staged
+   * (JuiceFS turns 0 into block size + 1).
+   */
+  writebackThresholdSize?: number;
+  /**
+   * `--max-stage-write`: staged-file writes at once; a block that finds them all busy is uploaded
+   * directly instead (JuiceFS's default 1000; 0: no bound).
+   */
+  maxStageWrite?: number;
 }
 
 export interface ResolvedOptions {
@@ -54,7 +69,15 @@ export interface ResolvedOptions {
   adaptiveReadahead: boolean;
   cacheWrites: boolean;
   encrypted: boolean;
+  uploadDelayMs: number;
+  uploadHours: UploadHours | undefined;
+  /** Blocks shorter than this are staged (writeback only). */
+  writebackThreshold: number;
+  /** 0: no bound. */
+  maxStageWrite: number;
 }
+
+import type { UploadHours } from './upload-schedule.js';
 
 export const MiB = 1 << 20;
 /** A chunk: no slice is longer (FORMAT.md 1). */
@@ -84,6 +107,10 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
     adaptiveReadahead: o.readahead === undefined,
     cacheWrites: o.cacheWrites ?? false,
     encrypted: o.encrypted ?? false,
+    uploadDelayMs: Math.max(0, o.uploadDelayMs ?? 0),
+    uploadHours: o.uploadHours,
+    writebackThreshold: o.writebackThresholdSize && o.writebackThresholdSize > 0 ? o.writebackThresholdSize : o.blockSize + 1,
+    maxStageWrite: Math.max(0, o.maxStageWrite ?? 1000),
   };
 }
 
