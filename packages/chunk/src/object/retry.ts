@@ -16,6 +16,11 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Upper bound of one exponential delay (default 5 s). */
   maxDelayMs?: number;
+  /**
+   * Told of each failed attempt and of giving up, as JuiceFS logs each failed request: the EIO a
+   * user sees says nothing of what the bucket did, the mount's log does.
+   */
+  log?: (message: string) => void;
 }
 
 /** Reads or writes: JuiceFS waits differently before retrying each. */
@@ -67,15 +72,23 @@ export async function retrying<T>(fn: () => Promise<T>, options: RetryOptions = 
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (i >= attempts) {
-        if (attempts === 1) throw err;
-        throw fsError('EIO', `${messageOf(err)} (gave up after ${attempts} attempts, --io-retries ${attempts - 1})`, err);
+        if (attempts === 1) {
+          options.log?.(`${messageOf(err)} (no retries, --io-retries 0)`);
+          throw err;
+        }
+        const final = fsError('EIO', `${messageOf(err)} (gave up after ${attempts} attempts, --io-retries ${attempts - 1})`, err);
+        options.log?.(final.message);
+        throw final;
       }
+      let delay: number;
       if (base === undefined) {
-        await sleep(juicefsDelayMs(kind, i));
+        delay = juicefsDelayMs(kind, i);
       } else {
-        const delay = Math.min(max, base * 2 ** (i - 1));
-        await sleep(delay / 2 + Math.random() * (delay / 2));
+        const d = Math.min(max, base * 2 ** (i - 1));
+        delay = d / 2 + Math.random() * (d / 2);
       }
+      options.log?.(`${messageOf(err)} (attempt ${i} of ${attempts}; next in ${Math.round(delay)} ms)`);
+      await sleep(delay);
     }
   }
 }

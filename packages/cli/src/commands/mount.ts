@@ -7,6 +7,7 @@ import { checkMountPoint, isMountPoint, takeInheritedFuseFd, unmountCommand, wan
 import type { Argv, Options } from 'yargs';
 import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
 import { serveMount, type ServeOptions } from '../mount/serve.js';
+import { OBJSTORE_FLAGS, objstoreOptions } from '../mount/flags-objstore.js';
 import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
 import { rawArgs } from '../args.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
@@ -75,6 +76,7 @@ export const MOUNT_FLAGS = {
   'no-usage-report': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never reports usage' },
   'no-syslog': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines: this client never logs to syslog' },
   'update-fstab': { type: 'boolean', default: false, describe: 'add (or replace) this mount in /etc/fstab, with these flags as options, and install /sbin/mount.juicefs so mount -a and boot mount it' },
+  ...OBJSTORE_FLAGS,
 } as const satisfies Record<string, Options>;
 
 export function mountCommand(y: Argv): Argv {
@@ -93,6 +95,7 @@ export function mountCommand(y: Argv): Argv {
       // Bad values fail here, before any mount or fork.
       parseBackupInterval(String(a['backup-meta']));
       const tuning = mountTuning(a);
+      const objstore = objstoreOptions(a);
       if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
@@ -116,7 +119,7 @@ export function mountCommand(y: Argv): Argv {
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...tuning, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
+        ...tuning, ...objstore, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => process.stderr.write(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}\n`),
       });
       process.stderr.write(`${mountpoint} unmounted (${reason})\n`);
