@@ -3,8 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { chunkStoreOptionsFor, createStorage, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
+import { JuiceFS, Vfs } from '@juicefs/core';
+import { openMeta } from '@juicefs/meta';
 import { objstoreOptions, parseDuration, parseSize, type ObjstoreFlags } from '../src/mount/flags-objstore.js';
-import { juicefs, mustFormat } from './tools-volume.js';
+import { deleteFreedSlices } from '../src/mount/serve.js';
+import { plainFormat } from '../src/control/volume-access.js';
+import { juicefs, mustFormat, pattern } from './tools-volume.js';
 import { canMount, scratchVolume } from './scratch-volume.js';
 
 // JuiceFS's object-storage and upload flags of `juicefs mount`, parsed as JuiceFS parses them and
@@ -65,6 +70,46 @@ describe('objstore mount flags: parsing', () => {
         code: 1,
         err: 'juicefs: EINVAL: --upload-hours "7": give the start and end hour of the upload window, 0 to 23, as START,END (e.g. --upload-hours 1,6 for 01:00-05:59, 23,3 over midnight)',
       });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('objstore mount flags: --max-deletes 0', () => {
+  it('leaves the data of deleted files in the bucket for juicefs gc; the default deletes it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-objflags-del-'));
+    try {
+      const seen: Array<{ before: number; after: number; pending: boolean }> = [];
+      for (const maxDeletes of [10, 0]) {
+        const url = `sqlite3://${dir}/meta-${maxDeletes}.db`;
+        const bucket = path.join(dir, `bucket-${maxDeletes}`);
+        mustFormat(url, 'deletes', bucket, '--trash-days', '0');
+        // What serve wires, in this process: real SQLite metadata, a real file bucket.
+        const meta = await openMeta(url);
+        const format = plainFormat(await meta.load());
+        await meta.newSession();
+        const store = await openChunkStore(openVolumeStorage(format), chunkStoreOptionsFor(format, { cacheDir: 'memory' }));
+        deleteFreedSlices(meta, store, maxDeletes);
+        const jfs = new JuiceFS(new Vfs({ meta, store, format }));
+        const objects = async (): Promise<number> => (await createStorage('file', bucket).list('deletes/chunks/')).length;
+        try {
+          await jfs.writeFile('/f', pattern(5000, 1));
+          const before = await objects();
+          await jfs.unlink('/f');
+          const pass = await meta.runBackgroundJobs();
+          seen.push({ before, after: await objects(), pending: pass.deletedSlices === 0 });
+        } finally {
+          await jfs.closeAll();
+          await store.close();
+          await meta.closeSession();
+          await meta.shutdown();
+        }
+      }
+      expect(seen).toEqual([
+        { before: 1, after: 0, pending: false },
+        { before: 1, after: 1, pending: true },
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

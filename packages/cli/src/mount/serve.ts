@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { chroot, ROOT_CONTEXT, Vfs, type Meta } from '@juicefs/core';
+import { chroot, ROOT_CONTEXT, Vfs, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type UploadHours } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
@@ -93,6 +93,16 @@ export interface ServeOptions {
 }
 
 /**
+ * Hands freed slices to the chunk store for deletion, unless `--max-deletes 0`: then, as JuiceFS
+ * (pkg/meta/base.go deleteSlice), this client deletes no data, and the slices stay recorded as
+ * pending for `juicefs gc` or another client.
+ */
+export function deleteFreedSlices(meta: Pick<Meta, 'onSliceDelete'>, store: Pick<ChunkStore, 'remove'>, maxDeletes: number | undefined): void {
+  if (maxDeletes === 0) return;
+  meta.onSliceDelete((id, size) => store.remove(id, size));
+}
+
+/**
  * Mount a volume and serve it until it is unmounted (umount, SIGINT/SIGTERM): metadata client
  * with a session and background jobs, object storage and chunk store from the format, the VFS
  * with the `.control` handler, and the FUSE session. Everything is closed in reverse order after.
@@ -136,8 +146,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       const left = store.stats().stagedBlocks;
       if (left > 0) process.stderr.write(`juicefs: ${left} staged blocks wait for --upload-delay/--upload-hours in ${o.cacheDir}; the next mount with this cache directory uploads them\n`);
     });
-    // --max-deletes 0: as JuiceFS, this mount deletes no data; freed slices wait for juicefs gc.
-    if (o.maxDeletes !== 0) meta.onSliceDelete((id, size) => store.remove(id, size));
+    deleteFreedSlices(meta, store, o.maxDeletes);
     await meta.newSession({
       heartbeat: o.heartbeat,
       readOnly: o.readOnly,
