@@ -89,6 +89,20 @@ describe('writeback scheduling', () => {
     }
   });
 
+  test('a delay longer than a timer can hold (40 days) still holds the block back', async () => {
+    const v = volume();
+    const store = await v.open({ uploadDelayMs: 40 * 86_400_000 });
+    try {
+      await put(store, 16, bytes(300, 6));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await v.uploaded()).toEqual([]);
+      expect(v.staged()).toEqual(['16_0_300']);
+    } finally {
+      await store.close();
+      v.remove();
+    }
+  });
+
   test('a block still waiting at close stays staged; the next start uploads it once its delay is over', async () => {
     const v = volume();
     try {

@@ -5,6 +5,9 @@ import type { BlockIo } from './block-io.js';
 import { parseBlockName } from '../layout/keys.js';
 import { inUploadHours, msUntilUpload, msUntilUploadHours, type UploadSchedule } from './upload-schedule.js';
 
+/** The longest delay setTimeout takes (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Background uploads of staged blocks. A block waits `--upload-delay` after it was staged and
  * for `--upload-hours`; one that fails to upload stays staged (it is the only copy) and is tried
@@ -16,6 +19,8 @@ export class WritebackUploader {
   /** Blocks waiting for their delay or the upload window (a subset of `pending`). */
   private readonly deferred = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each delayed block's `--upload-delay` is over (ms since the epoch). */
+  private readonly dueAt = new Map<string, number>();
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
   /** Uploads under way, including those of blocks cancelled meanwhile (which clean up after themselves). */
@@ -43,6 +48,7 @@ export class WritebackUploader {
   enqueue(key: string, stagedAt = Date.now()): void {
     if (this.stopped) return;
     this.pending.add(key);
+    if (this.schedule.delayMs > 0) this.dueAt.set(key, stagedAt + this.schedule.delayMs);
     const wait = msUntilUpload(this.schedule, stagedAt, Date.now());
     if (wait <= 0) void this.upload(key, 0);
     else this.later(key, wait, 0, true);
@@ -52,6 +58,7 @@ export class WritebackUploader {
   cancel(key: string): void {
     this.pending.delete(key);
     this.deferred.delete(key);
+    this.dueAt.delete(key);
     const t = this.timers.get(key);
     if (t) clearTimeout(t);
     this.timers.delete(key);
@@ -62,11 +69,12 @@ export class WritebackUploader {
     if (deferred) this.deferred.add(key);
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
+    // Node fires longer timers at once: a long wait is taken in steps, `upload` checks again.
     const t = setTimeout(() => {
       this.timers.delete(key);
       this.deferred.delete(key);
       void this.upload(key, attempt);
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     // A delay of hours must not keep a process alive that has nothing else to do.
     t.unref();
     this.timers.set(key, t);
@@ -75,6 +83,11 @@ export class WritebackUploader {
 
   private async upload(key: string, attempt: number): Promise<void> {
     if (this.stopped || !this.pending.has(key)) return;
+    const due = this.dueAt.get(key) ?? 0;
+    if (Date.now() < due) {
+      this.later(key, due - Date.now(), attempt, true);
+      return;
+    }
     // The window may have closed while the block waited (or while an upload failed): wait for the next one.
     if (!inUploadHours(this.schedule.hours, new Date())) {
       this.later(key, msUntilUploadHours(this.schedule.hours, new Date()), attempt, true);
@@ -93,6 +106,7 @@ export class WritebackUploader {
     const ref: BlockRef | undefined = parseBlockName(key);
     if (!ref) {
       this.pending.delete(key); // not a block name: nothing we could upload
+      this.dueAt.delete(key);
       return;
     }
     try {
@@ -101,6 +115,7 @@ export class WritebackUploader {
       if (!data || data.length !== ref.length) {
         // The staged file is gone or damaged: nothing left to upload.
         this.pending.delete(key);
+        this.dueAt.delete(key);
         await this.staging.drop(key);
         return;
       }
@@ -117,6 +132,7 @@ export class WritebackUploader {
       }
       await this.staging.drop(key);
       this.pending.delete(key);
+      this.dueAt.delete(key);
       this.wakeIfIdle();
     } catch (err) {
       this.lastError = err;
