@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { chunkStoreOptionsFor, createStorage, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
+import { chunkStoreOptionsFor, createStorage, deleteS3Bucket, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
 import { JuiceFS, Vfs } from '@juicefs/core';
 import { openMeta } from '@juicefs/meta';
 import { objstoreOptions, parseDuration, parseSize, type ObjstoreFlags } from '../src/mount/flags-objstore.js';
@@ -179,8 +179,11 @@ describe('objstore mount flags: a writeback mount with an upload delay', () => {
   });
 });
 
-describe('objstore mount flags: --get-timeout and --io-retries against a bucket that never answers', () => {
+describe('objstore mount flags on an S3 volume: --storage-class, and --get-timeout with --io-retries against a bucket that never answers', () => {
   const S3 = process.env['JFS_TEST_S3_URL'] ?? 'http://127.0.0.1:9000';
+  // Where scripts/services/s3.sh keeps s3rver's objects: it records each object's headers there.
+  const s3rverData = path.join(process.env['JFS_SERVICES_DIR'] ?? '/tmp/juicefs-services', 's3/data');
+  let bucket = '';
   let dir = '';
   let mp = '';
   let meta = '';
@@ -194,7 +197,7 @@ describe('objstore mount flags: --get-timeout and --io-retries against a bucket 
     mp = path.join(dir, 'mp');
     fs.mkdirSync(mp);
     meta = `sqlite3://${dir}/meta.db`;
-    const bucket = `jfs-objflags-${path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+    bucket = `jfs-objflags-${path.basename(dir).slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
     mustFormat(meta, 'objflags-s3', `${S3}/${bucket}`, '--storage', 's3', '--access-key', 'S3RVER', '--secret-key', 'S3RVER', '--trash-days', '0');
     requests = [];
     const sockets = new Set<Socket>();
@@ -215,6 +218,11 @@ describe('objstore mount flags: --get-timeout and --io-retries against a bucket 
     if (mp && mounted(mp) && juicefs('umount', mp).code !== 0) juicefs('umount', '--force', mp);
     await close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (bucket) {
+      const s = createStorage('s3', `${S3}/${bucket}`, 'S3RVER', 'S3RVER');
+      for (const o of await s.list('').catch(() => [])) await s.delete(o.key);
+      await deleteS3Bucket({ endpoint: S3, bucket, region: 'us-east-1', accessKey: 'S3RVER', secretKey: 'S3RVER' }).catch(() => undefined);
+    }
   });
 
   const mount = (...flags: string[]): void => {
@@ -222,11 +230,18 @@ describe('objstore mount flags: --get-timeout and --io-retries against a bucket 
     if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
   };
 
-  it('a read whose GETs time out fails with EIO after 1 + io-retries attempts, each logged', async () => {
-    // Written through the real S3 server, then read through an address that never answers.
-    mount('--cache-dir', path.join(dir, 'cache1'));
+  it('--storage-class: every block is written with that class (the S3 server records x-amz-storage-class)', () => {
+    mount('--cache-dir', path.join(dir, 'cache1'), '--storage-class', 'STANDARD_IA');
     fs.writeFileSync(path.join(mp, 'f'), Buffer.alloc(5000, 3));
     expect(juicefs('umount', mp).code).toBe(0);
+    const root = path.join(s3rverData, bucket, 'objflags-s3', 'chunks');
+    const metas = fs.existsSync(root) ? fs.readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('._S3rver_metadata.json')) : [];
+    const classes = metas.map((f) => (JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')) as Record<string, string>)['x-amz-storage-class']);
+    expect({ blocks: metas.length, classes: [...new Set(classes)] }).toEqual({ blocks: 1, classes: ['STANDARD_IA'] });
+  });
+
+  it('a read whose GETs time out fails with EIO after 1 + io-retries attempts, each logged', async () => {
+    // Written through the real S3 server (above), then read through an address that never answers.
     mount('--cache-dir', path.join(dir, 'cache2'), '--bucket', silentUrl, '--get-timeout', '1', '--io-retries', '2');
     const err = await fs.promises.readFile(path.join(mp, 'f')).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
     expect(juicefs('umount', mp).code).toBe(0);
