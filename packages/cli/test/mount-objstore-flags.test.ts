@@ -249,7 +249,7 @@ describe('objstore mount flags on an S3 volume: --storage-class, and --get-timeo
     expect({
       err,
       timedOut: /get objflags-s3\/chunks\/\S+ on s3:\/\/\S+ had no answer within 1 s \(--get-timeout\)/.test(log),
-      gaveUp: /gave up after 3 attempts, --io-retries 2/.test(log),
+      gaveUp: /gave up after 3 attempts \(--io-retries 2\)/.test(log),
       // Every attempt reached the server; the kernel may ask for the block more than once.
       gets: requests.filter((r) => r.startsWith('GET ')).length % 3 === 0 && requests.some((r) => r.startsWith('GET ')),
     }).toEqual({ err: 'EIO', timedOut: true, gaveUp: true, gets: true });

@@ -51,10 +51,12 @@ export function isTransient(err: unknown): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The message of a thrown value without the "EIO: " an FsError starts with (the new error adds its own). */
 function messageOf(err: unknown): string {
-  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
+  const m = typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
     ? (err as { message: string }).message
     : String(err);
+  return m.replace(/^E[A-Z]+: /, '');
 }
 
 /**
@@ -73,10 +75,10 @@ export async function retrying<T>(fn: () => Promise<T>, options: RetryOptions = 
       if (!isTransient(err)) throw err;
       if (i >= attempts) {
         if (attempts === 1) {
-          options.log?.(`${messageOf(err)} (no retries, --io-retries 0)`);
+          options.log?.(`${messageOf(err)}; not retried (--io-retries 0)`);
           throw err;
         }
-        const final = fsError('EIO', `${messageOf(err)} (gave up after ${attempts} attempts, --io-retries ${attempts - 1})`, err);
+        const final = fsError('EIO', `${messageOf(err)}; gave up after ${attempts} attempts (--io-retries ${attempts - 1})`, err);
         options.log?.(final.message);
         throw final;
       }
@@ -87,7 +89,7 @@ export async function retrying<T>(fn: () => Promise<T>, options: RetryOptions = 
         const d = Math.min(max, base * 2 ** (i - 1));
         delay = d / 2 + Math.random() * (d / 2);
       }
-      options.log?.(`${messageOf(err)} (attempt ${i} of ${attempts}; next in ${Math.round(delay)} ms)`);
+      options.log?.(`${messageOf(err)}; attempt ${i} of ${attempts}, next in ${Math.round(delay)} ms`);
       await sleep(delay);
     }
   }

@@ -16,7 +16,7 @@ function bounded<T>(call: Promise<T>, ms: number, what: string, flag: string): P
   if (!(ms > 0)) return call;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      const e: StorageFailure = fsError('EIO', `${what} had no answer within ${ms / 1000} s (${flag}); it is given up and retried`);
+      const e: StorageFailure = fsError('EIO', `${what} had no answer within ${ms / 1000} s (${flag})`);
       e.transient = true;
       reject(e);
     }, ms);
