@@ -69,6 +69,15 @@ export class StagingArea {
     if (!keepFile) await fsp.rm(this.fileOf(key), { force: true });
   }
 
+  /** When a staged block was written (its file's mtime), in ms since the epoch; now if unknown. */
+  async stagedAt(key: string): Promise<number> {
+    try {
+      return (await fsp.stat(this.fileOf(key))).mtimeMs;
+    } catch {
+      return Date.now();
+    }
+  }
+
   sizeOf(key: string): number | undefined {
     return this.staged.get(key);
   }

@@ -10,3 +10,6 @@ export { createS3Bucket, deleteS3Bucket } from './s3-create-bucket.js';
 export * from './sharded.js';
 export * from './encrypted.js';
 export * from './bandwidth.js';
+export * from './timeout.js';
+export * from './concurrency.js';
+export * from './check.js';

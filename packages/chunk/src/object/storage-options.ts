@@ -21,6 +21,12 @@ export interface StorageExtras {
    * OpenDAL's fs service (same layout, slower here). Extra `opendal` options imply `opendal`.
    */
   engine?: 'native' | 'opendal';
+  /**
+   * `--storage-class` (S3's `x-amz-storage-class`) for objects written. Only S3-style storages
+   * take it, through OpenDAL's `default_storage_class`; any other type refuses it rather than
+   * writing objects in a class nobody asked for.
+   */
+  storageClass?: string;
 }
 
 /** The default `--bucket` for `file` storage, as `juicefs format` picks it. */
@@ -58,6 +64,13 @@ function awsRegion(endpoint: string): string | undefined {
 export function storageTarget(type: string, bucket: string, accessKey = '', secretKey = '', extras: StorageExtras = {}): StorageTarget {
   const t = type.toLowerCase();
   const pass = extras.opendal ?? {};
+  const storageClass = extras.storageClass ?? '';
+  if (storageClass !== '' && t !== 's3' && t !== 'minio') {
+    throw fsError(
+      'EINVAL',
+      `--storage-class ${storageClass}: storage ${type} cannot set a storage class here (only s3 and minio buckets take one, as x-amz-storage-class); leave the flag out`,
+    );
+  }
   switch (t) {
     case 'file':
     case 'fs': {
@@ -84,6 +97,7 @@ export function storageTarget(type: string, bucket: string, accessKey = '', secr
         ...(secretKey ? { secret_access_key: secretKey } : {}),
         ...(extras.sessionToken ? { session_token: extras.sessionToken } : {}),
         ...(!accessKey && !secretKey ? { allow_anonymous: 'true' } : {}),
+        ...(storageClass !== '' ? { default_storage_class: storageClass } : {}),
         ...pass,
       };
       return { scheme: 's3', options, description: `s3://${b.name}/`, s3Bucket: { endpoint: b.endpoint, bucket: b.name, region } };

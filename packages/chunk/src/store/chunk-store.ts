@@ -64,14 +64,17 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       disk: this.disk,
       staging: this.staging,
     });
-    if (this.staging) this.uploader = new WritebackUploader(this.staging, this.io, this.disk);
+    if (this.staging) {
+      this.uploader = new WritebackUploader(this.staging, this.io, this.disk, { delayMs: o.uploadDelayMs, hours: o.uploadHours });
+    }
   }
 
   /** Scans the disk cache and re-queues blocks staged by an earlier run. */
   async start(): Promise<void> {
     await this.disk?.open();
     if (this.staging && this.uploader) {
-      for (const key of await this.staging.scan()) this.uploader.enqueue(key);
+      // As JuiceFS: a block left staged by an earlier run counts its delay from its file's mtime.
+      for (const key of await this.staging.scan()) this.uploader.enqueue(key, await this.staging.stagedAt(key));
     }
   }
 
@@ -108,11 +111,24 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   /** What storeBlock handed to the disk cache to write in the background (see giveBlockBuffer). */
   private readonly heldByCache = new WeakSet<Buffer>();
 
-  /** WriterHost: a sealed block goes to staging (writeback) or straight to object storage. */
+  /** Staged-file writes under way (bounded by `--max-stage-write`). */
+  private stagingWrites = 0;
+
+  /**
+   * WriterHost: a sealed block goes to staging (writeback) or straight to object storage. As
+   * JuiceFS does, writeback stages only blocks under `--writeback-threshold-size`, and a block
+   * that finds `--max-stage-write` staged writes under way is uploaded directly instead.
+   */
   async storeBlock(ref: BlockRef, data: Buffer): Promise<void> {
-    if (this.staging && this.uploader) {
+    const o = this.options;
+    if (this.staging && this.uploader && ref.length < o.writebackThreshold && (o.maxStageWrite === 0 || this.stagingWrites < o.maxStageWrite)) {
       const key = this.io.keyOf(ref);
-      await this.staging.stage(key, data);
+      this.stagingWrites++;
+      try {
+        await this.staging.stage(key, data);
+      } finally {
+        this.stagingWrites--;
+      }
       this.uploader.enqueue(key);
       return;
     }
@@ -179,7 +195,8 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.uploader?.drain();
+    // Blocks waiting for --upload-delay or --upload-hours stay staged: the next start uploads them.
+    await this.uploader?.settle();
     this.uploader?.stop();
     await this.io.idle();
     await this.disk?.close();

@@ -52,6 +52,21 @@ export interface ChunkStoreOptions {
   cachePartialOnly?: boolean;
   /** `--verify-cache-checksum` (default `extend`): checksums written with cached blocks and checked on reads. */
   verifyCacheChecksum?: ChecksumLevel;
+  /** `--upload-delay` in ms: with writeback, a staged block waits this long before it is uploaded. */
+  uploadDelayMs?: number;
+  /** `--upload-hours`: with writeback, staged blocks are uploaded only within these hours. */
+  uploadHours?: UploadHours;
+  /**
+   * `--writeback-threshold-size` in bytes: with writeback, only blocks smaller than this are
+   * staged; larger ones are uploaded before the write returns. 0 or absent: every block is staged
+   * (JuiceFS turns 0 into block size + 1).
+   */
+  writebackThresholdSize?: number;
+  /**
+   * `--max-stage-write`: staged-file writes at once; a block that finds them all busy is uploaded
+   * directly instead (JuiceFS's default 1000; 0: no bound).
+   */
+  maxStageWrite?: number;
 }
 
 export interface ResolvedOptions {
@@ -80,7 +95,15 @@ export interface ResolvedOptions {
   cacheScanInterval: number;
   cachePartialOnly: boolean;
   verifyCacheChecksum: ChecksumLevel;
+  uploadDelayMs: number;
+  uploadHours: UploadHours | undefined;
+  /** Blocks shorter than this are staged (writeback only). */
+  writebackThreshold: number;
+  /** 0: no bound. */
+  maxStageWrite: number;
 }
+
+import type { UploadHours } from './upload-schedule.js';
 
 export const MiB = 1 << 20;
 /** A chunk: no slice is longer (FORMAT.md 1). */
@@ -118,6 +141,10 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
     cacheScanInterval: Math.max(0, o.cacheScanInterval ?? 3600),
     cachePartialOnly: o.cachePartialOnly ?? false,
     verifyCacheChecksum: o.verifyCacheChecksum ?? 'extend',
+    uploadDelayMs: Math.max(0, o.uploadDelayMs ?? 0),
+    uploadHours: o.uploadHours,
+    writebackThreshold: o.writebackThresholdSize && o.writebackThresholdSize > 0 ? o.writebackThresholdSize : o.blockSize + 1,
+    maxStageWrite: Math.max(0, o.maxStageWrite ?? 1000),
   };
 }
 

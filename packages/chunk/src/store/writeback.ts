@@ -3,14 +3,24 @@ import type { DiskBlockCache } from '../cache/disk-cache.js';
 import type { BlockRef } from '../layout/keys.js';
 import type { BlockIo } from './block-io.js';
 import { parseBlockName } from '../layout/keys.js';
+import { inUploadHours, msUntilUpload, msUntilUploadHours, type UploadSchedule } from './upload-schedule.js';
+
+/** The longest delay setTimeout takes (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Background uploads of staged blocks. A block that fails to upload stays staged (it is the only
- * copy) and is tried again with growing delays; `drain` waits until nothing is staged.
+ * Background uploads of staged blocks. A block waits `--upload-delay` after it was staged and
+ * for `--upload-hours`; one that fails to upload stays staged (it is the only copy) and is tried
+ * again with growing delays. `settle` waits until every block that may go now has gone; blocks
+ * still waiting for their time stay staged for the next start, as JuiceFS leaves them.
  */
 export class WritebackUploader {
   private readonly pending = new Set<string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Blocks waiting for their delay or the upload window (a subset of `pending`). */
+  private readonly deferred = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each delayed block's `--upload-delay` is over (ms since the epoch). */
+  private readonly dueAt = new Map<string, number>();
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
   /** Uploads under way, including those of blocks cancelled meanwhile (which clean up after themselves). */
@@ -21,6 +31,7 @@ export class WritebackUploader {
     private readonly staging: StagingArea,
     private readonly io: BlockIo,
     private readonly disk: DiskBlockCache | undefined,
+    private readonly schedule: UploadSchedule = { delayMs: 0 },
     private readonly retryDelayMs = 200,
   ) {}
 
@@ -28,20 +39,60 @@ export class WritebackUploader {
     return this.pending.size;
   }
 
-  /** Queues an upload of a staged block. */
-  enqueue(key: string, attempt = 0): void {
+  /** Staged blocks waiting for `--upload-delay` or `--upload-hours`. */
+  get waiting(): number {
+    return this.deferred.size;
+  }
+
+  /** Queues an upload of a block staged at `stagedAt` (ms since the epoch). */
+  enqueue(key: string, stagedAt = Date.now()): void {
     if (this.stopped) return;
     this.pending.add(key);
-    void this.upload(key, attempt);
+    if (this.schedule.delayMs > 0) this.dueAt.set(key, stagedAt + this.schedule.delayMs);
+    const wait = msUntilUpload(this.schedule, stagedAt, Date.now());
+    if (wait <= 0) void this.upload(key, 0);
+    else this.later(key, wait, 0, true);
   }
 
   /** Forgets a block whose slice was removed before it was uploaded. */
   cancel(key: string): void {
     this.pending.delete(key);
+    this.deferred.delete(key);
+    this.dueAt.delete(key);
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+    this.wakeIfIdle();
+  }
+
+  private later(key: string, ms: number, attempt: number, deferred: boolean): void {
+    if (deferred) this.deferred.add(key);
+    const old = this.timers.get(key);
+    if (old) clearTimeout(old);
+    // Node fires longer timers at once: a long wait is taken in steps, `upload` checks again.
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      this.deferred.delete(key);
+      void this.upload(key, attempt);
+    }, Math.min(ms, MAX_TIMER_MS));
+    // A delay of hours must not keep a process alive that has nothing else to do.
+    t.unref();
+    this.timers.set(key, t);
     this.wakeIfIdle();
   }
 
   private async upload(key: string, attempt: number): Promise<void> {
+    if (this.stopped || !this.pending.has(key)) return;
+    const due = this.dueAt.get(key) ?? 0;
+    if (Date.now() < due) {
+      this.later(key, due - Date.now(), attempt, true);
+      return;
+    }
+    // The window may have closed while the block waited (or while an upload failed): wait for the next one.
+    if (!inUploadHours(this.schedule.hours, new Date())) {
+      this.later(key, msUntilUploadHours(this.schedule.hours, new Date()), attempt, true);
+      return;
+    }
     this.running++;
     try {
       await this.uploadOnce(key, attempt);
@@ -55,6 +106,7 @@ export class WritebackUploader {
     const ref: BlockRef | undefined = parseBlockName(key);
     if (!ref) {
       this.pending.delete(key); // not a block name: nothing we could upload
+      this.dueAt.delete(key);
       return;
     }
     try {
@@ -63,6 +115,7 @@ export class WritebackUploader {
       if (!data || data.length !== ref.length) {
         // The staged file is gone or damaged: nothing left to upload.
         this.pending.delete(key);
+        this.dueAt.delete(key);
         await this.staging.drop(key);
         return;
       }
@@ -80,36 +133,35 @@ export class WritebackUploader {
       }
       await this.staging.drop(key);
       this.pending.delete(key);
+      this.dueAt.delete(key);
       this.wakeIfIdle();
     } catch (err) {
       this.lastError = err;
       if (this.stopped || !this.pending.has(key)) return;
-      const delay = Math.min(10_000, this.retryDelayMs * 2 ** Math.min(attempt, 6));
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        void this.upload(key, attempt + 1);
-      }, delay);
-      this.timers.add(t);
+      this.later(key, Math.min(10_000, this.retryDelayMs * 2 ** Math.min(attempt, 6)), attempt + 1, false);
     }
   }
 
   private wakeIfIdle(): void {
-    if (this.pending.size > 0 || this.running > 0) return;
+    if (this.pending.size > this.deferred.size || this.running > 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of w) resolve();
   }
 
-  /** Resolves once every staged block has been uploaded and no upload is running. */
-  drain(): Promise<void> {
-    if (this.pending.size === 0 && this.running === 0) return Promise.resolve();
+  /**
+   * Resolves once no upload is running and every staged block is either uploaded or waiting for
+   * its `--upload-delay` / `--upload-hours` (those are not hurried: they stay staged).
+   */
+  settle(): Promise<void> {
+    if (this.pending.size === this.deferred.size && this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops retrying (staged files stay on disk for the next start). */
+  /** Stops uploading (staged files stay on disk for the next start). */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
 }

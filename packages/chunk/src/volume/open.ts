@@ -6,6 +6,8 @@ import { withRetry, type RetryOptions } from '../object/retry.js';
 import { shardBuckets, withShards } from '../object/sharded.js';
 import type { StorageExtras } from '../object/storage-options.js';
 import { withBandwidthLimit, type BandwidthLimits } from '../object/bandwidth.js';
+import { withTimeouts, type CallTimeouts } from '../object/timeout.js';
+import { withConcurrencyLimits, type ConcurrencyLimits } from '../object/concurrency.js';
 import type { ChunkStoreOptions } from '../store/options.js';
 
 export interface VolumeStorageOptions {
@@ -18,7 +20,19 @@ export interface VolumeStorageOptions {
   bucket?: string;
   /** `--upload-limit` / `--download-limit` in Mbps; default: the format's UploadLimit/DownloadLimit. */
   limits?: BandwidthLimits;
+  /** `--get-timeout` / `--put-timeout`: the longest one call may take before it is retried. */
+  timeouts?: CallTimeouts;
+  /** `--max-downloads` / `--max-deletes`: calls of each kind in flight at once. */
+  concurrency?: ConcurrencyLimits;
+  /**
+   * `--storage-class` for objects written; refused (EINVAL) by storages that cannot set one.
+   * Absent: the format's StorageClass, where the storage can apply it.
+   */
+  storageClass?: string;
 }
+
+/** Storage types whose objects can be given a storage class (see StorageExtras.storageClass). */
+const CLASSED = new Set(['s3', 'minio']);
 
 /**
  * The object storage of a volume, layered as JuiceFS layers it: the bucket (or its shards,
@@ -28,6 +42,8 @@ export interface VolumeStorageOptions {
 export function openVolumeStorage(format: Format, options: VolumeStorageOptions = {}): ObjectStorage {
   const extras: StorageExtras = { ...options.extras };
   if (format.SessionToken) extras.sessionToken = format.SessionToken;
+  const storageClass = options.storageClass ?? (CLASSED.has((format.Storage || 'file').toLowerCase()) ? format.StorageClass : undefined);
+  if (storageClass) extras.storageClass = storageClass;
   const bucket = options.bucket ?? format.Bucket;
   const open = (b: string): ObjectStorage => createStorage(format.Storage || 'file', b, format.AccessKey ?? '', format.SecretKey ?? '', extras);
   const shards = format.Shards ?? 0;
@@ -36,8 +52,9 @@ export function openVolumeStorage(format: Format, options: VolumeStorageOptions 
     ...(format.UploadLimit ? { uploadMbps: format.UploadLimit } : {}),
     ...(format.DownloadLimit ? { downloadMbps: format.DownloadLimit } : {}),
   };
-  // Limits count the bytes that travel, so they sit right on the bucket.
-  let storage = withPrefix(withBandwidthLimit(blob, limits), `${format.Name}/`);
+  // Limits count the bytes that travel, so they sit right on the bucket; timeouts bound the
+  // call on the wire, not the wait for bandwidth.
+  let storage = withPrefix(withBandwidthLimit(withTimeouts(blob, options.timeouts ?? {}), limits), `${format.Name}/`);
   if (format.EncryptKey) {
     storage = withEncryption(storage, {
       privateKeyPem: format.EncryptKey,
@@ -45,7 +62,8 @@ export function openVolumeStorage(format: Format, options: VolumeStorageOptions 
       ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
     });
   }
-  return withRetry(storage, options.retry);
+  // Below the retries: a call waiting for its next attempt holds no download or delete slot.
+  return withRetry(withConcurrencyLimits(storage, options.concurrency ?? {}), options.retry);
 }
 
 /** Chunk store options that follow from the format record; mount options are merged over them. */

@@ -10,6 +10,7 @@ import { serveMount, type ServeOptions } from '../mount/serve.js';
 import { FUSE_FLAGS, fuseTuning } from '../mount/flags-fuse.js';
 import { META_FLAGS, metaServeOptions } from '../mount/flags-meta.js';
 import { CACHE_FLAGS, cacheServeOptions } from '../mount/flags-cache.js';
+import { OBJSTORE_FLAGS, objstoreOptions } from '../mount/flags-objstore.js';
 import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
 import { rawArgs } from '../args.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
@@ -82,6 +83,7 @@ export const MOUNT_FLAGS = {
   'update-fstab': { type: 'boolean', default: false, describe: 'add (or replace) this mount in /etc/fstab, with these flags as options, and install /sbin/mount.juicefs so mount -a and boot mount it' },
   ...META_FLAGS,
   ...CACHE_FLAGS,
+  ...OBJSTORE_FLAGS,
 } as const satisfies Record<string, Options>;
 
 export function mountCommand(y: Argv): Argv {
@@ -102,6 +104,7 @@ export function mountCommand(y: Argv): Argv {
       const tuning = { ...mountTuning(a), ...fuseTuning(a) };
       const metaBehaviour = metaServeOptions(a);
       const cache = cacheServeOptions(a);
+      const objstore = objstoreOptions(a);
       if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
@@ -125,7 +128,7 @@ export function mountCommand(y: Argv): Argv {
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...tuning, ...metaBehaviour, ...cache, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
+        ...tuning, ...metaBehaviour, ...cache, ...objstore, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
         onMounted: (f) => log.info(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}`),
       });
       log.info(`${mountpoint} unmounted (${reason})`);

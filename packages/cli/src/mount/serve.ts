@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type Meta } from '@juicefs/core';
+import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
-import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type CacheEviction, type ChecksumLevel, type ChunkStoreOptions } from '@juicefs/chunk';
+import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type CacheEviction, type ChecksumLevel, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
@@ -101,10 +101,40 @@ export interface ServeOptions {
   cachePartialOnly?: boolean;
   /** `--verify-cache-checksum`. */
   verifyCacheChecksum?: ChecksumLevel;
+  // Object storage calls and writeback uploads (mount/flags-objstore.ts); absent: JuiceFS's defaults.
+  /** `--get-timeout` / `--put-timeout` in ms (default 60 s): the longest one call may take before it is retried. */
+  getTimeoutMs?: number;
+  putTimeoutMs?: number;
+  /** `--io-retries` (default 10): retries of an object call after the first attempt. */
+  ioRetries?: number;
+  /** `--max-downloads` (default 200): object GETs at once. */
+  maxDownloads?: number;
+  /** `--max-deletes` (default 10): object deletes at once; 0: this mount deletes no data (juicefs gc does); negative: no limit. */
+  maxDeletes?: number;
+  /** `--upload-delay` in ms / `--upload-hours`: when staged blocks may be uploaded (with writeback). */
+  uploadDelayMs?: number;
+  uploadHours?: UploadHours;
+  /** `--writeback-threshold-size` in bytes (0: stage every block) / `--max-stage-write` (0: no limit). */
+  writebackThresholdSize?: number;
+  maxStageWrite?: number;
+  /** `--storage-class` of objects written (S3 only). */
+  storageClass?: string;
+  /** `--check-storage`: put, get and delete a test object before mounting. */
+  checkStorage?: boolean;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
   mountedFd?: number;
   /** Called once the kernel has the mount. */
   onMounted: (format: Format) => void;
+}
+
+/**
+ * Hands freed slices to the chunk store for deletion, unless `--max-deletes 0`: then, as JuiceFS
+ * (pkg/meta/base.go deleteSlice), this client deletes no data, and the slices stay recorded as
+ * pending for `juicefs gc` or another client.
+ */
+export function deleteFreedSlices(meta: Pick<Meta, 'onSliceDelete'>, store: Pick<ChunkStore, 'remove'>, maxDeletes: number | undefined): void {
+  if (maxDeletes === 0) return;
+  meta.onSliceDelete((id, size) => store.remove(id, size));
 }
 
 /**
@@ -129,17 +159,36 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       uploadMbps: o.uploadLimitMbps ?? format.UploadLimit ?? 0,
       downloadMbps: o.downloadLimitMbps ?? format.DownloadLimit ?? 0,
     };
-    const storage = openVolumeStorage(o.storage ? { ...format, Storage: o.storage } : format, { ...(o.bucket ? { bucket: o.bucket } : {}), ...(limits ? { limits } : {}) });
+    const storage = openVolumeStorage(o.storage ? { ...format, Storage: o.storage } : format, {
+      ...(o.bucket ? { bucket: o.bucket } : {}), ...(limits ? { limits } : {}),
+      retry: { retries: o.ioRetries ?? DEFAULT_IO_RETRIES, log: (m) => log.warn(`${new Date().toISOString()} juicefs: ${m}`) },
+      timeouts: { getMs: o.getTimeoutMs ?? 60_000, putMs: o.putTimeoutMs ?? 60_000 },
+      concurrency: { gets: o.maxDownloads ?? 200, deletes: o.maxDeletes ?? 10 },
+      ...(o.storageClass ? { storageClass: o.storageClass } : {}),
+    });
     log.debug(`data in ${storage.description}`);
+    if (o.checkStorage) {
+      // As JuiceFS: a bucket that does not work fails the mount, not the first write.
+      const started = Date.now();
+      await checkStorage(storage, (m) => log.warn(`juicefs: ${m}`));
+      log.info(`object storage ${storage.description} checked in ${Date.now() - started} ms`);
+    }
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, {
       cacheDir: o.cacheDir, cacheSize: o.cacheSize, bufferSize: o.bufferSize, ...(o.writeback ? { writeback: true } : {}),
       ...(o.maxUploads !== undefined ? { maxUploads: o.maxUploads } : {}), ...(o.cacheLargeWrite ? { cacheWrites: true } : {}),
       ...(o.freeSpaceRatio !== undefined ? { freeSpaceRatio: o.freeSpaceRatio } : {}),
       ...(o.prefetch !== undefined ? { readahead: o.prefetch } : {}),
       ...diskCacheOptions(o),
+      ...(o.uploadDelayMs !== undefined ? { uploadDelayMs: o.uploadDelayMs } : {}), ...(o.uploadHours ? { uploadHours: o.uploadHours } : {}),
+      ...(o.writebackThresholdSize !== undefined ? { writebackThresholdSize: o.writebackThresholdSize } : {}),
+      ...(o.maxStageWrite !== undefined ? { maxStageWrite: o.maxStageWrite } : {}),
     }));
-    closers.push(() => store.close());
-    meta.onSliceDelete((id, size) => store.remove(id, size));
+    closers.push(async () => {
+      await store.close();
+      const left = store.stats().stagedBlocks;
+      if (left > 0) log.warn(`juicefs: ${left} staged blocks wait for --upload-delay/--upload-hours in ${o.cacheDir}; the next mount with this cache directory uploads them`);
+    });
+    deleteFreedSlices(meta, store, o.maxDeletes);
     await meta.newSession({
       heartbeat: o.heartbeat,
       readOnly: o.readOnly,
