@@ -114,3 +114,24 @@ print(json.dumps(max(sizes) if sizes else 0))`;
     }
   });
 });
+
+describe('umount --flush', () => {
+  const v = scratchVolume('jfs-flush-', 'flush-vol', '--trash-days', '0');
+  const objects = () => (fs.existsSync(path.join(v.dir, 'bucket')) ? fs.readdirSync(path.join(v.dir, 'bucket'), { recursive: true }).filter((f) => /_0_300000$/.test(String(f))).length : 0);
+  const staged = () => fs.readdirSync(path.join(v.dir, 'cache'), { recursive: true }).filter((f) => String(f).includes('rawstaging') && /_0_300000$/.test(String(f))).length;
+
+  it('waits for the blocks --writeback staged (held by --upload-delay) before unmounting; a plain umount leaves them staged', () => {
+    const round = (flush: boolean) => {
+      v.mount('--writeback', '--upload-delay', '2');
+      fs.writeFileSync(path.join(v.mp, flush ? 'flushed' : 'left'), Buffer.alloc(300000, flush ? 1 : 2));
+      const before = objects();
+      const r = juicefs('umount', ...(flush ? ['--flush'] : []), v.mp);
+      return { before, code: r.code, said: /waiting for 1 staged block to be uploaded/.test(r.err), after: objects(), staged: staged() };
+    };
+    expect(round(false)).toEqual({ before: 0, code: 0, said: false, after: 0, staged: 1 });
+    // The next mount uploads what the first left too (its delay counts from the staged file's
+    // mtime); --flush returns only once both are in the bucket.
+    const second = round(true);
+    expect({ ...second, before: undefined }).toEqual({ before: undefined, code: 0, said: true, after: 2, staged: 0 });
+  });
+});
