@@ -171,7 +171,9 @@ async function failingCases(Cls: Variant, cases: MetaCase[]): Promise<string[]> 
   return failed;
 }
 
-const cases = metaConformanceCases();
+// The memory model has no client options (configure() is ENOTSUP; meta-conformance.test.ts
+// declares clientOptions unsupported), so the cases that need them are not its to pass.
+const cases = metaConformanceCases().filter((c) => !(c.needs ?? []).includes('clientOptions'));
 
 describe('the Meta conformance suite catches broken engines', () => {
   it('every case named below exists', () => {
