@@ -88,8 +88,9 @@ test('set (with --create for a new path), get and list show the limits and the u
   for (const sub of ['list', 'ls']) {
     const list = juicefs('quota', sub, meta);
     expect(list.code).toBe(0);
+    // One table for directories, users and groups, headed "Path/ID" as JuiceFS 1.4 heads it.
     expect(table(list.out)).toEqual([
-      HEADER,
+      ['Path/ID', ...HEADER.slice(1)],
       ['/proj', '2.0 GiB', '96 KiB', '0%', '100', '6', '6%'],
       ['/proj/new/deep', 'unlimited', '8.0 KiB', '', '10', '1', '10%'],
     ]);
@@ -118,10 +119,19 @@ test('mistakes fail with what is wrong and how to fix it', async () => {
   expect(file.code).toBe(1);
   expect(file.err).toMatch(/\/proj\/g is not a directory/);
 
+  const both = juicefs('quota', 'set', meta, '--uid', '1000', '--gid', '100', '--capacity', '1');
+  expect(both.code).toBe(1);
+  expect(both.err).toMatch(/give either --uid or --gid, not both/);
   for (const flag of ['--uid', '--gid']) {
-    const user = juicefs('quota', 'set', meta, flag, '1000', '--capacity', '1');
-    expect(user.code).toBe(1);
-    expect(user.err).toMatch(/user and group quotas .* are not supported yet: only directory quotas are, with --path DIR/);
+    const withPath = juicefs('quota', 'set', meta, flag, '1000', '--path', '/proj', '--capacity', '1');
+    expect(withPath.code).toBe(1);
+    expect(withPath.err).toMatch(new RegExp(`give either ${flag} or --path, not both`));
+    const zero = juicefs('quota', 'get', meta, flag, '0');
+    expect(zero.code).toBe(1);
+    expect(zero.err).toMatch(new RegExp(`invalid ${flag} 0: give a whole number from 1`));
+    const none = juicefs('quota', 'get', meta, flag, '1234');
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/(user|group) 1234 has no quota: set one with juicefs quota set/);
   }
 
   const bare = juicefs('quota');
@@ -130,7 +140,7 @@ test('mistakes fail with what is wrong and how to fix it', async () => {
 
   const empty = juicefs('quota', 'list', meta);
   expect(empty.code).toBe(0);
-  expect(empty.out).toContain('no directory has a quota');
+  expect(empty.out).toContain('no directory, user or group has a quota');
 });
 
 test('check finds stored usage that drifted from the tree, --repair fixes it; delete removes the quota', async () => {

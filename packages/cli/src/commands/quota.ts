@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, ROOT_INODE, TRASH_INODE, fsError, hasCode, type Ino, type Meta } from '@juicefs/core';
-import type { BaseMeta, DirQuota } from '@juicefs/meta';
+import type { BaseMeta, DirQuota, OwnerKind } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { pathsOf, resolvePath } from '../control/tree.js';
 import { openToolVolume } from '../control/volume-access.js';
@@ -8,7 +8,8 @@ import { gib } from '../volume.js';
 import { iBytes } from './summary.js';
 import { log } from '../log.js';
 
-// juicefs quota (JuiceFS's cmd/quota.go): directory quotas only; user and group quotas are refused.
+// juicefs quota (JuiceFS's cmd/quota.go): directory quotas (--path) and, as in JuiceFS 1.4, user
+// and group quotas (--uid / --gid).
 
 /** Counts as go-humanize's Comma prints them: "1,000". */
 export function comma(n: number): string {
@@ -27,15 +28,19 @@ export function quotaRow(where: string, q: DirQuota): string[] {
   return [where, size, iBytes(usedSpace), spacePct, inodes, comma(usedInodes), inodesPct];
 }
 
-/** The quota table of `quotas` (path → quota), sorted by path as JuiceFS sorts it. */
-export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>): string {
+/**
+ * The quota table of `quotas` (path or id → quota), sorted as text as JuiceFS sorts it; the first
+ * column is "Path", "User ID", "Group ID" or, for a mixed list, "Path/ID" (as JuiceFS names it).
+ */
+export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>, firstColumn = 'Path'): string {
   for (const [p, q] of quotas) {
     if (q.usedSpace < 0 || q.usedInodes < 0) {
-      log.warn(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check --path ${p} --repair to fix it`);
+      const fix = firstColumn === 'Path' ? `--path ${p}` : '--uid/--gid';
+      log.warn(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check ${fix} --repair to fix it`);
     }
   }
   const rows = [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, q]) => quotaRow(p, q));
-  return renderGrid(['Path', 'Size', 'Used', 'Use%', 'Inodes', 'IUsed', 'IUse%'], rows);
+  return renderGrid([firstColumn, 'Size', 'Used', 'Use%', 'Inodes', 'IUsed', 'IUse%'], rows);
 }
 
 /**
@@ -90,11 +95,17 @@ interface QuotaArgs {
   gid?: number | undefined;
 }
 
-/** Only directory quotas exist here: --uid/--gid fail before anything is opened. */
-function directoryOnly(a: QuotaArgs): void {
-  if (a.uid !== undefined || a.gid !== undefined) {
-    throw fsError('ENOTSUP', `user and group quotas (--${a.uid !== undefined ? 'uid' : 'gid'}) are not supported yet: only directory quotas are, with --path DIR`);
+/** The user or group a command is about (--uid / --gid), refusing combinations JuiceFS refuses. */
+function ownerOf(a: QuotaArgs): { kind: OwnerKind; id: number; flag: string; label: string } | undefined {
+  if (a.uid !== undefined && a.gid !== undefined) throw fsError('EINVAL', 'give either --uid or --gid, not both: a quota is on one user or one group');
+  const flag = a.uid !== undefined ? 'uid' : a.gid !== undefined ? 'gid' : undefined;
+  if (flag === undefined) return undefined;
+  if (a.path !== undefined) throw fsError('EINVAL', `give either --${flag} or --path, not both: a quota is on a user, a group or a directory`);
+  const id = (flag === 'uid' ? a.uid : a.gid)!;
+  if (!Number.isSafeInteger(id) || id < 1 || id > 0xffffffff) {
+    throw fsError('EINVAL', `invalid --${flag} ${id}: give a whole number from 1 to 4294967295 (JuiceFS takes no quota for ${flag} 0)`);
   }
+  return { kind: flag === 'uid' ? 'user' : 'group', id, flag, label: flag === 'uid' ? 'User ID' : 'Group ID' };
 }
 
 function requirePath(a: QuotaArgs, sub: string): string {
@@ -106,11 +117,11 @@ function requirePath(a: QuotaArgs, sub: string): string {
 
 const metaUrl = (c: Argv) => c.positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' });
 
-/** The flags every subcommand takes: --uid/--gid only to refuse them with a clear message. */
+/** The flags every subcommand takes. */
 function common<T>(c: Argv<T>) {
   return c
-    .option('uid', { type: 'number', describe: 'user ID for a user quota (not supported yet)' })
-    .option('gid', { type: 'number', describe: 'group ID for a group quota (not supported yet)' });
+    .option('uid', { type: 'number', describe: 'user ID: the quota of this user (the space and inodes of the nodes it owns)' })
+    .option('gid', { type: 'number', describe: 'group ID: the quota of this group (the space and inodes of the nodes it owns)' });
 }
 
 const pathOption = { type: 'string', describe: 'full path of the directory within the volume' } as const;
@@ -129,8 +140,40 @@ async function withVolume<T>(url: string, work: (meta: BaseMeta) => Promise<T>):
   }
 }
 
+/**
+ * quota check --uid/--gid: as in JuiceFS, one recount of the whole tree checks every user and
+ * group (the usage of each is only known from all of it); the table shows the one asked for.
+ */
+async function checkOwners(url: string, owner: { kind: OwnerKind; id: number; flag: string; label: string }, repair: boolean): Promise<void> {
+  const bad = await withVolume(url, async (meta) => {
+    const r = await meta.checkOwnerQuotas({ repair });
+    const wrong: string[] = [];
+    for (const c of r.checks) {
+      if (c.consistent) continue;
+      const who = `${c.kind === 'user' ? 'uid' : 'gid'}:${c.id}`;
+      const stored = c.quota ? `${comma(c.quota.usedInodes)} inodes, ${iBytes(c.quota.usedSpace)}` : 'nothing';
+      const counted = `${comma(c.actual.inodes)} inodes, ${iBytes(c.actual.space)}`;
+      if (r.repaired) process.stdout.write(`${who}: stored usage (${stored}) != the tree (${counted}): repaired\n`);
+      else log.info(`${who}: stored usage (${stored}) != the tree (${counted})`);
+      wrong.push(who);
+    }
+    const mine = r.checks.find((c) => c.kind === owner.kind && c.id === owner.id);
+    const quota = { ...(mine?.quota ?? { maxSpace: -1, maxInodes: -1, usedSpace: 0, usedInodes: 0 }) };
+    if (mine && (mine.consistent || r.repaired)) {
+      quota.usedSpace = mine.actual.space;
+      quota.usedInodes = mine.actual.inodes;
+    }
+    if (!mine || mine.consistent) process.stdout.write(`quota of ${owner.kind} ${owner.id} is consistent\n`);
+    process.stdout.write(quotaTable([[String(owner.id), quota]], owner.label));
+    return r.repaired ? [] : wrong;
+  });
+  if (bad.length > 0) {
+    throw fsError('EIO', `the user/group quota usage of ${bad.join(', ')} is inconsistent (above): run juicefs quota check ${url} --${owner.flag} ${owner.id} --repair to fix it`);
+  }
+}
+
 export function quotaCommand(y: Argv): Argv {
-  return y.command('quota', 'Manage directory quotas (set, get, delete, list, check)', (q) =>
+  return y.command('quota', 'Manage directory, user and group quotas (set, get, delete, list, check)', (q) =>
     q
       .command(
         'set META-URL',
@@ -144,8 +187,8 @@ export function quotaCommand(y: Argv): Argv {
             .option('strict', strictOption)
             .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', '1 GiB and 100 inodes for /dir1'),
         async (a) => {
-          directoryOnly(a);
-          const path = requirePath(a, 'set');
+          const owner = ownerOf(a);
+          const path = owner ? `${owner.flag} ${owner.id}` : requirePath(a, 'set');
           if (a.capacity === undefined && a.inodes === undefined) {
             throw fsError('EINVAL', `nothing to set for ${path}: give --capacity GiB and/or --inodes N`);
           }
@@ -157,6 +200,13 @@ export function quotaCommand(y: Argv): Argv {
           if (a.inodes !== undefined) {
             if (!Number.isSafeInteger(a.inodes) || a.inodes < 0) throw fsError('EINVAL', `invalid --inodes ${a.inodes}: give a whole number, 0 or more (0 is unlimited)`);
             limits.maxInodes = a.inodes;
+          }
+          if (owner) {
+            await withVolume(a['META-URL'], async (meta) => {
+              const r = await meta.setOwnerQuota(owner.kind, owner.id, limits);
+              process.stdout.write(quotaTable([[String(owner.id), r.quota]], owner.label));
+            });
+            return;
           }
           await withVolume(a['META-URL'], async (meta) => {
             const ino = await directoryAt(meta, path, a.create);
@@ -176,7 +226,15 @@ export function quotaCommand(y: Argv): Argv {
         'Show the quota of a directory and its usage',
         (c) => common(metaUrl(c)).option('path', pathOption).example('$0 quota get redis://localhost --path /dir1', ''),
         async (a) => {
-          directoryOnly(a);
+          const owner = ownerOf(a);
+          if (owner) {
+            await withVolume(a['META-URL'], async (meta) => {
+              const quota = await meta.getOwnerQuota(owner.kind, owner.id);
+              if (!quota) throw fsError('ENOENT', `${owner.kind} ${owner.id} has no quota: set one with juicefs quota set ${a['META-URL']} --${owner.flag} ${owner.id} --capacity GiB and/or --inodes N`);
+              process.stdout.write(quotaTable([[String(owner.id), quota]], owner.label));
+            });
+            return;
+          }
           const path = requirePath(a, 'get');
           await withVolume(a['META-URL'], async (meta) => {
             const ino = await directoryAt(meta, path, false);
@@ -191,7 +249,16 @@ export function quotaCommand(y: Argv): Argv {
         'Remove the quota of a directory',
         (c) => common(metaUrl(c)).option('path', pathOption).example('$0 quota delete redis://localhost --path /dir1', ''),
         async (a) => {
-          directoryOnly(a);
+          const owner = ownerOf(a);
+          if (owner) {
+            await withVolume(a['META-URL'], async (meta) => {
+              if (!(await meta.deleteOwnerQuota(owner.kind, owner.id))) {
+                throw fsError('ENOENT', `${owner.kind} ${owner.id} has no quota to delete: juicefs quota list ${a['META-URL']} shows the quotas`);
+              }
+              process.stdout.write(`deleted the quota of ${owner.kind} ${owner.id}\n`);
+            });
+            return;
+          }
           const path = requirePath(a, 'delete');
           await withVolume(a['META-URL'], async (meta) => {
             const ino = await directoryAt(meta, path, false);
@@ -207,16 +274,20 @@ export function quotaCommand(y: Argv): Argv {
         'List the quotas of all directories',
         (c) => common(metaUrl(c)).example('$0 quota list redis://localhost', ''),
         async (a) => {
-          directoryOnly(a);
+          const owner = ownerOf(a);
           await withVolume(a['META-URL'], async (meta) => {
-            const all = await meta.listDirQuotas();
-            if (all.size === 0) {
-              process.stdout.write('no directory has a quota\n');
+            const rows: Array<[string, DirQuota]> = [];
+            if (!owner) for (const [ino, q] of await meta.listDirQuotas()) rows.push([await describe(meta, ino), q]);
+            for (const [kind, prefix] of [['user', 'uid'], ['group', 'gid']] as const) {
+              if (owner && owner.kind !== kind) continue;
+              for (const [id, q] of await meta.listOwnerQuotas(kind)) if (!owner || owner.id === id) rows.push([`${prefix}:${id}`, q]);
+            }
+            if (rows.length === 0) {
+              process.stdout.write(owner ? `${owner.kind} ${owner.id} has no quota\n` : 'no directory, user or group has a quota\n');
               return;
             }
-            const rows: Array<[string, DirQuota]> = [];
-            for (const [ino, q] of all) rows.push([await describe(meta, ino), q]);
-            process.stdout.write(quotaTable(rows));
+            // As JuiceFS: dirs by path, users as uid:N, groups as gid:N, in one table.
+            process.stdout.write(quotaTable(rows, owner ? owner.label : 'Path/ID'));
           });
         },
       )
@@ -230,8 +301,12 @@ export function quotaCommand(y: Argv): Argv {
             .option('strict', strictOption)
             .example('$0 quota check redis://localhost --path /dir1 --repair', ''),
         async (a) => {
-          directoryOnly(a);
           const url = a['META-URL'];
+          const owner = ownerOf(a);
+          if (owner) {
+            await checkOwners(url, owner, a.repair);
+            return;
+          }
           const inconsistent = await withVolume(url, async (meta) => {
             const targets: Array<[string, Ino]> = [];
             if (a.path !== undefined) {
@@ -283,7 +358,8 @@ export function quotaCommand(y: Argv): Argv {
       )
       .demandCommand(1, 'name a quota subcommand: set, get, delete, list or check (juicefs quota --help)')
       .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', 'limit /dir1 to 1 GiB and 100 inodes')
-      .example('$0 quota list redis://localhost', 'all directory quotas with their usage')
+      .example('$0 quota set redis://localhost --uid 1000 --capacity 2 --inodes 200', 'limit what user 1000 owns to 2 GiB and 200 inodes')
+      .example('$0 quota list redis://localhost', 'all directory, user and group quotas with their usage')
       .example('$0 quota check redis://localhost --path /dir1 --repair', 'recount the usage of /dir1 and fix it'),
   );
 }
