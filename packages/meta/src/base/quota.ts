@@ -217,10 +217,13 @@ export function flushQuotas(m: MetaState): Promise<void> {
   });
 }
 
-/** Reload the volume's quotas (limits and everyone's flushed usage); keeps unflushed increments. */
-export function loadQuotas(m: MetaState): Promise<void> {
+/**
+ * Reload the volume's quotas (limits and everyone's flushed usage); keeps unflushed increments.
+ * `recheckFormat`: the periodic reload also notices user/group quotas turned on elsewhere.
+ */
+export function loadQuotas(m: MetaState, recheckFormat = false): Promise<void> {
   return serialized(m, async () => {
-    await refreshOwnerQuotaFlag(m);
+    if (recheckFormat) await refreshOwnerQuotaFlag(m);
     await loadOwnerQuotas(m);
     const qs = m.store.dirQuotas;
     if (!qs || !dirStatsEnabled(m)) {
@@ -255,7 +258,7 @@ export function startQuotaSync(m: MetaState): void {
   const timer = setInterval(() => {
     const reload = ++ticks % reloadEvery === 0;
     flushQuotas(m)
-      .then(() => (reload ? loadQuotas(m) : undefined))
+      .then(() => (reload ? loadQuotas(m, true) : undefined))
       .catch(() => undefined); // the next tick tries again; increments stay until written
   }, QUOTA_FLUSH_SECONDS * 1000);
   timer.unref();
