@@ -189,3 +189,38 @@ test('check finds stored usage that drifted from the tree, --repair fixes it; de
   expect(unchecked.code).toBe(1);
   expect(unchecked.err).toMatch(/\/proj has no quota to check/);
 });
+
+test('group quotas: set, get, list (as gid:N with the directories) and delete, limits kept when not given', async () => {
+  await writeProject();
+  expect(juicefs('quota', 'set', meta, '--path', '/proj', '--inodes', '100').code).toBe(0);
+  const set = juicefs('quota', 'set', meta, '--gid', '100', '--inodes', '10');
+  expect(set.err).toBe('');
+  expect(set.code).toBe(0);
+  expect(table(set.out)).toEqual([['Group ID', ...HEADER.slice(1)], ['100', 'unlimited', '0 B', '', '10', '0', '0%']]);
+  const more = juicefs('quota', 'set', meta, '--gid', '100', '--capacity', '1');
+  expect(table(more.out)[1]).toEqual(['100', '1.0 GiB', '0 B', '0%', '10', '0', '0%']);
+  const rootUser = juicefs('quota', 'set', meta, '--uid', '1', '--inodes', '5');
+  expect(rootUser.code).toBe(0);
+  const list = juicefs('quota', 'list', meta);
+  expect(list.code).toBe(0);
+  expect(table(list.out)).toEqual([
+    ['Path/ID', ...HEADER.slice(1)],
+    ['/proj', 'unlimited', '80 KiB', '', '100', '3', '3%'],
+    ['gid:100', '1.0 GiB', '0 B', '0%', '10', '0', '0%'],
+    ['uid:1', 'unlimited', '0 B', '', '5', '0', '0%'],
+  ]);
+  const only = juicefs('quota', 'list', meta, '--gid', '100');
+  // As JuiceFS lists them: headed by the kind, the row named gid:N.
+  expect(table(only.out)).toEqual([['Group ID', ...HEADER.slice(1)], ['gid:100', '1.0 GiB', '0 B', '0%', '10', '0', '0%']]);
+  const del = juicefs('quota', 'delete', meta, '--gid', '100');
+  expect(del.code).toBe(0);
+  expect(del.out).toContain('deleted the quota of group 100');
+  const again = juicefs('quota', 'delete', meta, '--gid', '100');
+  expect(again.code).toBe(1);
+  expect(again.err).toMatch(/group 100 has no quota to delete/);
+  expect(table(juicefs('quota', 'list', meta).out).map((r) => r[0])).toEqual(['Path/ID', '/proj', 'uid:1']);
+  const check = juicefs('quota', 'check', meta, '--gid', '100');
+  expect(check.err).toBe('');
+  expect(check.code).toBe(0);
+  expect(check.out).toContain('quota of group 100 is consistent');
+});

@@ -69,10 +69,10 @@ describe.each(engines)('user and group quotas on %s', (name, makeVolume) => {
     await volume.cleanup();
   });
 
-  async function client(init: boolean): Promise<BaseMeta> {
+  async function client(init: boolean, trashDays = 0): Promise<BaseMeta> {
     store = await volume.open();
     const meta = new BaseMeta(store);
-    if (init) await meta.init({ ...defaultFormat('ugq', '0f7a5e55-0000-4000-8000-00000000901a', '/tmp/ugq/'), TrashDays: 0 });
+    if (init) await meta.init({ ...defaultFormat('ugq', '0f7a5e55-0000-4000-8000-00000000901a', '/tmp/ugq/'), TrashDays: trashDays });
     await meta.load();
     await meta.newSession();
     clients.push(meta);
@@ -174,6 +174,27 @@ describe.each(engines)('user and group quotas on %s', (name, makeVolume) => {
     r = await meta.checkOwnerQuotas({ repair: true });
     expect(r.repaired).toBe(true);
     expect(await meta.getOwnerQuota('user', 1000)).toEqual({ maxSpace: -1, maxInodes: 10, usedSpace: 8 * KiB, usedInodes: 1 });
+    expect((await meta.checkOwnerQuotas()).checks.every((c) => c.consistent)).toBe(true);
+  });
+
+  test('the trash keeps usage until it expires; hard links count once; a rename over a file releases it', async () => {
+    const meta = await client(true, 1);
+    const { home, a } = await tree(meta);
+    await meta.close(alice, a);
+    await meta.setOwnerQuota('user', 1000, { maxInodes: 10 });
+    await meta.link(alice, a, home, 'a2');
+    expect(await meta.getOwnerQuota('user', 1000)).toMatchObject({ usedSpace: 8 * KiB, usedInodes: 1 });
+    const x = (await meta.create(alice, home, 'x', 0o644, 0, 0)).ino;
+    await meta.close(alice, x);
+    await meta.rename(alice, home, 'x', home, 'a2', 0); // drops one link of a: a stays
+    expect(await meta.getOwnerQuota('user', 1000)).toMatchObject({ usedSpace: 12 * KiB, usedInodes: 2 });
+    await meta.unlink(alice, home, 'a');
+    await meta.unlink(alice, home, 'a2');
+    // In the trash, still alice's: still counted (the trash directory counts for root).
+    expect(await meta.getOwnerQuota('user', 1000)).toMatchObject({ usedSpace: 12 * KiB, usedInodes: 2 });
+    expect((await meta.checkOwnerQuotas()).checks.every((c) => c.consistent)).toBe(true);
+    await meta.runBackgroundJobs(Math.floor(Date.now() / 1000) + 3 * 86400);
+    expect(await meta.getOwnerQuota('user', 1000)).toMatchObject({ usedSpace: 0, usedInodes: 0 });
     expect((await meta.checkOwnerQuotas()).checks.every((c) => c.consistent)).toBe(true);
   });
 
