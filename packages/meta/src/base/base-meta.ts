@@ -10,6 +10,7 @@ import {
   type Ino,
   type LockWaitOptions,
   type Meta,
+  type OwnerQuotaAdmin,
   type MetaClientOptions,
   type NewSessionOptions,
   type NodeResult,
@@ -179,6 +180,17 @@ export class BaseMeta implements Meta {
   }
 
   // ---- user and group quotas (juicefs quota --uid/--gid, JuiceFS 1.4) ----
+  /** The Meta contract's view of the methods below; absent on an engine keeping no such quotas. */
+  get ownerQuotas(): OwnerQuotaAdmin | undefined {
+    if (!this.store.userGroupQuotas) return undefined;
+    return {
+      set: (kind, id, limits) => this.setOwnerQuota(kind, id, limits),
+      get: (kind, id) => this.getOwnerQuota(kind, id),
+      delete: (kind, id) => this.deleteOwnerQuota(kind, id),
+      list: (kind) => this.listOwnerQuotas(kind),
+      check: (options) => this.checkOwnerQuotas(options),
+    };
+  }
   /**
    * Set a user's or group's limits (an omitted one keeps its value; 0 = unlimited). The first one
    * turns on the format's UserGroupQuota and counts every owner's usage from the tree.

@@ -1,4 +1,4 @@
-import { decodeFormat, encodeFormat, fsError, NodeType, ROOT_INODE, TRASH_INODE, type Ino } from '@juicefs/core';
+import { decodeFormat, encodeFormat, fsError, NodeType, ROOT_INODE, TRASH_INODE, type Ino, type OwnerQuotaCheck } from '@juicefs/core';
 import type { DirQuota, OwnerKind, UserGroupQuotaStore } from './quota-store.js';
 import { NO_LIMITS } from './owner-quota.js';
 import { flushQuotas, loadQuotas } from './quota.js';
@@ -142,14 +142,7 @@ export async function listOwnerQuotas(m: MetaState, kind: OwnerKind): Promise<Ma
   return all;
 }
 
-export interface OwnerCheck {
-  kind: OwnerKind;
-  id: number;
-  /** The stored entry, if any (limits -1/-1 when there is no quota). */
-  quota: DirQuota | undefined;
-  actual: { space: number; inodes: number };
-  consistent: boolean;
-}
+export type OwnerCheck = OwnerQuotaCheck;
 
 /**
  * Recount every user's and group's usage from the tree and compare it with what is stored (Go's

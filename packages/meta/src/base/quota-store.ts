@@ -1,4 +1,4 @@
-import type { Ino } from '@juicefs/core';
+import type { Ino, OwnerKind } from '@juicefs/core';
 
 /**
  * A directory quota as stored (FORMAT.md 3.4 / 5.3): limits, 0 meaning unlimited, and the usage
@@ -37,7 +37,7 @@ export interface DirQuotaStore {
 }
 
 /** Whose usage a user/group quota limits: the owner (uid) or the owning group (gid) of nodes. */
-export type OwnerKind = 'user' | 'group';
+export type { OwnerKind };
 
 /** A change of one user's or group's usage, as clients flush it. */
 export interface OwnerQuotaDelta {
