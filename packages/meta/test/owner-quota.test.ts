@@ -177,6 +177,18 @@ describe.each(engines)('user and group quotas on %s', (name, makeVolume) => {
     expect((await meta.checkOwnerQuotas()).checks.every((c) => c.consistent)).toBe(true);
   });
 
+  test('turning user/group quotas on drops entries left from before, as Go\'s doInit does', async () => {
+    const meta = await client(true);
+    await tree(meta);
+    // Left by a time the flag was on, then off: limits and usage no longer mean anything.
+    await store.userGroupQuotas!.set('user', 5, { maxSpace: 0, maxInodes: 1 }, { space: 99, inodes: 9 });
+    await store.userGroupQuotas!.set('user', 1000, { maxSpace: 0, maxInodes: 1 }, { space: 99, inodes: 9 });
+    await meta.setOwnerQuota('group', 1000, { maxInodes: 10 });
+    expect(await meta.getOwnerQuota('user', 5)).toEqual({ maxSpace: -1, maxInodes: -1, usedSpace: 0, usedInodes: 0 });
+    expect(await meta.getOwnerQuota('user', 1000)).toEqual({ maxSpace: -1, maxInodes: -1, usedSpace: 8 * KiB, usedInodes: 1 });
+    await meta.create(alice, (await meta.lookup(root, ROOT, 'home')).ino, 'more', 0o644, 0, 0);
+  });
+
   test('the trash keeps usage until it expires; hard links count once; a rename over a file releases it', async () => {
     const meta = await client(true, 1);
     const { home, a } = await tree(meta);

@@ -81,8 +81,12 @@ async function enableOwnerQuotas(m: MetaState): Promise<void> {
   if (!format.UserGroupQuota) await m.store.setFormat(encodeFormat({ ...format, UserGroupQuota: true }));
   // Counting starts now on this client; the recount below gives the starting figures.
   m.format = { ...(m.format ?? format), UserGroupQuota: true };
-  const usage = await scanOwnerUsage(m);
   const s = storeOf(m);
+  // Entries left from before the flag was last off are stale, limits too: Go's doInit drops them.
+  for (const kind of ['user', 'group'] as const) {
+    for (const id of (await s.loadAll(kind)).keys()) await s.set(kind, id, NO_LIMITS, { space: 0, inodes: 0 });
+  }
+  const usage = await scanOwnerUsage(m);
   for (const kind of ['user', 'group'] as const) await storeUsage(s, kind, usage[kind]);
 }
 
