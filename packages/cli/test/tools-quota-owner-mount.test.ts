@@ -136,3 +136,20 @@ test('dump keeps the user quota and load restores it, usage recounted', () => {
   expect(get.err).toBe('');
   expect(rows(get.out)).toEqual([[String(NOBODY), '512 KiB', '208 KiB', '40%', '4', '4', '100%']]);
 });
+
+test('a group quota: nobody\'s group (nogroup) is refused past its inodes through the mount', () => {
+  // nogroup owns b, c, d and e (a went to root with its chown): a limit of 5 leaves one.
+  const set = juicefs('quota', 'set', v.meta, '--gid', String(NOBODY), '--inodes', '5');
+  expect(set.err).toBe('');
+  expect(rows(set.out)).toEqual([[String(NOBODY), 'unlimited', '208 KiB', '', '5', '4', '80%']]);
+  expect(juicefs('quota', 'delete', v.meta, '--uid', String(NOBODY)).code).toBe(0);
+  v.mount();
+  const home = path.join(v.mp, 'home');
+  expect(asNobody(`touch ${home}/f`).status).toBe(0);
+  const over = asNobody(`mkdir ${home}/g`);
+  expect(over.status).not.toBe(0);
+  expect(over.err).toMatch(/Disk quota exceeded/);
+  expect(fs.existsSync(path.join(home, 'g'))).toBe(false);
+  v.unmount();
+  expect(rows(juicefs('quota', 'get', v.meta, '--gid', String(NOBODY)).out)).toEqual([[String(NOBODY), 'unlimited', '212 KiB', '', '5', '5', '100%']]);
+});
