@@ -135,6 +135,11 @@ test('dump keeps the user quota and load restores it, usage recounted', () => {
   const get = juicefs('quota', 'get', loaded, '--uid', String(NOBODY));
   expect(get.err).toBe('');
   expect(rows(get.out)).toEqual([[String(NOBODY), '512 KiB', '208 KiB', '40%', '4', '4', '100%']]);
+  // Every owner got its usage back, not only those with a quota: root's and the groups' agree too.
+  const check = juicefs('quota', 'check', loaded, '--gid', String(NOBODY));
+  expect(check.err).toBe('');
+  expect(check.code).toBe(0);
+  expect(rows(check.out)).toEqual([[String(NOBODY), 'unlimited', '208 KiB', '', 'unlimited', '4', '']]);
 });
 
 test('a group quota: nobody\'s group (nogroup) is refused past its inodes through the mount', () => {
