@@ -223,4 +223,26 @@ test('group quotas: set, get, list (as gid:N with the directories) and delete, l
   expect(check.err).toBe('');
   expect(check.code).toBe(0);
   expect(check.out).toContain('quota of group 100 is consistent');
+
+  // Without flags, check covers every directory quota, then every user and group (JuiceFS checks
+  // users and groups by default).
+  const all = juicefs('quota', 'check', meta);
+  expect(all.err).toBe('');
+  expect(all.code).toBe(0);
+  expect(all.out).toContain('quota of /proj is consistent');
+  expect(all.out).toContain('user and group quotas are consistent');
+  const db = new Sqlite(`${dir}/meta.db`);
+  try {
+    expect(db.prepare('UPDATE jfs_user_group_quota SET used_inodes = used_inodes + 7 WHERE qtype = 2 AND qkey = 0').run().changes).toBe(1);
+  } finally {
+    db.close();
+  }
+  const drift = juicefs('quota', 'check', meta);
+  expect(drift.code).toBe(1);
+  expect(drift.err).toMatch(/the quota usage of gid:0 is inconsistent \(above\): run juicefs quota check \S+ --repair/);
+  const repair = juicefs('quota', 'check', meta, '--repair');
+  expect(repair.code).toBe(0);
+  // root's /proj, sub, f (72 KiB) and g: 4 inodes, 84 KiB.
+  expect(repair.out).toMatch(/gid:0: stored usage \(11 inodes, 84 KiB\) != the tree \(4 inodes, 84 KiB\): repaired/);
+  expect(juicefs('quota', 'check', meta).code).toBe(0);
 });

@@ -1,47 +1,18 @@
 import { ROOT_CONTEXT, ROOT_INODE, TRASH_INODE, fsError, hasCode, type Ino, type Meta } from '@juicefs/core';
-import type { BaseMeta, DirQuota, OwnerKind } from '@juicefs/meta';
+import type { BaseMeta, DirQuota } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { pathsOf, resolvePath } from '../control/tree.js';
 import { openToolVolume } from '../control/volume-access.js';
-import { renderGrid } from '../output.js';
 import { gib } from '../volume.js';
 import { iBytes } from './summary.js';
+import { comma, quotaTable } from './quota-table.js';
+import { checkAllOwners, checkOwner, ownerOf } from './quota-owner.js';
+
+export { comma, quotaRow, quotaTable } from './quota-table.js';
 import { log } from '../log.js';
 
 // juicefs quota (JuiceFS's cmd/quota.go): directory quotas (--path) and, as in JuiceFS 1.4, user
 // and group quotas (--uid / --gid).
-
-/** Counts as go-humanize's Comma prints them: "1,000". */
-export function comma(n: number): string {
-  const s = String(Math.trunc(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return n < 0 ? `-${s}` : s;
-}
-
-/** A row of the quota table, as JuiceFS prints it: a limit of 0 is "unlimited", usage below 0 (drift) shows as 0. */
-export function quotaRow(where: string, q: DirQuota): string[] {
-  const usedSpace = Math.max(0, q.usedSpace);
-  const usedInodes = Math.max(0, q.usedInodes);
-  const size = q.maxSpace > 0 ? iBytes(q.maxSpace) : 'unlimited';
-  const spacePct = q.maxSpace > 0 ? `${Math.floor((usedSpace * 100) / q.maxSpace)}%` : '';
-  const inodes = q.maxInodes > 0 ? comma(q.maxInodes) : 'unlimited';
-  const inodesPct = q.maxInodes > 0 ? `${Math.floor((usedInodes * 100) / q.maxInodes)}%` : '';
-  return [where, size, iBytes(usedSpace), spacePct, inodes, comma(usedInodes), inodesPct];
-}
-
-/**
- * The quota table of `quotas` (path or id → quota), sorted as text as JuiceFS sorts it; the first
- * column is "Path", "User ID", "Group ID" or, for a mixed list, "Path/ID" (as JuiceFS names it).
- */
-export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>, firstColumn = 'Path'): string {
-  for (const [p, q] of quotas) {
-    if (q.usedSpace < 0 || q.usedInodes < 0) {
-      const fix = firstColumn === 'Path' ? `--path ${p}` : '--uid/--gid';
-      log.warn(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check ${fix} --repair to fix it`);
-    }
-  }
-  const rows = [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, q]) => quotaRow(p, q));
-  return renderGrid([firstColumn, 'Size', 'Used', 'Use%', 'Inodes', 'IUsed', 'IUse%'], rows);
-}
 
 /**
  * The directory at `path`, made (with its missing parents, 0777 less umask 022, as root) when
@@ -95,19 +66,6 @@ interface QuotaArgs {
   gid?: number | undefined;
 }
 
-/** The user or group a command is about (--uid / --gid), refusing combinations JuiceFS refuses. */
-function ownerOf(a: QuotaArgs): { kind: OwnerKind; id: number; flag: string; label: string } | undefined {
-  if (a.uid !== undefined && a.gid !== undefined) throw fsError('EINVAL', 'give either --uid or --gid, not both: a quota is on one user or one group');
-  const flag = a.uid !== undefined ? 'uid' : a.gid !== undefined ? 'gid' : undefined;
-  if (flag === undefined) return undefined;
-  if (a.path !== undefined) throw fsError('EINVAL', `give either --${flag} or --path, not both: a quota is on a user, a group or a directory`);
-  const id = (flag === 'uid' ? a.uid : a.gid)!;
-  if (!Number.isSafeInteger(id) || id < 1 || id > 0xffffffff) {
-    throw fsError('EINVAL', `invalid --${flag} ${id}: give a whole number from 1 to 4294967295 (JuiceFS takes no quota for ${flag} 0)`);
-  }
-  return { kind: flag === 'uid' ? 'user' : 'group', id, flag, label: flag === 'uid' ? 'User ID' : 'Group ID' };
-}
-
 function requirePath(a: QuotaArgs, sub: string): string {
   if (a.path === undefined || a.path === '') {
     throw fsError('EINVAL', `quota ${sub} needs the directory: add --path DIR (its full path within the volume, such as /projects/a)`);
@@ -137,38 +95,6 @@ async function withVolume<T>(url: string, work: (meta: BaseMeta) => Promise<T>):
     return await work(vol.meta);
   } finally {
     await vol.close();
-  }
-}
-
-/**
- * quota check --uid/--gid: as in JuiceFS, one recount of the whole tree checks every user and
- * group (the usage of each is only known from all of it); the table shows the one asked for.
- */
-async function checkOwners(url: string, owner: { kind: OwnerKind; id: number; flag: string; label: string }, repair: boolean): Promise<void> {
-  const bad = await withVolume(url, async (meta) => {
-    const r = await meta.checkOwnerQuotas({ repair });
-    const wrong: string[] = [];
-    for (const c of r.checks) {
-      if (c.consistent) continue;
-      const who = `${c.kind === 'user' ? 'uid' : 'gid'}:${c.id}`;
-      const stored = c.quota ? `${comma(c.quota.usedInodes)} inodes, ${iBytes(c.quota.usedSpace)}` : 'nothing';
-      const counted = `${comma(c.actual.inodes)} inodes, ${iBytes(c.actual.space)}`;
-      if (r.repaired) process.stdout.write(`${who}: stored usage (${stored}) != the tree (${counted}): repaired\n`);
-      else log.info(`${who}: stored usage (${stored}) != the tree (${counted})`);
-      wrong.push(who);
-    }
-    const mine = r.checks.find((c) => c.kind === owner.kind && c.id === owner.id);
-    const quota = { ...(mine?.quota ?? { maxSpace: -1, maxInodes: -1, usedSpace: 0, usedInodes: 0 }) };
-    if (mine && (mine.consistent || r.repaired)) {
-      quota.usedSpace = mine.actual.space;
-      quota.usedInodes = mine.actual.inodes;
-    }
-    if (!mine || mine.consistent) process.stdout.write(`quota of ${owner.kind} ${owner.id} is consistent\n`);
-    process.stdout.write(quotaTable([[String(owner.id), quota]], owner.label));
-    return r.repaired ? [] : wrong;
-  });
-  if (bad.length > 0) {
-    throw fsError('EIO', `the user/group quota usage of ${bad.join(', ')} is inconsistent (above): run juicefs quota check ${url} --${owner.flag} ${owner.id} --repair to fix it`);
   }
 }
 
@@ -293,7 +219,7 @@ export function quotaCommand(y: Argv): Argv {
       )
       .command(
         'check META-URL',
-        'Check that the usage stored with quotas matches the directory trees (all quotas without --path); --repair fixes it',
+        'Check that the usage stored with quotas matches the tree (without --path/--uid/--gid: every directory quota, and every user and group once user/group quotas are on); --repair fixes it',
         (c) =>
           common(metaUrl(c))
             .option('path', pathOption)
@@ -304,7 +230,7 @@ export function quotaCommand(y: Argv): Argv {
           const url = a['META-URL'];
           const owner = ownerOf(a);
           if (owner) {
-            await checkOwners(url, owner, a.repair);
+            await withVolume(url, (meta) => checkOwner(meta, url, owner, a.repair));
             return;
           }
           const inconsistent = await withVolume(url, async (meta) => {
@@ -313,7 +239,7 @@ export function quotaCommand(y: Argv): Argv {
               targets.push([a.path, await directoryAt(meta, a.path, false)]);
             } else {
               for (const ino of (await meta.listDirQuotas()).keys()) targets.push([await describe(meta, ino), ino]);
-              if (targets.length === 0) {
+              if (targets.length === 0 && meta.format?.UserGroupQuota !== true) {
                 process.stdout.write('no directory has a quota: nothing to check\n');
                 return [];
               }
@@ -345,10 +271,11 @@ export function quotaCommand(y: Argv): Argv {
               }
             }
             if (rows.length > 0) process.stdout.write(quotaTable(rows));
+            if (a.path === undefined) bad.push(...(await checkAllOwners(meta, a.repair)));
             return bad;
           });
           if (inconsistent.length > 0) {
-            const one = inconsistent.length === 1 ? ` --path ${inconsistent[0]}` : '';
+            const one = inconsistent.length === 1 && !/^[ug]id:/.test(inconsistent[0]!) ? ` --path ${inconsistent[0]}` : '';
             throw fsError(
               'EIO',
               `the quota usage of ${inconsistent.join(', ')} is inconsistent (above): run juicefs quota check ${url}${one} --repair to fix it`,
