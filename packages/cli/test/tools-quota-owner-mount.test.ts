@@ -158,3 +158,25 @@ test('a group quota: nobody\'s group (nogroup) is refused past its inodes throug
   v.unmount();
   expect(rows(juicefs('quota', 'get', v.meta, '--gid', String(NOBODY)).out)).toEqual([[String(NOBODY), 'unlimited', '212 KiB', '', '5', '5', '100%']]);
 });
+
+test('a quota set while the volume is mounted reaches the mount at its next quota reload', async () => {
+  expect(juicefs('quota', 'delete', v.meta, '--gid', String(NOBODY)).code).toBe(0);
+  v.mount('--heartbeat', '3');
+  const home = path.join(v.mp, 'home');
+  try {
+    expect(asNobody(`touch ${home}/before`).status).toBe(0);
+    // nobody owns b, c, d, e, f and before: 6 inodes. A limit of 6 refuses the next create, once
+    // the mount has reloaded the quotas (every heartbeat); until then its creates still succeed.
+    const set = juicefs('quota', 'set', v.meta, '--uid', String(NOBODY), '--inodes', '6');
+    expect(set.err).toBe('');
+    let refused: string | undefined;
+    for (let i = 0; i < 40 && refused === undefined; i++) {
+      const r = asNobody(`touch ${home}/late-${i}`);
+      if (r.status !== 0) refused = r.err;
+      else await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(refused).toMatch(/Disk quota exceeded/);
+  } finally {
+    v.unmount();
+  }
+});
