@@ -88,8 +88,9 @@ test('set (with --create for a new path), get and list show the limits and the u
   for (const sub of ['list', 'ls']) {
     const list = juicefs('quota', sub, meta);
     expect(list.code).toBe(0);
+    // One table for directories, users and groups, headed "Path/ID" as JuiceFS 1.4 heads it.
     expect(table(list.out)).toEqual([
-      HEADER,
+      ['Path/ID', ...HEADER.slice(1)],
       ['/proj', '2.0 GiB', '96 KiB', '0%', '100', '6', '6%'],
       ['/proj/new/deep', 'unlimited', '8.0 KiB', '', '10', '1', '10%'],
     ]);
@@ -118,10 +119,19 @@ test('mistakes fail with what is wrong and how to fix it', async () => {
   expect(file.code).toBe(1);
   expect(file.err).toMatch(/\/proj\/g is not a directory/);
 
+  const both = juicefs('quota', 'set', meta, '--uid', '1000', '--gid', '100', '--capacity', '1');
+  expect(both.code).toBe(1);
+  expect(both.err).toMatch(/give either --uid or --gid, not both/);
   for (const flag of ['--uid', '--gid']) {
-    const user = juicefs('quota', 'set', meta, flag, '1000', '--capacity', '1');
-    expect(user.code).toBe(1);
-    expect(user.err).toMatch(/user and group quotas .* are not supported yet: only directory quotas are, with --path DIR/);
+    const withPath = juicefs('quota', 'set', meta, flag, '1000', '--path', '/proj', '--capacity', '1');
+    expect(withPath.code).toBe(1);
+    expect(withPath.err).toMatch(new RegExp(`give either ${flag} or --path, not both`));
+    const zero = juicefs('quota', 'get', meta, flag, '0');
+    expect(zero.code).toBe(1);
+    expect(zero.err).toMatch(new RegExp(`invalid ${flag} 0: give a whole number from 1`));
+    const none = juicefs('quota', 'get', meta, flag, '1234');
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/(user|group) 1234 has no quota: set one with juicefs quota set/);
   }
 
   const bare = juicefs('quota');
@@ -130,7 +140,7 @@ test('mistakes fail with what is wrong and how to fix it', async () => {
 
   const empty = juicefs('quota', 'list', meta);
   expect(empty.code).toBe(0);
-  expect(empty.out).toContain('no directory has a quota');
+  expect(empty.out).toContain('no directory, user or group has a quota');
 });
 
 test('check finds stored usage that drifted from the tree, --repair fixes it; delete removes the quota', async () => {
@@ -178,4 +188,61 @@ test('check finds stored usage that drifted from the tree, --repair fixes it; de
   const unchecked = juicefs('quota', 'check', meta, '--path', '/proj');
   expect(unchecked.code).toBe(1);
   expect(unchecked.err).toMatch(/\/proj has no quota to check/);
+});
+
+test('group quotas: set, get, list (as gid:N with the directories) and delete, limits kept when not given', async () => {
+  await writeProject();
+  expect(juicefs('quota', 'set', meta, '--path', '/proj', '--inodes', '100').code).toBe(0);
+  const set = juicefs('quota', 'set', meta, '--gid', '100', '--inodes', '10');
+  expect(set.err).toBe('');
+  expect(set.code).toBe(0);
+  expect(table(set.out)).toEqual([['Group ID', ...HEADER.slice(1)], ['100', 'unlimited', '0 B', '', '10', '0', '0%']]);
+  const more = juicefs('quota', 'set', meta, '--gid', '100', '--capacity', '1');
+  expect(table(more.out)[1]).toEqual(['100', '1.0 GiB', '0 B', '0%', '10', '0', '0%']);
+  const rootUser = juicefs('quota', 'set', meta, '--uid', '1', '--inodes', '5');
+  expect(rootUser.code).toBe(0);
+  const list = juicefs('quota', 'list', meta);
+  expect(list.code).toBe(0);
+  expect(table(list.out)).toEqual([
+    ['Path/ID', ...HEADER.slice(1)],
+    ['/proj', 'unlimited', '80 KiB', '', '100', '3', '3%'],
+    ['gid:100', '1.0 GiB', '0 B', '0%', '10', '0', '0%'],
+    ['uid:1', 'unlimited', '0 B', '', '5', '0', '0%'],
+  ]);
+  const only = juicefs('quota', 'list', meta, '--gid', '100');
+  // As JuiceFS lists them: headed by the kind, the row named gid:N.
+  expect(table(only.out)).toEqual([['Group ID', ...HEADER.slice(1)], ['gid:100', '1.0 GiB', '0 B', '0%', '10', '0', '0%']]);
+  const del = juicefs('quota', 'delete', meta, '--gid', '100');
+  expect(del.code).toBe(0);
+  expect(del.out).toContain('deleted the quota of group 100');
+  const again = juicefs('quota', 'delete', meta, '--gid', '100');
+  expect(again.code).toBe(1);
+  expect(again.err).toMatch(/group 100 has no quota to delete/);
+  expect(table(juicefs('quota', 'list', meta).out).map((r) => r[0])).toEqual(['Path/ID', '/proj', 'uid:1']);
+  const check = juicefs('quota', 'check', meta, '--gid', '100');
+  expect(check.err).toBe('');
+  expect(check.code).toBe(0);
+  expect(check.out).toContain('quota of group 100 is consistent');
+
+  // Without flags, check covers every directory quota, then every user and group (JuiceFS checks
+  // users and groups by default).
+  const all = juicefs('quota', 'check', meta);
+  expect(all.err).toBe('');
+  expect(all.code).toBe(0);
+  expect(all.out).toContain('quota of /proj is consistent');
+  expect(all.out).toContain('user and group quotas are consistent');
+  const db = new Sqlite(`${dir}/meta.db`);
+  try {
+    expect(db.prepare('UPDATE jfs_user_group_quota SET used_inodes = used_inodes + 7 WHERE qtype = 2 AND qkey = 0').run().changes).toBe(1);
+  } finally {
+    db.close();
+  }
+  const drift = juicefs('quota', 'check', meta);
+  expect(drift.code).toBe(1);
+  expect(drift.err).toMatch(/the quota usage of gid:0 is inconsistent \(above\): run juicefs quota check \S+ --repair/);
+  const repair = juicefs('quota', 'check', meta, '--repair');
+  expect(repair.code).toBe(0);
+  // root's /proj, sub, f (72 KiB) and g: 4 inodes, 84 KiB.
+  expect(repair.out).toMatch(/gid:0: stored usage \(11 inodes, 84 KiB\) != the tree \(4 inodes, 84 KiB\): repaired/);
+  expect(juicefs('quota', 'check', meta).code).toBe(0);
 });

@@ -10,4 +10,4 @@ metaConformance('memory model', async () => {
     newClient: async () => new MemoryMeta(meta.volume),
     cleanup: async () => {},
   };
-}, { supports: { clientOptions: false } });
+}, { supports: { clientOptions: false, ownerQuotas: false } });

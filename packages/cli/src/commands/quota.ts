@@ -3,40 +3,16 @@ import type { BaseMeta, DirQuota } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { pathsOf, resolvePath } from '../control/tree.js';
 import { openToolVolume } from '../control/volume-access.js';
-import { renderGrid } from '../output.js';
 import { gib } from '../volume.js';
 import { iBytes } from './summary.js';
+import { comma, quotaTable } from './quota-table.js';
+import { checkAllOwners, checkOwner, ownerOf } from './quota-owner.js';
+
+export { comma, quotaRow, quotaTable } from './quota-table.js';
 import { log } from '../log.js';
 
-// juicefs quota (JuiceFS's cmd/quota.go): directory quotas only; user and group quotas are refused.
-
-/** Counts as go-humanize's Comma prints them: "1,000". */
-export function comma(n: number): string {
-  const s = String(Math.trunc(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return n < 0 ? `-${s}` : s;
-}
-
-/** A row of the quota table, as JuiceFS prints it: a limit of 0 is "unlimited", usage below 0 (drift) shows as 0. */
-export function quotaRow(where: string, q: DirQuota): string[] {
-  const usedSpace = Math.max(0, q.usedSpace);
-  const usedInodes = Math.max(0, q.usedInodes);
-  const size = q.maxSpace > 0 ? iBytes(q.maxSpace) : 'unlimited';
-  const spacePct = q.maxSpace > 0 ? `${Math.floor((usedSpace * 100) / q.maxSpace)}%` : '';
-  const inodes = q.maxInodes > 0 ? comma(q.maxInodes) : 'unlimited';
-  const inodesPct = q.maxInodes > 0 ? `${Math.floor((usedInodes * 100) / q.maxInodes)}%` : '';
-  return [where, size, iBytes(usedSpace), spacePct, inodes, comma(usedInodes), inodesPct];
-}
-
-/** The quota table of `quotas` (path → quota), sorted by path as JuiceFS sorts it. */
-export function quotaTable(quotas: ReadonlyArray<readonly [string, DirQuota]>): string {
-  for (const [p, q] of quotas) {
-    if (q.usedSpace < 0 || q.usedInodes < 0) {
-      log.warn(`warning: the usage stored for ${p} is negative (${q.usedSpace} bytes, ${q.usedInodes} inodes): run juicefs quota check --path ${p} --repair to fix it`);
-    }
-  }
-  const rows = [...quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, q]) => quotaRow(p, q));
-  return renderGrid(['Path', 'Size', 'Used', 'Use%', 'Inodes', 'IUsed', 'IUse%'], rows);
-}
+// juicefs quota (JuiceFS's cmd/quota.go): directory quotas (--path) and, as in JuiceFS 1.4, user
+// and group quotas (--uid / --gid).
 
 /**
  * The directory at `path`, made (with its missing parents, 0777 less umask 022, as root) when
@@ -90,13 +66,6 @@ interface QuotaArgs {
   gid?: number | undefined;
 }
 
-/** Only directory quotas exist here: --uid/--gid fail before anything is opened. */
-function directoryOnly(a: QuotaArgs): void {
-  if (a.uid !== undefined || a.gid !== undefined) {
-    throw fsError('ENOTSUP', `user and group quotas (--${a.uid !== undefined ? 'uid' : 'gid'}) are not supported yet: only directory quotas are, with --path DIR`);
-  }
-}
-
 function requirePath(a: QuotaArgs, sub: string): string {
   if (a.path === undefined || a.path === '') {
     throw fsError('EINVAL', `quota ${sub} needs the directory: add --path DIR (its full path within the volume, such as /projects/a)`);
@@ -106,11 +75,11 @@ function requirePath(a: QuotaArgs, sub: string): string {
 
 const metaUrl = (c: Argv) => c.positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' });
 
-/** The flags every subcommand takes: --uid/--gid only to refuse them with a clear message. */
+/** The flags every subcommand takes. */
 function common<T>(c: Argv<T>) {
   return c
-    .option('uid', { type: 'number', describe: 'user ID for a user quota (not supported yet)' })
-    .option('gid', { type: 'number', describe: 'group ID for a group quota (not supported yet)' });
+    .option('uid', { type: 'number', describe: 'user ID: the quota of this user (the space and inodes of the nodes it owns)' })
+    .option('gid', { type: 'number', describe: 'group ID: the quota of this group (the space and inodes of the nodes it owns)' });
 }
 
 const pathOption = { type: 'string', describe: 'full path of the directory within the volume' } as const;
@@ -130,7 +99,7 @@ async function withVolume<T>(url: string, work: (meta: BaseMeta) => Promise<T>):
 }
 
 export function quotaCommand(y: Argv): Argv {
-  return y.command('quota', 'Manage directory quotas (set, get, delete, list, check)', (q) =>
+  return y.command('quota', 'Manage directory, user and group quotas (set, get, delete, list, check)', (q) =>
     q
       .command(
         'set META-URL',
@@ -144,8 +113,8 @@ export function quotaCommand(y: Argv): Argv {
             .option('strict', strictOption)
             .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', '1 GiB and 100 inodes for /dir1'),
         async (a) => {
-          directoryOnly(a);
-          const path = requirePath(a, 'set');
+          const owner = ownerOf(a);
+          const path = owner ? `${owner.flag} ${owner.id}` : requirePath(a, 'set');
           if (a.capacity === undefined && a.inodes === undefined) {
             throw fsError('EINVAL', `nothing to set for ${path}: give --capacity GiB and/or --inodes N`);
           }
@@ -157,6 +126,13 @@ export function quotaCommand(y: Argv): Argv {
           if (a.inodes !== undefined) {
             if (!Number.isSafeInteger(a.inodes) || a.inodes < 0) throw fsError('EINVAL', `invalid --inodes ${a.inodes}: give a whole number, 0 or more (0 is unlimited)`);
             limits.maxInodes = a.inodes;
+          }
+          if (owner) {
+            await withVolume(a['META-URL'], async (meta) => {
+              const r = await meta.setOwnerQuota(owner.kind, owner.id, limits);
+              process.stdout.write(quotaTable([[String(owner.id), r.quota]], owner.label));
+            });
+            return;
           }
           await withVolume(a['META-URL'], async (meta) => {
             const ino = await directoryAt(meta, path, a.create);
@@ -176,7 +152,15 @@ export function quotaCommand(y: Argv): Argv {
         'Show the quota of a directory and its usage',
         (c) => common(metaUrl(c)).option('path', pathOption).example('$0 quota get redis://localhost --path /dir1', ''),
         async (a) => {
-          directoryOnly(a);
+          const owner = ownerOf(a);
+          if (owner) {
+            await withVolume(a['META-URL'], async (meta) => {
+              const quota = await meta.getOwnerQuota(owner.kind, owner.id);
+              if (!quota) throw fsError('ENOENT', `${owner.kind} ${owner.id} has no quota: set one with juicefs quota set ${a['META-URL']} --${owner.flag} ${owner.id} --capacity GiB and/or --inodes N`);
+              process.stdout.write(quotaTable([[String(owner.id), quota]], owner.label));
+            });
+            return;
+          }
           const path = requirePath(a, 'get');
           await withVolume(a['META-URL'], async (meta) => {
             const ino = await directoryAt(meta, path, false);
@@ -191,7 +175,16 @@ export function quotaCommand(y: Argv): Argv {
         'Remove the quota of a directory',
         (c) => common(metaUrl(c)).option('path', pathOption).example('$0 quota delete redis://localhost --path /dir1', ''),
         async (a) => {
-          directoryOnly(a);
+          const owner = ownerOf(a);
+          if (owner) {
+            await withVolume(a['META-URL'], async (meta) => {
+              if (!(await meta.deleteOwnerQuota(owner.kind, owner.id))) {
+                throw fsError('ENOENT', `${owner.kind} ${owner.id} has no quota to delete: juicefs quota list ${a['META-URL']} shows the quotas`);
+              }
+              process.stdout.write(`deleted the quota of ${owner.kind} ${owner.id}\n`);
+            });
+            return;
+          }
           const path = requirePath(a, 'delete');
           await withVolume(a['META-URL'], async (meta) => {
             const ino = await directoryAt(meta, path, false);
@@ -207,22 +200,26 @@ export function quotaCommand(y: Argv): Argv {
         'List the quotas of all directories',
         (c) => common(metaUrl(c)).example('$0 quota list redis://localhost', ''),
         async (a) => {
-          directoryOnly(a);
+          const owner = ownerOf(a);
           await withVolume(a['META-URL'], async (meta) => {
-            const all = await meta.listDirQuotas();
-            if (all.size === 0) {
-              process.stdout.write('no directory has a quota\n');
+            const rows: Array<[string, DirQuota]> = [];
+            if (!owner) for (const [ino, q] of await meta.listDirQuotas()) rows.push([await describe(meta, ino), q]);
+            for (const [kind, prefix] of [['user', 'uid'], ['group', 'gid']] as const) {
+              if (owner && owner.kind !== kind) continue;
+              for (const [id, q] of await meta.listOwnerQuotas(kind)) if (!owner || owner.id === id) rows.push([`${prefix}:${id}`, q]);
+            }
+            if (rows.length === 0) {
+              process.stdout.write(owner ? `${owner.kind} ${owner.id} has no quota\n` : 'no directory, user or group has a quota\n');
               return;
             }
-            const rows: Array<[string, DirQuota]> = [];
-            for (const [ino, q] of all) rows.push([await describe(meta, ino), q]);
-            process.stdout.write(quotaTable(rows));
+            // As JuiceFS: dirs by path, users as uid:N, groups as gid:N, in one table.
+            process.stdout.write(quotaTable(rows, owner ? owner.label : 'Path/ID'));
           });
         },
       )
       .command(
         'check META-URL',
-        'Check that the usage stored with quotas matches the directory trees (all quotas without --path); --repair fixes it',
+        'Check that the usage stored with quotas matches the tree (without --path/--uid/--gid: every directory quota, and every user and group once user/group quotas are on); --repair fixes it',
         (c) =>
           common(metaUrl(c))
             .option('path', pathOption)
@@ -230,15 +227,19 @@ export function quotaCommand(y: Argv): Argv {
             .option('strict', strictOption)
             .example('$0 quota check redis://localhost --path /dir1 --repair', ''),
         async (a) => {
-          directoryOnly(a);
           const url = a['META-URL'];
+          const owner = ownerOf(a);
+          if (owner) {
+            await withVolume(url, (meta) => checkOwner(meta, url, owner, a.repair));
+            return;
+          }
           const inconsistent = await withVolume(url, async (meta) => {
             const targets: Array<[string, Ino]> = [];
             if (a.path !== undefined) {
               targets.push([a.path, await directoryAt(meta, a.path, false)]);
             } else {
               for (const ino of (await meta.listDirQuotas()).keys()) targets.push([await describe(meta, ino), ino]);
-              if (targets.length === 0) {
+              if (targets.length === 0 && meta.format?.UserGroupQuota !== true) {
                 process.stdout.write('no directory has a quota: nothing to check\n');
                 return [];
               }
@@ -270,10 +271,11 @@ export function quotaCommand(y: Argv): Argv {
               }
             }
             if (rows.length > 0) process.stdout.write(quotaTable(rows));
+            if (a.path === undefined) bad.push(...(await checkAllOwners(meta, a.repair)));
             return bad;
           });
           if (inconsistent.length > 0) {
-            const one = inconsistent.length === 1 ? ` --path ${inconsistent[0]}` : '';
+            const one = inconsistent.length === 1 && !/^[ug]id:/.test(inconsistent[0]!) ? ` --path ${inconsistent[0]}` : '';
             throw fsError(
               'EIO',
               `the quota usage of ${inconsistent.join(', ')} is inconsistent (above): run juicefs quota check ${url}${one} --repair to fix it`,
@@ -283,7 +285,8 @@ export function quotaCommand(y: Argv): Argv {
       )
       .demandCommand(1, 'name a quota subcommand: set, get, delete, list or check (juicefs quota --help)')
       .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', 'limit /dir1 to 1 GiB and 100 inodes')
-      .example('$0 quota list redis://localhost', 'all directory quotas with their usage')
+      .example('$0 quota set redis://localhost --uid 1000 --capacity 2 --inodes 200', 'limit what user 1000 owns to 2 GiB and 200 inodes')
+      .example('$0 quota list redis://localhost', 'all directory, user and group quotas with their usage')
       .example('$0 quota check redis://localhost --path /dir1 --repair', 'recount the usage of /dir1 and fix it'),
   );
 }

@@ -1,2 +1,3 @@
 export * from './meta.js';
 export * from './rooted.js';
+export * from './owner-quota.js';

@@ -4,6 +4,7 @@ import type { Format } from '../types/format.js';
 import type { Ino } from '../types/inode.js';
 import type { DirStat, PosixLockRecord, PosixLockRequest, Session, SessionInfo, StatFS } from '../types/session.js';
 import type { Slice } from '../types/slice.js';
+import type { OwnerQuotaAdmin } from './owner-quota.js';
 
 /** RENAME2 flags (linux/fs.h). */
 export const RENAME_NOREPLACE = 1;
@@ -171,6 +172,8 @@ export interface Meta {
 
   // ---- statistics ----
   statFS(ctx: Context, ino: Ino): Promise<StatFS>;
+  /** User and group quotas (JuiceFS 1.4); absent where the engine keeps none. */
+  readonly ownerQuotas?: OwnerQuotaAdmin | undefined;
   getDirStat(ctx: Context, ino: Ino): Promise<DirStat>;
 
   // ---- nodes ----

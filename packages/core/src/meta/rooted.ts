@@ -5,6 +5,7 @@ import type { Format } from '../types/format.js';
 import { ROOT_INODE, type Ino } from '../types/inode.js';
 import type { DirStat, PosixLockRecord, PosixLockRequest, Session, StatFS } from '../types/session.js';
 import type { Slice } from '../types/slice.js';
+import type { OwnerQuotaAdmin } from './owner-quota.js';
 import type {
   LockWaitOptions,
   Meta,
@@ -36,6 +37,11 @@ export class RootedMeta implements Meta {
 
   get sid(): number {
     return this.inner.sid;
+  }
+
+  /** Owners are volume-wide: a subdirectory mount administers the same quotas. */
+  get ownerQuotas(): OwnerQuotaAdmin | undefined {
+    return this.inner.ownerQuotas;
   }
 
   /** The engine's inode for one the kernel names. */

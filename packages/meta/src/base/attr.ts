@@ -12,7 +12,10 @@ import {
 } from '@juicefs/core';
 import { checkAccess, checksPermission, inGroup, isOwnerOrRoot } from './permissions.js';
 import type { MetaState } from './state.js';
-import { now, readOnly, requireAttr, setAtime, setCtime, setMtime } from './tx-util.js';
+import { now, readOnly, requireAttr, setAtime, setCtime, setMtime, spaceOf } from './tx-util.js';
+import { noteOwnerChange, quotaTxn } from './quota.js';
+import { checkOwnerQuotas } from './owner-quota.js';
+import type { TxStore } from './store.js';
 import { truncate } from './truncate.js';
 
 export async function getAttr(m: MetaState, ino: Ino): Promise<Attr> {
@@ -72,20 +75,34 @@ function applyTimes(ctx: Context, attr: Attr, set: SetAttrRequest, t: Timespec):
   return true;
 }
 
+/**
+ * chown moves the node's own space and inode from its old owner/group to the new ones (EDQUOT
+ * if the new one is full), as JuiceFS 1.4 does; a directory's contents keep their owners.
+ */
+function moveOwnerUsage(m: MetaState, tx: TxStore, before: { uid: number; gid: number }, attr: Attr): void {
+  if (before.uid === attr.uid && before.gid === attr.gid) return;
+  const space = spaceOf(attr);
+  checkOwnerQuotas(m, { uid: before.uid === attr.uid ? undefined : attr.uid, gid: before.gid === attr.gid ? undefined : attr.gid }, space, 1);
+  noteOwnerChange(tx, before, -space, -1);
+  noteOwnerChange(tx, attr, space, 1);
+}
+
 /** setattr: size (truncate), owner, mode, times and flags in one call, ctime updated as Linux does. */
 export async function setAttr(m: MetaState, ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr> {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   checkTime(set.atime, 'atime');
   checkTime(set.mtime, 'mtime');
   if (set.size !== undefined) await truncate(m, ctx, ino, set.size, false);
-  return m.store.txn(async (tx) => {
+  return quotaTxn(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
+    const before = { uid: attr.uid, gid: attr.gid };
     const t = now();
     const changesFlags = set.flags !== undefined && set.flags !== attr.flags;
     if (attr.flags & AttrFlag.Immutable && (set.mode !== undefined || set.uid !== undefined || set.gid !== undefined || set.atime !== undefined || set.mtime !== undefined)) {
       throw fsError('EPERM', `inode ${ino} is immutable (chattr +i): clear the flag first`);
     }
     let changed = applyOwner(ctx, attr, set);
+    if (changed) moveOwnerUsage(m, tx, before, attr);
     changed = applyMode(ctx, attr, set.mode) || changed;
     changed = applyTimes(ctx, attr, set, t) || changed;
     if (changesFlags) {

@@ -10,6 +10,7 @@ import {
   type Ino,
   type LockWaitOptions,
   type Meta,
+  type OwnerQuotaAdmin,
   type MetaClientOptions,
   type NewSessionOptions,
   type NodeResult,
@@ -38,7 +39,8 @@ import * as openClose from './open-close.js';
 import { OpenFileCache } from './open-cache.js';
 import { OpenFiles } from './open-files.js';
 import * as quota from './quota.js';
-import type { DirQuota } from './quota-store.js';
+import type { DirQuota, OwnerKind } from './quota-store.js';
+import * as ownerAdmin from './owner-quota-admin.js';
 import { readdir } from './readdir.js';
 import * as remove from './remove.js';
 import { rename } from './rename.js';
@@ -175,6 +177,41 @@ export class BaseMeta implements Meta {
   async flushSession(): Promise<void> {
     await quota.flushQuotas(this.m);
     await this.m.store.flush?.();
+  }
+
+  // ---- user and group quotas (juicefs quota --uid/--gid, JuiceFS 1.4) ----
+  /** The Meta contract's view of the methods below; absent on an engine keeping no such quotas. */
+  get ownerQuotas(): OwnerQuotaAdmin | undefined {
+    if (!this.store.userGroupQuotas) return undefined;
+    return {
+      set: (kind, id, limits) => this.setOwnerQuota(kind, id, limits),
+      get: (kind, id) => this.getOwnerQuota(kind, id),
+      delete: (kind, id) => this.deleteOwnerQuota(kind, id),
+      list: (kind) => this.listOwnerQuotas(kind),
+      check: (options) => this.checkOwnerQuotas(options),
+    };
+  }
+  /**
+   * Set a user's or group's limits (an omitted one keeps its value; 0 = unlimited). The first one
+   * turns on the format's UserGroupQuota and counts every owner's usage from the tree.
+   */
+  setOwnerQuota(kind: OwnerKind, id: number, limits: { maxSpace?: number; maxInodes?: number }): Promise<{ created: boolean; quota: DirQuota }> {
+    return ownerAdmin.setOwnerQuota(this.m, kind, id, limits);
+  }
+  /** A user's or group's stored entry (limits -1/-1: usage tracked, no quota), if any. */
+  getOwnerQuota(kind: OwnerKind, id: number): Promise<DirQuota | undefined> {
+    return ownerAdmin.getOwnerQuota(this.m, kind, id);
+  }
+  /** Remove a user's or group's limits (usage stays tracked); false when it had none. */
+  deleteOwnerQuota(kind: OwnerKind, id: number): Promise<boolean> {
+    return ownerAdmin.deleteOwnerQuota(this.m, kind, id);
+  }
+  listOwnerQuotas(kind: OwnerKind): Promise<Map<number, DirQuota>> {
+    return ownerAdmin.listOwnerQuotas(this.m, kind);
+  }
+  /** Recount every user's and group's usage from the tree and compare; `repair` stores the recount. */
+  checkOwnerQuotas(options: { repair?: boolean } = {}): Promise<{ checks: ownerAdmin.OwnerCheck[]; repaired: boolean }> {
+    return ownerAdmin.checkOwnerQuotas(this.m, options);
   }
 
   // ---- directory quotas (juicefs quota) ----

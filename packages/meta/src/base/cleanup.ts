@@ -3,6 +3,7 @@ import type { MetaState } from './state.js';
 import { parseTrashHour } from './trash.js';
 import { chargeDir, unixNow } from './tx-util.js';
 import { purgeNode } from './unlink-node.js';
+import { quotaTxn } from './quota.js';
 
 /** How many queued items one cleanup pass takes from the engine at a time. */
 const BATCH = 1000;
@@ -61,7 +62,8 @@ async function purgeTree(m: MetaState, parent: Ino, name: Buffer, ino: Ino, type
       for (const e of page.entries) removed += await purgeTree(m, ino, e.name, e.ino, e.type);
     }
   }
-  await m.store.txn(async (tx) => {
+  // quotaTxn: what is purged leaves its directory's and its owner's quotas.
+  await quotaTxn(m, async (tx) => {
     const attr = await tx.getAttr(ino);
     tx.deleteEntry(parent, name);
     if (!attr) return;

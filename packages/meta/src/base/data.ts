@@ -40,7 +40,7 @@ async function growTo(m: MetaState, tx: TxStore, ino: Ino, attr: Attr, length: n
   await checkQuota(m, tx, spaceDelta, 0, { file: ino, attr });
   const lengthDelta = length - attr.length;
   attr.length = length;
-  chargeVolume(tx, spaceDelta, 0);
+  chargeVolume(tx, spaceDelta, 0, attr);
   await chargeParents(m, tx, ino, attr, lengthDelta, spaceDelta);
 }
 

@@ -65,8 +65,8 @@ export async function createNode(
     if (found.entry) throw fsError('EEXIST', `${show(name)} already exists in directory ${parent}`);
     checkDirWrite(pattr, ctx, `directory ${parent}`);
     checkMutable(pattr, `directory ${parent}`);
-    await checkQuota(m, tx, 4096, 1, { dir: parent });
     const attr = initialAttr(ctx, parent, pattr, node);
+    await checkQuota(m, tx, 4096, 1, { dir: parent, owner: attr });
     tx.setAttr(ino, attr);
     tx.setEntry(parent, name, ino, node.type);
     if (node.type === NodeType.Directory) {
@@ -77,7 +77,7 @@ export async function createNode(
     const isDir = node.type === NodeType.Directory;
     if (touchDirUnlessRecent(m, pattr, { sec: attr.mtime, nsec: attr.mtimensec }, isDir)) tx.setAttr(parent, pattr);
     chargeDir(m, tx, parent, attr, 1);
-    chargeVolume(tx, 4096, 1);
+    chargeVolume(tx, 4096, 1, attr);
     return { ino, attr };
   });
 }

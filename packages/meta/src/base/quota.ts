@@ -1,4 +1,5 @@
-import { align4K, fsError, isTrash, NodeType, ROOT_INODE, type Attr, type Ino } from '@juicefs/core';
+import { align4K, decodeFormat, fsError, isTrash, NodeType, ROOT_INODE, type Attr, type Ino } from '@juicefs/core';
+import { applyOwnerDeltas, flushOwnerQuotas, loadOwnerQuotas, ownerQuotasEnabled, type CachedOwnerQuota, type OwnerDelta } from './owner-quota.js';
 import type { DirQuota, DirQuotaDelta, DirQuotaStore } from './quota-store.js';
 import { dirStatsEnabled, type MetaState } from './state.js';
 import type { TxStore } from './store.js';
@@ -26,6 +27,9 @@ export class QuotaState {
   readonly dirs = new Map<Ino, CachedQuota>();
   /** Each directory's parent as this client last saw it; directories have exactly one. */
   readonly parents = new Map<Ino, Ino>();
+  /** Every owner's usage and limits, by uid / gid, once the format's UserGroupQuota is on (owner-quota.ts). */
+  readonly users = new Map<number, CachedOwnerQuota>();
+  readonly groups = new Map<number, CachedOwnerQuota>();
   timer: ReturnType<typeof setInterval> | undefined;
   /** The flush or reload running now; the next waits for it, so they never interleave. */
   running: Promise<void> = Promise.resolve();
@@ -35,6 +39,7 @@ export class QuotaState {
 interface Pending {
   deltas: DirQuotaDelta[];
   moves: Array<{ dir: Ino; parent: Ino }>;
+  owners: OwnerDelta[];
 }
 const pendingOf = new WeakMap<TxStore, Pending>();
 
@@ -50,13 +55,14 @@ function storeOf(m: MetaState): DirQuotaStore {
  * engine may run `fn` more than once.
  */
 export async function quotaTxn<T>(m: MetaState, fn: (tx: TxStore) => Promise<T>): Promise<T> {
-  if (m.quotas.dirs.size === 0) return m.store.txn(fn);
-  let pending: Pending = { deltas: [], moves: [] };
+  if (m.quotas.dirs.size === 0 && !ownerQuotasEnabled(m)) return m.store.txn(fn);
+  let pending: Pending = { deltas: [], moves: [], owners: [] };
   const result = await m.store.txn((tx) => {
-    pending = { deltas: [], moves: [] };
+    pending = { deltas: [], moves: [], owners: [] };
     pendingOf.set(tx, pending);
     return fn(tx);
   });
+  applyOwnerDeltas(m, pending.owners);
   for (const { dir, parent } of pending.moves) rememberParent(m, dir, parent);
   for (const d of pending.deltas) {
     for (const q of await quotaChain(m, d.ino)) {
@@ -72,6 +78,16 @@ export async function quotaTxn<T>(m: MetaState, fn: (tx: TxStore) => Promise<T>)
 export function noteQuotaChange(tx: TxStore, dir: Ino, space: number, inodes: number): void {
   if (space === 0 && inodes === 0) return;
   pendingOf.get(tx)?.deltas.push({ ino: dir, space, inodes });
+}
+
+/**
+ * Count a change of a node's space/inodes toward its owner's user and group quotas (see
+ * quotaTxn). Called wherever the volume's usage counters change, as Go calls
+ * updateUserGroupStat next to updateStats.
+ */
+export function noteOwnerChange(tx: TxStore, owner: { uid: number; gid: number }, space: number, inodes: number): void {
+  if (space === 0 && inodes === 0) return;
+  pendingOf.get(tx)?.owners.push({ uid: owner.uid, gid: owner.gid, space, inodes });
 }
 
 function rememberParent(m: MetaState, dir: Ino, parent: Ino): void {
@@ -183,6 +199,7 @@ function serialized(m: MetaState, job: () => Promise<void>): Promise<void> {
 /** Write this client's usage increments (HINCRBY / UPDATE … + ?), then count them as stored. */
 export function flushQuotas(m: MetaState): Promise<void> {
   return serialized(m, async () => {
+    await flushOwnerQuotas(m);
     const qs = m.store.dirQuotas;
     if (!qs || m.quotas.dirs.size === 0) return;
     const deltas: DirQuotaDelta[] = [];
@@ -200,9 +217,14 @@ export function flushQuotas(m: MetaState): Promise<void> {
   });
 }
 
-/** Reload the volume's quotas (limits and everyone's flushed usage); keeps unflushed increments. */
-export function loadQuotas(m: MetaState): Promise<void> {
+/**
+ * Reload the volume's quotas (limits and everyone's flushed usage); keeps unflushed increments.
+ * `recheckFormat`: the periodic reload also notices user/group quotas turned on elsewhere.
+ */
+export function loadQuotas(m: MetaState, recheckFormat = false): Promise<void> {
   return serialized(m, async () => {
+    if (recheckFormat) await refreshOwnerQuotaFlag(m);
+    await loadOwnerQuotas(m);
     const qs = m.store.dirQuotas;
     if (!qs || !dirStatsEnabled(m)) {
       m.quotas.dirs.clear();
@@ -218,6 +240,16 @@ export function loadQuotas(m: MetaState): Promise<void> {
   });
 }
 
+/**
+ * Pick up user/group quotas turned on by another client (juicefs quota set --uid) since this one
+ * read the format: Go clients re-read the format every heartbeat and start counting then.
+ */
+async function refreshOwnerQuotaFlag(m: MetaState): Promise<void> {
+  if (!m.format || m.format.UserGroupQuota === true || !m.store.userGroupQuotas) return;
+  const raw = await m.store.getFormat();
+  if (raw !== undefined && decodeFormat(raw).UserGroupQuota === true) m.format = { ...m.format, UserGroupQuota: true };
+}
+
 /** Flush every QUOTA_FLUSH_SECONDS and reload every heartbeat, on an unref'd timer. */
 export function startQuotaSync(m: MetaState): void {
   stopQuotaSync(m);
@@ -226,7 +258,7 @@ export function startQuotaSync(m: MetaState): void {
   const timer = setInterval(() => {
     const reload = ++ticks % reloadEvery === 0;
     flushQuotas(m)
-      .then(() => (reload ? loadQuotas(m) : undefined))
+      .then(() => (reload ? loadQuotas(m, true) : undefined))
       .catch(() => undefined); // the next tick tries again; increments stay until written
   }, QUOTA_FLUSH_SECONDS * 1000);
   timer.unref();

@@ -1,5 +1,5 @@
 import type { Attr, DirStat, Format, Ino, NodeType, PosixLockRecord, Slice } from '@juicefs/core';
-import type { DirQuotaStore } from './quota-store.js';
+import type { DirQuotaStore, UserGroupQuotaStore } from './quota-store.js';
 
 /**
  * The storage primitives an engine supplies. Every POSIX rule (names, permissions, sticky bit,
@@ -133,6 +133,8 @@ export interface EngineStore {
   reset(): Promise<void>;
   /** Directory quotas, where the engine keeps them (every engine here does). */
   readonly dirQuotas?: DirQuotaStore;
+  /** User and group quotas (JuiceFS 1.4), where the engine keeps them. */
+  readonly userGroupQuotas?: UserGroupQuotaStore;
   /** Optional: write what the engine holds back (deferred counters and dir stats) now. */
   flush?(): Promise<void>;
   close(): Promise<void>;

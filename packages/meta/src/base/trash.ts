@@ -3,6 +3,7 @@ import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { systemDirAttr } from './new-attr.js';
 import { chargeVolume, now, touchDir } from './tx-util.js';
+import { quotaTxn } from './quota.js';
 
 /** Thrown inside a transaction that needs this hour's trash directory before it exists. */
 export class NeedTrashDir extends Error {
@@ -77,7 +78,7 @@ export async function ensureTrashDir(m: MetaState): Promise<Ino> {
   }
   const n = await m.store.incrCounter('nextTrash', 1);
   const ino = TRASH_INODE + BigInt(n);
-  const chosen = await m.store.txn(async (tx) => {
+  const chosen = await quotaTxn(m, async (tx) => {
     const raced = await tx.getEntry(TRASH_INODE, key);
     if (raced) return raced.ino;
     let root = await tx.getAttr(TRASH_INODE);
@@ -87,13 +88,14 @@ export async function ensureTrashDir(m: MetaState): Promise<Ino> {
     }
     touchDir(root, now());
     tx.setAttr(TRASH_INODE, root);
-    tx.setAttr(ino, trashDirAttr(TRASH_INODE));
+    const attr = trashDirAttr(TRASH_INODE);
+    tx.setAttr(ino, attr);
     tx.setEntry(TRASH_INODE, key, ino, NodeType.Directory);
     if (m.format?.DirStats ?? true) {
       tx.initDirStat(ino);
       tx.addDirStat(TRASH_INODE, { length: 0, space: 4096, inodes: 1 });
     }
-    chargeVolume(tx, 4096, 1);
+    chargeVolume(tx, 4096, 1, attr);
     return ino;
   });
   m.trashDir = { name, ino: chosen };

@@ -50,7 +50,7 @@ async function resize(m: MetaState, tx: TxStore, ino: Ino, attr: Attr, length: n
   const hi = Math.max(old, length);
   if (hi > lo) writeHoles(tx, ino, lo, hi, new Set(await tx.listChunks(ino)));
   attr.length = length;
-  chargeVolume(tx, spaceDelta, 0);
+  chargeVolume(tx, spaceDelta, 0, attr);
   await chargeParents(m, tx, ino, attr, length - old, spaceDelta);
 }
 
@@ -126,7 +126,7 @@ export async function fallocate(
       const spaceDelta = align4K(end) - align4K(old);
       await checkQuota(m, tx, spaceDelta, 0, { file: ino, attr });
       attr.length = end;
-      chargeVolume(tx, spaceDelta, 0);
+      chargeVolume(tx, spaceDelta, 0, attr);
       await chargeParents(m, tx, ino, attr, end - old, spaceDelta);
     }
     const t = now();

@@ -8,7 +8,8 @@ import {
   type Timespec,
 } from '@juicefs/core';
 import { dirStatsEnabled, type MetaState } from './state.js';
-import { checkDirQuotas, noteQuotaChange } from './quota.js';
+import { checkDirQuotas, noteOwnerChange, noteQuotaChange } from './quota.js';
+import { checkOwnerQuotas } from './owner-quota.js';
 import type { TxStore } from './store.js';
 
 export async function requireAttr(tx: TxStore, ino: Ino, what = `inode ${ino}`): Promise<Attr> {
@@ -115,23 +116,30 @@ export function chargeDir(m: MetaState, tx: TxStore, dir: Ino, attr: Pick<Attr, 
   noteQuotaChange(tx, dir, sign * spaceOf(attr), sign);
 }
 
-/** Volume-wide usage counters (usedSpace, totalInodes) for a node appearing or going. */
-export function chargeVolume(tx: TxStore, space: number, inodes: number): void {
+/**
+ * Volume-wide usage counters (usedSpace, totalInodes) for a node appearing, growing or going;
+ * the same figures count toward the node's `owner` (user and group quotas).
+ */
+export function chargeVolume(tx: TxStore, space: number, inodes: number, owner: { uid: number; gid: number }): void {
   if (space !== 0) tx.addCounter('usedSpace', space);
   if (inodes !== 0) tx.addCounter('totalInodes', inodes);
+  noteOwnerChange(tx, owner, space, inodes);
 }
 
 /**
- * Refuse growth beyond the volume's Capacity / Inodes quota (ENOSPC), and, for growth under
- * `within` (a new entry's directory, or a file's directories), beyond a directory quota (EDQUOT).
+ * Refuse growth past the quota of the node's owner or group (EDQUOT; a file's own attr, or
+ * `owner` for a new node), beyond the volume's Capacity / Inodes (ENOSPC), and, for growth under
+ * `within` (a new entry's directory, or a file's directories), beyond a directory quota
+ * (EDQUOT). In Go's order: user, group, volume, directories.
  */
 export async function checkQuota(
   m: MetaState,
   tx: TxStore,
   space: number,
   inodes: number,
-  within?: { dir: Ino } | { file: Ino; attr: Attr },
+  within?: { dir: Ino; owner: { uid: number; gid: number } } | { file: Ino; attr: Attr },
 ): Promise<void> {
+  if (within) checkOwnerQuotas(m, 'dir' in within ? within.owner : within.attr, space, inodes);
   const capacity = m.format?.Capacity ?? 0;
   if (space > 0 && capacity > 0) {
     const used = await tx.getCounter('usedSpace');

@@ -3,6 +3,7 @@ import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { currentTrashDir, trashEntryName } from './trash.js';
 import { chargeDir, chargeVolume, setCtime, spaceOf, unixNow } from './tx-util.js';
+import { quotaTxn } from './quota.js';
 import type { Timespec } from '@juicefs/core';
 
 /** Whether removing an entry of `parent` sends the node to the trash instead of deleting it. */
@@ -22,7 +23,7 @@ export function purgeNode(tx: TxStore, ino: Ino, attr: Attr): void {
   if (attr.type === NodeType.Directory) tx.deleteDirStat(ino);
   if (attr.parent === 0n) tx.deleteParents(ino);
   tx.deleteXattrs(ino);
-  chargeVolume(tx, -spaceOf(attr), -1);
+  chargeVolume(tx, -spaceOf(attr), -1, attr);
 }
 
 /**
@@ -83,7 +84,8 @@ export async function dropLink(
 
 /** Delete a sustained (unlinked, was open) file once no one has it open. */
 export async function releaseSustained(m: MetaState, sid: number, ino: Ino): Promise<void> {
-  await m.store.txn(async (tx) => {
+  // quotaTxn: the released space leaves its owner's user/group quota.
+  await quotaTxn(m, async (tx) => {
     const attr = await tx.getAttr(ino);
     if (attr && attr.nlink === 0) purgeNode(tx, ino, attr);
     tx.removeSustained(sid, ino);

@@ -203,7 +203,9 @@ async function loadQuotas(doc: ParsedObject, nodes: Map<Ino, LoadNode>, extras: 
   const dirQ = doc['Quotas'] ? Object.entries(asObject(doc['Quotas'], 'Quotas')) : [];
   const userQ = doc['UserQuotas'] ? Object.entries(asObject(doc['UserQuotas'], 'UserQuotas')) : [];
   const groupQ = doc['GroupQuotas'] ? Object.entries(asObject(doc['GroupQuotas'], 'GroupQuotas')) : [];
-  if (dirQ.length + userQ.length + groupQ.length === 0) return;
+  const setting = doc['Setting'];
+  const ownersOn = typeof setting === 'object' && setting !== null && !Array.isArray(setting) && (setting as ParsedObject)['UserGroupQuota'] === true;
+  if (dirQ.length + userQ.length + groupQ.length === 0 && !ownersOn) return;
   if (!extras) { skipped.add('quota'); return; }
   const subtree = new Map<Ino, { space: number; inodes: number }>();
   const usage = (ino: Ino): { space: number; inodes: number } => {
@@ -228,17 +230,30 @@ async function loadQuotas(doc: ParsedObject, nodes: Map<Ino, LoadNode>, extras: 
     if (!nodes.has(ino)) continue;
     await extras.setDirQuota(ino, limits(v, `Quotas.${key}`), usage(ino));
   }
+  // Every owner's usage in one pass. With UserGroupQuota on, clients count usage for every owner,
+  // not only those with a quota, so every owner gets its entry (limits -1/-1 where the dump has
+  // none): a quota set later then starts from the right usage instead of from nothing.
+  const owners = { user: new Map<number, { space: number; inodes: number }>(), group: new Map<number, { space: number; inodes: number }>() };
+  for (const n of nodes.values()) {
+    if (n.ino === ROOT_INODE || n.ino === TRASH_INODE) continue;
+    const space = align4K(n.attr.type === 1 ? n.attr.length : 0);
+    for (const [map, id] of [[owners.user, n.attr.uid], [owners.group, n.attr.gid]] as const) {
+      const u = map.get(id) ?? { space: 0, inodes: 0 };
+      u.space += space;
+      u.inodes += 1;
+      map.set(id, u);
+    }
+  }
   for (const [kind, list] of [['user', userQ], ['group', groupQ]] as const) {
+    const withQuota = new Set<number>();
     for (const [key, v] of list) {
       const id = Number(key);
-      const used = { space: 0, inodes: 0 };
-      for (const n of nodes.values()) {
-        if (n.ino === ROOT_INODE || n.ino === TRASH_INODE) continue;
-        if ((kind === 'user' ? n.attr.uid : n.attr.gid) !== id) continue;
-        used.space += align4K(n.attr.type === 1 ? n.attr.length : 0);
-        used.inodes += 1;
-      }
-      await extras.setUserGroupQuota(kind, id, limits(v, `${kind}Quotas.${key}`), used);
+      withQuota.add(id);
+      await extras.setUserGroupQuota(kind, id, limits(v, `${kind}Quotas.${key}`), owners[kind].get(id) ?? { space: 0, inodes: 0 });
+    }
+    if (!ownersOn) continue;
+    for (const [id, used] of owners[kind]) {
+      if (!withQuota.has(id)) await extras.setUserGroupQuota(kind, id, { maxSpace: -1, maxInodes: -1 }, used);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Attr, Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
-import { memoryDirQuotas } from './quota.js';
+import { memoryDirQuotas, memoryUserGroupQuotas } from './quota.js';
 import { MemoryTx } from './tx.js';
 import { MemoryVolumeState, UndoLog } from './state.js';
 
@@ -15,9 +15,11 @@ export class MemoryEngine implements EngineStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   readonly dirQuotas;
+  readonly userGroupQuotas;
 
   constructor(readonly state: MemoryVolumeState = new MemoryVolumeState()) {
     this.dirQuotas = memoryDirQuotas(state.dirQuotas);
+    this.userGroupQuotas = memoryUserGroupQuotas(state.userGroupQuotas);
   }
 
   /** Run `fn` after every earlier operation has finished. */

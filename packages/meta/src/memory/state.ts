@@ -36,6 +36,8 @@ export class MemoryVolumeState {
   readonly counters = new Map<string, number>();
   readonly dirStats = new Map<Ino, DirStat>();
   readonly dirQuotas = new Map<Ino, DirQuota>();
+  /** User and group quotas, keyed `user:UID` / `group:GID`. */
+  readonly userGroupQuotas = new Map<string, DirQuota>();
   readonly delFiles = new Map<Ino, { length: number; expire: number }>();
   readonly sustained = new Map<number, Set<Ino>>();
   readonly flocks = new Map<Ino, Map<string, MemFlock>>();

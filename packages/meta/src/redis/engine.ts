@@ -1,7 +1,8 @@
 import { TRASH_INODE, fsError, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
-import type { DirQuotaStore } from '../base/quota-store.js';
+import type { DirQuotaStore, UserGroupQuotaStore } from '../base/quota-store.js';
 import { redisDirQuotas } from './quota.js';
+import { redisUserGroupQuotas } from './ug-quota.js';
 import { encodeAttr } from '../codec/attr.js';
 import { ConnectionPool, type RedisClient } from './connect.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -22,6 +23,7 @@ export class RedisEngine implements EngineStore {
   readonly name = 'redis';
   readonly keys: RedisKeys;
   readonly dirQuotas: DirQuotaStore;
+  readonly userGroupQuotas: UserGroupQuotaStore;
   private readonly pool: ConnectionPool;
   private readonly localLocks = new KeyedMutex();
 
@@ -32,6 +34,7 @@ export class RedisEngine implements EngineStore {
   ) {
     this.keys = new RedisKeys(prefix);
     this.dirQuotas = redisDirQuotas(client, prefix);
+    this.userGroupQuotas = redisUserGroupQuotas(client, prefix);
     this.pool = new ConnectionPool(client);
   }
 

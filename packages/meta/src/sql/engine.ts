@@ -1,7 +1,8 @@
 import { ROOT_INODE, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
-import type { DirQuotaStore } from '../base/quota-store.js';
+import type { DirQuotaStore, UserGroupQuotaStore } from '../base/quota-store.js';
 import { sqlDirQuotas } from './quota.js';
+import { sqlUserGroupQuotas } from './ug-quota.js';
 import { big, bytes, num, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { nodeParams } from './node-row.js';
 import { buildQueries, type Queries } from './queries.js';
@@ -32,6 +33,7 @@ export class SqlEngine implements EngineStore {
   readonly name: string;
   private readonly q: Queries;
   readonly dirQuotas: DirQuotaStore;
+  readonly userGroupQuotas: UserGroupQuotaStore;
   /** Counter and dir-stat deltas committed but not yet written (see `txn`). */
   private readonly unflushed = new Unflushed();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -45,6 +47,7 @@ export class SqlEngine implements EngineStore {
     this.name = driver.dialect;
     this.q = buildQueries(driver.dialect, prefix);
     this.dirQuotas = sqlDirQuotas((fn) => this.raw(fn), prefix);
+    this.userGroupQuotas = sqlUserGroupQuotas((fn) => this.raw(fn), prefix);
   }
 
   /**

@@ -22,6 +22,8 @@ export interface MetaSupports {
   concurrency?: boolean;
   /** configure(): atime modes, skipDirMtime, the open-file cache, fastStatfs. */
   clientOptions?: boolean;
+  /** User and group quotas (Meta.ownerQuotas, JuiceFS 1.4): EDQUOT past a uid's/gid's limit. */
+  ownerQuotas?: boolean;
 }
 
 export type MetaCapability = keyof MetaSupports;

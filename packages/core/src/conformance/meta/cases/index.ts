@@ -6,6 +6,7 @@ import { lockCases } from './locks.js';
 import { nameCases } from './names.js';
 import { nodeCases } from './nodes.js';
 import { openCases } from './open.js';
+import { ownerQuotaCases } from './owner-quotas.js';
 import { permissionCases } from './permissions.js';
 import { readdirCases } from './readdir.js';
 import { removeCases } from './remove.js';
@@ -31,6 +32,7 @@ export function metaConformanceCases(): MetaCase[] {
     ...timeCases,
     ...xattrCases,
     ...statCases,
+    ...ownerQuotaCases,
     ...permissionCases,
     ...sessionCases,
     ...lockCases,
