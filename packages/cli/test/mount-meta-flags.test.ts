@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { durationMs, META_FLAGS, metaServeOptions, type MetaFlags } from '../src/mount/flags-meta.js';
 import { scratchVolume, scratchVolumeOn } from './support/scratch-volume.js';
 import { juicefs, redisBase } from './tools-volume.js';
+import { claimRedisDb } from './support/redis-db.js';
 
 // JuiceFS's metadata flags of `juicefs mount` (--atime-mode, --skip-dir-mtime, --skip-dir-nlink,
 // --sort-dir, --fast-statfs, --open-cache, --open-cache-limit), each shown through a real mount
@@ -145,17 +146,6 @@ describe('metadata mount flags: --skip-dir-mtime and --sort-dir through a mount'
   });
 });
 
-/** One of the shared test Redis server's databases 16..39, claimed as the meta tests do (a key set NX). */
-function claimRedisDb(): number {
-  const start = Math.floor(Math.random() * 24);
-  for (let i = 0; i < 24; i++) {
-    const db = 16 + ((start + i) % 24);
-    const r = spawnSync('redis-cli', ['-u', `${redisBase}/${db}`, 'SET', '__jfs_test_claim', String(process.pid), 'EX', '600', 'NX'], { encoding: 'utf8' });
-    if (r.error) throw new Error(`redis-cli is needed for this test: ${r.error.message}`);
-    if (r.stdout.trim() === 'OK') return db;
-  }
-  throw new Error(`no free Redis database among 16..39 at ${redisBase}: run bash scripts/services/redis.sh`);
-}
 
 /**
  * Redis commands on `keys` (exact names, or prefixes ending in `_`) of database `db` while `run`

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { readFully } from '../object/direct-io.js';
 import { crc32c } from './crc32c.js';
+import { openIfPresent } from './files.js';
 
 /**
  * The layout of a cache file, as JuiceFS 1.x writes it (pkg/chunk/disk_cache.go, flushPage and
@@ -88,13 +89,8 @@ export async function readChecked(fd: number, length: number, offset: number, si
 
 /** Opens a cache file for reading, with its size and link count; undefined when it is missing. */
 export function openCacheFile(file: string): { fd: number; size: number; links: number } | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fd = openIfPresent(file);
+  if (fd === undefined) return undefined;
   try {
     const st = fs.fstatSync(fd);
     return { fd, size: st.size, links: st.nlink };

@@ -46,15 +46,20 @@ export async function writeFileAtomic(file: string, data: Buffer, mode = 0o600, 
   }
 }
 
-/** Reads `size` bytes at `offset` of `file`; undefined when the file is missing. */
-export async function readRange(file: string, offset: number, size: number): Promise<Buffer | undefined> {
-  let fd: number;
+/** A descriptor of `file` open for reading; undefined when the file is missing (evicted meanwhile). */
+export function openIfPresent(file: string): number | undefined {
   try {
-    fd = fs.openSync(file, 'r');
+    return fs.openSync(file, 'r');
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** Reads `size` bytes at `offset` of `file`; undefined when the file is missing. */
+export async function readRange(file: string, offset: number, size: number): Promise<Buffer | undefined> {
+  const fd = openIfPresent(file);
+  if (fd === undefined) return undefined;
   try {
     return await readFully(fd, Buffer.allocUnsafe(size), offset);
   } finally {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
-import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type CacheEviction, type ChecksumLevel, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
+import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
@@ -11,7 +11,10 @@ import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
 import { log, logs } from '../log.js';
 
-export interface ServeOptions {
+/** The disk cache flags (mount/flags-cache.ts), as the chunk store takes (and documents) them. */
+type DiskCacheSettings = Pick<ChunkStoreOptions, 'cacheMode' | 'cacheItems' | 'cacheEviction' | 'cacheExpire' | 'cacheScanInterval' | 'cachePartialOnly' | 'verifyCacheChecksum'>;
+
+export interface ServeOptions extends DiskCacheSettings {
   readOnly: boolean;
   cacheDir: string;
   /** Bytes. */
@@ -87,20 +90,6 @@ export interface ServeOptions {
   /** `--open-cache` seconds and `--open-cache-limit` files: the open-file cache. */
   openCache?: number;
   openCacheLimit?: number;
-  /** Disk cache flags (mount/flags-cache.ts): `--cache-mode` as a number. */
-  cacheMode?: number;
-  /** `--cache-items`: most cached blocks (0: no bound but the size). */
-  cacheItems?: number;
-  /** `--cache-eviction`. */
-  cacheEviction?: CacheEviction;
-  /** `--cache-expire` seconds (0: never). */
-  cacheExpire?: number;
-  /** `--cache-scan-interval` seconds (0: only on start). */
-  cacheScanInterval?: number;
-  /** `--cache-partial-only`: full blocks read are not kept in the disk cache. */
-  cachePartialOnly?: boolean;
-  /** `--verify-cache-checksum`. */
-  verifyCacheChecksum?: ChecksumLevel;
   // Object storage calls and writeback uploads (mount/flags-objstore.ts); absent: JuiceFS's defaults.
   /** `--get-timeout` / `--put-timeout` in ms (default 60 s): the longest one call may take before it is retried. */
   getTimeoutMs?: number;
