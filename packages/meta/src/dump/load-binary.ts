@@ -20,6 +20,8 @@ import { readCounters, writeCounters } from './counters.js';
 export interface BinaryLoadOptions extends LoadOptions {
   /** Called after each segment read, with its name and item count (progress, as upstream). */
   onSegment?: (name: string, items: number) => void;
+  /** How to name the input in errors (a file name). */
+  source?: string;
 }
 
 /** Everything a binary dump holds, by inode. */
@@ -64,7 +66,7 @@ export async function loadMetaBinary(
     counters: new Map(), attrs: new Map(), edges: new Map(), chunks: new Map(), symlinks: new Map(),
     xattrs: new Map(), acls: new Map(), quotas: [], sustained: [], delFiles: [],
   };
-  const reader = readBackup(input);
+  const reader = readBackup(input, options.source);
   for (;;) {
     const next = await reader.next();
     if (next.done) break;
