@@ -4,6 +4,9 @@ import { PassThrough, Readable } from 'node:stream';
 import type { EngineStore } from '../src/base/store.js';
 import { readCounters, writeCounters } from '../src/dump/counters.js';
 import { dumpMeta, dumpMetaBinary, engineExtras, loadMeta, loadMetaBinary, readBackup } from '../src/dump/index.js';
+import { BAK_MAGIC, encodeSegment } from '../src/dump/backup-file.js';
+import type { Segment } from '../src/dump/backup-file.js';
+import { encodeFooter } from '../src/dump/backup-pb.js';
 import { createRedisEngine } from '../src/redis/index.js';
 import { createSqlEngine } from '../src/sql/index.js';
 import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
@@ -133,6 +136,59 @@ describe.each(engines)('binary dump from %s', (_name, open) => {
       await loadMetaBinary(dst.store, Readable.from([small]), extrasOf(dst.store));
       expect(await jsonDump(dst.store)).toBe(json);
     } finally {
+      await dst.cleanup();
+    }
+  });
+});
+
+/**
+ * The same records laid out as upstream's SQL dumper writes them: segments grouped by kind in its
+ * order (format, counter, node, chunk, edge, parent, symlink, sustained, delFile, sliceRef, acl,
+ * xattr, quota, stat), an empty segment (length 0) after each kind as its dumper leaves when a
+ * list is empty, Redis's extra counter names, and a footer we do not check beyond its magic.
+ */
+async function upstreamLayout(bin: Buffer): Promise<Buffer> {
+  const byKind = new Map<string, Segment[]>();
+  const reader = readBackup(Readable.from([bin]));
+  for (;;) {
+    const n = await reader.next();
+    if (n.done) break;
+    const list = byKind.get(n.value.kind) ?? [];
+    list.push(n.value);
+    byKind.set(n.value.kind, list);
+  }
+  const parts: Buffer[] = [];
+  for (const kind of ['format', 'counter', 'node', 'chunk', 'edge', 'parent', 'symlink', 'sustained', 'delFile', 'sliceRef', 'acl', 'xattr', 'quota', 'stat'] as const) {
+    const segs = (byKind.get(kind) ?? []).slice().reverse(); // order within a kind does not matter either
+    if (kind === 'counter') {
+      const first = segs[0];
+      if (first && first.kind === 'counter') first.list.push({ key: 'nextCleanupSlices', value: 7 }, { key: 'lastCleanupSessions', value: 1700000000 });
+    }
+    for (const s of segs) parts.push(encodeSegment(s));
+    if (kind !== 'format') parts.push(encodeSegment({ kind, list: [] } as Segment));
+  }
+  const eos = Buffer.alloc(4);
+  eos.writeUInt32BE(BAK_MAGIC, 0);
+  const footer = encodeFooter({ magic: BAK_MAGIC, version: 1, infos: new Map() });
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64BE(BigInt(footer.length), 0);
+  return Buffer.concat([...parts, eos, footer, len]);
+}
+
+describe('a binary dump in upstream\'s SQL layout', () => {
+  it('loads to the same volume as ours', async () => {
+    const src = await openSql(freshSqliteTarget());
+    const dst = await openSql(freshSqliteTarget());
+    try {
+      await buildVolume(src.store);
+      const ours = await binDump(src.store);
+      const theirs = await upstreamLayout(ours);
+      expect(theirs.equals(ours)).toBe(false);
+      await loadMetaBinary(dst.store, Readable.from([theirs]), extrasOf(dst.store));
+      expect(await jsonDump(dst.store)).toBe(await jsonDump(src.store));
+      expect((await binDump(dst.store)).equals(ours)).toBe(true);
+    } finally {
+      await src.cleanup();
       await dst.cleanup();
     }
   });
