@@ -65,8 +65,8 @@ async function collect(write: (out: PassThrough) => Promise<unknown>): Promise<B
 }
 
 const jsonDump = async (store: EngineStore) => (await collect((o) => dumpMeta(store, o, extrasOf(store)))).toString('utf8');
-const binDump = (store: EngineStore, batch?: number) =>
-  collect((o) => dumpMetaBinary(store, o, { ...extrasOf(store), ...(batch ? { batch } : {}) }));
+const binDump = (store: EngineStore, batch?: number, threads?: number) =>
+  collect((o) => dumpMetaBinary(store, o, { ...extrasOf(store), ...(batch ? { batch } : {}), ...(threads ? { threads } : {}) }));
 
 /** The sample plus what JSON cannot show: a sustained file (inode 35, slice 9) and data of deleted inode 23 (slice 10). */
 async function buildVolume(store: EngineStore): Promise<void> {
@@ -116,6 +116,10 @@ describe.each(engines)('binary dump from %s', (_name, open) => {
     } finally {
       await dst.cleanup();
     }
+  });
+
+  it('writes the same bytes with 4 threads reading ahead', async () => {
+    expect((await binDump(src.store, undefined, 4)).equals(bin)).toBe(true);
   });
 
   it('splits records into batches of the given size without changing what loads', async () => {

@@ -40,7 +40,7 @@ export function dumpCommand(y: Argv): Argv {
         })
         .option('threads', {
           type: 'number', default: 10,
-          describe: 'accepted as JuiceFS does; this implementation reads the volume with one walk',
+          describe: 'with --binary: nodes whose details (chunks, xattrs, symlink) are read at once',
         }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
@@ -50,7 +50,7 @@ export function dumpCommand(y: Argv): Argv {
         if (a.binary) {
           // As upstream: a binary dump is always of the whole volume, trash included.
           if (a.subdir || a['skip-trash']) log.warn('warning: --subdir and --skip-trash are ignored with --binary (a binary dump holds the whole volume)');
-          await dumpBinary(store, file, a['keep-secret-key']);
+          await dumpBinary(store, file, a['keep-secret-key'], a.threads);
           return;
         }
         const root = a.subdir ? await resolvePath(store, a.subdir) : ROOT_INODE;
@@ -77,7 +77,12 @@ export function dumpCommand(y: Argv): Argv {
   );
 }
 
-async function dumpBinary(store: EngineStore, file: string | undefined, keepSecretKey: boolean): Promise<void> {
+async function dumpBinary(store: EngineStore, file: string | undefined, keepSecretKey: boolean, requested: number): Promise<void> {
+  let threads = Math.floor(requested);
+  if (!(threads >= 1)) {
+    log.warn(`warning: invalid threads number ${requested}, reset to 1`); // as upstream does
+    threads = 1;
+  }
   const total = (await readCounters(store)).usedInodes + 1;
   const bar = progressBar('Dumped nodes', total, file === undefined);
   const { out, close } = openOutput(file);
@@ -85,6 +90,7 @@ async function dumpBinary(store: EngineStore, file: string | undefined, keepSecr
   let done = 0;
   const nodes = await dumpMetaBinary(store, out, {
     keepSecretKey,
+    threads,
     onSegment: (name, items) => { if (name === 'node') bar.update((done += items)); },
     ...(extras ? { extras } : {}),
   });

@@ -1,5 +1,5 @@
 import { ROOT_INODE, TRASH_INODE, align4K, decodeFormat, encodeFormat, fsError } from '@juicefs/core';
-import type { Attr, Ino } from '@juicefs/core';
+import type { Attr, Ino, Slice } from '@juicefs/core';
 import type { EngineStore } from '../base/store.js';
 import { encodeAttr } from '../codec/attr.js';
 import { encodeSlices } from '../codec/slice.js';
@@ -17,7 +17,7 @@ export interface BinaryDumpOptions {
   onSegment?: (name: string, items: number) => void;
   /** Items per Batch segment (upstream: 10000 on Redis, 100000 on SQL). */
   batch?: number;
-  /** Parallel reads of directories' details (upstream's --threads). */
+  /** Node details read at once within a directory page (upstream's --threads); default 1. */
   threads?: number;
 }
 
@@ -81,34 +81,14 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
   const multiLinked = new Map<Ino, Map<Ino, number>>();
   let nodes = 0;
 
-  const writeNodeRecord = async (ino: Ino, attr: Attr) => {
+  const writeNodeRecord = async (ino: Ino, attr: Attr, details?: Promise<Details>) => {
     if (attr.accessACL) aclIds.add(attr.accessACL);
     if (attr.defaultACL) aclIds.add(attr.defaultACL);
     await add('node', { inode: ino, data: encodeAttr(attr) } satisfies PbNode);
     nodes++;
-    await writeDetails(ino, attr);
+    await writeDetails(ino, await (details ?? readDetails(store, ino, attr)));
   };
-  const writeDetails = async (ino: Ino, attr: Attr | undefined) => {
-    const d = await store.txn(async (tx) => {
-      const symlink = attr?.type === 3 ? await tx.getSymlink(ino) : undefined;
-      const xattrs: PbXattr[] = [];
-      if (attr) {
-        for (const name of (await tx.listXattr(ino)).slice().sort()) {
-          const value = await tx.getXattr(ino, name);
-          if (value !== undefined) xattrs.push({ inode: ino, name, value });
-        }
-      }
-      const chunks: PbChunk[] = [];
-      const slices = [];
-      if (!attr || attr.type === 1) {
-        for (const indx of (await tx.listChunks(ino)).slice().sort((a, b) => a - b)) {
-          const s = await tx.getChunk(ino, indx);
-          if (s.length > 0) chunks.push({ inode: ino, index: indx, slices: encodeSlices(s) });
-          slices.push(...s);
-        }
-      }
-      return { symlink, xattrs, chunks, slices };
-    });
+  const writeDetails = async (ino: Ino, d: Details) => {
     if (d.symlink) await add('symlink', { inode: ino, target: d.symlink } satisfies PbSymlink);
     for (const x of d.xattrs) await add('xattr', x);
     for (const ch of d.chunks) await add('chunk', ch);
@@ -119,6 +99,7 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
       else refs.set(s.id, { size: s.size, count: 1 });
     }
   };
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
 
   /** Depth first; returns the subtree's usage as quotas count it (per link, align4K of file lengths). */
   const walk = async (dir: Ino): Promise<{ space: number; inodes: number }> => {
@@ -128,6 +109,9 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
     for (let i = 0; i < children.length; i += PAGE) {
       const page = children.slice(i, i + PAGE);
       const attrs = await store.txn((tx) => tx.getAttrs(page.map((c) => c.ino)));
+      // With --threads, the page's details (xattrs, chunks, symlink) are read that many at a
+      // time ahead of writing; records still go out in name order, so the file is the same.
+      const details = prefetch(page.map((c, k) => ({ ino: c.ino, attr: attrs[k] })), threads, (ino, a) => readDetails(store, ino, a));
       for (let k = 0; k < page.length; k++) {
         const child = page[k]!;
         const a = attrs[k];
@@ -145,7 +129,7 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
           }
           multiLinked.set(child.ino, new Map([[dir, 1]]));
         }
-        await writeNodeRecord(child.ino, a);
+        await writeNodeRecord(child.ino, a, details[k]);
         if (a.type === 2) {
           const sub = await walk(child.ino);
           usage.space += sub.space;
@@ -190,7 +174,7 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
   // Deleted files waiting for their data to be removed: no node, but chunks the cleaner needs.
   for (const d of await store.listDelFiles(Number.MAX_SAFE_INTEGER)) {
     await add('delFile', { inode: d.ino, length: d.length, expire: d.expire });
-    await writeDetails(d.ino, undefined);
+    await writeDetails(d.ino, await readDetails(store, d.ino, undefined));
   }
   for (const [id, r] of [...refs].sort((a, b) => a[0] - b[0])) {
     if (r.count !== 1) await add('sliceRef', { id, size: r.size, refs: r.count });
@@ -204,6 +188,68 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
   }
   await w.finish();
   return nodes;
+}
+
+interface Details {
+  symlink: Buffer | undefined;
+  xattrs: PbXattr[];
+  chunks: PbChunk[];
+  slices: Slice[];
+}
+
+async function readDetails(store: EngineStore, ino: Ino, attr: Attr | undefined): Promise<Details> {
+  return store.txn(async (tx) => {
+    const symlink = attr?.type === 3 ? await tx.getSymlink(ino) : undefined;
+    const xattrs: PbXattr[] = [];
+    if (attr) {
+      for (const name of (await tx.listXattr(ino)).slice().sort()) {
+        const value = await tx.getXattr(ino, name);
+        if (value !== undefined) xattrs.push({ inode: ino, name, value });
+      }
+    }
+    const chunks: PbChunk[] = [];
+    const slices: Slice[] = [];
+    // Deleted files (no attr) keep chunks only.
+    if (!attr || attr.type === 1) {
+      for (const indx of (await tx.listChunks(ino)).slice().sort((a, b) => a - b)) {
+        const s = await tx.getChunk(ino, indx);
+        if (s.length > 0) chunks.push({ inode: ino, index: indx, slices: encodeSlices(s) });
+        slices.push(...s);
+      }
+    }
+    return { symlink, xattrs, chunks, slices };
+  });
+}
+
+/**
+ * Start `read` for every present node, at most `limit` at once, returning one promise per
+ * position (undefined where the node is gone). Rejections surface when the caller awaits them.
+ */
+function prefetch(
+  items: Array<{ ino: Ino; attr: Attr | undefined }>,
+  limit: number,
+  read: (ino: Ino, attr: Attr) => Promise<Details>,
+): Array<Promise<Details> | undefined> {
+  const out: Array<Promise<Details> | undefined> = new Array(items.length);
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const slot = async (): Promise<void> => {
+    if (running < limit) { running++; return; }
+    await new Promise<void>((r) => waiting.push(r));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  items.forEach((it, k) => {
+    const a = it.attr;
+    if (!a) return;
+    const p = slot().then(() => read(it.ino, a)).finally(release);
+    p.catch(() => undefined); // awaited in order by the writer; avoid an unhandled rejection meanwhile
+    out[k] = p;
+  });
+  return out;
 }
 
 async function listAll(store: EngineStore, dir: Ino): Promise<Array<{ name: Buffer; ino: Ino }>> {
