@@ -163,7 +163,7 @@ export function loadCommand(y: Argv): Argv {
         .option('binary', { type: 'boolean', default: false, describe: 'the file is a binary dump (juicefs dump --binary)' })
         .option('threads', {
           type: 'number', default: 10,
-          describe: 'accepted as JuiceFS does; this implementation loads with one writer',
+          describe: 'accepted as JuiceFS has it; this load writes with one writer',
         }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
