@@ -185,7 +185,7 @@ describe('juicefs dump --binary / load --binary', () => {
       const one = `sqlite3://${dir}/one.db`;
       const two = `sqlite3://${dir}/two.db`;
       expect(juicefs('load', one, sample).code).toBe(0);
-      const d1 = juicefs('dump', one, `${dir}/a.bin`, '--binary', '--threads', '4');
+      const d1 = juicefs('dump', one, `${dir}/a.bin`, '--binary', '--threads', '4', '--keep-secret-key');
       expect(d1.code).toBe(0);
       expect(d1.err).toMatch(/dumped 16 nodes in binary format/);
       expect(d1.err).toMatch(/warning: 2 user\/group quotas are not in the dump/);
@@ -198,7 +198,7 @@ describe('juicefs dump --binary / load --binary', () => {
       const l2 = juicefs('load', pgUrl, `${dir}/a.bin`, '--binary');
       expect(l2.code).toBe(0);
       expect(l2.err).toMatch(/loaded 16 entries/);
-      expect(juicefs('dump', pgUrl, `${dir}/b.bin.gz`, '--binary').code).toBe(0);
+      expect(juicefs('dump', pgUrl, `${dir}/b.bin.gz`, '--binary', '--keep-secret-key').code).toBe(0);
       expect(zlib.gunzipSync(fs.readFileSync(`${dir}/b.bin.gz`)).equals(bin)).toBe(true);
       expect(juicefs('load', two, `${dir}/b.bin.gz`, '--binary').code).toBe(0);
       // Everything but the user and group quotas, which upstream's binary format cannot hold.

@@ -66,7 +66,7 @@ async function collect(write: (out: PassThrough) => Promise<unknown>): Promise<B
 
 const jsonDump = async (store: EngineStore) => (await collect((o) => dumpMeta(store, o, extrasOf(store)))).toString('utf8');
 const binDump = (store: EngineStore, batch?: number, threads?: number) =>
-  collect((o) => dumpMetaBinary(store, o, { ...extrasOf(store), ...(batch ? { batch } : {}), ...(threads ? { threads } : {}) }));
+  collect((o) => dumpMetaBinary(store, o, { ...extrasOf(store), keepSecretKey: true, ...(batch ? { batch } : {}), ...(threads ? { threads } : {}) }));
 
 /** The sample plus what JSON cannot show: a sustained file (inode 35, slice 9) and data of deleted inode 23 (slice 10). */
 async function buildVolume(store: EngineStore): Promise<void> {
@@ -116,6 +116,16 @@ describe.each(engines)('binary dump from %s', (_name, open) => {
     } finally {
       await dst.cleanup();
     }
+  });
+
+  it('removes SecretKey, SessionToken and EncryptKey unless asked to keep them, as upstream does', async () => {
+    const redacted = await collect((o) => dumpMetaBinary(src.store, o, extrasOf(src.store)));
+    const format = await readBackup(Readable.from([redacted])).next();
+    expect(format.value).toMatchObject({ kind: 'format' });
+    const text = format.value && 'json' in format.value ? format.value.json : '';
+    expect(text).toContain('"EncryptKey": "removed"');
+    expect(text).toContain('"SecretKey": "removed"');
+    expect(bin.toString('latin1')).toContain('"EncryptKey": "AQSttslKOSE/');
   });
 
   it('writes the same bytes with 4 threads reading ahead', async () => {

@@ -43,9 +43,11 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
   };
   const format = decodeFormat(raw);
   if (!options.keepSecretKey) {
-    // As upstream's Format.RemoveSecret: the dump is not the place for credentials.
+    // As upstream's Format.RemoveSecret, which its binary dumper calls (its JSON dumper here
+    // keeps the encrypted EncryptKey): the dump is not the place for credentials.
     if (format.SecretKey) format.SecretKey = 'removed';
     if (format.SessionToken) format.SessionToken = 'removed';
+    if (format.EncryptKey) format.EncryptKey = 'removed';
   }
   await emit({ kind: 'format', json: encodeFormat(format) });
   const c = await readCounters(store);
