@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 
 // The juicefs command as a user runs it: a real process (the TypeScript entry under node), real
 // SQLite/Redis/PostgreSQL, checking output, exit codes and the volume afterwards.
@@ -165,6 +166,51 @@ describe('juicefs', () => {
       expect(juicefs('load', pgUrl, `${dir}/two.json`).err).toMatch(/not empty/);
       const uuid = (JSON.parse(juicefs('status', redisUrl).out) as { Setting: { UUID: string } }).Setting.UUID;
       expect(juicefs('destroy', redisUrl, uuid, '--yes').code).toBe(0);
+    } finally {
+      psql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+});
+
+describe('juicefs dump --binary / load --binary', () => {
+  it('carries a volume SQLite -> binary -> PostgreSQL -> gzipped binary -> SQLite, same JSON and same bytes', () => {
+    const schema = `jfs_cli_bin_${randomBytes(5).toString('hex')}`;
+    const pgUrl = `${pgBase}${pgBase.includes('?') ? '&' : '?'}search_path=${schema}`;
+    const psql = (sql: string) => spawnSync('psql', [pgBase, '-qtAc', sql], { encoding: 'utf8' });
+    const ping = psql('SELECT 1');
+    if (ping.status !== 0) {
+      throw new Error(`PostgreSQL not reachable at ${pgBase} (${ping.stderr || ping.error?.message}): run bash scripts/services/postgres.sh`);
+    }
+    try {
+      const one = `sqlite3://${dir}/one.db`;
+      const two = `sqlite3://${dir}/two.db`;
+      expect(juicefs('load', one, sample).code).toBe(0);
+      const d1 = juicefs('dump', one, `${dir}/a.bin`, '--binary', '--threads', '4', '--keep-secret-key');
+      expect(d1.code).toBe(0);
+      expect(d1.err).toMatch(/dumped 16 nodes in binary format/);
+      expect(d1.err).toMatch(/warning: 2 user\/group quotas are not in the dump/);
+      const bin = fs.readFileSync(`${dir}/a.bin`);
+      expect(bin.subarray(0, 4).toString('hex')).toBe('00000001'); // the format segment comes first
+
+      const plain = juicefs('load', pgUrl, `${dir}/a.bin`);
+      expect(plain.code).not.toBe(0);
+      expect(plain.err).toMatch(/a\.bin is a binary dump: load it with --binary/);
+      const l2 = juicefs('load', pgUrl, `${dir}/a.bin`, '--binary');
+      expect(l2.code).toBe(0);
+      expect(l2.err).toMatch(/loaded 16 entries/);
+      expect(juicefs('dump', pgUrl, `${dir}/b.bin.gz`, '--binary', '--keep-secret-key').code).toBe(0);
+      expect(zlib.gunzipSync(fs.readFileSync(`${dir}/b.bin.gz`)).equals(bin)).toBe(true);
+      expect(juicefs('load', two, `${dir}/b.bin.gz`, '--binary').code).toBe(0);
+      // Everything but the user and group quotas, which upstream's binary format cannot hold.
+      const withoutOwners = (t: string) => t.replace(/ {2}"UserQuotas": \{[\s\S]*?\n {2}\},\n {2}"GroupQuotas": \{[\s\S]*?\n {2}\},\n/, '');
+      const original = juicefs('dump', one).out;
+      expect(original).toContain('"UserQuotas"');
+      expect(juicefs('dump', two).out).toBe(withoutOwners(original));
+
+      const json = juicefs('load', `sqlite3://${dir}/three.db`, sample, '--binary');
+      expect(json.code).not.toBe(0);
+      expect(json.err).toMatch(/metadata\.sample is not a JuiceFS binary dump.*looks like a JSON dump: load it without --binary/);
+      expect(juicefs('load', pgUrl, `${dir}/a.bin`, '--binary').err).toMatch(/not empty/);
     } finally {
       psql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }

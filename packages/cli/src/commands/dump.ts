@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 import { ROOT_INODE, fsError } from '@juicefs/core';
 import type { Ino } from '@juicefs/core';
-import { dumpMeta, engineExtras, loadMeta, readCounters } from '@juicefs/meta';
+import { dumpMeta, dumpMetaBinary, engineExtras, loadMeta, loadMetaBinary, readCounters } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { log } from '../log.js';
 import { progressBar } from '../progress.js';
@@ -26,19 +26,33 @@ async function resolvePath(store: EngineStore, path: string): Promise<Ino> {
 export function dumpCommand(y: Argv): Argv {
   return y.command(
     'dump META-URL [FILE]',
-    'Export the metadata as JSON (to FILE, or stdout); a .gz name compresses',
+    'Export the metadata as JSON, or with --binary in JuiceFS\'s binary backup format (to FILE, or stdout); a .gz name compresses',
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
         .positional('FILE', { type: 'string', describe: 'output file (default: stdout)' })
         .option('subdir', { type: 'string', describe: 'dump only this directory of the volume' })
         .option('keep-secret-key', { type: 'boolean', default: false, describe: 'keep the object storage secret in the dump' })
-        .option('skip-trash', { type: 'boolean', default: false, describe: 'leave the trash out' }),
+        .option('skip-trash', { type: 'boolean', default: false, describe: 'leave the trash out' })
+        .option('binary', {
+          type: 'boolean', default: false,
+          describe: 'dump in the binary backup format of JuiceFS 1.3 (the whole volume: --subdir and --skip-trash do not apply)',
+        })
+        .option('threads', {
+          type: 'number', default: 10,
+          describe: 'with --binary: nodes whose details (chunks, xattrs, symlink) are read at once',
+        }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
       await withEngine(metaUrl, async (store) => {
         await readFormat(store, metaUrl);
+        if (a.binary) {
+          // As upstream: a binary dump is always of the whole volume, trash included.
+          if (a.subdir || a['skip-trash']) log.warn('warning: --subdir and --skip-trash are ignored with --binary (a binary dump holds the whole volume)');
+          await dumpBinary(store, file, a['keep-secret-key'], a.threads);
+          return;
+        }
         const root = a.subdir ? await resolvePath(store, a.subdir) : ROOT_INODE;
         const total = (await readCounters(store)).usedInodes + 1;
         const bar = progressBar('Dumped entries', total, file === undefined);
@@ -63,6 +77,71 @@ export function dumpCommand(y: Argv): Argv {
   );
 }
 
+async function dumpBinary(store: EngineStore, file: string | undefined, keepSecretKey: boolean, requested: number): Promise<void> {
+  let threads = Math.floor(requested);
+  if (!(threads >= 1)) {
+    log.warn(`warning: invalid threads number ${requested}, reset to 1`); // as upstream does
+    threads = 1;
+  }
+  const total = (await readCounters(store)).usedInodes + 1;
+  const bar = progressBar('Dumped nodes', total, file === undefined);
+  const { out, close } = openOutput(file);
+  const extras = engineExtras(store);
+  let done = 0;
+  const nodes = await dumpMetaBinary(store, out, {
+    keepSecretKey,
+    threads,
+    onSegment: (name, items) => { if (name === 'node') bar.update((done += items)); },
+    ...(extras ? { extras } : {}),
+  });
+  bar.stop();
+  await close();
+  if (file !== undefined) log.info(`dumped ${nodes} nodes in binary format to ${file}`);
+  // Upstream's binary format has quotas per directory only (its Quota message has no uid/gid).
+  let owners = 0;
+  for (const kind of ['user', 'group'] as const) {
+    owners += ((await extras?.listUserGroupQuotas(kind)) ?? []).filter((q) => !(q.limits.maxSpace === -1 && q.limits.maxInodes === -1)).length;
+  }
+  if (owners > 0) {
+    log.warn(`warning: ${owners} user/group quotas are not in the dump: the binary format has no place for them (a JSON dump keeps them)`);
+  }
+}
+
+/** FILE (gzipped for .gz) or stdout, and how to finish it. */
+function openOutput(file: string | undefined): { out: NodeJS.WritableStream; close: () => Promise<void> } {
+  if (file === undefined) return { out: process.stdout, close: async () => undefined };
+  const fileOut = createWriteStream(file);
+  const gzip = file.endsWith('.gz') ? createGzip() : undefined;
+  if (gzip) gzip.pipe(fileOut);
+  return {
+    out: gzip ?? fileOut,
+    close: async () => {
+      (gzip ?? fileOut).end();
+      await once(fileOut, 'close');
+    },
+  };
+}
+
+/**
+ * The input with its first bytes looked at: a binary dump (it opens with the format segment's
+ * type, 00 00 00 01) given to the JSON loader, or the reverse, gets a clear message.
+ */
+async function peekKind(input: AsyncIterable<Buffer | string>): Promise<{ binary: boolean; input: AsyncIterable<Buffer | string> }> {
+  const it = input[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
+  const binary = head.length >= 4 && head.readUInt32BE(0) === 1;
+  async function* replay(): AsyncGenerator<Buffer | string> {
+    if (!first.done) yield first.value;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  return { binary, input: replay() };
+}
+
 /** The dump as a stream of chunks (stdin or FILE, gunzipped for .gz), read as load goes. */
 async function openDump(file: string | undefined): Promise<AsyncIterable<Buffer | string>> {
   if (file === undefined) return process.stdin;
@@ -76,19 +155,28 @@ async function openDump(file: string | undefined): Promise<AsyncIterable<Buffer 
 export function loadCommand(y: Argv): Argv {
   return y.command(
     'load META-URL [FILE]',
-    'Import a JSON dump (from FILE, or stdin; .gz is decompressed) into an empty metadata engine',
+    'Import a dump, JSON or with --binary binary (from FILE, or stdin; .gz is decompressed), into an empty metadata engine',
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL (must be empty)' })
-        .positional('FILE', { type: 'string', describe: 'dump file (default: stdin)' }),
+        .positional('FILE', { type: 'string', describe: 'dump file (default: stdin)' })
+        .option('binary', { type: 'boolean', default: false, describe: 'the file is a binary dump (juicefs dump --binary)' })
+        .option('threads', {
+          type: 'number', default: 10,
+          describe: 'accepted as JuiceFS has it; this load writes with one writer',
+        }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
-      const input = await openDump(file);
+      const peeked = await peekKind(await openDump(file));
+      const name = file ?? 'stdin';
+      if (peeked.binary && !a.binary) throw fsError('EINVAL', `${name} is a binary dump: load it with --binary`);
+      const input = peeked.input;
       await withEngine(metaUrl, async (store) => {
         const bar = progressBar('Loaded entries', 1);
         const extras = engineExtras(store);
-        const result = await loadMeta(store, input, { onNode: (d, t) => bar.update(d, t), ...(extras ? { extras } : {}) });
+        const options = { onNode: (d: number, t: number) => bar.update(d, t), ...(extras ? { extras } : {}) };
+        const result = a.binary ? await loadMetaBinary(store, input, { ...options, source: name }) : await loadMeta(store, input, options);
         bar.stop();
         log.info(`loaded ${result.nodes} entries into ${redactUrl(metaUrl)}`);
         if (result.skipped.length > 0) {

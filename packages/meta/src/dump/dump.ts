@@ -38,26 +38,58 @@ export async function dumpMeta(store: EngineStore, out: NodeJS.WritableStream, o
   const text = indentJson(header);
   await sink.write(`${text.slice(0, -2)},`);
 
-  const aclCache = new Map<number, AclRule | undefined>();
-  let nodes = 0;
-  const ctx: WalkContext = {
-    store, sink, extras: options.extras, aclCache,
-    counted: () => { nodes++; options.onNode?.(nodes); },
-  };
   const rootAttr = await store.txn((tx) => tx.getAttr(root));
   if (!rootAttr) throw fsError('ENOENT', `inode ${root} does not exist: nothing to dump`);
   if (rootAttr.type !== 2) throw fsError('ENOTDIR', `inode ${root} is not a directory: dump takes a directory`);
-  await writeNode(ctx, 'FSTree', root, rootAttr, 1);
-  if (whole && !options.skipTrash) {
-    const trash = await store.txn((tx) => tx.getAttr(TRASH_INODE));
-    if (trash) {
-      await sink.write(',');
-      await writeNode(ctx, 'Trash', TRASH_INODE, trash, 1);
-    }
+  const trash = whole && !options.skipTrash ? await store.txn((tx) => tx.getAttr(TRASH_INODE)) : undefined;
+  const source = storeSource(store, options.extras);
+  return writeTrees(sink, source, { ino: root, attr: rootAttr }, trash ? { ino: TRASH_INODE, attr: trash } : undefined, options.onNode);
+}
+
+/**
+ * Where the tree writer reads nodes from: the engine (dump), or a decoded binary backup (load
+ * --binary feeds the JSON loader through the same writer).
+ */
+export interface TreeSource {
+  details(ino: Ino, type: NodeType): Promise<NodeDetails>;
+  /** Children sorted by name bytes. */
+  children(dir: Ino): Promise<Array<{ name: Buffer; ino: Ino }>>;
+  attrs(inos: readonly Ino[]): Promise<Array<Attr | undefined>>;
+  acl(id: number): Promise<AclRule | undefined>;
+}
+
+/** Write FSTree (and Trash) after a header whose text already ends with "{...,"; closes the document. */
+export async function writeTrees(
+  sink: TextSink,
+  source: TreeSource,
+  root: { ino: Ino; attr: Attr },
+  trash: { ino: Ino; attr: Attr } | undefined,
+  onNode?: (nodes: number) => void,
+): Promise<number> {
+  let nodes = 0;
+  const ctx: WalkContext = { source, sink, counted: () => { nodes++; onNode?.(nodes); } };
+  await writeNode(ctx, 'FSTree', root.ino, root.attr, 1);
+  if (trash) {
+    await sink.write(',');
+    await writeNode(ctx, 'Trash', trash.ino, trash.attr, 1);
   }
   await sink.write('\n}\n');
   await sink.flush();
   return nodes;
+}
+
+function storeSource(store: EngineStore, extras: DumpExtras | undefined): TreeSource {
+  const aclCache = new Map<number, AclRule | undefined>();
+  return {
+    details: (ino, type) => readDetails(store, ino, type),
+    children: (dir) => listAll(store, dir),
+    attrs: (inos) => store.txn((tx) => tx.getAttrs(inos)),
+    acl: async (id) => {
+      if (id === 0 || !extras) return undefined;
+      if (!aclCache.has(id)) aclCache.set(id, await extras.getAclRule(id));
+      return aclCache.get(id);
+    },
+  };
 }
 
 async function buildHeader(store: EngineStore, raw: string, whole: boolean, options: DumpOptions): Promise<JsonObject> {
@@ -101,7 +133,7 @@ async function buildHeader(store: EngineStore, raw: string, whole: boolean, opti
 }
 
 /** Parsed JSON to an insertion-ordered JsonObject tree (numeric keys such as tier ids sorted as Go does). */
-function toOrdered(v: ParsedJson): JsonValue {
+export function toOrdered(v: ParsedJson): JsonValue {
   if (Array.isArray(v)) return v.map(toOrdered);
   if (v !== null && typeof v === 'object') {
     const m: JsonObject = new Map();
@@ -112,14 +144,12 @@ function toOrdered(v: ParsedJson): JsonValue {
 }
 
 interface WalkContext {
-  store: EngineStore;
+  source: TreeSource;
   sink: TextSink;
-  extras: DumpExtras | undefined;
-  aclCache: Map<number, AclRule | undefined>;
   counted: () => void;
 }
 
-interface NodeDetails {
+export interface NodeDetails {
   symlink?: Buffer;
   xattrs: Array<{ name: string; value: Buffer }>;
   chunks: Array<{ indx: number; slices: Slice[] }>;
@@ -148,26 +178,20 @@ async function readDetails(store: EngineStore, ino: Ino, type: NodeType): Promis
   });
 }
 
-async function acl(ctx: WalkContext, id: number): Promise<AclRule | undefined> {
-  if (id === 0 || !ctx.extras) return undefined;
-  if (!ctx.aclCache.has(id)) ctx.aclCache.set(id, await ctx.extras.getAclRule(id));
-  return ctx.aclCache.get(id);
-}
-
 /** One node as the Go dumper hand-streams it: name line, one member per line, children sorted by name bytes. */
 async function writeNode(ctx: WalkContext, name: string, ino: Ino, attr: Attr, depth: number): Promise<void> {
   const prefix = '  '.repeat(depth);
   const field = `${prefix}  `;
-  const d = await readDetails(ctx.store, ino, attr.type);
+  const d = await ctx.source.details(ino, attr.type);
   let s = `\n${prefix}"${name}": {\n${field}"attr": ${attrJson(ino, attr)}`;
   if (d.symlink && d.symlink.length > 0 && attr.type !== 2) s += `,\n${field}"symlink": "${escapeBytes(d.symlink)}"`;
   if (d.xattrs.length > 0) {
     const list = d.xattrs.map((x) => obj([['name', x.name], ['value', escapeBytes(x.value)]]));
     s += `,\n${field}"xattrs": ${compactJson(list)}`;
   }
-  const access = await acl(ctx, attr.accessACL);
+  const access = await ctx.source.acl(attr.accessACL);
   if (access) s += `,\n${field}"posix_acl_access": ${aclJson(access)}`;
-  const dflt = await acl(ctx, attr.defaultACL);
+  const dflt = await ctx.source.acl(attr.defaultACL);
   if (dflt) s += `,\n${field}"posix_acl_default": ${aclJson(dflt)}`;
   if (attr.type !== 2) {
     const chunks = d.chunks.map((c) => obj([['index', c.indx], ['slices', c.slices.map(sliceJson)]]));
@@ -181,11 +205,11 @@ async function writeNode(ctx: WalkContext, name: string, ino: Ino, attr: Attr, d
   }
   await ctx.sink.write(`${s},\n${field}"entries": {`);
   ctx.counted();
-  const children = await listAll(ctx.store, ino);
+  const children = await ctx.source.children(ino);
   let first = true;
   for (let i = 0; i < children.length; i += PAGE) {
     const page = children.slice(i, i + PAGE);
-    const attrs = await ctx.store.txn((tx) => tx.getAttrs(page.map((c) => c.ino)));
+    const attrs = await ctx.source.attrs(page.map((c) => c.ino));
     for (let k = 0; k < page.length; k++) {
       const child = page[k]!;
       const a = attrs[k];

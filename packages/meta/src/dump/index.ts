@@ -9,3 +9,8 @@ export { readCounters } from './counters.js';
 export { escapeBytes, unescapeBytes } from './escape.js';
 export { engineExtras } from './engine-extras.js';
 export type { DumpInput } from './read-dump.js';
+export { dumpMetaBinary } from './dump-binary.js';
+export type { BinaryDumpOptions } from './dump-binary.js';
+export { loadMetaBinary } from './load-binary.js';
+export type { BinaryLoadOptions } from './load-binary.js';
+export { BAK_MAGIC, readBackup } from './backup-file.js';
