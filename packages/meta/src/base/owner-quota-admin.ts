@@ -1,7 +1,7 @@
-import { decodeFormat, encodeFormat, fsError, NodeType, ROOT_INODE, TRASH_INODE, type Ino, type OwnerQuotaCheck } from '@juicefs/core';
+import { decodeFormat, encodeFormat, fsError, ROOT_INODE, TRASH_INODE, type Ino, type OwnerQuotaCheck } from '@juicefs/core';
 import type { DirQuota, OwnerKind, UserGroupQuotaStore } from './quota-store.js';
 import { NO_LIMITS } from './owner-quota.js';
-import { flushQuotas, loadQuotas } from './quota.js';
+import { flushQuotas, loadQuotas, walkEntries } from './quota.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { spaceOf } from './tx-util.js';
@@ -41,25 +41,16 @@ export async function scanOwnerUsage(m: MetaState): Promise<{ user: OwnerUsage; 
     map.set(id, u);
   };
   const seen = new Set<Ino>();
-  const dirs: Ino[] = [ROOT_INODE, TRASH_INODE];
-  await m.store.txn(async (tx: TxStore) => {
-    for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
-      let cursor: string | undefined;
-      do {
-        const page = await tx.listEntries(dir, cursor, 1000);
-        const attrs = await tx.getAttrs(page.entries.map((e) => e.ino));
-        page.entries.forEach((e, i) => {
-          const a = attrs[i];
-          if (!a || seen.has(e.ino)) return;
-          seen.add(e.ino);
-          add(usage.user, a.uid, spaceOf(a));
-          add(usage.group, a.gid, spaceOf(a));
-          if (a.type === NodeType.Directory) dirs.push(e.ino);
-        });
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-    }
-  });
+  await m.store.txn((tx: TxStore) =>
+    walkEntries(tx, [ROOT_INODE, TRASH_INODE], (e, a) => {
+      // Each node once, however many links it has; a directory reached twice is not walked twice
+      // either (only one entry names a directory).
+      if (!a || seen.has(e.ino)) return;
+      seen.add(e.ino);
+      add(usage.user, a.uid, spaceOf(a));
+      add(usage.group, a.gid, spaceOf(a));
+    }),
+  );
   return usage;
 }
 

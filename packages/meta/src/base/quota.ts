@@ -165,27 +165,37 @@ export async function quotaForMove(m: MetaState, tx: TxStore, from: Ino, to: Ino
 }
 
 /**
- * Space and inodes of everything below directory `ino` (not itself), counted the way clients
- * charge them: 4 KiB-aligned length for files (an empty one counts 4 KiB, as in Go), 4 KiB for
- * anything else, one inode per entry.
+ * Visit every entry below the directories `roots` (not the roots themselves), breadth by page,
+ * with its attributes (undefined for an entry whose node is gone), inside `tx`. Directories are
+ * descended into; the recounts of directory and owner quotas both walk the tree this way.
  */
-export async function subtreeUsage(tx: TxStore, ino: Ino): Promise<{ space: number; inodes: number }> {
-  const usage = { space: 0, inodes: 0 };
-  const dirs: Ino[] = [ino];
+export async function walkEntries(tx: TxStore, roots: readonly Ino[], visit: (entry: { ino: Ino; type: NodeType }, attr: Attr | undefined) => void): Promise<void> {
+  const dirs: Ino[] = [...roots];
   for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
     let cursor: string | undefined;
     do {
       const page = await tx.listEntries(dir, cursor, 1000);
       const attrs = await tx.getAttrs(page.entries.map((e) => e.ino));
       page.entries.forEach((e, i) => {
-        const a = attrs[i];
-        usage.inodes += 1;
-        usage.space += a?.type === NodeType.File ? align4K(a.length) : 4096;
+        visit(e, attrs[i]);
         if (e.type === NodeType.Directory) dirs.push(e.ino);
       });
       cursor = page.cursor;
     } while (cursor !== undefined);
   }
+}
+
+/**
+ * Space and inodes of everything below directory `ino` (not itself), counted the way clients
+ * charge them: 4 KiB-aligned length for files (an empty one counts 4 KiB, as in Go), 4 KiB for
+ * anything else, one inode per entry.
+ */
+export async function subtreeUsage(tx: TxStore, ino: Ino): Promise<{ space: number; inodes: number }> {
+  const usage = { space: 0, inodes: 0 };
+  await walkEntries(tx, [ino], (_e, a) => {
+    usage.inodes += 1;
+    usage.space += a?.type === NodeType.File ? align4K(a.length) : 4096;
+  });
   return usage;
 }
 

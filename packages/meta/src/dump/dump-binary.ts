@@ -7,6 +7,7 @@ import { BackupWriter } from './backup-file.js';
 import type { Segment } from './backup-file.js';
 import type { Batch, BatchKind, PbChunk, PbEdge, PbNode, PbXattr, PbSymlink } from './backup-pb.js';
 import { readCounters } from './counters.js';
+import { listAll } from './dump.js';
 import type { DumpExtras } from './extras.js';
 import { encodeAclRule } from './redis-extras.js';
 
@@ -254,13 +255,3 @@ function prefetch(
   return out;
 }
 
-async function listAll(store: EngineStore, dir: Ino): Promise<Array<{ name: Buffer; ino: Ino }>> {
-  const all: Array<{ name: Buffer; ino: Ino }> = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.txn((tx) => tx.listEntries(dir, cursor, PAGE));
-    for (const e of page.entries) all.push({ name: e.name, ino: e.ino });
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return all.sort((a, b) => Buffer.compare(a.name, b.name));
-}

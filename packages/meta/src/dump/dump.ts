@@ -222,7 +222,8 @@ async function writeNode(ctx: WalkContext, name: string, ino: Ino, attr: Attr, d
   await ctx.sink.write(`\n${field}}\n${prefix}}`);
 }
 
-async function listAll(store: EngineStore, dir: Ino): Promise<Array<{ name: Buffer; ino: Ino }>> {
+/** Every entry of `dir`, page by page, sorted by name bytes (the order both dump formats write). */
+export async function listAll(store: EngineStore, dir: Ino): Promise<Array<{ name: Buffer; ino: Ino }>> {
   const all: Array<{ name: Buffer; ino: Ino }> = [];
   let cursor: string | undefined;
   do {
