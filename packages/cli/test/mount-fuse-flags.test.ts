@@ -8,7 +8,7 @@ import { juicefs, mustFormat } from './tools-volume.js';
 // JuiceFS's flags about the FUSE mount itself: --max-fuse-io, --enable-ioctl, --force, and the
 // --storage override, each checked through a real mount.
 
-const defaults: FuseFlags = { 'max-fuse-io': '1M', 'enable-ioctl': false, force: false };
+const defaults: FuseFlags = { 'max-fuse-io': '1M', 'enable-ioctl': false, 'enable-selinux': false, force: false };
 
 describe('FUSE mount flags: parsing', () => {
   it('sizes as JuiceFS writes them, within the kernel limits', () => {
@@ -18,7 +18,7 @@ describe('FUSE mount flags: parsing', () => {
 
   it('turn into serve options; a bad --storage is refused before mounting', () => {
     expect(fuseTuning({ ...defaults, 'max-fuse-io': '128K', 'enable-ioctl': true, storage: 's3' })).toEqual({
-      maxFuseIo: 131072, enableIoctl: true, force: false, storage: 's3',
+      maxFuseIo: 131072, enableIoctl: true, enableSelinux: false, force: false, storage: 's3',
     });
     expect(() => fuseTuning({ ...defaults, storage: 's3://x' })).toThrow('--storage s3://x: give a storage type such as s3, file, minio or gcs');
   });
@@ -73,6 +73,35 @@ print(json.dumps(max(sizes) if sizes else 0))`;
       }
     };
     expect([attrs([]), attrs(['--enable-ioctl'])]).toEqual([{ set: 'EOPNOTSUPP', get: 'EOPNOTSUPP' }, { set: 'ok', get: true }]);
+  });
+
+  it('--enable-selinux: security.selinux labels are kept only with it (with --enable-xattr), other xattrs either way', () => {
+    const labels = (flags: string[]) => {
+      v.mount('--enable-xattr', ...flags);
+      try {
+        const f = path.join(v.mp, 'labelled');
+        fs.writeFileSync(f, 'x');
+        // Python's os.setxattr/getxattr: the attr tools are not installed on every machine.
+        const probe = `import os, sys, json
+f = sys.argv[1]
+def attempt(fn):
+    try: return fn()
+    except OSError as e: return {95: "EOPNOTSUPP", 61: "ENODATA"}.get(e.errno, str(e))
+out = {"set": attempt(lambda: os.setxattr(f, "security.selinux", b"system_u:object_r:tmp_t:s0") or "ok"),
+       "get": attempt(lambda: os.getxattr(f, "security.selinux").decode().rstrip("\\0")),
+       "user": attempt(lambda: os.setxattr(f, "user.k", b"v") or os.getxattr(f, "user.k").decode())}
+print(json.dumps(out))`;
+        const r = spawnSync('python3', ['-c', probe, f], { encoding: 'utf8' });
+        fs.rmSync(f);
+        return JSON.parse(r.stdout) as unknown;
+      } finally {
+        v.unmount();
+      }
+    };
+    expect([labels([]), labels(['--enable-selinux'])]).toEqual([
+      { set: 'EOPNOTSUPP', get: 'ENODATA', user: 'v' },
+      { set: 'ok', get: 'system_u:object_r:tmp_t:s0', user: 'v' },
+    ]);
   });
 
   it('--force mounts a second volume on top of the first; unmounting it uncovers the first', () => {

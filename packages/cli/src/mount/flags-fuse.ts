@@ -10,6 +10,7 @@ import type { ServeOptions } from './serve.js';
 export const FUSE_FLAGS = {
   'max-fuse-io': { type: 'string', default: '1M', describe: 'largest FUSE read/write request, e.g. 128K or 1M (the kernel caps it at 1M); JuiceFS\'s default is 128K' },
   'enable-ioctl': { type: 'boolean', default: false, describe: 'serve ioctl GETFLAGS/SETFLAGS (chattr/lsattr +i, +a); off, they fail (Operation not supported), as on JuiceFS' },
+  'enable-selinux': { type: 'boolean', default: false, describe: 'keep security.selinux labels (needs --enable-xattr); off, getting one is ENODATA and setting it EOPNOTSUPP, as on JuiceFS' },
   'force': { type: 'boolean', default: false, describe: 'mount even where something is mounted already (on top of it; unmounting this one uncovers it)' },
   'storage': { type: 'string', describe: 'use this storage type instead of the volume\'s (e.g. s3 for an S3-compatible endpoint of the same bucket)' },
   'consul': { type: 'string', describe: 'not supported: this client does not register with Consul (a warning, not an error)' },
@@ -19,6 +20,7 @@ export const FUSE_FLAGS = {
 export interface FuseFlags {
   'max-fuse-io': string;
   'enable-ioctl': boolean;
+  'enable-selinux': boolean;
   'force': boolean;
   'storage'?: string | undefined;
   'consul'?: string | undefined;
@@ -42,7 +44,7 @@ export function parseIoSize(flag: string, text: string): number {
 
 /** The FUSE and process flags, checked and turned into serve options. */
 export function fuseTuning(a: FuseFlags): Partial<ServeOptions> {
-  const out: Partial<ServeOptions> = { maxFuseIo: parseIoSize('max-fuse-io', a['max-fuse-io']), enableIoctl: a['enable-ioctl'], force: a.force };
+  const out: Partial<ServeOptions> = { maxFuseIo: parseIoSize('max-fuse-io', a['max-fuse-io']), enableIoctl: a['enable-ioctl'], enableSelinux: a['enable-selinux'], force: a.force };
   if (a.storage !== undefined && a.storage !== '') {
     if (!/^[a-z0-9]+$/.test(a.storage)) throw fsError('EINVAL', `--storage ${a.storage}: give a storage type such as s3, file, minio or gcs`);
     out.storage = a.storage;

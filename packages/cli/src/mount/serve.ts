@@ -74,6 +74,8 @@ export interface ServeOptions extends DiskCacheSettings {
   maxFuseIo?: number;
   /** `--enable-ioctl`: serve chattr/lsattr ioctls (off: ENOTTY, as JuiceFS). */
   enableIoctl?: boolean;
+  /** `--enable-selinux`: keep security.selinux labels (off: ENODATA/EOPNOTSUPP, as JuiceFS). */
+  enableSelinux?: boolean;
   /** `--force`: mount on top of whatever is mounted at the mount point already. */
   force?: boolean;
   /** `--storage`: this storage type instead of the format's. */
@@ -228,7 +230,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     const m = await mount(mountpoint, new VfsFuseHandler(vfs, {
       defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0, readdirCache: o.readdirCache ?? false,
       ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
-      enableIoctl: o.enableIoctl ?? false,
+      enableIoctl: o.enableIoctl ?? false, enableSelinux: o.enableSelinux ?? false,
     }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
       writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [], overMount: o.force ?? false,

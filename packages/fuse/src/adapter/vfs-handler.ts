@@ -43,6 +43,12 @@ export interface VfsHandlerOptions {
    */
   enableCap?: boolean;
   /**
+   * Keep security.selinux labels (JuiceFS --enable-selinux). Default false, as JuiceFS: getting
+   * the label is ENODATA with no metadata round trip (the kernel asks for it on every lookup on
+   * an SELinux host), setting it EOPNOTSUPP, so the host labels the mount as a whole.
+   */
+  enableSelinux?: boolean;
+  /**
    * JuiceFS's --root-squash: requests of root (uid 0) run as this user, whose permissions the VFS
    * then checks (the kernel let root through already).
    */
@@ -82,6 +88,7 @@ function negativeEntry(timeout: number): EntryOut {
 }
 
 const CAPABILITY_XATTR = 'security.capability';
+const SELINUX_XATTR = 'security.selinux';
 
 function openOut(r: { fh: number; directIo: boolean; keepCache: boolean }): OpenOut {
   return { fh: BigInt(r.fh), openFlags: (r.directIo ? FOPEN.DIRECT_IO : 0) | (r.keepCache ? FOPEN.KEEP_CACHE : 0) };
@@ -241,12 +248,16 @@ export class VfsFuseHandler implements FuseHandler {
     if (this.options.enableCap !== true && name.toString() === CAPABILITY_XATTR) {
       throw fsError('EOPNOTSUPP', `${CAPABILITY_XATTR} is kept only on mounts with --enable-cap`);
     }
+    if (this.options.enableSelinux !== true && name.toString() === SELINUX_XATTR) {
+      throw fsError('EOPNOTSUPP', `${SELINUX_XATTR} is kept only on mounts with --enable-selinux`);
+    }
     await this.vfs.setxattr(await this.ctx(ctx), ino, name.toString(), value, flags);
   }
 
   async getxattr(ctx: RequestContext, ino: bigint, name: Buffer): Promise<Buffer> {
     const text = name.toString();
     if (this.options.enableCap !== true && text === CAPABILITY_XATTR) throw fsError('ENODATA', `no ${CAPABILITY_XATTR} without --enable-cap`);
+    if (this.options.enableSelinux !== true && text === SELINUX_XATTR) throw fsError('ENODATA', `no ${SELINUX_XATTR} without --enable-selinux`);
     // Size 0: the whole value; the server answers size probes and ERANGE.
     return this.vfs.getxattr(await this.ctx(ctx), ino, text, 0);
   }
