@@ -14,6 +14,20 @@ const sample = path.resolve(repo, '../shared/fixtures/metadata.sample');
 const redisBase = (process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390').replace(/\/\d*$/, '');
 const pgBase = process.env['JFS_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5440/juicefs_test';
 
+/**
+ * A fresh PostgreSQL schema of the test server for one test: its META-URL, and `drop` for the
+ * test's finally. Fails at once, with the fix, when the server is not up.
+ */
+function scratchPgSchema(prefix: string): { url: string; drop: () => void } {
+  const schema = `${prefix}${randomBytes(5).toString('hex')}`;
+  const psql = (sql: string) => spawnSync('psql', [pgBase, '-qtAc', sql], { encoding: 'utf8' });
+  const ping = psql('SELECT 1');
+  if (ping.status !== 0) {
+    throw new Error(`PostgreSQL not reachable at ${pgBase} (${ping.stderr || ping.error?.message}): run bash scripts/services/postgres.sh`);
+  }
+  return { url: `${pgBase}${pgBase.includes('?') ? '&' : '?'}search_path=${schema}`, drop: () => void psql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`) };
+}
+
 function juicefs(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', input: '', timeout: 60000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
@@ -130,14 +144,9 @@ describe('juicefs', () => {
   });
 
   it('load, dump and load again across SQLite, Redis and PostgreSQL, through files and .gz', () => {
-    const schema = `jfs_cli_${randomBytes(5).toString('hex')}`;
     const redisUrl = `${redisBase}/44`;
-    const pgUrl = `${pgBase}${pgBase.includes('?') ? '&' : '?'}search_path=${schema}`;
-    const psql = (sql: string) => spawnSync('psql', [pgBase, '-qtAc', sql], { encoding: 'utf8' });
-    const ping = psql('SELECT 1');
-    if (ping.status !== 0) {
-      throw new Error(`PostgreSQL not reachable at ${pgBase} (${ping.stderr || ping.error?.message}): run bash scripts/services/postgres.sh`);
-    }
+    const pg = scratchPgSchema('jfs_cli_');
+    const pgUrl = pg.url;
     try {
       const sqlite = `sqlite3://${dir}/meta.db`;
       const l1 = juicefs('load', sqlite, sample);
@@ -167,20 +176,15 @@ describe('juicefs', () => {
       const uuid = (JSON.parse(juicefs('status', redisUrl).out) as { Setting: { UUID: string } }).Setting.UUID;
       expect(juicefs('destroy', redisUrl, uuid, '--yes').code).toBe(0);
     } finally {
-      psql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      pg.drop();
     }
   });
 });
 
 describe('juicefs dump --binary / load --binary', () => {
   it('carries a volume SQLite -> binary -> PostgreSQL -> gzipped binary -> SQLite, same JSON and same bytes', () => {
-    const schema = `jfs_cli_bin_${randomBytes(5).toString('hex')}`;
-    const pgUrl = `${pgBase}${pgBase.includes('?') ? '&' : '?'}search_path=${schema}`;
-    const psql = (sql: string) => spawnSync('psql', [pgBase, '-qtAc', sql], { encoding: 'utf8' });
-    const ping = psql('SELECT 1');
-    if (ping.status !== 0) {
-      throw new Error(`PostgreSQL not reachable at ${pgBase} (${ping.stderr || ping.error?.message}): run bash scripts/services/postgres.sh`);
-    }
+    const pg = scratchPgSchema('jfs_cli_bin_');
+    const pgUrl = pg.url;
     try {
       const one = `sqlite3://${dir}/one.db`;
       const two = `sqlite3://${dir}/two.db`;
@@ -212,7 +216,7 @@ describe('juicefs dump --binary / load --binary', () => {
       expect(json.err).toMatch(/metadata\.sample is not a JuiceFS binary dump.*looks like a JSON dump: load it without --binary/);
       expect(juicefs('load', pgUrl, `${dir}/a.bin`, '--binary').err).toMatch(/not empty/);
     } finally {
-      psql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      pg.drop();
     }
   });
 });
