@@ -98,6 +98,10 @@ describe('VFS virtual files in the root', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}\.\d\d\.\d\d \d\d:\d\d:\d\d\.\d{6} \[uid:0,gid:0,pid:77\] mkdir \(1,logged,0755\): OK \(\d+,.*\) <\d+\.\d{6}>$/);
     expect(lines[1]).toMatch(/lookup \(1,nope\): ENOENT <\d+\.\d{6}>$/);
+    // Stamped to the microsecond, as JuiceFS does, and in order: not milliseconds padded with zeros.
+    const stamps = all.map((l) => l.slice(0, 26));
+    expect(stamps.some((t) => !t.endsWith('000'))).toBe(true);
+    expect([...stamps].sort()).toEqual(stamps);
     // A small buffer gets whole lines when they fit, the head of a longer one otherwise.
     await h.vfs.getattr(h.ctx, ROOT_INODE);
     const head = await h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 10);

@@ -35,7 +35,7 @@ export class AccessLog {
   log(ctx: Context, op: string, args: string, status: string, seconds: number, suffix = ''): void {
     if (this.readers.size === 0) return;
     const line = Buffer.from(
-      `${formatTime(new Date())} [uid:${ctx.uid},gid:${ctx.gid},pid:${ctx.pid}] ${op} (${args}): ${status}${suffix} <${seconds.toFixed(6)}>\n`,
+      `${formatTime(performance.timeOrigin + performance.now())} [uid:${ctx.uid},gid:${ctx.gid},pid:${ctx.pid}] ${op} (${args}): ${status}${suffix} <${seconds.toFixed(6)}>\n`,
     );
     for (const r of this.readers.values()) {
       r.lines.push(line);
@@ -84,8 +84,14 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-function formatTime(d: Date): string {
-  const micros = d.getMilliseconds() * 1000;
+/**
+ * Local time to the microsecond, as JuiceFS writes it. From the monotonic clock's offset to the
+ * process start rather than Date, whose milliseconds would leave the last three digits zero and
+ * every line of a fast run with the same stamp, useless for telling which request waited.
+ */
+function formatTime(epochMs: number): string {
+  const d = new Date(Math.floor(epochMs));
+  const micros = Math.floor((epochMs * 1000) % 1_000_000);
   return (
     `${d.getFullYear()}.${pad(d.getMonth() + 1)}.${pad(d.getDate())} ` +
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(micros, 6)}`
