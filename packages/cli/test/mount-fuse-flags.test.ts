@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fuseTuning, parseIoSize, type FuseFlags } from '../src/mount/flags-fuse.js';
+import { fuseTuning, parseIoSize, parseUmask, type FuseFlags } from '../src/mount/flags-fuse.js';
 import { scratchVolume, TAIL_ACCESS_LOG } from './support/scratch-volume.js';
 import { juicefs, mustFormat } from './tools-volume.js';
 
@@ -21,6 +21,12 @@ describe('FUSE mount flags: parsing', () => {
       maxFuseIo: 131072, enableIoctl: true, enableSelinux: false, force: false, storage: 's3',
     });
     expect(() => fuseTuning({ ...defaults, storage: 's3://x' })).toThrow('--storage s3://x: give a storage type such as s3, file, minio or gcs');
+  });
+
+  it('--umask is octal, as JuiceFS reads it, and nothing beyond the permission bits', () => {
+    expect(['022', '77', '0', '0027'].map(parseUmask)).toEqual([0o22, 0o77, 0, 0o27]);
+    for (const bad of ['8', '0999', '1777', 'u=rwx', '']) expect(() => parseUmask(bad)).toThrow(`--umask ${bad}: give octal permission bits to clear`);
+    expect(fuseTuning({ ...defaults, umask: '077' })).toMatchObject({ umask: 0o77 });
   });
 });
 
@@ -102,6 +108,30 @@ print(json.dumps(out))`;
       { set: 'EOPNOTSUPP', get: 'ENODATA', user: 'v' },
       { set: 'ok', get: 'system_u:object_r:tmp_t:s0', user: 'v' },
     ]);
+  });
+
+  it('--umask replaces the creating program\'s umask for files, directories, fifos and O_CREAT opens', () => {
+    // Each row is made by a shell with its own umask; the mount's --umask wins over it either way.
+    const modes = (flags: string[], shellUmask: string) => {
+      v.mount(...flags);
+      try {
+        const d = path.join(v.mp, `um-${shellUmask}`);
+        const r = spawnSync('sh', ['-c', `umask ${shellUmask} && mkdir "$1" && touch "$1/f" && mkfifo "$1/p" && mkdir "$1/sub" && stat -c %a "$1" "$1/f" "$1/p" "$1/sub"`, 'sh', d], { encoding: 'utf8' });
+        fs.rmSync(d, { recursive: true });
+        return r.stdout.trim().split('\n').join(' ');
+      } finally {
+        v.unmount();
+      }
+    };
+    expect({
+      without: modes([], '027'),
+      strict: modes(['--umask', '077'], '000'),
+      loose: modes(['--umask', '002'], '077'),
+    }).toEqual({
+      without: '750 640 640 750',
+      strict: '700 600 600 700',
+      loose: '775 664 664 775',
+    });
   });
 
   it('--force mounts a second volume on top of the first; unmounting it uncovers the first', () => {

@@ -13,6 +13,7 @@ export const FUSE_FLAGS = {
   'enable-selinux': { type: 'boolean', default: false, describe: 'keep security.selinux labels (needs --enable-xattr); off, getting one is ENODATA and setting it EOPNOTSUPP, as on JuiceFS' },
   'force': { type: 'boolean', default: false, describe: 'mount even where something is mounted already (on top of it; unmounting this one uncovers it)' },
   'storage': { type: 'string', describe: 'use this storage type instead of the volume\'s (e.g. s3 for an S3-compatible endpoint of the same bucket)' },
+  'umask': { type: 'string', describe: 'umask (octal, e.g. 077) for new files and directories, in place of the creating program\'s own' },
   'consul': { type: 'string', describe: 'not supported: this client does not register with Consul (a warning, not an error)' },
 } as const satisfies Record<string, Options>;
 
@@ -23,6 +24,7 @@ export interface FuseFlags {
   'enable-selinux': boolean;
   'force': boolean;
   'storage'?: string | undefined;
+  'umask'?: string | undefined;
   'consul'?: string | undefined;
 }
 
@@ -42,6 +44,14 @@ export function parseIoSize(flag: string, text: string): number {
   return n;
 }
 
+/** `--umask` as JuiceFS reads it: octal digits, at most 0777 (a leading 0 is optional). */
+export function parseUmask(text: string): number {
+  if (!/^\s*[0-7]{1,4}\s*$/.test(text) || parseInt(text, 8) > 0o777) {
+    throw fsError('EINVAL', `--umask ${text}: give octal permission bits to clear, such as 022 or 077`);
+  }
+  return parseInt(text, 8);
+}
+
 /** The FUSE and process flags, checked and turned into serve options. */
 export function fuseTuning(a: FuseFlags): Partial<ServeOptions> {
   const out: Partial<ServeOptions> = { maxFuseIo: parseIoSize('max-fuse-io', a['max-fuse-io']), enableIoctl: a['enable-ioctl'], enableSelinux: a['enable-selinux'], force: a.force };
@@ -49,6 +59,7 @@ export function fuseTuning(a: FuseFlags): Partial<ServeOptions> {
     if (!/^[a-z0-9]+$/.test(a.storage)) throw fsError('EINVAL', `--storage ${a.storage}: give a storage type such as s3, file, minio or gcs`);
     out.storage = a.storage;
   }
+  if (a.umask !== undefined && a.umask !== '') out.umask = parseUmask(a.umask);
   if (a.consul !== undefined && a.consul !== '') log.warn(`warning: --consul ${a.consul}: this client does not register with Consul; scrape its --metrics endpoint instead`);
   return out;
 }

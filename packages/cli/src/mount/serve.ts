@@ -76,6 +76,8 @@ export interface ServeOptions extends DiskCacheSettings {
   enableIoctl?: boolean;
   /** `--enable-selinux`: keep security.selinux labels (off: ENODATA/EOPNOTSUPP, as JuiceFS). */
   enableSelinux?: boolean;
+  /** --umask: applied to new nodes in place of their creator's umask. */
+  umask?: number;
   /** `--force`: mount on top of whatever is mounted at the mount point already. */
   force?: boolean;
   /** `--storage`: this storage type instead of the format's. */
@@ -230,10 +232,10 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     const m = await mount(mountpoint, new VfsFuseHandler(vfs, {
       defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0, readdirCache: o.readdirCache ?? false,
       ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
-      enableIoctl: o.enableIoctl ?? false, enableSelinux: o.enableSelinux ?? false,
+      enableIoctl: o.enableIoctl ?? false, enableSelinux: o.enableSelinux ?? false, ...(o.umask !== undefined ? { umask: o.umask } : {}),
     }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
-      writebackCache: o.writebackCache ?? false, extraOptions: o.extraOptions ?? [], overMount: o.force ?? false,
+      writebackCache: o.writebackCache ?? false, dontMask: o.umask !== undefined, extraOptions: o.extraOptions ?? [], overMount: o.force ?? false,
       ...(o.maxFuseIo !== undefined ? { maxWrite: o.maxFuseIo } : {}),
       disableXattrs: !(o.enableXattr === true || format.EnableACL),
       ...(o.maxReadaheadMiB !== undefined ? { readaheadKiB: o.maxReadaheadMiB * 1024 } : {}),

@@ -63,6 +63,12 @@ export interface VfsHandlerOptions {
    */
   negativeEntryCache?: number;
   /**
+   * JuiceFS's --umask: new files, directories and nodes get this umask instead of their creator's.
+   * Mount with the session's `dontMask` so the kernel leaves the creator's umask off the mode;
+   * without it (a kernel that refuses DONT_MASK) both apply.
+   */
+  umask?: number;
+  /**
    * JuiceFS's --readdir-cache: directories are opened with FOPEN_CACHE_DIR, so the kernel keeps
    * their listings and serves the next ones itself. It drops a listing when this mount changes
    * the directory, and when the directory's mtime has changed once its attributes expire.
@@ -170,11 +176,11 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async mknod(ctx: RequestContext, parent: bigint, req: MknodIn): Promise<EntryOut> {
-    return entryOut(await this.vfs.mknod(await this.ctx(ctx), parent, req.name, req.mode, req.umask, req.rdev));
+    return entryOut(await this.vfs.mknod(await this.ctx(ctx), parent, req.name, req.mode, this.options.umask ?? req.umask, req.rdev));
   }
 
   async mkdir(ctx: RequestContext, parent: bigint, name: Buffer, mode: number, umask: number): Promise<EntryOut> {
-    return entryOut(await this.vfs.mkdir(await this.ctx(ctx), parent, name, mode, umask));
+    return entryOut(await this.vfs.mkdir(await this.ctx(ctx), parent, name, mode, this.options.umask ?? umask));
   }
 
   async unlink(ctx: RequestContext, parent: bigint, name: Buffer): Promise<void> {
@@ -220,7 +226,7 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async create(ctx: RequestContext, parent: bigint, req: CreateIn): Promise<{ entry: EntryOut; open: OpenOut }> {
-    const r = await this.vfs.create(await this.ctx(ctx), parent, req.name, req.mode, req.umask, req.flags);
+    const r = await this.vfs.create(await this.ctx(ctx), parent, req.name, req.mode, this.options.umask ?? req.umask, req.flags);
     return { entry: entryOut(r), open: openOut(r) };
   }
 

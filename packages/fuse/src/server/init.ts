@@ -35,6 +35,12 @@ export interface SessionOptions {
    * spares the security.capability GETXATTR it sends before every WRITE; callers get EOPNOTSUPP.
    */
   disableXattrs?: boolean;
+  /**
+   * Ask the kernel to pass CREATE, MKDIR and MKNOD modes without the caller's umask applied
+   * (DONT_MASK), for a handler that applies a umask of its own (`juicefs mount --umask`). The
+   * caller's umask still arrives in the request.
+   */
+  dontMask?: boolean;
 }
 
 export type InitResult =
@@ -78,6 +84,7 @@ export function negotiateInit(k: InitIn, handler: FuseHandler, o: SessionOptions
   if (o.atomicOTrunc ?? true) want |= InitFlag.ATOMIC_O_TRUNC;
   if (o.exportSupport ?? true) want |= InitFlag.EXPORT_SUPPORT;
   if (o.writebackCache === true) want |= InitFlag.WRITEBACK_CACHE;
+  if (o.dontMask === true) want |= InitFlag.DONT_MASK;
   if (handler.getlk !== undefined && handler.setlk !== undefined) want |= InitFlag.POSIX_LOCKS;
   if (handler.setlk !== undefined) want |= InitFlag.FLOCK_LOCKS;
   if (handler.ioctl !== undefined) want |= InitFlag.HAS_IOCTL_DIR;
