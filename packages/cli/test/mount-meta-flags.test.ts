@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { durationMs, META_FLAGS, metaServeOptions, type MetaFlags } from '../src/mount/flags-meta.js';
+import { durationMs, interfaceAddresses, META_FLAGS, metaServeOptions, type MetaFlags } from '../src/mount/flags-meta.js';
 import { scratchVolume, scratchVolumeOn } from './support/scratch-volume.js';
 import { juicefs, redisBase } from './tools-volume.js';
 import { claimRedisDb } from './support/redis-db.js';
@@ -36,6 +36,18 @@ describe('metadata mount flags: parsing', () => {
     expect(errorOf({ 'open-cache': '-1' })).toMatch(/--open-cache "-1" is not a duration/);
     expect(errorOf({ 'open-cache-limit': 0 })).toBe('EINVAL: --open-cache-limit must be a whole number of at least 1, got 0');
     expect(errorOf({ 'skip-dir-nlink': -1 })).toBe('EINVAL: --skip-dir-nlink must be a whole number of at least 0, got -1');
+  });
+
+  it('--network-interfaces: the named interfaces\' addresses, loopback too when named; an unknown name lists the ones there are', () => {
+    const ifaces = {
+      lo: [{ address: '127.0.0.1', internal: true }, { address: '::1', internal: true }],
+      eth0: [{ address: '10.0.0.5', internal: false }, { address: 'fe80::1', internal: false }],
+      eth1: [{ address: '192.168.1.9', internal: false }],
+    } as unknown as NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+    expect(interfaceAddresses('eth1, eth0', ifaces)).toEqual(['192.168.1.9', '10.0.0.5', 'fe80::1']);
+    expect(interfaceAddresses('lo', ifaces)).toEqual(['127.0.0.1', '::1']);
+    expect(() => interfaceAddresses('eth0,wlan0', ifaces)).toThrow('--network-interfaces: no interface "wlan0" on this host; it has eth0, eth1, lo');
+    expect(metaServeOptions(defaults)).not.toHaveProperty('ipAddrs');
   });
 
   it('the command fails with it before anything is mounted', () => {
@@ -90,6 +102,29 @@ sleep 1.5; cat "$f" >/dev/null; stat -c %X "$f"`;
     expect({ setBack: t.setBack, readNow: t.now - t.afterRead <= 1, secondMoved: t.afterSecondRead > t.afterRead }).toEqual({
       setBack: 978307200, readNow: true, secondMoved: true,
     });
+  });
+});
+
+describe('metadata mount flags: --network-interfaces through a mount', () => {
+  const v = scratchVolume('jfs-ifaces-', 'ifaces-vol');
+
+  /** The IPAddrs of this mount's session, as `juicefs status` shows them. */
+  const sessionAddrs = (...flags: string[]): string[] | undefined => {
+    v.mount(...flags);
+    try {
+      const r = juicefs('status', v.meta);
+      const status = JSON.parse(r.out) as { Sessions: Array<{ IPAddrs?: string[]; MountPoint: string }> };
+      return status.Sessions.find((s) => s.MountPoint === v.mp)?.IPAddrs;
+    } finally {
+      v.unmount();
+    }
+  };
+
+  it('the session shows the named interfaces\' addresses (here loopback), and by default every address but loopback\'s', () => {
+    const loopback = (os.networkInterfaces()['lo'] ?? []).map((a) => a.address);
+    const others = Object.entries(os.networkInterfaces()).filter(([n]) => n !== 'lo').flatMap(([, l]) => (l ?? []).filter((a) => !a.internal).map((a) => a.address));
+    expect(loopback.length).toBeGreaterThan(0);
+    expect({ named: sessionAddrs('--network-interfaces', 'lo'), all: sessionAddrs() ?? [] }).toEqual({ named: loopback, all: others });
   });
 });
 

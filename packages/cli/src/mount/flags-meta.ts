@@ -1,4 +1,5 @@
 import { ATIME_MODES, fsError, type AtimeMode } from '@juicefs/core';
+import os from 'node:os';
 import type { Options } from 'yargs';
 import type { ServeOptions } from './serve.js';
 
@@ -15,6 +16,7 @@ export const META_FLAGS = {
   'fast-statfs': { type: 'boolean', default: false, describe: 'answer statfs (df) from usage counters read at most a heartbeat ago instead of asking the metadata engine each time' },
   'open-cache': { type: 'string', default: '0', describe: 'seconds the attributes and slice lists of opened files are trusted without asking the metadata engine (0: off)' },
   'open-cache-limit': { type: 'number', default: 10000, describe: 'most files kept by --open-cache' },
+  'network-interfaces': { type: 'string', describe: 'comma-separated network interfaces (e.g. eth0,eth1) whose addresses the session shows to `juicefs status` (default: every interface but loopback)' },
 } as const satisfies Record<string, Options>;
 
 /** The parsed META_FLAGS (yargs' camel-case twins left out). */
@@ -26,9 +28,10 @@ export interface MetaFlags {
   'fast-statfs': boolean;
   'open-cache': string;
   'open-cache-limit': number;
+  'network-interfaces'?: string | undefined;
 }
 
-export type MetaServeOptions = Pick<ServeOptions, 'atimeMode' | 'skipDirMtimeMs' | 'sortDir' | 'fastStatfs' | 'openCache' | 'openCacheLimit'>;
+export type MetaServeOptions = Pick<ServeOptions, 'atimeMode' | 'skipDirMtimeMs' | 'sortDir' | 'fastStatfs' | 'openCache' | 'openCacheLimit' | 'ipAddrs'>;
 
 /** META_FLAGS checked and turned into serve options; a bad value names the flag and the fix. */
 export function metaServeOptions(a: MetaFlags): MetaServeOptions {
@@ -40,7 +43,9 @@ export function metaServeOptions(a: MetaFlags): MetaServeOptions {
   if (!Number.isInteger(nlink) || nlink < 0) throw fsError('EINVAL', `--skip-dir-nlink must be a whole number of at least 0, got ${nlink}`);
   const limit = a['open-cache-limit'];
   if (!Number.isInteger(limit) || limit < 1) throw fsError('EINVAL', `--open-cache-limit must be a whole number of at least 1, got ${limit}`);
+  const ifaces = a['network-interfaces'];
   return {
+    ...(ifaces !== undefined && ifaces !== '' ? { ipAddrs: interfaceAddresses(ifaces) } : {}),
     atimeMode: mode as AtimeMode,
     skipDirMtimeMs: durationMs('skip-dir-mtime', a['skip-dir-mtime']),
     sortDir: a['sort-dir'],
@@ -48,6 +53,24 @@ export function metaServeOptions(a: MetaFlags): MetaServeOptions {
     openCache: durationMs('open-cache', a['open-cache']) / 1000,
     openCacheLimit: limit,
   };
+}
+
+/**
+ * The addresses of the named interfaces (`--network-interfaces eth0,eth1`), for the session info's
+ * IPAddrs, in the order named. Loopback is kept when named. A name this host lacks is refused with
+ * the ones it has, so a typo does not quietly leave the session without addresses.
+ */
+export function interfaceAddresses(names: string, interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): string[] {
+  const wanted = names.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const out: string[] = [];
+  for (const name of wanted) {
+    const list = interfaces[name];
+    if (list === undefined) {
+      throw fsError('EINVAL', `--network-interfaces: no interface "${name}" on this host; it has ${Object.keys(interfaces).sort().join(', ')}`);
+    }
+    for (const a of list) if (!out.includes(a.address)) out.push(a.address);
+  }
+  return out;
 }
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };

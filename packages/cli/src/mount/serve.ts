@@ -78,6 +78,8 @@ export interface ServeOptions extends DiskCacheSettings {
   enableSelinux?: boolean;
   /** --umask: applied to new nodes in place of their creator's umask. */
   umask?: number;
+  /** --network-interfaces: the session info's IPAddrs (default: every non-loopback address). */
+  ipAddrs?: string[];
   /** `--force`: mount on top of whatever is mounted at the mount point already. */
   force?: boolean;
   /** `--storage`: this storage type instead of the format's. */
@@ -185,7 +187,10 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
     await meta.newSession({
       heartbeat: o.heartbeat,
       readOnly: o.readOnly,
-      info: { Version: o.version, HostName: hostname(), MountPoint: mountpoint, MountTime: new Date().toISOString(), ProcessID: process.pid },
+      info: {
+        Version: o.version, HostName: hostname(), ...(o.ipAddrs ? { IPAddrs: o.ipAddrs } : {}),
+        MountPoint: mountpoint, MountTime: new Date().toISOString(), ProcessID: process.pid,
+      },
     });
     closers.push(() => meta.closeSession());
     let backup: MetaBackupJob | undefined;
