@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DevFuseChannel, PollFuseChannel, SpinGovernor, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader, type RequestContext, type WriteIn } from '../src/index.js';
+import { DevFuseChannel, PollFuseChannel, SpinGovernor, SpinGovernors, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader, type RequestContext, type WriteIn } from '../src/index.js';
 import { MemFsHandler } from './helpers/memfs-handler.js';
 import { sh } from './helpers/shell.js';
 
@@ -109,5 +109,23 @@ describe('SpinGovernor (when the poll reader spins after a reply)', () => {
     let wasted = 0;
     for (let i = 0; i < 16; i++) if (g.shouldSpin()) (wasted++, g.record(false));
     expect(wasted).toBeLessThan(10);
+  });
+
+  test('each kind of reply learns apart: replies that end a call stop spinning, those inside one keep it', () => {
+    const gs = new SpinGovernors();
+    const insideCall = 1; // e.g. a failed LOOKUP: the CREATE of the same open(2) follows at once
+    const endsCall = 2; // e.g. CREATE: the program's next call comes much later
+    const spun = new Map([[insideCall, 0], [endsCall, 0]]);
+    for (let i = 0; i < 200; i++) {
+      for (const kind of [insideCall, endsCall]) {
+        const g = gs.of(kind);
+        if (!g.shouldSpin()) continue;
+        spun.set(kind, (spun.get(kind) ?? 0) + 1);
+        g.record(kind === insideCall);
+      }
+    }
+    expect(spun.get(insideCall)).toBe(200);
+    expect(spun.get(endsCall)).toBeLessThan(40);
+    expect(gs.of(insideCall)).toBe(gs.of(insideCall));
   });
 });

@@ -8,6 +8,11 @@ import { Worker } from 'node:worker_threads';
 /** Where a channel delivers each request (see FuseChannel.start). */
 export type RequestSink = (buf: Buffer, done?: () => void) => void;
 
+/** What a reply answers, as one number: the request's opcode, and whether it failed. */
+export function replyKind(opcode: number, errno: number): number {
+  return opcode * 2 + (errno === 0 ? 0 : 1);
+}
+
 export interface FuseChannel {
   /**
    * Begin delivering requests; `onEnd` fires once, when the connection is gone. A request may
@@ -15,8 +20,11 @@ export interface FuseChannel {
    * `done` (once the request is answered and nothing refers to its bytes any more).
    */
   start(onRequest: RequestSink, onEnd: (reason: string) => void): void;
-  /** Write one reply, synchronously (see DevFuseChannel for why). */
-  write(parts: readonly Uint8Array[]): void;
+  /**
+   * Write one reply, synchronously (see DevFuseChannel for why). `answered` says what it answers
+   * (replyKind), for a channel that adapts its reading to what tends to follow.
+   */
+  write(parts: readonly Uint8Array[], answered?: number): void;
   /** Stop delivering requests and release resources (the fd is closed once the reader is gone). */
   close(): Promise<void>;
 }

@@ -58,7 +58,8 @@ const SPIN_RATE_WINDOW = 16;
 
 /**
  * Whether to spin after a reply: always while recent spins mostly caught the next request,
- * otherwise once every SPIN_PROBE_EVERY replies (see PollFuseChannel.spin).
+ * otherwise once every SPIN_PROBE_EVERY replies (see PollFuseChannel.spin). The channel keeps one
+ * per kind of reply (SpinGovernors).
  */
 export class SpinGovernor {
   /** How often recent spins caught a request (a moving average, 0..1). */
@@ -82,6 +83,25 @@ export class SpinGovernor {
   record(caught: boolean): void {
     if (caught && this.hitRate < SPIN_RESUME_AT) this.hitRate = SPIN_RESUME_AT;
     else this.hitRate += ((caught ? 1 : 0) - this.hitRate) / SPIN_RATE_WINDOW;
+  }
+}
+
+/**
+ * One SpinGovernor per kind of reply (opcode, and whether it failed): what follows a reply depends
+ * on what it answered. Within one system call of the caller the kernel sends the next request at
+ * once (CREATE after a LOOKUP that failed, LOOKUP after the GETATTR of a path walk, RELEASE after
+ * FLUSH), while a reply that ends the call (CREATE, WRITE, a LOOKUP that found the file) waits for
+ * the program. A Node program writing small files (its calls hop through libuv's pool) saw 55% of
+ * all spins catch a request, 2.6 misses of 30 µs each per file; kept apart, the replies that end a
+ * call stop being spun after, and those inside one keep it.
+ */
+export class SpinGovernors {
+  private readonly byKind = new Map<number, SpinGovernor>();
+
+  of(kind: number): SpinGovernor {
+    let g = this.byKind.get(kind);
+    if (g === undefined) this.byKind.set(kind, (g = new SpinGovernor()));
+    return g;
   }
 }
 
@@ -116,7 +136,9 @@ export class PollFuseChannel implements FuseChannel {
   private onRequest: RequestSink | undefined;
   private spinQueued = false;
   private readonly spinNanos: bigint;
-  private readonly governor = new SpinGovernor();
+  private readonly governors = new SpinGovernors();
+  /** The kind of the last reply written this turn: the spin after it tunes that kind's governor. */
+  private lastKind = 0;
 
   /** `bufferSize` must hold the largest request: max_write plus headers. */
   constructor(
@@ -168,8 +190,9 @@ export class PollFuseChannel implements FuseChannel {
     this.gone = new Promise((resolve) => socket.once('close', () => (end('closed'), resolve())));
   }
 
-  write(parts: readonly Uint8Array[]): void {
+  write(parts: readonly Uint8Array[], answered = 0): void {
     writeReply(this.fd, parts, this.log);
+    this.lastKind = answered;
     // The spin runs from setImmediate, after this turn's other replies and I/O callbacks, and at
     // most once per turn: it never starves the loop, whatever the request rate.
     if (this.spinNanos > 0n && !this.spinQueued && this.onRequest !== undefined) {
@@ -191,7 +214,8 @@ export class PollFuseChannel implements FuseChannel {
   private spin(): void {
     this.spinQueued = false;
     if (this.closed) return;
-    if (!this.governor.shouldSpin()) return;
+    const governor = this.governors.of(this.lastKind);
+    if (!governor.shouldSpin()) return;
     const deadline = process.hrtime.bigint() + this.spinNanos;
     while (process.hrtime.bigint() < deadline) {
       let n: number;
@@ -202,12 +226,12 @@ export class PollFuseChannel implements FuseChannel {
         if ((e as { code?: string }).code === 'EAGAIN') continue;
         return; // ENODEV and the like: the event-loop reader sees it too and ends the session
       }
-      this.governor.record(true);
+      governor.record(true);
       // Never lent from here: libuv's next read goes into the buffer it was last given.
       if (n > 0) this.deliver(n, false);
       return;
     }
-    this.governor.record(false);
+    governor.record(false);
   }
 
   /**

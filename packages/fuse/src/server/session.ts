@@ -9,7 +9,7 @@ import {
   opcodeName,
   type RawRequest,
 } from '../protocol/index.js';
-import type { FuseChannel } from './channel.js';
+import { replyKind, type FuseChannel } from './channel.js';
 import { EPROTO, errnoFor } from './errors.js';
 import type { ConnectionInfo, FuseHandler, RequestContext } from './handler.js';
 import { negotiateInit, type SessionOptions } from './init.js';
@@ -156,7 +156,7 @@ export class FuseSession {
     this.endResolve(reason);
   }
 
-  private send(unique: bigint, errno: number, parts: readonly Uint8Array[]): void {
+  private send(unique: bigint, errno: number, parts: readonly Uint8Array[], opcode = 0): void {
     // After the end the device is closing: a late answer (an aborted lock wait) goes nowhere.
     if (this.isEnded) return;
     let len = OUT_HEADER_SIZE;
@@ -165,7 +165,7 @@ export class FuseSession {
     head.writeUInt32LE(len, 0);
     head.writeInt32LE(errno === 0 ? 0 : -errno, 4);
     head.writeBigUInt64LE(unique, 8);
-    this.channel.write([head, ...parts]);
+    this.channel.write([head, ...parts], replyKind(opcode, errno));
   }
 
   /** `done` (a buffer lent by the channel) is called once nothing refers to the request's bytes. */
@@ -209,12 +209,12 @@ export class FuseSession {
     const op = OPS.get(opcode);
     const name = opcodeName(opcode);
     if (op === undefined || this.handler[op.method] === undefined || (this.options.disableXattrs === true && XATTR_OPCODES.has(opcode))) {
-      if (op?.method !== 'forget') this.reply(unique, ERRNO.ENOSYS, [], name);
+      if (op?.method !== 'forget') this.reply(unique, ERRNO.ENOSYS, [], name, opcode);
       return;
     }
     if (this.earlyInterrupts.size !== 0 && this.takeEarlyInterrupt(unique)) {
       // Interrupted before it began: nothing was done, so EINTR is the whole answer.
-      this.reply(unique, ERRNO.EINTR, [], name);
+      this.reply(unique, ERRNO.EINTR, [], name, opcode);
       return;
     }
     const flight = new InFlight(!EINTR_AT_ONCE.has(opcode));
@@ -227,17 +227,17 @@ export class FuseSession {
     } catch (e) {
       this.inflight.delete(unique);
       if (op.method === 'forget') return;
-      if (!flight.replied) this.reply(unique, errnoFor(e, name, this.log), [], name);
+      if (!flight.replied) this.reply(unique, errnoFor(e, name, this.log), [], name, opcode);
       return;
     }
     this.inflight.delete(unique);
     if (result === NO_REPLY || flight.replied) return;
-    this.reply(unique, 0, result, name);
+    this.reply(unique, 0, result, name, opcode);
   }
 
-  private reply(unique: bigint, errno: number, parts: readonly Uint8Array[], name: string): void {
+  private reply(unique: bigint, errno: number, parts: readonly Uint8Array[], name: string, opcode = 0): void {
     if (this.options.debug === true) this.log(`fuse: -> ${name} unique=${unique} errno=${errno}`);
-    this.send(unique, errno, parts);
+    this.send(unique, errno, parts, opcode);
   }
 
   private async onInit(req: RawRequest): Promise<void> {
