@@ -17,6 +17,7 @@ import { warmupCommand } from './commands/warmup.js';
 import { statsCommand } from './commands/stats.js';
 import { benchCommand } from './commands/bench.js';
 import { objbenchCommand } from './commands/objbench.js';
+import { mdtestCommand } from './commands/mdtest.js';
 import { mountCommand, umountCommand } from './commands/mount.js';
 import { restoreCommand } from './commands/restore.js';
 import { quotaCommand } from './commands/quota.js';
@@ -83,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand, mdtestCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

@@ -1,9 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
-import { JuiceFS, Vfs, createReadStream, createWriteStream, fsError } from '@juicefs/core';
-import { openMeta } from '@juicefs/meta';
-import { plainFormat } from '../control/volume-access.js';
+import { createReadStream, createWriteStream, fsError, type JuiceFS } from '@juicefs/core';
+import { openVolumeFs } from '../volume-fs.js';
 import { walkFileSystem, type SyncEntry, type SyncTree } from './tree.js';
 
 /**
@@ -22,25 +20,8 @@ export class JfsTree implements SyncTree {
   ) {}
 
   static async open(metaUrl: string, root: string, description: string): Promise<JfsTree> {
-    const meta = await openMeta(metaUrl);
-    try {
-      const format = plainFormat(await meta.load());
-      await meta.newSession();
-      const store = await openChunkStore(openVolumeStorage(format), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
-      meta.onSliceDelete((id, size) => store.remove(id, size));
-      const vfs = new Vfs({ meta, store, format });
-      const fs = new JuiceFS(vfs);
-      return new JfsTree(fs, root.replace(/\/+$/, ''), description, async () => {
-        await fs.closeAll();
-        await vfs.close();
-        await store.close();
-        await meta.closeSession();
-        await meta.shutdown();
-      });
-    } catch (err) {
-      await meta.shutdown().catch(() => undefined);
-      throw err;
-    }
+    const v = await openVolumeFs(metaUrl);
+    return new JfsTree(v.fs, root.replace(/\/+$/, ''), description, () => v.close());
   }
 
   private at(key: string): string {
