@@ -349,6 +349,43 @@ describe('Redis engine on a real server', () => {
     await expect(look(1n, 'bad')).rejects.toMatchObject({ code: 'EIO' });
   });
 
+  it('in a transaction, watches and reads a directory\'s entry and attributes in one round trip; the child\'s only when there is one', async () => {
+    const dir = attr({ type: NodeType.Directory, mode: 0o755, length: 4096 });
+    await engine.txn(async (tx) => {
+      tx.setAttr(1n, dir);
+      tx.setAttr(5n, attr());
+      tx.setEntry(1n, Buffer.from('f'), 5n, NodeType.File);
+    });
+    const monitor = await db.raw.monitor();
+    const sent: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
+      if (database === String(db.db)) sent.push(args.map((a) => a.toLowerCase()));
+    });
+    const found = await engine.txn((tx) => tx.lookupEntry!(1n, Buffer.from('f')));
+    const missing = await engine.txn(async (tx) => {
+      // What the transaction wrote first is what it reads back, not the server's value.
+      tx.setEntry(1n, Buffer.from('new'), 5n, NodeType.File);
+      return [await tx.lookupEntry!(1n, Buffer.from('nope')), await tx.lookupEntry!(1n, Buffer.from('new'))];
+    });
+    await db.raw.echo('done');
+    for (let i = 0; i < 100 && !sent.some((c) => c[0] === 'echo'); i++) await new Promise((r) => setTimeout(r, 10));
+    monitor.disconnect();
+    expect(found).toEqual({ pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() });
+    expect(missing).toEqual([
+      { pattr: dir, entry: undefined, attr: undefined },
+      { pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() },
+    ]);
+    const commands = sent.map((c) => c.join(' ')).filter((c) => c !== 'unwatch' && c !== 'echo done');
+    expect(commands).toEqual([
+      // The found name: entry and directory watched and read together, then the child.
+      'watch d1 i1', 'hget d1 f', 'get i1', 'watch i5', 'mget i5',
+      // The missing name: one pipelined read. The name the transaction wrote itself is answered
+      // from its writes (no HGET of it); only the child's attributes are fetched.
+      'watch d1 i1', 'hget d1 nope', 'get i1', 'watch i5', 'mget i5',
+      'multi', 'hset d1 new \\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x05', 'exec',
+    ]);
+  });
+
   it('looks up with plain reads where the server refuses scripts', async () => {
     const user = `jfs_noscript_${process.pid}`;
     await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-@scripting');

@@ -101,7 +101,8 @@ export class RedisTx implements TxStore {
     name: Buffer,
   ): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
     // In a transaction each read must WATCH its key, which a script cannot do for the child.
-    if (this.watching || noScript.has(this.conn)) return readEntryInSteps(this, parent, name);
+    if (this.watching) return this.lookupWatched(parent, name);
+    if (noScript.has(this.conn)) return readEntryInSteps(this, parent, name);
     const entries = this.keys.entries(parent);
     const dirKey = this.keys.inode(parent);
     if (typeof (this.conn as unknown as Partial<LookupPipeline>).jfsLookupBuffer !== 'function') {
@@ -124,6 +125,35 @@ export class RedisTx implements TxStore {
     if (entry.ino >= LUA_EXACT_INODES) return readEntryInSteps(this, parent, name);
     const childKey = this.keys.inode(entry.ino);
     return { pattr, entry, attr: a ? decodeAttr(a, `attribute record ${childKey}`) : undefined };
+  }
+
+  /**
+   * lookupEntry in a transaction: WATCH of the directory's entries and attributes with the HGET and
+   * GET of both in one round trip, then the child's attributes (watched) only when the entry exists.
+   * A create, mkdir or rename onto a new name, which find no entry, read in one round trip instead
+   * of two (the entry, then the directory). Whatever this transaction already wrote or read of
+   * them is answered by the reads that know the overlay.
+   */
+  private async lookupWatched(
+    parent: Ino,
+    name: Buffer,
+  ): Promise<{ pattr: Attr | undefined; entry: { ino: Ino; type: NodeType } | undefined; attr: Attr | undefined }> {
+    const entries = this.keys.entries(parent);
+    const dirKey = this.keys.inode(parent);
+    if (this.overlay.fieldKnown(entries, name) || this.overlay.string(dirKey) !== undefined || this.fetched.has(dirKey)) {
+      return readEntryInSteps(this, parent, name);
+    }
+    const [e, p] = (await this.reader.read([entries, dirKey], (pipe) => {
+      pipe.hgetBuffer(entries, name);
+      pipe.getBuffer(dirKey);
+    })) as [Buffer | null, Buffer | null];
+    this.fetched.set(dirKey, p);
+    const pattr = p ? decodeAttr(p, `attribute record ${dirKey}`) : undefined;
+    const raw = this.overlay.hashField(entries, name, e);
+    if (!raw) return { pattr, entry: undefined, attr: undefined };
+    const entry = decodeEntry(raw, `entry "${name.toString()}" of ${entries}`);
+    const [attr] = await this.getAttrs([entry.ino]);
+    return { pattr, entry, attr };
   }
 
   setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
