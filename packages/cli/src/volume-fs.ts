@@ -1,6 +1,6 @@
-import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
-import { JuiceFS, Vfs, type Context, type Meta } from '@juicefs/core';
-import { openMeta } from '@juicefs/meta';
+import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type JuiceChunkStore } from '@juicefs/chunk';
+import { JuiceFS, Vfs, type Context, type ControlHandler, type Format } from '@juicefs/core';
+import { openMeta, type BaseMeta } from '@juicefs/meta';
 import { plainFormat } from './control/volume-access.js';
 
 /**
@@ -10,24 +10,39 @@ import { plainFormat } from './control/volume-access.js';
  */
 export interface VolumeFs {
   fs: JuiceFS;
-  meta: Meta;
+  vfs: Vfs;
+  meta: BaseMeta;
+  store: JuiceChunkStore;
+  /** The format record, secrets in plain text. */
+  format: Format;
   /** Close the files left open, commit buffered writes, end the session. */
   close(): Promise<void>;
 }
 
-/** `ctx`: who the path API acts as (root by default); `umask`: applied to what it creates (022). */
-export async function openVolumeFs(metaUrl: string, as: { ctx?: Context; umask?: number } = {}): Promise<VolumeFs> {
+export interface VolumeFsOptions {
+  /** Who the path API acts as (root by default). */
+  ctx?: Context;
+  /** Applied to what the path API creates (022 by default). */
+  umask?: number;
+  /** Serves `.control` (the CLI's handler, for in-process tests of its tools); none by default. */
+  control?: (parts: { meta: BaseMeta; store: JuiceChunkStore; format: Format }) => ControlHandler;
+}
+
+export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Promise<VolumeFs> {
   const meta = await openMeta(metaUrl);
   try {
     const format = plainFormat(await meta.load());
     await meta.newSession();
     const store = await openChunkStore(openVolumeStorage(format), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
     meta.onSliceDelete((id, size) => store.remove(id, size));
-    const vfs = new Vfs({ meta, store, format });
-    const fs = new JuiceFS(vfs, as.ctx, as.umask === undefined ? {} : { umask: as.umask });
+    const vfs = new Vfs({ meta, store, format, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
+    const fs = new JuiceFS(vfs, o.ctx, o.umask === undefined ? {} : { umask: o.umask });
     return {
       fs,
+      vfs,
       meta,
+      store,
+      format,
       close: async () => {
         await fs.closeAll();
         await vfs.close();

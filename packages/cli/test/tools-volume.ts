@@ -2,12 +2,8 @@
 // formatted volume in-process (real engine, real file storage) to write data or inspect it.
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type JuiceChunkStore } from '@juicefs/chunk';
-import { JuiceFS, Vfs, type Format } from '@juicefs/core';
-import { openMeta } from '@juicefs/meta';
-import type { BaseMeta } from '@juicefs/meta';
 import { createControlHandler } from '../src/control/index.js';
-import { plainFormat } from '../src/control/volume-access.js';
+import { openVolumeFs, type VolumeFs } from '../src/volume-fs.js';
 
 export const repo = path.resolve(__dirname, '../../..');
 const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
@@ -43,37 +39,10 @@ export function mustFormat(meta: string, name: string, bucket: string, ...flags:
 }
 
 /** A formatted volume opened in this process: a Vfs with the CLI's control handler and a path API. */
-export interface OpenVolume {
-  meta: BaseMeta;
-  store: JuiceChunkStore;
-  format: Format;
-  vfs: Vfs;
-  fs: JuiceFS;
-  close(): Promise<void>;
-}
+export type OpenVolume = VolumeFs;
 
-export async function openVolume(metaUrl: string): Promise<OpenVolume> {
-  const meta = await openMeta(metaUrl);
-  const format = plainFormat(await meta.load());
-  await meta.newSession();
-  const store = await openChunkStore(openVolumeStorage(format), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
-  meta.onSliceDelete((id, size) => store.remove(id, size));
-  const vfs = new Vfs({ meta, store, format, control: createControlHandler({ meta, store, format, progressIntervalMs: 20 }) });
-  const fs = new JuiceFS(vfs);
-  return {
-    meta,
-    store,
-    format,
-    vfs,
-    fs,
-    close: async () => {
-      await fs.closeAll();
-      await vfs.close();
-      await store.close();
-      await meta.closeSession();
-      await meta.shutdown();
-    },
-  };
+export function openVolume(metaUrl: string): Promise<OpenVolume> {
+  return openVolumeFs(metaUrl, { control: (parts) => createControlHandler({ ...parts, progressIntervalMs: 20 }) });
 }
 
 /** Deterministic bytes, so tests can compare contents. */

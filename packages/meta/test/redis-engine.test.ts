@@ -81,6 +81,36 @@ describe('Redis meta URL', () => {
 
 describe('Redis engine on a real server', () => {
   let db: { db: number; url: string; raw: Redis };
+
+  /**
+   * What the client sent to this test's database while `run` ran (lower-cased; `inScript`: what
+   * Lua scripts ran inside the server), seen through MONITOR. monitor() resolves once the server
+   * acknowledged it, and an ECHO after `run` marks the end, so nothing is missed either side.
+   */
+  /** Directory 1 holding `f` → inode 5 (a file with attr()); returns the directory's attributes. */
+  const directoryWithFile = async (): Promise<Attr> => {
+    const dir = attr({ type: NodeType.Directory, mode: 0o755, length: 4096 });
+    await engine.txn(async (tx) => {
+      tx.setAttr(1n, dir);
+      tx.setAttr(5n, attr());
+      tx.setEntry(1n, Buffer.from('f'), 5n, NodeType.File);
+    });
+    return dir;
+  };
+
+  const commandsOf = async <T>(run: () => Promise<T>): Promise<{ result: T; sent: string[]; inScript: string[] }> => {
+    const monitor = await db.raw.monitor();
+    const sent: string[] = [];
+    const inScript: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+      if (database === String(db.db)) (source === 'lua' ? inScript : sent).push(args.join(' ').toLowerCase());
+    });
+    const result = await run();
+    await db.raw.echo('done');
+    for (let i = 0; i < 100 && !sent.includes('echo done'); i++) await new Promise((r) => setTimeout(r, 10));
+    monitor.disconnect();
+    return { result, sent: sent.filter((c) => c !== 'echo done'), inScript };
+  };
   let engine: RedisEngine;
 
   beforeEach(async () => {
@@ -303,42 +333,21 @@ describe('Redis engine on a real server', () => {
 
   it('serves a read-only view with plain commands: getattr is one GET', async () => {
     await engine.txn(async (tx) => tx.setAttr(5n, attr()));
-    const monitor = await db.raw.monitor();
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
-      if (database === String(db.db)) seen.push(args.join(' '));
-    });
-    // monitor() resolves once the server acknowledged MONITOR, so everything after is seen
-    expect(await engine.read((tx) => tx.getAttr(5n))).toEqual(attr());
-    await db.raw.echo('done');
-    for (let i = 0; i < 100 && !seen.includes('echo done'); i++) await new Promise((r) => setTimeout(r, 10));
-    monitor.disconnect();
-    expect(seen).toEqual(['get i5', 'echo done']);
+    const { result, sent } = await commandsOf(() => engine.read((tx) => tx.getAttr(5n)));
+    expect(result).toEqual(attr());
+    expect(sent).toEqual(['get i5']);
     await expect(engine.read(async (tx) => tx.deleteAttr(5n))).rejects.toMatchObject({ code: 'EINVAL' });
     expect(await db.raw.exists('i5')).toBe(1);
   });
 
   it('looks up an entry and both attributes in one round trip in a read-only view', async () => {
-    const dir = attr({ type: NodeType.Directory, mode: 0o755, length: 4096 });
-    await engine.txn(async (tx) => {
-      tx.setAttr(1n, dir);
-      tx.setAttr(5n, attr());
-      tx.setEntry(1n, Buffer.from('f'), 5n, NodeType.File);
-    });
+    const dir = await directoryWithFile();
     const look = (parent: Ino, name: string) => engine.read((tx) => tx.lookupEntry!(parent, Buffer.from(name)));
     await look(1n, 'f'); // ioredis may load the script on first use
-    const monitor = await db.raw.monitor();
-    const sent: string[] = [];
-    const inScript: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-      if (database === String(db.db)) (source === 'lua' ? inScript : sent).push(args.join(' ').toLowerCase());
-    });
-    expect(await look(1n, 'f')).toEqual({ pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() });
-    await db.raw.echo('done');
-    for (let i = 0; i < 100 && !sent.includes('echo done'); i++) await new Promise((r) => setTimeout(r, 10));
-    monitor.disconnect();
+    const { result, sent, inScript } = await commandsOf(() => look(1n, 'f'));
+    expect(result).toEqual({ pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() });
     // One command from the client; the script's own reads run inside the server.
-    expect(sent.map((c) => c.split(' ')[0])).toEqual(['evalsha', 'echo']);
+    expect(sent.map((c) => c.split(' ')[0])).toEqual(['evalsha']);
     expect(inScript).toEqual(['hget d1 f', 'get i1', 'get i5']);
     // A missing name, a missing directory, an entry whose inode has no attributes, a corrupt entry.
     expect(await look(1n, 'nope')).toEqual({ pattr: dir, entry: undefined, attr: undefined });
@@ -350,32 +359,21 @@ describe('Redis engine on a real server', () => {
   });
 
   it('in a transaction, watches and reads a directory\'s entry and attributes in one round trip; the child\'s only when there is one', async () => {
-    const dir = attr({ type: NodeType.Directory, mode: 0o755, length: 4096 });
-    await engine.txn(async (tx) => {
-      tx.setAttr(1n, dir);
-      tx.setAttr(5n, attr());
-      tx.setEntry(1n, Buffer.from('f'), 5n, NodeType.File);
-    });
-    const monitor = await db.raw.monitor();
-    const sent: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
-      if (database === String(db.db)) sent.push(args.map((a) => a.toLowerCase()));
-    });
-    const found = await engine.txn((tx) => tx.lookupEntry!(1n, Buffer.from('f')));
-    const missing = await engine.txn(async (tx) => {
-      // What the transaction wrote first is what it reads back, not the server's value.
-      tx.setEntry(1n, Buffer.from('new'), 5n, NodeType.File);
-      return [await tx.lookupEntry!(1n, Buffer.from('nope')), await tx.lookupEntry!(1n, Buffer.from('new'))];
-    });
-    await db.raw.echo('done');
-    for (let i = 0; i < 100 && !sent.some((c) => c[0] === 'echo'); i++) await new Promise((r) => setTimeout(r, 10));
-    monitor.disconnect();
+    const dir = await directoryWithFile();
+    const { result: [found, missing], sent } = await commandsOf(async () => [
+      await engine.txn((tx) => tx.lookupEntry!(1n, Buffer.from('f'))),
+      await engine.txn(async (tx) => {
+        // What the transaction wrote first is what it reads back, not the server's value.
+        tx.setEntry(1n, Buffer.from('new'), 5n, NodeType.File);
+        return [await tx.lookupEntry!(1n, Buffer.from('nope')), await tx.lookupEntry!(1n, Buffer.from('new'))];
+      }),
+    ]);
     expect(found).toEqual({ pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() });
     expect(missing).toEqual([
       { pattr: dir, entry: undefined, attr: undefined },
       { pattr: dir, entry: { ino: 5n, type: NodeType.File }, attr: attr() },
     ]);
-    const commands = sent.map((c) => c.join(' ')).filter((c) => c !== 'unwatch' && c !== 'echo done');
+    const commands = sent.filter((c) => c !== 'unwatch');
     expect(commands).toEqual([
       // The found name: entry and directory watched and read together, then the child.
       'watch d1 i1', 'hget d1 f', 'get i1', 'watch i5', 'mget i5',
