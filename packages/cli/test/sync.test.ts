@@ -133,6 +133,36 @@ describe('sync: local, volume and S3', () => {
     });
   });
 
+  it('--check-all copies a same-size file whose bytes differ; --check-new verifies each copy by reading it back, here from a volume', () => {
+    const a = path.join(work, 'chk-a');
+    const b = path.join(work, 'chk-b');
+    fs.mkdirSync(a);
+    fs.mkdirSync(b);
+    fs.writeFileSync(path.join(a, 'x'), 'hello');
+    fs.writeFileSync(path.join(b, 'x'), 'hellO'); // same size: a plain sync takes it as equal
+    fs.writeFileSync(path.join(a, 'y'), 'same');
+    fs.writeFileSync(path.join(b, 'y'), 'same');
+    const last = (r: { code: number; err: string }) => [r.code, r.err.trim().split('\n').at(-1)];
+    const plain = sync(env, `${a}/`, `${b}/`);
+    const checkNew = sync(env, `${a}/`, `${b}/`, '--check-new');
+    const before = fs.readFileSync(path.join(b, 'x'), 'utf8');
+    const checkAll = sync(env, `${a}/`, `${b}/`, '--check-all');
+    fs.writeFileSync(path.join(a, 'z'), Buffer.alloc(3 << 20, 7));
+    const intoVolume = sync(env, `${a}/`, 'jfs://SYNC_VOL/checked/', '--check-new');
+    expect({ results: [plain, checkNew, checkAll, intoVolume].map(last), before, after: fs.readFileSync(path.join(b, 'x'), 'utf8') }).toEqual({
+      results: [
+        [0, 'found: 2, copied: 0 (0 B), skipped: 2, deleted: 0, failed: 0'],
+        [0, 'found: 2, copied: 0 (0 B), checked: 0, skipped: 2, deleted: 0, failed: 0'],
+        // x compared, found different, copied and verified (2 checks); y compared (1)
+        [0, 'found: 2, copied: 1 (5 B), checked: 3, skipped: 1, deleted: 0, failed: 0'],
+        [0, 'found: 3, copied: 3 (3.0 MiB), checked: 3, skipped: 0, deleted: 0, failed: 0'],
+      ],
+      before: 'hellO',
+      after: 'hello',
+    });
+    expect(checkAll.err).toContain('x: same size but different content at the destination: copying it');
+  });
+
   it('bad endpoints are named with the fix', () => {
     const noEnv = sync({}, 'jfs://NOT_SET_ANYWHERE/', path.join(work, 'never'));
     const noBucket = sync({}, `minio://${S3_URL.host}`, path.join(work, 'never'));

@@ -7,6 +7,7 @@ import { openEndpoint } from '../sync/endpoint.js';
 import { SyncFilter, filterRulesOf } from '../sync/filter.js';
 import { planSync, type SyncPlan } from '../sync/plan.js';
 import type { SyncEntry, SyncTree } from '../sync/tree.js';
+import { checkModeOf, sameContent, toCompare, type CheckMode } from '../sync/verify.js';
 
 /** What a sync did, as JuiceFS's closing line counts it. */
 interface SyncCounts {
@@ -16,6 +17,8 @@ interface SyncCounts {
   skipped: number;
   deleted: number;
   failed: number;
+  /** Files whose content was compared (--check-*). */
+  checked: number;
 }
 
 function formatBytes(n: number): string {
@@ -38,7 +41,13 @@ async function inParallel<T>(items: readonly T[], threads: number, work: (item: 
 }
 
 /** Carry out `plan` from `src` to `dst`; failures are counted and named, never fatal to the rest. */
-async function execute(plan: SyncPlan, src: SyncTree, dst: SyncTree, o: { threads: number; perms: boolean; deleteSrc: boolean }, counts: SyncCounts): Promise<void> {
+async function execute(
+  plan: SyncPlan,
+  src: SyncTree,
+  dst: SyncTree,
+  o: { threads: number; perms: boolean; deleteSrc: boolean; check: CheckMode; compare: SyncEntry[] },
+  counts: SyncCounts,
+): Promise<void> {
   const fail = (what: string, e: SyncEntry, err: unknown) => {
     counts.failed++;
     log.warn(`juicefs: failed to ${what} ${e.key}: ${(err as Error).message}`);
@@ -54,9 +63,28 @@ async function execute(plan: SyncPlan, src: SyncTree, dst: SyncTree, o: { thread
   const removeSource = async (e: SyncEntry) => {
     if (o.deleteSrc) await src.remove(e).catch((err: unknown) => fail('remove source', e, err));
   };
-  await inParallel(plan.copies, o.threads, async (e) => {
+  // Files found equal by size whose bytes differ are copied after all.
+  const differing: SyncEntry[] = [];
+  await inParallel(o.compare, o.threads, async (e) => {
+    try {
+      counts.checked++;
+      if (await sameContent(src, dst, e)) return;
+      log.info(`${e.key}: same size but different content at the destination: copying it`);
+      differing.push(e);
+      counts.skipped--;
+    } catch (err) {
+      fail('compare', e, err);
+    }
+  });
+  bar.update(done, total + differing.length);
+  await inParallel([...plan.copies, ...differing], o.threads, async (e) => {
     try {
       await dst.write(e, await src.read(e), o.perms);
+      if (o.check !== undefined) {
+        // Read both sides back: a copy that does not match is a failure, and the source stays.
+        counts.checked++;
+        if (!(await sameContent(src, dst, e))) throw new Error('the copy differs from the source when read back');
+      }
       counts.copied++;
       counts.copiedBytes += e.size;
       await removeSource(e);
@@ -71,7 +99,9 @@ async function execute(plan: SyncPlan, src: SyncTree, dst: SyncTree, o: { thread
   }
   if (o.deleteSrc) {
     // Files already equal at the destination go too; directories last, once emptied.
-    for (const e of [...plan.same.filter((x) => !x.isDir), ...plan.same.filter((x) => x.isDir).reverse()]) {
+    const recopied = new Set(differing);
+    const same = plan.same.filter((x) => !recopied.has(x)); // removed after their copy already
+    for (const e of [...same.filter((x) => !x.isDir), ...same.filter((x) => x.isDir).reverse()]) {
       await removeSource(e);
       step();
     }
@@ -102,6 +132,8 @@ export function syncCommand(y: Argv): Argv {
         .option('delete-src', { alias: 'deleteSrc', type: 'boolean', default: false, describe: 'remove from SRC what was copied (or already equal at DST)' })
         .option('delete-dst', { alias: 'deleteDst', type: 'boolean', default: false, describe: 'remove from DST what SRC does not have' })
         .option('threads', { alias: 'p', type: 'number', default: 10, describe: 'files copied at the same time' })
+        .option('check-all', { type: 'boolean', default: false, describe: 'compare the content of every file on both sides (copying those that differ) and verify each copy' })
+        .option('check-new', { type: 'boolean', default: false, describe: 'verify each copied file by reading both sides back' })
         .option('dry', { type: 'boolean', default: false, describe: 'say what would be done, do nothing' })
         .option('no-https', { type: 'boolean', default: false, describe: 'reach object storage over plain http' }),
     async (a) => {
@@ -119,18 +151,20 @@ export function syncCommand(y: Argv): Argv {
             update: a.update, forceUpdate: a['force-update'], dirs: a.dirs, deleteDst: a['delete-dst'], dstIsFileSystem: dst.isFileSystem,
             takes: (k) => filter.takes(k),
           });
-          const counts: SyncCounts = { found: srcList.length - plan.filtered, copied: 0, copiedBytes: 0, skipped: plan.same.length, deleted: 0, failed: 0 };
+          const counts: SyncCounts = { found: srcList.length - plan.filtered, copied: 0, copiedBytes: 0, skipped: plan.same.length, deleted: 0, failed: 0, checked: 0 };
+          const check = checkModeOf(a);
+          const compare = toCompare(plan.same, check);
           if (a.dry) {
             for (const e of plan.mkdirs) process.stdout.write(`mkdir ${e.key}\n`);
             for (const e of [...plan.copies, ...plan.links]) process.stdout.write(`copy ${e.key}\n`);
             for (const e of plan.deletes) process.stdout.write(`delete ${e.key}\n`);
             if (a['delete-src']) for (const e of [...plan.copies, ...plan.links, ...plan.same]) process.stdout.write(`delete source ${e.key}\n`);
           } else {
-            await execute(plan, src, dst, { threads: a.threads, perms: a.perms, deleteSrc: a['delete-src'] }, counts);
+            await execute(plan, src, dst, { threads: a.threads, perms: a.perms, deleteSrc: a['delete-src'], check, compare }, counts);
           }
           log.info(
             `${a.dry ? '(dry run) ' : ''}found: ${counts.found}, copied: ${a.dry ? plan.copies.length + plan.links.length + plan.mkdirs.length : counts.copied} (${formatBytes(a.dry ? plan.copies.reduce((n, e) => n + e.size, 0) : counts.copiedBytes)}), ` +
-              `skipped: ${counts.skipped}, deleted: ${a.dry ? plan.deletes.length : counts.deleted}, failed: ${counts.failed}`,
+              `${check !== undefined && !a.dry ? `checked: ${counts.checked}, ` : ''}skipped: ${counts.skipped}, deleted: ${a.dry ? plan.deletes.length : counts.deleted}, failed: ${counts.failed}`,
           );
           if (counts.failed > 0) throw fsError('EIO', `${counts.failed} of the changes failed (named above); run the sync again to retry them`);
         } finally {
