@@ -1,7 +1,7 @@
 import { NodeType, type Context, type DirStat, type Ino, type StatFS } from '@juicefs/core';
 import { quotaFor } from './quota.js';
 import type { MetaState } from './state.js';
-import { dataLengthOf, requireAttr, requireDir, spaceOf } from './tx-util.js';
+import { dataLengthOf, readOnly, requireAttr, requireDir, spaceOf } from './tx-util.js';
 
 /**
  * statfs: with Capacity/Inodes set they are the totals; otherwise JuiceFS reports 1 PiB and
@@ -33,7 +33,9 @@ export async function statFS(m: MetaState, ctx: Context, ino: Ino): Promise<Stat
  */
 async function volumeUsage(m: MetaState, ino: Ino): Promise<{ space: number; inodes: number }> {
   if (m.client.fastStatfs && m.usage && Date.now() - m.usage.readAt < m.heartbeat * 1000) return m.usage;
-  const usage = await m.store.txn(async (tx) => {
+  // A read, not a transaction (upstream reads the counters one by one too): df took the SQLite
+  // write lock (BEGIN IMMEDIATE … COMMIT) for three reads, queueing behind every writer.
+  const usage = await readOnly(m, async (tx) => {
     await requireAttr(tx, ino === 0n ? 1n : ino);
     return { space: await tx.getCounter('usedSpace'), inodes: await tx.getCounter('totalInodes'), readAt: Date.now() };
   });
