@@ -10,6 +10,8 @@ import { freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
 
 type Method = (...args: unknown[]) => unknown;
 let statements = 0;
+/** BEGINs among them: transactions opened. */
+let transactions = 0;
 const restore: Array<() => void> = [];
 
 function count(proto: Record<string, Method>, names: string[]): void {
@@ -17,6 +19,7 @@ function count(proto: Record<string, Method>, names: string[]): void {
     const original = proto[name]!;
     proto[name] = function (this: unknown, ...args: unknown[]) {
       statements++;
+      if (name === 'exec' && String(args[0]).startsWith('BEGIN')) transactions++;
       return original.apply(this, args);
     };
     restore.push(() => (proto[name] = original));
@@ -59,6 +62,27 @@ describe('statements per operation on SQLite', () => {
     expect(await counted(() => meta.getAttr(ctx, file.ino))).toBe(1);
     expect(await counted(() => meta.lookup(ctx, dir.ino, 'x'))).toBe(1);
     await expect(meta.lookup(ctx, dir.ino, 'missing')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('listing, readlink, statfs and F_GETLK read without a transaction (no write lock taken)', async () => {
+    const dir = await meta.mkdir(ctx, ROOT_INODE, 'ro', 0o755, 0);
+    const file = await meta.mknod(ctx, dir.ino, 'f', 1, 0o644, 0);
+    const link = await meta.symlink(ctx, dir.ino, 'l', 'f');
+    const ops: Record<string, () => Promise<unknown>> = {
+      readdir: () => meta.readdir(ctx, dir.ino),
+      readdirplus: () => meta.readdir(ctx, dir.ino, { plus: true }),
+      readlink: () => meta.readlink(ctx, link.ino),
+      statfs: () => meta.statFS(ctx, ROOT_INODE),
+      getlk: () => meta.getlk(ctx, file.ino, 1n, { type: 1, start: 0n, end: 9n, pid: 1 }),
+    };
+    const opened: Record<string, number> = {};
+    for (const [name, op] of Object.entries(ops)) {
+      await op();
+      transactions = 0;
+      await op();
+      opened[name] = transactions;
+    }
+    expect(opened).toEqual({ readdir: 0, readdirplus: 0, readlink: 0, statfs: 0, getlk: 0 });
   });
 
   it('create and unlink read the directory and entry once, and leave counters and dir stats to the flush', async () => {

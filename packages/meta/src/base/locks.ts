@@ -2,7 +2,7 @@ import { fsError, LockType, type Context, type Ino, type LockWaitOptions, type P
 import { lockWithWait, wakeLockWaiters } from './lock-wait.js';
 import { applyLock, conflicts, LOCK_EOF } from './plock-ranges.js';
 import type { MetaState } from './state.js';
-import { requireAttr } from './tx-util.js';
+import { readOnly, requireAttr } from './tx-util.js';
 
 /** BSD flock: R shared, W exclusive, U unlock; owners are (session, owner). */
 export async function flock(
@@ -46,7 +46,7 @@ function checkRequest(lock: PosixLockRequest): void {
 /** F_GETLK: the first lock of another owner that would block `lock`, else an Unlock record. */
 export async function getlk(m: MetaState, ino: Ino, owner: bigint, lock: PosixLockRequest): Promise<PosixLockRecord> {
   checkRequest(lock);
-  return m.store.txn(async (tx) => {
+  return readOnly(m, async (tx) => {
     await requireAttr(tx, ino);
     if (lock.type !== LockType.Unlock) {
       for (const holder of await tx.getPlocks(ino)) {

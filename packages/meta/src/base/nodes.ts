@@ -144,7 +144,7 @@ export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, na
 
 /** A symlink's target; reading it is an access (atime), as in JuiceFS's doReadlink. */
 export async function readlink(m: MetaState, ino: Ino): Promise<Buffer> {
-  const { attr, target } = await m.store.txn(async (tx) => {
+  const { attr, target } = await readOnly(m, async (tx) => {
     const attr = await requireAttr(tx, ino);
     if (attr.type !== NodeType.Symlink) throw fsError('EINVAL', `inode ${ino} is not a symlink`);
     const target = await tx.getSymlink(ino);

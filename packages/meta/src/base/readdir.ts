@@ -2,7 +2,7 @@ import { fsError, R_OK, X_OK, type Attr, type Context, type Entry, type Ino, typ
 import { touchAtime } from './atime.js';
 import { checkAccess } from './permissions.js';
 import type { MetaState } from './state.js';
-import { requireDir } from './tx-util.js';
+import { readOnly, requireDir } from './tx-util.js';
 
 /** Entries per page when the caller gives no limit. */
 export const DEFAULT_READDIR_LIMIT = 1000;
@@ -20,7 +20,9 @@ export async function readdir(
   const limit = options.limit ?? DEFAULT_READDIR_LIMIT;
   if (!Number.isInteger(limit) || limit <= 0) throw fsError('EINVAL', `readdir limit must be a positive integer, got ${limit}`);
   let dirAttr: Attr | undefined;
-  const page = await m.store.txn(async (tx) => {
+  // Reads only: no transaction (on SQLite BEGIN IMMEDIATE took the write lock for every page an
+  // `ls` read). Pages were never one snapshot anyway; each statement sees committed data.
+  const page = await readOnly(m, async (tx) => {
     const attr = await requireDir(tx, ino);
     dirAttr = attr;
     checkAccess(attr, ctx, options.plus ? R_OK | X_OK : R_OK, `directory ${ino}`);
