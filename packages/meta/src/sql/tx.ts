@@ -3,7 +3,8 @@ import type { TxStore } from '../base/store.js';
 import { decodePlocks, encodePlocks } from '../codec/plock.js';
 import { decodeSlices, encodeSlice, encodeSlices } from '../codec/slice.js';
 import { big, bytes, num, type SqlConn } from './driver.js';
-import { childNodeFromRow, nodeFromRow, nodeParams } from './node-row.js';
+import { childNodeFromRow, hasNode, nodeFromRow, nodeFromValues, nodeParams } from './node-row.js';
+import { NODE_COLUMN_LIST } from './queries.js';
 import type { Queries } from './queries.js';
 import { DEFERRED_COUNTERS, type Deferred, type Unflushed } from './deferred.js';
 
@@ -30,6 +31,10 @@ export class SqlTx implements TxStore {
 
   // nodes
   async getAttr(ino: Ino): Promise<Attr | undefined> {
+    if (this.c.rows) {
+      const [values] = await this.c.rows(this.q.getNode, [ino]);
+      return values ? nodeFromValues(values, 0) : undefined;
+    }
     const [row] = await this.c.all(this.q.getNode, [ino]);
     return row ? nodeFromRow(row) : undefined;
   }
@@ -58,6 +63,16 @@ export class SqlTx implements TxStore {
 
   /** One statement: directory LEFT JOIN entry LEFT JOIN node (lookup, create, unlink). */
   async lookupEntry(parent: Ino, name: Buffer) {
+    if (this.c.rows) {
+      // Columns: the directory's node, the entry's inode and type, the child's node.
+      const [v] = await this.c.rows(this.q.lookupEntry, [name, parent]);
+      if (!v) return { pattr: undefined, entry: undefined, attr: undefined };
+      const e = NODE_COLUMN_LIST.length;
+      const present = v[e] !== null && v[e] !== undefined;
+      const entry = present ? { ino: big(v[e]), type: num(v[e + 1]) as NodeType } : undefined;
+      const attr = present && hasNode(v, e + 2) ? nodeFromValues(v, e + 2) : undefined;
+      return { pattr: nodeFromValues(v, 0), entry, attr };
+    }
     const [row] = await this.c.all(this.q.lookupEntry, [name, parent]);
     if (!row) return { pattr: undefined, entry: undefined, attr: undefined };
     const present = row['e_inode'] !== null && row['e_inode'] !== undefined;
@@ -91,6 +106,19 @@ export class SqlTx implements TxStore {
 
   /** listEntries with each entry's node joined in (readdirplus: one statement per page). */
   async listEntriesPlus(parent: Ino, cursor: string | undefined, limit: number) {
+    if (this.c.rows) {
+      // Columns: name, inode, type, then the child's node (NULLs when it has none).
+      const rows =
+        cursor === undefined
+          ? await this.c.rows(this.q.listEntriesPlus, [parent, limit])
+          : await this.c.rows(this.q.listEntriesPlusAfter, [parent, Buffer.from(cursor, 'hex'), limit]);
+      const entries = rows.map((v) => {
+        const entry = { name: bytes(v[0]), ino: big(v[1]), type: num(v[2]) as NodeType };
+        return hasNode(v, 3) ? { ...entry, attr: nodeFromValues(v, 3) } : entry;
+      });
+      const last = entries[entries.length - 1];
+      return rows.length < limit || !last ? { entries } : { entries, cursor: last.name.toString('hex') };
+    }
     const rows =
       cursor === undefined
         ? await this.c.all(this.q.listEntriesPlus, [parent, limit])
