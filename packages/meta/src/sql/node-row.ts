@@ -26,21 +26,9 @@ export function nodeParams(ino: Ino, a: Attr): SqlValue[] {
   ];
 }
 
-/** Column names of a node row, optionally prefixed (joined reads alias the child's as `c_…`). */
-function keysOf(prefix: string): string[] {
-  return NODE_COLUMN_LIST.map((c) => `${prefix}${c}`);
-}
-
-const PLAIN = keysOf('');
-const CHILD = keysOf('c_');
-
+/** A node from a row read as an object (`all`), for the reads that are not on a hot path. */
 export function nodeFromRow(row: Row): Attr {
-  return nodeFromValues(PLAIN.map((k) => row[k]), 0);
-}
-
-/** The child node of a `lookupEntry` row (columns `c_…`); the caller checks it is present. */
-export function childNodeFromRow(row: Row): Attr {
-  return nodeFromValues(CHILD.map((k) => row[k]), 0);
+  return nodeFromValues(NODE_COLUMN_LIST.map((k) => row[k]), 0);
 }
 
 /** Positions of the columns in NODE_COLUMN_LIST (the SELECT order of every node read). */

@@ -144,7 +144,7 @@ export class SqliteDriver implements SqlDriver {
         db,
         conn: {
           all: (sql, params) => pick().all(sql, params),
-          rows: (sql, params) => pick().rows!(sql, params),
+          rows: (sql, params) => pick().rows(sql, params),
           run: (sql, params) => pick().run(sql, params),
           write: (sql, params) => pick().write(sql, params),
         },

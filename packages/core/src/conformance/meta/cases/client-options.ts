@@ -11,9 +11,8 @@ const group = 'client options';
 const O_RDONLY = 0;
 const nowSec = (): number => Math.floor(Date.now() / 1000);
 
-/** Set a node's times: `atime` and `mtime` seconds ago (ctime as mtime). */
-async function times(meta: Meta, ino: Ino, atimeAgo: number, mtimeAgo: number): Promise<void> {
-  const t = nowSec();
+/** Set a node's times: `atime` and `mtime` seconds before `t` (now by default; ctime as mtime). */
+async function times(meta: Meta, ino: Ino, atimeAgo: number, mtimeAgo: number, t = nowSec()): Promise<void> {
   await meta.setAttr(ROOT, ino, { atime: { sec: t - atimeAgo, nsec: 0 }, mtime: { sec: t - mtimeAgo, nsec: 0 }, ctime: { sec: t - mtimeAgo, nsec: 0 } });
 }
 
@@ -44,8 +43,19 @@ async function ages(meta: Meta, n: { file: Ino; dir: Ino; link: Ino }): Promise<
   return [await atimeAge(meta, n.file), await atimeAge(meta, n.dir), await atimeAge(meta, n.link)];
 }
 
-async function setAll(meta: Meta, n: { file: Ino; dir: Ino; link: Ino }, atimeAgo: number, mtimeAgo: number): Promise<void> {
-  for (const ino of [n.file, n.dir, n.link]) await times(meta, ino, atimeAgo, mtimeAgo);
+/** The three atimes as stored (seconds since the epoch). */
+async function atimes(meta: Meta, n: { file: Ino; dir: Ino; link: Ino }): Promise<number[]> {
+  return [(await meta.getAttr(ROOT, n.file)).atime, (await meta.getAttr(ROOT, n.dir)).atime, (await meta.getAttr(ROOT, n.link)).atime];
+}
+
+/**
+ * Date all three from one instant; returns the atime set, so an untouched atime is checked as
+ * that value (ages taken later would be a second off whenever the clock ticked in between).
+ */
+async function setAll(meta: Meta, n: { file: Ino; dir: Ino; link: Ino }, atimeAgo: number, mtimeAgo: number): Promise<number> {
+  const t = nowSec();
+  for (const ino of [n.file, n.dir, n.link]) await times(meta, ino, atimeAgo, mtimeAgo, t);
+  return t - atimeAgo;
 }
 
 export const clientOptionCases: MetaCase[] = [
@@ -55,9 +65,9 @@ export const clientOptionCases: MetaCase[] = [
     async run(env) {
       const meta = await formatted(env);
       const n = await accessed(meta);
-      await setAll(meta, n, 3 * 86400, 4 * 86400);
+      const set = await setAll(meta, n, 3 * 86400, 4 * 86400);
       await accessAll(meta, n);
-      assert.deepEqual(await ages(meta, n), [3 * 86400, 3 * 86400, 3 * 86400]);
+      assert.deepEqual(await atimes(meta, n), [set, set, set]);
     },
   },
   {
@@ -73,9 +83,9 @@ export const clientOptionCases: MetaCase[] = [
       await setAll(meta, n, 2 * 86400, 3 * 86400); // more than a day old
       await accessAll(meta, n);
       assert.ok((await ages(meta, n)).every((a) => a <= 1), `a day old: ${String(await ages(meta, n))}`);
-      await setAll(meta, n, 60, 3600); // recent, and later than the last change
+      const recent = await setAll(meta, n, 60, 3600); // recent, and later than the last change
       await accessAll(meta, n);
-      assert.deepEqual(await ages(meta, n), [60, 60, 60]);
+      assert.deepEqual(await atimes(meta, n), [recent, recent, recent]);
     },
   },
   {
