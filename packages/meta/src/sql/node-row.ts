@@ -1,6 +1,5 @@
 import { fsError, type Attr, type Ino, type NodeType } from '@juicefs/core';
 import { big, num, type Row, type SqlValue } from './driver.js';
-import { NODE_COLUMN_LIST } from './queries.js';
 
 /**
  * `jfs_node` keeps times as microseconds since the epoch plus the remaining nanoseconds 0..999
@@ -26,56 +25,53 @@ export function nodeParams(ino: Ino, a: Attr): SqlValue[] {
   ];
 }
 
-/** A node from a row read as an object (`all`), for the reads that are not on a hot path. */
-export function nodeFromRow(row: Row): Attr {
-  return nodeFromValues(NODE_COLUMN_LIST.map((k) => row[k]), 0);
-}
-
-/** Positions of the columns in NODE_COLUMN_LIST (the SELECT order of every node read). */
-function col(name: (typeof NODE_COLUMN_LIST)[number]): number {
-  return NODE_COLUMN_LIST.indexOf(name);
-}
-const Col = {
-  inode: col('inode'), type: col('type'), flags: col('flags'), mode: col('mode'), uid: col('uid'), gid: col('gid'),
-  atime: col('atime'), mtime: col('mtime'), ctime: col('ctime'), atimensec: col('atimensec'), mtimensec: col('mtimensec'),
-  ctimensec: col('ctimensec'), nlink: col('nlink'), length: col('length'), rdev: col('rdev'), parent: col('parent'),
-  accessACL: col('access_acl_id'), defaultACL: col('default_acl_id'), tier: col('tier_id'),
-};
-
-/** Whether the node columns starting at `at` hold a node (a LEFT JOIN that found none gives NULLs). */
-export function hasNode(v: readonly unknown[], at: number): boolean {
-  const type = v[at + Col.type];
-  return type !== null && type !== undefined;
-}
-
-/**
- * A node from the values of a row read as an array (SqlConn.rows), its NODE_COLUMN_LIST columns
- * starting at `at`. Objects rows come through here too, their values picked out first.
- */
-export function nodeFromValues(v: readonly unknown[], at: number): Attr {
-  const type = num(v[at + Col.type]);
-  if (type < 1 || type > 7) throw fsError('EIO', `corrupt jfs_node row for inode ${String(v[at + Col.inode])}: type ${type}`);
-  const at_ = fromMicros(num(v[at + Col.atime]), num(v[at + Col.atimensec]));
-  const mt = fromMicros(num(v[at + Col.mtime]), num(v[at + Col.mtimensec]));
-  const ct = fromMicros(num(v[at + Col.ctime]), num(v[at + Col.ctimensec]));
+/** Column keys of a node row, optionally prefixed (joined reads alias the child's as `c_…`). */
+function keysOf(prefix: string) {
+  const k = (c: string) => `${prefix}${c}`;
   return {
-    flags: num(v[at + Col.flags]),
+    inode: k('inode'), type: k('type'), flags: k('flags'), mode: k('mode'), uid: k('uid'), gid: k('gid'),
+    atime: k('atime'), mtime: k('mtime'), ctime: k('ctime'), atimensec: k('atimensec'), mtimensec: k('mtimensec'),
+    ctimensec: k('ctimensec'), nlink: k('nlink'), length: k('length'), rdev: k('rdev'), parent: k('parent'),
+    accessACL: k('access_acl_id'), defaultACL: k('default_acl_id'), tier: k('tier_id'),
+  };
+}
+
+const PLAIN = keysOf('');
+const CHILD = keysOf('c_');
+
+export function nodeFromRow(row: Row): Attr {
+  return decodeNode(row, PLAIN);
+}
+
+/** The child node of a `lookupEntry` row (columns `c_…`); the caller checks it is present. */
+export function childNodeFromRow(row: Row): Attr {
+  return decodeNode(row, CHILD);
+}
+
+function decodeNode(row: Row, k: ReturnType<typeof keysOf>): Attr {
+  const type = num(row[k.type]);
+  if (type < 1 || type > 7) throw fsError('EIO', `corrupt jfs_node row for inode ${String(row[k.inode])}: type ${type}`);
+  const at = fromMicros(num(row[k.atime]), num(row[k.atimensec]));
+  const mt = fromMicros(num(row[k.mtime]), num(row[k.mtimensec]));
+  const ct = fromMicros(num(row[k.ctime]), num(row[k.ctimensec]));
+  return {
+    flags: num(row[k.flags]),
     type: type as NodeType,
-    mode: num(v[at + Col.mode]) & 0o7777,
-    uid: num(v[at + Col.uid]),
-    gid: num(v[at + Col.gid]),
-    atime: at_.sec,
-    atimensec: at_.nsec,
+    mode: num(row[k.mode]) & 0o7777,
+    uid: num(row[k.uid]),
+    gid: num(row[k.gid]),
+    atime: at.sec,
+    atimensec: at.nsec,
     mtime: mt.sec,
     mtimensec: mt.nsec,
     ctime: ct.sec,
     ctimensec: ct.nsec,
-    nlink: num(v[at + Col.nlink]),
-    length: num(v[at + Col.length]),
-    rdev: num(v[at + Col.rdev]),
-    parent: big(v[at + Col.parent]),
-    accessACL: num(v[at + Col.accessACL]),
-    defaultACL: num(v[at + Col.defaultACL]),
-    tier: num(v[at + Col.tier]),
+    nlink: num(row[k.nlink]),
+    length: num(row[k.length]),
+    rdev: num(row[k.rdev]),
+    parent: big(row[k.parent]),
+    accessACL: num(row[k.accessACL]),
+    defaultACL: num(row[k.defaultACL]),
+    tier: num(row[k.tier]),
   };
 }
