@@ -156,7 +156,7 @@ export class FuseSession {
     this.endResolve(reason);
   }
 
-  private send(unique: bigint, errno: number, parts: readonly Uint8Array[], opcode = 0): void {
+  private send(unique: bigint, errno: number, parts: readonly Uint8Array[], opcode: number): void {
     // After the end the device is closing: a late answer (an aborted lock wait) goes nowhere.
     if (this.isEnded) return;
     let len = OUT_HEADER_SIZE;
@@ -198,7 +198,7 @@ export class FuseSession {
         return this.onDestroy(req);
     }
     if (this.conn === undefined) {
-      this.send(unique, ERRNO.EIO, []);
+      this.send(unique, ERRNO.EIO, [], opcode);
       return undefined;
     }
     return this.dispatch(req);
@@ -209,12 +209,12 @@ export class FuseSession {
     const op = OPS.get(opcode);
     const name = opcodeName(opcode);
     if (op === undefined || this.handler[op.method] === undefined || (this.options.disableXattrs === true && XATTR_OPCODES.has(opcode))) {
-      if (op?.method !== 'forget') this.reply(unique, ERRNO.ENOSYS, [], name, opcode);
+      if (op?.method !== 'forget') this.reply(unique, ERRNO.ENOSYS, [], opcode);
       return;
     }
     if (this.earlyInterrupts.size !== 0 && this.takeEarlyInterrupt(unique)) {
       // Interrupted before it began: nothing was done, so EINTR is the whole answer.
-      this.reply(unique, ERRNO.EINTR, [], name, opcode);
+      this.reply(unique, ERRNO.EINTR, [], opcode);
       return;
     }
     const flight = new InFlight(!EINTR_AT_ONCE.has(opcode));
@@ -227,16 +227,17 @@ export class FuseSession {
     } catch (e) {
       this.inflight.delete(unique);
       if (op.method === 'forget') return;
-      if (!flight.replied) this.reply(unique, errnoFor(e, name, this.log), [], name, opcode);
+      if (!flight.replied) this.reply(unique, errnoFor(e, name, this.log), [], opcode);
       return;
     }
     this.inflight.delete(unique);
     if (result === NO_REPLY || flight.replied) return;
-    this.reply(unique, 0, result, name, opcode);
+    this.reply(unique, 0, result, opcode);
   }
 
-  private reply(unique: bigint, errno: number, parts: readonly Uint8Array[], name: string, opcode = 0): void {
-    if (this.options.debug === true) this.log(`fuse: -> ${name} unique=${unique} errno=${errno}`);
+  /** Answer request `unique`, which was an `opcode` (named in the debug log, and telling the channel what it answers). */
+  private reply(unique: bigint, errno: number, parts: readonly Uint8Array[], opcode: number): void {
+    if (this.options.debug === true) this.log(`fuse: -> ${opcodeName(opcode)} unique=${unique} errno=${errno}`);
     this.send(unique, errno, parts, opcode);
   }
 
@@ -247,7 +248,7 @@ export class FuseSession {
       const r = negotiateInit(k, this.handler, this.options);
       if (r.kind === 'refuse') {
         this.log(`fuse: ${r.reason}`);
-        this.reply(unique, EPROTO, [], 'INIT');
+        this.reply(unique, EPROTO, [], Opcode.INIT);
         this.end(r.reason);
         return;
       }
@@ -263,11 +264,11 @@ export class FuseSession {
         await this.handler.init?.(conn);
         this.conn = conn;
       }
-      this.reply(unique, 0, [encodeInitOut(r.out)], 'INIT');
+      this.reply(unique, 0, [encodeInitOut(r.out)], Opcode.INIT);
       if (this.conn !== undefined) this.readyResolve();
     } catch (e) {
       // The kernel marks the connection failed after an INIT error; nothing more will work.
-      this.reply(unique, errnoFor(e, 'INIT', this.log), [], 'INIT');
+      this.reply(unique, errnoFor(e, 'INIT', this.log), [], Opcode.INIT);
       this.end(`INIT failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -295,7 +296,7 @@ export class FuseSession {
     flight.abort(new Error('interrupted by the kernel'));
     if (flight.handlerAnswersInterrupt) return;
     flight.replied = true;
-    this.reply(target, ERRNO.EINTR, [], 'INTERRUPT');
+    this.reply(target, ERRNO.EINTR, [], Opcode.INTERRUPT);
   }
 
   private keepEarlyInterrupt(target: bigint): void {
@@ -322,7 +323,7 @@ export class FuseSession {
     } catch (e) {
       this.log(`fuse: destroy failed: ${String(e)}`);
     }
-    this.reply(req.header.unique, 0, [], 'DESTROY');
+    this.reply(req.header.unique, 0, [], Opcode.DESTROY);
     this.end('destroyed');
   }
 }
