@@ -11,6 +11,12 @@ export type Row = Record<string, unknown>;
  */
 export interface SqlConn {
   all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /**
+   * The rows as arrays of column values in SELECT order, with no object built per row: a
+   * readdirplus page of 200 entries with their 23 node columns spent most of its 1.7 ms in row
+   * objects. For the hot node reads; `all` for the rest, where names read better.
+   */
+  rows(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]>;
   /** Run a write and return the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /**

@@ -63,6 +63,16 @@ class PgConn implements SqlConn {
     }
   }
 
+  async rows(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+    const { name, text } = this.prepared(sql);
+    try {
+      // rowMode 'array': the same prepared statement, its rows handed over as value arrays.
+      return (await this.client.query<unknown[]>({ name, text, values: params as SqlValue[], rowMode: 'array' })).rows;
+    } catch (err) {
+      throw this.failure ?? err;
+    }
+  }
+
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     this.wrote = true;
     try {

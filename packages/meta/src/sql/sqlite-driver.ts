@@ -44,6 +44,16 @@ function connOf(db: Database): { conn: SqlConn; statements: Map<string, Statemen
     }
     return s;
   };
+  // raw(true) is a mode of the statement object, so array reads get statements of their own.
+  const arrays = new Map<string, Statement>();
+  const arrayStmt = (sql: string): Statement => {
+    let s = arrays.get(sql);
+    if (!s) {
+      s = db.prepare(sql).raw(true);
+      arrays.set(sql, s);
+    }
+    return s;
+  };
   const conn: SqlConn = {
     all: (sql, params = []) => {
       const s = stmt(sql);
@@ -52,6 +62,7 @@ function connOf(db: Database): { conn: SqlConn; statements: Map<string, Statemen
       // anything checking prototypes inside a vm context such as jest's) tells apart.
       return Promise.resolve(Array.from(s.all(...params) as Row[]));
     },
+    rows: (sql, params = []) => Promise.resolve(Array.from(arrayStmt(sql).all(...params) as unknown[][])),
     run: (sql, params = []) => Promise.resolve(stmt(sql).run(...params).changes),
     write: (sql, params = []) => void stmt(sql).run(...params),
   };
@@ -133,6 +144,7 @@ export class SqliteDriver implements SqlDriver {
         db,
         conn: {
           all: (sql, params) => pick().all(sql, params),
+          rows: (sql, params) => pick().rows(sql, params),
           run: (sql, params) => pick().run(sql, params),
           write: (sql, params) => pick().write(sql, params),
         },

@@ -3,7 +3,8 @@ import type { TxStore } from '../base/store.js';
 import { decodePlocks, encodePlocks } from '../codec/plock.js';
 import { decodeSlices, encodeSlice, encodeSlices } from '../codec/slice.js';
 import { big, bytes, num, type SqlConn } from './driver.js';
-import { childNodeFromRow, nodeFromRow, nodeParams } from './node-row.js';
+import { hasNode, nodeFromRow, nodeFromValues, nodeParams } from './node-row.js';
+import { NODE_COLUMN_LIST } from './queries.js';
 import type { Queries } from './queries.js';
 import { DEFERRED_COUNTERS, type Deferred, type Unflushed } from './deferred.js';
 
@@ -30,8 +31,8 @@ export class SqlTx implements TxStore {
 
   // nodes
   async getAttr(ino: Ino): Promise<Attr | undefined> {
-    const [row] = await this.c.all(this.q.getNode, [ino]);
-    return row ? nodeFromRow(row) : undefined;
+    const [values] = await this.c.rows(this.q.getNode, [ino]);
+    return values ? nodeFromValues(values, 0) : undefined;
   }
 
   async getAttrs(inos: readonly Ino[]): Promise<Array<Attr | undefined>> {
@@ -58,12 +59,14 @@ export class SqlTx implements TxStore {
 
   /** One statement: directory LEFT JOIN entry LEFT JOIN node (lookup, create, unlink). */
   async lookupEntry(parent: Ino, name: Buffer) {
-    const [row] = await this.c.all(this.q.lookupEntry, [name, parent]);
-    if (!row) return { pattr: undefined, entry: undefined, attr: undefined };
-    const present = row['e_inode'] !== null && row['e_inode'] !== undefined;
-    const entry = present ? { ino: big(row['e_inode']), type: num(row['e_type']) as NodeType } : undefined;
-    const attr = present && row['c_type'] !== null && row['c_type'] !== undefined ? childNodeFromRow(row) : undefined;
-    return { pattr: nodeFromRow(row), entry, attr };
+    // Columns: the directory's node, the entry's inode and type, the child's node.
+    const [v] = await this.c.rows(this.q.lookupEntry, [name, parent]);
+    if (!v) return { pattr: undefined, entry: undefined, attr: undefined };
+    const e = NODE_COLUMN_LIST.length;
+    const present = v[e] !== null && v[e] !== undefined;
+    const entry = present ? { ino: big(v[e]), type: num(v[e + 1]) as NodeType } : undefined;
+    const attr = present && hasNode(v, e + 2) ? nodeFromValues(v, e + 2) : undefined;
+    return { pattr: nodeFromValues(v, 0), entry, attr };
   }
 
   setEntry(parent: Ino, name: Buffer, ino: Ino, type: NodeType): void {
@@ -80,26 +83,31 @@ export class SqlTx implements TxStore {
 
   /** Entries in byte order of their names; the cursor is the hex of the last name returned. */
   async listEntries(parent: Ino, cursor: string | undefined, limit: number) {
-    const rows =
-      cursor === undefined
-        ? await this.c.all(this.q.listEntries, [parent, limit])
-        : await this.c.all(this.q.listEntriesAfter, [parent, Buffer.from(cursor, 'hex'), limit]);
-    const entries = rows.map((r) => ({ name: bytes(r['name']), ino: big(r['inode']), type: num(r['type']) as NodeType }));
-    const last = entries[entries.length - 1];
-    return rows.length < limit || !last ? { entries } : { entries, cursor: last.name.toString('hex') };
+    return this.entryPage(this.q.listEntries, this.q.listEntriesAfter, parent, cursor, limit, (v) => ({
+      name: bytes(v[0]), ino: big(v[1]), type: num(v[2]) as NodeType,
+    }));
   }
 
   /** listEntries with each entry's node joined in (readdirplus: one statement per page). */
   async listEntriesPlus(parent: Ino, cursor: string | undefined, limit: number) {
-    const rows =
-      cursor === undefined
-        ? await this.c.all(this.q.listEntriesPlus, [parent, limit])
-        : await this.c.all(this.q.listEntriesPlusAfter, [parent, Buffer.from(cursor, 'hex'), limit]);
-    const entries = rows.map((r) => {
-      const entry = { name: bytes(r['name']), ino: big(r['inode']), type: num(r['type']) as NodeType };
-      const present = r['c_type'] !== null && r['c_type'] !== undefined;
-      return present ? { ...entry, attr: childNodeFromRow(r) } : entry;
+    // Columns: name, inode, type, then the child's node (NULLs when it has none).
+    return this.entryPage(this.q.listEntriesPlus, this.q.listEntriesPlusAfter, parent, cursor, limit, (v) => {
+      const entry = { name: bytes(v[0]), ino: big(v[1]), type: num(v[2]) as NodeType };
+      return hasNode(v, 3) ? { ...entry, attr: nodeFromValues(v, 3) } : entry;
     });
+  }
+
+  /** One page of a directory from `first` (no cursor) or `after` (names past the cursor). */
+  private async entryPage<E extends { name: Buffer }>(
+    first: string,
+    after: string,
+    parent: Ino,
+    cursor: string | undefined,
+    limit: number,
+    decode: (values: unknown[]) => E,
+  ): Promise<{ entries: E[]; cursor?: string }> {
+    const rows = cursor === undefined ? await this.c.rows(first, [parent, limit]) : await this.c.rows(after, [parent, Buffer.from(cursor, 'hex'), limit]);
+    const entries = rows.map(decode);
     const last = entries[entries.length - 1];
     return rows.length < limit || !last ? { entries } : { entries, cursor: last.name.toString('hex') };
   }
