@@ -136,28 +136,6 @@ describe('disk cache', () => {
     expect(copy.size).toBe(40 * KiB + 8); // a copy carries JuiceFS's checksums (two 32 KiB pieces)
   });
 
-  test('a block fetched from a local bucket is cached as a hard link to its object too', async () => {
-    // Written by a client without a disk cache, read by one with: the fetch caches the block. A
-    // copy would be a second write of every block read (a 1 GiB read, 1 GiB written behind it).
-    const bucket = createStorage('file', `${t.dir}/bucket`);
-    const writer = await openChunkStore(bucket, { blockSize: 64 * KiB, cacheDir: 'memory', uuid: UUID });
-    const data = bytes(100 * KiB, 6);
-    await put(writer, 11, data);
-    await writer.close();
-    const reader = await openChunkStore(bucket, { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 });
-    expect((await reader.newReader(11, data.length).readAt(0, data.length)).equals(data)).toBe(true);
-    await reader.close();
-    for (const ref of [{ id: 11, index: 0, length: 64 * KiB }, { id: 11, index: 1, length: 36 * KiB }]) {
-      const cached = statSync(path.join(t.dir, 'cache', UUID, 'raw', blockKey(ref)));
-      expect(cached.ino).toBe(statSync(path.join(t.dir, 'bucket', blockKey(ref))).ino);
-      expect(cached.nlink).toBe(2);
-    }
-    const again = await openChunkStore(bucket, { blockSize: 64 * KiB, cacheDir: `${t.dir}/cache`, uuid: UUID, memoryCacheSize: 0 });
-    expect(again.stats().diskCacheBytes).toBe(data.length);
-    expect((await again.newReader(11, data.length).readAt(0, data.length)).equals(data)).toBe(true);
-    await again.close();
-  });
-
   test('where no hard link can be made, the disk cache says so and the block is copied instead', async () => {
     const cache = new DiskBlockCache({ cacheDir: `${t.dir}/cache`, uuid: UUID, capacity: 1 << 20 });
     await cache.open();

@@ -57,22 +57,13 @@ export class BlockIo {
     if (this.p.disk && (this.p.options.cacheWrites || raw.length < this.p.options.blockSize)) {
       // A local bucket already holds the raw bytes in a file (when nothing compressed them): the
       // cache links that file rather than writing a copy of it.
-      if (!this.linkLocal(key, raw.length)) {
+      const local = this.p.codec.name === 'none' ? this.p.storage.localFile?.(key) : undefined;
+      if (local === undefined || !this.p.disk.link(key, local, raw.length)) {
         void this.p.disk.put(key, raw);
         return true;
       }
     }
     return false;
-  }
-
-  /**
-   * Caches block `key` by hard-linking its object where the bucket is a local directory holding
-   * the raw bytes (nothing compressed them): no copy to write, then or later by the kernel.
-   * False when the disk cache must write a copy instead.
-   */
-  private linkLocal(key: string, size: number): boolean {
-    const local = this.p.disk && this.p.codec.name === 'none' && !this.p.options.encrypted ? this.p.storage.localFile?.(key) : undefined;
-    return local !== undefined && this.p.disk!.link(key, local, size);
   }
 
   /** A block from the caches (or staging) only; undefined on a miss. */
@@ -171,7 +162,7 @@ export class BlockIo {
       this.p.memory?.put(key, raw);
       // In the background: the cache serves the block while its file is written, and a full
       // disk must not fail reads.
-      if (this.p.disk && this.keepsOnDisk(ref, forceDisk) && !this.linkLocal(key, raw.length)) void this.p.disk.put(key, raw, forceDisk);
+      if (this.p.disk && this.keepsOnDisk(ref, forceDisk)) void this.p.disk.put(key, raw, forceDisk);
       return raw;
     });
   }
