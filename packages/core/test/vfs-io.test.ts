@@ -51,6 +51,31 @@ describe('VFS reads and writes', () => {
     expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(3);
   });
 
+  it('closing a handle that only read keeps the cached attributes; closing one that wrote drops them', async () => {
+    const h = await newHarness({ attrCache: 3600, entryCache: 3600, dirEntryCache: 3600 });
+    const engineGetattrs = (): number => h.vfs.metrics.metaOpsByName.get('getAttr')?.total ?? 0;
+    const { ino, fh } = await createFile(h, 'read-then-stat');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.from('twelve bytes'));
+    await h.vfs.release(h.ctx, ino, fh);
+    // A writer's close: the next stat asks the engine, and sees the length the close committed.
+    let before = engineGetattrs();
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(12);
+    expect(engineGetattrs()).toBe(before + 1);
+    // A reader's close (cat, then ls -l): the attributes the open fetched still answer.
+    const r = await h.vfs.open(h.ctx, ino, O_RDONLY);
+    expect((await h.vfs.read(h.ctx, ino, r.fh, 0, 100)).toString()).toBe('twelve bytes');
+    await h.vfs.release(h.ctx, ino, r.fh);
+    before = engineGetattrs();
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(12);
+    expect(engineGetattrs()).toBe(before);
+    // The last close of an unlinked file removes the node: nothing cached answers for it.
+    const gone = await h.vfs.open(h.ctx, ino, O_RDONLY);
+    await h.vfs.unlink(h.ctx, ROOT_INODE, 'read-then-stat');
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.nlink).toBe(0); // fstat of the open file: cached again
+    await h.vfs.release(h.ctx, ino, gone.fh);
+    await expect(h.vfs.getattr(h.ctx, ino)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('commits an idle open file in the background, and close() commits the rest', async () => {
     const h = await newHarness({ flushDelay: 0.05 });
     const { ino, fh } = await createFile(h, 'idle');

@@ -153,6 +153,8 @@ export interface Meta {
    * without client-side behaviour refuse values other than the defaults with ENOTSUP.
    */
   configure(options: Partial<MetaClientOptions>): void;
+  /** How this client behaves now: what configure() set, over the defaults. */
+  readonly client: Readonly<MetaClientOptions>;
 
   // ---- sessions ----
   newSession(options?: NewSessionOptions): Promise<number>;

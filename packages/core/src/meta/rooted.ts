@@ -75,6 +75,9 @@ export class RootedMeta implements Meta {
   configure(options: Partial<MetaClientOptions>): void {
     this.inner.configure(options);
   }
+  get client(): Readonly<MetaClientOptions> {
+    return this.inner.client;
+  }
   newSession(options?: NewSessionOptions): Promise<number> {
     return this.inner.newSession(options);
   }

@@ -150,7 +150,11 @@ export abstract class VfsFiles extends VfsNames {
       if (h.flockOwner !== undefined) await this.meta.flock(ctx, ino, h.flockOwner, 'U', false).catch(() => undefined);
       this.dropHandle(fh);
       this.data.closed(ino);
-      this.cache.dropAttr(ino);
+      // As JuiceFS's Release: only a handle that wrote leaves the attributes changed. Reads change
+      // them only where atimes are kept, in the engine and out of this cache's sight; and the
+      // last close of an unlinked file removes the node. Otherwise the cached attributes stay
+      // good for their timeout, and a stat after a read is answered without asking the engine.
+      if (h.writable || this.meta.client.atimeMode !== 'noatime' || this.cache.getAttr(ino)?.nlink === 0) this.cache.dropAttr(ino);
       await this.meta.close(ctx, ino);
       if (failure !== undefined) throw failure;
     });

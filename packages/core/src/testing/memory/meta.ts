@@ -66,6 +66,10 @@ export class MemoryMeta extends MemoryLocks implements Meta {
    * The reference model has no client-side behaviour (no atime updates, no skipped directory
    * times, no caches): it keeps the defaults and refuses anything else rather than ignore it.
    */
+  get client(): Readonly<MetaClientOptions> {
+    return DEFAULT_META_CLIENT_OPTIONS;
+  }
+
   configure(options: Partial<MetaClientOptions>): void {
     for (const [key, value] of Object.entries(options)) {
       if (value !== undefined && value !== DEFAULT_META_CLIENT_OPTIONS[key as keyof MetaClientOptions]) {
