@@ -1,5 +1,5 @@
 import { fsError, type Attr, type Ino, type NodeType } from '@juicefs/core';
-import { big, num, type Row, type SqlValue } from './driver.js';
+import { big, num, type SqlValue } from './driver.js';
 import { NODE_COLUMN_LIST } from './queries.js';
 
 /**
@@ -10,10 +10,6 @@ export function toMicros(sec: number, nsec: number): { micros: number; rest: num
   return { micros: sec * 1_000_000 + Math.floor(nsec / 1000), rest: nsec % 1000 };
 }
 
-export function fromMicros(micros: number, rest: number): { sec: number; nsec: number } {
-  const sec = Math.floor(micros / 1_000_000);
-  return { sec, nsec: (micros - sec * 1_000_000) * 1000 + rest };
-}
 
 /** Bind values for `NODE_COLUMN_LIST` in order. */
 export function nodeParams(ino: Ino, a: Attr): SqlValue[] {
@@ -24,11 +20,6 @@ export function nodeParams(ino: Ino, a: Attr): SqlValue[] {
     ino, a.type, a.flags, a.mode & 0o7777, a.uid, a.gid, at.micros, mt.micros, ct.micros, at.rest, mt.rest, ct.rest,
     a.nlink, a.length, a.rdev, a.parent, a.accessACL, a.defaultACL, a.tier,
   ];
-}
-
-/** A node from a row read as an object (`all`), for the reads that are not on a hot path. */
-export function nodeFromRow(row: Row): Attr {
-  return nodeFromValues(NODE_COLUMN_LIST.map((k) => row[k]), 0);
 }
 
 /** Positions of the columns in NODE_COLUMN_LIST (the SELECT order of every node read). */
@@ -64,14 +55,19 @@ function n(v: unknown): number {
   return typeof v === 'number' ? v : num(v);
 }
 
-/** Seconds from `jfs_node`'s microseconds (see fromMicros). */
+/** Seconds from `jfs_node`'s microseconds (the inverse of toMicros, with nsecOf). */
 function secOf(micros: number): number {
   return Math.floor(micros / 1_000_000);
 }
 
+/** Nanoseconds from `jfs_node`'s microseconds, their whole seconds `sec` and the rest 0..999. */
+function nsecOf(micros: number, sec: number, rest: number): number {
+  return (micros - sec * 1_000_000) * 1000 + rest;
+}
+
 /**
  * A node from the values of a row read as an array (SqlConn.rows), its NODE_COLUMN_LIST columns
- * starting at `at`. Objects rows come through here too, their values picked out first.
+ * starting at `at`.
  */
 export function nodeFromValues(v: readonly unknown[], at: number): Attr {
   // The columns are converted in a loop, not field by field. V8 counts a function's loop
@@ -93,11 +89,11 @@ export function nodeFromValues(v: readonly unknown[], at: number): Attr {
     uid: x[Col.uid]!,
     gid: x[Col.gid]!,
     atime: atimeSec,
-    atimensec: (x[Col.atime]! - atimeSec * 1_000_000) * 1000 + x[Col.atimensec]!,
+    atimensec: nsecOf(x[Col.atime]!, atimeSec, x[Col.atimensec]!),
     mtime: mtimeSec,
-    mtimensec: (x[Col.mtime]! - mtimeSec * 1_000_000) * 1000 + x[Col.mtimensec]!,
+    mtimensec: nsecOf(x[Col.mtime]!, mtimeSec, x[Col.mtimensec]!),
     ctime: ctimeSec,
-    ctimensec: (x[Col.ctime]! - ctimeSec * 1_000_000) * 1000 + x[Col.ctimensec]!,
+    ctimensec: nsecOf(x[Col.ctime]!, ctimeSec, x[Col.ctimensec]!),
     nlink: x[Col.nlink]!,
     length: x[Col.length]!,
     rdev: x[Col.rdev]!,

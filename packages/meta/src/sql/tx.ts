@@ -3,7 +3,7 @@ import type { TxStore } from '../base/store.js';
 import { decodePlocks, encodePlocks } from '../codec/plock.js';
 import { decodeSlices, encodeSlice, encodeSlices } from '../codec/slice.js';
 import { big, bytes, num, type SqlConn } from './driver.js';
-import { hasNode, nodeFromRow, nodeFromValues, nodeParams } from './node-row.js';
+import { hasNode, nodeFromValues, nodeParams } from './node-row.js';
 import { NODE_COLUMN_LIST } from './queries.js';
 import type { Queries } from './queries.js';
 import { DEFERRED_COUNTERS, type Deferred, type Unflushed } from './deferred.js';
@@ -38,8 +38,8 @@ export class SqlTx implements TxStore {
   async getAttrs(inos: readonly Ino[]): Promise<Array<Attr | undefined>> {
     if (!this.multiRowAttrs) return Promise.all(inos.map((ino) => this.getAttr(ino)));
     if (inos.length === 0) return [];
-    const rows = await this.c.all(this.q.getNodes, [`{${inos.join(',')}}`]);
-    const byIno = new Map(rows.map((r) => [big(r['inode']), nodeFromRow(r)]));
+    const rows = await this.c.rows(this.q.getNodes, [`{${inos.join(',')}}`]);
+    const byIno = new Map(rows.map((v) => [big(v[0]), nodeFromValues(v, 0)])); // inode is the first node column
     return inos.map((ino) => byIno.get(ino));
   }
 
