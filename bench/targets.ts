@@ -124,7 +124,9 @@ export const juicefsSqlite: Target = {
     const meta = `sqlite3://${base}/meta.db`;
     const [file, fmt] = juicefsArgs('format', meta, 'bench', '--bucket', path.join(base, 'bucket'), '--trash-days', '0');
     await runOk(file, fmt);
-    const [, mountArgs] = juicefsArgs('mount', meta, mp, '--cache-dir', path.join(base, 'cache'));
+    const extra = (process.env['BENCH_MOUNT_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    const [, mountArgs] = juicefsArgs('mount', meta, mp, '--cache-dir', path.join(base, 'cache'), ...extra);
+    // BENCH_MOUNT_ARGS: more `juicefs mount` flags, e.g. "--cache-size 0" to compare settings.
     // BENCH_MOUNT_NODE_FLAGS: node flags for the mount alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
     // to profile the file system under the workload (NODE_OPTIONS refuses --cpu-prof).
     mountArgs.unshift(...(process.env['BENCH_MOUNT_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''));
