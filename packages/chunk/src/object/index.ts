@@ -9,6 +9,8 @@ export * from './errors.js';
 export { createS3Bucket, deleteS3Bucket } from './s3-create-bucket.js';
 export * from './sharded.js';
 export * from './encrypted.js';
+export { Gcm, GcmAuthError, GCM_NONCE_LENGTH, GCM_TAG_LENGTH, sm4GcmOpen, sm4GcmSeal, type GcmBlockCipher } from './sm4-gcm.js';
+export { sm3Kdf } from './sm3-kdf.js';
 export * from './bandwidth.js';
 export * from './timeout.js';
 export * from './concurrency.js';
