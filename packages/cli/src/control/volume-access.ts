@@ -24,7 +24,7 @@ export function plainFormat(format: Format): Format {
   const f: Format = { ...format, KeyEncrypted: false };
   for (const k of ['SecretKey', 'SessionToken', 'EncryptKey'] as const) {
     const v = f[k];
-    if (typeof v === 'string' && v !== '') f[k] = decryptSecret(f.UUID, v);
+    if (typeof v === 'string' && v !== '') f[k] = decryptSecret(f.UUID, v, f.EncryptAlgo);
   }
   return f;
 }
