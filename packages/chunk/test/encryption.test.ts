@@ -113,6 +113,48 @@ describe('object encryption (FORMAT.md 7.3)', () => {
     }
   });
 
+  describe('with an SM2 key (the data key is SM2-encrypted, ASN.1 form)', () => {
+    const sm2 = generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey;
+    const sm2Pem = sm2.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+    test.each(['sm4gcm', 'aes256gcm-rsa', 'chacha20-rsa'])('%s: round trip, and openssl unwraps the data key of the object', async (algo) => {
+      const t = tempDir('encsm2');
+      try {
+        const raw = createStorage('mem', 'sm2');
+        const s = withEncryption(raw, { privateKeyPem: sm2Pem, algo });
+        const plain = Buffer.from('block bytes '.repeat(50));
+        await s.put('k', plain);
+        expect((await s.get('k', 6, 5)).toString()).toBe('bytes');
+        const sealed = await raw.get('k');
+        const keyLen = sealed.readUInt16BE(0);
+        expect(sealed[2]).toBe(12);
+        expect(sealed[3]).toBe(0x30); // an ASN.1 SEQUENCE
+        writeFileSync(path.join(t.dir, 'key.pem'), sm2Pem);
+        writeFileSync(path.join(t.dir, 'wrapped'), sealed.subarray(3, 3 + keyLen));
+        const key = execFileSync('openssl', ['pkeyutl', '-decrypt', '-inkey', path.join(t.dir, 'key.pem'), '-in', path.join(t.dir, 'wrapped')]);
+        expect(key.length).toBe(algo === 'sm4gcm' ? 16 : 32);
+        expect(sealed.length).toBe(3 + keyLen + 12 + plain.length + 16);
+        if (algo === 'sm4gcm') expect(sm4GcmOpen(key, sealed.subarray(3 + keyLen, 15 + keyLen), sealed.subarray(15 + keyLen)).equals(plain)).toBe(true);
+      } finally {
+        t.remove();
+      }
+    });
+
+    test('a passphrase-protected SM2 key loads with its passphrase; another SM2 key cannot open', async () => {
+      const locked = sm2.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString();
+      const raw = createStorage('mem', 'sm2pw');
+      await withEncryption(raw, { privateKeyPem: locked, passphrase: 'pw', algo: 'sm4gcm' }).put('k', Buffer.from('v'));
+      expect((await withEncryption(raw, { privateKeyPem: sm2Pem, algo: 'sm4gcm' }).get('k')).toString()).toBe('v');
+      const other = generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      await expect(withEncryption(raw, { privateKeyPem: other, algo: 'sm4gcm' }).get('k')).rejects.toMatchObject({ code: 'EIO' });
+    });
+
+    test('other key types are refused with the types that work', () => {
+      const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      expect(() => new ObjectCipher({ privateKeyPem: p256, algo: 'sm4gcm' })).toThrow(/RSA or SM2 only/);
+    });
+  });
+
   test('an unknown algorithm is refused', () => {
     expect(() => new ObjectCipher({ privateKeyPem: pkcs1, algo: 'rot13' })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });

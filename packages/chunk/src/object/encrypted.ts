@@ -2,9 +2,11 @@ import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPu
 import { fsError, type ListOptions, type ObjectStorage } from '@juicefs/core';
 
 import { Gcm, GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from './sm4-gcm.js';
+import { sm2Decrypt, sm2Encrypt, sm2KeyFromPkcs8, type Sm2PrivateKey } from './sm2.js';
 
 // Data encryption at rest (FORMAT.md 7.3): every object gets a fresh data key, wrapped with the
-// volume's RSA key (OAEP, SHA-256, label "keys"), and is sealed with an AEAD:
+// volume's key — RSA-OAEP (SHA-256, label "keys") for an RSA key, SM2 encryption for an SM2 key —
+// and is sealed with an AEAD:
 //   u16 BE wrapped-key length | u8 nonce length | wrapped key | nonce | ciphertext ‖ 16-byte tag
 // The layout is the same for all three algorithms; only the data key size and the AEAD differ.
 
@@ -72,29 +74,63 @@ function aeadFor(algo: string | undefined): Aead {
   }
 }
 
+/** Wraps the per-object data key with the volume's key pair; which one depends on the key's type, not on the algorithm. */
+interface KeyWrap {
+  wrap(dataKey: Buffer): Buffer;
+  unwrap(wrapped: Buffer): Buffer;
+}
+
+/** RSA-OAEP with SHA-256 and the label "keys"; the wrapped key is as long as the modulus. */
+function rsaWrap(priv: KeyObject): KeyWrap {
+  const pub = createPublicKey(priv);
+  const opts = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: LABEL };
+  return {
+    wrap: (dataKey) => publicEncrypt({ key: pub, ...opts }, dataKey),
+    unwrap: (wrapped) => privateDecrypt({ key: priv, ...opts }, wrapped),
+  };
+}
+
+/** SM2 public-key encryption in ASN.1 form (gmsm's EncryptASN1), written out in sm2.ts because Node's OpenSSL API refuses SM2 keys here. */
+function sm2Wrap(key: Sm2PrivateKey): KeyWrap {
+  return {
+    wrap: (dataKey) => sm2Encrypt(key.pub, dataKey),
+    unwrap: (wrapped) => sm2Decrypt(key, wrapped),
+  };
+}
+
+function keyWrapFor(priv: KeyObject): KeyWrap {
+  if (priv.asymmetricKeyType === 'rsa') return rsaWrap(priv);
+  // Node reports an SM2 key's type as undefined (or "ec"); its PKCS#8 names the curve.
+  let sm2: Sm2PrivateKey | undefined;
+  try {
+    sm2 = sm2KeyFromPkcs8(priv.export({ type: 'pkcs8', format: 'der' }));
+  } catch (err) {
+    throw fsError('EINVAL', `cannot use the encryption key: ${(err as Error).message}`, err);
+  }
+  if (sm2) return sm2Wrap(sm2);
+  throw fsError('EINVAL', `encryption keys of type ${priv.asymmetricKeyType ?? 'unknown'} are not supported (RSA or SM2 only)`);
+}
+
 /** Seals and opens single objects with the volume's key. */
 export class ObjectCipher {
-  private readonly priv: KeyObject;
-  private readonly pub: KeyObject;
+  private readonly keys: KeyWrap;
   private readonly aead: Aead;
 
   constructor(o: EncryptionOptions) {
     this.aead = aeadFor(o.algo);
+    let priv: KeyObject;
     try {
-      this.priv = createPrivateKey(o.passphrase === undefined ? { key: o.privateKeyPem } : { key: o.privateKeyPem, passphrase: o.passphrase });
+      priv = createPrivateKey(o.passphrase === undefined ? { key: o.privateKeyPem } : { key: o.privateKeyPem, passphrase: o.passphrase });
     } catch (err) {
       throw fsError('EINVAL', 'cannot load the encryption key: check the PEM and JFS_RSA_PASSPHRASE', err);
     }
-    if (this.priv.asymmetricKeyType !== 'rsa') {
-      throw fsError('EINVAL', `encryption keys of type ${this.priv.asymmetricKeyType ?? 'unknown'} are not supported (RSA only)`);
-    }
-    this.pub = createPublicKey(this.priv);
+    this.keys = keyWrapFor(priv);
   }
 
   seal(plain: Buffer): Buffer {
     const key = randomBytes(this.aead.keyLength);
     const nonce = randomBytes(NONCE);
-    const wrapped = publicEncrypt({ key: this.pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: LABEL }, key);
+    const wrapped = this.keys.wrap(key);
     const body = this.aead.seal(key, nonce, plain);
     const head = Buffer.alloc(3);
     head.writeUInt16BE(wrapped.length, 0);
@@ -109,10 +145,7 @@ export class ObjectCipher {
     const start = 3 + keyLen + nonceLen;
     if (start + TAG > sealed.length) throw fsError('EIO', `${what}: malformed encrypted object (${keyLen}, ${nonceLen})`);
     try {
-      const key = privateDecrypt(
-        { key: this.priv, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: LABEL },
-        sealed.subarray(3, 3 + keyLen),
-      );
+      const key = this.keys.unwrap(sealed.subarray(3, 3 + keyLen));
       if (key.length !== this.aead.keyLength) throw new Error(`data key of ${key.length} bytes, the algorithm needs ${this.aead.keyLength}`);
       return this.aead.open(key, sealed.subarray(3 + keyLen, start), sealed.subarray(start));
     } catch (err) {

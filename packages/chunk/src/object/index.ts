@@ -11,6 +11,7 @@ export * from './sharded.js';
 export * from './encrypted.js';
 export { Gcm, GcmAuthError, GCM_NONCE_LENGTH, GCM_TAG_LENGTH, sm4GcmOpen, sm4GcmSeal, type GcmBlockCipher } from './sm4-gcm.js';
 export { sm3Kdf } from './sm3-kdf.js';
+export { sm2Decrypt, sm2Encrypt, sm2KeyFromPkcs8, type Sm2Point, type Sm2PrivateKey } from './sm2.js';
 export * from './bandwidth.js';
 export * from './timeout.js';
 export * from './concurrency.js';
