@@ -115,11 +115,17 @@ describe('juicefs', () => {
     expect(d.err).toMatch(/deleted 0 objects of volume vol-s3/);
   });
 
-  describe.each(['sm4gcm', 'aes256gcm-rsa'])('format --encrypt-rsa-key … --encrypt-algo %s', (algo) => {
+  describe.each([
+    ['sm4gcm', 'rsa'],
+    ['sm4gcm', 'sm2'],
+    ['aes256gcm-rsa', 'rsa'],
+  ] as const)('format --encrypt-rsa-key … --encrypt-algo %s with an %s key', (algo, keyType) => {
     it('seals the secrets per FORMAT.md 6.1 and the objects per 7.3; data synced in reads back', () => {
       const meta = `sqlite3://${dir}/meta.db`;
       const keyFile = path.join(dir, 'key.pem');
-      const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+      const pem = (keyType === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' })
+        : generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey.export({ type: 'pkcs8', format: 'pem' })).toString();
       fs.writeFileSync(keyFile, pem);
       const f = juicefs('format', meta, 'vol-enc', '--bucket', `${dir}/bucket`, '--secret-key', 'hush', '--encrypt-rsa-key', keyFile, '--encrypt-algo', algo);
       expect([f.code, f.err]).toEqual([0, expect.stringContaining('formatted')]);
@@ -153,16 +159,18 @@ describe('juicefs', () => {
       expect(run('sync', 'jfs://ENCVOL/in/', `${dir}/out/`).status).toBe(0);
       expect(fs.readFileSync(path.join(dir, 'out/blob')).equals(data)).toBe(true);
 
-      // The object on disk is sealed: RSA-2048 wrapped data key (16 bytes for SM4, 32 for AES), 12-byte nonce.
+      // The object on disk is sealed: the wrapped data key (16 bytes for SM4, 32 for AES; RSA-OAEP
+      // as long as the modulus, SM2 as an ASN.1 SEQUENCE), a 12-byte nonce, then ciphertext and tag.
       const objDir = path.join(dir, 'bucket/vol-enc/chunks/0/0');
       const obj = fs.readFileSync(path.join(objDir, fs.readdirSync(objDir).find((n) => n.endsWith(`_0_${data.length}`)) ?? 'missing'));
-      expect([obj.readUInt16BE(0), obj[2], obj.length]).toEqual([256, 12, 3 + 256 + 12 + data.length + 16]);
-      fs.writeFileSync(path.join(dir, 'wrapped'), obj.subarray(3, 259));
-      const key = spawnSync('openssl', ['pkeyutl', '-decrypt', '-inkey', keyFile, '-in', path.join(dir, 'wrapped'),
-        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`]).stdout;
+      const k = obj.readUInt16BE(0);
+      expect([keyType === 'rsa' ? k === 256 : obj[3] === 0x30, obj[2], obj.length]).toEqual([true, 12, 3 + k + 12 + data.length + 16]);
+      fs.writeFileSync(path.join(dir, 'wrapped'), obj.subarray(3, 3 + k));
+      const oaep = ['-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`];
+      const key = spawnSync('openssl', ['pkeyutl', '-decrypt', '-inkey', keyFile, '-in', path.join(dir, 'wrapped'), ...(keyType === 'rsa' ? oaep : [])]).stdout;
       expect(key.length).toBe(algo === 'sm4gcm' ? 16 : 32);
-      const nonce = obj.subarray(259, 271);
-      const body = obj.subarray(271);
+      const nonce = obj.subarray(3 + k, 15 + k);
+      const body = obj.subarray(15 + k);
       if (algo === 'sm4gcm') {
         expect(sm4GcmOpen(key, nonce, body).equals(data)).toBe(true);
       } else {

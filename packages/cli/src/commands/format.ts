@@ -44,7 +44,7 @@ export function formatCommand(y: Argv): Argv {
         .option('hash-prefix', { type: 'boolean', default: false, describe: 'spread object keys by a hash prefix' })
         .option('shards', { type: 'number', default: 0, describe: 'store objects in this many buckets' })
         .option('enable-acl', { type: 'boolean', default: false, describe: 'enable POSIX ACLs (irreversible)' })
-        .option('encrypt-rsa-key', { type: 'string', describe: 'PEM file of the private key that wraps each object\'s data key (enables encryption)' })
+        .option('encrypt-rsa-key', { type: 'string', describe: 'PEM file of the RSA or SM2 private key that wraps each object\'s data key (enables encryption)' })
         .option('encrypt-algo', { type: 'string', default: 'aes256gcm-rsa', choices: ['aes256gcm-rsa', 'chacha20-rsa', 'sm4gcm'], describe: 'cipher of the objects (and, for sm4gcm, of the secrets in the format)' })
         .option('force', { type: 'boolean', default: false, describe: 'overwrite the settings of an existing volume' })
         .option('no-update', { type: 'boolean', default: false, describe: 'leave an existing volume as it is' }),
