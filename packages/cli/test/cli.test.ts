@@ -148,6 +148,10 @@ describe('juicefs', () => {
       expect(right(SecretKey)).toBe('hush');
       expect(right(EncryptKey)).toBe(pem);
       expect(() => wrong(SecretKey)).toThrow();
+      // config re-seals a changed secret the same way.
+      expect(juicefs('config', meta, '--secret-key', 'hush2').code).toBe(0);
+      const after = JSON.parse(juicefs('dump', meta, '--keep-secret-key').out) as { Setting: { SecretKey: string; EncryptKey: string } };
+      expect([right(after.Setting.SecretKey), right(after.Setting.EncryptKey)]).toEqual(['hush2', pem]);
 
       // Data in and out through the volume (sync opens it in-process, no mount).
       fs.mkdirSync(path.join(dir, 'src'));
