@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { sm2Decrypt, sm2Multiply, SM2_G } from '../src/object/sm2.js';
 import { Gcm, GcmAuthError, gcmCtr, inc32, sm4GcmOpen, sm4GcmSeal, type GcmBlockCipher } from '../src/object/sm4-gcm.js';
 import { sm3Kdf } from '../src/object/sm3-kdf.js';
 
@@ -136,5 +137,34 @@ describe('SM3 KDF (GM/T 0003.4)', () => {
 
   test('a longer output extends a shorter one', () => {
     expect(sm3Kdf(Buffer.from('abc'), 64).subarray(0, 16).equals(sm3Kdf(Buffer.from('abc'), 16))).toBe(true);
+  });
+});
+
+describe('bytes from Go (test/go-vectors/main.go: crypto/cipher.NewGCM over tjfoc/gmsm SM4, gmsm SM2)', () => {
+  const nonce = hex('000102030405060708090a0b');
+
+  test('a 1000-byte block sealed by Go is the block we seal, byte for byte', () => {
+    const key = hex('00112233445566778899aabbccddeeff');
+    const plain = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 31 + 7) & 0xff));
+    const ours = sm4GcmSeal(key, nonce, plain);
+    expect(ours.length).toBe(1016);
+    expect(ours.subarray(0, 16).toString('hex')).toBe('cbe5adcf1635309bd9522eedad24d4c9');
+    expect(ours.subarray(1000).toString('hex')).toBe('f05c1454228bf23bf0555c6bb7097371'); // Go's tag
+    expect(createHash('sha256').update(ours).digest('hex')).toBe('61f601b0a15e952c8b44c2dc115812546356faf4da8e1eb1667982ae69a87c87');
+  });
+
+  test('a format secret sealed by Go the way JuiceFS 1.4 seals sm4gcm secrets (key = SM3-KDF(UUID, 16)) opens', () => {
+    const raw = Buffer.from('AAECAwQFBgcICQoLh6h3Q/+IFFmtUMDUa9gbV2zqepu3WUmbKg==', 'base64');
+    const key = sm3Kdf(Buffer.from('faa27c8f-edab-4791-a4e0-1620b732b343'), 16);
+    expect(sm4GcmOpen(key, raw.subarray(0, 12), raw.subarray(12)).toString()).toBe('foobarbaz');
+  });
+
+  test('a data key SM2-encrypted by gmsm (raw 04 ‖ C1 ‖ C3 ‖ C2 form) decrypts', () => {
+    const d = BigInt('0xb3224809d8d690fc970b364ea2b2af1720bb92630a7774b13259a923269e9d05');
+    const pub = sm2Multiply(d, SM2_G);
+    if (!pub) throw new Error('bad scalar');
+    const ct = hex(`04deb5ed67200f7efd1fac9b894ba75c9789ad2550a30c694f9f073324456ca723740aafa0f417c845b1bd9d7e6bc0dbd9fa7d253c0dd2ace
+      450d0b1e55d8f7dfaf703c3cfe576e15e60b9d6d05c1605e9bb66150b194892323a23e31cfd43604b2ee9cab5d24304553223982ead1acbed`);
+    expect(sm2Decrypt({ d, pub }, ct).toString('hex')).toBe('00112233445566778899aabbccddeeff');
   });
 });
