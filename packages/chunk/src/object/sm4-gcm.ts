@@ -49,42 +49,45 @@ const R8 = (() => {
 })();
 
 /**
- * GHASH keyed by H with Shoup's 8-bit table: `M[b] = b(x)·H` for every byte value (4 KiB), so one
+ * GHASH keyed by H uses Shoup's 8-bit table: `M[b] = b(x)·H` for every byte value (4 KiB), so one
  * block costs 16 table lookups and shifts instead of 128 conditional XORs. The lookups are indexed
  * by data, as in Go's and OpenSSL's portable fallbacks; they are not cache-timing hardened.
  */
+function ghashTable(h: Buffer): Int32Array {
+  const m = new Int32Array(256 * 4);
+  // M[0x80] = H (the top bit of a byte is x^0); each lower bit is one more factor of x.
+  let v0 = h.readInt32BE(0);
+  let v1 = h.readInt32BE(4);
+  let v2 = h.readInt32BE(8);
+  let v3 = h.readInt32BE(12);
+  for (let bit = 0x80; bit > 0; bit >>= 1) {
+    m[bit * 4] = v0;
+    m[bit * 4 + 1] = v1;
+    m[bit * 4 + 2] = v2;
+    m[bit * 4 + 3] = v3;
+    const carry = v3 & 1;
+    v3 = (v3 >>> 1) | (v2 << 31);
+    v2 = (v2 >>> 1) | (v1 << 31);
+    v1 = (v1 >>> 1) | (v0 << 31);
+    v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
+  }
+  // Multiplication distributes over XOR: M[a ^ b] = M[a] ^ M[b].
+  for (let i = 2; i < 256; i <<= 1) {
+    for (let j = 1; j < i; j++) {
+      for (let k = 0; k < 4; k++) m[(i + j) * 4 + k] = (m[i * 4 + k] ?? 0) ^ (m[j * 4 + k] ?? 0);
+    }
+  }
+  return m;
+}
+
+/** One GHASH computation over a key's table (from ghashTable, built once per key). */
 class Ghash {
-  private readonly m = new Int32Array(256 * 4);
   private y0 = 0;
   private y1 = 0;
   private y2 = 0;
   private y3 = 0;
 
-  constructor(h: Buffer) {
-    const m = this.m;
-    // M[0x80] = H (the top bit of a byte is x^0); each lower bit is one more factor of x.
-    let v0 = h.readInt32BE(0);
-    let v1 = h.readInt32BE(4);
-    let v2 = h.readInt32BE(8);
-    let v3 = h.readInt32BE(12);
-    for (let bit = 0x80; bit > 0; bit >>= 1) {
-      m[bit * 4] = v0;
-      m[bit * 4 + 1] = v1;
-      m[bit * 4 + 2] = v2;
-      m[bit * 4 + 3] = v3;
-      const carry = v3 & 1;
-      v3 = (v3 >>> 1) | (v2 << 31);
-      v2 = (v2 >>> 1) | (v1 << 31);
-      v1 = (v1 >>> 1) | (v0 << 31);
-      v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
-    }
-    // Multiplication distributes over XOR: M[a ^ b] = M[a] ^ M[b].
-    for (let i = 2; i < 256; i <<= 1) {
-      for (let j = 1; j < i; j++) {
-        for (let k = 0; k < 4; k++) m[(i + j) * 4 + k] = (m[i * 4 + k] ?? 0) ^ (m[j * 4 + k] ?? 0);
-      }
-    }
-  }
+  constructor(private readonly m: Int32Array) {}
 
   /** Absorb `data`, zero-padded to a whole number of blocks (GCM pads A and C separately). */
   update(data: Uint8Array): void {
@@ -158,13 +161,14 @@ class Ghash {
 export class Gcm {
   private readonly key: Buffer;
   private readonly cipher: GcmBlockCipher;
-  private readonly h: Buffer;
+  /** GHASH's table for H = E(K, 0^128). */
+  private readonly table: Int32Array;
 
   constructor(key: Uint8Array, cipher: GcmBlockCipher = 'sm4') {
     if (key.length !== KEY_LENGTH[cipher]) throw new RangeError(`${cipher}-gcm needs a ${KEY_LENGTH[cipher]}-byte key, not ${key.length}`);
     this.key = Buffer.from(key);
     this.cipher = cipher;
-    this.h = this.encryptBlock(Buffer.alloc(16));
+    this.table = ghashTable(this.encryptBlock(Buffer.alloc(16)));
   }
 
   /** `plain` encrypted, followed by the 16-byte tag. */
@@ -204,14 +208,14 @@ export class Gcm {
       return j0;
     }
     if (nonce.length === 0) throw new RangeError('GCM needs a non-empty nonce');
-    const g = new Ghash(this.h);
+    const g = new Ghash(this.table);
     g.update(nonce);
     g.lengths(0, nonce.length);
     return g.digest();
   }
 
   private tag(j0: Buffer, aad: Uint8Array, cipherText: Uint8Array): Buffer {
-    const g = new Ghash(this.h);
+    const g = new Ghash(this.table);
     g.update(aad);
     g.update(cipherText);
     g.lengths(aad.length, cipherText.length);
