@@ -184,6 +184,24 @@ describe('juicefs', () => {
     });
   });
 
+  it('a passphrase-protected SM2 key needs JFS_RSA_PASSPHRASE at format and when the volume is opened', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    const keyFile = path.join(dir, 'locked.pem');
+    fs.writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' }));
+    const run = (env: Record<string, string>, ...args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env }, input: '', timeout: 60000 });
+    const without = run({}, 'format', meta, 'vol-pw', '--bucket', `${dir}/bucket`, '--encrypt-rsa-key', keyFile, '--encrypt-algo', 'sm4gcm');
+    expect([without.status, without.stderr]).toEqual([1, expect.stringMatching(/cannot load the encryption key: check the PEM and JFS_RSA_PASSPHRASE/)]);
+    const pw = { JFS_RSA_PASSPHRASE: 'open sesame', PWVOL: meta };
+    expect(run(pw, 'format', meta, 'vol-pw', '--bucket', `${dir}/bucket`, '--encrypt-rsa-key', keyFile, '--encrypt-algo', 'sm4gcm').status).toBe(0);
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src/f'), 'locked but readable');
+    expect(run(pw, 'sync', `${dir}/src/`, 'jfs://PWVOL/').status).toBe(0);
+    expect(run({ PWVOL: meta }, 'sync', 'jfs://PWVOL/', `${dir}/nope/`).status).not.toBe(0);
+    expect(run(pw, 'sync', 'jfs://PWVOL/', `${dir}/out/`).status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'out/f'), 'utf8')).toBe('locked but readable');
+  });
+
   it('format refuses an encryption key it cannot use, before writing anything', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     fs.writeFileSync(path.join(dir, 'bad.pem'), 'not a key');

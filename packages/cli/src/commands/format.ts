@@ -11,6 +11,7 @@ import { openCheckedStorage, withMeta } from '../wiring.js';
 import { printJson } from '../output.js';
 import { flagGiven } from '../args.js';
 import { log } from '../log.js';
+import { keyPassphrase } from '../key-passphrase.js';
 
 /** BlockSize in KiB: rounded down to a power of two, clamped to 64..16384, as JuiceFS does. */
 export function normalizeBlockSize(kib: number): number {
@@ -99,7 +100,7 @@ function readEncryptKey(file: string, algo: string): string {
   } catch (err) {
     throw fsError('EINVAL', `cannot read --encrypt-rsa-key ${file}: ${(err as Error).message}`, err);
   }
-  new ObjectCipher({ privateKeyPem: pem, algo });
+  new ObjectCipher({ privateKeyPem: pem, algo, ...keyPassphrase() });
   return pem;
 }
 
