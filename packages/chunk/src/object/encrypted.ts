@@ -1,6 +1,5 @@
 import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { fsError, type ListOptions, type ObjectStorage } from '@juicefs/core';
-
 import { Gcm, GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from './sm4-gcm.js';
 import { sm2Decrypt, sm2Encrypt, sm2KeyFromPkcs8, type Sm2PrivateKey } from './sm2.js';
 
