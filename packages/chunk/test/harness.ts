@@ -17,7 +17,7 @@ export interface StoreConfig {
   memoryCache?: boolean;
   hashPrefix?: boolean;
   /** Encrypt objects with a fresh RSA key (FORMAT.md 7.3). */
-  encrypt?: 'aes256gcm-rsa' | 'chacha20-rsa';
+  encrypt?: 'aes256gcm-rsa' | 'chacha20-rsa' | 'sm4gcm';
 }
 
 let testKey: string | undefined;

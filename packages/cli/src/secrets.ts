@@ -1,27 +1,42 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { Gcm, sm3Kdf } from '@juicefs/chunk';
 import type { Format } from '@juicefs/core';
 
 /**
- * Format-record secrets (FORMAT.md 6.1): AES-GCM keyed by MD5 of the volume UUID, stored as
- * base64(nonce ‖ ciphertext ‖ tag). (The sm4gcm variant is not supported here.)
+ * Format-record secrets (FORMAT.md 6.1), stored as base64(12-byte nonce ‖ ciphertext ‖ 16-byte tag)
+ * with no associated data, under a key derived from the volume UUID text:
+ * - EncryptAlgo `sm4gcm`: SM4-GCM keyed by the SM3 KDF of the UUID, 16 bytes (JuiceFS 1.4);
+ * - any other value: AES-128-GCM keyed by MD5 of the UUID.
+ * JuiceFS compares the algorithm name exactly (a record saying "SM4GCM" gets AES), and so do we.
  */
-function key(uuid: string): Buffer {
-  return createHash('md5').update(uuid).digest();
+function usesSm4(algo: string | undefined): boolean {
+  return algo === 'sm4gcm';
 }
 
-export function encryptSecret(uuid: string, plain: string): string {
+export function encryptSecret(uuid: string, plain: string, algo?: string): string {
   const nonce = randomBytes(12);
-  const c = createCipheriv('aes-128-gcm', key(uuid), nonce);
+  if (usesSm4(algo)) {
+    const sealed = new Gcm(sm3Kdf(Buffer.from(uuid), 16), 'sm4').seal(nonce, Buffer.from(plain, 'utf8'));
+    return Buffer.concat([nonce, sealed]).toString('base64');
+  }
+  const c = createCipheriv('aes-128-gcm', createHash('md5').update(uuid).digest(), nonce);
   const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
   return Buffer.concat([nonce, body, c.getAuthTag()]).toString('base64');
 }
 
-export function decryptSecret(uuid: string, sealed: string): string {
+export function decryptSecret(uuid: string, sealed: string, algo?: string): string {
   if (sealed === 'removed') throw new Error('secret was removed');
   const raw = Buffer.from(sealed, 'base64');
-  const d = createDecipheriv('aes-128-gcm', key(uuid), raw.subarray(0, 12));
-  d.setAuthTag(raw.subarray(raw.length - 16));
-  return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
+  if (raw.length < 12 + 16) throw new Error('encrypted secret is too short');
+  const nonce = raw.subarray(0, 12);
+  try {
+    if (usesSm4(algo)) return new Gcm(sm3Kdf(Buffer.from(uuid), 16), 'sm4').open(nonce, raw.subarray(12)).toString('utf8');
+    const d = createDecipheriv('aes-128-gcm', createHash('md5').update(uuid).digest(), nonce);
+    d.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
+  } catch (err) {
+    throw new Error(`cannot decrypt a secret of the format (${usesSm4(algo) ? 'SM4-GCM' : 'AES-GCM'} keyed by the UUID): the record is damaged or its UUID/EncryptAlgo changed`, { cause: err });
+  }
 }
 
 const SECRETS = ['SecretKey', 'SessionToken', 'EncryptKey'] as const;
@@ -35,7 +50,7 @@ export function openSecrets(f: Format): Format {
   if (!f.KeyEncrypted) return out;
   for (const k of SECRETS) {
     const v = f[k];
-    if (typeof v === 'string' && v !== '' && v !== 'removed') out[k] = decryptSecret(f.UUID, v);
+    if (typeof v === 'string' && v !== '' && v !== 'removed') out[k] = decryptSecret(f.UUID, v, f.EncryptAlgo);
   }
   return out;
 }
@@ -46,7 +61,7 @@ export function sealSecrets(f: Format): void {
   for (const k of SECRETS) {
     const v = f[k];
     if (typeof v !== 'string' || v === '') continue;
-    if (v !== 'removed') f[k] = encryptSecret(f.UUID, v);
+    if (v !== 'removed') f[k] = encryptSecret(f.UUID, v, f.EncryptAlgo);
     any = true;
   }
   if (any) f.KeyEncrypted = true;

@@ -2,6 +2,7 @@ import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type JuiceChun
 import { JuiceFS, Vfs, type Context, type ControlHandler, type Format } from '@juicefs/core';
 import { openMeta, type BaseMeta } from '@juicefs/meta';
 import { plainFormat } from './control/volume-access.js';
+import { keyPassphrase } from './key-passphrase.js';
 
 /**
  * A volume opened in this process, without a mount: a session, the VFS, and the path API over it
@@ -33,7 +34,7 @@ export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Pr
   try {
     const format = plainFormat(await meta.load());
     await meta.newSession();
-    const store = await openChunkStore(openVolumeStorage(format), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
+    const store = await openChunkStore(openVolumeStorage(format, keyPassphrase()), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
     meta.onSliceDelete((id, size) => store.remove(id, size));
     const vfs = new Vfs({ meta, store, format, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
     const fs = new JuiceFS(vfs, o.ctx, o.umask === undefined ? {} : { umask: o.umask });

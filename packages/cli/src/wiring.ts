@@ -9,6 +9,7 @@ import type { Format, ObjectStorage } from '@juicefs/core';
 import { openEngine, openMeta } from '@juicefs/meta';
 import type { BaseMeta, EngineStore } from '@juicefs/meta';
 import { log } from './log.js';
+import { keyPassphrase } from './key-passphrase.js';
 
 export type { BaseMeta, EngineStore };
 export { openVolumeStorage };
@@ -38,7 +39,7 @@ export async function withMeta<T>(metaUrl: string, fn: (meta: BaseMeta) => Promi
  * (a local directory, an S3 bucket), as `juicefs format` does. `format` must hold plain secrets.
  */
 export async function openCheckedStorage(format: Format): Promise<ObjectStorage> {
-  const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 100 } });
+  const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 100 }, ...keyPassphrase() });
   log.debug(`checking that ${storage.description} is usable`);
   try {
     await storage.create();

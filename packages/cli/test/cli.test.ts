@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { sm3Kdf, sm4GcmOpen } from '@juicefs/chunk';
 import * as zlib from 'node:zlib';
 
 // The juicefs command as a user runs it: a real process (the TypeScript entry under node), real
@@ -112,6 +113,102 @@ describe('juicefs', () => {
     const d = juicefs('destroy', meta, uuid, '--yes');
     expect(d.code).toBe(0);
     expect(d.err).toMatch(/deleted 0 objects of volume vol-s3/);
+  });
+
+  describe.each([
+    ['sm4gcm', 'rsa'],
+    ['sm4gcm', 'sm2'],
+    ['aes256gcm-rsa', 'rsa'],
+  ] as const)('format --encrypt-rsa-key … --encrypt-algo %s with an %s key', (algo, keyType) => {
+    it('seals the secrets per FORMAT.md 6.1 and the objects per 7.3; data synced in reads back', () => {
+      const meta = `sqlite3://${dir}/meta.db`;
+      const keyFile = path.join(dir, 'key.pem');
+      const pem = (keyType === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' })
+        : generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey.export({ type: 'pkcs8', format: 'pem' })).toString();
+      fs.writeFileSync(keyFile, pem);
+      const f = juicefs('format', meta, 'vol-enc', '--bucket', `${dir}/bucket`, '--secret-key', 'hush', '--encrypt-rsa-key', keyFile, '--encrypt-algo', algo);
+      expect([f.code, f.err]).toEqual([0, expect.stringContaining('formatted')]);
+      expect(JSON.parse(f.out)).toMatchObject({ EncryptAlgo: algo, EncryptKey: 'removed', KeyEncrypted: true });
+
+      // The stored secrets open with the cipher FORMAT.md names for the algorithm, and only with it.
+      const rec = JSON.parse(juicefs('dump', meta, '--keep-secret-key').out) as { Setting: { UUID: string; SecretKey: string; EncryptKey: string } };
+      const { UUID, SecretKey, EncryptKey } = rec.Setting;
+      const sm4Open = (b64: string) => {
+        const raw = Buffer.from(b64, 'base64');
+        return sm4GcmOpen(sm3Kdf(Buffer.from(UUID), 16), raw.subarray(0, 12), raw.subarray(12)).toString();
+      };
+      const aesOpen = (b64: string) => {
+        const raw = Buffer.from(b64, 'base64');
+        const d = createDecipheriv('aes-128-gcm', createHash('md5').update(UUID).digest(), raw.subarray(0, 12));
+        d.setAuthTag(raw.subarray(raw.length - 16));
+        return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString();
+      };
+      const [right, wrong] = algo === 'sm4gcm' ? [sm4Open, aesOpen] : [aesOpen, sm4Open];
+      expect(right(SecretKey)).toBe('hush');
+      expect(right(EncryptKey)).toBe(pem);
+      expect(() => wrong(SecretKey)).toThrow();
+      // config re-seals a changed secret the same way.
+      expect(juicefs('config', meta, '--secret-key', 'hush2').code).toBe(0);
+      const after = JSON.parse(juicefs('dump', meta, '--keep-secret-key').out) as { Setting: { SecretKey: string; EncryptKey: string } };
+      expect([right(after.Setting.SecretKey), right(after.Setting.EncryptKey)]).toEqual(['hush2', pem]);
+
+      // Data in and out through the volume (sync opens it in-process, no mount).
+      fs.mkdirSync(path.join(dir, 'src'));
+      const data = randomBytes(300_000);
+      fs.writeFileSync(path.join(dir, 'src/blob'), data);
+      const env = { ...process.env, ENCVOL: meta };
+      const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', env, input: '', timeout: 60000 });
+      expect(run('sync', `${dir}/src/`, 'jfs://ENCVOL/in/').status).toBe(0);
+      expect(run('sync', 'jfs://ENCVOL/in/', `${dir}/out/`).status).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'out/blob')).equals(data)).toBe(true);
+
+      // The object on disk is sealed: the wrapped data key (16 bytes for SM4, 32 for AES; RSA-OAEP
+      // as long as the modulus, SM2 as an ASN.1 SEQUENCE), a 12-byte nonce, then ciphertext and tag.
+      const objDir = path.join(dir, 'bucket/vol-enc/chunks/0/0');
+      const obj = fs.readFileSync(path.join(objDir, fs.readdirSync(objDir).find((n) => n.endsWith(`_0_${data.length}`)) ?? 'missing'));
+      const k = obj.readUInt16BE(0);
+      expect([keyType === 'rsa' ? k === 256 : obj[3] === 0x30, obj[2], obj.length]).toEqual([true, 12, 3 + k + 12 + data.length + 16]);
+      fs.writeFileSync(path.join(dir, 'wrapped'), obj.subarray(3, 3 + k));
+      const oaep = ['-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`];
+      const key = spawnSync('openssl', ['pkeyutl', '-decrypt', '-inkey', keyFile, '-in', path.join(dir, 'wrapped'), ...(keyType === 'rsa' ? oaep : [])]).stdout;
+      expect(key.length).toBe(algo === 'sm4gcm' ? 16 : 32);
+      const nonce = obj.subarray(3 + k, 15 + k);
+      const body = obj.subarray(15 + k);
+      if (algo === 'sm4gcm') {
+        expect(sm4GcmOpen(key, nonce, body).equals(data)).toBe(true);
+      } else {
+        const c = createCipheriv('aes-256-gcm', key, nonce); // CTR keystream: encrypting the ciphertext decrypts it
+        expect(c.update(body.subarray(0, data.length)).equals(data)).toBe(true);
+      }
+    });
+  });
+
+  it('a passphrase-protected SM2 key needs JFS_RSA_PASSPHRASE at format and when the volume is opened', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    const keyFile = path.join(dir, 'locked.pem');
+    fs.writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' }));
+    const run = (env: Record<string, string>, ...args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env }, input: '', timeout: 60000 });
+    const without = run({}, 'format', meta, 'vol-pw', '--bucket', `${dir}/bucket`, '--encrypt-rsa-key', keyFile, '--encrypt-algo', 'sm4gcm');
+    expect([without.status, without.stderr]).toEqual([1, expect.stringMatching(/cannot load the encryption key: check the PEM and JFS_RSA_PASSPHRASE/)]);
+    const pw = { JFS_RSA_PASSPHRASE: 'open sesame', PWVOL: meta };
+    expect(run(pw, 'format', meta, 'vol-pw', '--bucket', `${dir}/bucket`, '--encrypt-rsa-key', keyFile, '--encrypt-algo', 'sm4gcm').status).toBe(0);
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src/f'), 'locked but readable');
+    expect(run(pw, 'sync', `${dir}/src/`, 'jfs://PWVOL/').status).toBe(0);
+    expect(run({ PWVOL: meta }, 'sync', 'jfs://PWVOL/', `${dir}/nope/`).status).not.toBe(0);
+    expect(run(pw, 'sync', 'jfs://PWVOL/', `${dir}/out/`).status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'out/f'), 'utf8')).toBe('locked but readable');
+  });
+
+  it('format refuses an encryption key it cannot use, before writing anything', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    fs.writeFileSync(path.join(dir, 'bad.pem'), 'not a key');
+    const r = juicefs('format', meta, 'vol-enc', '--bucket', `${dir}/bucket`, '--encrypt-rsa-key', path.join(dir, 'bad.pem'), '--encrypt-algo', 'sm4gcm');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot load the encryption key/);
+    expect(juicefs('status', meta).err).toMatch(/not formatted/);
   });
 
   it('config changes capacity and trash days', () => {

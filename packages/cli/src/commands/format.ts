@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { decodeFormat, defaultFormat, encodeFormat } from '@juicefs/core';
+import { ObjectCipher } from '@juicefs/chunk';
+import { decodeFormat, defaultFormat, encodeFormat, fsError } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
@@ -9,6 +11,7 @@ import { openCheckedStorage, withMeta } from '../wiring.js';
 import { printJson } from '../output.js';
 import { flagGiven } from '../args.js';
 import { log } from '../log.js';
+import { keyPassphrase } from '../key-passphrase.js';
 
 /** BlockSize in KiB: rounded down to a power of two, clamped to 64..16384, as JuiceFS does. */
 export function normalizeBlockSize(kib: number): number {
@@ -42,7 +45,8 @@ export function formatCommand(y: Argv): Argv {
         .option('hash-prefix', { type: 'boolean', default: false, describe: 'spread object keys by a hash prefix' })
         .option('shards', { type: 'number', default: 0, describe: 'store objects in this many buckets' })
         .option('enable-acl', { type: 'boolean', default: false, describe: 'enable POSIX ACLs (irreversible)' })
-        .option('encrypt-algo', { type: 'string', default: 'aes256gcm-rsa', choices: ['aes256gcm-rsa', 'chacha20-rsa', 'sm4gcm'] })
+        .option('encrypt-rsa-key', { type: 'string', describe: 'PEM file of the RSA or SM2 private key that wraps each object\'s data key (enables encryption)' })
+        .option('encrypt-algo', { type: 'string', default: 'aes256gcm-rsa', choices: ['aes256gcm-rsa', 'chacha20-rsa', 'sm4gcm'], describe: 'cipher of the objects (and, for sm4gcm, of the secrets in the format)' })
         .option('force', { type: 'boolean', default: false, describe: 'overwrite the settings of an existing volume' })
         .option('no-update', { type: 'boolean', default: false, describe: 'leave an existing volume as it is' }),
     async (a) => {
@@ -69,6 +73,8 @@ export function formatCommand(y: Argv): Argv {
           // Change only what was asked for; BaseMeta.init refuses layout changes without --force.
           next = { ...openSecrets(old), Name: wanted.Name };
           for (const [k, flag] of [...UPDATABLE, ...LAYOUT]) if (flagGiven(flag)) next[k] = wanted[k];
+          // As in JuiceFS: the encryption of an existing volume cannot change (its objects are sealed).
+          for (const flag of ['encrypt-rsa-key', 'encrypt-algo']) if (flagGiven(flag)) log.warn(`--${flag} is ignored: it cannot be updated`);
         }
         // A new volume, or one moved to other storage, must find its storage usable (secrets still plain here).
         if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) await openCheckedStorage(next);
@@ -81,6 +87,21 @@ export function formatCommand(y: Argv): Argv {
       });
     },
   );
+}
+
+/**
+ * The PEM text of --encrypt-rsa-key, stored as it is in EncryptKey (JuiceFS keeps the file's text).
+ * Loaded once here so that a key this build cannot use fails the format, not the first mount.
+ */
+function readEncryptKey(file: string, algo: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fsError('EINVAL', `cannot read --encrypt-rsa-key ${file}: ${(err as Error).message}`, err);
+  }
+  new ObjectCipher({ privateKeyPem: pem, algo, ...keyPassphrase() });
+  return pem;
 }
 
 /** Layout settings: given on an existing volume they need --force (BaseMeta.init checks). */
@@ -120,6 +141,7 @@ function buildFormat(a: Record<string, unknown>, name: string, env: NodeJS.Proce
   if (Number(a['inodes']) > 0) f.Inodes = Number(a['inodes']);
   f.TrashDays = Math.max(0, Math.floor(Number(a['trash-days'])));
   f.EncryptAlgo = String(a['encrypt-algo']);
+  if (typeof a['encrypt-rsa-key'] === 'string') f.EncryptKey = readEncryptKey(a['encrypt-rsa-key'], f.EncryptAlgo);
   if (a['enable-acl'] === true) {
     f.EnableACL = true;
     f.MinClientVersion = '1.2.0-A';

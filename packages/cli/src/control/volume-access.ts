@@ -3,6 +3,7 @@ import type { Format, ObjectStorage } from '@juicefs/core';
 import { BaseMeta, openEngine } from '@juicefs/meta';
 import { decryptSecret } from '../secrets.js';
 import { readFormat } from '../volume.js';
+import { keyPassphrase } from '../key-passphrase.js';
 
 /**
  * A volume opened for the operator tools (gc, fsck): its metadata client (with the engine's raw
@@ -24,7 +25,7 @@ export function plainFormat(format: Format): Format {
   const f: Format = { ...format, KeyEncrypted: false };
   for (const k of ['SecretKey', 'SessionToken', 'EncryptKey'] as const) {
     const v = f[k];
-    if (typeof v === 'string' && v !== '') f[k] = decryptSecret(f.UUID, v);
+    if (typeof v === 'string' && v !== '') f[k] = decryptSecret(f.UUID, v, f.EncryptAlgo);
   }
   return f;
 }
@@ -36,7 +37,7 @@ export async function openToolVolume(metaUrl: string): Promise<ToolVolume> {
     const format = plainFormat(await readFormat(store, metaUrl));
     const meta = new BaseMeta(store);
     await meta.load();
-    const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 50 } });
+    const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 50 }, ...keyPassphrase() });
     return {
       meta,
       format,

@@ -10,6 +10,7 @@ import { MetaBackupJob } from './backup.js';
 import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
 import { log, logs } from '../log.js';
+import { keyPassphrase } from '../key-passphrase.js';
 
 /** The disk cache flags (mount/flags-cache.ts), as the chunk store takes (and documents) them. */
 type DiskCacheSettings = Pick<ChunkStoreOptions, 'cacheMode' | 'cacheItems' | 'cacheEviction' | 'cacheExpire' | 'cacheScanInterval' | 'cachePartialOnly' | 'verifyCacheChecksum'>;
@@ -160,6 +161,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       timeouts: { getMs: o.getTimeoutMs ?? 60_000, putMs: o.putTimeoutMs ?? 60_000 },
       concurrency: { gets: o.maxDownloads ?? 200, deletes: o.maxDeletes ?? 10 },
       ...(o.storageClass ? { storageClass: o.storageClass } : {}),
+      ...keyPassphrase(),
     });
     log.debug(`data in ${storage.description}`);
     if (o.checkStorage) {
