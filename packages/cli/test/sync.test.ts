@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { parseMbps } from '../src/sync/bwlimit.js';
 import { SyncFilter, filterRulesOf } from '../src/sync/filter.js';
 import { planSync, type PlanOptions } from '../src/sync/plan.js';
-import type { SyncEntry } from '../src/sync/tree.js';
+import { FilesFrom, parseSyncDuration, parseSyncSize, parseSyncTime, selectOptionsOf, selectsEntry } from '../src/sync/select.js';
+import { walkFileSystem, type StatLike, type SyncEntry } from '../src/sync/tree.js';
 import { mustFormat } from './tools-volume.js';
 
 // `juicefs sync SRC DST` between local directories, a JuiceFS volume opened in-process
@@ -42,6 +44,43 @@ describe('sync: the plan', () => {
     expect(keys(planSync(src, dst, { ...base, dirs: true, dstIsFileSystem: false }).mkdirs)).toEqual([]);
   });
 
+  it('--existing updates only what the destination has; --ignore-existing creates only what it lacks', () => {
+    const existing = planSync(src, dst, { ...base, existing: true });
+    const ignoring = planSync(src, dst, { ...base, ignoreExisting: true });
+    expect({
+      existing: [keys(existing.copies), keys(existing.untouched)],
+      ignoring: [keys(ignoring.copies), keys(ignoring.untouched)],
+    }).toEqual({
+      existing: [['a/grown'], ['a/new', 'e/']], // e/ is a directory the destination lacks
+      ignoring: [['a/new'], ['a/', 'a/grown', 'a/same']],
+    });
+  });
+
+  it('--limit counts every source entry looked at (directories only with --dirs) and every extra removed, then stops', () => {
+    const limited = (limit: number, extra: Partial<PlanOptions> = {}) => {
+      const p = planSync(src, dst, { ...base, limit, ...extra });
+      return { copies: keys(p.copies), same: keys(p.same), deletes: keys(p.deletes), found: p.found };
+    };
+    expect(limited(2)).toEqual({ copies: ['a/grown', 'a/new'], same: ['a/'], deletes: [], found: 3 });
+    expect(limited(0)).toEqual({ copies: [], same: [], deletes: [], found: 0 });
+    expect(limited(-1).copies).toEqual(['a/grown', 'a/new']);
+    // a/gone (extra, removed) and a/grown take the two: nothing after them is touched
+    expect(limited(2, { deleteDst: true })).toEqual({ copies: ['a/grown'], same: ['a/'], deletes: ['a/gone'], found: 2 });
+    expect(limited(2, { dirs: true })).toEqual({ copies: ['a/grown'], same: ['a/'], deletes: [], found: 2 }); // a/ takes one
+  });
+
+  it('size and time filters judge source files by their own attributes; --delete-dst never removes the copy of a filtered source file', () => {
+    const o = selectOptionsOf({ 'min-size': '2', 'max-size': '5B' });
+    const p = planSync(src, [...dst, file('z-extra-big', 100), file('z-extra-small', 3)], { ...base, deleteDst: true, selects: (e) => selectsEntry(e, o, 0) });
+    expect({ copies: keys(p.copies), deletes: keys(p.deletes), filtered: p.filtered }).toEqual({
+      copies: ['a/grown'], // a/new (1 byte) is left out; a/same is equal
+      // Extras are removed only when they pass the filters themselves: a/gone, old/x (1 byte) and
+      // z-extra-big (100) are outside them, so not this sync's to remove.
+      deletes: ['z-extra-small', 'old/'],
+      filtered: 1,
+    });
+  });
+
   it('filters: the first matching rule decides; an excluded directory takes its contents along', () => {
     const take = (rules: string[], full: boolean, ks: string[]) => {
       const f = new SyncFilter(filterRulesOf(rules), full);
@@ -52,6 +91,81 @@ describe('sync: the plan', () => {
     expect(take(['--exclude', 'tmp/'], false, ks)).toEqual(['a/', 'a/keep.log', 'a/x.log', 'a/x.txt', 'z.log']);
     expect(take(['--exclude', '*.log'], true, ks)).toEqual(['a/', 'a/keep.log', 'a/x.log', 'a/x.txt', 'tmp/', 'tmp/in.txt']); // full path: only z.log matches *
     expect(take(['--exclude', 'a/**'], false, ks)).toEqual(['a/', 'tmp/', 'tmp/in.txt', 'z.log']);
+  });
+});
+
+describe('sync: reading the selection flags as JuiceFS does', () => {
+  it('sizes: bytes, B, and K…E in powers of 1024; anything else is an error naming the flag', () => {
+    expect(['100', '100B', '4K', '4k', '1.5M', '2G'].map((t) => parseSyncSize('max-size', t))).toEqual([100, 100, 4096, 4096, 1.5 * 2 ** 20, 2 * 2 ** 30]);
+    expect(() => parseSyncSize('min-size', '10 apples')).toThrow('--min-size "10 apples" is not a size');
+    expect(() => parseSyncSize('min-size', '10b')).toThrow('is not a size');
+  });
+
+  it('durations: bare seconds, Go durations and a leading days part', () => {
+    expect(['90', '30m', '1h30m', '2d', '1d12h', '500ms'].map((t) => parseSyncDuration('max-age', t))).toEqual([90_000, 1_800_000, 5_400_000, 172_800_000, 129_600_000, 500]);
+    expect(() => parseSyncDuration('min-age', '1 week')).toThrow('--min-age "1 week" is not a duration');
+  });
+
+  it('times: JuiceFS\'s example form in local time, RFC 3339 with a zone, a bare date; nonsense and impossible dates are errors', () => {
+    expect(parseSyncTime('start-time', '2024-06-01 12:30:00')).toBe(new Date(2024, 5, 1, 12, 30, 0).getTime());
+    expect(parseSyncTime('start-time', '2024-06-01T12:30:00')).toBe(new Date(2024, 5, 1, 12, 30, 0).getTime());
+    expect(parseSyncTime('start-time', '2024-06-01T12:30:00Z')).toBe(Date.UTC(2024, 5, 1, 12, 30, 0));
+    expect(parseSyncTime('start-time', '2024-06-01T12:30:00.250+08:00')).toBe(Date.UTC(2024, 5, 1, 4, 30, 0, 250));
+    expect(parseSyncTime('end-time', '2024-06-01')).toBe(new Date(2024, 5, 1).getTime());
+    expect(() => parseSyncTime('end-time', 'yesterday')).toThrow('--end-time "yesterday" is not a time: write it as 2006-01-02 15:04:05');
+    expect(() => parseSyncTime('end-time', '2024-02-31')).toThrow('is not a time');
+  });
+
+  it('contradictions are refused in JuiceFS\'s words, with the fix', () => {
+    expect(() => selectOptionsOf({ 'min-size': '2K', 'max-size': '1K' })).toThrow('min-size should not be larger than max-size (--min-size 2K > --max-size 1K): nothing could be selected; lower --min-size or raise --max-size');
+    expect(() => selectOptionsOf({ 'min-age': '2h', 'max-age': '1h' })).toThrow('min-age should not be larger than max-age');
+    expect(selectOptionsOf({ 'min-age': '2h' }).minAgeMs).toBe(7_200_000); // no max-age: no contradiction
+    expect(() => selectOptionsOf({ 'start-time': '2025-01-01', 'end-time': '2024-01-01' })).toThrow('--start-time 2025-01-01 is not before --end-time 2024-01-01');
+    expect(() => selectOptionsOf({ start: 'b', end: 'a' })).toThrow('--start b comes after --end a');
+  });
+
+  it('--bwlimit: Mbps by default, G/T/P units; --files-from: trailing blanks trimmed, directories by "/" or by what the source has', () => {
+    expect(['0', '100', '1.5G', '2t'].map((t) => parseMbps('bwlimit', t))).toEqual([0, 100, 1500, 2e6]);
+    expect(() => parseMbps('bwlimit', '10MB/s')).toThrow('--bwlimit "10MB/s" is not a bandwidth');
+    const list = new FilesFrom('a/x \n\nb/\ndir\nmissing\n');
+    expect(list.resolve(new Set(['a/', 'a/x', 'a/y', 'b/', 'b/1', 'dir/', 'dir/2']))).toBe(1);
+    expect(['a/x', 'a/y', 'b/', 'b/1', 'dir/', 'dir/2', 'missing'].filter((k) => list.takes(k))).toEqual(['a/x', 'b/', 'b/1', 'dir/', 'dir/2']);
+  });
+});
+
+describe('sync: --list-threads walks directories in parallel', () => {
+  // A fake tree: 6 top-level directories with 2 subdirectories each, every readdir taking 20 ms.
+  const walkWith = async (threads: number, depth: number) => {
+    let now = 0;
+    let most = 0;
+    const dirStat: StatLike = { size: 0, mtimeMs: 0, mode: 0o40755, isFile: () => false, isDirectory: () => true, isSymbolicLink: () => false };
+    const fileStat: StatLike = { ...dirStat, size: 1, mode: 0o100644, isFile: () => true, isDirectory: () => false };
+    const ops = {
+      readdir: async (rel: string) => {
+        most = Math.max(most, ++now);
+        await new Promise((r) => setTimeout(r, 20));
+        now--;
+        const level = rel.split('/').length - 1;
+        return level === 0 ? ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'] : level === 1 ? ['s1', 's2', 'f'] : ['f'];
+      },
+      lstat: async (rel: string) => (rel.endsWith('f') ? fileStat : dirStat),
+      stat: async (rel: string) => (rel.endsWith('f') ? fileStat : dirStat),
+      readlink: async () => '',
+    };
+    const entries = await walkFileSystem(ops, false, { threads, depth });
+    return { most, count: entries.length, sorted: entries.map((e) => e.key).join() === entries.map((e) => e.key).sort().join() };
+  };
+
+  it('one at a time by default; up to N at once within the top --list-depth levels; the same listing either way', async () => {
+    const one = await walkWith(1, 1);
+    const four = await walkWith(4, 1);
+    const deep = await walkWith(4, 3);
+    expect({ one, four: four.most, deep: deep.most, same: [four.count, deep.count] }).toEqual({
+      one: { most: 1, count: 6 + 6 * 3 + 12, sorted: true },
+      four: 4, // the six top-level directories, four at a time
+      deep: 4,
+      same: [36, 36],
+    });
   });
 });
 

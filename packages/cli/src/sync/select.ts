@@ -188,11 +188,12 @@ export class FilesFrom {
     let missing = 0;
     for (const k of [...this.exact]) {
       if (sourceKeys.has(k)) continue;
-      if (sourceKeys.has(`${k}/`)) {
-        this.exact.delete(k);
-        this.prefixes.push(`${k}/`);
-      } else missing++;
+      this.exact.delete(k); // a file the source lacks: nothing to copy, and nothing to delete either (as JuiceFS)
+      if (sourceKeys.has(`${k}/`)) this.prefixes.push(`${k}/`);
+      else missing++;
     }
+    // A listed directory the source lacks stays: with --delete-dst its copy is emptied, as JuiceFS
+    // lists both sides under it.
     for (const p of this.prefixes) if (!sourceKeys.has(p)) missing++;
     return missing;
   }

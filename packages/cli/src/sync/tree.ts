@@ -85,10 +85,11 @@ export async function walkFileSystem(ops: WalkOps, links: boolean, parallel: { t
   const out: SyncEntry[] = [];
   const threads = Math.max(1, parallel.threads ?? 1);
   const depthLimit = Math.max(0, parallel.depth ?? 1);
-  // --list-threads: directories within the top --list-depth levels are walked concurrently, at
-  // most `threads` reading at once. A slot is held only while reading one directory (never while
-  // waiting for subdirectories), so nested walks cannot deadlock. The result is sorted at the
-  // end, so the order they finish in does not matter.
+  // --list-threads/--list-depth, as JuiceFS splits a listing: each directory within the top
+  // --list-depth levels is read on its own, and below that depth each subtree is walked whole,
+  // one after another inside it; at most `threads` of these run at once. A slot is never held
+  // while waiting for subdirectories, so nested walks cannot deadlock. The result is sorted at
+  // the end, so the order they finish in does not matter.
   let active = 0;
   const waiting: Array<() => void> = [];
   const acquire = async (): Promise<void> => {
@@ -103,24 +104,31 @@ export async function walkFileSystem(ops: WalkOps, links: boolean, parallel: { t
     if (next) next();
     else active--;
   };
-  const walk = async (rel: string, level: number): Promise<void> => {
-    const parallelHere = threads > 1 && level < depthLimit;
-    if (parallelHere) await acquire();
-    const subdirs: string[] = [];
-    try {
-      await readLevel(rel, subdirs);
-    } finally {
-      if (parallelHere) release();
-    }
-    if (parallelHere) await Promise.all(subdirs.map((d) => walk(d, level + 1)));
-    else for (const d of subdirs) await walk(d, level + 1);
+  const sequential = async (rel: string): Promise<void> => {
+    for (const d of await readLevel(rel)) await sequential(d);
   };
-  const readLevel = async (rel: string, subdirs: string[]): Promise<void> => {
+  const walk = async (rel: string, level: number): Promise<void> => {
+    await acquire();
+    let subdirs: string[] = [];
+    try {
+      if (level >= depthLimit) {
+        await sequential(rel);
+        return;
+      }
+      subdirs = await readLevel(rel);
+    } finally {
+      release();
+    }
+    await Promise.all(subdirs.map((d) => walk(d, level + 1)));
+  };
+  /** Read one directory into `out`; its subdirectories' keys are returned for the caller to walk. */
+  const readLevel = async (rel: string): Promise<string[]> => {
+    const subdirs: string[] = [];
     let names: string[];
     try {
       names = await ops.readdir(rel);
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT' && rel === '') return;
+      if ((err as { code?: string }).code === 'ENOENT' && rel === '') return subdirs;
       throw err;
     }
     for (const name of names) {
@@ -144,8 +152,10 @@ export async function walkFileSystem(ops: WalkOps, links: boolean, parallel: { t
         out.push({ key, size: st.size, mtime: st.mtimeMs, mode: st.mode & 0o7777, isDir: false });
       }
     }
+    return subdirs;
   };
-  await walk('', 0);
+  if (threads === 1) await sequential('');
+  else await walk('', 0);
   return out.sort((a, b) => compareKeys(a.key, b.key));
 }
 
