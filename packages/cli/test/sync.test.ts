@@ -277,6 +277,29 @@ describe('sync: local, volume and S3', () => {
     expect(checkAll.err).toContain('x: same size but different content at the destination: copying it');
   });
 
+  it('the new flags with S3 and a volume: --max-size and --check-change up to S3, --start/--end from it, --existing --inplace into the volume, --limit out of it', () => {
+    const local = path.join(work, 'flags-src');
+    fs.mkdirSync(path.join(local, 'c'), { recursive: true });
+    for (const [key, size] of [['a.txt', 10], ['b.txt', 2000], ['c/d.txt', 5000], ['e.txt', 1]] as const) fs.writeFileSync(path.join(local, key), Buffer.alloc(size, 65));
+    const up = sync(env, `${local}/`, bucketUrl('flags/'), '--max-size', '4K', '--check-change');
+    const into = sync(env, bucketUrl('flags/'), 'jfs://SYNC_VOL/flags/', '--start', 'b', '--end', 'e.txt');
+    fs.writeFileSync(path.join(local, 'b.txt'), Buffer.alloc(3000, 66));
+    const existing = sync(env, `${local}/`, 'jfs://SYNC_VOL/flags/', '--existing', '--inplace');
+    const out = path.join(work, 'flags-out');
+    const limited = sync(env, 'jfs://SYNC_VOL/flags/', `${out}/`, '--limit', '1');
+    expect({ results: [up, into, existing, limited].map((r) => [r.code, r.err.trim().split('\n').at(-1)]), out: fs.readdirSync(out), b: fs.readFileSync(path.join(out, 'b.txt')).equals(Buffer.alloc(3000, 66)) }).toEqual({
+      results: [
+        // c/d.txt is over 4K; c/ is implied at S3; each copy's source was checked unchanged
+        [0, 'found: 4, copied: 3 (2.0 KiB), checked: 3, skipped: 1, deleted: 0, failed: 0'],
+        [0, 'found: 2, copied: 2 (2.0 KiB), skipped: 0, deleted: 0, failed: 0'], // a.txt is before --start
+        [0, 'found: 5, copied: 1 (2.9 KiB), skipped: 4, deleted: 0, failed: 0'], // a.txt, c/ and c/d.txt are not in the volume: not created
+        [0, 'found: 1, copied: 1 (2.9 KiB), skipped: 0, deleted: 0, failed: 0'],
+      ],
+      out: ['b.txt'],
+      b: true,
+    });
+  });
+
   it('bad endpoints are named with the fix', () => {
     const noEnv = sync({}, 'jfs://NOT_SET_ANYWHERE/', path.join(work, 'never'));
     const noBucket = sync({}, `minio://${S3_URL.host}`, path.join(work, 'never'));
