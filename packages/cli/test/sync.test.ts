@@ -356,9 +356,15 @@ describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {
     const dst = dirWith({ a0: 'extra', bb: 'extra', z: 'extra' });
     const r = sync({}, `${src}/`, `${dst}/`, '--start', 'b', '-e', 'c/x', '--delete-dst');
     // bb (inside the range) is removed; a0 and z (outside it) are not this sync's
-    expect({ r: last(r), files: filesIn(dst) }).toEqual({
+    // A directory excluded by pattern takes its contents along even where the range starts inside it.
+    const excluded = dirWith({ 'skip/a': 'a', 'skip/b': 'b' });
+    const none = dirWith({});
+    const inside = sync({}, `${excluded}/`, `${none}/`, '--exclude', 'skip/', '--start', 'skip/b');
+    expect({ r: last(r), files: filesIn(dst), inside: last(inside), none: filesIn(none) }).toEqual({
       r: [0, 'found: 3, copied: 2 (2 B), skipped: 1, deleted: 1, failed: 0'],
       files: { a0: 'extra', b: '2', 'c/x': '4', z: 'extra' },
+      inside: [0, 'found: 0, copied: 0 (0 B), skipped: 0, deleted: 0, failed: 0'],
+      none: {},
     });
   });
 
@@ -546,10 +552,10 @@ describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {
     const runs = [['--enable-checkpoint'], ['--checkpoint-interval', '5s'], ['--worker', 'host1,host2'], ['--manager-addr', '10.0.0.1']].map((flags) => last(sync({}, `${src}/`, `${dst}/`, ...flags)));
     expect({ runs, touched: fs.existsSync(dst) }).toEqual({
       runs: [
-        [1, 'juicefs: EOPNOTSUPP: --enable-checkpoint: resumable syncs (checkpoints) are not supported by this juicefs sync; run without it: a rerun skips the files already copied (same size at the destination)'],
-        [1, 'juicefs: EOPNOTSUPP: --checkpoint-interval: checkpoints are not supported by this juicefs sync; leave it out (it only applies with --enable-checkpoint)'],
-        [1, 'juicefs: EOPNOTSUPP: --worker: distributed sync over SSH workers are not supported by this juicefs sync; run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)'],
-        [1, 'juicefs: EOPNOTSUPP: --manager-addr: distributed sync over SSH workers are not supported by this juicefs sync; leave it out (it only applies with --worker)'],
+        [1, 'juicefs: EOPNOTSUPP: --enable-checkpoint: resumable sync (checkpoints) is not supported by this juicefs sync; run without it: a rerun skips the files already copied (same size at the destination)'],
+        [1, 'juicefs: EOPNOTSUPP: --checkpoint-interval: checkpointing is not supported by this juicefs sync; leave it out (it only applies with --enable-checkpoint)'],
+        [1, 'juicefs: EOPNOTSUPP: --worker: distributed sync over SSH workers is not supported by this juicefs sync; run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)'],
+        [1, 'juicefs: EOPNOTSUPP: --manager-addr: distributed sync over SSH workers is not supported by this juicefs sync; leave it out (it only applies with --worker)'],
       ],
       touched: false,
     });

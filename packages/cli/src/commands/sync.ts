@@ -173,8 +173,8 @@ async function checkChange(src: SyncTree, dst: SyncTree, e: SyncEntry, links: bo
 
 /** Flags JuiceFS has that this sync refuses rather than ignores: each would change what a run means. */
 const UNSUPPORTED: ReadonlyArray<{ flag: string; what: string; instead: string }> = [
-  { flag: 'enable-checkpoint', what: 'resumable syncs (checkpoints)', instead: 'run without it: a rerun skips the files already copied (same size at the destination)' },
-  { flag: 'checkpoint-interval', what: 'checkpoints', instead: 'leave it out (it only applies with --enable-checkpoint)' },
+  { flag: 'enable-checkpoint', what: 'resumable sync (checkpoints)', instead: 'run without it: a rerun skips the files already copied (same size at the destination)' },
+  { flag: 'checkpoint-interval', what: 'checkpointing', instead: 'leave it out (it only applies with --enable-checkpoint)' },
   { flag: 'worker', what: 'distributed sync over SSH workers', instead: 'run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)' },
   { flag: 'manager', what: 'distributed sync (the worker side)', instead: 'leave it out: it is only for workers that a --worker manager starts' },
   { flag: 'manager-addr', what: 'distributed sync over SSH workers', instead: 'leave it out (it only applies with --worker)' },
@@ -239,7 +239,7 @@ export function syncCommand(y: Argv): Argv {
       if (!Number.isInteger(a.threads) || a.threads < 1) throw fsError('EINVAL', `--threads must be a whole number of at least 1, got ${a.threads}`);
       if (a['delete-src'] && a['delete-dst']) throw fsError('EINVAL', '--delete-src and --delete-dst cannot be used together');
       for (const u of UNSUPPORTED) {
-        if (flagGiven(u.flag)) throw fsError('EOPNOTSUPP', `--${u.flag}: ${u.what} are not supported by this juicefs sync; ${u.instead}`);
+        if (flagGiven(u.flag)) throw fsError('EOPNOTSUPP', `--${u.flag}: ${u.what} is not supported by this juicefs sync; ${u.instead}`);
       }
       if (!Number.isInteger(a.limit) || a.limit < -1) throw fsError('EINVAL', `limit should not be less than -1 (--limit ${a.limit}): give a whole number of objects, -1 for no limit`);
       if (!Number.isInteger(a['max-failure']) || a['max-failure'] < -1) throw fsError('EINVAL', `--max-failure ${a['max-failure']}: give a whole number of failures to stop after, -1 for no limit`);
@@ -267,7 +267,9 @@ export function syncCommand(y: Argv): Argv {
           const plan = planSync(srcList, dstList, {
             update: a.update, forceUpdate: a['force-update'], dirs: a.dirs, deleteDst: a['delete-dst'], dstIsFileSystem: dst.isFileSystem,
             // Key selection applies to both sides, so --delete-dst stays inside the range or list too.
-            takes: (k) => keyInRange(k, select) && (filesFrom === undefined || filesFrom.takes(k)) && filter.takes(k),
+            // The pattern filter first and always: it must see every key, in order, to know which
+            // directories it excluded (their contents go with them).
+            takes: (k) => filter.takes(k) && keyInRange(k, select) && (filesFrom === undefined || filesFrom.takes(k)),
             ...(hasAttributeFilter(select) ? { selects: (e: SyncEntry) => selectsEntry(e, select, now) } : {}),
             existing: a.existing, ignoreExisting: a['ignore-existing'], limit: a.limit,
           });

@@ -1,4 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { TokenBucket } from '@juicefs/chunk';
 import { fsError } from '@juicefs/core';
 
@@ -33,7 +34,9 @@ export class BandwidthLimit {
         bucket.take(chunk.length).then(() => done(null, chunk), done);
       },
     });
-    data.on('error', (err) => paced.destroy(err));
-    return data.pipe(paced);
+    // pipeline, not pipe: whichever side fails (a read error, or the writer giving up and
+    // destroying `paced`), the other is destroyed too, so no file stays open.
+    pipeline(data, paced).catch(() => undefined); // the error reaches the writer through `paced`
+    return paced;
   }
 }
