@@ -7,6 +7,7 @@ import { SyncFilter, filterRulesOf } from '../src/sync/filter.js';
 import { planSync, type PlanOptions } from '../src/sync/plan.js';
 import { FilesFrom, parseSyncDuration, parseSyncSize, parseSyncTime, selectOptionsOf, selectsEntry } from '../src/sync/select.js';
 import { walkFileSystem, type StatLike, type SyncEntry } from '../src/sync/tree.js';
+import { openVolumeFs } from '../src/volume-fs.js';
 import { mustFormat } from './tools-volume.js';
 
 // `juicefs sync SRC DST` between local directories, a JuiceFS volume opened in-process
@@ -277,26 +278,46 @@ describe('sync: local, volume and S3', () => {
     expect(checkAll.err).toContain('x: same size but different content at the destination: copying it');
   });
 
-  it('the new flags with S3 and a volume: --max-size and --check-change up to S3, --start/--end from it, --existing --inplace into the volume, --limit out of it', () => {
+  it('the new flags with S3 and a volume: --max-size up to S3, --start/--end from it, --existing --inplace into the volume, --limit out of it; --check-change heads each kind', async () => {
     const local = path.join(work, 'flags-src');
     fs.mkdirSync(path.join(local, 'c'), { recursive: true });
     for (const [key, size] of [['a.txt', 10], ['b.txt', 2000], ['c/d.txt', 5000], ['e.txt', 1]] as const) fs.writeFileSync(path.join(local, key), Buffer.alloc(size, 65));
     const up = sync(env, `${local}/`, bucketUrl('flags/'), '--max-size', '4K', '--check-change');
-    const into = sync(env, bucketUrl('flags/'), 'jfs://SYNC_VOL/flags/', '--start', 'b', '--end', 'e.txt');
+    const into = sync(env, bucketUrl('flags/'), 'jfs://SYNC_VOL/flags/', '--start', 'b', '--end', 'e.txt', '--check-change');
     fs.writeFileSync(path.join(local, 'b.txt'), Buffer.alloc(3000, 66));
+    const inodes = async () => {
+      const v = await openVolumeFs(env['SYNC_VOL']!);
+      try {
+        return [(await v.fs.stat('/flags/b.txt')).ino, (await v.fs.stat('/flags/e.txt')).ino];
+      } finally {
+        await v.close();
+      }
+    };
+    const before = await inodes();
     const existing = sync(env, `${local}/`, 'jfs://SYNC_VOL/flags/', '--existing', '--inplace');
+    fs.writeFileSync(path.join(local, 'e.txt'), 'grown');
+    const renamed = sync(env, `${local}/`, 'jfs://SYNC_VOL/flags/', '--existing'); // without --inplace: a new file renamed over e.txt
+    const after = await inodes();
     const out = path.join(work, 'flags-out');
-    const limited = sync(env, 'jfs://SYNC_VOL/flags/', `${out}/`, '--limit', '1');
-    expect({ results: [up, into, existing, limited].map((r) => [r.code, r.err.trim().split('\n').at(-1)]), out: fs.readdirSync(out), b: fs.readFileSync(path.join(out, 'b.txt')).equals(Buffer.alloc(3000, 66)) }).toEqual({
+    const limited = sync(env, 'jfs://SYNC_VOL/flags/', `${out}/`, '--limit', '1', '--check-change');
+    expect({
+      results: [up, into, existing, limited].map((r) => [r.code, r.err.trim().split('\n').at(-1)]),
+      out: fs.readdirSync(out),
+      b: fs.readFileSync(path.join(out, 'b.txt')).equals(Buffer.alloc(3000, 66)),
+      renamed: renamed.code,
+      sameInode: [after[0] === before[0], after[1] === before[1]],
+    }).toEqual({
       results: [
         // c/d.txt is over 4K; c/ is implied at S3; each copy's source was checked unchanged
         [0, 'found: 4, copied: 3 (2.0 KiB), checked: 3, skipped: 1, deleted: 0, failed: 0'],
-        [0, 'found: 2, copied: 2 (2.0 KiB), skipped: 0, deleted: 0, failed: 0'], // a.txt is before --start
+        [0, 'found: 2, copied: 2 (2.0 KiB), checked: 2, skipped: 0, deleted: 0, failed: 0'], // a.txt is before --start
         [0, 'found: 5, copied: 1 (2.9 KiB), skipped: 4, deleted: 0, failed: 0'], // a.txt, c/ and c/d.txt are not in the volume: not created
-        [0, 'found: 1, copied: 1 (2.9 KiB), skipped: 0, deleted: 0, failed: 0'],
+        [0, 'found: 1, copied: 1 (2.9 KiB), checked: 1, skipped: 0, deleted: 0, failed: 0'],
       ],
       out: ['b.txt'],
       b: true,
+      renamed: 0,
+      sameInode: [true, false], // b.txt written in place; e.txt replaced
     });
   });
 
