@@ -1,25 +1,16 @@
+import { promises as fsp } from 'node:fs';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
-import { rawArgs } from '../args.js';
+import { flagGiven, rawArgs } from '../args.js';
 import { log } from '../log.js';
-import { progressBar } from '../progress.js';
 import { openEndpoint } from '../sync/endpoint.js';
 import { SyncFilter, filterRulesOf } from '../sync/filter.js';
-import { planSync, type SyncPlan } from '../sync/plan.js';
-import type { SyncEntry, SyncTree } from '../sync/tree.js';
-import { checkModeOf, sameContent, toCompare, type CheckMode } from '../sync/verify.js';
-
-/** What a sync did, as JuiceFS's closing line counts it. */
-interface SyncCounts {
-  found: number;
-  copied: number;
-  copiedBytes: number;
-  skipped: number;
-  deleted: number;
-  failed: number;
-  /** Files whose content was compared (--check-*). */
-  checked: number;
-}
+import { BandwidthLimit, parseMbps } from '../sync/bwlimit.js';
+import { execute, type SyncCounts } from '../sync/execute.js';
+import { planSync } from '../sync/plan.js';
+import { FilesFrom, hasAttributeFilter, keyInRange, selectOptionsOf, selectsEntry } from '../sync/select.js';
+import type { SyncEntry } from '../sync/tree.js';
+import { checkModeOf, toCompare } from '../sync/verify.js';
 
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -31,86 +22,22 @@ function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
-/** Run `work` over `items`, `threads` at a time. */
-async function inParallel<T>(items: readonly T[], threads: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(threads, items.length) }, worker));
-}
+/** Flags JuiceFS has that this sync refuses rather than ignores: each would change what a run means. */
+const UNSUPPORTED: ReadonlyArray<{ flag: string; what: string; instead: string }> = [
+  { flag: 'enable-checkpoint', what: 'resumable sync (checkpoints)', instead: 'run without it: a rerun skips the files already copied (same size at the destination)' },
+  { flag: 'checkpoint-interval', what: 'checkpointing', instead: 'leave it out (it only applies with --enable-checkpoint)' },
+  { flag: 'worker', what: 'distributed sync over SSH workers', instead: 'run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)' },
+  { flag: 'manager', what: 'distributed sync (the worker side)', instead: 'leave it out: it is only for workers that a --worker manager starts' },
+  { flag: 'manager-addr', what: 'distributed sync over SSH workers', instead: 'leave it out (it only applies with --worker)' },
+];
 
-/** Carry out `plan` from `src` to `dst`; failures are counted and named, never fatal to the rest. */
-async function execute(
-  plan: SyncPlan,
-  src: SyncTree,
-  dst: SyncTree,
-  o: { threads: number; perms: boolean; deleteSrc: boolean; check: CheckMode; compare: SyncEntry[] },
-  counts: SyncCounts,
-): Promise<void> {
-  const fail = (what: string, e: SyncEntry, err: unknown) => {
-    counts.failed++;
-    log.warn(`juicefs: failed to ${what} ${e.key}: ${(err as Error).message}`);
-  };
-  const total = plan.mkdirs.length + plan.copies.length + plan.links.length + plan.deletes.length + (o.deleteSrc ? plan.same.length : 0);
-  const bar = progressBar('Synced', total);
-  let done = 0;
-  const step = () => bar.update(++done);
-  for (const d of plan.mkdirs) {
-    await dst.mkdir(d, o.perms).then(() => counts.copied++, (err: unknown) => fail('make directory', d, err));
-    step();
+/** The --files-from list, with an error that names the file when it cannot be read. */
+async function readFilesFrom(file: string): Promise<FilesFrom> {
+  try {
+    return new FilesFrom(await fsp.readFile(file, 'utf8'));
+  } catch (err) {
+    throw fsError('ENOENT', `--files-from ${file}: cannot read it (${(err as Error).message}); give a file listing one key or directory/ a line`);
   }
-  const removeSource = async (e: SyncEntry) => {
-    if (o.deleteSrc) await src.remove(e).catch((err: unknown) => fail('remove source', e, err));
-  };
-  // Files found equal by size whose bytes differ are copied after all.
-  const differing: SyncEntry[] = [];
-  await inParallel(o.compare, o.threads, async (e) => {
-    try {
-      counts.checked++;
-      if (await sameContent(src, dst, e)) return;
-      log.info(`${e.key}: same size but different content at the destination: copying it`);
-      differing.push(e);
-      counts.skipped--;
-    } catch (err) {
-      fail('compare', e, err);
-    }
-  });
-  bar.update(done, total + differing.length);
-  await inParallel([...plan.copies, ...differing], o.threads, async (e) => {
-    try {
-      await dst.write(e, await src.read(e), o.perms);
-      if (o.check !== undefined) {
-        // Read both sides back: a copy that does not match is a failure, and the source stays.
-        counts.checked++;
-        if (!(await sameContent(src, dst, e))) throw new Error('the copy differs from the source when read back');
-      }
-      counts.copied++;
-      counts.copiedBytes += e.size;
-      await removeSource(e);
-    } catch (err) {
-      fail('copy', e, err);
-    }
-    step();
-  });
-  for (const e of plan.links) {
-    await dst.symlink(e).then(async () => (counts.copied++, await removeSource(e)), (err: unknown) => fail('link', e, err));
-    step();
-  }
-  if (o.deleteSrc) {
-    // Files already equal at the destination go too; directories last, once emptied.
-    const recopied = new Set(differing);
-    const same = plan.same.filter((x) => !recopied.has(x)); // removed after their copy already
-    for (const e of [...same.filter((x) => !x.isDir), ...same.filter((x) => x.isDir).reverse()]) {
-      await removeSource(e);
-      step();
-    }
-  }
-  await inParallel(plan.deletes, o.threads, async (e) => {
-    await dst.remove(e).then(() => counts.deleted++, (err: unknown) => fail('delete', e, err));
-    step();
-  });
-  bar.stop();
 }
 
 export function syncCommand(y: Argv): Argv {
@@ -135,10 +62,45 @@ export function syncCommand(y: Argv): Argv {
         .option('check-all', { type: 'boolean', default: false, describe: 'compare the content of every file on both sides (copying those that differ) and verify each copy' })
         .option('check-new', { type: 'boolean', default: false, describe: 'verify each copied file by reading both sides back' })
         .option('dry', { type: 'boolean', default: false, describe: 'say what would be done, do nothing' })
-        .option('no-https', { type: 'boolean', default: false, describe: 'reach object storage over plain http' }),
+        .option('no-https', { type: 'boolean', default: false, describe: 'reach object storage over plain http' })
+        .option('start', { alias: 's', type: 'string', default: '', describe: 'the first KEY to sync (keys in byte order, relative to SRC)' })
+        .option('end', { alias: 'e', type: 'string', default: '', describe: 'the last KEY to sync' })
+        .option('existing', { alias: 'ignore-non-existing', type: 'boolean', default: false, describe: 'skip creating new files at the destination: only update those it has' })
+        .option('ignore-existing', { type: 'boolean', default: false, describe: 'skip updating files that already exist at the destination' })
+        .option('min-size', { type: 'string', describe: 'skip files smaller than SIZE (bytes, or with a unit: K, M, G, T, P, E)' })
+        .option('max-size', { type: 'string', describe: 'skip files larger than SIZE' })
+        .option('min-age', { type: 'string', describe: 'skip files modified within DURATION (e.g. 30m, 1h, 2d; a bare number is seconds)' })
+        .option('max-age', { type: 'string', describe: 'skip files not modified within DURATION' })
+        .option('start-time', { type: 'string', describe: 'skip files modified before this time, e.g. "2006-01-02 15:04:05" (local time)' })
+        .option('end-time', { type: 'string', describe: 'skip files modified after this time' })
+        .option('limit', { type: 'number', default: -1, describe: 'the most objects to handle (-1: no limit, 0: none)' })
+        .option('files-from', { type: 'string', describe: 'sync only the keys (and directories, ending in /) listed in FILE, one a line' })
+        .option('check-change', { type: 'boolean', default: false, describe: 'after each copy, check the source file was not changed meanwhile (size and mtime); a changed one is a failure' })
+        .option('max-failure', { type: 'number', default: -1, describe: 'stop after this many failures (-1: no limit)' })
+        .option('inplace', { type: 'boolean', default: false, describe: 'write destination files in place instead of through a temporary file renamed over them' })
+        .option('bwlimit', { type: 'string', default: '0', describe: 'limit the bandwidth of the copies to this many Mbps (0: unlimited; G, T, P units too)' })
+        .option('list-threads', { type: 'number', default: 1, describe: 'directories listed at the same time (file systems; object storage lists one page after another)' })
+        .option('list-depth', { type: 'number', default: 1, describe: 'list the top N levels of directories in parallel (with --list-threads)' })
+        .option('enable-checkpoint', { type: 'boolean', describe: 'not supported here: fails (resumable sync)' })
+        .option('checkpoint-interval', { type: 'string', describe: 'not supported here: fails (checkpoints)' })
+        .option('worker', { type: 'string', array: true, describe: 'not supported here: fails (distributed sync)' })
+        .option('manager', { type: 'string', hidden: true, describe: 'not supported here: fails (distributed sync)' })
+        .option('manager-addr', { type: 'string', describe: 'not supported here: fails (distributed sync)' }),
     async (a) => {
       if (!Number.isInteger(a.threads) || a.threads < 1) throw fsError('EINVAL', `--threads must be a whole number of at least 1, got ${a.threads}`);
       if (a['delete-src'] && a['delete-dst']) throw fsError('EINVAL', '--delete-src and --delete-dst cannot be used together');
+      for (const u of UNSUPPORTED) {
+        if (flagGiven(u.flag)) throw fsError('EOPNOTSUPP', `--${u.flag}: ${u.what} is not supported by this juicefs sync; ${u.instead}`);
+      }
+      if (!Number.isInteger(a.limit) || a.limit < -1) throw fsError('EINVAL', `limit should not be less than -1 (--limit ${a.limit}): give a whole number of objects, -1 for no limit`);
+      if (!Number.isInteger(a['max-failure']) || a['max-failure'] < -1) throw fsError('EINVAL', `--max-failure ${a['max-failure']}: give a whole number of failures to stop after, -1 for no limit`);
+      for (const flag of ['list-threads', 'list-depth'] as const) {
+        if (!Number.isInteger(a[flag]) || a[flag] < 1) throw fsError('EINVAL', `--${flag} must be a whole number of at least 1, got ${a[flag]}`);
+      }
+      if (a.existing && a['ignore-existing']) throw fsError('EINVAL', '--existing and --ignore-existing together would skip every file: give one of them');
+      const select = selectOptionsOf(a);
+      const mbps = parseMbps('bwlimit', a.bwlimit);
+      const filesFrom = a['files-from'] === undefined ? undefined : await readFilesFrom(a['files-from']);
       const filter = new SyncFilter(filterRulesOf(rawArgs()), a['match-full-path']);
       const src = await openEndpoint(String(a.SRC), { noHttps: a['no-https'] });
       try {
@@ -146,12 +108,23 @@ export function syncCommand(y: Argv): Argv {
         try {
           if (a.links && !src.isFileSystem) throw fsError('EINVAL', `--links: ${src.description} is object storage, which has no symlinks`);
           if (!a.dry) await dst.create();
-          const [srcList, dstList] = await Promise.all([src.list({ links: a.links }), dst.list({ links: a.links })]);
+          const listing = { links: a.links, threads: a['list-threads'], depth: a['list-depth'] };
+          const [srcList, dstList] = await Promise.all([src.list(listing), dst.list(listing)]);
+          if (filesFrom !== undefined) {
+            const missing = filesFrom.resolve(new Set(srcList.map((e) => e.key)));
+            if (missing > 0) log.info(`Ignored ${missing} non-existent paths from the file list (--files-from)`);
+          }
+          const now = Date.now();
           const plan = planSync(srcList, dstList, {
             update: a.update, forceUpdate: a['force-update'], dirs: a.dirs, deleteDst: a['delete-dst'], dstIsFileSystem: dst.isFileSystem,
-            takes: (k) => filter.takes(k),
+            // Key selection applies to both sides, so --delete-dst stays inside the range or list too.
+            // The pattern filter first and always: it must see every key, in order, to know which
+            // directories it excluded (their contents go with them).
+            takes: (k) => filter.takes(k) && keyInRange(k, select) && (filesFrom === undefined || filesFrom.takes(k)),
+            ...(hasAttributeFilter(select) ? { selects: (e: SyncEntry) => selectsEntry(e, select, now) } : {}),
+            existing: a.existing, ignoreExisting: a['ignore-existing'], limit: a.limit,
           });
-          const counts: SyncCounts = { found: srcList.length - plan.filtered, copied: 0, copiedBytes: 0, skipped: plan.same.length, deleted: 0, failed: 0, checked: 0 };
+          const counts: SyncCounts = { found: plan.found, copied: 0, copiedBytes: 0, skipped: plan.same.length + plan.untouched.length, deleted: 0, failed: 0, checked: 0 };
           const check = checkModeOf(a);
           const compare = toCompare(plan.same, check);
           if (a.dry) {
@@ -160,12 +133,18 @@ export function syncCommand(y: Argv): Argv {
             for (const e of plan.deletes) process.stdout.write(`delete ${e.key}\n`);
             if (a['delete-src']) for (const e of [...plan.copies, ...plan.links, ...plan.same]) process.stdout.write(`delete source ${e.key}\n`);
           } else {
-            await execute(plan, src, dst, { threads: a.threads, perms: a.perms, deleteSrc: a['delete-src'], check, compare }, counts);
+            await execute(plan, src, dst, {
+              threads: a.threads, perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, compare,
+              checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined, maxFailure: a['max-failure'],
+            }, counts);
           }
           log.info(
             `${a.dry ? '(dry run) ' : ''}found: ${counts.found}, copied: ${a.dry ? plan.copies.length + plan.links.length + plan.mkdirs.length : counts.copied} (${formatBytes(a.dry ? plan.copies.reduce((n, e) => n + e.size, 0) : counts.copiedBytes)}), ` +
-              `${check !== undefined && !a.dry ? `checked: ${counts.checked}, ` : ''}skipped: ${counts.skipped}, deleted: ${a.dry ? plan.deletes.length : counts.deleted}, failed: ${counts.failed}`,
+              `${(check !== undefined || a['check-change']) && !a.dry ? `checked: ${counts.checked}, ` : ''}skipped: ${counts.skipped}, deleted: ${a.dry ? plan.deletes.length : counts.deleted}, failed: ${counts.failed}`,
           );
+          if (a['max-failure'] > 0 && counts.failed >= a['max-failure']) {
+            throw fsError('EIO', `stopped after ${counts.failed} failures (--max-failure ${a['max-failure']}), with changes left undone; fix what failed (named above) and run the sync again`);
+          }
           if (counts.failed > 0) throw fsError('EIO', `${counts.failed} of the changes failed (named above); run the sync again to retry them`);
         } finally {
           await dst.close();

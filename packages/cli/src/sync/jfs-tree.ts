@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createReadStream, createWriteStream, fsError, type JuiceFS } from '@juicefs/core';
 import { openVolumeFs } from '../volume-fs.js';
-import { walkFileSystem, type SyncEntry, type SyncTree } from './tree.js';
+import { headFileSystem, walkFileSystem, type ListOptions, type SyncEntry, type SyncTree, type WriteOptions } from './tree.js';
 
 /**
  * A directory of a JuiceFS volume, opened in this process (no mount needed): `jfs://NAME/path`
@@ -32,12 +32,19 @@ export class JfsTree implements SyncTree {
     await this.fs.mkdir(this.at(''), { recursive: true });
   }
 
-  async list(options: { links: boolean }): Promise<SyncEntry[]> {
-    const fs = this.fs;
-    return walkFileSystem(
-      { readdir: (k) => fs.readdir(this.at(k)), lstat: (k) => fs.lstat(this.at(k)), stat: (k) => fs.stat(this.at(k)), readlink: (k) => fs.readlink(this.at(k)) },
-      options.links,
-    );
+  private readonly ops = {
+    readdir: (k: string) => this.fs.readdir(this.at(k)),
+    lstat: (k: string) => this.fs.lstat(this.at(k)),
+    stat: (k: string) => this.fs.stat(this.at(k)),
+    readlink: (k: string) => this.fs.readlink(this.at(k)),
+  };
+
+  async list(options: ListOptions): Promise<SyncEntry[]> {
+    return walkFileSystem(this.ops, options.links, options);
+  }
+
+  async head(key: string, options: { links: boolean }): Promise<SyncEntry | undefined> {
+    return headFileSystem(this.ops, key, options.links);
   }
 
   async read(entry: SyncEntry): Promise<Readable> {
@@ -49,12 +56,22 @@ export class JfsTree implements SyncTree {
     await this.fs.mkdir(this.at(cut < 0 ? '' : key.slice(0, cut)), { recursive: true });
   }
 
-  async write(entry: SyncEntry, data: Readable, perms: boolean): Promise<void> {
+  async write(entry: SyncEntry, data: Readable, { perms, inplace }: WriteOptions): Promise<void> {
     await this.parentOf(entry.key);
     const file = this.at(entry.key);
-    await pipeline(data, createWriteStream(this.fs, file));
-    if (perms && entry.mode !== undefined) await this.fs.chmod(file, entry.mode);
-    if (entry.mtime > 0) await this.fs.utimes(file, new Date(), new Date(entry.mtime));
+    // As for local directories: through a temporary name renamed over the file, so an
+    // interrupted sync never leaves a short file behind; --inplace writes the file itself.
+    const slash = file.lastIndexOf('/');
+    const target = inplace ? file : `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.jfssync${process.pid}`;
+    try {
+      await pipeline(data, createWriteStream(this.fs, target));
+      if (perms && entry.mode !== undefined) await this.fs.chmod(target, entry.mode);
+      if (entry.mtime > 0) await this.fs.utimes(target, new Date(), new Date(entry.mtime));
+      if (!inplace) await this.fs.rename(target, file);
+    } catch (err) {
+      if (!inplace) await this.fs.rm(target, { force: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async mkdir(entry: SyncEntry, perms: boolean): Promise<void> {

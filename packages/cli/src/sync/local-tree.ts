@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { walkFileSystem, type SyncEntry, type SyncTree } from './tree.js';
+import { headFileSystem, walkFileSystem, type ListOptions, type SyncEntry, type SyncTree, type WriteOptions } from './tree.js';
 
 /** A local directory (`/data/`, `file:///data/`). */
 export class LocalTree implements SyncTree {
@@ -21,20 +21,36 @@ export class LocalTree implements SyncTree {
     await fsp.mkdir(this.root, { recursive: true });
   }
 
-  async list(options: { links: boolean }): Promise<SyncEntry[]> {
-    return walkFileSystem(
-      { readdir: (k) => fsp.readdir(this.at(k)), lstat: (k) => fsp.lstat(this.at(k)), stat: (k) => fsp.stat(this.at(k)), readlink: (k) => fsp.readlink(this.at(k)) },
-      options.links,
-    );
+  private readonly ops = {
+    readdir: (k: string) => fsp.readdir(this.at(k)),
+    lstat: (k: string) => fsp.lstat(this.at(k)),
+    stat: (k: string) => fsp.stat(this.at(k)),
+    readlink: (k: string) => fsp.readlink(this.at(k)),
+  };
+
+  async list(options: ListOptions): Promise<SyncEntry[]> {
+    return walkFileSystem(this.ops, options.links, options);
+  }
+
+  async head(key: string, options: { links: boolean }): Promise<SyncEntry | undefined> {
+    return headFileSystem(this.ops, key, options.links);
   }
 
   async read(entry: SyncEntry): Promise<Readable> {
     return createReadStream(this.at(entry.key));
   }
 
-  async write(entry: SyncEntry, data: Readable, perms: boolean): Promise<void> {
+  async write(entry: SyncEntry, data: Readable, { perms, inplace }: WriteOptions): Promise<void> {
     const file = this.at(entry.key);
     await fsp.mkdir(path.dirname(file), { recursive: true });
+    if (inplace) {
+      // --inplace: into the file itself (same inode, hard links and open readers see it), at the
+      // price of a short file if the sync is interrupted.
+      await pipeline(data, createWriteStream(file));
+      if (perms && entry.mode !== undefined) await fsp.chmod(file, entry.mode);
+      if (entry.mtime > 0) await fsp.utimes(file, new Date(), new Date(entry.mtime));
+      return;
+    }
     // Through a temporary name, so an interrupted sync never leaves a short file that a rerun
     // would take for a finished one of another size.
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.jfssync${process.pid}`);

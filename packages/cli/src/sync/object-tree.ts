@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ObjectStorage } from '@juicefs/core';
+import { hasCode, type ObjectStorage } from '@juicefs/core';
 import { compareKeys, type SyncEntry, type SyncTree } from './tree.js';
 
 /** Listing page size: what S3 returns per request anyway. */
@@ -34,6 +34,16 @@ export class ObjectTree implements SyncTree {
       after = page[page.length - 1]!.key;
     }
     return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  async head(key: string): Promise<SyncEntry | undefined> {
+    try {
+      const o = await this.storage.head(key);
+      return { key, size: o.size, mtime: o.mtime, isDir: false };
+    } catch (err) {
+      if (hasCode(err, 'ENOENT')) return undefined;
+      throw err;
+    }
   }
 
   async read(entry: SyncEntry): Promise<Readable> {
