@@ -9,6 +9,16 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
+/** The data key of a sealed object with a 2048-bit RSA wrap, unwrapped by openssl as the spec says (OAEP, SHA-256, label "keys"). */
+function opensslUnwrap(dir: string, sealed: Buffer): Buffer {
+  writeFileSync(path.join(dir, 'key.pem'), pkcs8);
+  writeFileSync(path.join(dir, 'wrapped'), sealed.subarray(3, 259));
+  return execFileSync('openssl', [
+    'pkeyutl', '-decrypt', '-inkey', path.join(dir, 'key.pem'), '-in', path.join(dir, 'wrapped'),
+    '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`,
+  ]);
+}
+
 describe('object encryption (FORMAT.md 7.3)', () => {
   test('layout: u16 key length, u8 nonce length, wrapped key, nonce, ciphertext and tag', () => {
     const plain = Buffer.from('hello, sealed world');
@@ -23,12 +33,7 @@ describe('object encryption (FORMAT.md 7.3)', () => {
     try {
       const plain = Buffer.from('block bytes '.repeat(100));
       const sealed = new ObjectCipher({ privateKeyPem: pkcs8, algo: 'aes256gcm-rsa' }).seal(plain);
-      writeFileSync(path.join(t.dir, 'key.pem'), pkcs8);
-      writeFileSync(path.join(t.dir, 'wrapped'), sealed.subarray(3, 259));
-      const key = execFileSync('openssl', [
-        'pkeyutl', '-decrypt', '-inkey', path.join(t.dir, 'key.pem'), '-in', path.join(t.dir, 'wrapped'),
-        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`,
-      ]);
+      const key = opensslUnwrap(t.dir, sealed);
       expect(key.length).toBe(32);
       const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(259, 271));
       d.setAuthTag(sealed.subarray(sealed.length - 16));
@@ -46,12 +51,7 @@ describe('object encryption (FORMAT.md 7.3)', () => {
       expect(sealed.readUInt16BE(0)).toBe(256);
       expect(sealed[2]).toBe(12);
       expect(sealed.length).toBe(3 + 256 + 12 + plain.length + 16);
-      writeFileSync(path.join(t.dir, 'key.pem'), pkcs8);
-      writeFileSync(path.join(t.dir, 'wrapped'), sealed.subarray(3, 259));
-      const key = execFileSync('openssl', [
-        'pkeyutl', '-decrypt', '-inkey', path.join(t.dir, 'key.pem'), '-in', path.join(t.dir, 'wrapped'),
-        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', `rsa_oaep_label:${Buffer.from('keys').toString('hex')}`,
-      ]);
+      const key = opensslUnwrap(t.dir, sealed);
       expect(key.length).toBe(16);
       expect(sm4GcmOpen(key, sealed.subarray(259, 271), sealed.subarray(271)).equals(plain)).toBe(true);
     } finally {
