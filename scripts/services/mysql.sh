@@ -30,12 +30,13 @@ if ! alive; then
       || { cat "$DIR/install.log" >&2; exit 1; }
   fi
   rm -f "$SOCK" "$DIR/mysqld.pid"
-  # Test-only durability settings (like postgres.sh's fsync=off): no flush per commit, no
+  # Test-only durability settings (like postgres.sh's fsync=off): each commit reaches the OS but is
+  # not fsynced (=2, so a killed server loses nothing; =0 would lose the last second), no
   # doublewrite. A small buffer pool: the machine is shared.
   nohup "$MARIADBD" --no-defaults "${RUNAS[@]}" --datadir="$DIR/data" --socket="$SOCK" \
     --pid-file="$DIR/mysqld.pid" --log-error="$DIR/mysqld.log" \
     --bind-address=127.0.0.1 --port="$PORT" --skip-name-resolve --max-connections=300 \
-    --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+    --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 \
     --performance-schema=OFF --character-set-server=utf8mb4 >/dev/null 2>&1 </dev/null &
   for _ in $(seq 1 100); do alive && break; sleep 0.2; done
   if ! alive; then

@@ -146,7 +146,24 @@ export class MysqlDriver implements SqlDriver {
   /** Transactions re-run after a deadlock, lock wait timeout or duplicate key (for tests and metrics). */
   conflicts = 0;
 
-  private constructor(private readonly pool: Knex) {}
+  private constructor(
+    private readonly pool: Knex,
+    /** `host:port/db` for errors. */
+    private readonly address: string,
+  ) {}
+
+  /**
+   * Errors leave as errno errors: the server's own as EIO (asFsError), and a connection the pool
+   * could not make (the server went away: ECONNREFUSED from connect) as EIO naming the server,
+   * rather than a bare socket error.
+   */
+  private fail = (err: unknown): never => {
+    const e = err as { syscall?: unknown; message?: unknown } | null;
+    if (typeof e?.syscall === 'string') {
+      throw fsError('EIO', `cannot reach MySQL at ${this.address}: ${String(e.message)}`, err);
+    }
+    throw asFsError(err, 'MySQL');
+  };
 
   /** Connect and check the server answers; a wrong URL, password or a server that is down is a clear error. */
   static async open(target: MysqlTarget): Promise<MysqlDriver> {
@@ -193,7 +210,7 @@ export class MysqlDriver implements SqlDriver {
       await pool.destroy();
       throw openError(target, err);
     }
-    return new MysqlDriver(pool);
+    return new MysqlDriver(pool, target.address);
   }
 
   private async withConn<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
@@ -227,9 +244,7 @@ export class MysqlDriver implements SqlDriver {
   }
 
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
-    return this.txnWithRetries(fn).catch((err: unknown) => {
-      throw asFsError(err, 'MySQL');
-    });
+    return this.txnWithRetries(fn).catch(this.fail);
   }
 
   private async txnWithRetries<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
@@ -265,9 +280,7 @@ export class MysqlDriver implements SqlDriver {
       const result = await fn(conn);
       await conn.settle();
       return result;
-    }).catch((err: unknown) => {
-      throw asFsError(err, 'MySQL');
-    });
+    }).catch(this.fail);
   }
 
   /** Reads outside a transaction: autocommit SELECTs are consistent reads that take no locks. */
