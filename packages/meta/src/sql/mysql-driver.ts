@@ -106,7 +106,7 @@ class MysqlConn implements SqlConn {
 
   private enqueue(sql: string, params: readonly SqlValue[], rowsAsArray: boolean): Promise<Result> {
     const p = this.tail.then(() => {
-      if (this.failure) throw this.failure.err;
+      if (this.transactional && this.failure) throw this.failure.err;
       return exec(this.conn, sql, params, rowsAsArray);
     });
     this.tail = p.catch((err: unknown) => {
@@ -130,10 +130,13 @@ class MysqlConn implements SqlConn {
   }
 
   write(sql: string, params: readonly SqlValue[] = []): void {
-    this.enqueue(sql, params, false).catch(() => undefined); // its error surfaces at settle()
+    // Nobody awaits it: its error surfaces at settle(), in autocommit too.
+    this.enqueue(sql, params, false).catch((err: unknown) => {
+      this.failure ??= { err };
+    });
   }
 
-  /** Wait for queued statements; throw the first error of a transaction. */
+  /** Wait for queued statements; throw the first error of a transaction, or of an unawaited write. */
   async settle(): Promise<void> {
     await this.tail;
     if (this.failure) throw this.failure.err;
