@@ -72,6 +72,7 @@ describe('MySQL meta URLs', () => {
       'mysql://u:secret@(h:1)/db?tls=custom',
       'mysql://u:secret@(h:1)/db?timeout=soon',
       'mysql://u:secret@(h:1)/db?table_prefix=a;drop',
+      'mysql://u:sec@ret@(h:1)/',
     ]) {
       let err: (Error & { code?: string }) | undefined;
       try {
@@ -80,7 +81,7 @@ describe('MySQL meta URLs', () => {
         err = e as Error & { code?: string };
       }
       expect(err?.code).toBe('EINVAL');
-      expect(err?.message).not.toContain('secret');
+      expect(err?.message).not.toMatch(/secret|sec@ret|ret@/);
     }
   });
 });

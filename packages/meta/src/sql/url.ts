@@ -70,8 +70,6 @@ function decodeCredential(text: string): string {
  * The credentials end at the last `@` before ADDR, as in Go's DSN parser, so a password may hold `@`.
  */
 function parseMysqlUrl(url: string, prefixOf: (p: URLSearchParams) => string): MysqlTarget {
-  const bad = (why: string) =>
-    fsError('EINVAL', `bad MySQL URL "${url.replace(/\/\/[^@/]*@/, '//')}": ${why}; use mysql://user:pass@(host:3306)/db`);
   let rest = url.slice(url.indexOf('://') + 3);
   const q = rest.indexOf('?');
   const params = new URLSearchParams(q < 0 ? '' : rest.slice(q + 1));
@@ -80,6 +78,9 @@ function parseMysqlUrl(url: string, prefixOf: (p: URLSearchParams) => string): M
   const at = rest.lastIndexOf('@', rest.includes(')') ? rest.indexOf('(') : rest.indexOf('/'));
   const creds = at < 0 ? '' : rest.slice(0, at);
   rest = rest.slice(at + 1);
+  // Messages show the user but never the password.
+  const shown = `mysql://${creds === '' ? '' : `${creds.split(':')[0]}:****@`}${rest}${q < 0 ? '' : '?…'}`;
+  const bad = (why: string) => fsError('EINVAL', `bad MySQL URL "${shown}": ${why}; use mysql://user:pass@(host:3306)/db`);
   let addr: string;
   let db: string;
   const paren = /^(tcp|unix)?\(([^)]*)\)\/(.*)$/.exec(rest);
