@@ -15,13 +15,14 @@ need_root() {
 
 # 1. System packages. Checked by dpkg status so nothing is fetched when all are present;
 #    apt-get update runs at most once, and only when something must be installed.
-#    redis-server/postgresql: the metadata engines' tests run against real servers.
+#    redis-server/postgresql/mariadb-server: the metadata engines' tests run against real servers
+#    (MariaDB serves mysql:// URLs; mariadb-client gives scripts/services/mysql.sh its admin tools).
 #    fuse3/libfuse3-dev: mounting (fusermount3, mount.fuse3).  build-essential/python3: better-sqlite3
 #    and other native addons build from source because their prebuilt downloads are unreachable.
 #    pkg-config: the passthrough_ll baseline mount is compiled by its test.  zstd/openssl: the chunk
 #    tests check our zstd frames and RSA-wrapped keys with the reference tools, not only our own code.
 #    git/rsync/sqlite3/vim: the POSIX suite runs the programs a mount must serve (tests/posix/cases/programs.ts).
-PKGS=(redis-server postgresql fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl rsync sqlite3 vim)
+PKGS=(redis-server postgresql mariadb-server mariadb-client fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl rsync sqlite3 vim)
 MISSING=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
@@ -34,7 +35,8 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null
 fi
 # Debian's postgresql package starts a cluster on 5432; our tests use their own cluster on 5440
-# (scripts/services/postgres.sh), so the system one is left as it is.
+# (scripts/services/postgres.sh), so the system one is left as it is. Likewise mariadb-server may
+# start a system server on 3306 (not where policy-rc.d forbids it); ours runs on 3310 (mysql.sh).
 
 NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
 if [ "$NODE_MAJOR" -lt 20 ]; then

@@ -2,7 +2,7 @@ import { fsError } from '@juicefs/core';
 import { BaseMeta } from './base/base-meta.js';
 import type { EngineStore } from './base/store.js';
 
-const EXAMPLES = 'use sqlite3://path/to/vol.db, redis://host:6379/1, postgres://user@host:5432/db or memory://name';
+const EXAMPLES = 'use sqlite3://path/to/vol.db, redis://host:6379/1, postgres://user@host:5432/db, mysql://user:pass@(host:3306)/db or memory://name';
 
 export interface OpenMetaOptions {
   /** Open the engine only (no format check); `load()` is still the caller's job. Reserved for growth. */
@@ -16,8 +16,8 @@ export function metaScheme(url: string): string {
 }
 
 /**
- * Open the `EngineStore` a META-URL names: sqlite3://, postgres://, postgresql://, mysql:// (when
- * the SQL engine supports it) go to the SQL engine; redis://, rediss://, unix:// and URLs
+ * Open the `EngineStore` a META-URL names: sqlite3://, postgres://, postgresql://, mysql:// go
+ * to the SQL engine; redis://, rediss://, unix:// and URLs
  * without a scheme to Redis; memory:// to the in-process engine. Engines load lazily so that
  * opening one never loads another's native driver.
  */

@@ -9,7 +9,7 @@ import type { Segment } from '../src/dump/backup-file.js';
 import { encodeFooter } from '../src/dump/backup-pb.js';
 import { createRedisEngine } from '../src/redis/index.js';
 import { createSqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
 import type { TestTarget } from '../src/sql/test-targets.js';
 import { claimRedisDb } from './redis-claim.js';
 import type { ClaimedDb } from './redis-claim.js';
@@ -47,6 +47,7 @@ const engines: Array<[string, () => Promise<Opened>]> = [
   ['sqlite3', () => openSql(freshSqliteTarget())],
   ['redis', openRedis],
   ['postgres', async () => openSql(await freshPgTarget())],
+  ['mysql', async () => openSql(await freshMysqlTarget())],
 ];
 
 function extrasOf(store: EngineStore) {

@@ -6,7 +6,7 @@ import type { EngineStore } from '../src/base/store.js';
 import { dumpMeta, engineExtras, loadMeta } from '../src/dump/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
 import { createSqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
 import type { TestTarget } from '../src/sql/test-targets.js';
 
 // Load /work/shared/fixtures/metadata.sample into real SQLite, Redis and PostgreSQL engines, dump it
@@ -71,6 +71,7 @@ const engines: Array<[string, () => Promise<Opened>]> = [
   ['sqlite3', () => openSql(freshSqliteTarget())],
   ['redis', openRedis],
   ['postgres', async () => openSql(await freshPgTarget())],
+  ['mysql', async () => openSql(await freshMysqlTarget())],
 ];
 
 const input = sample;

@@ -4,7 +4,7 @@ import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
 import { SqlEngine } from '../src/sql/engine.js';
-import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
 import { sqlVolume, type SharedVolume } from './base-helpers.js';
 import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
 
@@ -44,6 +44,7 @@ const engines: Array<[string, () => Promise<SharedVolume>]> = [
     };
   }],
   ['postgres', async () => sqlVolume(await freshPgTarget())],
+  ['mysql', async () => sqlVolume(await freshMysqlTarget())],
 ];
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {

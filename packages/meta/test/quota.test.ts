@@ -3,7 +3,7 @@ import { BaseMeta } from '../src/base/base-meta.js';
 import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
-import { freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
 import { sqlVolume, type SharedVolume } from './base-helpers.js';
 
 // Directory quotas on every engine: limits refuse growth with EDQUOT, usage follows creates,
@@ -43,6 +43,7 @@ const engines: Array<[string, () => Promise<SharedVolume>]> = [
     };
   }],
   ['postgres', async () => sqlVolume(await freshPgTarget())],
+  ['mysql', async () => sqlVolume(await freshMysqlTarget())],
 ];
 
 async function client(v: SharedVolume, init: boolean, dirStats = true): Promise<BaseMeta> {

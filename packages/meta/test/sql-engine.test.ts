@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { TxStore } from '../src/base/store.js';
 import { encodeSlices } from '../src/codec/slice.js';
 import { createSqlEngine, parseSqlUrl, type SqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, testMysqlUrl, type TestTarget } from '../src/sql/test-targets.js';
 
 /** URLs, connection errors, transactions under concurrent writers, Go-written values. */
 
@@ -37,22 +37,86 @@ describe('SQL meta URLs', () => {
     expect(() => parseSqlUrl('postgres://h/db?search_path=a,b')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('sqlite3://x.db?table_prefix=a;drop')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('redis://h/1')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    const mysql = (() => {
-      try {
-        parseSqlUrl('mysql://root:pw@(127.0.0.1:3306)/jfs');
-      } catch (err) {
-        return err as Error & { code?: string };
-      }
-      return undefined;
-    })();
-    expect(mysql?.code).toBe('EOPNOTSUPP');
-    expect(mysql?.message).not.toContain('pw'); // never echo the password
     expect(() => parseSqlUrl('sqlite3://')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => parseSqlUrl('sqlite3://x.db?_timeout=soon')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });
 
+describe('MySQL meta URLs', () => {
+  const base = { dialect: 'mysql', host: '127.0.0.1', port: 3306, socketPath: undefined, user: 'root', password: 'pw', database: 'jfs', connectTimeout: 10000, prefix: 'jfs_' };
+
+  it("reads Go's DSN form, the URL form, tcp() and unix()", () => {
+    expect(parseSqlUrl('mysql://root:pw@(127.0.0.1:3306)/jfs')).toEqual({ ...base, address: '127.0.0.1:3306/jfs' });
+    expect(parseSqlUrl('mysql://root:pw@tcp(db.example:3310)/jfs')).toEqual({ ...base, host: 'db.example', port: 3310, address: 'db.example:3310/jfs' });
+    expect(parseSqlUrl('mysql://root:pw@db.example:3311/jfs')).toEqual({ ...base, host: 'db.example', port: 3311, address: 'db.example:3311/jfs' });
+    expect(parseSqlUrl('mysql://root:pw@db.example/jfs')).toMatchObject({ host: 'db.example', port: 3306 });
+    expect(parseSqlUrl('mysql://u@unix(/run/mysqld/mysqld.sock)/jfs')).toEqual({
+      ...base, user: 'u', password: undefined, host: undefined, socketPath: '/run/mysqld/mysqld.sock', address: 'unix(/run/mysqld/mysqld.sock)/jfs',
+    });
+    expect(parseSqlUrl('mysql://(localhost:3306)/jfs')).toMatchObject({ user: 'root', password: undefined, host: 'localhost' });
+  });
+
+  it('keeps an @ in the password, decodes %-escapes, strips pool options, reads table_prefix and timeout', () => {
+    expect(parseSqlUrl('mysql://u:p@ss@(h:1)/db')).toMatchObject({ user: 'u', password: 'p@ss', host: 'h', port: 1 });
+    expect(parseSqlUrl('mysql://u:p%40ss@h:1/db')).toMatchObject({ password: 'p@ss' });
+    expect(
+      parseSqlUrl('mysql://u:p@(h:1)/db?charset=utf8mb4&parseTime=true&max_open_conns=9&max_idle_conns=1&max_idle_time=5&max_life_time=6&table_prefix=p1&timeout=2s'),
+    ).toMatchObject({ prefix: 'jfs_p1_', connectTimeout: 2000, database: 'db' });
+  });
+
+  it('refuses a URL without a database, a bad port, an unknown option or a bad timeout with EINVAL, never echoing the password', () => {
+    for (const url of [
+      'mysql://u:secret@(h:1)/',
+      'mysql://u:secret@(h:1)',
+      'mysql://u:secret@h:99999/db',
+      'mysql://u:secret@(h:1)/db?tls=custom',
+      'mysql://u:secret@(h:1)/db?timeout=soon',
+      'mysql://u:secret@(h:1)/db?table_prefix=a;drop',
+      'mysql://u:sec@ret@(h:1)/',
+    ]) {
+      let err: (Error & { code?: string }) | undefined;
+      try {
+        parseSqlUrl(url);
+      } catch (e) {
+        err = e as Error & { code?: string };
+      }
+      expect(err?.code).toBe('EINVAL');
+      expect(err?.message).not.toMatch(/secret|sec@ret|ret@/);
+    }
+  });
+});
+
 describe('opening SQL engines', () => {
+  it('names the address and the fix when MySQL is unreachable (EIO, no hang)', async () => {
+    const err = await createSqlEngine('mysql://root@(127.0.0.1:1)/nowhere').then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(err?.code).toBe('EIO');
+    expect(err?.message).toContain('127.0.0.1:1/nowhere');
+    expect(err?.message).toContain('mysql.sh');
+  });
+
+  it('says a MySQL password is wrong or a database unknown (EINVAL), never echoing the password', async () => {
+    const t = parseSqlUrl(testMysqlUrl());
+    if (t.dialect !== 'mysql') throw new Error('JFS_TEST_MYSQL_URL is not a mysql:// URL');
+    const where = t.socketPath !== undefined ? `unix(${t.socketPath})` : `(${t.host}:${t.port})`;
+    const wrong = await createSqlEngine(`mysql://${t.user}:not-the-password@${where}/${t.database}`).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(wrong?.code).toBe('EINVAL');
+    expect(wrong?.message).toContain('access denied');
+    expect(wrong?.message).not.toContain('not-the-password');
+    const pass = t.password === undefined ? '' : `:${encodeURIComponent(t.password)}`;
+    const unknown = await createSqlEngine(`mysql://${t.user}${pass}@${where}/jfs_no_such_db`).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(unknown?.code).toBe('EINVAL');
+    expect(unknown?.message).toContain('unknown database');
+  });
+
   it('names the address and the fix when PostgreSQL is unreachable', async () => {
     const err = await createSqlEngine('postgres://postgres@127.0.0.1:1/nowhere').then(
       () => undefined,
@@ -111,6 +175,7 @@ describe('opening SQL engines', () => {
 const dialects: Array<[string, () => Promise<TestTarget>]> = [
   ['sqlite3', async () => freshSqliteTarget()],
   ['postgres', () => freshPgTarget()],
+  ['mysql', () => freshMysqlTarget()],
 ];
 
 /** A read-modify-write that loses updates unless transactions are serialisable. */
@@ -242,6 +307,95 @@ describe('postgres write errors', () => {
       await e.close();
       await target.cleanup();
     }
+  });
+});
+
+describe('mysql conflict retry', () => {
+  it('re-runs the transaction that loses a deadlock', async () => {
+    const target = await freshMysqlTarget();
+    const a = await createSqlEngine(target.url);
+    await a.initSchema();
+    const b = await createSqlEngine(target.url);
+    try {
+      await a.txn(async (tx) => tx.setXattr(1n, 'user.n', Buffer.from('0')));
+      // Both read the row (a shared lock under SERIALIZABLE) before either writes: each write then
+      // waits for the other's lock, InnoDB rolls one back with 1213, and the engine re-runs it.
+      let readers = 0;
+      let release!: () => void;
+      const bothRead = new Promise<void>((resolve) => (release = resolve));
+      let calls = 0;
+      const racer = (e: SqlEngine) =>
+        e.txn(async (tx) => {
+          calls++;
+          const v = Number((await tx.getXattr(1n, 'user.n'))?.toString());
+          if (++readers === 2) release();
+          await bothRead;
+          tx.setXattr(1n, 'user.n', Buffer.from(String(v + 1)));
+          await tx.getXattr(1n, 'user.n'); // wait for the write inside the transaction
+        });
+      await Promise.all([racer(a), racer(b)]);
+      expect(calls).toBe(3);
+      expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');
+    } finally {
+      await a.close();
+      await b.close();
+      await target.cleanup();
+    }
+  });
+});
+
+describe('mysql write errors and values', () => {
+  let target: TestTarget;
+  let e: SqlEngine;
+  beforeEach(async () => {
+    target = await freshMysqlTarget();
+    e = await createSqlEngine(target.url);
+    await e.initSchema();
+  });
+  afterEach(async () => {
+    await e.close();
+    await target.cleanup();
+  });
+
+  it('a failing queued write fails its transaction, runs nothing after it, and the connections stay usable', async () => {
+    // uid is an INT column: 2^31 does not fit (the Go client has the same limit).
+    const attr = {
+      flags: 0, type: 1 as const, mode: 0o644, uid: 2 ** 31, gid: 0, atime: 1, atimensec: 0, mtime: 1, mtimensec: 0,
+      ctime: 1, ctimensec: 0, nlink: 1, length: 0, rdev: 0, parent: 1n, accessACL: 0, defaultACL: 0, tier: 0,
+    };
+    await expect(
+      e.txn(async (tx) => {
+        tx.setEntry(1n, Buffer.from('f'), 2n, 1);
+        tx.setAttr(2n, attr);
+        tx.setXattr(2n, 'user.after', Buffer.from('x'));
+      }),
+    ).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('Out of range') });
+    for (let i = 0; i < 12; i++) {
+      // more transactions than pooled connections, so every connection is reused
+      expect(await e.txn((tx) => tx.getEntry(1n, Buffer.from('f')))).toBeUndefined();
+    }
+    expect(await e.txn((tx) => tx.getXattr(2n, 'user.after'))).toBeUndefined();
+    await e.txn(async (tx) => tx.setAttr(2n, { ...attr, uid: 1000 }));
+    expect((await e.txn((tx) => tx.getAttr(2n)))?.uid).toBe(1000);
+  });
+
+  it('keeps 64-bit values exact and binary names as bytes', async () => {
+    const big = 2n ** 62n + 1n;
+    await e.query(`INSERT INTO "jfs_chunk_ref" ("chunkid","size","refs") VALUES (?,?,?)`, [big, 4, 1]);
+    const [row] = await e.query(`SELECT "chunkid" FROM "jfs_chunk_ref" WHERE "chunkid"=?`, [big]);
+    expect(BigInt(String(row?.['chunkid']))).toBe(big);
+    const name = Buffer.from([0xff, 0x00, 0x41, 0xfe]);
+    await e.txn(async (tx) => tx.setEntry(1n, name, big, 1));
+    expect(await e.txn((tx) => tx.getEntry(1n, Buffer.from(name)))).toEqual({ ino: big, type: 1 });
+    expect(await e.txn((tx) => tx.getEntry(1n, Buffer.from([0xff, 0x00, 0x61, 0xfe])))).toBeUndefined();
+    // CONCAT() appends slices as bytes.
+    const s1 = { pos: 0, id: 0xff00ff, size: 0x80, off: 0, len: 0x80 };
+    const s2 = { pos: 0x80, id: 0xc3, size: 0xfe, off: 0, len: 0xfe };
+    await e.txn(async (tx) => tx.appendSlice(9n, 0, s1));
+    await e.txn(async (tx) => tx.appendSlice(9n, 0, s2));
+    expect(await e.txn((tx) => tx.getChunk(9n, 0))).toEqual([s1, s2]);
+    const [raw] = await e.query(`SELECT HEX("slices") AS "h" FROM "jfs_chunk" WHERE "inode"=9`);
+    expect(raw?.['h']).toBe(encodeSlices([s1, s2]).toString('hex').toUpperCase());
   });
 });
 

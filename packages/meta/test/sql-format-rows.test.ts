@@ -2,7 +2,7 @@ import { decodeFormat, NodeType, ROOT_CONTEXT } from '@juicefs/core';
 import { testFormat } from '@juicefs/core/conformance';
 import { BaseMeta } from '../src/base/base-meta.js';
 import { createSqlEngine, type SqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
 
 /** What `format` (BaseMeta.init) and the first operations leave in the tables (FORMAT.md 5.3-5.6). */
 const TRASH = '9223372032828243968';
@@ -10,6 +10,7 @@ const TRASH = '9223372032828243968';
 const dialects: Array<[string, () => Promise<TestTarget>]> = [
   ['sqlite3', async () => freshSqliteTarget()],
   ['postgres', () => freshPgTarget()],
+  ['mysql', () => freshMysqlTarget()],
 ];
 
 describe.each(dialects)('%s rows written by format and by operations', (_name, fresh) => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { NodeType, Slice } from '@juicefs/core';
 import { createSqlEngine, type SqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
 
 /**
  * Random sequences of entry, chunk and xattr primitives against a plain in-memory model: after
@@ -36,6 +36,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const dialects: Array<[string, () => Promise<TestTarget>, number]> = [
   ['sqlite3', async () => freshSqliteTarget(), 150],
   ['postgres', () => freshPgTarget(), 40],
+  ['mysql', () => freshMysqlTarget(), 40],
 ];
 
 describe.each(dialects)('%s against a model', (_name, fresh, runs) => {

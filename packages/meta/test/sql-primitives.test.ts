@@ -4,7 +4,7 @@ import type { Attr } from '@juicefs/core';
 import { encodePlocks } from '../src/codec/plock.js';
 import { encodeSlices } from '../src/codec/slice.js';
 import { createSqlEngine, type SqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
 
 /** Every TxStore/EngineStore primitive, on a real SQLite file and a real PostgreSQL schema. */
 const golden = JSON.parse(
@@ -32,6 +32,7 @@ const dir = (now: number, mode: number): Attr => ({
 const dialects: Array<[string, () => Promise<TestTarget>]> = [
   ['sqlite3', async () => freshSqliteTarget()],
   ['postgres', () => freshPgTarget()],
+  ['mysql', () => freshMysqlTarget()],
 ];
 
 describe.each(dialects)('%s primitives', (name, fresh) => {

@@ -1,6 +1,6 @@
 import { NodeType, type Attr } from '@juicefs/core';
 import { createSqlEngine, type SqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
 
 /**
  * The hot read path: `read()` outside transactions and the joined `lookupEntry` (directory LEFT
@@ -19,6 +19,7 @@ function attr(type: NodeType, parent: bigint, extra: Partial<Attr> = {}): Attr {
 const targets: Array<[string, () => Promise<TestTarget> | TestTarget]> = [
   ['sqlite3', () => freshSqliteTarget()],
   ['postgres', () => freshPgTarget()],
+  ['mysql', () => freshMysqlTarget()],
 ];
 
 describe.each(targets)('SQL read path on %s', (_name, makeTarget) => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createSqlEngine } from '../src/sql/index.js';
-import { freshPgTarget, freshSqliteTarget, withTestPg, type TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, mysqlQuery, withTestMysql, withTestPg, type TestTarget } from '../src/sql/test-targets.js';
 
 /**
  * The schema must be exactly FORMAT.md 5.2's. The expected DDL is read from the spec itself (not
@@ -122,6 +122,90 @@ describe('PostgreSQL schema (FORMAT 5.2)', () => {
       expect(got.indexes).toContainEqual(
         expect.objectContaining({ indexname: prefixed('UQE_jfs_edge_edge') }),
       );
+    });
+  }
+});
+
+/**
+ * MySQL: FORMAT.md 5.2 gives no DDL block, only the rules (BIGINT for 64-bit, INT for narrower,
+ * VARCHAR(255)/TEXT as on PostgreSQL, VARBINARY(255) for jfs_edge.name, VARBINARY(4096) for
+ * jfs_symlink.target, BLOB for other bytes, AUTO_INCREMENT ids, the same index names). So the
+ * expected catalog is the PostgreSQL reference one (built from the spec's DDL) put through them.
+ */
+interface MyColumn { table: string; column: string; type: string; nullable: string; default: string | null; extra: string }
+interface MyIndex { table: string; index: string; unique: boolean; columns: string }
+
+async function mysqlCatalog(database: string): Promise<{ columns: MyColumn[]; indexes: MyIndex[] }> {
+  return withTestMysql(async (c) => {
+    const columns = (await mysqlQuery(
+      c,
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, IS_NULLABLE AS n, COLUMN_DEFAULT AS d, EXTRA AS e
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${database}' ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    )) as Array<Record<string, string | null>>;
+    const indexes = (await mysqlQuery(
+      c,
+      `SELECT TABLE_NAME AS t, INDEX_NAME AS i, MIN(NON_UNIQUE) AS nu, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '${database}' GROUP BY TABLE_NAME, INDEX_NAME ORDER BY TABLE_NAME, INDEX_NAME`,
+    )) as Array<Record<string, string | number | null>>;
+    // MariaDB reports the implicit default of a nullable column as the text NULL, MySQL as NULL.
+    return {
+      columns: columns.map((r) => ({ table: String(r['t']), column: String(r['c']), type: String(r['ty']), nullable: String(r['n']), default: r['d'] === 'NULL' ? null : (r['d'] ?? null), extra: String(r['e']) })),
+      indexes: indexes.map((r) => ({ table: String(r['t']), index: String(r['i']), unique: Number(r['nu']) === 0, columns: String(r['cols']) })),
+    };
+  });
+}
+
+/** FORMAT.md 5.2's MySQL rules applied to the PostgreSQL reference catalog. */
+function expectedMysqlCatalog(pgc: PgCatalog): { columns: MyColumn[]; indexes: MyIndex[] } {
+  const columns = (pgc.columns as Array<Record<string, unknown>>).map((r) => {
+    const table = String(r['table_name']);
+    const column = String(r['column_name']);
+    const serial = String(r['column_default'] ?? '').startsWith('nextval');
+    const pgType = String(r['data_type']);
+    let type = { bigint: 'bigint(20)', integer: 'int(11)', 'character varying': 'varchar(255)', text: 'text', bytea: 'blob' }[pgType] ?? pgType;
+    if (table.endsWith('edge') && column === 'name') type = 'varbinary(255)';
+    if (table.endsWith('symlink') && column === 'target') type = 'varbinary(4096)';
+    const def = serial || r['column_default'] === null ? null : String(r['column_default']);
+    return { table, column, type, nullable: String(r['is_nullable']), default: def, extra: serial ? 'auto_increment' : '' };
+  });
+  const indexes = (pgc.indexes as Array<Record<string, unknown>>).map((r) => {
+    const def = String(r['indexdef']);
+    const name = String(r['indexname']);
+    return {
+      table: String(r['tablename']),
+      index: name.endsWith('_pkey') ? 'PRIMARY' : name,
+      unique: def.startsWith('CREATE UNIQUE'),
+      columns: (/\(([^)]*)\)\s*$/.exec(def)?.[1] ?? '').replace(/["\s]/g, ''),
+    };
+  });
+  const order = <T extends { table: string }>(key: (x: T) => string) => (a: T, b: T) =>
+    a.table === b.table ? (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) : a.table < b.table ? -1 : 1;
+  return { columns, indexes: indexes.sort(order((x) => x.index)) };
+}
+
+describe('MySQL schema (FORMAT 5.2 rules)', () => {
+  for (const [label, query, prefixed] of [
+    ['default prefix', '', (s: string) => s],
+    ['table_prefix=X', '?table_prefix=X', (s: string) => s.replaceAll('jfs_', 'jfs_X_')],
+  ] as const) {
+    it(`creates the spec's tables, column types, nullability and index names (${label}), idempotently`, async () => {
+      const ours = await freshMysqlTarget(query);
+      const ref = await freshPgTarget();
+      cleanups.push(ours, ref);
+      const engine = await createSqlEngine(ours.url);
+      await engine.initSchema();
+      await engine.initSchema();
+      await engine.close();
+      await withTestPg(async (c) => {
+        await c.query(`CREATE SCHEMA "${ref.schema}"`);
+        await c.query(`SET search_path TO "${ref.schema}"`);
+        for (const sql of PG_SPEC) await c.query(prefixed(sql));
+      });
+      const expected = expectedMysqlCatalog(await pgCatalog(ref.schema));
+      const got = await mysqlCatalog(ours.database);
+      expect(got.columns).toEqual(expected.columns);
+      expect(got.indexes).toEqual(expected.indexes);
+      expect(got.indexes).toContainEqual({ table: prefixed('jfs_edge'), index: prefixed('UQE_jfs_edge_edge'), unique: true, columns: 'parent,name' });
     });
   }
 });

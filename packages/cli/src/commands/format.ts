@@ -29,7 +29,7 @@ export function formatCommand(y: Argv): Argv {
     'Format a volume: write its settings into the metadata engine',
     (c) =>
       c
-        .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine, e.g. sqlite3:///var/jfs/meta.db, redis://host:6379/1, postgres://user@host/db' })
+        .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine, e.g. sqlite3:///var/jfs/meta.db, redis://host:6379/1, postgres://user@host/db, mysql://user:pass@(host:3306)/db' })
         .positional('NAME', { type: 'string', demandOption: true, describe: 'volume name (3-63 of a-z 0-9 -)' })
         .option('storage', { type: 'string', default: 'file', describe: 'object storage type (file, s3, ...)' })
         .option('bucket', { type: 'string', describe: 'bucket URL or path; default /var/jfs/ as root, else ~/.juicefs/local/' })

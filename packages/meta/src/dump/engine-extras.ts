@@ -12,6 +12,6 @@ import { sqlExtras } from './sql-extras.js';
 export function engineExtras(store: EngineStore): (DumpExtras & LoadExtras) | undefined {
   // By name, not instanceof: engines load lazily and this must not pull in the Redis client.
   if (store.name === 'redis' && 'client' in store) return redisExtras(store as RedisEngine);
-  if ((store.name === 'sqlite3' || store.name === 'postgres') && 'raw' in store) return sqlExtras(store as SqlEngine);
+  if ((store.name === 'sqlite3' || store.name === 'postgres' || store.name === 'mysql') && 'raw' in store) return sqlExtras(store as SqlEngine);
   return undefined;
 }

@@ -51,10 +51,14 @@ export function sqlExtras(engine: SqlEngine): DumpExtras & LoadExtras {
       }),
     putAclRule: (rule: AclRule) =>
       engine.raw(async (c) => {
-        const [r] = await c.all(
-          `INSERT INTO ${t('acl')} ("owner","group","mask","other","named_users","named_groups") VALUES (?,?,?,?,?,?) RETURNING "id"`,
-          [rule.owner, rule.group, rule.mask, rule.other, encodeEntries(rule.users), encodeEntries(rule.groups)],
-        );
+        const insert = `INSERT INTO ${t('acl')} ("owner","group","mask","other","named_users","named_groups") VALUES (?,?,?,?,?,?)`;
+        const values = [rule.owner, rule.group, rule.mask, rule.other, encodeEntries(rule.users), encodeEntries(rule.groups)];
+        if (engine.name === 'mysql') {
+          // No INSERT … RETURNING on MySQL; LAST_INSERT_ID() is per connection, and this is ours.
+          await c.run(insert, values);
+          return n((await c.all('SELECT LAST_INSERT_ID() AS "id"'))[0]?.['id']);
+        }
+        const [r] = await c.all(`${insert} RETURNING "id"`, values);
         return n(r?.['id']);
       }),
   };

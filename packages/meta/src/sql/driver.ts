@@ -1,4 +1,5 @@
 import { fsError, isErrnoCode } from '@juicefs/core';
+import type { SqlDialect } from './url.js';
 
 /** Values bound to statements: inodes as bigint, binary columns as Buffer. */
 export type SqlValue = number | bigint | string | Buffer | null;
@@ -28,7 +29,7 @@ export interface SqlConn {
 }
 
 export interface SqlDriver {
-  readonly dialect: 'sqlite3' | 'postgres';
+  readonly dialect: SqlDialect;
   /** Run `fn` in one database transaction, re-running it on serialization conflicts. */
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   /** Run `fn` outside a transaction (each statement commits by itself). */
@@ -86,13 +87,20 @@ export function backoff(attempt: number): number {
  * from a transaction's function must reach the caller as they were thrown.
  */
 export function asFsError(err: unknown, dialect: string): unknown {
-  const e = err as { code?: unknown; message?: unknown; severity?: unknown } | null;
+  const e = err as { code?: unknown; message?: unknown; severity?: unknown; sqlState?: unknown; fatal?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const fromDatabase =
     code !== undefined &&
     !isErrnoCode(code) &&
-    (code.startsWith('SQLITE_') || (typeof e?.severity === 'string' && /^[0-9A-Z]{5}$/.test(code)));
+    (code.startsWith('SQLITE_') ||
+      (typeof e?.severity === 'string' && /^[0-9A-Z]{5}$/.test(code)) ||
+      // mysql2: server errors carry a SQLSTATE; a lost connection is `fatal` (PROTOCOL_CONNECTION_LOST…)
+      typeof e?.sqlState === 'string' ||
+      e?.fatal === true);
   if (!fromDatabase) return err;
   const message = typeof e?.message === 'string' ? e.message : String(err);
+  // MySQL's ER_DATA_TOO_LONG: a value larger than its column (a 64 KiB xattr value in the BLOB that
+  // holds 65535 bytes), which the caller can act on, unlike an I/O error.
+  if (code === 'ER_DATA_TOO_LONG') return fsError('E2BIG', `${dialect} error ${code}: ${message}`, err);
   return fsError('EIO', `${dialect} error ${code}: ${message}`, err);
 }

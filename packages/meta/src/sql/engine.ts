@@ -8,6 +8,7 @@ import { nodeParams } from './node-row.js';
 import { buildQueries, type Queries } from './queries.js';
 import { allTables, schemaPlan } from './schema.js';
 import { SqlTx } from './tx.js';
+import type { SqlDialect } from './url.js';
 import { Deferred, Unflushed } from './deferred.js';
 
 /** How long usage-counter deltas may wait in memory (the Go client flushes about once a second). */
@@ -28,7 +29,14 @@ const INITIAL_COUNTERS: ReadonlyArray<readonly [string, number]> = [
   ['nextCleanupSlices', 0],
 ];
 
-/** The EngineStore of SQLite and PostgreSQL on JuiceFS 1.x's tables. */
+/** The index names that exist already, per dialect (xorm's CREATE INDEX has no IF NOT EXISTS). */
+const INDEX_NAMES: Record<SqlDialect, string> = {
+  sqlite3: `SELECT "name" FROM sqlite_master WHERE "type"='index'`,
+  postgres: `SELECT indexname AS "name" FROM pg_indexes WHERE schemaname = current_schema()`,
+  mysql: `SELECT DISTINCT INDEX_NAME AS "name" FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()`,
+};
+
+/** The EngineStore of SQLite, PostgreSQL and MySQL on JuiceFS 1.x's tables. */
 export class SqlEngine implements EngineStore {
   readonly name: string;
   private readonly q: Queries;
@@ -137,9 +145,7 @@ export class SqlEngine implements EngineStore {
     const plan = schemaPlan(this.driver.dialect, this.prefix);
     const existing = new Set(
       (await this.query(
-        this.driver.dialect === 'sqlite3'
-          ? `SELECT "name" FROM sqlite_master WHERE "type"='index'`
-          : `SELECT indexname AS "name" FROM pg_indexes WHERE schemaname = current_schema()`,
+        INDEX_NAMES[this.driver.dialect],
       )).map((r) => String(r['name'])),
     );
     await this.driver.txn(async (c) => {
@@ -161,7 +167,9 @@ export class SqlEngine implements EngineStore {
   private isMissingTable(err: unknown): boolean {
     const outer = err as { cause?: unknown } | null;
     const e = (outer?.cause ?? err) as { code?: unknown; message?: unknown } | null;
-    return e?.code === '42P01' || (typeof e?.message === 'string' && e.message.includes('no such table'));
+    return (
+      e?.code === '42P01' || e?.code === 'ER_NO_SUCH_TABLE' || (typeof e?.message === 'string' && e.message.includes('no such table'))
+    );
   }
 
   async setFormat(json: string): Promise<void> {
@@ -183,6 +191,13 @@ export class SqlEngine implements EngineStore {
   }
 
   async incrCounter(name: string, delta: number): Promise<number> {
+    if (!this.q.returning) {
+      // MySQL: no RETURNING, so add and read back in one transaction (the upsert locks the row).
+      return this.driver.txn(async (c) => {
+        await c.run(this.q.incrCounter, [name, delta]);
+        return num((await c.all(this.q.getCounter, [name]))[0]?.['value']);
+      });
+    }
     const rows = await this.driver.auto((c) => c.all(this.q.incrCounter, [name, delta]));
     return num(rows[0]?.['value']);
   }

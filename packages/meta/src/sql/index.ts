@@ -1,5 +1,6 @@
 import type { EngineFactory, EngineStore } from '../base/store.js';
 import { SqlEngine } from './engine.js';
+import { MysqlDriver } from './mysql-driver.js';
 import { PgDriver } from './pg-driver.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { parseSqlUrl } from './url.js';
@@ -9,13 +10,19 @@ export { parseSqlUrl, type SqlTarget } from './url.js';
 export { schemaPlan, allTables } from './schema.js';
 
 /**
- * Open a SQL metadata engine: `sqlite3://path` (created if missing; WAL) or `postgres://` /
- * `postgresql://` (`?search_path=<schema>` selects and creates a schema; `?table_prefix=X` names
- * tables `jfs_X_*`). Tables are created by `initSchema()`, not here.
+ * Open a SQL metadata engine: `sqlite3://path` (created if missing; WAL), `postgres://` /
+ * `postgresql://` (`?search_path=<schema>` selects and creates a schema) or
+ * `mysql://user:pass@(host:port)/db` (the database must exist); `?table_prefix=X` names tables
+ * `jfs_X_*`. Tables are created by `initSchema()`, not here.
  */
 export async function createSqlEngine(url: string): Promise<SqlEngine> {
   const target = parseSqlUrl(url);
-  const driver = target.dialect === 'sqlite3' ? await SqliteDriver.open(target.filename, target.busyTimeout) : await PgDriver.open(target);
+  const driver =
+    target.dialect === 'sqlite3'
+      ? await SqliteDriver.open(target.filename, target.busyTimeout)
+      : target.dialect === 'mysql'
+        ? await MysqlDriver.open(target)
+        : await PgDriver.open(target);
   return new SqlEngine(driver, target.prefix);
 }
 

@@ -1,4 +1,4 @@
-import { POSTGRES_DDL, SQLITE_DDL } from './ddl.js';
+import { MYSQL_DDL, POSTGRES_DDL, SQLITE_DDL } from './ddl.js';
 import type { SqlDialect } from './url.js';
 
 export interface SchemaPlan {
@@ -14,7 +14,7 @@ function withPrefix(sql: string, prefix: string): string {
 }
 
 export function schemaPlan(dialect: SqlDialect, prefix: string): SchemaPlan {
-  const ddl = dialect === 'sqlite3' ? SQLITE_DDL : POSTGRES_DDL;
+  const ddl = dialect === 'sqlite3' ? SQLITE_DDL : dialect === 'mysql' ? MYSQL_DDL : POSTGRES_DDL;
   const plan: SchemaPlan = { tables: [], indexes: [] };
   for (const raw of ddl) {
     const sql = withPrefix(raw, prefix);

@@ -164,8 +164,14 @@ export class SqlTx implements TxStore {
   }
 
   async addSliceRef(id: number, size: number, delta: number): Promise<number> {
-    const [row] = await this.c.all(this.q.addRef, [delta, id]);
-    if (row) return num(row['refs']);
+    if (this.q.returning) {
+      const [row] = await this.c.all(this.q.addRef, [delta, id]);
+      if (row) return num(row['refs']);
+    } else if ((await this.c.run(this.q.addRef, [delta, id])) > 0) {
+      // MySQL: no UPDATE … RETURNING; the UPDATE holds the row's lock, so this read is ours.
+      const [row] = await this.c.all(this.q.getRef, [id]);
+      return num(row?.['refs']);
+    }
     // No row (e.g. a slice loaded without one): it was referenced once, as Redis assumes.
     await this.c.run(this.q.insertRef, [id, size, 1 + delta]);
     return 1 + delta;

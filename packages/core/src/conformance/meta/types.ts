@@ -24,6 +24,11 @@ export interface MetaSupports {
   clientOptions?: boolean;
   /** User and group quotas (Meta.ownerQuotas, JuiceFS 1.4): EDQUOT past a uid's/gid's limit. */
   ownerQuotas?: boolean;
+  /**
+   * An xattr value of exactly 64 KiB. MySQL stores values in a BLOB column (JuiceFS's own table),
+   * which holds at most 65535 bytes, so there such a value is E2BIG, as with the Go client.
+   */
+  xattrValue64KiB?: boolean;
 }
 
 export type MetaCapability = keyof MetaSupports;

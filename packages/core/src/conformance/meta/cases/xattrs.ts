@@ -69,6 +69,16 @@ export const xattrCases: MetaCase[] = [
       const f = await mkfile(meta, ROOT_INODE, 'f');
       await expectCode(meta.setXattr(ROOT, f.ino, `user.${'n'.repeat(251)}`, Buffer.from('v'), 0), 'ERANGE', '256-byte xattr name');
       await expectCode(meta.setXattr(ROOT, f.ino, 'user.big', Buffer.alloc(65537), 0), 'E2BIG', '65537-byte value');
+      await meta.setXattr(ROOT, f.ino, `user.${'n'.repeat(250)}`, Buffer.alloc(65535, 7), 0);
+      assert.equal((await meta.getXattr(ROOT, f.ino, `user.${'n'.repeat(250)}`)).length, 65535);
+    },
+  },
+  {
+    group, name: 'xattr limits: a value of exactly 64 KiB is stored',
+    needs: ['xattrs', 'xattrValue64KiB'],
+    async run(env) {
+      const meta = await formatted(env);
+      const f = await mkfile(meta, ROOT_INODE, 'f');
       await meta.setXattr(ROOT, f.ino, `user.${'n'.repeat(250)}`, Buffer.alloc(65536, 7), 0);
       assert.equal((await meta.getXattr(ROOT, f.ino, `user.${'n'.repeat(250)}`)).length, 65536);
     },
