@@ -113,4 +113,18 @@ describe('statements per operation on SQLite', () => {
     // BEGIN, joined read, node, delfile, xattrs, entry, parent node, COMMIT
     expect(statements).toBe(8);
   });
+
+  it('a chunk read is one statement when the chunk has slices; an empty one also reads the node', async () => {
+    const f = await meta.mknod(ctx, ROOT_INODE, 'data', 1, 0o644, 0);
+    const id = await meta.newSlice();
+    await meta.write(ctx, f.ino, 0, { pos: 0, id, size: 4096, off: 0, len: 4096 });
+    // noatime (the default): the slices answer for the file, as JuiceFS's Read
+    expect(await counted(() => meta.readChunk(ctx, f.ino, 0))).toBe(1);
+    // a hole: the node tells a file's hole from a directory or a missing inode
+    expect(await counted(() => meta.readChunk(ctx, f.ino, 1))).toBe(2);
+    expect(await meta.readChunk(ctx, f.ino, 1)).toEqual([]);
+    const d = await meta.mkdir(ctx, ROOT_INODE, 'not-a-file', 0o755, 0);
+    await expect(meta.readChunk(ctx, d.ino, 0)).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(meta.readChunk(ctx, 999_999n, 0)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });

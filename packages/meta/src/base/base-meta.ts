@@ -368,9 +368,10 @@ export class BaseMeta implements Meta {
       await touchAtime(this.m, ino, this.m.openCache.attr(ino));
       return cached;
     }
-    const { attr, slices } = await data.readChunk(this.m, ino, indx);
+    // Attributes only where an access may write the atime (see touchAtime).
+    const { attr, slices } = await data.readChunk(this.m, ino, indx, this.m.client.atimeMode !== 'noatime' && !this.m.readOnly);
     this.m.openCache.putChunk(ino, indx, slices);
-    await touchAtime(this.m, ino, attr);
+    if (attr) await touchAtime(this.m, ino, attr);
     return slices;
   }
   async write(ctx: Context, ino: Ino, indx: number, slice: Slice, mtime?: { sec: number; nsec: number }): Promise<Attr> {

@@ -68,13 +68,21 @@ export async function write(
   });
 }
 
-/** The slice records of chunk `indx`, with the file's attributes read along (for atime). */
-export async function readChunk(m: MetaState, ino: Ino, indx: number): Promise<{ attr: Attr; slices: Slice[] }> {
+/**
+ * The slice records of chunk `indx`, with the file's attributes when `withAttr` (an atime update
+ * needs them). Without, the node is read only when the chunk has no slices, as JuiceFS's Read
+ * does: only a file has slices, so a chunk with some answers for the file, and an empty one must
+ * still tell a hole of a file from a directory (EISDIR) or a missing inode (ENOENT). A small
+ * file's read then costs one statement, not two.
+ */
+export async function readChunk(m: MetaState, ino: Ino, indx: number, withAttr: boolean): Promise<{ attr?: Attr; slices: Slice[] }> {
   if (!Number.isInteger(indx) || indx < 0) throw fsError('EINVAL', `invalid chunk index ${indx}`);
   return readOnly(m, async (tx) => {
+    const found = withAttr ? undefined : await tx.getChunk(ino, indx);
+    if (found && found.length > 0) return { slices: found };
     const attr = await requireAttr(tx, ino);
     requireFile(attr, ino);
-    return { attr, slices: await tx.getChunk(ino, indx) };
+    return { attr, slices: found ?? (await tx.getChunk(ino, indx)) };
   });
 }
 
