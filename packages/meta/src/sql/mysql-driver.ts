@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import mysql, { type Connection, type FieldPacket, type ResultSetHeader, type TypedParameterValue } from 'mysql2';
 import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
-import { asFsError, backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { asFsError, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { runWithConflictRetry } from './conflict-retry.js';
 import { ConflictGate } from './mutex.js';
 import type { MysqlTarget } from './url.js';
 
@@ -250,31 +251,14 @@ export class MysqlDriver implements SqlDriver {
     return this.txnWithRetries(fn).catch(this.fail);
   }
 
-  private async txnWithRetries<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
+  private txnWithRetries<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     const ctx = inside.getStore();
-    // A transaction opened from inside another one (its own connection) must not queue on the
-    // gate the outer one holds.
-    if (ctx?.active && ctx.driver === this) return this.retrying(fn, 0);
-    try {
-      return await this.gate.runShared(() => this.attempt(fn));
-    } catch (err) {
-      if (!isRetryable(err)) throw err;
-    }
-    // Lost a conflict: re-run alone (in this client) so a hot row does not cause a deadlock storm.
-    this.conflicts++;
-    return this.gate.runExclusive(() => this.retrying(fn, 1));
-  }
-
-  private async retrying<T>(fn: (conn: SqlConn) => Promise<T>, first: number): Promise<T> {
-    for (let attempt = first; ; attempt++) {
-      try {
-        return await this.attempt(fn);
-      } catch (err) {
-        if (!isRetryable(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
-        this.conflicts++;
-        await sleep(backoff(attempt));
-      }
-    }
+    return runWithConflictRetry(this.gate, () => this.attempt(fn), {
+      retryable: isRetryable,
+      maxRetries: MAX_CONFLICT_RETRIES,
+      nested: ctx?.active === true && ctx.driver === this,
+      onConflict: () => void this.conflicts++,
+    });
   }
 
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
