@@ -1,4 +1,5 @@
 import { fsError, isErrnoCode } from '@juicefs/core';
+import type { Knex } from 'knex';
 import type { SqlDialect } from './url.js';
 
 /** Values bound to statements: inodes as bigint, binary columns as Buffer. */
@@ -103,4 +104,17 @@ export function asFsError(err: unknown, dialect: string): unknown {
   // holds 65535 bytes), which the caller can act on, unlike an I/O error.
   if (code === 'ER_DATA_TOO_LONG') return fsError('E2BIG', `${dialect} error ${code}: ${message}`, err);
   return fsError('EIO', `${dialect} error ${code}: ${message}`, err);
+}
+
+/**
+ * Runs `fn` on a raw connection from a knex pool (PostgreSQL, MySQL), handed back afterwards
+ * whatever happens. `C` is the driver's connection type: knex's pool hands it out untyped.
+ */
+export async function withPooledConnection<C, T>(pool: Knex, fn: (conn: C) => Promise<T>): Promise<T> {
+  const conn = (await pool.client.acquireConnection()) as C;
+  try {
+    return await fn(conn);
+  } finally {
+    await pool.client.releaseConnection(conn);
+  }
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import mysql, { type Connection, type FieldPacket, type ResultSetHeader, type TypedParameterValue } from 'mysql2';
 import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
-import { asFsError, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { asFsError, withPooledConnection, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { runWithConflictRetry } from './conflict-retry.js';
 import { ConflictGate } from './mutex.js';
 import type { MysqlTarget } from './url.js';
@@ -217,13 +217,8 @@ export class MysqlDriver implements SqlDriver {
     return new MysqlDriver(pool, target.address);
   }
 
-  private async withConn<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    const conn = (await this.pool.client.acquireConnection()) as Connection;
-    try {
-      return await fn(conn);
-    } finally {
-      await this.pool.client.releaseConnection(conn);
-    }
+  private withConn<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    return withPooledConnection<Connection, T>(this.pool, fn);
   }
 
   /** One attempt: BEGIN, run `fn`, COMMIT (ROLLBACK on any error). */

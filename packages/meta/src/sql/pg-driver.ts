@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client, QueryConfig } from 'pg';
 import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
-import { asFsError, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
+import { asFsError, withPooledConnection, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { runWithConflictRetry } from './conflict-retry.js';
 import { ConflictGate } from './mutex.js';
 import type { PostgresTarget } from './url.js';
@@ -173,13 +173,8 @@ export class PgDriver implements SqlDriver {
     return p;
   };
 
-  private async withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = (await this.pool.client.acquireConnection()) as Client;
-    try {
-      return await fn(client);
-    } finally {
-      await this.pool.client.releaseConnection(client);
-    }
+  private withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    return withPooledConnection<Client, T>(this.pool, fn);
   }
 
   /**
