@@ -101,7 +101,7 @@ describe('OpenDAL s3 service against the gateway', () => {
     await reader.read(part); // from offset 0
     expect(part.toString()).toBe('hello g');
     const names = (await op.list('docs/')).map((e) => e.path()).sort();
-    expect(names).toEqual(['docs/', 'docs/deep/', 'docs/readme.txt'].filter((n) => n !== 'docs/' || names.includes('docs/')));
+    expect(names.filter((n) => n !== 'docs/')).toEqual(['docs/deep/', 'docs/readme.txt']); // OpenDAL may list the directory itself
     const all = (await op.list('', { recursive: true })).map((e) => e.path()).filter((p) => !p.endsWith('/')).sort();
     expect(all).toEqual(['docs/deep/nested/file.bin', 'docs/readme.txt']);
     await op.delete('docs/deep/nested/file.bin');
@@ -261,7 +261,7 @@ describe('raw requests', () => {
       }).toEqual({
         first: [['l/a.txt', 'l/b c+d.txt', 'l/dir/x'], ['3'], ['true']],
         second: ['l/dir/y/w', 'l/dir/y/z', 'l/e/f'],
-        after: [[], ['l/dir/', 'l/e/']].map((x, i) => (i === 0 ? x : ['l/e/'])),
+        after: [[], ['l/e/']], // a CommonPrefix sorting before start-after is not repeated, even if keys after it fall in it
         encoded: ['l/b%20c%2Bd.txt'],
       });
     });
