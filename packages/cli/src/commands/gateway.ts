@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import { context, fsError } from '@juicefs/core';
+import type { Argv } from 'yargs';
+import { isValidBucketName, MINIO_SYS_DIR } from '../gateway/layout.js';
+import { createGatewayServer, type GatewayOptions } from '../gateway/server.js';
+import type { Credentials } from '../gateway/sigv4.js';
+import { log } from '../log.js';
+import { redactUrl } from '../volume.js';
+import { openVolumeFs } from '../volume-fs.js';
+
+/**
+ * `juicefs gateway META-URL ADDRESS`: an S3-compatible server over the volume, as JuiceFS's
+ * MinIO-based gateway: the bucket is the volume (or, with --multi-buckets, each top directory),
+ * objects are files and "dir/" objects directories, laid out so the Go gateway and this one can
+ * take turns on the same volume (see gateway/layout.ts).
+ */
+
+/** MINIO_ROOT_USER / MINIO_ROOT_PASSWORD (or the older MINIO_ACCESS_KEY / MINIO_SECRET_KEY), checked as JuiceFS checks them. */
+export function gatewayCredentials(env: NodeJS.ProcessEnv = process.env): Credentials {
+  const accessKey = env['MINIO_ROOT_USER'] || env['MINIO_ACCESS_KEY'] || '';
+  const secretKey = env['MINIO_ROOT_PASSWORD'] || env['MINIO_SECRET_KEY'] || '';
+  if (accessKey.length < 3) throw fsError('EINVAL', 'MINIO_ROOT_USER should be specified as an environment variable with at least 3 characters (the access key clients sign with)');
+  if (secretKey.length < 8) throw fsError('EINVAL', 'MINIO_ROOT_PASSWORD should be specified as an environment variable with at least 8 characters (the secret key clients sign with)');
+  return { accessKey, secretKey };
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface), as the Go gateway's --address takes it. */
+export function parseListenAddress(text: string): { host: string | undefined; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw fsError('EINVAL', `address "${text}" is not HOST:PORT (e.g. localhost:9000, 0.0.0.0:9000 or :9000)`);
+  const host = m[1] ?? m[2] ?? '';
+  return { host: host === '' ? undefined : host, port };
+}
+
+function parseUmask(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw fsError('EINVAL', `invalid umask "${text}": give it in octal, e.g. 022`);
+  return parseInt(text, 8);
+}
+
+export const GATEWAY_FLAGS = {
+  'multi-buckets': { type: 'boolean', default: false, describe: 'use the top-level directories as buckets' },
+  'bucket-name': { type: 'string', describe: 'the bucket\'s name instead of the volume\'s (ignored with --multi-buckets)' },
+  'keep-etag': { type: 'boolean', default: false, describe: 'keep the ETag of uploaded objects (in the s3-etag xattr) and answer it on reads' },
+  'umask': { type: 'string', default: '022', describe: 'umask for new files and directories, in octal' },
+  'object-tag': { type: 'boolean', default: false, describe: 'enable the object tagging API (tags in the s3-tags xattr)' },
+  'object-meta': { type: 'boolean', default: false, describe: 'keep Content-Type, Cache-Control, Content-Disposition and x-amz-meta-* (in the s3-meta xattr)' },
+  'head-dir': { type: 'boolean', default: false, describe: 'allow HEAD (and GET) on any directory' },
+  'hide-dir-object': { type: 'boolean', default: false, describe: 'leave the directories made by PUT "dir/" out of listings' },
+  'domain': { type: 'string', describe: 'domain(s) for virtual-host-style requests (BUCKET.DOMAIN), comma separated' },
+  'read-only': { type: 'boolean', default: false, describe: 'refuse every write' },
+  'no-banner': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines (this gateway prints one line on start)' },
+} as const;
+
+export function gatewayCommand(y: Argv): Argv {
+  return y.command(
+    'gateway <META-URL> <ADDRESS>',
+    'Start an S3-compatible gateway (access key and secret from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD)',
+    (c) =>
+      c
+        .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
+        .positional('ADDRESS', { type: 'string', demandOption: true, describe: 'HOST:PORT to listen on (e.g. localhost:9000)' })
+        .options(GATEWAY_FLAGS),
+    async (a) => {
+      // Everything the command line decides is checked before the volume is opened.
+      const credentials = gatewayCredentials();
+      const address = parseListenAddress(String(a.ADDRESS));
+      const umask = parseUmask(String(a.umask));
+      const bucketName = a['bucket-name'];
+      if (bucketName !== undefined && (bucketName.startsWith(MINIO_SYS_DIR) || !isValidBucketName(bucketName))) {
+        throw fsError('EINVAL', `invalid bucket name "${bucketName}": 3 to 63 lowercase letters, digits, dots and hyphens`);
+      }
+      const metaUrl = String(a['META-URL']);
+      const uid = process.getuid?.() ?? 0;
+      const gid = process.getgid?.() ?? 0;
+      const v = await openVolumeFs(metaUrl, { ctx: context(uid, gid, [gid], process.pid), umask });
+      let closed = false;
+      const closeVolume = async () => {
+        if (closed) return;
+        closed = true;
+        await v.close();
+      };
+      try {
+        const options: GatewayOptions = {
+          bucket: bucketName ?? v.format.Name,
+          multiBuckets: a['multi-buckets'], keepEtag: a['keep-etag'], objectTag: a['object-tag'], objectMeta: a['object-meta'],
+          headDir: a['head-dir'], hideDirObject: a['hide-dir-object'], readOnly: a['read-only'],
+          domains: (a.domain ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== ''),
+          credentials,
+        };
+        const server = createGatewayServer(v.fs, options);
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', (err: NodeJS.ErrnoException) => {
+            if (err.code === 'EADDRINUSE') reject(new Error(`EADDRINUSE: address ${a.ADDRESS} is already in use: stop what listens there or pick another port`));
+            else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') reject(new Error(`${err.code}: cannot listen on ${a.ADDRESS} (is the host one of this machine's addresses?)`));
+            else reject(err);
+          });
+          server.listen(address.port, address.host, () => resolve());
+        });
+        const bound = server.address() as AddressInfo;
+        const shown = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+        log.info(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on http://${shown}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
+        const signal = await new Promise<string>((resolve) => {
+          const stop = (sig: NodeJS.Signals) => resolve(sig);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        log.info(`received ${signal}, closing the gateway`);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // Requests still running get a moment to finish before their connections are cut.
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+      } finally {
+        await closeVolume();
+      }
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gatewayCredentials, parseListenAddress } from '../src/commands/gateway.js';
+import { mustFormat, repo } from './tools-volume.js';
+import { RawS3, xmlAll } from './support/s3-raw.js';
+
+// `juicefs gateway` as a user runs it: what it refuses before serving (credentials, address,
+// volume, port), and a real start, a signed request, and a clean stop on SIGTERM.
+
+const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
+const CREDS = { MINIO_ROOT_USER: 'cliadmin', MINIO_ROOT_PASSWORD: 'cli-secret-1' };
+
+function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; err: string }>; stderr: () => string } {
+  const clean = { ...process.env };
+  for (const k of ['MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']) delete clean[k];
+  const child = spawn(process.execPath, [bin, 'gateway', ...args], { cwd: repo, env: { ...clean, ...env } });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  const done = new Promise<{ code: number | null; signal: string | null; err: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, err })));
+  return { child, done, stderr: () => err };
+}
+
+const lastLine = (s: string) => s.trim().split('\n').pop();
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('juicefs gateway: arguments', () => {
+  it('credentials as JuiceFS checks them: MINIO_ROOT_* first, MINIO_ACCESS_KEY/SECRET_KEY as fallbacks, minimum lengths', () => {
+    expect(gatewayCredentials({ MINIO_ROOT_USER: 'abc', MINIO_ROOT_PASSWORD: '12345678' })).toEqual({ accessKey: 'abc', secretKey: '12345678' });
+    expect(gatewayCredentials({ MINIO_ACCESS_KEY: 'old', MINIO_SECRET_KEY: 'oldsecret' })).toEqual({ accessKey: 'old', secretKey: 'oldsecret' });
+    expect(() => gatewayCredentials({ MINIO_ROOT_USER: 'ab', MINIO_ROOT_PASSWORD: '12345678' })).toThrow(/MINIO_ROOT_USER .* at least 3 characters/);
+    expect(() => gatewayCredentials({ MINIO_ROOT_USER: 'abc', MINIO_ROOT_PASSWORD: 'short' })).toThrow(/MINIO_ROOT_PASSWORD .* at least 8 characters/);
+  });
+
+  it('addresses: HOST:PORT, [IPv6]:PORT and :PORT; anything else refused by name', () => {
+    expect([parseListenAddress('localhost:9000'), parseListenAddress('[::1]:9001'), parseListenAddress(':9002')]).toEqual([
+      { host: 'localhost', port: 9000 }, { host: '::1', port: 9001 }, { host: undefined, port: 9002 },
+    ]);
+    for (const bad of ['9000', 'host:', 'host:99999', 'a:b:c']) expect(() => parseListenAddress(bad)).toThrow(`address "${bad}" is not HOST:PORT`);
+  });
+});
+
+describe('juicefs gateway: the command', () => {
+  let dir: string;
+  let meta: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-gateway-cli-'));
+    meta = `sqlite3://${dir}/meta.db`;
+    mustFormat(meta, 'clivol', path.join(dir, 'bucket'), '--trash-days', '0');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses, with a message naming the problem: no credentials, a bad address, an unformatted volume, a port in use', async () => {
+    const noCreds = await start([meta, '127.0.0.1:0'], {}).done;
+    const badAddr = await start([meta, 'nowhere'], CREDS).done;
+    const unformatted = await start([`sqlite3://${dir}/empty.db`, '127.0.0.1:0'], CREDS).done;
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const inUse = await start([meta, `127.0.0.1:${port}`], CREDS).done;
+    blocker.close();
+    expect({
+      noCreds: [noCreds.code, lastLine(noCreds.err)],
+      badAddr: [badAddr.code, lastLine(badAddr.err)],
+      unformatted: [unformatted.code, /not formatted|format/i.test(unformatted.err)],
+      inUse: [inUse.code, lastLine(inUse.err)],
+    }).toEqual({
+      noCreds: [1, 'juicefs: EINVAL: MINIO_ROOT_USER should be specified as an environment variable with at least 3 characters (the access key clients sign with)'],
+      badAddr: [1, 'juicefs: EINVAL: address "nowhere" is not HOST:PORT (e.g. localhost:9000, 0.0.0.0:9000 or :9000)'],
+      unformatted: [1, true],
+      inUse: [1, `juicefs: EADDRINUSE: address 127.0.0.1:${port} is already in use: stop what listens there or pick another port`],
+    });
+  }, 60000);
+
+  it('serves signed requests until SIGTERM, then closes the server and the session and exits 0', async () => {
+    const port = await freePort();
+    const g = start([meta, `127.0.0.1:${port}`], CREDS);
+    for (let i = 0; i < 200 && !g.stderr().includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(g.stderr()).toContain(`S3 gateway for volume clivol (sqlite3://${dir}/meta.db) listening on http://127.0.0.1:${port}, bucket clivol`);
+    const s3 = new RawS3(`http://127.0.0.1:${port}`, CREDS.MINIO_ROOT_USER, CREDS.MINIO_ROOT_PASSWORD);
+    const put = await s3.send({ method: 'PUT', path: '/clivol/hello.txt', body: 'hi' });
+    const list = await s3.send({ method: 'GET', path: '/clivol', query: { 'list-type': '2' } });
+    g.child.kill('SIGTERM');
+    const end = await g.done;
+    expect({ put: put.status, keys: xmlAll(list.text, 'Key'), code: end.code, closing: end.err.includes('received SIGTERM, closing the gateway') }).toEqual({
+      put: 200, keys: ['hello.txt'], code: 0, closing: true,
+    });
+    // The session ended: status lists none.
+    const status = await new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [bin, 'status', meta], { cwd: repo });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('close', () => resolve(out));
+    });
+    expect(JSON.parse(status).Sessions).toEqual([]);
+  }, 60000);
+});
