@@ -4,7 +4,7 @@ import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
 import { openVolumeFs } from '../volume-fs.js';
 import { VERSION } from '../version.js';
-import { startDavServer } from '../webdav/server.js';
+import { parseListenAddress, startDavServer } from '../webdav/server.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,6 +56,9 @@ export function webdavCommand(y: Argv): Argv {
       const address = String(a.ADDRESS);
       const threads = a.threads;
       if (!Number.isInteger(threads) || threads < 1 || threads > 255) throw fsError('EINVAL', `--threads must be a whole number from 1 to 255, got ${threads}`);
+      // Before the volume is opened: a typo in the command line should not cost a session.
+      parseListenAddress(address);
+      if ((a['cert-file'] === undefined) !== (a['key-file'] === undefined)) throw fsError('EINVAL', 'HTTPS needs both --cert-file and --key-file');
       const memory = a['cache-dir'] === 'memory';
       const cacheSize = (a['cache-size'] ?? (memory ? 64 : 102400)) * MiB;
       const subdir = '/' + (a.subdir ?? '').split('/').filter(Boolean).join('/');
