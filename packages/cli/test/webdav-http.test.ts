@@ -399,6 +399,17 @@ describe('server settings', () => {
     }
   });
 
+  test("the volume's internal files (.config holds the secrets, .control takes commands) and the trash are out of reach", async () => {
+    for (const name of ['.config', '.stats', '.accesslog', '.control', '.jfs.config']) expect((await dav(`${base}/${name}`, 'GET')).status).toBe(404);
+    expect((await dav(`${base}/.control`, 'PUT', {}, 'x')).status).toBe(404);
+    expect((await dav(`${base}/.trash/`, 'PROPFIND', { depth: '1' })).status).toBe(404);
+    await v.other.fs.writeFile('/plain.txt', 'p');
+    expect((await dav(`${base}/plain.txt`, 'COPY', { destination: `${base}/.config` })).status).toBe(403);
+    const root = [...responses((await dav(`${base}/`, 'PROPFIND', { depth: '1' })).text).keys()];
+    expect(root.filter((h) => /^\/\.(config|stats|accesslog|control|trash)/.test(h))).toEqual([]);
+    expect(root).toContain('/plain.txt');
+  });
+
   test('errno to status', () => {
     const e = (code: string) => Object.assign(new Error(code), { code });
     expect([e('ENOENT'), e('EACCES'), e('EPERM'), e('EEXIST'), e('ENOTEMPTY'), e('ENOSPC'), e('EDQUOT'), e('EROFS'), e('EIO')].map(errnoStatus)).toEqual([404, 403, 403, 405, 409, 507, 507, 403, 500]);

@@ -1,7 +1,7 @@
 import { hasCode, type JuiceFS } from '@juicefs/core';
 import { header, type DavRequest } from './context.js';
 import { isUnder } from './locks.js';
-import { BadPath, destinationPath, urlSegments, volumePath } from './paths.js';
+import { BadPath, destinationPath, isInternalPath, urlSegments, volumePath } from './paths.js';
 import { removeTree } from './remove.js';
 import { sendText } from './respond.js';
 import { HttpError } from './status.js';
@@ -38,6 +38,7 @@ export async function handleCopyMove(r: DavRequest): Promise<void> {
   }
   const dstPath = '/' + dstSegments.join('/');
   const dstV = volumePath(r.settings.root, dstSegments);
+  if (isInternalPath(dstV)) throw new HttpError(403, `${dstPath} is reserved for the volume's internal files`);
   const ow = (header(r, 'overwrite') ?? 'T').trim().toUpperCase();
   if (ow !== 'T' && ow !== 'F') throw new HttpError(400, `Overwrite: ${ow} is not T or F`);
   const d = (header(r, 'depth') ?? 'infinity').trim().toLowerCase();

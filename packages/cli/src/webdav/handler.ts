@@ -5,7 +5,7 @@ import { handleCopyMove } from './copymove.js';
 import { handleGet } from './get.js';
 import { handleLock, handleUnlock } from './lock.js';
 import { LockManager } from './locks.js';
-import { BadPath, urlSegments, volumePath } from './paths.js';
+import { BadPath, isInternalPath, urlSegments, volumePath } from './paths.js';
 import { handlePropfind } from './propfind.js';
 import { handleProppatch } from './proppatch.js';
 import { sendText } from './respond.js';
@@ -96,7 +96,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, settings: DavSet
       if (err instanceof BadPath) throw new HttpError(400, err.message);
       throw err;
     }
-    await handle({ req, res, settings, locks, segments, path: '/' + segments.join('/'), vpath: volumePath(settings.root, segments) });
+    const vpath = volumePath(settings.root, segments);
+    if (isInternalPath(vpath)) throw new HttpError(404, `${req.url ?? ''} does not exist`);
+    await handle({ req, res, settings, locks, segments, path: '/' + segments.join('/'), vpath });
     log.debug(`${what}: ${res.statusCode}`);
   } catch (err) {
     const status = err instanceof HttpError ? err.status : errnoStatus(err);

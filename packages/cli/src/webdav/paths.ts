@@ -46,3 +46,16 @@ export function destinationPath(header: string, host: string | undefined): { pat
   if (/^[a-z][a-z0-9+.-]*:/i.test(header) && host !== undefined && url.host !== host) return { error: 'other-host' };
   return { path: url.pathname };
 }
+
+/**
+ * The VFS's virtual files at the root of the volume (and their `.jfs.` names), and the trash.
+ * They are for a mount's tools: `.config` holds the format with its secrets and `.control`
+ * takes commands, so WebDAV never reaches them (JuiceFS's server, on pkg/fs, does not see them
+ * either). Listings already leave them out (hideInternal).
+ */
+const INTERNAL = /^\.(jfs\.)?(control|accesslog|stats|config|trash)$/;
+
+export function isInternalPath(vpath: string): boolean {
+  const first = vpath.split('/').find((s) => s !== '');
+  return first !== undefined && INTERNAL.test(first);
+}
