@@ -1,5 +1,5 @@
-import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type JuiceChunkStore } from '@juicefs/chunk';
-import { JuiceFS, Vfs, type Context, type ControlHandler, type Format } from '@juicefs/core';
+import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type JuiceChunkStore } from '@juicefs/chunk';
+import { JuiceFS, Vfs, type Context, type ControlHandler, type Format, type NewSessionOptions, type VfsOptions } from '@juicefs/core';
 import { openMeta, type BaseMeta } from '@juicefs/meta';
 import { plainFormat } from './control/volume-access.js';
 import { keyPassphrase } from './key-passphrase.js';
@@ -27,16 +27,25 @@ export interface VolumeFsOptions {
   umask?: number;
   /** Serves `.control` (the CLI's handler, for in-process tests of its tools); none by default. */
   control?: (parts: { meta: BaseMeta; store: JuiceChunkStore; format: Format }) => ControlHandler;
+  /** Session settings (read-only, info shown by `juicefs status`); a plain session by default. */
+  session?: NewSessionOptions;
+  /** VFS settings (read-only, hidden internal files…) over the defaults. */
+  vfs?: Partial<VfsOptions>;
+  /** `--bucket`: another address of the volume's bucket. */
+  bucket?: string;
+  /** Cache and buffer settings of a long-running service; a 64 MiB memory cache by default. */
+  cache?: Pick<Partial<ChunkStoreOptions>, 'cacheDir' | 'cacheSize' | 'bufferSize'>;
 }
 
 export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Promise<VolumeFs> {
   const meta = await openMeta(metaUrl);
   try {
     const format = plainFormat(await meta.load());
-    await meta.newSession();
-    const store = await openChunkStore(openVolumeStorage(format, keyPassphrase()), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
+    await meta.newSession(o.session);
+    const storage = openVolumeStorage(format, { ...keyPassphrase(), ...(o.bucket !== undefined ? { bucket: o.bucket } : {}) });
+    const store = await openChunkStore(storage, chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20, ...o.cache }));
     meta.onSliceDelete((id, size) => store.remove(id, size));
-    const vfs = new Vfs({ meta, store, format, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
+    const vfs = new Vfs({ meta, store, format, ...(o.vfs ? { options: o.vfs } : {}), ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
     const fs = new JuiceFS(vfs, o.ctx, o.umask === undefined ? {} : { umask: o.umask });
     return {
       fs,
