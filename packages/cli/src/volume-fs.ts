@@ -29,7 +29,7 @@ export interface VolumeFsOptions {
   control?: (parts: { meta: BaseMeta; store: JuiceChunkStore; format: Format }) => ControlHandler;
   /** Session settings (read-only, info shown by `juicefs status`); a plain session by default. */
   session?: NewSessionOptions;
-  /** VFS settings (read-only, hidden internal files…) over the defaults. */
+  /** VFS settings (read-only, hidden internal files…) over the defaults; virtual files are off unless `control` is given. */
   vfs?: Partial<VfsOptions>;
   /** `--bucket`: another address of the volume's bucket. */
   bucket?: string;
@@ -45,7 +45,11 @@ export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Pr
     const storage = openVolumeStorage(format, { ...keyPassphrase(), ...(o.bucket !== undefined ? { bucket: o.bucket } : {}) });
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20, ...o.cache }));
     meta.onSliceDelete((id, size) => store.remove(id, size));
-    const vfs = new Vfs({ meta, store, format, ...(o.vfs ? { options: o.vfs } : {}), ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
+    // No virtual files unless `.control` is asked for: whatever reads the volume through this
+    // API (sync's jfs:// trees, the gateway, webdav) must not see `.config` with its secrets, or
+    // copy `.stats` and `.accesslog` as if they were files.
+    const options = { virtualFiles: o.control !== undefined, ...o.vfs };
+    const vfs = new Vfs({ meta, store, format, options, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
     const fs = new JuiceFS(vfs, o.ctx, o.umask === undefined ? {} : { umask: o.umask });
     return {
       fs,

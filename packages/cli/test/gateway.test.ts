@@ -383,6 +383,17 @@ describe('raw requests', () => {
   });
 });
 
+describe('the mount\'s virtual files', () => {
+  it('are not objects: .config (the volume\'s secrets) and .control are plain keys, missing until written', async () => {
+    const got = await Promise.all(['.config', '.stats', '.accesslog', '.control'].map((k) => raw.send({ method: 'GET', path: `/${BUCKET}/${k}` })));
+    expect(got.map((r) => [r.status, xmlAll(r.text, 'Code')])).toEqual(Array(4).fill([404, ['NoSuchKey']]));
+    const put = await raw.send({ method: 'PUT', path: `/${BUCKET}/.config`, body: 'mine' });
+    const back = await raw.send({ method: 'GET', path: `/${BUCKET}/.config` });
+    expect([put.status, back.status, back.text, (await v.fs.readFile('/.config')).toString()]).toEqual([200, 200, 'mine', 'mine']);
+    await v.fs.unlink('/.config');
+  });
+});
+
 describe('--multi-buckets, --read-only', () => {
   it('top-level directories are buckets that can be made and removed', async () => {
     const multi = await startGateway(v, { multiBuckets: true });

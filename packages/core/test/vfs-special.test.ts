@@ -35,6 +35,22 @@ describe('VFS virtual files in the root', () => {
     expect(names).toEqual(['.', '..', '.stats', '.jfs.accesslog', '.jfs.stats', '.jfs.config', '.trash']);
   });
 
+  it('without virtualFiles are not served: their names are ordinary names, and the trash stays', async () => {
+    const h = await newHarness({ virtualFiles: false });
+    for (const name of ['.accesslog', '.stats', '.config', '.control']) {
+      await expect(h.vfs.lookup(h.ctx, ROOT_INODE, name)).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    const d = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'd', 0o755, 0);
+    await expect(h.vfs.lookup(h.ctx, d.ino, '.control')).rejects.toMatchObject({ code: 'ENOENT' });
+    const mine = await createFile(h, '.config');
+    expect((await h.vfs.lookup(h.ctx, ROOT_INODE, '.config')).ino).toBe(mine.ino);
+    expect(mine.ino).not.toBe(CONFIG_INODE);
+    const { fh } = await h.vfs.opendir(h.ctx, ROOT_INODE);
+    const names = (await h.vfs.readdir(h.ctx, ROOT_INODE, fh, 0)).map((e) => e.name.toString());
+    expect(names.sort()).toEqual(['.', '..', '.config', '.trash', 'd']);
+    expect((await h.vfs.lookup(h.ctx, ROOT_INODE, '.trash')).ino).toBe(TRASH_INODE);
+  });
+
   it('are read-only and cannot be replaced, removed, renamed over or linked', async () => {
     const h = await newHarness();
     await expect(h.vfs.open(h.ctx, STATS_INODE, O_WRONLY)).rejects.toMatchObject({ code: 'EACCES' });

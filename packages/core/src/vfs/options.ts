@@ -32,6 +32,13 @@ export interface VfsOptions {
    * show what was deleted elsewhere in the volume.
    */
   hideTrash: boolean;
+  /**
+   * Serve the virtual files `.control`, `.accesslog`, `.stats` and `.config` (a mount's). Servers
+   * that hand the volume to other people (gateway, webdav) turn them off: `.config` holds the
+   * volume's secrets and `.control` takes commands. Their names are then ordinary names, as in
+   * JuiceFS's pkg/fs, which has no virtual files.
+   */
+  virtualFiles: boolean;
   /** List directories sorted by name (--sort-dir) instead of in the engine's order. */
   sortDir: boolean;
   /** Version string shown in `.config`. */
@@ -52,6 +59,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   hideInternal: false,
   prefixInternal: false,
   hideTrash: false,
+  virtualFiles: true,
   sortDir: false,
   version: '1.4.0',
   mountPoint: '',

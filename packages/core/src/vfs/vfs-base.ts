@@ -12,7 +12,7 @@ import { compactChunk } from './compaction.js';
 import { FileData } from './file-data.js';
 import { canRead, canWrite, O_APPEND, O_TRUNC } from './flags.js';
 import { HandleTable, type FileHandle, type Handle, type SpecialHandle } from './handles.js';
-import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, STATS_INODE, internalAttr, internalNodeByIno, internalNodeByName } from './internal-nodes.js';
+import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, STATS_INODE, internalAttr, internalNodeByIno, internalNodeByName, type InternalNode } from './internal-nodes.js';
 import { MetaCache } from './meta-cache.js';
 import { instrumentMeta, VfsMetrics } from './metrics.js';
 import { DEFAULT_VFS_OPTIONS, type EntryReply, type OpenReply, type VfsInit, type VfsOptions } from './options.js';
@@ -157,18 +157,26 @@ export abstract class VfsBase {
     return internalAttr(node, ino === CONFIG_INODE ? this.config.length : 0, this.startSec);
   }
 
+  /** The internal node a root name stands for, if this VFS serves it (hideTrash, virtualFiles). */
+  protected servedInternalNode(name: string): InternalNode | undefined {
+    const node = internalNodeByName(name, this.options.prefixInternal);
+    if (!node) return undefined;
+    if (node.ino === TRASH_INODE ? this.options.hideTrash : !this.options.virtualFiles) return undefined;
+    return node;
+  }
+
   protected internalByName(parent: Ino, name: Buffer): EntryReply | undefined {
     const text = name.toString();
     if (parent !== ROOT_INODE && !text.endsWith('.control')) return undefined;
-    const node = internalNodeByName(text, this.options.prefixInternal);
-    if (!node || (node.ino === TRASH_INODE && this.options.hideTrash)) return undefined;
+    const node = this.servedInternalNode(text);
+    if (!node) return undefined;
     const attr = this.internalAttrOf(node.ino);
     return { ino: node.ino, attr, attrTimeout: this.options.attrCache, entryTimeout: this.options.entryCache };
   }
 
   protected checkSpecialName(parent: Ino, name: Buffer, code: 'EPERM' | 'EEXIST'): void {
-    const node = parent === ROOT_INODE ? internalNodeByName(name.toString(), this.options.prefixInternal) : undefined;
-    if (node && !(node.ino === TRASH_INODE && this.options.hideTrash)) {
+    const node = parent === ROOT_INODE ? this.servedInternalNode(name.toString()) : undefined;
+    if (node) {
       throw fsError(code, `"${name.toString()}" is reserved for a virtual file in the root of the volume`);
     }
   }

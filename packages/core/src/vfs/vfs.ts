@@ -208,7 +208,7 @@ export class Vfs extends VfsFiles {
     if (ino === ROOT_INODE && !this.options.hideInternal) {
       const listed = new Set(out.map((e) => e.name.toString()));
       for (const node of INTERNAL_NODES.slice(1)) {
-        if (node.ino === TRASH_INODE && this.options.hideTrash) continue;
+        if (node.ino === TRASH_INODE ? this.options.hideTrash : !this.options.virtualFiles) continue;
         const name = internalName(node, this.options.prefixInternal);
         if (!listed.has(name)) push(Buffer.from(name), node.ino, node.type, this.internalAttrOf(node.ino));
       }
