@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gatewayCredentials, parseListenAddress } from '../src/commands/gateway.js';
+import { gatewayCredentials } from '../src/commands/gateway.js';
+import { parseListenAddress } from '../src/volume-service.js';
 import { mustFormat, repo } from './tools-volume.js';
 import { RawS3, xmlAll } from './support/s3-raw.js';
 
@@ -46,7 +47,7 @@ describe('juicefs gateway: arguments', () => {
     expect([parseListenAddress('localhost:9000'), parseListenAddress('[::1]:9001'), parseListenAddress(':9002')]).toEqual([
       { host: 'localhost', port: 9000 }, { host: '::1', port: 9001 }, { host: undefined, port: 9002 },
     ]);
-    for (const bad of ['9000', 'host:', 'host:99999', 'a:b:c']) expect(() => parseListenAddress(bad)).toThrow(`address "${bad}" is not HOST:PORT`);
+    for (const bad of ['9000', 'host:', 'host:99999', 'a:b:c']) expect(() => parseListenAddress(bad)).toThrow(`"${bad}" is not an address to listen on: give HOST:PORT`);
   });
 });
 
@@ -76,7 +77,7 @@ describe('juicefs gateway: the command', () => {
       inUse: [inUse.code, lastLine(inUse.err)],
     }).toEqual({
       noCreds: [1, 'juicefs: EINVAL: MINIO_ROOT_USER should be specified as an environment variable with at least 3 characters (the access key clients sign with)'],
-      badAddr: [1, 'juicefs: EINVAL: address "nowhere" is not HOST:PORT (e.g. localhost:9000, 0.0.0.0:9000 or :9000)'],
+      badAddr: [1, 'juicefs: EINVAL: "nowhere" is not an address to listen on: give HOST:PORT, e.g. localhost:9000 (or :9000 for every interface)'],
       unformatted: [1, true],
       inUse: [1, `juicefs: EADDRINUSE: address 127.0.0.1:${port} is already in use: stop what listens there or pick another port`],
     });
@@ -90,18 +91,20 @@ describe('juicefs gateway: the command', () => {
     const s3 = new RawS3(`http://127.0.0.1:${port}`, CREDS.MINIO_ROOT_USER, CREDS.MINIO_ROOT_PASSWORD);
     const put = await s3.send({ method: 'PUT', path: '/clivol/hello.txt', body: 'hi' });
     const list = await s3.send({ method: 'GET', path: '/clivol', query: { 'list-type': '2' } });
-    g.child.kill('SIGTERM');
-    const end = await g.done;
-    expect({ put: put.status, keys: xmlAll(list.text, 'Key'), code: end.code, closing: end.err.includes('received SIGTERM, closing the gateway') }).toEqual({
-      put: 200, keys: ['hello.txt'], code: 0, closing: true,
-    });
-    // The session ended: status lists none.
-    const status = await new Promise<string>((resolve) => {
+    const status = () => new Promise<{ Sessions: Array<{ MountPoint: string }> }>((resolve) => {
       const p = spawn(process.execPath, [bin, 'status', meta], { cwd: repo });
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      p.on('close', () => resolve(out));
+      p.on('close', () => resolve(JSON.parse(out) as { Sessions: Array<{ MountPoint: string }> }));
     });
-    expect(JSON.parse(status).Sessions).toEqual([]);
+    // While it serves, its session is there under the service's name.
+    const serving = (await status()).Sessions.map((x) => x.MountPoint);
+    g.child.kill('SIGTERM');
+    const end = await g.done;
+    expect({ put: put.status, keys: xmlAll(list.text, 'Key'), serving, code: end.code, closing: end.err.includes('received SIGTERM, closing the gateway') }).toEqual({
+      put: 200, keys: ['hello.txt'], serving: ['gateway'], code: 0, closing: true,
+    });
+    // The session ended: status lists none.
+    expect((await status()).Sessions).toEqual([]);
   }, 60000);
 });

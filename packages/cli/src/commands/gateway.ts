@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import { context, fsError } from '@juicefs/core';
-import type { Argv } from 'yargs';
+import { fsError } from '@juicefs/core';
+import type { Argv, Options } from 'yargs';
 import { isValidBucketName, MINIO_SYS_DIR } from '../gateway/layout.js';
 import { createGatewayServer, type GatewayOptions } from '../gateway/server.js';
 import type { Credentials } from '../gateway/sigv4.js';
 import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
-import { openVolumeFs } from '../volume-fs.js';
+import { openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, untilStopSignal } from '../volume-service.js';
 
 /**
  * `juicefs gateway META-URL ADDRESS`: an S3-compatible server over the volume, as JuiceFS's
@@ -24,15 +24,6 @@ export function gatewayCredentials(env: NodeJS.ProcessEnv = process.env): Creden
   return { accessKey, secretKey };
 }
 
-/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface), as the Go gateway's --address takes it. */
-export function parseListenAddress(text: string): { host: string | undefined; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) throw fsError('EINVAL', `address "${text}" is not HOST:PORT (e.g. localhost:9000, 0.0.0.0:9000 or :9000)`);
-  const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? undefined : host, port };
-}
-
 function parseUmask(text: string): number {
   if (!/^[0-7]{1,4}$/.test(text)) throw fsError('EINVAL', `invalid umask "${text}": give it in octal, e.g. 022`);
   return parseInt(text, 8);
@@ -48,9 +39,9 @@ export const GATEWAY_FLAGS = {
   'head-dir': { type: 'boolean', default: false, describe: 'allow HEAD (and GET) on any directory' },
   'hide-dir-object': { type: 'boolean', default: false, describe: 'leave the directories made by PUT "dir/" out of listings' },
   'domain': { type: 'string', describe: 'domain(s) for virtual-host-style requests (BUCKET.DOMAIN), comma separated' },
-  'read-only': { type: 'boolean', default: false, describe: 'refuse every write' },
   'no-banner': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines (this gateway prints one line on start)' },
-} as const;
+  ...SERVICE_CLIENT_FLAGS,
+} as const satisfies Record<string, Options>;
 
 export function gatewayCommand(y: Argv): Argv {
   return y.command(
@@ -71,9 +62,7 @@ export function gatewayCommand(y: Argv): Argv {
         throw fsError('EINVAL', `invalid bucket name "${bucketName}": 3 to 63 lowercase letters, digits, dots and hyphens`);
       }
       const metaUrl = String(a['META-URL']);
-      const uid = process.getuid?.() ?? 0;
-      const gid = process.getgid?.() ?? 0;
-      const v = await openVolumeFs(metaUrl, { ctx: context(uid, gid, [gid], process.pid), umask });
+      const v = await openServiceVolume(metaUrl, 'gateway', a, { umask });
       let closed = false;
       const closeVolume = async () => {
         if (closed) return;
@@ -100,11 +89,7 @@ export function gatewayCommand(y: Argv): Argv {
         const bound = server.address() as AddressInfo;
         const shown = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
         log.info(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on http://${shown}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
-        const signal = await new Promise<string>((resolve) => {
-          const stop = (sig: NodeJS.Signals) => resolve(sig);
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        const signal = await untilStopSignal();
         log.info(`received ${signal}, closing the gateway`);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

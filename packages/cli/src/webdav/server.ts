@@ -4,19 +4,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fsError } from '@juicefs/core';
 import type { DavSettings } from './context.js';
+import { parseListenAddress } from '../volume-service.js';
 import { davHandler, type DavLog } from './handler.js';
 import { LockManager } from './locks.js';
 
-/** HOST:PORT of `juicefs webdav` (`:PORT` listens on every interface, `[::1]:PORT` for IPv6), as Go's net/http takes it. */
-export function parseListenAddress(address: string): { host: string | undefined; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(address.trim());
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) throw fsError('EINVAL', `"${address}" is not an address to listen on: give HOST:PORT, e.g. localhost:9007 (or :9007 for every interface)`);
-  const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? undefined : host, port };
-}
-
 export interface DavServerOptions extends DavSettings {
+  /** HOST:PORT (`:PORT` listens on every interface, `[::1]:PORT` for IPv6), as Go's net/http takes it. */
   address: string;
   /** --cert-file / --key-file: serve HTTPS. */
   certFile?: string | undefined;

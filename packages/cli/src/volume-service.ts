@@ -1,0 +1,95 @@
+import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
+import type { Options } from 'yargs';
+import { VERSION } from './version.js';
+import { openVolumeFs, type VolumeFs } from './volume-fs.js';
+
+/**
+ * What the servers over a volume (`gateway`, `webdav`) share: JuiceFS's client flags that an
+ * in-process client honours, the volume opened with them under a session named after the
+ * service, the listen address, and the wait for a signal to stop.
+ */
+
+const MiB = 1024 * 1024;
+
+/**
+ * JuiceFS's client flags these servers accept. Others of JuiceFS's (--log, --access-log,
+ * --background, the object storage tuning) are not: the command line refuses them by name.
+ */
+export const SERVICE_CLIENT_FLAGS = {
+  'read-only': { type: 'boolean', default: false, describe: 'serve the volume read-only (every change is refused), with a read-only session' },
+  'bucket': { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' },
+  'cache-dir': { type: 'string', default: 'memory', describe: 'block cache directory; "memory" (the default here) keeps blocks in memory only' },
+  'cache-size': { type: 'number', describe: 'cache size in MiB (default 64 for the memory cache, 102400 for a directory)' },
+  'buffer-size': { type: 'number', default: 300, describe: 'read/write buffer in MiB' },
+  'heartbeat': { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' },
+  'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
+  'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
+  'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
+} as const satisfies Record<string, Options>;
+
+/** The parsed SERVICE_CLIENT_FLAGS. */
+export interface ServiceClientArgs {
+  'read-only': boolean;
+  'bucket'?: string | undefined;
+  'cache-dir': string;
+  'cache-size'?: number | undefined;
+  'buffer-size': number;
+  'heartbeat': number;
+  'attr-cache': number;
+  'entry-cache': number;
+  'dir-entry-cache': number;
+}
+
+/** Who requests run as: the user running the server, as JuiceFS's do (root may do anything). */
+export function processContext(): Context {
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return ROOT_CONTEXT;
+  const gid = process.getgid?.() ?? 0;
+  return context(uid, gid, [...new Set([gid, ...(process.getgroups?.() ?? [])])], process.pid);
+}
+
+/** The process umask, which JuiceFS's servers apply to what they create. */
+export function currentUmask(): number {
+  const u = process.umask(0);
+  process.umask(u);
+  return u;
+}
+
+/**
+ * Opens the volume for a server: a session shown as `service` in `juicefs status`, the client
+ * flags applied, the mount's virtual files and the trash out of listings.
+ */
+export function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<VolumeFs> {
+  const memory = a['cache-dir'] === 'memory';
+  const cacheSize = (a['cache-size'] ?? (memory ? 64 : 102400)) * MiB;
+  return openVolumeFs(metaUrl, {
+    ctx: o.ctx ?? processContext(),
+    umask: o.umask ?? currentUmask(),
+    session: { heartbeat: a.heartbeat, readOnly: a['read-only'], info: { Version: VERSION, MountPoint: service, ProcessID: process.pid } },
+    vfs: { readOnly: a['read-only'], hideInternal: true, attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], bufferSize: a['buffer-size'] * MiB },
+    cache: { cacheDir: a['cache-dir'], cacheSize, bufferSize: a['buffer-size'] * MiB },
+    ...(a.bucket ? { bucket: a.bucket } : {}),
+  });
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface), as JuiceFS's servers take an address. */
+export function parseListenAddress(address: string): { host: string | undefined; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw fsError('EINVAL', `"${address}" is not an address to listen on: give HOST:PORT, e.g. localhost:9000 (or :9000 for every interface)`);
+  const host = m[1] ?? m[2] ?? '';
+  return { host: host === '' ? undefined : host, port };
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM: the servers' cue to stop. */
+export function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(sig);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
