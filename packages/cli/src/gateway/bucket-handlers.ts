@@ -4,7 +4,8 @@ import { encoderFor, intParam, isoTime, quoted, sendEmpty, sendXml, type S3Reque
 import { listObjects, type ListResult } from './listing.js';
 import type { Multipart } from './multipart.js';
 import type { ObjectStore } from './objects.js';
-import { child, children, parseXml, xmlDocument, XmlSyntaxError, type XmlNode } from './xml.js';
+import { childNamed as child, childrenNamed as children, parseXml, XmlError } from '../xml.js';
+import { xmlDocument, type XmlNode } from './xml.js';
 
 /** The owner every listing names: the gateway has one user. */
 const OWNER: XmlNode[] = [['ID', '02d6176db174dc93cb1b899f7c6078f08654445fe8cf1b6ce98d8855f66bdbf4'], ['DisplayName', 'minio']];
@@ -112,7 +113,7 @@ export async function xmlBody(r: S3Request) {
   try {
     return parseXml(body.toString('utf8'));
   } catch (err) {
-    if (err instanceof XmlSyntaxError) throw s3.malformedXml(err.message);
+    if (err instanceof XmlError) throw s3.malformedXml(err.message);
     throw err;
   }
 }
@@ -120,7 +121,7 @@ export async function xmlBody(r: S3Request) {
 /** DeleteObjects: each key deleted as DeleteObject does; failures reported per key. Quiet lists only failures. */
 export async function deleteObjects(r: S3Request, store: ObjectStore): Promise<void> {
   const doc = await xmlBody(r);
-  if (doc.name !== 'Delete') throw s3.malformedXml(`expected <Delete>, got <${doc.name}>`);
+  if (doc.local !== 'Delete') throw s3.malformedXml(`expected <Delete>, got <${doc.local}>`);
   const quiet = child(doc, 'Quiet')?.text.trim() === 'true';
   const keys = children(doc, 'Object').map((o) => child(o, 'Key')?.text ?? '');
   if (keys.length > 1000) throw s3.malformedXml('more than 1000 keys in one Delete');

@@ -6,7 +6,8 @@ import { s3 } from './errors.js';
 import { header, intParam, isoTime, quoted, sendEmpty, sendXml, type S3Request } from './http.js';
 import { MAX_PART_NUMBER, type Multipart } from './multipart.js';
 import { metadataFrom, type ObjectInfo, type ObjectStore } from './objects.js';
-import { child, children, xmlDocument, type XmlNode } from './xml.js';
+import { childNamed as child, childrenNamed as children } from '../xml.js';
+import { xmlDocument, type XmlNode } from './xml.js';
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n` as [start, end] inclusive; undefined for no (or a multi-) range. */
 export function parseRange(text: string, size: number): [number, number] | undefined {
@@ -179,7 +180,7 @@ export async function listParts(r: S3Request, multipart: Multipart): Promise<voi
 export async function completeUpload(r: S3Request, multipart: Multipart): Promise<void> {
   const uploadId = r.query.get('uploadId') ?? '';
   const doc = await xmlBody(r);
-  if (doc.name !== 'CompleteMultipartUpload') throw s3.malformedXml(`expected <CompleteMultipartUpload>, got <${doc.name}>`);
+  if (doc.local !== 'CompleteMultipartUpload') throw s3.malformedXml(`expected <CompleteMultipartUpload>, got <${doc.local}>`);
   const parts = children(doc, 'Part').map((p) => {
     const n = Number(child(p, 'PartNumber')?.text.trim());
     if (!Number.isInteger(n)) throw s3.malformedXml('a Part without a PartNumber');
@@ -207,7 +208,7 @@ export async function getTagging(r: S3Request, store: ObjectStore): Promise<void
 export async function putTagging(r: S3Request, store: ObjectStore): Promise<void> {
   const doc = await xmlBody(r);
   const set = child(doc, 'TagSet');
-  if (doc.name !== 'Tagging' || !set) throw s3.malformedXml('expected <Tagging><TagSet>…');
+  if (doc.local !== 'Tagging' || !set) throw s3.malformedXml('expected <Tagging><TagSet>…');
   const params = new URLSearchParams();
   for (const t of children(set, 'Tag')) params.append(child(t, 'Key')?.text ?? '', child(t, 'Value')?.text ?? '');
   if ([...params.keys()].length > 10) throw s3.invalidArgument('an object can have at most 10 tags');

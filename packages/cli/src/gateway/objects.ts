@@ -4,7 +4,7 @@ import { hasCode, RENAME_NOREPLACE, type JfsStats, type JuiceFS } from '@juicefs
 import { fsErrorToS3, s3 } from './errors.js';
 import { mkdirAll, setAtime, statOrNone, xattrOrNone } from './fs-helpers.js';
 import { checkKey, isValidBucketName, Layout, MINIO_SYS_DIR, SYS_DIR, XATTR_ETAG, XATTR_META, XATTR_TAGS, type GatewayConfig } from './layout.js';
-import { guessContentType } from './mime.js';
+import { contentTypeOf } from '../mime.js';
 
 /** What HEAD/GET and listings say about an object. */
 export interface ObjectInfo {
@@ -153,7 +153,7 @@ export class ObjectStore {
       if (json) meta = JSON.parse(json) as Record<string, string>;
     }
     return {
-      key, size: dir ? 0 : st.size, mtime: st.mtime, etag, isDir: dir, contentType: meta['content-type'] || guessContentType(key), meta, tags,
+      key, size: dir ? 0 : st.size, mtime: st.mtime, etag, isDir: dir, contentType: meta['content-type'] || contentTypeOf(key), meta, tags,
     };
   }
 

@@ -1,6 +1,6 @@
 import { createReadStream, type JfsStats } from '@juicefs/core';
 import { header, type DavRequest } from './context.js';
-import { contentTypeOf } from './mime.js';
+import { contentTypeOf } from '../mime.js';
 import { handlePropfind } from './propfind.js';
 import { etagOf } from './props.js';
 import { send, sendText } from './respond.js';

@@ -1,6 +1,6 @@
 import type { JfsStats } from '@juicefs/core';
 import type { DavLock } from './locks.js';
-import { contentTypeOf } from './mime.js';
+import { contentTypeOf } from '../mime.js';
 import { DAV, esc } from './xml.js';
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Content-Type by file extension (what Go's mime.TypeByExtension knows for common files). Go's
- * server sniffs the first bytes of files with unknown extensions; we answer
- * application/octet-stream for those rather than read ahead of the body.
+ * Content-Type by file extension (what Go's mime.TypeByExtension knows for common files), for
+ * the servers over a volume: WebDAV's GET and getcontenttype, and objects the gateway stores
+ * without a type. JuiceFS's WebDAV server sniffs the first bytes of files with unknown
+ * extensions; we answer application/octet-stream for those rather than read ahead of the body.
  */
 const TYPES: Record<string, string> = {
   txt: 'text/plain; charset=utf-8', log: 'text/plain; charset=utf-8', md: 'text/markdown; charset=utf-8', csv: 'text/csv; charset=utf-8',
@@ -19,7 +20,9 @@ const TYPES: Record<string, string> = {
   yaml: 'application/yaml', yml: 'application/yaml', sh: 'application/x-sh', py: 'text/x-python; charset=utf-8',
 };
 
+/** The type of a file name or a path (an S3 key): from the extension of its last component. */
 export function contentTypeOf(name: string): string {
   const dot = name.lastIndexOf('.');
-  return (dot < 0 ? undefined : TYPES[name.slice(dot + 1).toLowerCase()]) ?? 'application/octet-stream';
+  if (dot < name.lastIndexOf('/') + 1) return 'application/octet-stream';
+  return TYPES[name.slice(dot + 1).toLowerCase()] ?? 'application/octet-stream';
 }
