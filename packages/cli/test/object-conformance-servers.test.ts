@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createStorage } from '@juicefs/chunk';
-import { objectStorageConformance } from '@juicefs/core/conformance/object';
+import { objectStorageConformance } from '@juicefs/core/conformance';
 import { createGatewayServer } from '../src/gateway/server.js';
 import { openVolumeFs, type VolumeFs } from '../src/volume-fs.js';
 import { startDavServer, type DavServer } from '../src/webdav/server.js';
