@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
 import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
 import type { Options } from 'yargs';
+import { rawArgs } from './args.js';
+import { log, logs } from './log.js';
 import { VERSION } from './version.js';
 import { openVolumeFs, type VolumeFs } from './volume-fs.js';
 
@@ -26,6 +32,18 @@ export const SERVICE_CLIENT_FLAGS = {
   'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
   'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
 } as const satisfies Record<string, Options>;
+
+/**
+ * Running in the background, as JuiceFS's servers do (`-d`, with `--log` the file it writes to);
+ * the default log file is named after the service, where JuiceFS puts its logs.
+ */
+export function backgroundFlags(service: string): Record<'background' | 'log', Options> {
+  const dir = process.getuid?.() === 0 ? '/var/log' : path.join(homedir(), '.juicefs');
+  return {
+    background: { alias: 'd', type: 'boolean', default: false, describe: 'run in the background; returns once it listens' },
+    log: { type: 'string', default: path.join(dir, `juicefs-${service}.log`), describe: 'log file in background mode' },
+  };
+}
 
 /** The parsed SERVICE_CLIENT_FLAGS. */
 export interface ServiceClientArgs {
@@ -92,4 +110,47 @@ export function untilStopSignal(): Promise<NodeJS.Signals> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** What a server logs once it listens: the background starter waits for this line. */
+export const LISTENING = 'listening on';
+
+/** Set in a background child's environment: it must say it listens even under -q. */
+const BACKGROUND_CHILD = 'JFS_BACKGROUND_SERVICE';
+
+/** Logs that the server listens (`message` contains LISTENING). */
+export function announceListening(message: string): void {
+  if (logs('info') || process.env[BACKGROUND_CHILD] === '1') process.stderr.write(`${message}\n`);
+}
+
+/**
+ * `-d`: run this command again without it, detached, its output appended to `logFile`, and
+ * return once the child logs that it listens (LISTENING). A child that exits first, or stays
+ * silent for 30 s, is an error quoting the end of the log.
+ */
+export async function startServiceInBackground(service: string, logFile: string): Promise<void> {
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  // Only what this child writes counts: the log may hold earlier runs.
+  const from = statSync(logFile).size;
+  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true'].includes(x))];
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, [BACKGROUND_CHILD]: '1' } });
+  closeSync(fd);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => {
+    exited = code;
+  });
+  const written = () => readFileSync(logFile).subarray(from).toString('utf8');
+  for (let i = 0; i < 300 && exited === undefined; i++) {
+    const line = written().split('\n').find((l) => l.includes(LISTENING));
+    if (line !== undefined) {
+      child.unref();
+      log.info(`${service} started in the background (pid ${child.pid}, log ${logFile}): ${line}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (exited === undefined) child.kill();
+  const tail = written().trim().split('\n').slice(-6).join('\n');
+  throw fsError('EIO', `the background ${service} did not start${exited !== undefined ? ` (it exited with ${exited})` : ''}; the end of ${logFile}:\n${tail}`);
 }

@@ -102,9 +102,44 @@ describe('juicefs gateway: the command', () => {
     g.child.kill('SIGTERM');
     const end = await g.done;
     expect({ put: put.status, keys: xmlAll(list.text, 'Key'), serving, code: end.code, closing: end.err.includes('received SIGTERM, closing the gateway') }).toEqual({
-      put: 200, keys: ['hello.txt'], serving: ['gateway'], code: 0, closing: true,
+      put: 200, keys: ['hello.txt'], serving: ['s3gateway'], code: 0, closing: true,
     });
     // The session ended: status lists none.
     expect((await status()).Sessions).toEqual([]);
+  }, 60000);
+
+  it('-d returns once the gateway listens, which then serves in the background until SIGTERM; --log gets its output', async () => {
+    const port = await freePort();
+    const logFile = path.join(dir, 'gw-bg.log');
+    const g = start([meta, `127.0.0.1:${port}`, '-d', '--log', logFile, '--mountpoint', 'bg-gw'], CREDS);
+    const end = await g.done;
+    const pid = Number(/pid (\d+)/.exec(end.err)?.[1]);
+    try {
+      const s3 = new RawS3(`http://127.0.0.1:${port}`, CREDS.MINIO_ROOT_USER, CREDS.MINIO_ROOT_PASSWORD);
+      const put = await s3.send({ method: 'PUT', path: '/clivol/bg.txt', body: 'from the background' });
+      const get = await s3.send({ method: 'GET', path: '/clivol/bg.txt' });
+      expect({ code: end.code, started: /gateway started in the background \(pid \d+, log .*gw-bg\.log\): S3 gateway for volume clivol .* listening on http:\/\/127\.0\.0\.1:\d+/.test(end.err), put: put.status, got: get.text }).toEqual({
+        code: 0, started: true, put: 200, got: 'from the background',
+      });
+    } finally {
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+    }
+    // It logs its stop into --log and goes away.
+    for (let i = 0; i < 100 && !fs.readFileSync(logFile, 'utf8').includes('received SIGTERM'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (() => { try { process.kill(pid, 0); return true; } catch { return false; } })(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(fs.readFileSync(logFile, 'utf8')).toContain('received SIGTERM, closing the gateway');
+  }, 60000);
+
+  it('-d reports a gateway that cannot start, with the end of its log', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const end = await start([meta, `127.0.0.1:${port}`, '-d', '--log', path.join(dir, 'gw-busy.log')], CREDS).done;
+      expect([end.code, /the background gateway did not start \(it exited with 1\); the end of .*gw-busy\.log:\n.*EADDRINUSE/s.test(end.err)]).toEqual([1, true]);
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
   }, 60000);
 });

@@ -145,3 +145,23 @@ describe('startup failures name the problem and exit non-zero', () => {
     expect(threads.err).toContain('--threads must be a whole number from 1 to 255');
   });
 });
+
+/** Sessions of WebDAV servers (the checking volume opened here has one too). */
+const davSessions = () => sessions().map((s) => s.MountPoint).filter((m) => m === 'webdav');
+
+test('-d returns once the server listens; it serves in the background, logs to --log, and stops on SIGTERM', async () => {
+  const logFile = path.join(dir, 'dav-bg.log');
+  const r = await juicefsAsync('webdav', meta, '127.0.0.1:0', '-d', '--log', logFile);
+  const pid = Number(/pid (\d+)/.exec(r.err)?.[1]);
+  const url = /WebDAV listening on (https?:\/\/\S+)/.exec(r.err)?.[1];
+  try {
+    const put = await fetch(`${url}/bg.txt`, { method: 'PUT', body: 'in the background' });
+    expect({ code: r.code, started: /webdav started in the background \(pid \d+, log .*dav-bg\.log\)/.test(r.err), put: put.status, stored: (await check.fs.readFile('/bg.txt')).toString(), sessions: davSessions() }).toEqual({
+      code: 0, started: true, put: 201, stored: 'in the background', sessions: ['webdav'],
+    });
+  } finally {
+    if (pid > 0) process.kill(pid, 'SIGTERM');
+  }
+  for (let i = 0; i < 100 && davSessions().length > 0; i++) await new Promise((res) => setTimeout(res, 100));
+  expect([davSessions(), fs.readFileSync(logFile, 'utf8').includes('SIGTERM: stopping the WebDAV server')]).toEqual([[], true]);
+}, 60000);

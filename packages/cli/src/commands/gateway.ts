@@ -6,7 +6,7 @@ import { createGatewayServer, type GatewayOptions } from '../gateway/server.js';
 import type { Credentials } from '../gateway/sigv4.js';
 import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
-import { openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, untilStopSignal } from '../volume-service.js';
+import { announceListening, backgroundFlags, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
 
 /**
  * `juicefs gateway META-URL ADDRESS`: an S3-compatible server over the volume, as JuiceFS's
@@ -40,6 +40,8 @@ export const GATEWAY_FLAGS = {
   'hide-dir-object': { type: 'boolean', default: false, describe: 'leave the directories made by PUT "dir/" out of listings' },
   'domain': { type: 'string', describe: 'domain(s) for virtual-host-style requests (BUCKET.DOMAIN), comma separated' },
   'no-banner': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines (this gateway prints one line on start)' },
+  'mountpoint': { type: 'string', default: 's3gateway', describe: 'the name this gateway\'s session shows as its mount point (juicefs status)' },
+  ...backgroundFlags('gateway'),
   ...SERVICE_CLIENT_FLAGS,
 } as const satisfies Record<string, Options>;
 
@@ -62,7 +64,8 @@ export function gatewayCommand(y: Argv): Argv {
         throw fsError('EINVAL', `invalid bucket name "${bucketName}": 3 to 63 lowercase letters, digits, dots and hyphens`);
       }
       const metaUrl = String(a['META-URL']);
-      const v = await openServiceVolume(metaUrl, 'gateway', a, { umask });
+      if (a.background) return startServiceInBackground('gateway', String(a.log));
+      const v = await openServiceVolume(metaUrl, String(a.mountpoint), a, { umask });
       let closed = false;
       const closeVolume = async () => {
         if (closed) return;
@@ -88,7 +91,7 @@ export function gatewayCommand(y: Argv): Argv {
         });
         const bound = server.address() as AddressInfo;
         const shown = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
-        log.info(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on http://${shown}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
+        announceListening(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on http://${shown}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
         const signal = await untilStopSignal();
         log.info(`received ${signal}, closing the gateway`);
         await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@ import { fsError } from '@juicefs/core';
 import type { Argv, Options } from 'yargs';
 import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
-import { openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, untilStopSignal } from '../volume-service.js';
+import { announceListening, backgroundFlags, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
 import { startDavServer } from '../webdav/server.js';
 
 /** `juicefs webdav`'s own flags (JuiceFS cmd/webdav.go), and the client flags servers share. */
@@ -14,6 +14,7 @@ export const WEBDAV_FLAGS = {
   'enable-proppatch': { type: 'boolean', default: false, describe: 'support PROPPATCH (dead properties kept in an xattr of the file); without it PROPPATCH answers 501' },
   'threads': { alias: 'p', type: 'number', default: 50, describe: 'removals at once when a directory tree is deleted (max 255)' },
   'subdir': { type: 'string', describe: 'serve this directory of the volume as the root (it must exist)' },
+  ...backgroundFlags('webdav'),
   ...SERVICE_CLIENT_FLAGS,
 } as const satisfies Record<string, Options>;
 
@@ -35,6 +36,7 @@ export function webdavCommand(y: Argv): Argv {
       // Before the volume is opened: a typo in the command line should not cost a session.
       parseListenAddress(address);
       if ((a['cert-file'] === undefined) !== (a['key-file'] === undefined)) throw fsError('EINVAL', 'HTTPS needs both --cert-file and --key-file');
+      if (a.background) return startServiceInBackground('webdav', String(a.log));
       const subdir = '/' + (a.subdir ?? '').split('/').filter(Boolean).join('/');
       const vol = await openServiceVolume(metaUrl, 'webdav', a);
       let server;
@@ -50,7 +52,7 @@ export function webdavCommand(y: Argv): Argv {
         throw err;
       }
       const auth = process.env['WEBDAV_USER'] && process.env['WEBDAV_PASSWORD'] ? ', Basic auth on' : '';
-      log.info(`WebDAV listening on ${server.url} (volume ${vol.format.Name}, ${redactUrl(metaUrl)}${subdir !== '/' ? `, ${subdir}` : ''}${a['read-only'] ? ', read-only' : ''}${auth})`);
+      announceListening(`WebDAV listening on ${server.url} (volume ${vol.format.Name}, ${redactUrl(metaUrl)}${subdir !== '/' ? `, ${subdir}` : ''}${a['read-only'] ? ', read-only' : ''}${auth})`);
       const signal = await untilStopSignal();
       log.info(`${signal}: stopping the WebDAV server`);
       await server.close();
