@@ -1,5 +1,5 @@
 import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type JuiceChunkStore } from '@juicefs/chunk';
-import { JuiceFS, Vfs, type Context, type ControlHandler, type Format, type NewSessionOptions, type VfsOptions } from '@juicefs/core';
+import { JuiceFS, Vfs, type Context, type ControlHandler, type Format, type NewSessionOptions, type ObjectStorage, type VfsOptions } from '@juicefs/core';
 import { openMeta, type BaseMeta } from '@juicefs/meta';
 import { plainFormat } from './control/volume-access.js';
 import { keyPassphrase } from './key-passphrase.js';
@@ -14,6 +14,8 @@ export interface VolumeFs {
   vfs: Vfs;
   meta: BaseMeta;
   store: JuiceChunkStore;
+  /** The volume's object storage (under the store), for jobs that write there directly (metadata backups). */
+  storage: ObjectStorage;
   /** The format record, secrets in plain text. */
   format: Format;
   /** Close the files left open, commit buffered writes, end the session. */
@@ -56,6 +58,7 @@ export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Pr
       vfs,
       meta,
       store,
+      storage,
       format,
       close: async () => {
         await fs.closeAll();

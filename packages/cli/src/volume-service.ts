@@ -6,6 +6,7 @@ import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
 import type { Options } from 'yargs';
 import { rawArgs } from './args.js';
 import { log, logs } from './log.js';
+import { backupInterval, MetaBackupJob, parseBackupInterval } from './mount/backup.js';
 import { VERSION } from './version.js';
 import { openVolumeFs, type VolumeFs } from './volume-fs.js';
 
@@ -31,6 +32,9 @@ export const SERVICE_CLIENT_FLAGS = {
   'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
   'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
   'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
+  'no-bgjob': { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' },
+  'backup-meta': { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' },
+  'backup-skip-trash': { type: 'boolean', default: false, describe: 'leave the trash out of metadata backups' },
 } as const satisfies Record<string, Options>;
 
 /**
@@ -56,6 +60,21 @@ export interface ServiceClientArgs {
   'attr-cache': number;
   'entry-cache': number;
   'dir-entry-cache': number;
+  'no-bgjob': boolean;
+  'backup-meta': string;
+  'backup-skip-trash': boolean;
+}
+
+/** Checks the client flags that can be wrong before anything is opened (or a background child started). */
+export function checkServiceArgs(a: ServiceClientArgs): void {
+  try {
+    parseBackupInterval(a['backup-meta']);
+  } catch (err) {
+    throw fsError('EINVAL', (err as Error).message);
+  }
+  for (const flag of ['buffer-size', 'heartbeat', 'attr-cache', 'entry-cache', 'dir-entry-cache'] as const) {
+    if (!Number.isFinite(a[flag]) || a[flag] < 0) throw fsError('EINVAL', `--${flag} must be a number of at least 0, got ${a[flag]}`);
+  }
 }
 
 /** Who requests run as: the user running the server, as JuiceFS's do (root may do anything). */
@@ -75,12 +94,16 @@ export function currentUmask(): number {
 
 /**
  * Opens the volume for a server: a session shown as `service` in `juicefs status`, the client
- * flags applied, the mount's virtual files and the trash out of listings.
+ * flags applied, the mount's virtual files and the trash out of listings, and, unless read-only
+ * or `--no-bgjob`, the background jobs a mount runs (cleanup of deleted data, trash and stale
+ * sessions; metadata backups every `--backup-meta`), as JuiceFS's servers run them: a volume
+ * served only through a gateway still empties its trash.
  */
-export function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<VolumeFs> {
+export async function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<VolumeFs> {
+  const backupMs = backupInterval(a['backup-meta']);
   const memory = a['cache-dir'] === 'memory';
   const cacheSize = (a['cache-size'] ?? (memory ? 64 : 102400)) * MiB;
-  return openVolumeFs(metaUrl, {
+  const v = await openVolumeFs(metaUrl, {
     ctx: o.ctx ?? processContext(),
     umask: o.umask ?? currentUmask(),
     session: { heartbeat: a.heartbeat, readOnly: a['read-only'], info: { Version: VERSION, MountPoint: service, ProcessID: process.pid } },
@@ -88,6 +111,21 @@ export function openServiceVolume(metaUrl: string, service: string, a: ServiceCl
     cache: { cacheDir: a['cache-dir'], cacheSize, bufferSize: a['buffer-size'] * MiB },
     ...(a.bucket ? { bucket: a.bucket } : {}),
   });
+  if (a['read-only'] || a['no-bgjob']) return v;
+  v.meta.startBackgroundJobs();
+  const backup = backupMs > 0
+    ? new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) })
+    : undefined;
+  backup?.start();
+  const close = v.close;
+  return {
+    ...v,
+    close: async () => {
+      await backup?.stop();
+      v.meta.stopBackgroundJobs();
+      await close();
+    },
+  };
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface), as JuiceFS's servers take an address. */

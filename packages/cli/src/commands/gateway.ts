@@ -6,7 +6,7 @@ import { createGatewayServer, type GatewayOptions } from '../gateway/server.js';
 import type { Credentials } from '../gateway/sigv4.js';
 import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
-import { announceListening, backgroundFlags, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
+import { announceListening, backgroundFlags, checkServiceArgs, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
 
 /**
  * `juicefs gateway META-URL ADDRESS`: an S3-compatible server over the volume, as JuiceFS's
@@ -64,6 +64,7 @@ export function gatewayCommand(y: Argv): Argv {
         throw fsError('EINVAL', `invalid bucket name "${bucketName}": 3 to 63 lowercase letters, digits, dots and hyphens`);
       }
       const metaUrl = String(a['META-URL']);
+      checkServiceArgs(a);
       if (a.background) return startServiceInBackground('gateway', String(a.log));
       const v = await openServiceVolume(metaUrl, String(a.mountpoint), a, { umask });
       let closed = false;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import { checkMountPoint, isMountPoint, mountCount, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv, Options } from 'yargs';
-import { MIN_BACKUP_INTERVAL_MS, parseBackupInterval } from '../mount/backup.js';
+import { backupInterval, parseBackupInterval } from '../mount/backup.js';
 import { serveMount, type ServeOptions } from '../mount/serve.js';
 import { FUSE_FLAGS, fuseTuning } from '../mount/flags-fuse.js';
 import { META_FLAGS, metaServeOptions } from '../mount/flags-meta.js';
@@ -21,21 +21,6 @@ import { parseStats, statsFile } from './stats.js';
 
 const root = process.getuid?.() === 0;
 const MiB = 1024 * 1024;
-
-/** `--backup-meta` in ms, raised to JuiceFS's 5-minute minimum (saying so); 0 turns backups off. */
-function backupInterval(text: string): number {
-  let ms: number;
-  try {
-    ms = parseBackupInterval(text);
-  } catch (err) {
-    throw fsError('EINVAL', (err as Error).message);
-  }
-  if (ms > 0 && ms < MIN_BACKUP_INTERVAL_MS) {
-    log.warn(`juicefs: --backup-meta ${text} is below the minimum of 5 minutes: backing up every 5 minutes`);
-    return MIN_BACKUP_INTERVAL_MS;
-  }
-  return ms;
-}
 
 /**
  * The flags of `juicefs mount`, by name: the command's options, and the names `mount.juicefs`

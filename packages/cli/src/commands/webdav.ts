@@ -2,7 +2,7 @@ import { fsError } from '@juicefs/core';
 import type { Argv, Options } from 'yargs';
 import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
-import { announceListening, backgroundFlags, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
+import { announceListening, backgroundFlags, checkServiceArgs, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
 import { startDavServer } from '../webdav/server.js';
 
 /** `juicefs webdav`'s own flags (JuiceFS cmd/webdav.go), and the client flags servers share. */
@@ -36,6 +36,7 @@ export function webdavCommand(y: Argv): Argv {
       // Before the volume is opened: a typo in the command line should not cost a session.
       parseListenAddress(address);
       if ((a['cert-file'] === undefined) !== (a['key-file'] === undefined)) throw fsError('EINVAL', 'HTTPS needs both --cert-file and --key-file');
+      checkServiceArgs(a);
       if (a.background) return startServiceInBackground('webdav', String(a.log));
       const subdir = '/' + (a.subdir ?? '').split('/').filter(Boolean).join('/');
       const vol = await openServiceVolume(metaUrl, 'webdav', a);

@@ -1,6 +1,8 @@
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { ObjectStorage } from '@juicefs/core';
 import { dumpMeta, engineExtras, readCounters, type EngineStore } from '@juicefs/meta';
+import { fsError } from '@juicefs/core';
+import { log } from '../log.js';
 import type { BackupMetrics } from '../metrics/registry.js';
 
 // The mount's periodic metadata backup, as JuiceFS does it (BEHAVIOUR.md 1.4, background jobs):
@@ -242,4 +244,19 @@ export function parseBackupInterval(text: string): number {
     rest = rest.slice(m[0].length);
   }
   return total;
+}
+
+/** `--backup-meta` in ms, raised to JuiceFS's 5-minute minimum (saying so); 0 turns backups off. */
+export function backupInterval(text: string): number {
+  let ms: number;
+  try {
+    ms = parseBackupInterval(text);
+  } catch (err) {
+    throw fsError('EINVAL', (err as Error).message);
+  }
+  if (ms > 0 && ms < MIN_BACKUP_INTERVAL_MS) {
+    log.warn(`juicefs: --backup-meta ${text} is below the minimum of 5 minutes: backing up every 5 minutes`);
+    return MIN_BACKUP_INTERVAL_MS;
+  }
+  return ms;
 }

@@ -157,6 +157,11 @@ export class BaseMeta implements Meta {
     background.stopJobs(this.m);
   }
 
+  /** Whether startBackgroundJobs' timer is running. */
+  get backgroundJobsRunning(): boolean {
+    return this.m.jobsTimer !== undefined;
+  }
+
   /** One pass of the background work now (what each tick of startBackgroundJobs runs). */
   runBackgroundJobs(now?: number): Promise<background.BackgroundPassResult> {
     return background.backgroundPass(this.m, now);

@@ -1,0 +1,51 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkServiceArgs, openServiceVolume, type ServiceClientArgs } from '../src/volume-service.js';
+import { juicefs, mustFormat } from './tools-volume.js';
+
+// What the servers over a volume (gateway, webdav) share: the volume opened with their client
+// flags, under a session named after the service, with a mount's background jobs unless told not to.
+
+const defaults: ServiceClientArgs = {
+  'read-only': false, 'cache-dir': 'memory', 'buffer-size': 300, 'heartbeat': 12, 'attr-cache': 1, 'entry-cache': 1, 'dir-entry-cache': 1,
+  'no-bgjob': false, 'backup-meta': '1h', 'backup-skip-trash': false,
+};
+
+let dir: string;
+let meta: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-service-'));
+  meta = `sqlite3://${dir}/meta.db`;
+  mustFormat(meta, 'svcvol', path.join(dir, 'bucket'));
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const sessions = () => (JSON.parse(juicefs('status', meta).out) as { Sessions: Array<{ MountPoint: string }> }).Sessions.map((s) => s.MountPoint);
+
+test('runs the background jobs a mount runs, under a session named after the service, and stops them on close', async () => {
+  const v = await openServiceVolume(meta, 'my-service', defaults);
+  const during = { jobs: v.meta.backgroundJobsRunning, sessions: sessions(), config: await v.fs.exists('/.config') };
+  await v.close();
+  expect({ ...during, after: v.meta.backgroundJobsRunning, sessionsAfter: sessions() }).toEqual({
+    jobs: true, sessions: ['my-service'], config: false, after: false, sessionsAfter: [],
+  });
+});
+
+test('--no-bgjob and --read-only run none', async () => {
+  const quiet = await openServiceVolume(meta, 'svc', { ...defaults, 'no-bgjob': true });
+  const ro = await openServiceVolume(meta, 'svc', { ...defaults, 'read-only': true });
+  const running = [quiet.meta.backgroundJobsRunning, ro.meta.backgroundJobsRunning];
+  await expect(ro.fs.writeFile('/x', 'no')).rejects.toMatchObject({ code: 'EROFS' });
+  await quiet.close();
+  await ro.close();
+  expect(running).toEqual([false, false]);
+});
+
+test('bad client flags are refused by name before anything is opened', () => {
+  expect(() => checkServiceArgs({ ...defaults, 'backup-meta': 'hourly' })).toThrow(/--backup-meta "hourly" is not a duration/);
+  expect(() => checkServiceArgs({ ...defaults, 'heartbeat': -1 })).toThrow('--heartbeat must be a number of at least 0, got -1');
+  expect(() => checkServiceArgs(defaults)).not.toThrow();
+});
