@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
@@ -32,6 +32,7 @@ export const SERVICE_CLIENT_FLAGS = {
   'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
   'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
   'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
+  'access-log': { type: 'string', describe: 'append a line per file-system operation to this file (the .accesslog format; juicefs profile FILE reads it)' },
   'no-bgjob': { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' },
   'backup-meta': { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' },
   'backup-skip-trash': { type: 'boolean', default: false, describe: 'leave the trash out of metadata backups' },
@@ -60,6 +61,7 @@ export interface ServiceClientArgs {
   'attr-cache': number;
   'entry-cache': number;
   'dir-entry-cache': number;
+  'access-log'?: string | undefined;
   'no-bgjob': boolean;
   'backup-meta': string;
   'backup-skip-trash': boolean;
@@ -111,19 +113,37 @@ export async function openServiceVolume(metaUrl: string, service: string, a: Ser
     cache: { cacheDir: a['cache-dir'], cacheSize, bufferSize: a['buffer-size'] * MiB },
     ...(a.bucket ? { bucket: a.bucket } : {}),
   });
-  if (a['read-only'] || a['no-bgjob']) return v;
-  v.meta.startBackgroundJobs();
-  const backup = backupMs > 0
-    ? new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) })
-    : undefined;
-  backup?.start();
+  // Jobs stop before the volume closes; the access log is closed after it (the files closed
+  // on the way out log their lines too).
+  const beforeClose: Array<() => Promise<void>> = [];
+  const afterClose: Array<() => Promise<void>> = [];
+  const accessLog = a['access-log'];
+  if (accessLog !== undefined && accessLog !== '') {
+    mkdirSync(path.dirname(path.resolve(accessLog)), { recursive: true });
+    const out = createWriteStream(accessLog, { flags: 'a' });
+    out.on('error', (err) => log.warn(`juicefs: writing the access log ${accessLog} failed: ${err.message}`));
+    const unsubscribe = v.vfs.logAccessTo((line) => out.write(line));
+    afterClose.push(async () => {
+      unsubscribe();
+      await new Promise<void>((resolve) => out.end(resolve));
+    });
+  }
+  if (!a['read-only'] && !a['no-bgjob']) {
+    v.meta.startBackgroundJobs();
+    beforeClose.push(async () => v.meta.stopBackgroundJobs());
+    if (backupMs > 0) {
+      const backup = new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) });
+      backup.start();
+      beforeClose.unshift(() => backup.stop());
+    }
+  }
   const close = v.close;
   return {
     ...v,
     close: async () => {
-      await backup?.stop();
-      v.meta.stopBackgroundJobs();
+      for (const stop of beforeClose) await stop();
       await close();
+      for (const stop of afterClose) await stop();
     },
   };
 }

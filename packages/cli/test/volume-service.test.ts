@@ -49,3 +49,16 @@ test('bad client flags are refused by name before anything is opened', () => {
   expect(() => checkServiceArgs({ ...defaults, 'heartbeat': -1 })).toThrow('--heartbeat must be a number of at least 0, got -1');
   expect(() => checkServiceArgs(defaults)).not.toThrow();
 });
+
+test('--access-log appends a line per operation in the .accesslog format, which juicefs profile replays', async () => {
+  const logFile = path.join(dir, 'logs', 'access.log');
+  const v = await openServiceVolume(meta, 'svc', { ...defaults, 'access-log': logFile, 'no-bgjob': true });
+  await v.fs.mkdir('/logged');
+  await v.fs.writeFile('/logged/f', 'x');
+  await v.close();
+  const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n');
+  expect(lines.some((l) => /^\d{4}\.\d\d\.\d\d \d\d:\d\d:\d\d\.\d{6} \[uid:\d+,gid:\d+,pid:\d+\] mkdir \(1,logged,.*\): OK .*<\d+\.\d{6}>$/.test(l))).toBe(true);
+  expect(lines.some((l) => / create \(\d+,f,/.test(l))).toBe(true);
+  const profile = juicefs('profile', logFile, '--interval', '0');
+  expect([profile.code, /mkdir/.test(profile.out), /create/.test(profile.out)]).toEqual([0, true, true]);
+});

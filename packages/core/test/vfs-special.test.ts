@@ -168,3 +168,16 @@ describe('VFS virtual files in the root', () => {
     expect(e.attr.type).toBe(2);
   });
 });
+
+describe('VFS access log subscribers', () => {
+  it('get every operation\'s line while subscribed, without an open .accesslog, and none after', async () => {
+    const h = await newHarness();
+    const lines: string[] = [];
+    const stop = h.vfs.logAccessTo((line) => lines.push(line.toString()));
+    await h.vfs.mkdir(h.ctx, ROOT_INODE, 'seen', 0o755, 0);
+    stop();
+    await h.vfs.mkdir(h.ctx, ROOT_INODE, 'unseen', 0o755, 0);
+    expect(lines.filter((l) => / mkdir \(/.test(l)).map((l) => /mkdir \(1,(\w+)/.exec(l)?.[1])).toEqual(['seen']);
+    expect(lines.every((l) => l.endsWith('>\n'))).toBe(true);
+  });
+});

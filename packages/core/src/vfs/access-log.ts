@@ -17,9 +17,17 @@ interface Reader {
  */
 export class AccessLog {
   private readonly readers = new Map<number, Reader>();
+  /** Permanent receivers of every line (a server's --access-log file). */
+  private readonly sinks = new Set<(line: Buffer) => void>();
 
   get active(): boolean {
-    return this.readers.size > 0;
+    return this.readers.size > 0 || this.sinks.size > 0;
+  }
+
+  /** Hands every line to `sink` until the returned function is called. */
+  subscribe(sink: (line: Buffer) => void): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
   }
 
   open(fh: number): void {
@@ -33,10 +41,11 @@ export class AccessLog {
   }
 
   log(ctx: Context, op: string, args: string, status: string, seconds: number, suffix = ''): void {
-    if (this.readers.size === 0) return;
+    if (!this.active) return;
     const line = Buffer.from(
       `${formatTime(performance.timeOrigin + performance.now())} [uid:${ctx.uid},gid:${ctx.gid},pid:${ctx.pid}] ${op} (${args}): ${status}${suffix} <${seconds.toFixed(6)}>\n`,
     );
+    for (const sink of this.sinks) sink(line);
     for (const r of this.readers.values()) {
       r.lines.push(line);
       if (r.lines.length > MAX_PENDING_LINES) r.lines.shift();

@@ -49,6 +49,14 @@ export abstract class VfsBase {
   protected readonly controlHandler: ControlHandler | undefined;
   protected flushTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * Every operation's access-log line (the `.accesslog` format, which `juicefs profile` reads)
+   * goes to `sink` until the returned function is called: a server's `--access-log` file.
+   */
+  logAccessTo(sink: (line: Buffer) => void): () => void {
+    return this.accessLog.subscribe(sink);
+  }
+
   constructor(init: VfsInit) {
     this.options = { ...DEFAULT_VFS_OPTIONS, ...init.options };
     this.meta = instrumentMeta(init.meta, this.metrics);
