@@ -6,7 +6,9 @@ import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
 import type { Options } from 'yargs';
 import { rawArgs } from './args.js';
 import { log, logs } from './log.js';
+import { startMetricsServer } from './metrics/server.js';
 import { backupInterval, MetaBackupJob, parseBackupInterval } from './mount/backup.js';
+import { parseCustomLabels } from './metrics/labels.js';
 import { VERSION } from './version.js';
 import { openVolumeFs, type VolumeFs } from './volume-fs.js';
 
@@ -32,6 +34,8 @@ export const SERVICE_CLIENT_FLAGS = {
   'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
   'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
   'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
+  'metrics': { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; another free port when taken; empty for none)' },
+  'custom-labels': { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' },
   'access-log': { type: 'string', describe: 'append a line per file-system operation to this file (the .accesslog format; juicefs profile FILE reads it)' },
   'no-bgjob': { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' },
   'backup-meta': { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' },
@@ -61,6 +65,8 @@ export interface ServiceClientArgs {
   'attr-cache': number;
   'entry-cache': number;
   'dir-entry-cache': number;
+  'metrics': string;
+  'custom-labels'?: string | undefined;
   'access-log'?: string | undefined;
   'no-bgjob': boolean;
   'backup-meta': string;
@@ -69,6 +75,7 @@ export interface ServiceClientArgs {
 
 /** Checks the client flags that can be wrong before anything is opened (or a background child started). */
 export function checkServiceArgs(a: ServiceClientArgs): void {
+  if (a['custom-labels'] !== undefined) parseCustomLabels(a['custom-labels']);
   try {
     parseBackupInterval(a['backup-meta']);
   } catch (err) {
@@ -101,7 +108,12 @@ export function currentUmask(): number {
  * sessions; metadata backups every `--backup-meta`), as JuiceFS's servers run them: a volume
  * served only through a gateway still empties its trash.
  */
-export async function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<VolumeFs> {
+/** A volume opened for a server, with where its metrics are served (when they are). */
+export interface ServiceVolume extends VolumeFs {
+  metricsUrl?: string;
+}
+
+export async function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<ServiceVolume> {
   const backupMs = backupInterval(a['backup-meta']);
   const memory = a['cache-dir'] === 'memory';
   const cacheSize = (a['cache-size'] ?? (memory ? 64 : 102400)) * MiB;
@@ -128,18 +140,36 @@ export async function openServiceVolume(metaUrl: string, service: string, a: Ser
       await new Promise<void>((resolve) => out.end(resolve));
     });
   }
+  let backup: MetaBackupJob | undefined;
+  let metricsUrl: string | undefined;
   if (!a['read-only'] && !a['no-bgjob']) {
     v.meta.startBackgroundJobs();
     beforeClose.push(async () => v.meta.stopBackgroundJobs());
     if (backupMs > 0) {
-      const backup = new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) });
-      backup.start();
-      beforeClose.unshift(() => backup.stop());
+      const job = new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) });
+      job.start();
+      beforeClose.unshift(() => job.stop());
+      backup = job;
+    }
+  }
+  if (a.metrics !== '') {
+    // As a mount: a busy port costs the metrics, never the server (another free port is taken).
+    const labels = { ...(a['custom-labels'] !== undefined ? parseCustomLabels(a['custom-labels']) : {}), vol_name: v.format.Name, mp: service };
+    const sources = { vfs: v.vfs.metrics, store: v.store, labels, ...(backup ? { backup } : {}) };
+    const host = a.metrics.replace(/:\d+$/, '');
+    const server = await startMetricsServer(a.metrics, sources)
+      .catch(() => startMetricsServer(`${host}:0`, sources))
+      .catch((e: unknown) => void log.warn(`juicefs: no metrics endpoint: ${String(e)}`));
+    if (server) {
+      beforeClose.push(() => server.close());
+      metricsUrl = server.url;
+      log.info(`prometheus metrics at ${server.url}`);
     }
   }
   const close = v.close;
   return {
     ...v,
+    ...(metricsUrl !== undefined ? { metricsUrl } : {}),
     close: async () => {
       for (const stop of beforeClose) await stop();
       await close();

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkServiceArgs, openServiceVolume, type ServiceClientArgs } from '../src/volume-service.js';
@@ -9,7 +10,7 @@ import { juicefs, mustFormat } from './tools-volume.js';
 
 const defaults: ServiceClientArgs = {
   'read-only': false, 'cache-dir': 'memory', 'buffer-size': 300, 'heartbeat': 12, 'attr-cache': 1, 'entry-cache': 1, 'dir-entry-cache': 1,
-  'no-bgjob': false, 'backup-meta': '1h', 'backup-skip-trash': false,
+  'no-bgjob': false, 'backup-meta': '1h', 'backup-skip-trash': false, 'metrics': '',
 };
 
 let dir: string;
@@ -61,4 +62,26 @@ test('--access-log appends a line per operation in the .accesslog format, which 
   expect(lines.some((l) => / create \(\d+,f,/.test(l))).toBe(true);
   const profile = juicefs('profile', logFile, '--interval', '0');
   expect([profile.code, /mkdir/.test(profile.out), /create/.test(profile.out)]).toEqual([0, true, true]);
+});
+
+test('--metrics serves Prometheus metrics labelled with the volume and the service (another port when taken), and stops with it', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  const v = await openServiceVolume(meta, 'svc-metrics', { ...defaults, 'no-bgjob': true, 'metrics': `127.0.0.1:${taken}`, 'custom-labels': 'team:storage' });
+  await new Promise<void>((r) => blocker.close(() => r()));
+  let url: string | undefined;
+  try {
+    expect(v.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(v.metricsUrl).not.toContain(`:${taken}/`);
+    await v.fs.writeFile('/m.txt', 'metrics');
+    url = v.metricsUrl;
+    const text = await (await fetch(url!)).text();
+    expect(text).toMatch(/juicefs_fuse_ops_durations_histogram_seconds_count\{[^}]*vol_name="svcvol"[^}]*\}/);
+    expect(text).toMatch(/mp="svc-metrics"/);
+    expect(text).toMatch(/team="storage"/);
+  } finally {
+    await v.close();
+  }
+  await expect(fetch(url!)).rejects.toThrow();
 });

@@ -6,6 +6,7 @@ import { fsError } from '@juicefs/core';
 import { checkMountPoint, isMountPoint, mountCount, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv, Options } from 'yargs';
 import { backupInterval, parseBackupInterval } from '../mount/backup.js';
+import { parseCustomLabels } from '../metrics/labels.js';
 import { serveMount, type ServeOptions } from '../mount/serve.js';
 import { FUSE_FLAGS, fuseTuning } from '../mount/flags-fuse.js';
 import { META_FLAGS, metaServeOptions } from '../mount/flags-meta.js';
@@ -191,20 +192,6 @@ export function parseUidGid(flag: string, text: string): { uid: number; gid: num
   const gid = Number(m?.[2]);
   if (!m || uid > 0xffffffff || gid > 0xffffffff) throw fsError('EINVAL', `--${flag} ${text}: give the user as UID:GID, e.g. --${flag} 65534:65534`);
   return { uid, gid };
-}
-
-/** `--custom-labels` as JuiceFS writes it: `KEY:VALUE;KEY:VALUE`, keys valid Prometheus label names. */
-export function parseCustomLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of text.split(';').map((p) => p.trim()).filter(Boolean)) {
-    const at = pair.indexOf(':');
-    const key = at < 0 ? pair : pair.slice(0, at).trim();
-    if (at < 0 || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) {
-      throw fsError('EINVAL', `--custom-labels: "${pair}" is not KEY:VALUE with a label name of letters, digits and _ (e.g. --custom-labels "env:prod;team:ml")`);
-    }
-    labels[key] = pair.slice(at + 1).trim();
-  }
-  return labels;
 }
 
 /** Re-run this command without -d, detached, logging to `logFile`; return once the mount is up. */
