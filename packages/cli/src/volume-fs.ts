@@ -1,5 +1,5 @@
 import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type JuiceChunkStore } from '@juicefs/chunk';
-import { JuiceFS, Vfs, type Context, type ControlHandler, type Format, type NewSessionOptions, type ObjectStorage, type VfsOptions } from '@juicefs/core';
+import { chroot, JuiceFS, ROOT_CONTEXT, Vfs, type Context, type Meta, type ControlHandler, type Format, type NewSessionOptions, type ObjectStorage, type VfsOptions } from '@juicefs/core';
 import { openMeta, type BaseMeta } from '@juicefs/meta';
 import { plainFormat } from './control/volume-access.js';
 import { keyPassphrase } from './key-passphrase.js';
@@ -33,6 +33,12 @@ export interface VolumeFsOptions {
   session?: NewSessionOptions;
   /** VFS settings (read-only, hidden internal files…) over the defaults; virtual files are off unless `control` is given. */
   vfs?: Partial<VfsOptions>;
+  /**
+   * `--subdir`: serve this directory (a path from the volume root) as the root, made where
+   * missing as JuiceFS's Chroot does; the trash is then out of reach. Sessions and background
+   * jobs keep the whole volume.
+   */
+  subdir?: string;
   /** `--bucket`: another address of the volume's bucket. */
   bucket?: string;
   /** Cache and buffer settings of a long-running service; a 64 MiB memory cache by default. */
@@ -41,17 +47,20 @@ export interface VolumeFsOptions {
 
 export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Promise<VolumeFs> {
   const meta = await openMeta(metaUrl);
+  let session = false;
   try {
     const format = plainFormat(await meta.load());
     await meta.newSession(o.session);
+    session = true;
     const storage = openVolumeStorage(format, { ...keyPassphrase(), ...(o.bucket !== undefined ? { bucket: o.bucket } : {}) });
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20, ...o.cache }));
     meta.onSliceDelete((id, size) => store.remove(id, size));
     // No virtual files unless `.control` is asked for: whatever reads the volume through this
     // API (sync's jfs:// trees, the gateway, webdav) must not see `.config` with its secrets, or
     // copy `.stats` and `.accesslog` as if they were files.
-    const options = { virtualFiles: o.control !== undefined, ...o.vfs };
-    const vfs = new Vfs({ meta, store, format, options, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
+    const served: Meta = o.subdir !== undefined && o.subdir.split('/').some((p) => p !== '' && p !== '.') ? await chroot(meta, ROOT_CONTEXT, o.subdir) : meta;
+    const options = { virtualFiles: o.control !== undefined, hideTrash: served !== meta, ...o.vfs };
+    const vfs = new Vfs({ meta: served, store, format, options, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
     const fs = new JuiceFS(vfs, o.ctx, o.umask === undefined ? {} : { umask: o.umask });
     return {
       fs,
@@ -69,6 +78,8 @@ export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Pr
       },
     };
   } catch (err) {
+    // A failure after the session began (a --subdir that is a file…) must not leave it behind.
+    if (session) await meta.closeSession().catch(() => undefined);
     await meta.shutdown().catch(() => undefined);
     throw err;
   }

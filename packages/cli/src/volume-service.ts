@@ -26,6 +26,7 @@ const MiB = 1024 * 1024;
  */
 export const SERVICE_CLIENT_FLAGS = {
   'read-only': { type: 'boolean', default: false, describe: 'serve the volume read-only (every change is refused), with a read-only session' },
+  'subdir': { type: 'string', describe: 'serve this directory of the volume as the root (made when missing, as JuiceFS does)' },
   'bucket': { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' },
   'cache-dir': { type: 'string', default: 'memory', describe: 'block cache directory; "memory" (the default here) keeps blocks in memory only' },
   'cache-size': { type: 'number', describe: 'cache size in MiB (default 64 for the memory cache, 102400 for a directory)' },
@@ -57,6 +58,7 @@ export function backgroundFlags(service: string): Record<'background' | 'log', O
 /** The parsed SERVICE_CLIENT_FLAGS. */
 export interface ServiceClientArgs {
   'read-only': boolean;
+  'subdir'?: string | undefined;
   'bucket'?: string | undefined;
   'cache-dir': string;
   'cache-size'?: number | undefined;
@@ -124,6 +126,7 @@ export async function openServiceVolume(metaUrl: string, service: string, a: Ser
     vfs: { readOnly: a['read-only'], hideInternal: true, attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], bufferSize: a['buffer-size'] * MiB },
     cache: { cacheDir: a['cache-dir'], cacheSize, bufferSize: a['buffer-size'] * MiB },
     ...(a.bucket ? { bucket: a.bucket } : {}),
+    ...(a.subdir ? { subdir: a.subdir } : {}),
   });
   // Jobs stop before the volume closes; the access log is closed after it (the files closed
   // on the way out log their lines too).

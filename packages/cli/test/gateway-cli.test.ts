@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gatewayCredentials } from '../src/commands/gateway.js';
+import { openVolumeFs } from '../src/volume-fs.js';
 import { parseListenAddress } from '../src/volume-service.js';
 import { mustFormat, repo } from './tools-volume.js';
 import { RawS3, xmlAll } from './support/s3-raw.js';
@@ -140,6 +141,25 @@ describe('juicefs gateway: the command', () => {
       expect([end.code, /the background gateway did not start \(it exited with 1\); the end of .*gw-busy\.log:\n.*EADDRINUSE/s.test(end.err)]).toEqual([1, true]);
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  }, 60000);
+
+  it('--subdir serves one directory of the volume (made when missing, as JuiceFS does) as the bucket', async () => {
+    const port = await freePort();
+    const g = start([meta, `127.0.0.1:${port}`, '--subdir', 'tenants/a', '--metrics', ''], CREDS);
+    for (let i = 0; i < 200 && !g.stderr().includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
+    const s3 = new RawS3(`http://127.0.0.1:${port}`, CREDS.MINIO_ROOT_USER, CREDS.MINIO_ROOT_PASSWORD);
+    const put = await s3.send({ method: 'PUT', path: '/clivol/doc.txt', body: 'tenant a' });
+    const list = await s3.send({ method: 'GET', path: '/clivol', query: { 'list-type': '2' } });
+    g.child.kill('SIGTERM');
+    const end = await g.done;
+    const v = await openVolumeFs(meta);
+    try {
+      expect({ put: put.status, keys: xmlAll(list.text, 'Key'), code: end.code, stored: (await v.fs.readFile('/tenants/a/doc.txt')).toString() }).toEqual({
+        put: 200, keys: ['doc.txt'], code: 0, stored: 'tenant a',
+      });
+    } finally {
+      await v.close();
     }
   }, 60000);
 });

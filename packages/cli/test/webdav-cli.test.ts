@@ -133,13 +133,16 @@ describe('startup failures name the problem and exit non-zero', () => {
     expect(r.err).toMatch(/not formatted/);
   });
 
-  test('HTTPS half configured, a missing subdir, and --threads out of range', async () => {
+  test('HTTPS half configured, a subdir that is a file, and --threads out of range', async () => {
     const half = await juicefsAsync('webdav', meta, '127.0.0.1:0', '--cert-file', '/nonexistent.pem');
     expect(half.code).toBe(1);
     expect(half.err).toContain('HTTPS needs both --cert-file and --key-file');
-    const sub = await juicefsAsync('webdav', meta, '127.0.0.1:0', '--subdir', '/no/such/dir');
+    await check.fs.writeFile('/plainfile', 'not a directory');
+    const sub = await juicefsAsync('webdav', meta, '127.0.0.1:0', '--subdir', '/plainfile/x');
     expect(sub.code).toBe(1);
-    expect(sub.err).toMatch(/ENOENT/);
+    expect(sub.err).toContain('ENOTDIR: --subdir /plainfile/x: "plainfile" is not a directory');
+    // The session it had begun is closed again.
+    expect(davSessions()).toEqual([]);
     const threads = await juicefsAsync('webdav', meta, '127.0.0.1:0', '--threads', '0');
     expect(threads.code).toBe(1);
     expect(threads.err).toContain('--threads must be a whole number from 1 to 255');

@@ -13,7 +13,6 @@ export const WEBDAV_FLAGS = {
   'disallowList': { type: 'boolean', default: false, describe: 'refuse GET on directories (the listing a browser gets); PROPFIND still lists, as in JuiceFS' },
   'enable-proppatch': { type: 'boolean', default: false, describe: 'support PROPPATCH (dead properties kept in an xattr of the file); without it PROPPATCH answers 501' },
   'threads': { alias: 'p', type: 'number', default: 50, describe: 'removals at once when a directory tree is deleted (max 255)' },
-  'subdir': { type: 'string', describe: 'serve this directory of the volume as the root (it must exist)' },
   ...backgroundFlags('webdav'),
   ...SERVICE_CLIENT_FLAGS,
 } as const satisfies Record<string, Options>;
@@ -42,9 +41,8 @@ export function webdavCommand(y: Argv): Argv {
       const vol = await openServiceVolume(metaUrl, 'webdav', a);
       let server;
       try {
-        if (subdir !== '/' && !(await vol.fs.stat(subdir)).isDirectory()) throw fsError('ENOTDIR', `--subdir ${subdir} is not a directory of the volume`);
         server = await startDavServer({
-          address, certFile: a['cert-file'], keyFile: a['key-file'], fs: vol.fs, root: subdir,
+          address, certFile: a['cert-file'], keyFile: a['key-file'], fs: vol.fs, root: '/',
           username: process.env['WEBDAV_USER'], password: process.env['WEBDAV_PASSWORD'],
           gzip: a.gzip, disallowList: a.disallowList, enableProppatch: a['enable-proppatch'], threads,
         }, { debug: (m) => log.debug(m), warn: (m) => log.warn(m) });
