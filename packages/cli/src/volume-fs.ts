@@ -55,11 +55,12 @@ export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Pr
     const storage = openVolumeStorage(format, { ...keyPassphrase(), ...(o.bucket !== undefined ? { bucket: o.bucket } : {}) });
     const store = await openChunkStore(storage, chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20, ...o.cache }));
     meta.onSliceDelete((id, size) => store.remove(id, size));
-    // No virtual files unless `.control` is asked for: whatever reads the volume through this
-    // API (sync's jfs:// trees, the gateway, webdav) must not see `.config` with its secrets, or
-    // copy `.stats` and `.accesslog` as if they were files.
+    // No virtual files unless `.control` is asked for, and the trash left out of the root's
+    // listing (still reachable by name), as JuiceFS's pkg/fs sees a volume: whatever reads the
+    // volume through this API (sync's jfs:// trees, the gateway, webdav) must not see `.config`
+    // with its secrets, copy `.stats` and `.accesslog` as if they were files, or copy the trash.
     const served: Meta = o.subdir !== undefined && o.subdir.split('/').some((p) => p !== '' && p !== '.') ? await chroot(meta, ROOT_CONTEXT, o.subdir) : meta;
-    const options = { virtualFiles: o.control !== undefined, hideTrash: served !== meta, ...o.vfs };
+    const options = { virtualFiles: o.control !== undefined, hideInternal: o.control === undefined, hideTrash: served !== meta, ...o.vfs };
     const vfs = new Vfs({ meta: served, store, format, options, ...(o.control ? { control: o.control({ meta, store, format }) } : {}) });
     const fs = new JuiceFS(vfs, o.ctx, o.umask === undefined ? {} : { umask: o.umask });
     return {

@@ -582,3 +582,27 @@ describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {
     });
   });
 });
+
+describe('sync: a volume\'s root as JuiceFS\'s pkg/fs sees it', () => {
+  it('copies neither the trash nor the mount\'s virtual files (.config holds the secrets)', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-sync-root-'));
+    try {
+      const meta = `sqlite3://${work}/meta.db`;
+      mustFormat(meta, 'sync-root', path.join(work, 'bucket'), '--trash-days', '1');
+      const v = await openVolumeFs(meta);
+      try {
+        await v.fs.writeFile('/kept.txt', 'kept');
+        await v.fs.writeFile('/deleted.txt', 'in the trash now');
+        await v.fs.unlink('/deleted.txt');
+        // Still reachable by name, as in JuiceFS: only listings leave it out.
+        expect((await v.fs.readdir('/.trash')).length).toBe(1);
+      } finally {
+        await v.close();
+      }
+      const r = sync({ ROOTVOL: meta }, 'jfs://ROOTVOL/', path.join(work, 'out/'));
+      expect([r.code, fs.readdirSync(path.join(work, 'out')).sort()]).toEqual([0, ['kept.txt']]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
