@@ -7,6 +7,7 @@ import { gatewayCredentials } from '../src/commands/gateway.js';
 import { openVolumeFs } from '../src/volume-fs.js';
 import { parseListenAddress } from '../src/volume-service.js';
 import { mustFormat, repo } from './tools-volume.js';
+import { freePort } from './support/free-port.js';
 import { RawS3, xmlAll } from './support/s3-raw.js';
 
 // `juicefs gateway` as a user runs it: what it refuses before serving (credentials, address,
@@ -28,13 +29,6 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
 
 const lastLine = (s: string) => s.trim().split('\n').pop();
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('juicefs gateway: arguments', () => {
   it('credentials as JuiceFS checks them: MINIO_ROOT_* first, MINIO_ACCESS_KEY/SECRET_KEY as fallbacks, minimum lengths', () => {

@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { juicefsAsync, repo } from './tools-volume.js';
+import { freePort } from './support/free-port.js';
 import { RawS3 } from './support/s3-raw.js';
 
 // The metadata server goes away under `juicefs gateway` and `juicefs webdav` (each run with -d,
@@ -15,13 +15,6 @@ import { RawS3 } from './support/s3-raw.js';
 const DEADLINE_MS = 30_000;
 const CREDS = { MINIO_ROOT_USER: 'faultadmin', MINIO_ROOT_PASSWORD: 'fault-secret' };
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ping = (port: number) => {
