@@ -19,7 +19,7 @@ const CREDS = { MINIO_ROOT_USER: 'faultadmin', MINIO_ROOT_PASSWORD: 'fault-secre
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ping = (port: number) => {
   try {
-    return execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 5000 }).includes('PONG');
+    return execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).includes('PONG');
   } catch {
     return false;
   }
@@ -33,7 +33,7 @@ async function startRedis(port: number, dir: string): Promise<void> {
 
 async function stopRedis(port: number): Promise<void> {
   try {
-    execFileSync('redis-cli', ['-p', String(port), 'shutdown'], { timeout: 10_000 });
+    execFileSync('redis-cli', ['-p', String(port), 'shutdown'], { timeout: 10_000, stdio: 'ignore' });
   } catch {
     // the connection drops as it stops
   }
