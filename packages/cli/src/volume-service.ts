@@ -6,7 +6,7 @@ import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
 import type { Options } from 'yargs';
 import { rawArgs } from './args.js';
 import { log, logs } from './log.js';
-import { startMetricsServer } from './metrics/server.js';
+import { startMetricsBeside } from './metrics/index.js';
 import { backupInterval, MetaBackupJob, parseBackupInterval } from './mount/backup.js';
 import { parseCustomLabels } from './metrics/labels.js';
 import { VERSION } from './version.js';
@@ -21,8 +21,8 @@ import { openVolumeFs, type VolumeFs } from './volume-fs.js';
 const MiB = 1024 * 1024;
 
 /**
- * JuiceFS's client flags these servers accept. Others of JuiceFS's (--log, --access-log,
- * --background, the object storage tuning) are not: the command line refuses them by name.
+ * JuiceFS's client flags these servers accept. Others of JuiceFS's (the object storage and
+ * cache tuning a mount takes) are not: the command line refuses them by name.
  */
 export const SERVICE_CLIENT_FLAGS = {
   'read-only': { type: 'boolean', default: false, describe: 'serve the volume read-only (every change is refused), with a read-only session' },
@@ -103,18 +103,19 @@ export function currentUmask(): number {
   return u;
 }
 
-/**
- * Opens the volume for a server: a session shown as `service` in `juicefs status`, the client
- * flags applied, the mount's virtual files and the trash out of listings, and, unless read-only
- * or `--no-bgjob`, the background jobs a mount runs (cleanup of deleted data, trash and stale
- * sessions; metadata backups every `--backup-meta`), as JuiceFS's servers run them: a volume
- * served only through a gateway still empties its trash.
- */
 /** A volume opened for a server, with where its metrics are served (when they are). */
 export interface ServiceVolume extends VolumeFs {
   metricsUrl?: string;
 }
 
+/**
+ * Opens the volume for a server: a session shown as `service` in `juicefs status`, the client
+ * flags applied, the mount's virtual files and the trash out of listings, and, unless read-only
+ * or `--no-bgjob`, the background jobs a mount runs (cleanup of deleted data, trash and stale
+ * sessions; metadata backups every `--backup-meta`), as JuiceFS's servers run them: a volume
+ * served only through a gateway still empties its trash. Also the access log and the metrics
+ * endpoint, when asked for.
+ */
 export async function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<ServiceVolume> {
   const backupMs = backupInterval(a['backup-meta']);
   const memory = a['cache-dir'] === 'memory';
@@ -132,53 +133,49 @@ export async function openServiceVolume(metaUrl: string, service: string, a: Ser
   // on the way out log their lines too).
   const beforeClose: Array<() => Promise<void>> = [];
   const afterClose: Array<() => Promise<void>> = [];
-  const accessLog = a['access-log'];
-  if (accessLog !== undefined && accessLog !== '') {
-    mkdirSync(path.dirname(path.resolve(accessLog)), { recursive: true });
-    const out = createWriteStream(accessLog, { flags: 'a' });
-    out.on('error', (err) => log.warn(`juicefs: writing the access log ${accessLog} failed: ${err.message}`));
-    const unsubscribe = v.vfs.logAccessTo((line) => out.write(line));
-    afterClose.push(async () => {
-      unsubscribe();
-      await new Promise<void>((resolve) => out.end(resolve));
-    });
-  }
   let backup: MetaBackupJob | undefined;
   let metricsUrl: string | undefined;
-  if (!a['read-only'] && !a['no-bgjob']) {
-    v.meta.startBackgroundJobs();
-    beforeClose.push(async () => v.meta.stopBackgroundJobs());
-    if (backupMs > 0) {
-      const job = new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) });
-      job.start();
-      beforeClose.unshift(() => job.stop());
-      backup = job;
-    }
-  }
-  if (a.metrics !== '') {
-    // As a mount: a busy port costs the metrics, never the server (another free port is taken).
-    const labels = { ...(a['custom-labels'] !== undefined ? parseCustomLabels(a['custom-labels']) : {}), vol_name: v.format.Name, mp: service };
-    const sources = { vfs: v.vfs.metrics, store: v.store, labels, ...(backup ? { backup } : {}) };
-    const host = a.metrics.replace(/:\d+$/, '');
-    const server = await startMetricsServer(a.metrics, sources)
-      .catch(() => startMetricsServer(`${host}:0`, sources))
-      .catch((e: unknown) => void log.warn(`juicefs: no metrics endpoint: ${String(e)}`));
-    if (server) {
-      beforeClose.push(() => server.close());
-      metricsUrl = server.url;
-      log.info(`prometheus metrics at ${server.url}`);
-    }
-  }
-  const close = v.close;
-  return {
-    ...v,
-    ...(metricsUrl !== undefined ? { metricsUrl } : {}),
-    close: async () => {
-      for (const stop of beforeClose) await stop();
-      await close();
-      for (const stop of afterClose) await stop();
-    },
+  const stopAll = async () => {
+    for (const stop of beforeClose) await stop();
+    await v.close();
+    for (const stop of afterClose) await stop();
   };
+  try {
+    const accessLog = a['access-log'];
+    if (accessLog !== undefined && accessLog !== '') {
+      mkdirSync(path.dirname(path.resolve(accessLog)), { recursive: true });
+      const out = createWriteStream(accessLog, { flags: 'a' });
+      out.on('error', (err) => log.warn(`juicefs: writing the access log ${accessLog} failed: ${err.message}`));
+      const unsubscribe = v.vfs.logAccessTo((line) => out.write(line));
+      afterClose.push(async () => {
+        unsubscribe();
+        await new Promise<void>((resolve) => out.end(resolve));
+      });
+    }
+    if (!a['read-only'] && !a['no-bgjob']) {
+      v.meta.startBackgroundJobs();
+      beforeClose.push(async () => v.meta.stopBackgroundJobs());
+      if (backupMs > 0) {
+        const job = new MetaBackupJob(v.meta.store, v.storage, { intervalMs: backupMs, skipTrash: a['backup-skip-trash'], log: (message) => log.info(`${new Date().toISOString()} juicefs: ${message}`) });
+        job.start();
+        beforeClose.unshift(() => job.stop());
+        backup = job;
+      }
+    }
+    if (a.metrics !== '') {
+      const labels = { ...(a['custom-labels'] !== undefined ? parseCustomLabels(a['custom-labels']) : {}), vol_name: v.format.Name, mp: service };
+      const server = await startMetricsBeside(a.metrics, { vfs: v.vfs.metrics, store: v.store, labels, ...(backup ? { backup } : {}) });
+      if (server) {
+        beforeClose.push(() => server.close());
+        metricsUrl = server.url;
+      }
+    }
+  } catch (err) {
+    // Whatever started before the failure stops, and the session it opened closes.
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+  return { ...v, ...(metricsUrl !== undefined ? { metricsUrl } : {}), close: stopAll };
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface), as JuiceFS's servers take an address. */

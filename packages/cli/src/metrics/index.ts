@@ -1,2 +1,2 @@
 export { createMetricsRegistry, type MetricsSources } from './registry.js';
-export { startMetricsServer, parseMetricsAddress, type MetricsServer } from './server.js';
+export { startMetricsBeside, startMetricsServer, parseMetricsAddress, type MetricsServer } from './server.js';

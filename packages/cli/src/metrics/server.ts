@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fsError } from '@juicefs/core';
 import { createMetricsRegistry, type MetricsSources } from './registry.js';
+import { log } from '../log.js';
 
 export interface MetricsServer {
   /** e.g. http://127.0.0.1:9567/metrics */
@@ -50,4 +51,18 @@ export async function startMetricsServer(addr: string, sources: MetricsSources):
     url: `http://${shownHost}:${bound.port}/metrics`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The metrics endpoint as JuiceFS runs it beside a mount or a server: at `addr`, or on another
+ * free port of the same host when that one is taken; a failure costs the metrics (a warning),
+ * never what they describe. Logs where they are.
+ */
+export async function startMetricsBeside(addr: string, sources: MetricsSources): Promise<MetricsServer | undefined> {
+  const host = addr.replace(/:\d+$/, '');
+  const server = await startMetricsServer(addr, sources)
+    .catch(() => startMetricsServer(`${host}:0`, sources))
+    .catch((e: unknown) => void log.warn(`juicefs: no metrics endpoint: ${String(e)}`));
+  if (server) log.info(`prometheus metrics at ${server.url}`);
+  return server ?? undefined;
 }

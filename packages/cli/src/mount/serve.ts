@@ -5,7 +5,7 @@ import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore,
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
-import { startMetricsServer } from '../metrics/index.js';
+import { startMetricsBeside } from '../metrics/index.js';
 import { MetaBackupJob } from './backup.js';
 import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
@@ -222,17 +222,9 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       control: createControlHandler({ meta: served, store, format }),
     });
     if (o.metrics) {
-      // As JuiceFS does, a busy port costs the metrics, never the mount: fall back to any free port.
       const labels = { ...o.customLabels, vol_name: format.Name, mp: mountpoint };
-      const sources = { vfs: vfs.metrics, store, labels, ...(backup ? { backup } : {}) };
-      const host = o.metrics.replace(/:\d+$/, '');
-      const server = await startMetricsServer(o.metrics, sources)
-        .catch(() => startMetricsServer(`${host}:0`, sources))
-        .catch((e: unknown) => void log.warn(`juicefs: no metrics endpoint: ${String(e)}`));
-      if (server) {
-        closers.push(() => server.close());
-        log.info(`prometheus metrics at ${server.url}`);
-      }
+      const server = await startMetricsBeside(o.metrics, { vfs: vfs.metrics, store, labels, ...(backup ? { backup } : {}) });
+      if (server) closers.push(() => server.close());
     }
     if (logs('debug')) log.debug(`mount settings: ${JSON.stringify(o, (k, v: unknown) => (typeof v === 'function' ? undefined : v))}`);
     const defaultPermissions = o.defaultPermissions ?? true;
