@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSqlEngine, type SqlEngine } from '../src/sql/index.js';
+import { freePort } from './free-port.js';
 
 // A MySQL server that goes away and comes back: operations must fail promptly with EIO naming the
 // server (never hang) while it is down, and the same engine must work again once it is back. The
@@ -13,16 +13,6 @@ const SCRIPT = path.resolve(__dirname, '../../../scripts/services/mysql.sh');
 let dir: string;
 let port: number;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function startServer(): string {
   const env = { ...process.env, JFS_SERVICES_DIR: dir, JFS_MYSQL_PORT: String(port) };

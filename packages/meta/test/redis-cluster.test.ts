@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
@@ -10,6 +9,7 @@ import { BaseMeta } from '../src/base/base-meta.js';
 import { clientsEnv } from './clients-env.js';
 import { createRedisEngine, RedisEngine } from '../src/redis/index.js';
 import { parseRedisUrl } from '../src/redis/url.js';
+import { freePort } from './free-port.js';
 
 // Redis Cluster (FORMAT.md 4.1): a one-node cluster started here from the redis-server binary
 // (installed by scripts/setup.sh), on a free port in a temporary directory. Volumes share the
@@ -19,16 +19,6 @@ let dir: string;
 let port: number;
 let raw: Redis;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { NodeType, type Attr } from '@juicefs/core';
 import { createRedisEngine } from '../src/redis/index.js';
 import type { EngineStore } from '../src/base/store.js';
+import { freePort } from './free-port.js';
 
 // A Redis server that goes away and comes back: operations must fail promptly (never hang) while
 // it is down, and the same engine must work again once it is back. The server is our own
@@ -16,16 +16,6 @@ let dir: string;
 let port: number;
 let server: ChildProcess | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startServer(): Promise<void> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {

@@ -246,37 +246,46 @@ describe.each(dialects)('%s transactions', (_name, fresh) => {
   });
 });
 
+/**
+ * Two engines on one fresh database each read a counter, then both write it: the transaction
+ * that loses the conflict must be run again by the engine (3 runs in all) and the counter end
+ * at 2. `awaitWrite`: read the row back after writing, so a queued write reaches the server
+ * inside the transaction (MySQL's deadlock shows only then).
+ */
+async function expectConflictRetried(freshTarget: () => Promise<TestTarget>, awaitWrite: boolean): Promise<void> {
+  const target = await freshTarget();
+  const a = await createSqlEngine(target.url);
+  await a.initSchema();
+  const b = await createSqlEngine(target.url);
+  try {
+    await a.txn(async (tx) => tx.setXattr(1n, 'user.n', Buffer.from('0')));
+    let readers = 0;
+    let release!: () => void;
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const racer = (e: SqlEngine) =>
+      e.txn(async (tx) => {
+        calls++;
+        const v = Number((await tx.getXattr(1n, 'user.n'))?.toString());
+        if (++readers === 2) release();
+        await bothRead;
+        tx.setXattr(1n, 'user.n', Buffer.from(String(v + 1)));
+        if (awaitWrite) await tx.getXattr(1n, 'user.n');
+      });
+    await Promise.all([racer(a), racer(b)]);
+    expect(calls).toBe(3);
+    expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');
+  } finally {
+    await a.close();
+    await b.close();
+    await target.cleanup();
+  }
+}
+
 describe('postgres conflict retry', () => {
-  it('re-runs the transaction that loses a serialization conflict', async () => {
-    const target = await freshPgTarget();
-    const a = await createSqlEngine(target.url);
-    await a.initSchema();
-    const b = await createSqlEngine(target.url);
-    try {
-      await a.txn(async (tx) => tx.setXattr(1n, 'user.n', Buffer.from('0')));
-      // Both transactions read before either writes: under SERIALIZABLE one of them must fail
-      // with 40001 at its write or commit, and the engine must run it again.
-      let readers = 0;
-      let release!: () => void;
-      const bothRead = new Promise<void>((resolve) => (release = resolve));
-      let calls = 0;
-      const racer = (e: SqlEngine) =>
-        e.txn(async (tx) => {
-          calls++;
-          const v = Number((await tx.getXattr(1n, 'user.n'))?.toString());
-          if (++readers === 2) release();
-          await bothRead;
-          tx.setXattr(1n, 'user.n', Buffer.from(String(v + 1)));
-        });
-      await Promise.all([racer(a), racer(b)]);
-      expect(calls).toBe(3);
-      expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');
-    } finally {
-      await a.close();
-      await b.close();
-      await target.cleanup();
-    }
-  });
+  // Both transactions read before either writes: under SERIALIZABLE one of them must fail with
+  // 40001 at its write or commit, and the engine must run it again.
+  it('re-runs the transaction that loses a serialization conflict', () => expectConflictRetried(freshPgTarget, false));
 });
 
 describe('postgres write errors', () => {
@@ -311,37 +320,9 @@ describe('postgres write errors', () => {
 });
 
 describe('mysql conflict retry', () => {
-  it('re-runs the transaction that loses a deadlock', async () => {
-    const target = await freshMysqlTarget();
-    const a = await createSqlEngine(target.url);
-    await a.initSchema();
-    const b = await createSqlEngine(target.url);
-    try {
-      await a.txn(async (tx) => tx.setXattr(1n, 'user.n', Buffer.from('0')));
-      // Both read the row (a shared lock under SERIALIZABLE) before either writes: each write then
-      // waits for the other's lock, InnoDB rolls one back with 1213, and the engine re-runs it.
-      let readers = 0;
-      let release!: () => void;
-      const bothRead = new Promise<void>((resolve) => (release = resolve));
-      let calls = 0;
-      const racer = (e: SqlEngine) =>
-        e.txn(async (tx) => {
-          calls++;
-          const v = Number((await tx.getXattr(1n, 'user.n'))?.toString());
-          if (++readers === 2) release();
-          await bothRead;
-          tx.setXattr(1n, 'user.n', Buffer.from(String(v + 1)));
-          await tx.getXattr(1n, 'user.n'); // wait for the write inside the transaction
-        });
-      await Promise.all([racer(a), racer(b)]);
-      expect(calls).toBe(3);
-      expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');
-    } finally {
-      await a.close();
-      await b.close();
-      await target.cleanup();
-    }
-  });
+  // Both read the row (a shared lock under SERIALIZABLE) before either writes: each write then
+  // waits for the other's lock, InnoDB rolls one back with 1213, and the engine re-runs it.
+  it('re-runs the transaction that loses a deadlock', () => expectConflictRetried(freshMysqlTarget, true));
 });
 
 describe('mysql write errors and values', () => {

@@ -93,6 +93,21 @@ async function pgCatalog(schema: string): Promise<PgCatalog> {
   });
 }
 
+/**
+ * The catalog the spec's PostgreSQL statements (FORMAT.md 5.2) make in a schema of their own,
+ * names passed through `prefixed`: what an engine's own schema is compared with.
+ */
+async function specCatalog(prefixed: (sql: string) => string): Promise<PgCatalog> {
+  const ref = await freshPgTarget();
+  cleanups.push(ref);
+  await withTestPg(async (c) => {
+    await c.query(`CREATE SCHEMA "${ref.schema}"`);
+    await c.query(`SET search_path TO "${ref.schema}"`);
+    for (const sql of PG_SPEC) await c.query(prefixed(sql));
+  });
+  return pgCatalog(ref.schema);
+}
+
 describe('PostgreSQL schema (FORMAT 5.2)', () => {
   it('found the PostgreSQL DDL in FORMAT.md', () => {
     expect(PG_SPEC.length).toBe(29);
@@ -104,20 +119,14 @@ describe('PostgreSQL schema (FORMAT 5.2)', () => {
   ] as const) {
     it(`creates exactly the spec's columns, types, nullability and indexes (${label}), idempotently`, async () => {
       const ours = await freshPgTarget(query);
-      const ref = await freshPgTarget();
-      cleanups.push(ours, ref);
+      cleanups.push(ours);
       const engine = await createSqlEngine(ours.url);
       await engine.initSchema();
       await engine.initSchema();
       await engine.close();
 
-      await withTestPg(async (c) => {
-        await c.query(`CREATE SCHEMA "${ref.schema}"`);
-        await c.query(`SET search_path TO "${ref.schema}"`);
-        for (const sql of PG_SPEC) await c.query(prefixed(sql));
-      });
       const got = await pgCatalog(ours.schema);
-      expect(got).toEqual(await pgCatalog(ref.schema));
+      expect(got).toEqual(await specCatalog(prefixed));
       expect(got.indexes.length).toBe(21 + 8); // one pkey per table plus the eight declared indexes
       expect(got.indexes).toContainEqual(
         expect.objectContaining({ indexname: prefixed('UQE_jfs_edge_edge') }),
@@ -190,18 +199,12 @@ describe('MySQL schema (FORMAT 5.2 rules)', () => {
   ] as const) {
     it(`creates the spec's tables, column types, nullability and index names (${label}), idempotently`, async () => {
       const ours = await freshMysqlTarget(query);
-      const ref = await freshPgTarget();
-      cleanups.push(ours, ref);
+      cleanups.push(ours);
       const engine = await createSqlEngine(ours.url);
       await engine.initSchema();
       await engine.initSchema();
       await engine.close();
-      await withTestPg(async (c) => {
-        await c.query(`CREATE SCHEMA "${ref.schema}"`);
-        await c.query(`SET search_path TO "${ref.schema}"`);
-        for (const sql of PG_SPEC) await c.query(prefixed(sql));
-      });
-      const expected = expectedMysqlCatalog(await pgCatalog(ref.schema));
+      const expected = expectedMysqlCatalog(await specCatalog(prefixed));
       const got = await mysqlCatalog(ours.database);
       expect(got.columns).toEqual(expected.columns);
       expect(got.indexes).toEqual(expected.indexes);
