@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { CHUNK_SIZE } from '@juicefs/core';
 import { treeDirs } from '../src/commands/mdtest.js';
 import { juicefs, mustFormat, openVolume, redisBase } from './tools-volume.js';
-import { claimRedisDb } from './support/redis-db.js';
+import { claimRedisDb, releaseRedisDb } from './support/redis-db.js';
 
 // `juicefs mdtest` (hidden, as in JuiceFS): the metadata engine's create rate through the client
 // library. Checked on SQLite and Redis: the tree and file names JuiceFS makes, the slice records
@@ -14,9 +14,12 @@ test('tree sizes: the top directory and every level below it', () => {
   expect([treeDirs(3, 2), treeDirs(2, 1), treeDirs(5, 0), treeDirs(1, 4)]).toEqual([13, 3, 1, 5]);
 });
 
+/** The Redis database claimed for this file's Redis run, released (emptied) after it. */
+let redisDb: number | undefined;
+
 describe.each([
   ['sqlite3', (dir: string) => `sqlite3://${dir}/meta.db`],
-  ['redis', () => `${redisBase}/${claimRedisDb()}`],
+  ['redis', () => `${redisBase}/${(redisDb = claimRedisDb())}`],
 ])('mdtest on %s', (_engine, metaOf) => {
   let dir: string;
   let meta: string;
@@ -25,7 +28,10 @@ describe.each([
     meta = metaOf(dir);
     mustFormat(meta, 'mdtest-vol', path.join(dir, 'bucket'), '--trash-days', '0');
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (meta.startsWith('redis') && redisDb !== undefined) releaseRedisDb(redisDb);
+  });
 
   it('makes JuiceFS\'s tree, each worker\'s files in every directory, and --write as slice records only', async () => {
     const bytes = CHUNK_SIZE + 4096; // two chunks

@@ -34,6 +34,9 @@ export async function claimRedisDb(): Promise<ClaimedDb> {
       c.disconnect();
       continue;
     }
+    // A run killed before its release leaves its keys behind once its claim has expired: start
+    // from an empty database (all but our claim, in one atomic step).
+    await c.eval("for _, k in ipairs(redis.call('KEYS', '*')) do if k ~= ARGV[1] then redis.call('DEL', k) end end return 0", 0, CLAIM_KEY);
     const reset = async () => {
       await c.flushdb();
       await c.set(CLAIM_KEY, String(process.pid), 'EX', 600);
