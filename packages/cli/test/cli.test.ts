@@ -278,6 +278,47 @@ describe('juicefs', () => {
   });
 });
 
+describe('juicefs dump / load with .zstd files', () => {
+  it('writes Zstandard for a .zstd name, as JuiceFS does, and loads what the reference zstd wrote', () => {
+    const one = `sqlite3://${dir}/one.db`;
+    expect(juicefs('load', one, sample).code).toBe(0);
+    const plain = juicefs('dump', one);
+    expect(plain.code).toBe(0);
+    const d = juicefs('dump', one, `${dir}/meta.json.zstd`);
+    expect(d.code).toBe(0);
+    expect(d.err).toMatch(/dumped 17 entries to .*meta\.json\.zstd/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('meta.json'))).toEqual(['meta.json.zstd']); // no .tmp left
+    const unpacked = spawnSync('zstd', ['-dc', `${dir}/meta.json.zstd`], { encoding: 'utf8' });
+    expect(unpacked.status).toBe(0);
+    expect(unpacked.stdout).toBe(plain.out);
+
+    expect(juicefs('load', `sqlite3://${dir}/two.db`, `${dir}/meta.json.zstd`).code).toBe(0);
+    expect(juicefs('dump', `sqlite3://${dir}/two.db`).out).toBe(plain.out);
+    // A frame from another encoder (as a Go client's dump is), under a name Go would not pick.
+    fs.writeFileSync(`${dir}/plain.json`, plain.out);
+    expect(spawnSync('zstd', ['-q', '-19', `${dir}/plain.json`, '-o', `${dir}/other.zst`]).status).toBe(0);
+    const l3 = juicefs('load', `sqlite3://${dir}/three.db`, `${dir}/other.zst`);
+    expect(l3.code).toBe(0);
+    expect(l3.err).toMatch(/loaded 16 entries/);
+    expect(juicefs('dump', `sqlite3://${dir}/three.db`).out).toBe(plain.out);
+
+    const b = juicefs('dump', one, `${dir}/meta.bin.zstd`, '--binary', '--keep-secret-key');
+    expect(b.code).toBe(0);
+    const bin = juicefs('dump', one, `${dir}/meta.bin`, '--binary', '--keep-secret-key');
+    expect(bin.code).toBe(0);
+    expect(spawnSync('zstd', ['-dc', `${dir}/meta.bin.zstd`]).stdout.equals(fs.readFileSync(`${dir}/meta.bin`))).toBe(true);
+    const l4 = juicefs('load', `sqlite3://${dir}/four.db`, `${dir}/meta.bin.zstd`, '--binary');
+    expect(l4.code).toBe(0);
+    expect(l4.err).toMatch(/loaded 16 entries/);
+
+    fs.writeFileSync(`${dir}/cut.json.zstd`, fs.readFileSync(`${dir}/meta.json.zstd`).subarray(0, 200));
+    const cut = juicefs('load', `sqlite3://${dir}/five.db`, `${dir}/cut.json.zstd`);
+    expect(cut.code).not.toBe(0);
+    expect(cut.err).toMatch(/cut\.json\.zstd: its Zstandard data is damaged/);
+    expect(juicefs('status', `sqlite3://${dir}/five.db`).err).toMatch(/not formatted/); // nothing half-loaded
+  });
+});
+
 describe('juicefs dump --binary / load --binary', () => {
   it('carries a volume SQLite -> binary -> PostgreSQL -> gzipped binary -> SQLite, same JSON and same bytes', () => {
     const pg = scratchPgSchema('jfs_cli_bin_');

@@ -1,10 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { createGunzip, createGzip } from 'node:zlib';
 import { ROOT_INODE, fsError } from '@juicefs/core';
 import type { Ino } from '@juicefs/core';
 import { dumpMeta, dumpMetaBinary, engineExtras, loadMeta, loadMetaBinary, readCounters } from '@juicefs/meta';
 import type { Argv } from 'yargs';
+import { openDumpInput, openDumpOutput, peekFirst } from '../dump-file.js';
 import { log } from '../log.js';
 import { progressBar } from '../progress.js';
 import { readFormat, redactUrl } from '../volume.js';
@@ -26,7 +24,7 @@ async function resolvePath(store: EngineStore, path: string): Promise<Ino> {
 export function dumpCommand(y: Argv): Argv {
   return y.command(
     'dump META-URL [FILE]',
-    'Export the metadata as JSON, or with --binary in JuiceFS\'s binary backup format (to FILE, or stdout); a .gz name compresses',
+    'Export the metadata as JSON, or with --binary in JuiceFS\'s binary backup format (to FILE, or stdout); a name ending in .gz or .zstd compresses, as JuiceFS does',
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
@@ -56,20 +54,22 @@ export function dumpCommand(y: Argv): Argv {
         const root = a.subdir ? await resolvePath(store, a.subdir) : ROOT_INODE;
         const total = (await readCounters(store)).usedInodes + 1;
         const bar = progressBar('Dumped entries', total, file === undefined);
-        const fileOut = file !== undefined ? createWriteStream(file) : undefined;
-        const gzip = file?.endsWith('.gz') ? createGzip() : undefined;
-        if (gzip && fileOut) gzip.pipe(fileOut);
-        const out: NodeJS.WritableStream = gzip ?? fileOut ?? process.stdout;
+        const output = await openDumpOutput(file);
         const extras = engineExtras(store);
         const options = {
           root, keepSecretKey: a['keep-secret-key'], skipTrash: a['skip-trash'], onNode: (n: number) => bar.update(n),
           ...(extras ? { extras } : {}),
         };
-        const nodes = await dumpMeta(store, out, options);
+        let nodes: number;
+        try {
+          nodes = await dumpMeta(store, output.out, options);
+        } catch (err) {
+          await output.abort();
+          throw err;
+        }
         bar.stop();
-        if (fileOut) {
-          (gzip ?? fileOut).end();
-          await once(fileOut, 'close');
+        await output.commit();
+        if (file !== undefined) {
           log.info(`dumped ${nodes} entries to ${file}`);
         }
       });
@@ -85,17 +85,23 @@ async function dumpBinary(store: EngineStore, file: string | undefined, keepSecr
   }
   const total = (await readCounters(store)).usedInodes + 1;
   const bar = progressBar('Dumped nodes', total, file === undefined);
-  const { out, close } = openOutput(file);
+  const output = await openDumpOutput(file);
   const extras = engineExtras(store);
   let done = 0;
-  const nodes = await dumpMetaBinary(store, out, {
-    keepSecretKey,
-    threads,
-    onSegment: (name, items) => { if (name === 'node') bar.update((done += items)); },
-    ...(extras ? { extras } : {}),
-  });
+  let nodes: number;
+  try {
+    nodes = await dumpMetaBinary(store, output.out, {
+      keepSecretKey,
+      threads,
+      onSegment: (name, items) => { if (name === 'node') bar.update((done += items)); },
+      ...(extras ? { extras } : {}),
+    });
+  } catch (err) {
+    await output.abort();
+    throw err;
+  }
   bar.stop();
-  await close();
+  await output.commit();
   if (file !== undefined) log.info(`dumped ${nodes} nodes in binary format to ${file}`);
   // Upstream's binary format has quotas per directory only (its Quota message has no uid/gid).
   let owners = 0;
@@ -107,55 +113,19 @@ async function dumpBinary(store: EngineStore, file: string | undefined, keepSecr
   }
 }
 
-/** FILE (gzipped for .gz) or stdout, and how to finish it. */
-function openOutput(file: string | undefined): { out: NodeJS.WritableStream; close: () => Promise<void> } {
-  if (file === undefined) return { out: process.stdout, close: async () => undefined };
-  const fileOut = createWriteStream(file);
-  const gzip = file.endsWith('.gz') ? createGzip() : undefined;
-  if (gzip) gzip.pipe(fileOut);
-  return {
-    out: gzip ?? fileOut,
-    close: async () => {
-      (gzip ?? fileOut).end();
-      await once(fileOut, 'close');
-    },
-  };
-}
-
 /**
  * The input with its first bytes looked at: a binary dump (it opens with the format segment's
  * type, 00 00 00 01) given to the JSON loader, or the reverse, gets a clear message.
  */
 async function peekKind(input: AsyncIterable<Buffer | string>): Promise<{ binary: boolean; input: AsyncIterable<Buffer | string> }> {
-  const it = input[Symbol.asyncIterator]();
-  const first = await it.next();
-  const head = first.done ? Buffer.alloc(0) : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
-  const binary = head.length >= 4 && head.readUInt32BE(0) === 1;
-  async function* replay(): AsyncGenerator<Buffer | string> {
-    if (!first.done) yield first.value;
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return;
-      yield n.value;
-    }
-  }
-  return { binary, input: replay() };
-}
-
-/** The dump as a stream of chunks (stdin or FILE, gunzipped for .gz), read as load goes. */
-async function openDump(file: string | undefined): Promise<AsyncIterable<Buffer | string>> {
-  if (file === undefined) return process.stdin;
-  const input = createReadStream(file);
-  await once(input, 'open').catch((err: Error) => {
-    throw fsError('ENOENT', `cannot read dump ${file}: ${err.message}`, err);
-  });
-  return file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+  const { head, all } = await peekFirst(input);
+  return { binary: head.length >= 4 && head.readUInt32BE(0) === 1, input: all };
 }
 
 export function loadCommand(y: Argv): Argv {
   return y.command(
     'load META-URL [FILE]',
-    'Import a dump, JSON or with --binary binary (from FILE, or stdin; .gz is decompressed), into an empty metadata engine',
+    'Import a dump, JSON or with --binary binary (from FILE, or stdin; gzip and Zstandard are decompressed), into an empty metadata engine',
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL (must be empty)' })
@@ -168,7 +138,7 @@ export function loadCommand(y: Argv): Argv {
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
-      const peeked = await peekKind(await openDump(file));
+      const peeked = await peekKind(await openDumpInput(file));
       const name = file ?? 'stdin';
       if (peeked.binary && !a.binary) throw fsError('EINVAL', `${name} is a binary dump: load it with --binary`);
       const input = peeked.input;
