@@ -6,6 +6,8 @@ import {
   withRetry,
   withTimeouts,
 } from '../src/object/index.js';
+import { defaultFormat } from '@juicefs/core';
+import { openVolumeStorage } from '../src/volume/open.js';
 import { silentServer, slowServer } from './http-stubs.js';
 import { tempDir } from './services.js';
 
@@ -98,6 +100,27 @@ describe('--storage-class', () => {
       expect(puts).toEqual([
         { r: 'PUT /bucket/a', cls: 'STANDARD_IA' },
         { r: 'PUT /bucket/b', cls: undefined },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a volume's class comes from tier 0 (JuiceFS 1.4's place for it), else the legacy StorageClass", async () => {
+    const server = await slowServer(0);
+    try {
+      const base = { ...defaultFormat('vol1', '00000000-0000-0000-0000-000000000001', `${server.url}/bucket`), Storage: 's3', AccessKey: 'ak', SecretKey: 'sk' };
+      // As a Go 1.4 client's `config --storage-class` leaves it: only Tiers["0"] changed.
+      const tiered = { ...base, StorageClass: '', Tiers: { '0': { ID: 0, StorageClass: 'GLACIER_IR', Tag: '' }, '1': { ID: 1, StorageClass: 'STANDARD_IA', Tag: '' } } };
+      await openVolumeStorage(tiered).put('a', Buffer.from('x'));
+      // A format written before 1.4: no Tiers, the class in StorageClass.
+      await openVolumeStorage({ ...base, StorageClass: 'ONEZONE_IA', Tiers: null }).put('b', Buffer.from('x'));
+      await openVolumeStorage({ ...base, Tiers: null }).put('c', Buffer.from('x'));
+      const puts = server.requests.map((r, i) => ({ r, cls: server.headers[i]?.['x-amz-storage-class'] })).filter((x) => x.r.startsWith('PUT'));
+      expect(puts).toEqual([
+        { r: 'PUT /bucket/vol1/a', cls: 'GLACIER_IR' },
+        { r: 'PUT /bucket/vol1/b', cls: 'ONEZONE_IA' },
+        { r: 'PUT /bucket/vol1/c', cls: undefined },
       ]);
     } finally {
       await server.close();

@@ -25,6 +25,7 @@ import { debugCommand } from './commands/debug.js';
 import { syncCommand } from './commands/sync.js';
 import { gatewayCommand } from './commands/gateway.js';
 import { webdavCommand } from './commands/webdav.js';
+import { tierCommand } from './commands/tier.js';
 import { VERSION } from './version.js';
 import { log, logLevelOf, setLogLevel, type LogFlags } from './log.js';
 
@@ -86,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, gatewayCommand, webdavCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand, mdtestCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, gatewayCommand, webdavCommand, tierCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand, mdtestCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

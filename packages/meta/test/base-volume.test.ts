@@ -118,3 +118,22 @@ describe('openMeta', () => {
     }
   });
 });
+
+describe('BaseMeta: storage tiers (JuiceFS 1.4)', () => {
+  it('new files, directories and symlinks take their directory\'s tier id', async () => {
+    const engine = new MemoryEngine();
+    const meta = new BaseMeta(engine);
+    await meta.init(fmt());
+    await meta.load();
+    const cold = await meta.mkdir(ROOT, ROOT_INODE, 'cold', 0o755, 0o022);
+    // As `juicefs tier set --id 2 /cold` of a Go client leaves it.
+    engine.state.attrs.set(cold.ino, { ...engine.state.attrs.get(cold.ino)!, tier: 2 });
+    const file = await meta.create(ROOT, cold.ino, 'f', 0o644, 0o022, 0);
+    const sub = await meta.mkdir(ROOT, cold.ino, 'sub', 0o755, 0o022);
+    const deeper = await meta.create(ROOT, sub.ino, 'g', 0o644, 0o022, 0);
+    const link = await meta.symlink(ROOT, cold.ino, 'l', 'f');
+    expect([file.attr.tier, sub.attr.tier, deeper.attr.tier, link.attr.tier]).toEqual([2, 2, 2, 2]);
+    expect((await meta.getAttr(ROOT, file.ino)).tier).toBe(2);
+    expect((await meta.create(ROOT, ROOT_INODE, 'hot', 0o644, 0o022, 0)).attr.tier).toBe(0);
+  });
+});

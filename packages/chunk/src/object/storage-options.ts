@@ -61,11 +61,17 @@ function awsRegion(endpoint: string): string | undefined {
   return /s3[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(endpoint)?.[1];
 }
 
+/** Storage types whose objects can be given a storage class here (S3's x-amz-storage-class). */
+export function takesStorageClass(type: string): boolean {
+  const t = type.toLowerCase();
+  return t === 's3' || t === 'minio';
+}
+
 export function storageTarget(type: string, bucket: string, accessKey = '', secretKey = '', extras: StorageExtras = {}): StorageTarget {
   const t = type.toLowerCase();
   const pass = extras.opendal ?? {};
   const storageClass = extras.storageClass ?? '';
-  if (storageClass !== '' && t !== 's3' && t !== 'minio') {
+  if (storageClass !== '' && !takesStorageClass(t)) {
     throw fsError(
       'EINVAL',
       `--storage-class ${storageClass}: storage ${type} cannot set a storage class here (only s3 and minio buckets take one, as x-amz-storage-class); leave the flag out`,

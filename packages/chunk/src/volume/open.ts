@@ -1,10 +1,10 @@
-import type { Format, ObjectStorage } from '@juicefs/core';
+import { defaultStorageClass, type Format, type ObjectStorage } from '@juicefs/core';
 import { createStorage } from '../object/create-storage.js';
 import { withEncryption } from '../object/encrypted.js';
 import { withPrefix } from '../object/prefix.js';
 import { withRetry, type RetryOptions } from '../object/retry.js';
 import { shardBuckets, withShards } from '../object/sharded.js';
-import type { StorageExtras } from '../object/storage-options.js';
+import { takesStorageClass, type StorageExtras } from '../object/storage-options.js';
 import { withBandwidthLimit, type BandwidthLimits } from '../object/bandwidth.js';
 import { withTimeouts, type CallTimeouts } from '../object/timeout.js';
 import { withConcurrencyLimits, type ConcurrencyLimits } from '../object/concurrency.js';
@@ -31,9 +31,6 @@ export interface VolumeStorageOptions {
   storageClass?: string;
 }
 
-/** Storage types whose objects can be given a storage class (see StorageExtras.storageClass). */
-const CLASSED = new Set(['s3', 'minio']);
-
 /**
  * The object storage of a volume, layered as JuiceFS layers it: the bucket (or its shards,
  * FORMAT.md 7.4) with any bandwidth limits, the `<Name>/` prefix, encryption when `EncryptKey` is set (7.3), and retries.
@@ -42,7 +39,7 @@ const CLASSED = new Set(['s3', 'minio']);
 export function openVolumeStorage(format: Format, options: VolumeStorageOptions = {}): ObjectStorage {
   const extras: StorageExtras = { ...options.extras };
   if (format.SessionToken) extras.sessionToken = format.SessionToken;
-  const storageClass = options.storageClass ?? (CLASSED.has((format.Storage || 'file').toLowerCase()) ? format.StorageClass : undefined);
+  const storageClass = options.storageClass ?? (takesStorageClass(format.Storage || 'file') ? defaultStorageClass(format) : undefined);
   if (storageClass) extras.storageClass = storageClass;
   const bucket = options.bucket ?? format.Bucket;
   const open = (b: string): ObjectStorage => createStorage(format.Storage || 'file', b, format.AccessKey ?? '', format.SecretKey ?? '', extras);

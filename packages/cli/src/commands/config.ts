@@ -1,12 +1,14 @@
-import { compareVersions, encodeFormat, fsError } from '@juicefs/core';
-import type { Format } from '@juicefs/core';
+import { MAX_TIER_ID, compareVersions, encodeFormat, fsError, tiersOf } from '@juicefs/core';
+import type { Format, TierConfig } from '@juicefs/core';
+import { BaseMeta } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { flagGiven } from '../args.js';
 import { printJson } from '../output.js';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
 import { gib, readFormat } from '../volume.js';
-import { withEngine } from '../wiring.js';
+import { withEngine, type EngineStore } from '../wiring.js';
 import { log } from '../log.js';
+import { unappliedTiersWarning } from '../tiers.js';
 
 export function configCommand(y: Argv): Argv {
   return y.command(
@@ -26,6 +28,15 @@ export function configCommand(y: Argv): Argv {
         .option('enable-acl', { type: 'boolean', describe: 'enable POSIX ACLs (cannot be disabled again)' })
         .option('upload-limit', { type: 'number', describe: 'upload bandwidth limit, Mbps' })
         .option('download-limit', { type: 'number', describe: 'download bandwidth limit, Mbps' })
+        .option('storage-class', { type: 'string', describe: 'storage class of objects written (of tier 0, or with --tier of that tier)' })
+        .option('tier', { type: 'number', describe: `with --storage-class and/or --tag: define storage tier N (0-${MAX_TIER_ID}; 0 is the default tier) for juicefs tier set` })
+        .option('tag', { type: 'string', describe: 'object tags of the tier (key=value&key2=value2)' })
+        .option('dir-stats', { type: 'boolean', describe: 'keep directory statistics (needed by directory quotas and fast summaries)' })
+        .option('user-group-quota', { type: 'boolean', describe: 'track usage per user and group (turning it on counts the whole tree)' })
+        .option('encrypt-secret', { type: 'boolean', describe: 'encrypt the stored secret key (this client always stores it encrypted)' })
+        .option('changelog', { type: 'boolean', describe: 'not supported: this client does not write JuiceFS 1.4\'s change log' })
+        .option('changelog-max-age', { type: 'string', describe: 'not supported (see --changelog)' })
+        .option('changelog-max-lines', { type: 'number', describe: 'not supported (see --changelog)' })
         .option('min-client-version', { type: 'string' })
         .option('max-client-version', { type: 'string' })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
@@ -41,6 +52,10 @@ export function configCommand(y: Argv): Argv {
           if (f[k] === v) return;
           changes.push(`${k}: ${k.endsWith('Key') || k === 'SessionToken' ? 'changed' : `${JSON.stringify(f[k] ?? null)} -> ${JSON.stringify(v)}`}`);
           f[k] = v;
+        };
+        /** Raise MinClientVersion to `v` where a change needs clients that know it. */
+        const requireClientVersion = (v: string) => {
+          if (!f.MinClientVersion || compareVersions(f.MinClientVersion, v) < 0) set('MinClientVersion', v);
         };
         if (flagGiven('storage')) set('Storage', String(a.storage));
         if (flagGiven('bucket')) set('Bucket', String(a.bucket));
@@ -58,19 +73,109 @@ export function configCommand(y: Argv): Argv {
           if (a['enable-acl'] !== true && f.EnableACL) throw fsError('EINVAL', 'ACL cannot be disabled once enabled');
           if (a['enable-acl'] === true) {
             set('EnableACL', true);
-            if (!f.MinClientVersion || compareVersions(f.MinClientVersion, '1.2.0-A') < 0) set('MinClientVersion', '1.2.0-A');
+            requireClientVersion('1.2.0-A');
           }
         }
+        for (const flag of ['changelog', 'changelog-max-age', 'changelog-max-lines']) {
+          if (flagGiven(flag)) {
+            throw fsError('EOPNOTSUPP', `--${flag}: this client does not write JuiceFS 1.4's change log, so it cannot turn it on (use the Go client's juicefs config)`);
+          }
+        }
+        if (flagGiven('dir-stats')) {
+          if (a['dir-stats'] !== true && f.DirStats === true) await refuseWithDirQuotas(store);
+          set('DirStats', a['dir-stats'] === true);
+        }
+        const tiers = configureTiers(a, f);
+        if (tiers !== undefined) {
+          f.Tiers = tiers.tiers;
+          changes.push(...tiers.changes);
+          if (tiers.storageClass !== undefined) f.StorageClass = tiers.storageClass;
+          if (tiers.needs14) requireClientVersion('1.4.0-A');
+        }
+        // Counting usage needs the tree: done after the other changes are saved, below.
+        const enableOwners = flagGiven('user-group-quota') && a['user-group-quota'] === true && f.UserGroupQuota !== true;
+        if (flagGiven('user-group-quota') && a['user-group-quota'] !== true) set('UserGroupQuota', false);
+        if (enableOwners) changes.push('UserGroupQuota: false -> true (usage of every user and group counted from the tree)');
         if (flagGiven('min-client-version')) set('MinClientVersion', String(a['min-client-version']));
         if (flagGiven('max-client-version')) set('MaxClientVersion', String(a['max-client-version']));
         if (changes.length === 0) {
-          printJson(redacted(stored));
+          if (anyChangeFlag()) log.info('Nothing changed.');
+          else printJson(redacted(stored));
           return;
         }
         sealSecrets(f);
         await store.setFormat(encodeFormat(f));
+        if (enableOwners) await (await metaOver(store)).enableUserGroupQuota();
         for (const c of changes) log.info(`${c}`);
+        const tierWarning = tiers !== undefined ? unappliedTiersWarning(f) : undefined;
+        if (tierWarning !== undefined) log.warn(`warning: ${tierWarning}`);
       });
     },
   );
+}
+
+/** The flags that change something (the rest only steer how). */
+const CHANGE_FLAGS = [
+  'storage', 'bucket', 'access-key', 'secret-key', 'session-token', 'capacity', 'inodes', 'trash-days', 'enable-acl',
+  'upload-limit', 'download-limit', 'storage-class', 'tier', 'tag', 'dir-stats', 'user-group-quota', 'encrypt-secret',
+  'min-client-version', 'max-client-version',
+];
+
+function anyChangeFlag(): boolean {
+  return CHANGE_FLAGS.some((f) => flagGiven(f));
+}
+
+/** The volume's metadata over the engine config already holds (no object storage: its secret may be removed). */
+async function metaOver(store: EngineStore): Promise<BaseMeta> {
+  const meta = new BaseMeta(store);
+  await meta.load();
+  return meta;
+}
+
+/** As JuiceFS: directory quotas are kept with the directory statistics, so they must go first. */
+async function refuseWithDirQuotas(store: EngineStore): Promise<void> {
+  const dirs = [...(await (await metaOver(store)).listDirQuotas()).keys()];
+  if (dirs.length > 0) {
+    throw fsError('EBUSY', `cannot turn off dir stats while ${dirs.length === 1 ? '1 directory has a quota' : `${dirs.length} directories have quotas`} (inode ${dirs.join(', ')}): remove them first (juicefs quota list, then juicefs quota delete)`);
+  }
+}
+
+/** `key=value` pairs joined by `&`, as S3 object tagging takes them. */
+const TAGS = /^[^=&]+=[^=&]*(&[^=&]+=[^=&]*)*$/;
+
+interface TierArgs {
+  tier?: number | undefined;
+  'storage-class'?: string | undefined;
+  tag?: string | undefined;
+}
+
+/**
+ * The tiers after `--storage-class`, `--tag` and `--tier` (JuiceFS 1.4): without `--tier` they
+ * change tier 0 (kept in the legacy `StorageClass` too, for older clients); with it, tier N.
+ * Undefined when none of them was given.
+ */
+function configureTiers(a: TierArgs, f: Format): { tiers: Record<string, TierConfig>; changes: string[]; storageClass?: string; needs14: boolean } | undefined {
+  const cls = flagGiven('storage-class') ? String(a['storage-class'] ?? '') : undefined;
+  const tag = flagGiven('tag') ? String(a.tag ?? '') : undefined;
+  const tierGiven = flagGiven('tier');
+  if (!tierGiven && cls === undefined && tag === undefined) return undefined;
+  const id = tierGiven ? Number(a.tier) : 0;
+  if (!Number.isInteger(id) || id < 0 || id > MAX_TIER_ID) throw fsError('EINVAL', `--tier ${a.tier}: a tier is 0 to ${MAX_TIER_ID}`);
+  if (tierGiven) {
+    for (const other of ['bucket', 'access-key', 'secret-key', 'session-token']) {
+      if (flagGiven(other)) throw fsError('EINVAL', `--tier cannot go with --${other}: every tier is in the volume's one bucket (change the bucket in a separate config)`);
+    }
+    if (cls === undefined && tag === undefined) throw fsError('EINVAL', `--tier ${id} needs --storage-class or --tag (what the tier stands for)`);
+  }
+  if (tag !== undefined && tag !== '' && !TAGS.test(tag)) throw fsError('EINVAL', `--tag ${tag}: tags are key=value pairs joined by &, e.g. team=a&tier=cold`);
+  const tiers: Record<string, TierConfig> = {};
+  for (const [k, t] of Object.entries(tiersOf(f))) tiers[k] = { ...t };
+  const before = tiers[String(id)];
+  const after: TierConfig = { ID: id, StorageClass: cls ?? before?.StorageClass ?? '', Tag: tag ?? before?.Tag ?? '' };
+  const changes: string[] = [];
+  if ((before?.StorageClass ?? '') !== after.StorageClass || (before === undefined && tag === undefined)) changes.push(`tier ${id} storage class: ${JSON.stringify(before?.StorageClass ?? null)} -> ${JSON.stringify(after.StorageClass)}`);
+  if ((before?.Tag ?? '') !== after.Tag) changes.push(`tier ${id} tag: ${JSON.stringify(before?.Tag ?? null)} -> ${JSON.stringify(after.Tag)}`);
+  if (changes.length === 0) return { tiers: f.Tiers ?? tiers, changes, needs14: false };
+  tiers[String(id)] = after;
+  return { tiers, changes, needs14: tierGiven && id !== 0, ...(id === 0 ? { storageClass: after.StorageClass } : {}) };
 }

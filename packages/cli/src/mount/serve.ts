@@ -10,6 +10,7 @@ import { MetaBackupJob } from './backup.js';
 import { plainFormat } from '../control/volume-access.js';
 import { redacted } from '../secrets.js';
 import { log, logs } from '../log.js';
+import { unappliedTiersWarning } from '../tiers.js';
 import { keyPassphrase } from '../key-passphrase.js';
 
 /** The disk cache flags (mount/flags-cache.ts), as the chunk store takes (and documents) them. */
@@ -164,6 +165,8 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       ...keyPassphrase(),
     });
     log.debug(`data in ${storage.description}`);
+    const tierWarning = unappliedTiersWarning(format);
+    if (tierWarning !== undefined) log.warn(`juicefs: ${tierWarning}`);
     if (o.checkStorage) {
       // As JuiceFS: a bucket that does not work fails the mount, not the first write.
       const started = Date.now();

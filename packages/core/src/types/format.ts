@@ -154,3 +154,23 @@ export function defaultFormat(name: string, uuid: string, bucket: string): Forma
     EnableACL: false,
   };
 }
+
+/** Storage tier ids a volume can define (JuiceFS 1.4): 0 is the default tier, 1-3 are named by `config --tier`. */
+export const MAX_TIER_ID = 3;
+
+/**
+ * The volume's storage tiers by id, as JuiceFS 1.4 reads them: a format without `Tiers` (written
+ * before 1.4) has one tier 0 whose class is the legacy `StorageClass`.
+ */
+export function tiersOf(format: Format): Record<string, TierConfig> {
+  if (format.Tiers && Object.keys(format.Tiers).length > 0) return format.Tiers;
+  return { '0': { ID: 0, StorageClass: format.StorageClass ?? '', Tag: '' } };
+}
+
+/**
+ * The storage class new objects of tier 0 get: `Tiers["0"]` since 1.4 (the legacy `StorageClass`
+ * only through the loading rule of tiersOf, as JuiceFS reads it).
+ */
+export function defaultStorageClass(format: Format): string {
+  return tiersOf(format)['0']?.StorageClass ?? '';
+}

@@ -203,6 +203,13 @@ export class BaseMeta implements Meta {
   setOwnerQuota(kind: OwnerKind, id: number, limits: { maxSpace?: number; maxInodes?: number }): Promise<{ created: boolean; quota: DirQuota }> {
     return ownerAdmin.setOwnerQuota(this.m, kind, id, limits);
   }
+  /**
+   * Turn on user and group usage tracking (`juicefs config --user-group-quota`): sets the format's
+   * UserGroupQuota and counts every owner's usage from the tree, as the first owner quota does.
+   */
+  enableUserGroupQuota(): Promise<void> {
+    return ownerAdmin.enableOwnerQuotas(this.m);
+  }
   /** A user's or group's stored entry (limits -1/-1: usage tracked, no quota), if any. */
   getOwnerQuota(kind: OwnerKind, id: number): Promise<DirQuota | undefined> {
     return ownerAdmin.getOwnerQuota(this.m, kind, id);

@@ -65,7 +65,7 @@ async function storeUsage(s: UserGroupQuotaStore, kind: OwnerKind, usage: OwnerU
 }
 
 /** Turn on the format's UserGroupQuota and store every owner's usage counted from the tree. */
-async function enableOwnerQuotas(m: MetaState): Promise<void> {
+export async function enableOwnerQuotas(m: MetaState): Promise<void> {
   const raw = await m.store.getFormat();
   if (raw === undefined) throw fsError('ENOENT', 'volume is not formatted: run `juicefs format` first');
   const format = decodeFormat(raw);

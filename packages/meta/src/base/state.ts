@@ -45,6 +45,12 @@ export function trashDays(m: MetaState): number {
   return m.format?.TrashDays ?? 0;
 }
 
+/**
+ * Whether this volume keeps directory statistics (and with them directory quota usage). As in Go,
+ * where `DirStats` is an omitempty bool: a loaded format without it (made before 1.1, or turned
+ * off by `config --dir-stats=false`) has them off. An engine used without a format (its own unit
+ * tests) keeps them.
+ */
 export function dirStatsEnabled(m: MetaState): boolean {
-  return m.format?.DirStats ?? true;
+  return m.format === undefined ? true : m.format.DirStats === true;
 }

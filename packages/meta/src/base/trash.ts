@@ -1,5 +1,5 @@
 import { NodeType, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
-import type { MetaState } from './state.js';
+import { dirStatsEnabled, type MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { systemDirAttr } from './new-attr.js';
 import { chargeVolume, now, touchDir } from './tx-util.js';
@@ -91,7 +91,7 @@ export async function ensureTrashDir(m: MetaState): Promise<Ino> {
     const attr = trashDirAttr(TRASH_INODE);
     tx.setAttr(ino, attr);
     tx.setEntry(TRASH_INODE, key, ino, NodeType.Directory);
-    if (m.format?.DirStats ?? true) {
+    if (dirStatsEnabled(m)) {
       tx.initDirStat(ino);
       tx.addDirStat(TRASH_INODE, { length: 0, space: 4096, inodes: 1 });
     }
