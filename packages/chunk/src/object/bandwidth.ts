@@ -1,4 +1,4 @@
-import type { ListOptions, ObjectStorage } from '@juicefs/core';
+import type { ListOptions, ObjectStorage, PutOptions } from '@juicefs/core';
 
 /** Time source and sleep, injectable so tests need no real waiting. */
 export interface Clock {
@@ -66,9 +66,9 @@ export function withBandwidthLimit(inner: ObjectStorage, limits: BandwidthLimits
       await down?.take(data.length);
       return data;
     },
-    put: async (key: string, data: Buffer) => {
+    put: async (key: string, data: Buffer, o?: PutOptions) => {
       await up?.take(data.length);
-      return inner.put(key, data);
+      return inner.put(key, data, o);
     },
     delete: (key: string) => inner.delete(key),
     // Linking a local file moves no bytes: nothing to charge.

@@ -1,4 +1,4 @@
-import type { ListOptions, ObjectStorage } from '@juicefs/core';
+import type { ListOptions, ObjectStorage, PutOptions } from '@juicefs/core';
 import { Limiter } from '../store/limiter.js';
 
 /** How many calls of a kind may be on the wire at once; absent or not positive: no bound. */
@@ -24,7 +24,7 @@ export function withConcurrencyLimits(inner: ObjectStorage, limits: ConcurrencyL
     create: () => inner.create(),
     get: (key: string, offset?: number, limit?: number) =>
       gets ? gets.run(() => inner.get(key, offset, limit)) : inner.get(key, offset, limit),
-    put: (key: string, data: Buffer) => inner.put(key, data),
+    put: (key: string, data: Buffer, o?: PutOptions) => inner.put(key, data, o),
     delete: (key: string) => (deletes ? deletes.run(() => inner.delete(key)) : inner.delete(key)),
     localFile: (key: string) => inner.localFile?.(key),
     head: (key: string) => inner.head(key),

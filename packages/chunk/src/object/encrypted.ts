@@ -1,5 +1,5 @@
 import { constants, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
-import { fsError, type ListOptions, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectStorage, type PutOptions } from '@juicefs/core';
 import { Gcm, GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from './sm4-gcm.js';
 import { sm2Decrypt, sm2Encrypt, sm2KeyFromPkcs8, type Sm2PrivateKey } from './sm2.js';
 
@@ -168,7 +168,7 @@ export function withEncryption(inner: ObjectStorage, options: EncryptionOptions)
       const end = limit < 0 ? plain.length : Math.min(plain.length, start + limit);
       return plain.subarray(start, end);
     },
-    put: (key: string, data: Buffer) => inner.put(key, cipher.seal(data)),
+    put: (key: string, data: Buffer, o?: PutOptions) => inner.put(key, cipher.seal(data), o),
     delete: (key: string) => inner.delete(key),
     head: (key: string) => inner.head(key),
     list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),

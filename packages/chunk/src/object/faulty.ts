@@ -1,4 +1,4 @@
-import { fsError, type ListOptions, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectStorage, type PutOptions } from '@juicefs/core';
 
 export type FaultOp = 'get' | 'put' | 'delete' | 'head' | 'list';
 
@@ -88,10 +88,10 @@ export class FaultyStorage implements ObjectStorage {
     return f ? data.subarray(0, Math.floor(data.length / 2)) : data;
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
+  async put(key: string, data: Buffer, o?: PutOptions): Promise<void> {
     if (this.pick('put', key)) this.fail('put', key);
     this.calls.put++;
-    return this.inner.put(key, data);
+    return this.inner.put(key, data, o);
   }
 
   async delete(key: string): Promise<void> {

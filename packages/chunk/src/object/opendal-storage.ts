@@ -1,5 +1,5 @@
 import { Operator, type Entry, type Metadata } from 'opendal';
-import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions } from '@juicefs/core';
 import { isNotFound, toStorageError } from './errors.js';
 import { walkPrefix } from './walk.js';
 import { compareKeys } from './compare.js';
@@ -23,6 +23,8 @@ export class OpendalStorage implements ObjectStorage {
   private readonly clampRangesFirst: boolean;
   private readonly listReportsSize: boolean;
   private readonly pagedList: boolean;
+  /** Operators writing with another storage class than the bucket's (tiers), made on first use. */
+  private readonly classed = new Map<string, Operator>();
 
   constructor(private readonly init: OpendalStorageInit) {
     this.description = init.description;
@@ -72,12 +74,24 @@ export class OpendalStorage implements ObjectStorage {
     return this.op.read(key, { offset: BigInt(offset), size: BigInt(end - offset) });
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
+  async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     try {
-      await this.op.write(key, data);
+      await this.writerFor(options.storageClass).write(key, data);
     } catch (err) {
       throw toStorageError(err, 'put', key, this.description);
     }
+  }
+
+  /**
+   * The operator that writes with `storageClass`. OpenDAL takes the class per operator
+   * (`default_storage_class`), so a tier's objects go through an operator of their own; only S3
+   * has the setting, other services write as the bucket does.
+   */
+  private writerFor(storageClass: string | undefined): Operator {
+    if (!storageClass || this.init.scheme !== 's3' || storageClass === this.init.options['default_storage_class']) return this.op;
+    let op = this.classed.get(storageClass);
+    if (op === undefined) this.classed.set(storageClass, (op = new Operator(this.init.scheme, { ...this.init.options, default_storage_class: storageClass })));
+    return op;
   }
 
   async delete(key: string): Promise<void> {

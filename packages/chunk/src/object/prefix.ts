@@ -1,4 +1,4 @@
-import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions } from '@juicefs/core';
 
 /**
  * A view of `inner` below `prefix` (a volume's `<Name>/`): keys are prefixed on the way in and
@@ -11,7 +11,7 @@ export function withPrefix(inner: ObjectStorage, prefix: string): ObjectStorage 
     description: `${inner.description}${prefix}`,
     create: () => inner.create(),
     get: (key: string, offset?: number, limit?: number) => inner.get(prefix + key, offset, limit),
-    put: (key: string, data: Buffer) => inner.put(prefix + key, data),
+    put: (key: string, data: Buffer, o?: PutOptions) => inner.put(prefix + key, data, o),
     delete: (key: string) => inner.delete(prefix + key),
     localFile: (key: string) => inner.localFile?.(prefix + key),
     head: async (key: string) => strip(await inner.head(prefix + key)),

@@ -1,4 +1,4 @@
-import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions } from '@juicefs/core';
 
 /** JuiceFS's `--io-retries` default: retries after a failed first attempt. */
 export const DEFAULT_IO_RETRIES = 10;
@@ -103,7 +103,7 @@ export function withRetry(inner: ObjectStorage, options: RetryOptions = {}): Obj
     description: inner.description,
     create: () => write(() => inner.create()),
     get: (key: string, offset?: number, limit?: number) => read(() => inner.get(key, offset, limit)),
-    put: (key: string, data: Buffer) => write(() => inner.put(key, data)),
+    put: (key: string, data: Buffer, o?: PutOptions) => write(() => inner.put(key, data, o)),
     delete: (key: string) => write(() => inner.delete(key)),
     localFile: (key: string) => inner.localFile?.(key),
     head: (key: string): Promise<ObjectInfo> => read(() => inner.head(key)),

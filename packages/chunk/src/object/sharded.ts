@@ -1,4 +1,4 @@
-import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions } from '@juicefs/core';
 import { compareKeys } from './compare.js';
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `key`. */
@@ -30,7 +30,7 @@ export function withShards(shards: ObjectStorage[]): ObjectStorage {
       await Promise.all(shards.map((s) => s.create()));
     },
     get: (key: string, offset?: number, limit?: number) => of(key).get(key, offset, limit),
-    put: (key: string, data: Buffer) => of(key).put(key, data),
+    put: (key: string, data: Buffer, o?: PutOptions) => of(key).put(key, data, o),
     delete: (key: string) => of(key).delete(key),
     localFile: (key: string) => of(key).localFile?.(key),
     head: (key: string) => of(key).head(key),

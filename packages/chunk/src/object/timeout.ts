@@ -1,4 +1,4 @@
-import { fsError, type ListOptions, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectStorage, type PutOptions } from '@juicefs/core';
 import type { StorageFailure } from './errors.js';
 
 /** `--get-timeout` / `--put-timeout`, in milliseconds; 0 or absent: no bound. */
@@ -48,7 +48,7 @@ export function withTimeouts(inner: ObjectStorage, t: CallTimeouts): ObjectStora
     create: () => inner.create(),
     get: (key: string, offset?: number, limit?: number) =>
       bounded(inner.get(key, offset, limit), getMs, `get ${key} on ${where}`, '--get-timeout'),
-    put: (key: string, data: Buffer) => bounded(inner.put(key, data), putMs, `put ${key} on ${where}`, '--put-timeout'),
+    put: (key: string, data: Buffer, o?: PutOptions) => bounded(inner.put(key, data, o), putMs, `put ${key} on ${where}`, '--put-timeout'),
     delete: (key: string) => bounded(inner.delete(key), putMs, `delete ${key} on ${where}`, '--put-timeout'),
     localFile: (key: string) => inner.localFile?.(key),
     head: (key: string) => inner.head(key),

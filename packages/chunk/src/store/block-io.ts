@@ -43,11 +43,11 @@ export class BlockIo {
    * Compresses and stores one block in object storage (bounded concurrency). True when the disk
    * cache was handed `raw` to write in the background: the caller must not reuse its memory.
    */
-  async put(ref: BlockRef, raw: Buffer): Promise<boolean> {
+  async put(ref: BlockRef, raw: Buffer, storageClass?: string): Promise<boolean> {
     const key = this.keyOf(ref);
     await this.uploads.run(async () => {
       const data = await this.p.codec.compress(raw);
-      await this.p.storage.put(key, data);
+      await this.p.storage.put(key, data, storageClass ? { storageClass } : undefined);
       this.p.counters.objectPuts++;
       this.p.counters.putBytes += data.length;
     });

@@ -1,4 +1,4 @@
-import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter } from '@juicefs/core';
+import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter, type WriterOptions } from '@juicefs/core';
 import { blockLength, blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -78,9 +78,10 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     }
   }
 
-  newWriter(id: number): SliceWriter {
+  newWriter(id: number, options: WriterOptions = {}): SliceWriter {
     this.checkOpen();
-    return new BlockWriter(id, this);
+    const tier = options.tier ?? 0;
+    return new BlockWriter(id, this, tier === 0 ? undefined : this.options.tierClasses?.[tier] || undefined);
   }
 
   newReader(id: number, length: number): BlockReader {
@@ -119,7 +120,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
    * JuiceFS does, writeback stages only blocks under `--writeback-threshold-size`, and a block
    * that finds `--max-stage-write` staged writes under way is uploaded directly instead.
    */
-  async storeBlock(ref: BlockRef, data: Buffer): Promise<void> {
+  async storeBlock(ref: BlockRef, data: Buffer, storageClass?: string): Promise<void> {
     const o = this.options;
     if (this.staging && this.uploader && ref.length < o.writebackThreshold && (o.maxStageWrite === 0 || this.stagingWrites < o.maxStageWrite)) {
       const key = this.io.keyOf(ref);
@@ -129,10 +130,10 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       } finally {
         this.stagingWrites--;
       }
-      this.uploader.enqueue(key);
+      this.uploader.enqueue(key, Date.now(), storageClass);
       return;
     }
-    if (await this.io.put(ref, data)) this.heldByCache.add(data);
+    if (await this.io.put(ref, data, storageClass)) this.heldByCache.add(data);
   }
 
   async discardBlock(ref: BlockRef): Promise<void> {

@@ -3,6 +3,11 @@ import type { CacheEviction } from '../cache/eviction.js';
 
 /** Settings of a chunk store; byte sizes in bytes. Names follow the `juicefs mount` flags. */
 export interface ChunkStoreOptions {
+  /**
+   * Storage classes of the volume's tiers 1-3 by id (the format's `Tiers`): objects of slices
+   * written for a file in such a tier are put with that class. Tier 0's class is the storage's own.
+   */
+  tierClasses?: Record<number, string>;
   /** Block size in bytes (the format's BlockSize × 1024). */
   blockSize: number;
   /** `none` (default), `lz4` or `zstd`, as the format's Compression. */
@@ -70,6 +75,7 @@ export interface ChunkStoreOptions {
 }
 
 export interface ResolvedOptions {
+  tierClasses: Record<number, string>;
   blockSize: number;
   compression: string;
   hashPrefix: boolean;
@@ -118,6 +124,7 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
   const bufferSize = o.bufferSize ?? 300 * MiB;
   const diskCache = !inMemory && o.cacheDir !== undefined && (o.cacheSize ?? 1) > 0;
   return {
+    tierClasses: o.tierClasses ?? {},
     blockSize: o.blockSize,
     compression: o.compression ?? 'none',
     hashPrefix: o.hashPrefix ?? false,

@@ -44,10 +44,17 @@ export class WritebackUploader {
     return this.deferred.size;
   }
 
-  /** Queues an upload of a block staged at `stagedAt` (ms since the epoch). */
-  enqueue(key: string, stagedAt = Date.now()): void {
+  /**
+   * Storage classes of staged blocks of tiered files, until uploaded. Kept in memory only: a
+   * block staged by an earlier run is uploaded with the storage's own class.
+   */
+  private readonly classes = new Map<string, string>();
+
+  /** Queues an upload of a block staged at `stagedAt` (ms since the epoch), to be put with `storageClass` if given. */
+  enqueue(key: string, stagedAt = Date.now(), storageClass?: string): void {
     if (this.stopped) return;
     this.pending.add(key);
+    if (storageClass) this.classes.set(key, storageClass);
     if (this.schedule.delayMs > 0) this.dueAt.set(key, stagedAt + this.schedule.delayMs);
     const wait = msUntilUpload(this.schedule, stagedAt, Date.now());
     if (wait <= 0) void this.upload(key, 0);
@@ -57,6 +64,7 @@ export class WritebackUploader {
   /** Forgets a block whose slice was removed before it was uploaded. */
   cancel(key: string): void {
     this.pending.delete(key);
+    this.classes.delete(key);
     this.deferred.delete(key);
     this.dueAt.delete(key);
     const t = this.timers.get(key);
@@ -119,7 +127,8 @@ export class WritebackUploader {
         await this.staging.drop(key);
         return;
       }
-      await this.io.put(ref, data);
+      await this.io.put(ref, data, this.classes.get(key));
+      this.classes.delete(key);
       if (!this.pending.has(key)) {
         // The slice was removed while this upload ran: its delete may have come first.
         await this.io.remove(ref);

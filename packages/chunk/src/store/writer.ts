@@ -8,7 +8,7 @@ export interface WriterHost {
   readonly blockSize: number;
   readonly budget: BufferBudget;
   /** Stores one block for good (object storage, or writeback staging). */
-  storeBlock(ref: BlockRef, data: Buffer): Promise<void>;
+  storeBlock(ref: BlockRef, data: Buffer, storageClass?: string): Promise<void>;
   /** Deletes a stored block of an aborted or failed slice. */
   discardBlock(ref: BlockRef): Promise<void>;
   /** Optional: a buffer of `size` bytes (reused); `Buffer.allocUnsafe(size)` without it. */
@@ -44,7 +44,12 @@ export class BlockWriter implements SliceWriter {
   private failure: unknown;
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
-  constructor(readonly id: number, private readonly host: WriterHost) {}
+  constructor(
+    readonly id: number,
+    private readonly host: WriterHost,
+    /** The class this slice's objects are put with (its file's tier); undefined: the storage's own. */
+    private readonly storageClass?: string,
+  ) {}
 
   async writeAt(data: Buffer, offset: number): Promise<void> {
     this.checkOpen('write');
@@ -135,7 +140,7 @@ export class BlockWriter implements SliceWriter {
     const budget = this.host.budget;
     budget.startUpload();
     const p = this.host
-      .storeBlock(ref, data)
+      .storeBlock(ref, data, this.storageClass)
       .then(
         () => {
           this.stored.push(ref);

@@ -1,4 +1,4 @@
-import { defaultStorageClass, type Format, type ObjectStorage } from '@juicefs/core';
+import { defaultStorageClass, tiersOf, type Format, type ObjectStorage } from '@juicefs/core';
 import { createStorage } from '../object/create-storage.js';
 import { withEncryption } from '../object/encrypted.js';
 import { withPrefix } from '../object/prefix.js';
@@ -65,7 +65,9 @@ export function openVolumeStorage(format: Format, options: VolumeStorageOptions 
 
 /** Chunk store options that follow from the format record; mount options are merged over them. */
 export function chunkStoreOptionsFor(format: Format, mount: Partial<ChunkStoreOptions> = {}): ChunkStoreOptions {
+  const tierClasses = tierClassesOf(format);
   return {
+    ...(tierClasses !== undefined ? { tierClasses } : {}),
     ...mount,
     blockSize: format.BlockSize * 1024,
     compression: format.Compression || 'none',
@@ -73,4 +75,15 @@ export function chunkStoreOptionsFor(format: Format, mount: Partial<ChunkStoreOp
     uuid: format.UUID,
     encrypted: !!format.EncryptKey,
   };
+}
+
+/**
+ * The storage classes of tiers 1-3 (JuiceFS 1.4) where the storage can set one; tier 0's class is
+ * the storage's own (openVolumeStorage). Undefined when no such tier has a class.
+ */
+export function tierClassesOf(format: Format): Record<number, string> | undefined {
+  if (!takesStorageClass(format.Storage || 'file')) return undefined;
+  const out: Record<number, string> = {};
+  for (const t of Object.values(tiersOf(format))) if (t.ID !== 0 && t.StorageClass !== '') out[t.ID] = t.StorageClass;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

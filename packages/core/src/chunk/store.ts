@@ -61,10 +61,16 @@ export interface CacheCheck {
   locations: Record<string, number>;
 }
 
+/** How a slice's objects are written. */
+export interface WriterOptions {
+  /** The storage tier (JuiceFS 1.4, 0-3) of the file the slice belongs to; 0 or absent: the default tier. */
+  tier?: number;
+}
+
 export interface ChunkStore {
   /** Block size in bytes (the volume's BlockSize × 1024). */
   readonly blockSize: number;
-  newWriter(id: number): SliceWriter;
+  newWriter(id: number, options?: WriterOptions): SliceWriter;
   newReader(id: number, length: number): SliceReader;
   /** Delete the objects of a slice. */
   remove(id: number, length: number): Promise<void>;

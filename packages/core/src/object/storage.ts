@@ -27,6 +27,15 @@ export interface UploadedPart {
   etag: string;
 }
 
+/** How one object is written. */
+export interface PutOptions {
+  /**
+   * The storage class for this object (S3's x-amz-storage-class), for a file in a JuiceFS 1.4
+   * storage tier; stores that cannot set a class, and absent or '', give the store's default.
+   */
+  storageClass?: string;
+}
+
 /**
  * An object store, as JuiceFS uses one: flat keys, whole-object puts, ranged gets. Errors:
  * a missing key fails with code ENOENT; permanent failures (no bucket, access denied) with
@@ -39,7 +48,7 @@ export interface ObjectStorage {
   create(): Promise<void>;
   /** Read [offset, offset+limit) of an object; limit -1 or absent reads to the end. */
   get(key: string, offset?: number, limit?: number): Promise<Buffer>;
-  put(key: string, data: Buffer): Promise<void>;
+  put(key: string, data: Buffer, options?: PutOptions): Promise<void>;
   /** Delete an object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   head(key: string): Promise<ObjectInfo>;

@@ -36,7 +36,9 @@ export async function compactChunk(meta: Meta, store: ChunkStore, ino: Ino, indx
         }),
     );
     const id = await meta.newSlice();
-    const writer = store.newWriter(id);
+    // The merged slice belongs to the same file: its objects keep the file's storage tier.
+    const { tier } = await meta.getAttr(ROOT_CONTEXT, ino);
+    const writer = store.newWriter(id, tier === 0 ? undefined : { tier });
     try {
       // Block by block, letting the store upload as it goes rather than buffer 64 MiB at once.
       for (let done = 0; done < size; ) {

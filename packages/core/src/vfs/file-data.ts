@@ -42,6 +42,8 @@ class InodeData {
   lastWriter: Context | undefined;
   /** A background flush failed: the next flush/fsync/close of the file reports it. */
   deferredError: unknown;
+  /** The file's storage tier as last opened (JuiceFS 1.4): its new slices are written for it. */
+  tier = 0;
 
   /** Length including writes not yet committed. */
   get apparentLength(): number {
@@ -107,10 +109,11 @@ export class FileData {
     return this.totalPending;
   }
 
-  /** An open of `ino` whose attributes say the file is `length` bytes long (close-to-open). */
-  opened(ino: Ino, length: number): void {
+  /** An open of `ino` whose attributes say the file is `length` bytes long (close-to-open), in storage tier `tier`. */
+  opened(ino: Ino, length: number, tier = 0): void {
     const d = this.entry(ino);
     d.opens++;
+    d.tier = tier;
     if (d.pending.length === 0) d.length = length;
     d.views.clear();
   }
@@ -372,7 +375,7 @@ export class FileData {
     }
     if (last && last.pos + last.len === pos) return last;
     const id = await this.meta.newSlice();
-    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id), flushed: 0, lastMod: nowTimespec() };
+    const slice: PendingSlice = { indx, pos, len: 0, id, writer: this.store.newWriter(id, d.tier === 0 ? undefined : { tier: d.tier }), flushed: 0, lastMod: nowTimespec() };
     d.pending.push(slice);
     return slice;
   }

@@ -25,7 +25,7 @@ export abstract class VfsFiles extends VfsNames {
       try {
         if (attr.type === NodeType.Directory && canWrite(flags)) throw fsError('EISDIR', `inode ${ino} is a directory; it cannot be opened for writing`);
         checkOpenFlags(attr.flags, flags, `inode ${ino}`);
-        this.data.opened(ino, attr.length);
+        this.data.opened(ino, attr.length, attr.tier);
         if ((flags & O_TRUNC) !== 0 && canWrite(flags) && attr.type === NodeType.File) {
           attr = (await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, 0, true))) ?? attr;
           this.cache.dropAttr(ino);
@@ -52,7 +52,7 @@ export abstract class VfsFiles extends VfsNames {
     return this.op(ctx, 'create', () => `${parent},${bname},0${mode.toString(8)}`, async () => {
       this.checkNewName(parent, bname);
       const r = await this.meta.create(ctx, parent, bname, mode & 0o7777, cumask, flags);
-      this.data.opened(r.ino, r.attr.length);
+      this.data.opened(r.ino, r.attr.length, r.attr.tier);
       const entry = this.created(ctx, parent, bname, r.ino, r.attr);
       const fh = this.newFileHandle(r.ino, flags, r.attr.type);
       return { ...entry, fh, directIo: false, keepCache: false };
