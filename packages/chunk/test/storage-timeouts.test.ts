@@ -116,11 +116,14 @@ describe('--storage-class', () => {
       // A format written before 1.4: no Tiers, the class in StorageClass.
       await openVolumeStorage({ ...base, StorageClass: 'ONEZONE_IA', Tiers: null }).put('b', Buffer.from('x'));
       await openVolumeStorage({ ...base, Tiers: null }).put('c', Buffer.from('x'));
+      // Go records tier 0 of a volume formatted without a class as "default": no class sent.
+      await openVolumeStorage({ ...base, Tiers: { '0': { ID: 0, StorageClass: 'default', Tag: '' } } }).put('d', Buffer.from('x'));
       const puts = server.requests.map((r, i) => ({ r, cls: server.headers[i]?.['x-amz-storage-class'] })).filter((x) => x.r.startsWith('PUT'));
       expect(puts).toEqual([
         { r: 'PUT /bucket/vol1/a', cls: 'GLACIER_IR' },
         { r: 'PUT /bucket/vol1/b', cls: 'ONEZONE_IA' },
         { r: 'PUT /bucket/vol1/c', cls: undefined },
+        { r: 'PUT /bucket/vol1/d', cls: undefined },
       ]);
     } finally {
       await server.close();

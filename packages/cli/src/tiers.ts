@@ -1,4 +1,4 @@
-import { tiersOf, type Format } from '@juicefs/core';
+import { tierStorageClass, tiersOf, type Format } from '@juicefs/core';
 import { takesStorageClass } from '@juicefs/chunk';
 
 // What this client does with JuiceFS 1.4's storage tiers (ids 0-3, each a storage class and object
@@ -18,7 +18,7 @@ export function unappliedTiersWarning(format: Format): string | undefined {
   const classed = takesStorageClass(format.Storage || 'file');
   const lost: string[] = [];
   for (const t of Object.values(tiersOf(format))) {
-    if (t.StorageClass !== '' && !classed) lost.push(`tier ${t.ID}'s storage class ${t.StorageClass}`);
+    if (tierStorageClass(t) !== '' && !classed) lost.push(`tier ${t.ID}'s storage class ${t.StorageClass}`);
     if (t.Tag !== '') lost.push(`tier ${t.ID}'s tags`);
   }
   if (lost.length === 0) return undefined;

@@ -1,4 +1,4 @@
-import { defaultStorageClass, tiersOf, type Format, type ObjectStorage } from '@juicefs/core';
+import { defaultStorageClass, tierStorageClass, tiersOf, type Format, type ObjectStorage } from '@juicefs/core';
 import { createStorage } from '../object/create-storage.js';
 import { withEncryption } from '../object/encrypted.js';
 import { withPrefix } from '../object/prefix.js';
@@ -84,6 +84,6 @@ export function chunkStoreOptionsFor(format: Format, mount: Partial<ChunkStoreOp
 export function tierClassesOf(format: Format): Record<number, string> | undefined {
   if (!takesStorageClass(format.Storage || 'file')) return undefined;
   const out: Record<number, string> = {};
-  for (const t of Object.values(tiersOf(format))) if (t.ID !== 0 && t.StorageClass !== '') out[t.ID] = t.StorageClass;
+  for (const t of Object.values(tiersOf(format))) if (t.ID !== 0 && tierStorageClass(t) !== '') out[t.ID] = tierStorageClass(t);
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -1,4 +1,11 @@
-import { fsError } from '@juicefs/core';
+import { MAX_TIER_ID, NodeType, ROOT_CONTEXT, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
+import { takesStorageClass } from '@juicefs/chunk';
+import { flagGiven } from '../args.js';
+import { openToolVolume } from '../control/volume-access.js';
+import { resolvePath } from '../control/tree.js';
+import { setTier } from '../control/tier-set.js';
+import { log } from '../log.js';
+import { progressBar } from '../progress.js';
 import type { Argv } from 'yargs';
 import { renderGrid } from '../output.js';
 import { readFormat } from '../volume.js';
@@ -9,7 +16,7 @@ import { withEngine } from '../wiring.js';
 // files set to it. `juicefs config --tier N --storage-class C` defines them; `tier list` shows them.
 
 export function tierCommand(y: Argv): Argv {
-  return y.command('tier', 'Storage tiers of a volume (JuiceFS 1.4): list them', (t) =>
+  return y.command('tier', 'Storage tiers of a volume (JuiceFS 1.4): list, set', (t) =>
     t
       .command(
         'list META-URL',
@@ -23,18 +30,65 @@ export function tierCommand(y: Argv): Argv {
         },
       )
       .command(
-        ['set META-URL PATH', 'restore META-URL PATH'],
-        'Not supported yet: changing a file\'s tier, or restoring archived objects',
-        (c) => c.option('id', { type: 'number' }).option('recursive', { alias: 'r', type: 'boolean' }).option('force', { type: 'boolean' }),
-        () => {
-          throw fsError(
-            'EOPNOTSUPP',
-            'tier set and tier restore are not supported by this client yet (they copy or restore objects in another storage class): run them with the Go client; tier list and config --tier work here',
-          );
+        'set META-URL PATH',
+        'Put a file, or a directory and its entries (all below it with -r), in storage tier --id: their objects are rewritten in its storage class',
+        (c) =>
+          c
+            .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
+            .positional('PATH', { type: 'string', demandOption: true, describe: 'path in the volume, from its root' })
+            .option('id', { type: 'number', describe: `tier id (0-${MAX_TIER_ID}; 0 is the default tier)` })
+            .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'everything below the directory too' })
+            .option('force', { type: 'boolean', default: false, describe: 'rewrite entries already in the tier as well' }),
+        async (a) => {
+          const metaUrl = String(a['META-URL']);
+          const path = String(a.PATH);
+          if (!flagGiven('id')) throw fsError('EINVAL', 'missing --id: the tier to set (juicefs tier list shows them)');
+          const id = Number(a.id);
+          if (!Number.isInteger(id) || id < 0 || id > MAX_TIER_ID) throw fsError('EINVAL', `--id ${a.id}: a tier is 0 to ${MAX_TIER_ID}`);
+          const vol = await openToolVolume(metaUrl);
+          try {
+            const tier = tiersOf(vol.format)[String(id)];
+            if (id !== 0 && (tier === undefined || (tier.StorageClass === '' && tier.Tag === ''))) {
+              throw fsError('EINVAL', `storage tier ${id} is not defined in the volume: define it with juicefs config ${metaUrl} --tier ${id} --storage-class CLASS`);
+            }
+            const ino = await resolvePath(vol.meta, ROOT_CONTEXT, path);
+            const attr = await vol.meta.getAttr(ROOT_CONTEXT, ino);
+            if (attr.type !== NodeType.File && attr.type !== NodeType.Directory) throw fsError('EINVAL', `${path}: only files and directories have a storage tier`);
+            const name = (t: number) => `${t} (${tiersOf(vol.format)[String(t)]?.StorageClass || 'bucket default'})`;
+            // A directory is walked anyway: entries moved in from elsewhere may be in another tier.
+            if (attr.tier === id && !a.force && attr.type === NodeType.File) {
+              log.info(`${path} is already in storage tier ${name(id)}: nothing to change (--force rewrites it anyway)`);
+              return;
+            }
+            const classed = takesStorageClass(vol.format.Storage || 'file');
+            if (!classed && tierStorageClass(tier) !== '') log.warn(`warning: ${vol.format.Storage || 'file'} storage takes no storage class: only the tier id is set, objects stay as they are`);
+            log.info(`set storage tier of ${path} from ${name(attr.tier)} to ${name(id)}`);
+            const bar = progressBar('Set nodes', 0);
+            let done = 0;
+            const r = await setTier(vol.meta, vol.storage, vol.format, { ino, attr }, id, {
+              storageClass: classed ? tierStorageClass(tier) : undefined,
+              recursive: a.recursive,
+              force: a.force,
+              onNode: () => bar.update(++done, done),
+            });
+            bar.stop();
+            log.info(`storage tier of ${path} is set to ${name(id)}: ${r.nodes} nodes, ${r.objects} objects rewritten${r.skipped > 0 ? `, ${r.skipped} already in it` : ''}`);
+          } finally {
+            await vol.close();
+          }
         },
       )
-      .demandCommand(1, 'name a tier subcommand: list (juicefs tier --help)')
+      .command(
+        'restore META-URL PATH',
+        'Not supported yet: restoring archived objects',
+        (c) => c.option('recursive', { alias: 'r', type: 'boolean' }),
+        () => {
+          throw fsError('EOPNOTSUPP', 'tier restore is not supported by this client yet (OpenDAL has no S3 RestoreObject): run it with the Go client');
+        },
+      )
+      .demandCommand(1, 'name a tier subcommand: list or set (juicefs tier --help)')
       .example('$0 config redis://localhost --tier 1 --storage-class STANDARD_IA', 'define tier 1')
-      .example('$0 tier list redis://localhost', 'show the tiers'),
+      .example('$0 tier list redis://localhost', 'show the tiers')
+      .example('$0 tier set redis://localhost --id 1 /archive -r', 'move /archive and everything below it to tier 1'),
   );
 }

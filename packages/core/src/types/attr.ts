@@ -127,6 +127,8 @@ export interface SetAttrRequest {
   ctime?: Timespec;
   size?: number;
   flags?: number;
+  /** Storage tier (JuiceFS 1.4, 0-3; `juicefs tier set`): root only. */
+  tier?: number;
 }
 
 export interface Entry {

@@ -168,9 +168,19 @@ export function tiersOf(format: Format): Record<string, TierConfig> {
 }
 
 /**
+ * The storage class a tier's objects are written with; '' for the bucket's default. Go clients
+ * record tier 0 of a volume formatted without a class as "default", which no S3 service accepts
+ * as a class: it means the bucket's default here too.
+ */
+export function tierStorageClass(tier: TierConfig | undefined): string {
+  const cls = tier?.StorageClass ?? '';
+  return cls.toLowerCase() === 'default' ? '' : cls;
+}
+
+/**
  * The storage class new objects of tier 0 get: `Tiers["0"]` since 1.4 (the legacy `StorageClass`
  * only through the loading rule of tiersOf, as JuiceFS reads it).
  */
 export function defaultStorageClass(format: Format): string {
-  return tiersOf(format)['0']?.StorageClass ?? '';
+  return tierStorageClass(tiersOf(format)['0']);
 }

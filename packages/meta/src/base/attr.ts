@@ -1,6 +1,7 @@
 import {
   AttrFlag,
   fsError,
+  MAX_TIER_ID,
   NodeType,
   ROOT_INODE,
   W_OK,
@@ -88,6 +89,12 @@ function moveOwnerUsage(m: MetaState, tx: TxStore, before: { uid: number; gid: n
 }
 
 /** setattr: size (truncate), owner, mode, times and flags in one call, ctime updated as Linux does. */
+/** A storage tier (JuiceFS 1.4) is 0-3 and, as an administrator's setting, changed by root only. */
+function checkTier(ctx: Context, ino: Ino, tier: number): void {
+  if (!Number.isInteger(tier) || tier < 0 || tier > MAX_TIER_ID) throw fsError('EINVAL', `storage tier ${tier}: a tier is 0 to ${MAX_TIER_ID}`);
+  if (checksPermission(ctx) && ctx.uid !== 0) throw fsError('EPERM', `only root may change the storage tier of inode ${ino}`);
+}
+
 export async function setAttr(m: MetaState, ctx: Context, ino: Ino, set: SetAttrRequest): Promise<Attr> {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
   checkTime(set.atime, 'atime');
@@ -108,6 +115,11 @@ export async function setAttr(m: MetaState, ctx: Context, ino: Ino, set: SetAttr
     if (changesFlags) {
       if (!isOwnerOrRoot(attr, ctx)) throw fsError('EPERM', `uid ${ctx.uid} may not change the flags of inode ${ino}`);
       attr.flags = set.flags!;
+      changed = true;
+    }
+    if (set.tier !== undefined && set.tier !== attr.tier) {
+      checkTier(ctx, ino, set.tier);
+      attr.tier = set.tier;
       changed = true;
     }
     if (set.ctime !== undefined) setCtime(attr, set.ctime);

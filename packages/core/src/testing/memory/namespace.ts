@@ -6,6 +6,7 @@ import { NodeType } from '../../types/attr.js';
 import type { Context } from '../../types/context.js';
 import type { Ino } from '../../types/inode.js';
 import { isTrash, ROOT_INODE } from '../../types/inode.js';
+import { MAX_TIER_ID } from '../../types/format.js';
 import { MemoryClientBase } from './base-client.js';
 import { checkAccess, checkName, checkSticky, isDot, isOwnerOrRoot, MAX_SYMLINK, toName } from './rules.js';
 import { keyName, nameKey } from './volume.js';
@@ -69,6 +70,11 @@ export class MemoryNamespace extends MemoryClientBase {
       next.mode &= (next.mode & 0o010) ? ~0o6000 : ~0o4000;
     }
     if (set.flags !== undefined) next.flags = set.flags;
+    if (set.tier !== undefined && set.tier !== attr.tier) {
+      if (!Number.isInteger(set.tier) || set.tier < 0 || set.tier > MAX_TIER_ID) throw fsError('EINVAL', `storage tier ${set.tier}: a tier is 0 to ${MAX_TIER_ID}`);
+      if (!root) throw fsError('EPERM', `only root may change the storage tier of inode ${ino}`);
+      next.tier = set.tier;
+    }
     if (set.atime !== undefined) ({ sec: next.atime, nsec: next.atimensec } = resolve(set.atime));
     if (set.mtime !== undefined) ({ sec: next.mtime, nsec: next.mtimensec } = resolve(set.mtime));
     Object.assign(attr, next);

@@ -9,6 +9,29 @@ const MISSING = 987654321n;
 
 export const nodeCases: MetaCase[] = [
   {
+    group, name: 'storage tier (JuiceFS 1.4): root sets it with setattr (ctime moves), new nodes inherit their directory\'s, others get EPERM, 4 is EINVAL',
+    async run(env) {
+      const meta = await formatted(env);
+      const d = await meta.mkdir(ALICE, ROOT_INODE, 'cold', 0o777, 0o022);
+      assert.equal(d.attr.tier, 0);
+      await expectCode(meta.setAttr(ALICE, d.ino, { tier: 2 }), 'EPERM', 'tier set by the owner, not root');
+      await expectCode(meta.setAttr(ROOT, d.ino, { tier: 4 }), 'EINVAL', 'tier 4');
+      const set = await meta.setAttr(ROOT, d.ino, { tier: 2 });
+      assert.equal(set.tier, 2);
+      assert.equal((await meta.getAttr(ROOT, d.ino)).tier, 2);
+      const f = await meta.create(ALICE, d.ino, 'f', 0o644, 0o022, 0);
+      const sub = await meta.mkdir(ALICE, d.ino, 'sub', 0o755, 0o022);
+      const deeper = await meta.mknod(ALICE, sub.ino, 'g', NodeType.File, 0o644, 0o022);
+      assert.deepEqual([f.attr.tier, sub.attr.tier, deeper.attr.tier], [2, 2, 2]);
+      assert.equal((await meta.lookup(ROOT, d.ino, 'f')).attr.tier, 2);
+      await meta.setAttr(ROOT, f.ino, { ctime: { sec: 1_600_000_000, nsec: 0 } });
+      const back = await meta.setAttr(ROOT, f.ino, { tier: 0 });
+      assert.equal(back.tier, 0);
+      assert.ok(Number(back.ctime) > 1_600_000_000, 'a tier change moves ctime to now');
+      assert.equal((await meta.create(ALICE, ROOT_INODE, 'hot', 0o644, 0o022, 0)).attr.tier, 0);
+    },
+  },
+  {
     group, name: 'mkdir: mode minus umask, owner from ctx, nlink 2, parent nlink +1, lookup finds it',
     async run(env) {
       const meta = await formatted(env);

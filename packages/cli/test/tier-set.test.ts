@@ -1,0 +1,109 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultFormat, NodeType, ROOT_CONTEXT, ROOT_INODE, type Ino } from '@juicefs/core';
+import { openVolumeStorage } from '@juicefs/chunk';
+import { BaseMeta, MemoryEngine } from '@juicefs/meta';
+import { setTier } from '../src/control/tier-set.js';
+
+// `juicefs tier set`'s walk: which nodes take the tier, and which objects are put again in the
+// tier's class, through the real S3 client (OpenDAL) to a local server that records requests.
+
+/** An S3 stand-in: GET answers 4 bytes, PUT succeeds; every request is recorded with its headers. */
+async function recordingS3(): Promise<{ url: string; seen: Array<{ line: string; headers: IncomingHttpHeaders }>; close: () => Promise<void> }> {
+  const seen: Array<{ line: string; headers: IncomingHttpHeaders }> = [];
+  const server = createServer((req, res) => {
+    seen.push({ line: `${req.method} ${req.url}`, headers: req.headers });
+    req.resume();
+    req.on('end', () => {
+      const body = req.method === 'GET' ? 'data' : '';
+      res.writeHead(200, { 'Content-Length': body.length, ETag: '"e"' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+const BLOCK = 64 * 1024;
+
+async function volume(url: string) {
+  const format = {
+    ...defaultFormat('vol1', '00000000-0000-0000-0000-0000000000aa', `${url}/bucket`),
+    Storage: 's3', AccessKey: 'ak', SecretKey: 'sk', BlockSize: BLOCK / 1024,
+    Tiers: { '0': { ID: 0, StorageClass: '', Tag: '' }, '1': { ID: 1, StorageClass: 'STANDARD_IA', Tag: '' } },
+  };
+  const meta = new BaseMeta(new MemoryEngine());
+  await meta.init(format);
+  await meta.load();
+  /** A file of `length` bytes in one slice of its own. */
+  const file = async (parent: Ino, name: string, length: number): Promise<{ ino: Ino; slice: number }> => {
+    const f = await meta.create(ROOT_CONTEXT, parent, name, 0o644, 0o022, 0);
+    const id = await meta.newSlice();
+    await meta.write(ROOT_CONTEXT, f.ino, 0, { pos: 0, id, size: length, off: 0, len: length });
+    return { ino: f.ino, slice: id };
+  };
+  return { format, meta, file, storage: openVolumeStorage(format) };
+}
+
+describe('tier set', () => {
+  it('rewrites each file\'s objects in the tier\'s class, then sets the id; a directory and its entries, everything below with recursive', async () => {
+    const s3 = await recordingS3();
+    try {
+      const v = await volume(s3.url);
+      const dir = await v.meta.mkdir(ROOT_CONTEXT, ROOT_INODE, 'archive', 0o755, 0o022);
+      const big = await v.file(dir.ino, 'big', BLOCK + 10); // two blocks
+      const sub = await v.meta.mkdir(ROOT_CONTEXT, dir.ino, 'sub', 0o755, 0o022);
+      const deep = await v.file(sub.ino, 'deep', 10);
+      await v.meta.symlink(ROOT_CONTEXT, dir.ino, 'link', 'big');
+      const outside = await v.file(ROOT_INODE, 'outside', 10);
+      const tierOf = async (ino: Ino) => (await v.meta.getAttr(ROOT_CONTEXT, ino)).tier;
+
+      const top = { ino: dir.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, dir.ino) };
+      const flat = await setTier(v.meta, v.storage, v.format, top, 1, { storageClass: 'STANDARD_IA', recursive: false, force: false });
+      expect(flat).toEqual({ nodes: 3, objects: 2, skipped: 0 }); // archive, big (2 objects), sub
+      expect([await tierOf(dir.ino), await tierOf(big.ino), await tierOf(sub.ino), await tierOf(deep.ino), await tierOf(outside.ino)]).toEqual([1, 1, 1, 0, 0]);
+      const puts = () => s3.seen.filter((r) => r.line.startsWith('PUT')).map((r) => [r.line, r.headers['x-amz-storage-class']]);
+      expect(puts()).toEqual([
+        [`PUT /bucket/vol1/chunks/0/0/${big.slice}_0_${BLOCK}`, 'STANDARD_IA'],
+        [`PUT /bucket/vol1/chunks/0/0/${big.slice}_1_10`, 'STANDARD_IA'],
+      ]);
+      // Each object was read back first: the rewrite carries the bytes the bucket holds.
+      expect(s3.seen.filter((r) => r.line.startsWith('GET')).map((r) => r.line)).toEqual([
+        `GET /bucket/vol1/chunks/0/0/${big.slice}_0_${BLOCK}`,
+        `GET /bucket/vol1/chunks/0/0/${big.slice}_1_10`,
+      ]);
+
+      s3.seen.length = 0;
+      const again = await setTier(v.meta, v.storage, v.format, { ino: dir.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, dir.ino) }, 1, { storageClass: 'STANDARD_IA', recursive: true, force: false });
+      expect(again).toEqual({ nodes: 1, objects: 1, skipped: 3 }); // only deep was not in tier 1
+      expect(await tierOf(deep.ino)).toBe(1);
+      expect(puts()).toEqual([[`PUT /bucket/vol1/chunks/0/0/${deep.slice}_0_10`, 'STANDARD_IA']]);
+
+      s3.seen.length = 0;
+      const back = await setTier(v.meta, v.storage, v.format, { ino: big.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, big.ino) }, 0, { storageClass: '', recursive: false, force: false });
+      expect(back).toEqual({ nodes: 1, objects: 2, skipped: 0 });
+      expect(puts().map(([, cls]) => cls)).toEqual([undefined, undefined]); // tier 0 without a class: the bucket's default
+      expect((await v.meta.getAttr(ROOT_CONTEXT, big.ino)).type).toBe(NodeType.File);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('on a storage without classes only the ids change', async () => {
+    const s3 = await recordingS3();
+    try {
+      const v = await volume(s3.url);
+      const f = await v.file(ROOT_INODE, 'f', 10);
+      const r = await setTier(v.meta, v.storage, v.format, { ino: f.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, f.ino) }, 1, { storageClass: undefined, recursive: false, force: false });
+      expect(r).toEqual({ nodes: 1, objects: 0, skipped: 0 });
+      expect((await v.meta.getAttr(ROOT_CONTEXT, f.ino)).tier).toBe(1);
+      expect(s3.seen).toEqual([]);
+    } finally {
+      await s3.close();
+    }
+  });
+});
