@@ -214,7 +214,12 @@ describe('juicefs', () => {
   it('config changes capacity and trash days', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     expect(juicefs('format', meta, 'vol-3', '--bucket', `${dir}/b`).code).toBe(0);
-    const c = juicefs('config', meta, '--capacity', '5', '--trash-days', '0');
+    // Turning the trash off purges it: as in JuiceFS, that must be confirmed.
+    const ask = juicefs('config', meta, '--capacity', '5', '--trash-days', '0');
+    expect(ask.code).not.toBe(0);
+    expect(ask.err).toMatch(/the current trash will be emptied .*: add --yes to go ahead/);
+    expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ TrashDays: 1 });
+    const c = juicefs('config', meta, '--capacity', '5', '--trash-days', '0', '--yes');
     expect(c.code).toBe(0);
     expect(c.err).toMatch(/Capacity/);
     expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ Capacity: 5 * 1024 ** 3, TrashDays: 0 });
@@ -223,6 +228,17 @@ describe('juicefs', () => {
     const kept = juicefs('dump', meta, '--keep-secret-key').out;
     expect(kept).toContain('"KeyEncrypted": true');
     expect(kept).not.toContain('new-secret');
+
+    // A bucket that does not work is refused before it is saved (a test object is put, read and
+    // deleted with the new settings); --force saves it anyway.
+    fs.writeFileSync(path.join(dir, 'plain-file'), 'x');
+    const broken = path.join(dir, 'plain-file', 'bucket');
+    const bad = juicefs('config', meta, '--bucket', broken);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/config: cannot put a test object in file:\/\/.*plain-file\/bucket.*: the new settings do not work; fix them, or add --force to save them anyway/);
+    expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ Bucket: `${dir}/b/` });
+    expect(juicefs('config', meta, '--bucket', broken, '--force').code).toBe(0);
+    expect((JSON.parse(juicefs('config', meta).out) as { Bucket: string }).Bucket).toContain('plain-file/bucket');
   });
 
   it('destroy needs the right UUID and --yes, then leaves an empty database', () => {

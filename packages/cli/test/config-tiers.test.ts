@@ -174,6 +174,12 @@ describe('juicefs config --dir-stats / --user-group-quota', () => {
     const on2 = juicefs('config', url, '--dir-stats');
     expect(on2.code).toBe(0);
     expect(on2.err).toMatch(/DirStats: null -> true/);
+    // A volume quota below what is used already (this one holds 115 MB in 14 inodes) needs --yes.
+    const small = juicefs('config', url, '--capacity', '0.05', '--inodes', '100');
+    expect(small.code).not.toBe(0);
+    expect(small.err).toMatch(/the new quota is too small \(used \/ quota\): 115392512 \/ 53687091 bytes, 14 \/ 100 inodes: add --yes to go ahead/);
+    expect(juicefs('config', url, '--capacity', '0.05', '--yes').code).toBe(0);
+
     const off = juicefs('config', url, '--dir-stats=false');
     expect(off.code).not.toBe(0);
     expect(off.err).toMatch(/EBUSY: cannot turn off dir stats while 1 directory has a quota \(inode 1\)/);

@@ -15,19 +15,24 @@ function messageOf(err: unknown): string {
  * fails the mount instead of failing the first write with EIO. A failed delete only warns there
  * (some keys may not delete); here too it is reported through `warn` and the check passes.
  */
-export async function checkStorage(storage: ObjectStorage, warn: (message: string) => void = () => undefined): Promise<void> {
+export async function checkStorage(
+  storage: ObjectStorage,
+  warn: (message: string) => void = () => undefined,
+  /** What asked for the check, first in its messages. */
+  label = '--check-storage',
+): Promise<void> {
   const key = `testing/${randomBytes(5).toString('hex')}`;
   const data = randomBytes(100);
   const step = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (err) {
-      throw fsError('EIO', `--check-storage: cannot ${what} a test object in ${storage.description}: ${messageOf(err)}`, err);
+      throw fsError('EIO', `${label}: cannot ${what} a test object in ${storage.description}: ${messageOf(err)}`, err);
     }
   };
   await step('put', () => storage.put(key, data));
   const back = await step('get', () => storage.get(key));
-  if (!back.equals(data)) throw fsError('EIO', `--check-storage: ${key} read back from ${storage.description} is not what was put`);
+  if (!back.equals(data)) throw fsError('EIO', `${label}: ${key} read back from ${storage.description} is not what was put`);
   try {
     await storage.delete(key);
   } catch (err) {

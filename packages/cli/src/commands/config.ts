@@ -1,6 +1,8 @@
-import { MAX_TIER_ID, compareVersions, encodeFormat, fsError, tiersOf } from '@juicefs/core';
+import { MAX_TIER_ID, compareVersions, encodeFormat, errnoOf, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
+import { checkStorage, openVolumeStorage, takesStorageClass } from '@juicefs/chunk';
+import { BaseMeta, readCounters } from '@juicefs/meta';
 import type { Format, TierConfig } from '@juicefs/core';
-import { BaseMeta } from '@juicefs/meta';
+import { keyPassphrase } from '../key-passphrase.js';
 import type { Argv } from 'yargs';
 import { flagGiven } from '../args.js';
 import { printJson } from '../output.js';
@@ -103,6 +105,7 @@ export function configCommand(y: Argv): Argv {
           else printJson(redacted(stored));
           return;
         }
+        await sanityChecks(store, stored, f, a, tiers !== undefined ? configuredTier(a) : undefined);
         sealSecrets(f);
         await store.setFormat(encodeFormat(f));
         if (enableOwners) await (await metaOver(store)).enableUserGroupQuota();
@@ -179,3 +182,51 @@ function configureTiers(a: TierArgs, f: Format): { tiers: Record<string, TierCon
   tiers[String(id)] = after;
   return { tiers, changes, needs14: tierGiven && id !== 0, ...(id === 0 ? { storageClass: after.StorageClass } : {}) };
 }
+
+/** The tier `--tier` (or tier 0) names, for the storage check of a tier change. */
+function configuredTier(a: TierArgs): number {
+  return flagGiven('tier') ? Number(a.tier) : 0;
+}
+
+interface SanityArgs {
+  force: boolean;
+  yes: boolean;
+}
+
+/**
+ * As JuiceFS's config does before saving, unless --force: a changed bucket, credentials or tier
+ * class must work (a test object is put, read back and deleted with the new settings), and a
+ * quota below what is used already, or a trash turned off (its contents are then purged), must
+ * be confirmed with --yes.
+ */
+async function sanityChecks(store: EngineStore, before: Format, after: Format, a: SanityArgs, tier: number | undefined): Promise<void> {
+  if (a.force) return;
+  const storageChanged = (['Storage', 'Bucket', 'AccessKey', 'SecretKey', 'SessionToken'] as const).some((k) => flagGiven(storageFlag[k]) && (before[k] ?? '') !== (after[k] ?? ''));
+  if (storageChanged || tier !== undefined) {
+    const cls = tier !== undefined && takesStorageClass(after.Storage || 'file') ? tierStorageClass(tiersOf(after)[String(tier)]) : '';
+    let storage;
+    try {
+      storage = openVolumeStorage(after, { retry: { attempts: 1 }, ...keyPassphrase(), ...(cls !== '' ? { storageClass: cls } : {}) });
+      await checkStorage(storage, (m) => log.warn(`warning: ${m}`), 'config');
+    } catch (err) {
+      throw fsError(errnoOf(err), `${(err as Error).message.replace(/^E[A-Z]+: /, '')}: the new settings do not work; fix them, or add --force to save them anyway`, err);
+    }
+  }
+  const problems: string[] = [];
+  if ((after.Capacity ?? 0) !== (before.Capacity ?? 0) || (after.Inodes ?? 0) !== (before.Inodes ?? 0)) {
+    const used = await readCounters(store);
+    const overSpace = (after.Capacity ?? 0) > 0 && used.usedSpace >= (after.Capacity ?? 0);
+    const overInodes = (after.Inodes ?? 0) > 0 && used.usedInodes >= (after.Inodes ?? 0);
+    if (overSpace || overInodes) {
+      problems.push(`the new quota is too small (used / quota): ${used.usedSpace} / ${after.Capacity ?? 0} bytes, ${used.usedInodes} / ${after.Inodes ?? 0} inodes`);
+    }
+  }
+  if (flagGiven('trash-days') && (before.TrashDays ?? 0) > 0 && after.TrashDays === 0) {
+    problems.push('the current trash will be emptied and removed files will be purged at once from now on');
+  }
+  if (problems.length > 0 && !a.yes) throw fsError('EINVAL', `${problems.join('; ')}: add --yes to go ahead`);
+  for (const p of problems) log.warn(`warning: ${p}`);
+}
+
+/** The flag that sets each storage setting. */
+const storageFlag = { Storage: 'storage', Bucket: 'bucket', AccessKey: 'access-key', SecretKey: 'secret-key', SessionToken: 'session-token' } as const;
