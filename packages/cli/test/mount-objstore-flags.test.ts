@@ -240,6 +240,45 @@ describe('objstore mount flags on an S3 volume: --storage-class, and --get-timeo
     expect({ blocks: metas.length, classes: [...new Set(classes)] }).toEqual({ blocks: 1, classes: ['STANDARD_IA'] });
   });
 
+  it('storage tiers (JuiceFS 1.4): files under a tiered directory are written in its class, and tier set rewrites objects in another', () => {
+    /** The storage class s3rver recorded for each object of `size` bytes (its key ends with _<index>_<size>). */
+    const classesOfSize = (size: number): Array<string | undefined> => {
+      const root = path.join(s3rverData, bucket, 'objflags-s3', 'chunks');
+      return fs
+        .readdirSync(root, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith(`_${size}._S3rver_metadata.json`))
+        .map((f) => (JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')) as Record<string, string>)['x-amz-storage-class']);
+    };
+    // config tries the tier's class on the bucket (a test object) before saving it.
+    const defined = juicefs('config', meta, '--tier', '1', '--storage-class', 'ONEZONE_IA');
+    expect(defined.code).toBe(0);
+    mount('--cache-dir', path.join(dir, 'cache3'));
+    fs.mkdirSync(path.join(mp, 'cold'));
+    expect(juicefs('umount', mp).code).toBe(0);
+    const set = juicefs('tier', 'set', meta, '--id', '1', '/cold');
+    expect(set.code).toBe(0);
+    expect(set.err).toMatch(/storage tier of \/cold is set to 1 \(ONEZONE_IA\): 1 nodes, 0 objects rewritten/);
+
+    mount('--cache-dir', path.join(dir, 'cache4'));
+    fs.writeFileSync(path.join(mp, 'cold', 'g'), Buffer.alloc(6000, 1)); // inherits tier 1
+    fs.writeFileSync(path.join(mp, 'h'), Buffer.alloc(7000, 2)); // tier 0: the bucket's default
+    expect(juicefs('umount', mp).code).toBe(0);
+    expect({ g: classesOfSize(6000), h: classesOfSize(7000) }).toEqual({ g: ['ONEZONE_IA'], h: [undefined] });
+
+    // Moving files between tiers puts their objects again in the new class.
+    expect(juicefs('tier', 'set', meta, '--id', '1', '/h').code).toBe(0);
+    const back = juicefs('tier', 'set', meta, '--id', '0', '/cold');
+    expect(back.code).toBe(0);
+    expect(back.err).toMatch(/storage tier of \/cold is set to 0 \(bucket default\): 2 nodes, 1 objects rewritten/);
+    expect({ g: classesOfSize(6000), h: classesOfSize(7000) }).toEqual({ g: [undefined], h: ['ONEZONE_IA'] });
+    // The data is intact after the rewrites.
+    mount('--cache-dir', path.join(dir, 'cache5'));
+    const data = { g: fs.readFileSync(path.join(mp, 'cold', 'g')).equals(Buffer.alloc(6000, 1)), h: fs.readFileSync(path.join(mp, 'h')).equals(Buffer.alloc(7000, 2)) };
+    expect(juicefs('umount', mp).code).toBe(0);
+    expect(data).toEqual({ g: true, h: true });
+  });
+
   it('a read whose GETs time out fails with EIO after 1 + io-retries attempts, each logged', async () => {
     // Written through the real S3 server (above), then read through an address that never answers.
     mount('--cache-dir', path.join(dir, 'cache2'), '--bucket', silentUrl, '--get-timeout', '1', '--io-retries', '2');
