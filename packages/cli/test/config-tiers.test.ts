@@ -95,7 +95,7 @@ describe('juicefs config --tier / --storage-class / --tag, and juicefs tier list
     expect(sql(db, "SELECT value FROM jfs_setting WHERE name = 'format'")).toBe(before); // nothing half-applied
     const restore = juicefs('tier', 'restore', url, '/');
     expect(restore.code).not.toBe(0);
-    expect(restore.err).toMatch(/EOPNOTSUPP: tier restore is not supported by this client yet/);
+    expect(restore.err).toMatch(/EOPNOTSUPP: file storage has no archive to restore from \(tier restore works on s3 and minio buckets\)/);
   });
 });
 

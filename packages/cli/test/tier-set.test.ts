@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { defaultFormat, NodeType, ROOT_CONTEXT, ROOT_INODE, type Ino } from '@juicefs/core';
 import { openVolumeStorage } from '@juicefs/chunk';
 import { BaseMeta, MemoryEngine } from '@juicefs/meta';
-import { setTier } from '../src/control/tier-set.js';
+import { restoreObjects, setTier } from '../src/control/tier-set.js';
+import { verifyRequest } from '../src/gateway/sigv4.js';
 
 // `juicefs tier set`'s walk: which nodes take the tier, and which objects are put again in the
 // tier's class, through the real S3 client (OpenDAL) to a local server that records requests.
@@ -105,5 +106,69 @@ describe('tier set', () => {
     } finally {
       await s3.close();
     }
+  });
+});
+
+describe('tier restore', () => {
+  it('asks for a restore of every object of the files below a directory, signed as S3 checks it, and counts what each found', async () => {
+    // The answers S3 gives, by the order of the requests: started, in progress, restored, not archived.
+    const answers: Array<[number, string]> = [
+      [202, ''],
+      [409, '<Error><Code>RestoreAlreadyInProgress</Code></Error>'],
+      [200, ''],
+      [403, '<Error><Code>InvalidObjectState</Code></Error>'],
+    ];
+    const seen: Array<{ line: string; body: string; signed: boolean }> = [];
+    const server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        let signed = false;
+        try {
+          // The gateway's verifier, written separately from the signer: the two check each other.
+          verifyRequest({ method: req.method ?? '', rawUrl: req.url ?? '', headers: req.headers }, { accessKey: 'ak', secretKey: 'sk' });
+          signed = true;
+        } catch {
+          signed = false;
+        }
+        seen.push({ line: `${req.method} ${req.url}`, body: Buffer.concat(parts).toString(), signed });
+        const [status, body] = answers[(seen.length - 1) % answers.length]!;
+        res.writeHead(status, { 'Content-Length': body.length });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const v = await volume(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const dir = await v.meta.mkdir(ROOT_CONTEXT, ROOT_INODE, 'archive', 0o755, 0o022);
+      const a = await v.file(dir.ino, 'a', BLOCK + 10); // two objects
+      const sub = await v.meta.mkdir(ROOT_CONTEXT, dir.ino, 'sub', 0o755, 0o022);
+      const b = await v.file(sub.ino, 'b', 10);
+      await v.file(ROOT_INODE, 'outside', 10);
+      const restore = v.storage.restore?.bind(v.storage);
+      expect(restore).toBeDefined();
+      const top = { ino: dir.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, dir.ino) };
+      const flat = await restoreObjects(v.meta, restore!, v.format, top, false);
+      expect(flat).toEqual({ started: 1, 'in-progress': 1, restored: 0, 'not-archived': 0 });
+      const deep = await restoreObjects(v.meta, restore!, v.format, top, true);
+      expect(deep).toEqual({ started: 1, 'in-progress': 0, restored: 1, 'not-archived': 1 }); // answers 3-5
+      expect(seen.map((r) => r.line)).toEqual([
+        `POST /bucket/vol1/chunks/0/0/${a.slice}_0_${BLOCK}?restore=`,
+        `POST /bucket/vol1/chunks/0/0/${a.slice}_1_10?restore=`,
+        `POST /bucket/vol1/chunks/0/0/${a.slice}_0_${BLOCK}?restore=`,
+        `POST /bucket/vol1/chunks/0/0/${a.slice}_1_10?restore=`,
+        `POST /bucket/vol1/chunks/0/0/${b.slice}_0_10?restore=`,
+      ]);
+      expect(seen.every((r) => r.signed)).toBe(true);
+      expect(seen[0]!.body).toMatch(/<RestoreRequest [^>]*><Days>1<\/Days><GlacierJobParameters><Tier>Standard<\/Tier><\/GlacierJobParameters><\/RestoreRequest>/);
+      expect(await restore!(`chunks/0/0/${b.slice}_0_10`)).toBe('in-progress'); // answer 6
+    } finally {
+      await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+    }
+  });
+
+  it('a file bucket has no restore', async () => {
+    const { openVolumeStorage: open } = await import('@juicefs/chunk');
+    expect(open(defaultFormat('vol1', '00000000-0000-0000-0000-0000000000ab', '/tmp/nowhere')).restore).toBeUndefined();
   });
 });

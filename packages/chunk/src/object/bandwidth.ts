@@ -73,6 +73,7 @@ export function withBandwidthLimit(inner: ObjectStorage, limits: BandwidthLimits
     delete: (key: string) => inner.delete(key),
     // Linking a local file moves no bytes: nothing to charge.
     localFile: (key: string) => inner.localFile?.(key),
+    ...(inner.restore ? { restore: (key: string) => inner.restore!(key) } : {}),
     head: (key: string) => inner.head(key),
     list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),
   };

@@ -27,6 +27,7 @@ export function withConcurrencyLimits(inner: ObjectStorage, limits: ConcurrencyL
     put: (key: string, data: Buffer, o?: PutOptions) => inner.put(key, data, o),
     delete: (key: string) => (deletes ? deletes.run(() => inner.delete(key)) : inner.delete(key)),
     localFile: (key: string) => inner.localFile?.(key),
+    ...(inner.restore ? { restore: (key: string) => inner.restore!(key) } : {}),
     head: (key: string) => inner.head(key),
     list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),
   };

@@ -2,6 +2,7 @@ import type { ObjectStorage } from '@juicefs/core';
 import { OpendalStorage } from './opendal-storage.js';
 import { FileStorage } from './file-storage.js';
 import { createS3Bucket } from './s3-create-bucket.js';
+import { restoreS3Object } from './s3-request.js';
 import { storageTarget, type StorageExtras } from './storage-options.js';
 
 /**
@@ -16,14 +17,15 @@ export function createStorage(type: string, bucket: string, accessKey = '', secr
   const root = target.options.root;
   if (native && root !== undefined) return new FileStorage(root);
   const s3 = target.s3Bucket;
+  const creds = { accessKey, secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) };
   return new OpendalStorage({
     scheme: target.scheme,
     options: target.options,
     description: target.description,
     ...(s3
       ? {
-          createBucket: () =>
-            createS3Bucket({ ...s3, accessKey, secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) }),
+          createBucket: () => createS3Bucket({ ...s3, ...creds }),
+          restore: (key: string) => restoreS3Object({ ...s3, ...creds }, key),
         }
       : {}),
   });

@@ -170,6 +170,7 @@ export function withEncryption(inner: ObjectStorage, options: EncryptionOptions)
     },
     put: (key: string, data: Buffer, o?: PutOptions) => inner.put(key, cipher.seal(data), o),
     delete: (key: string) => inner.delete(key),
+    ...(inner.restore ? { restore: (key: string) => inner.restore!(key) } : {}),
     head: (key: string) => inner.head(key),
     list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),
   };

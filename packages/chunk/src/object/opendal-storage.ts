@@ -1,5 +1,5 @@
 import { Operator, type Entry, type Metadata } from 'opendal';
-import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions, type RestoreState } from '@juicefs/core';
 import { isNotFound, toStorageError } from './errors.js';
 import { walkPrefix } from './walk.js';
 import { compareKeys } from './compare.js';
@@ -12,6 +12,8 @@ export interface OpendalStorageInit {
   description: string;
   /** Creates the bucket when `create()` finds it missing (S3-style services). */
   createBucket?: () => Promise<void>;
+  /** RestoreObject, which OpenDAL lacks (S3-style services). */
+  restore?: (key: string) => Promise<RestoreState>;
 }
 
 /** An ObjectStorage over one OpenDAL operator. */
@@ -26,8 +28,12 @@ export class OpendalStorage implements ObjectStorage {
   /** Operators writing with another storage class than the bucket's (tiers), made on first use. */
   private readonly classed = new Map<string, Operator>();
 
+  /** Present where the service has archive classes to restore from (S3). */
+  readonly restore?: (key: string) => Promise<RestoreState>;
+
   constructor(private readonly init: OpendalStorageInit) {
     this.description = init.description;
+    if (init.restore) this.restore = init.restore;
     this.op = new Operator(init.scheme, init.options);
     this.recursiveList = this.op.capability().listWithRecursive;
     this.clampRangesFirst = init.scheme === 'memory';

@@ -14,6 +14,7 @@ export function withPrefix(inner: ObjectStorage, prefix: string): ObjectStorage 
     put: (key: string, data: Buffer, o?: PutOptions) => inner.put(prefix + key, data, o),
     delete: (key: string) => inner.delete(prefix + key),
     localFile: (key: string) => inner.localFile?.(prefix + key),
+    ...(inner.restore ? { restore: (key: string) => inner.restore!(prefix + key) } : {}),
     head: async (key: string) => strip(await inner.head(prefix + key)),
     list: async (p: string, opts: ListOptions = {}) => {
       const inner_opts: ListOptions = { ...opts };

@@ -106,6 +106,7 @@ export function withRetry(inner: ObjectStorage, options: RetryOptions = {}): Obj
     put: (key: string, data: Buffer, o?: PutOptions) => write(() => inner.put(key, data, o)),
     delete: (key: string) => write(() => inner.delete(key)),
     localFile: (key: string) => inner.localFile?.(key),
+    ...(inner.restore ? { restore: (key: string) => write(() => inner.restore!(key)) } : {}),
     head: (key: string): Promise<ObjectInfo> => read(() => inner.head(key)),
     list: (prefix: string, opts?: ListOptions) => read(() => inner.list(prefix, opts)),
   };

@@ -1,4 +1,4 @@
-import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions } from '@juicefs/core';
+import { fsError, type ListOptions, type ObjectInfo, type ObjectStorage, type PutOptions, type RestoreState } from '@juicefs/core';
 import { compareKeys } from './compare.js';
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `key`. */
@@ -33,6 +33,7 @@ export function withShards(shards: ObjectStorage[]): ObjectStorage {
     put: (key: string, data: Buffer, o?: PutOptions) => of(key).put(key, data, o),
     delete: (key: string) => of(key).delete(key),
     localFile: (key: string) => of(key).localFile?.(key),
+    ...(shards.some((s) => s.restore) ? { restore: (key: string) => of(key).restore?.(key) ?? Promise.resolve<RestoreState>('not-archived') } : {}),
     head: (key: string) => of(key).head(key),
     list: async (prefix: string, options: ListOptions = {}) => {
       // Each shard's page holds the first `limit` of its keys; the merged first `limit` are among them.

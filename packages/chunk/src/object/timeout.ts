@@ -51,6 +51,7 @@ export function withTimeouts(inner: ObjectStorage, t: CallTimeouts): ObjectStora
     put: (key: string, data: Buffer, o?: PutOptions) => bounded(inner.put(key, data, o), putMs, `put ${key} on ${where}`, '--put-timeout'),
     delete: (key: string) => bounded(inner.delete(key), putMs, `delete ${key} on ${where}`, '--put-timeout'),
     localFile: (key: string) => inner.localFile?.(key),
+    ...(inner.restore ? { restore: (key: string) => bounded(inner.restore!(key), putMs, `restore ${key} on ${where}`, '--put-timeout') } : {}),
     head: (key: string) => inner.head(key),
     list: (prefix: string, opts?: ListOptions) => inner.list(prefix, opts),
   };

@@ -3,7 +3,7 @@ import { takesStorageClass } from '@juicefs/chunk';
 import { flagGiven } from '../args.js';
 import { openToolVolume } from '../control/volume-access.js';
 import { resolvePath } from '../control/tree.js';
-import { setTier } from '../control/tier-set.js';
+import { restoreObjects, setTier } from '../control/tier-set.js';
 import { log } from '../log.js';
 import { progressBar } from '../progress.js';
 import type { Argv } from 'yargs';
@@ -16,7 +16,7 @@ import { withEngine } from '../wiring.js';
 // files set to it. `juicefs config --tier N --storage-class C` defines them; `tier list` shows them.
 
 export function tierCommand(y: Argv): Argv {
-  return y.command('tier', 'Storage tiers of a volume (JuiceFS 1.4): list, set', (t) =>
+  return y.command('tier', 'Storage tiers of a volume (JuiceFS 1.4): list, set, restore', (t) =>
     t
       .command(
         'list META-URL',
@@ -80,13 +80,37 @@ export function tierCommand(y: Argv): Argv {
       )
       .command(
         'restore META-URL PATH',
-        'Not supported yet: restoring archived objects',
-        (c) => c.option('recursive', { alias: 'r', type: 'boolean' }),
-        () => {
-          throw fsError('EOPNOTSUPP', 'tier restore is not supported by this client yet (OpenDAL has no S3 RestoreObject): run it with the Go client');
+        'Ask the object store for readable copies of the archived objects of a file, or of the files in a directory (-r: all below)',
+        (c) =>
+          c
+            .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
+            .positional('PATH', { type: 'string', demandOption: true, describe: 'path in the volume, from its root' })
+            .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'files in every directory below it too' }),
+        async (a) => {
+          const metaUrl = String(a['META-URL']);
+          const path = String(a.PATH);
+          const vol = await openToolVolume(metaUrl);
+          try {
+            const storage = vol.storage;
+            const restore = storage.restore?.bind(storage);
+            if (restore === undefined) {
+              throw fsError('EOPNOTSUPP', `${vol.format.Storage || 'file'} storage has no archive to restore from (tier restore works on s3 and minio buckets)`);
+            }
+            const ino = await resolvePath(vol.meta, ROOT_CONTEXT, path);
+            const attr = await vol.meta.getAttr(ROOT_CONTEXT, ino);
+            const bar = progressBar('Restore requests', 0);
+            let done = 0;
+            const r = await restoreObjects(vol.meta, restore, vol.format, { ino, attr }, a.recursive, () => bar.update(++done, done));
+            bar.stop();
+            log.info(
+              `restore of ${path}: ${r.started} objects started, ${r['in-progress']} already in progress, ${r.restored} restored already, ${r['not-archived']} not archived`,
+            );
+          } finally {
+            await vol.close();
+          }
         },
       )
-      .demandCommand(1, 'name a tier subcommand: list or set (juicefs tier --help)')
+      .demandCommand(1, 'name a tier subcommand: list, set or restore (juicefs tier --help)')
       .example('$0 config redis://localhost --tier 1 --storage-class STANDARD_IA', 'define tier 1')
       .example('$0 tier list redis://localhost', 'show the tiers')
       .example('$0 tier set redis://localhost --id 1 /archive -r', 'move /archive and everything below it to tier 1'),

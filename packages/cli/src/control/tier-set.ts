@@ -1,10 +1,10 @@
 import { blockKey, blocksOf } from '@juicefs/chunk';
-import { CHUNK_SIZE, NodeType, ROOT_CONTEXT, TRASH_INODE, type Attr, type Format, type Ino, type Meta, type ObjectStorage } from '@juicefs/core';
+import { CHUNK_SIZE, NodeType, ROOT_CONTEXT, TRASH_INODE, type Attr, type Format, type Ino, type Meta, type ObjectStorage, type RestoreState } from '@juicefs/core';
 
-// `juicefs tier set`: a file's or a directory's storage tier (JuiceFS 1.4), as upstream does it:
-// the objects of each file are rewritten in the tier's storage class, then its attributes take the
-// tier id; a directory takes the id (new nodes inherit it) and so do its entries, and with
-// `recursive` everything below it.
+// `juicefs tier set` and `tier restore` (JuiceFS 1.4), as upstream walks them: a file, or a
+// directory and its entries (with `recursive` everything below it). `set` rewrites each file's
+// objects in the tier's storage class, then gives the node the tier id (a directory's new nodes
+// inherit it); `restore` asks the object store for readable copies of archived objects.
 
 export interface TierSetOptions {
   /** The tier's storage class; undefined where the storage cannot set one (objects are left as they are). */
@@ -45,10 +45,31 @@ async function rewrite(storage: ObjectStorage, key: string, storageClass: string
   await storage.put(key, data, { storageClass });
 }
 
+/** Calls `visit` for `top`, then its entries (all below it when `recursive`); symlinks, special files and the trash are passed over. */
+async function walk(meta: Meta, top: { ino: Ino; attr: Attr }, recursive: boolean, visit: (ino: Ino, attr: Attr) => Promise<void>): Promise<void> {
+  const one = async (ino: Ino, attr: Attr): Promise<void> => {
+    if (attr.type === NodeType.File || attr.type === NodeType.Directory) await visit(ino, attr);
+  };
+  const visitDir = async (dir: Ino): Promise<void> => {
+    let cursor: string | undefined;
+    do {
+      const page = await meta.readdir(ROOT_CONTEXT, dir, { plus: true, ...(cursor !== undefined ? { cursor } : {}) });
+      for (const e of page.entries) {
+        if (e.ino >= TRASH_INODE) continue; // the trash keeps what it holds as it was
+        const attr = e.attr ?? (await meta.getAttr(ROOT_CONTEXT, e.ino));
+        await one(e.ino, attr);
+        if (attr.type === NodeType.Directory && recursive) await visitDir(e.ino);
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  };
+  await one(top.ino, top.attr);
+  if (top.attr.type === NodeType.Directory) await visitDir(top.ino);
+}
+
 export async function setTier(meta: Meta, storage: ObjectStorage, format: Format, top: { ino: Ino; attr: Attr }, tier: number, o: TierSetOptions): Promise<TierSetResult> {
   const result: TierSetResult = { nodes: 0, objects: 0, skipped: 0 };
-  const one = async (ino: Ino, attr: Attr): Promise<void> => {
-    if (attr.type !== NodeType.File && attr.type !== NodeType.Directory) return;
+  await walk(meta, top, o.recursive, async (ino, attr) => {
     if (attr.tier === tier && !o.force) {
       result.skipped++;
       return;
@@ -65,21 +86,30 @@ export async function setTier(meta: Meta, storage: ObjectStorage, format: Format
     result.nodes++;
     result.objects += objects;
     o.onNode?.(objects);
-  };
-  const visitDir = async (dir: Ino): Promise<void> => {
-    let cursor: string | undefined;
-    do {
-      const page = await meta.readdir(ROOT_CONTEXT, dir, { plus: true, ...(cursor !== undefined ? { cursor } : {}) });
-      for (const e of page.entries) {
-        if (e.ino >= TRASH_INODE) continue; // the trash keeps what it holds as it was
-        const attr = e.attr ?? (await meta.getAttr(ROOT_CONTEXT, e.ino));
-        await one(e.ino, attr);
-        if (attr.type === NodeType.Directory && o.recursive) await visitDir(e.ino);
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-  };
-  await one(top.ino, top.attr);
-  if (top.attr.type === NodeType.Directory) await visitDir(top.ino);
+  });
   return result;
+}
+
+/** How many objects of the walked files each restore request found in which state. */
+export type RestoreCounts = Record<RestoreState, number>;
+
+/** `tier restore`: asks for a restore (`restore`, the volume storage's) of every object of the files under `top`. */
+export async function restoreObjects(
+  meta: Meta,
+  restore: (key: string) => Promise<RestoreState>,
+  format: Format,
+  top: { ino: Ino; attr: Attr },
+  recursive: boolean,
+  onObject?: (state: RestoreState) => void,
+): Promise<RestoreCounts> {
+  const counts: RestoreCounts = { started: 0, 'in-progress': 0, restored: 0, 'not-archived': 0 };
+  await walk(meta, top, recursive, async (ino, attr) => {
+    if (attr.type !== NodeType.File) return;
+    for (const key of await objectKeysOf(meta, format, ino, attr.length)) {
+      const state = await restore(key);
+      counts[state]++;
+      onObject?.(state);
+    }
+  });
+  return counts;
 }

@@ -36,6 +36,17 @@ export interface PutOptions {
   storageClass?: string;
 }
 
+/** What asking to restore an archived object (S3 Glacier classes) found. */
+export type RestoreState =
+  /** The restore was started: a readable copy appears after the archive's retrieval time. */
+  | 'started'
+  /** A restore asked for earlier has not finished yet. */
+  | 'in-progress'
+  /** A restored copy is there already. */
+  | 'restored'
+  /** The object is not archived: it can be read as it is. */
+  | 'not-archived';
+
 /**
  * An object store, as JuiceFS uses one: flat keys, whole-object puts, ranged gets. Errors:
  * a missing key fails with code ENOENT; permanent failures (no bucket, access denied) with
@@ -66,4 +77,9 @@ export interface ObjectStorage {
    * from here instead of writing a second copy.
    */
   localFile?(key: string): string | undefined;
+  /**
+   * Ask for a readable copy of an archived object (`juicefs tier restore`); absent for stores
+   * without archive classes.
+   */
+  restore?(key: string): Promise<RestoreState>;
 }
