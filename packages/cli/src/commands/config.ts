@@ -50,8 +50,11 @@ export function configCommand(y: Argv): Argv {
         // Work on plain secrets; they are sealed again (always encrypted, as JuiceFS does) on save.
         const f = openSecrets(stored);
         const changes: string[] = [];
+        /** The settings given a new value. */
+        const changed = new Set<keyof Format>();
         const set = <K extends keyof Format & string>(k: K, v: Format[K]) => {
           if (f[k] === v) return;
+          changed.add(k);
           changes.push(`${k}: ${k.endsWith('Key') || k === 'SessionToken' ? 'changed' : `${JSON.stringify(f[k] ?? null)} -> ${JSON.stringify(v)}`}`);
           f[k] = v;
         };
@@ -105,7 +108,7 @@ export function configCommand(y: Argv): Argv {
           else printJson(redacted(stored));
           return;
         }
-        await sanityChecks(store, stored, f, a, tiers !== undefined ? configuredTier(a) : undefined);
+        await sanityChecks(store, stored, f, changed, a, tiers !== undefined ? configuredTier(a) : undefined);
         sealSecrets(f);
         await store.setFormat(encodeFormat(f));
         if (enableOwners) await (await metaOver(store)).enableUserGroupQuota();
@@ -199,9 +202,9 @@ interface SanityArgs {
  * quota below what is used already, or a trash turned off (its contents are then purged), must
  * be confirmed with --yes.
  */
-async function sanityChecks(store: EngineStore, before: Format, after: Format, a: SanityArgs, tier: number | undefined): Promise<void> {
+async function sanityChecks(store: EngineStore, before: Format, after: Format, changed: ReadonlySet<keyof Format>, a: SanityArgs, tier: number | undefined): Promise<void> {
   if (a.force) return;
-  const storageChanged = (['Storage', 'Bucket', 'AccessKey', 'SecretKey', 'SessionToken'] as const).some((k) => flagGiven(storageFlag[k]) && (before[k] ?? '') !== (after[k] ?? ''));
+  const storageChanged = (['Storage', 'Bucket', 'AccessKey', 'SecretKey', 'SessionToken'] as const).some((k) => changed.has(k));
   if (storageChanged || tier !== undefined) {
     const cls = tier !== undefined && takesStorageClass(after.Storage || 'file') ? tierStorageClass(tiersOf(after)[String(tier)]) : '';
     let storage;
@@ -213,7 +216,7 @@ async function sanityChecks(store: EngineStore, before: Format, after: Format, a
     }
   }
   const problems: string[] = [];
-  if ((after.Capacity ?? 0) !== (before.Capacity ?? 0) || (after.Inodes ?? 0) !== (before.Inodes ?? 0)) {
+  if (changed.has('Capacity') || changed.has('Inodes')) {
     const used = await readCounters(store);
     const overSpace = (after.Capacity ?? 0) > 0 && used.usedSpace >= (after.Capacity ?? 0);
     const overInodes = (after.Inodes ?? 0) > 0 && used.usedInodes >= (after.Inodes ?? 0);
@@ -221,12 +224,9 @@ async function sanityChecks(store: EngineStore, before: Format, after: Format, a
       problems.push(`the new quota is too small (used / quota): ${used.usedSpace} / ${after.Capacity ?? 0} bytes, ${used.usedInodes} / ${after.Inodes ?? 0} inodes`);
     }
   }
-  if (flagGiven('trash-days') && (before.TrashDays ?? 0) > 0 && after.TrashDays === 0) {
+  if (changed.has('TrashDays') && (before.TrashDays ?? 0) > 0 && after.TrashDays === 0) {
     problems.push('the current trash will be emptied and removed files will be purged at once from now on');
   }
   if (problems.length > 0 && !a.yes) throw fsError('EINVAL', `${problems.join('; ')}: add --yes to go ahead`);
   for (const p of problems) log.warn(`warning: ${p}`);
 }
-
-/** The flag that sets each storage setting. */
-const storageFlag = { Storage: 'storage', Bucket: 'bucket', AccessKey: 'access-key', SecretKey: 'secret-key', SessionToken: 'session-token' } as const;

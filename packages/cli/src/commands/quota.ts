@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, ROOT_INODE, TRASH_INODE, fsError, hasCode, type Ino, type
 import type { BaseMeta, DirQuota } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { pathsOf, resolvePath } from '../control/tree.js';
-import { openToolVolume } from '../control/volume-access.js';
+import { withToolVolume } from '../control/volume-access.js';
 import { gib } from '../volume.js';
 import { iBytes } from './summary.js';
 import { comma, quotaTable } from './quota-table.js';
@@ -89,13 +89,8 @@ const strictOption = {
   describe: 'count usage in strict mode (accepted for compatibility with JuiceFS: usage is always counted from the directory tree)',
 } as const;
 
-async function withVolume<T>(url: string, work: (meta: BaseMeta) => Promise<T>): Promise<T> {
-  const vol = await openToolVolume(url);
-  try {
-    return await work(vol.meta);
-  } finally {
-    await vol.close();
-  }
+function withVolume<T>(url: string, work: (meta: BaseMeta) => Promise<T>): Promise<T> {
+  return withToolVolume(url, (vol) => work(vol.meta));
 }
 
 export function quotaCommand(y: Argv): Argv {

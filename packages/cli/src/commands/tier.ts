@@ -1,7 +1,7 @@
-import { MAX_TIER_ID, NodeType, ROOT_CONTEXT, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
+import { MAX_TIER_ID, NodeType, ROOT_CONTEXT, fsError, tierStorageClass, tiersOf, type Attr, type Ino } from '@juicefs/core';
 import { takesStorageClass } from '@juicefs/chunk';
 import { flagGiven } from '../args.js';
-import { openToolVolume } from '../control/volume-access.js';
+import { withToolVolume, type ToolVolume } from '../control/volume-access.js';
 import { resolvePath } from '../control/tree.js';
 import { restoreObjects, setTier } from '../control/tier-set.js';
 import { log } from '../log.js';
@@ -14,6 +14,22 @@ import { withEngine } from '../wiring.js';
 
 // JuiceFS 1.4's storage tiers: ids 0-3, each a storage class (and object tags) for the objects of
 // files set to it. `juicefs config --tier N --storage-class C` defines them; `tier list` shows them.
+
+/** META-URL, PATH and -r, as `tier set` and `tier restore` take them. */
+function targetArgs<T>(c: Argv<T>, recursive: string) {
+  return c
+    .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
+    .positional('PATH', { type: 'string', demandOption: true, describe: 'path in the volume, from its root' })
+    .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: recursive });
+}
+
+/** The volume, and the node at `path` in it (from its root, no permission checks). */
+function withTarget<R>(metaUrl: string, path: string, work: (vol: ToolVolume, top: { ino: Ino; attr: Attr }) => Promise<R>): Promise<R> {
+  return withToolVolume(metaUrl, async (vol) => {
+    const ino = await resolvePath(vol.meta, ROOT_CONTEXT, path);
+    return work(vol, { ino, attr: await vol.meta.getAttr(ROOT_CONTEXT, ino) });
+  });
+}
 
 export function tierCommand(y: Argv): Argv {
   return y.command('tier', 'Storage tiers of a volume (JuiceFS 1.4): list, set, restore', (t) =>
@@ -33,11 +49,8 @@ export function tierCommand(y: Argv): Argv {
         'set META-URL PATH',
         'Put a file, or a directory and its entries (all below it with -r), in storage tier --id: their objects are rewritten in its storage class',
         (c) =>
-          c
-            .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
-            .positional('PATH', { type: 'string', demandOption: true, describe: 'path in the volume, from its root' })
+          targetArgs(c, 'everything below the directory too')
             .option('id', { type: 'number', describe: `tier id (0-${MAX_TIER_ID}; 0 is the default tier)` })
-            .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'everything below the directory too' })
             .option('force', { type: 'boolean', default: false, describe: 'rewrite entries already in the tier as well' }),
         async (a) => {
           const metaUrl = String(a['META-URL']);
@@ -45,14 +58,11 @@ export function tierCommand(y: Argv): Argv {
           if (!flagGiven('id')) throw fsError('EINVAL', 'missing --id: the tier to set (juicefs tier list shows them)');
           const id = Number(a.id);
           if (!Number.isInteger(id) || id < 0 || id > MAX_TIER_ID) throw fsError('EINVAL', `--id ${a.id}: a tier is 0 to ${MAX_TIER_ID}`);
-          const vol = await openToolVolume(metaUrl);
-          try {
+          await withTarget(metaUrl, path, async (vol, { ino, attr }) => {
             const tier = tiersOf(vol.format)[String(id)];
             if (id !== 0 && (tier === undefined || (tier.StorageClass === '' && tier.Tag === ''))) {
               throw fsError('EINVAL', `storage tier ${id} is not defined in the volume: define it with juicefs config ${metaUrl} --tier ${id} --storage-class CLASS`);
             }
-            const ino = await resolvePath(vol.meta, ROOT_CONTEXT, path);
-            const attr = await vol.meta.getAttr(ROOT_CONTEXT, ino);
             if (attr.type !== NodeType.File && attr.type !== NodeType.Directory) throw fsError('EINVAL', `${path}: only files and directories have a storage tier`);
             const name = (t: number) => `${t} (${tiersOf(vol.format)[String(t)]?.StorageClass || 'bucket default'})`;
             // A directory is walked anyway: entries moved in from elsewhere may be in another tier.
@@ -73,31 +83,22 @@ export function tierCommand(y: Argv): Argv {
             });
             bar.stop();
             log.info(`storage tier of ${path} is set to ${name(id)}: ${r.nodes} nodes, ${r.objects} objects rewritten${r.skipped > 0 ? `, ${r.skipped} already in it` : ''}`);
-          } finally {
-            await vol.close();
-          }
+          });
         },
       )
       .command(
         'restore META-URL PATH',
         'Ask the object store for readable copies of the archived objects of a file, or of the files in a directory (-r: all below)',
-        (c) =>
-          c
-            .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
-            .positional('PATH', { type: 'string', demandOption: true, describe: 'path in the volume, from its root' })
-            .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'files in every directory below it too' }),
+        (c) => targetArgs(c, 'files in every directory below it too'),
         async (a) => {
           const metaUrl = String(a['META-URL']);
           const path = String(a.PATH);
-          const vol = await openToolVolume(metaUrl);
-          try {
+          await withTarget(metaUrl, path, async (vol, { ino, attr }) => {
             const storage = vol.storage;
             const restore = storage.restore?.bind(storage);
             if (restore === undefined) {
               throw fsError('EOPNOTSUPP', `${vol.format.Storage || 'file'} storage has no archive to restore from (tier restore works on s3 and minio buckets)`);
             }
-            const ino = await resolvePath(vol.meta, ROOT_CONTEXT, path);
-            const attr = await vol.meta.getAttr(ROOT_CONTEXT, ino);
             const bar = progressBar('Restore requests', 0);
             let done = 0;
             const r = await restoreObjects(vol.meta, restore, vol.format, { ino, attr }, a.recursive, () => bar.update(++done, done));
@@ -105,9 +106,7 @@ export function tierCommand(y: Argv): Argv {
             log.info(
               `restore of ${path}: ${r.started} objects started, ${r['in-progress']} already in progress, ${r.restored} restored already, ${r['not-archived']} not archived`,
             );
-          } finally {
-            await vol.close();
-          }
+          });
         },
       )
       .demandCommand(1, 'name a tier subcommand: list, set or restore (juicefs tier --help)')

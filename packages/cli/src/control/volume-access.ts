@@ -56,3 +56,13 @@ export async function openToolVolume(metaUrl: string): Promise<ToolVolume> {
     throw err;
   }
 }
+
+/** Runs `work` on the volume at `metaUrl` opened for a tool, and closes it whatever happens. */
+export async function withToolVolume<T>(metaUrl: string, work: (vol: ToolVolume) => Promise<T>): Promise<T> {
+  const vol = await openToolVolume(metaUrl);
+  try {
+    return await work(vol);
+  } finally {
+    await vol.close();
+  }
+}

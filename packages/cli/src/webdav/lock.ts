@@ -4,7 +4,7 @@ import { parseTimeout, submittedTokens, type DavLock } from './locks.js';
 import { activeLock } from './props.js';
 import { readBody, send } from './respond.js';
 import { HttpError } from './status.js';
-import { DAV, XML_HEADER, davChild, parseXml, XmlError, type XmlElement } from './xml.js';
+import { DAV, XML_HEADER, davBody, davChild, type XmlElement } from './xml.js';
 
 function lockAnswer(r: DavRequest, status: number, lock: DavLock, withToken: boolean): Promise<void> {
   const body = `${XML_HEADER}<D:prop xmlns:D="DAV:"><D:lockdiscovery>${activeLock(lock)}</D:lockdiscovery></D:prop>\n`;
@@ -24,14 +24,7 @@ export async function handleLock(r: DavRequest): Promise<void> {
     if (!lock) throw new HttpError(412, 'no lock to refresh: submit its token in an If header');
     return lockAnswer(r, 200, lock, false);
   }
-  let info: XmlElement;
-  try {
-    info = parseXml(body);
-  } catch (err) {
-    if (err instanceof XmlError) throw new HttpError(400, `bad LOCK body: ${err.message}`);
-    throw err;
-  }
-  if (info.ns !== DAV || info.local !== 'lockinfo') throw new HttpError(400, 'the body is not a DAV:lockinfo element');
+  const info = davBody(body, 'LOCK', 'lockinfo');
   const scope = davChild(info, 'lockscope');
   if (!scope || !davChild(scope, 'exclusive') || !davChild(davChild(info, 'locktype') ?? info, 'write')) throw new HttpError(501, 'only exclusive write locks are supported');
   const d = (header(r, 'depth') ?? 'infinity').trim().toLowerCase();

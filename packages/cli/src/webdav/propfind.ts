@@ -6,16 +6,15 @@ import { hrefOf } from './paths.js';
 import { LIVE_PROPS, isLiveProp, liveProp, type LiveProp } from './props.js';
 import { readBody, send } from './respond.js';
 import { HttpError, statusLine } from './status.js';
-import { DAV, XML_HEADER, davChild, esc, parseXml, propTag, XmlError } from './xml.js';
+import { DAV, XML_HEADER, davBody, davChild, esc, propTag } from './xml.js';
 
 /** What a PROPFIND asks for. */
 export type PropRequest = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; names: Array<{ ns: string; local: string }> };
 
-/** The PROPFIND body; an empty one means allprop (RFC 4918 9.1). XmlError or HttpError(400) when it is not one. */
+/** The PROPFIND body; an empty one means allprop (RFC 4918 9.1). HttpError(400) when it is not one. */
 export function parsePropfind(body: string): PropRequest {
   if (body.trim() === '') return { kind: 'allprop' };
-  const root = parseXml(body);
-  if (root.ns !== DAV || root.local !== 'propfind') throw new HttpError(400, 'the body is not a DAV:propfind element');
+  const root = davBody(body, 'PROPFIND', 'propfind');
   if (davChild(root, 'propname')) return { kind: 'propname' };
   // <include> names properties allprop leaves out; we leave none out, so it adds nothing.
   if (davChild(root, 'allprop')) return { kind: 'allprop' };
@@ -87,13 +86,7 @@ async function* below(r: DavRequest, segments: string[], vpath: string, depth: 1
 /** PROPFIND (and GET on a directory, as Go's server answers it): a 207 multistatus, streamed. */
 export async function handlePropfind(r: DavRequest, depthDefault?: 0 | 1): Promise<void> {
   const body = r.req.method === 'PROPFIND' ? await readBody(r.req) : '';
-  let what: PropRequest;
-  try {
-    what = parsePropfind(body);
-  } catch (err) {
-    if (err instanceof XmlError) throw new HttpError(400, `bad PROPFIND body: ${err.message}`);
-    throw err;
-  }
+  const what = parsePropfind(body);
   const h = header(r, 'depth');
   const depth = h === undefined && depthDefault !== undefined ? depthDefault : propfindDepth(h);
   const st = await r.settings.fs.stat(r.vpath).catch((err: unknown) => (hasCode(err, 'ENOENT') ? r.settings.fs.lstat(r.vpath) : Promise.reject(err)));

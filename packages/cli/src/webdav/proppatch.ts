@@ -5,7 +5,7 @@ import { isLiveProp } from './props.js';
 import { readBody, send } from './respond.js';
 import { HttpError, statusLine } from './status.js';
 import { checkLocks } from './write.js';
-import { DAV, XML_HEADER, esc, parseXml, propTag, XmlError, type XmlElement } from './xml.js';
+import { DAV, XML_HEADER, davBody, esc, propTag, type XmlElement } from './xml.js';
 
 /** JuiceFS's answer to PROPPATCH without --enable-proppatch (501, same words). */
 export const PROPPATCH_DISABLED = 'The PROPPATCH method is not currently enabled,please add the --enable-proppatch parameter and run it again';
@@ -16,14 +16,7 @@ interface Patch {
 }
 
 function parsePatches(body: string): Patch[] {
-  let root: XmlElement;
-  try {
-    root = parseXml(body);
-  } catch (err) {
-    if (err instanceof XmlError) throw new HttpError(400, `bad PROPPATCH body: ${err.message}`);
-    throw err;
-  }
-  if (root.ns !== DAV || root.local !== 'propertyupdate') throw new HttpError(400, 'the body is not a DAV:propertyupdate element');
+  const root = davBody(body, 'PROPPATCH', 'propertyupdate');
   const out: Patch[] = [];
   for (const op of root.children) {
     if (op.ns !== DAV || (op.local !== 'set' && op.local !== 'remove')) continue;
