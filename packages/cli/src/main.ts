@@ -3,6 +3,7 @@ import { setRawArgs } from './args.js';
 import { configCommand } from './commands/config.js';
 import { destroyCommand } from './commands/destroy.js';
 import { dumpCommand, loadCommand } from './commands/dump.js';
+import { changelogCommand } from './commands/changelog.js';
 import { formatCommand } from './commands/format.js';
 import { statusCommand } from './commands/status.js';
 import { fsckCommand } from './commands/fsck.js';
@@ -87,7 +88,7 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, gatewayCommand, webdavCommand, tierCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand, mdtestCommand]) y = add(y);
+  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, gatewayCommand, webdavCommand, tierCommand, changelogCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand, mdtestCommand]) y = add(y);
   try {
     await y.parseAsync();
   } catch (err) {

@@ -104,7 +104,7 @@ describe('openMeta', () => {
       // background jobs claim turns through counters that format does not create
       await meta.newSession();
       const now = Math.floor(Date.now() / 1000);
-      expect(await meta.runBackgroundJobs(now)).toEqual({ staleSessions: 0, deletedFiles: 0, deletedSlices: 0, trashEntries: 0 });
+      expect(await meta.runBackgroundJobs(now)).toEqual({ staleSessions: 0, deletedFiles: 0, deletedSlices: 0, trashEntries: 0, changeLogLines: 0 });
       const lastRun = () => meta.store.txn((tx) => tx.getCounter('lastCleanupSessions'));
       expect(await lastRun()).toBe(now);
       await meta.runBackgroundJobs(now + 10); // not due: no claim

@@ -91,7 +91,7 @@ describe.each(engines)('dump/load on %s', (_name, open) => {
   it('recomputes counters from the tree and keeps settings, deleted files and redaction', async () => {
     const result = await loadMeta(db.store, input, extrasOf(db.store));
     // 14 nodes besides root and trash root; 16 distinct slice ids up to 8; inodes up to 34.
-    expect(result.counters).toEqual({ usedSpace: 115392512 - 0, usedInodes: 14, nextInode: 35, nextChunk: 9, nextSession: 0, nextTrash: 1 });
+    expect(result.counters).toEqual({ usedSpace: 115392512 - 0, usedInodes: 14, nextInode: 35, nextChunk: 9, nextSession: 0, nextTrash: 1, lastChangelog: 0 });
     expect(result.skipped).toEqual([]);
     const h = header(await dumpToString(db.store));
     const expected = header(sample);

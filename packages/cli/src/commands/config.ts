@@ -1,6 +1,7 @@
 import { MAX_TIER_ID, compareVersions, encodeFormat, errnoOf, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
 import { checkStorage, openVolumeStorage, takesStorageClass } from '@juicefs/chunk';
-import { BaseMeta, readCounters } from '@juicefs/meta';
+import { BaseMeta, DEFAULT_CHANGELOG_MAX_AGE, readCounters } from '@juicefs/meta';
+import { parseSyncDuration } from '../sync/select.js';
 import type { Format, TierConfig } from '@juicefs/core';
 import { keyPassphrase } from '../key-passphrase.js';
 import type { Argv } from 'yargs';
@@ -36,9 +37,9 @@ export function configCommand(y: Argv): Argv {
         .option('dir-stats', { type: 'boolean', describe: 'keep directory statistics (needed by directory quotas and fast summaries)' })
         .option('user-group-quota', { type: 'boolean', describe: 'track usage per user and group (turning it on counts the whole tree)' })
         .option('encrypt-secret', { type: 'boolean', describe: 'encrypt the stored secret key (this client always stores it encrypted)' })
-        .option('changelog', { type: 'boolean', describe: 'not supported: this client does not write JuiceFS 1.4\'s change log' })
-        .option('changelog-max-age', { type: 'string', describe: 'not supported (see --changelog)' })
-        .option('changelog-max-lines', { type: 'number', describe: 'not supported (see --changelog)' })
+        .option('changelog', { type: 'boolean', describe: 'record every metadata change in the change log (JuiceFS 1.4; read it with juicefs changelog)' })
+        .option('changelog-max-age', { type: 'string', describe: 'drop change log lines older than this (e.g. 2h, 1d, or seconds; 0 keeps them; 2h when the log is turned on without it)' })
+        .option('changelog-max-lines', { type: 'number', describe: 'keep at most this many change log lines (0: no limit)' })
         .option('min-client-version', { type: 'string' })
         .option('max-client-version', { type: 'string' })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
@@ -81,11 +82,7 @@ export function configCommand(y: Argv): Argv {
             requireClientVersion('1.2.0-A');
           }
         }
-        for (const flag of ['changelog', 'changelog-max-age', 'changelog-max-lines']) {
-          if (flagGiven(flag)) {
-            throw fsError('EOPNOTSUPP', `--${flag}: this client does not write JuiceFS 1.4's change log, so it cannot turn it on (use the Go client's juicefs config)`);
-          }
-        }
+        configureChangeLog(a, f, set);
         if (flagGiven('dir-stats')) {
           if (a['dir-stats'] !== true && f.DirStats === true) await refuseWithDirQuotas(store);
           set('DirStats', a['dir-stats'] === true);
@@ -124,8 +121,35 @@ export function configCommand(y: Argv): Argv {
 const CHANGE_FLAGS = [
   'storage', 'bucket', 'access-key', 'secret-key', 'session-token', 'capacity', 'inodes', 'trash-days', 'enable-acl',
   'upload-limit', 'download-limit', 'storage-class', 'tier', 'tag', 'dir-stats', 'user-group-quota', 'encrypt-secret',
-  'min-client-version', 'max-client-version',
+  'changelog', 'changelog-max-age', 'changelog-max-lines', 'min-client-version', 'max-client-version',
 ];
+
+/**
+ * `--changelog`, `--changelog-max-age`, `--changelog-max-lines` (JuiceFS 1.4): turning the log on
+ * without a maximum age sets two hours, as JuiceFS does; 0 turns a retention rule off. Clients
+ * pick the change up within a heartbeat.
+ */
+function configureChangeLog(
+  a: Record<string, unknown>,
+  f: Format,
+  set: <K extends keyof Format & string>(k: K, v: Format[K]) => void,
+): void {
+  if (flagGiven('changelog-max-age')) {
+    const seconds = Math.floor(parseSyncDuration('changelog-max-age', String(a['changelog-max-age'])) / 1000);
+    set('ChangeLogMaxAge', seconds);
+  }
+  if (flagGiven('changelog-max-lines')) {
+    const lines = Number(a['changelog-max-lines']);
+    if (!Number.isSafeInteger(lines) || lines < 0) {
+      throw fsError('EINVAL', `--changelog-max-lines ${String(a['changelog-max-lines'])}: give a whole number of lines, 0 for no limit`);
+    }
+    set('ChangeLogMaxLines', lines);
+  }
+  if (!flagGiven('changelog')) return;
+  const on = a['changelog'] === true;
+  if (on && f.ChangeLog !== true && !flagGiven('changelog-max-age')) set('ChangeLogMaxAge', DEFAULT_CHANGELOG_MAX_AGE);
+  set('ChangeLog', on);
+}
 
 function anyChangeFlag(): boolean {
   return CHANGE_FLAGS.some((f) => flagGiven(f));

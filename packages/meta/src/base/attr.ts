@@ -18,6 +18,7 @@ import { noteOwnerChange, quotaTxn } from './quota.js';
 import { checkOwnerQuotas } from './owner-quota.js';
 import type { TxStore } from './store.js';
 import { truncate } from './truncate.js';
+import { changeLogEnabled, logChange } from './changelog.js';
 
 export async function getAttr(m: MetaState, ino: Ino): Promise<Attr> {
   const target = ino === 0n ? ROOT_INODE : ino;
@@ -124,7 +125,15 @@ export async function setAttr(m: MetaState, ctx: Context, ino: Ino, set: SetAttr
     }
     if (set.ctime !== undefined) setCtime(attr, set.ctime);
     else if (changed) setCtime(attr, t);
-    if (changed || set.ctime !== undefined) tx.setAttr(ino, attr);
+    if (changed || set.ctime !== undefined) {
+      tx.setAttr(ino, attr);
+      if (changeLogEnabled(m)) {
+        logChange(m, tx, 'SETATTR', [
+          ino, attr.mode, attr.uid, attr.gid,
+          `${attr.atime}.${attr.atimensec}`, `${attr.mtime}.${attr.mtimensec}`, attr.flags, attr.tier ?? 0,
+        ]);
+      }
+    }
     return attr;
   });
 }

@@ -1,16 +1,23 @@
+import { CHANGELOG_TRIM_INTERVAL, trimChangeLog } from './changelog.js';
 import { cleanupDeleted, cleanupTrash } from './cleanup.js';
 import { cleanStaleSessions } from './session.js';
 import type { MetaState } from './state.js';
 import { unixNow } from './tx-util.js';
 
 /** Seconds between runs of each shared job (as the Go client schedules them). */
-export const JOB_INTERVALS = { lastCleanupSessions: 60, lastCleanupTrash: 3600 } as const;
+export const JOB_INTERVALS = {
+  lastCleanupSessions: 60,
+  lastCleanupTrash: 3600,
+  lastCleanupChangelog: CHANGELOG_TRIM_INTERVAL,
+} as const;
 
 export interface BackgroundPassResult {
   staleSessions: number;
   deletedFiles: number;
   deletedSlices: number;
   trashEntries: number;
+  /** Change log lines dropped by the retention rules. */
+  changeLogLines: number;
 }
 
 /**
@@ -32,13 +39,18 @@ export async function claimJob(m: MetaState, counter: string, interval: number, 
  * client wins the claim for them.
  */
 export async function backgroundPass(m: MetaState, now = unixNow()): Promise<BackgroundPassResult> {
-  const result: BackgroundPassResult = { staleSessions: 0, deletedFiles: 0, deletedSlices: 0, trashEntries: 0 };
+  const result: BackgroundPassResult = { staleSessions: 0, deletedFiles: 0, deletedSlices: 0, trashEntries: 0, changeLogLines: 0 };
   if (m.readOnly) return result;
   if (await claimJob(m, 'lastCleanupSessions', JOB_INTERVALS.lastCleanupSessions, now)) {
     result.staleSessions = await cleanStaleSessions(m, now);
   }
   if ((m.format?.TrashDays ?? 0) > 0 && (await claimJob(m, 'lastCleanupTrash', JOB_INTERVALS.lastCleanupTrash, now))) {
     result.trashEntries = await cleanupTrash(m, now);
+  }
+  const f = m.format;
+  const retention = (f?.ChangeLogMaxAge ?? 0) > 0 || (f?.ChangeLogMaxLines ?? 0) > 0;
+  if (m.store.changeLog && retention && (await claimJob(m, 'lastCleanupChangelog', JOB_INTERVALS.lastCleanupChangelog, now))) {
+    result.changeLogLines = await trimChangeLog(m, now);
   }
   const deleted = await cleanupDeleted(m);
   result.deletedFiles = deleted.files;

@@ -29,6 +29,7 @@ import { IdAllocator, INODE_BATCH, SLICE_BATCH } from './alloc.js';
 import * as attrOps from './attr.js';
 import { touchAtime } from './atime.js';
 import * as background from './background.js';
+import type { ChangeLogEntry, ChangeLogStore } from './changelog.js';
 import * as cleanup from './cleanup.js';
 import * as data from './data.js';
 import { lockWaiterCount, stopLockWaits } from './lock-wait.js';
@@ -224,6 +225,24 @@ export class BaseMeta implements Meta {
   /** Recount every user's and group's usage from the tree and compare; `repair` stores the recount. */
   checkOwnerQuotas(options: { repair?: boolean } = {}): Promise<{ checks: ownerAdmin.OwnerCheck[]; repaired: boolean }> {
     return ownerAdmin.checkOwnerQuotas(this.m, options);
+  }
+
+  // ---- the change log (JuiceFS 1.4, juicefs changelog) ----
+  /**
+   * Lines of the change log after version `after`, oldest first, at most `limit`. Empty when
+   * none follow; ENOTSUP on an engine without a change log.
+   */
+  readChangeLog(after: number, limit = 1000): Promise<ChangeLogEntry[]> {
+    return this.changeLogStore().read(after, limit);
+  }
+  /** The version of the newest line ever appended (0 when none was). */
+  lastChangeLogVersion(): Promise<number> {
+    return this.changeLogStore().last();
+  }
+  private changeLogStore(): ChangeLogStore {
+    const store = this.store.changeLog;
+    if (!store) throw fsError('ENOTSUP', `the ${this.store.name} engine keeps no change log`);
+    return store;
   }
 
   // ---- directory quotas (juicefs quota) ----

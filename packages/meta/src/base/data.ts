@@ -18,6 +18,7 @@ import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { MAX_FILE_SIZE } from './truncate.js';
 import { chargeParents, chargeVolume, checkQuota, now, readOnly, requireAttr, setCtime, setMtime } from './tx-util.js';
+import { changeLogEnabled, logChange } from './changelog.js';
 
 function requireFile(attr: Attr, ino: Ino): void {
   if (attr.type === NodeType.Directory) throw fsError('EISDIR', `inode ${ino} is a directory`);
@@ -64,6 +65,8 @@ export async function write(
     setMtime(attr, mtime ?? t);
     setCtime(attr, t);
     tx.setAttr(ino, attr);
+    // The arguments are built only for a volume that keeps the log: this is the write path.
+    if (changeLogEnabled(m)) logChange(m, tx, 'WRITE', [ino, indx, slice.pos, slice.id, slice.size, slice.off, slice.len], attr.length);
     return attr;
   });
 }
@@ -130,6 +133,7 @@ export async function copyFileRange(
     setMtime(aout, t);
     setCtime(aout, t);
     tx.setAttr(fout, aout);
+    logChange(m, tx, 'COPYFILERANGE', [fin, offIn, fout, offOut, size, flags], n);
     return n;
   });
 }
@@ -206,6 +210,7 @@ export async function compactChunk(
       if (s.id === 0) continue;
       if ((await tx.addSliceRef(s.id, s.size, -1)) <= 0) unreferenced.push({ id: s.id, size: s.size });
     }
+    logChange(m, tx, 'COMPACTCHUNK', [ino, indx, head.length, replacement.id, replacement.size, replacement.len]);
     return unreferenced;
   });
 }

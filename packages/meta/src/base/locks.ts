@@ -3,6 +3,7 @@ import { lockWithWait, wakeLockWaiters } from './lock-wait.js';
 import { applyLock, conflicts, LOCK_EOF } from './plock-ranges.js';
 import type { MetaState } from './state.js';
 import { readOnly, requireAttr } from './tx-util.js';
+import { logChange } from './changelog.js';
 
 /** BSD flock: R shared, W exclusive, U unlock; owners are (session, owner). */
 export async function flock(
@@ -21,7 +22,10 @@ export async function flock(
       const held = await tx.getFlocks(ino);
       const mine = (l: { sid: number; owner: bigint }) => l.sid === m.sid && l.owner === owner;
       if (type === 'U') {
-        if (held.some(mine)) tx.setFlock(ino, m.sid, owner, undefined);
+        if (held.some(mine)) {
+          tx.setFlock(ino, m.sid, owner, undefined);
+          logChange(m, tx, 'FLOCK', [ino, owner, type]);
+        }
         return;
       }
       const others = held.filter((l) => !mine(l));
@@ -29,6 +33,7 @@ export async function flock(
         throw fsError('EAGAIN', `inode ${ino} is flocked by another owner`);
       }
       tx.setFlock(ino, m.sid, owner, type);
+      logChange(m, tx, 'FLOCK', [ino, owner, type]);
     }),
   );
   // Unlocking or downgrading to shared may let this client's own waiters in.
@@ -86,6 +91,7 @@ export async function setlk(
       }
       const records = applyLock(mine?.records ?? [], { type: lock.type, pid: lock.pid, start: lock.start, end: lock.end });
       tx.setPlock(ino, m.sid, owner, records);
+      logChange(m, tx, 'SETLK', [ino, owner, lock.type, lock.start, lock.end, lock.pid]);
     }),
   );
   if (lock.type !== LockType.Write) wakeLockWaiters(m, ino);

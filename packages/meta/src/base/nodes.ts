@@ -30,6 +30,7 @@ import {
   spaceOf,
   touchDirUnlessRecent,
 } from './tx-util.js';
+import { changeLogEnabled, logChange } from './changelog.js';
 
 function checkWritable(m: MetaState): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
@@ -78,6 +79,10 @@ export async function createNode(
     if (touchDirUnlessRecent(m, pattr, { sec: attr.mtime, nsec: attr.mtimensec }, isDir)) tx.setAttr(parent, pattr);
     chargeDir(m, tx, parent, attr, 1);
     chargeVolume(tx, 4096, 1, attr);
+    if (changeLogEnabled(m)) {
+      const created = [parent, name, node.type, node.mode, node.cumask, node.rdev ?? 0];
+      logChange(m, tx, 'CREATE', node.type === NodeType.Symlink ? [...created, node.target!] : created, ino);
+    }
     return { ino, attr };
   });
 }
@@ -138,6 +143,7 @@ export async function link(m: MetaState, ctx: Context, ino: Ino, parent: Ino, na
     tx.setEntry(parent, name, ino, attr.type);
     if (touchDirUnlessRecent(m, pattr, t, false)) tx.setAttr(parent, pattr);
     chargeDir(m, tx, parent, attr, 1);
+    logChange(m, tx, 'LINK', [ino, parent, name]);
     return attr;
   });
 }

@@ -233,7 +233,7 @@ export function flushQuotas(m: MetaState): Promise<void> {
  */
 export function loadQuotas(m: MetaState, recheckFormat = false): Promise<void> {
   return serialized(m, async () => {
-    if (recheckFormat) await refreshOwnerQuotaFlag(m);
+    if (recheckFormat) await refreshLiveSettings(m);
     await loadOwnerQuotas(m);
     const qs = m.store.dirQuotas;
     if (!qs || !dirStatsEnabled(m)) {
@@ -251,13 +251,29 @@ export function loadQuotas(m: MetaState, recheckFormat = false): Promise<void> {
 }
 
 /**
- * Pick up user/group quotas turned on by another client (juicefs quota set --uid) since this one
- * read the format: Go clients re-read the format every heartbeat and start counting then.
+ * Pick up what other clients switched since this one read the format, as Go clients re-read it
+ * every heartbeat: user/group quotas turned on (juicefs quota set --uid; counting starts then)
+ * and the change log turned on or off or given other retention (juicefs config --changelog).
  */
-async function refreshOwnerQuotaFlag(m: MetaState): Promise<void> {
-  if (!m.format || m.format.UserGroupQuota === true || !m.store.userGroupQuotas) return;
+async function refreshLiveSettings(m: MetaState): Promise<void> {
+  if (!m.format) return;
   const raw = await m.store.getFormat();
-  if (raw !== undefined && decodeFormat(raw).UserGroupQuota === true) m.format = { ...m.format, UserGroupQuota: true };
+  if (raw === undefined) return;
+  const stored = decodeFormat(raw);
+  const ownerQuotas = m.format.UserGroupQuota === true || (stored.UserGroupQuota === true && m.store.userGroupQuotas !== undefined);
+  const { ChangeLog, ChangeLogMaxAge, ChangeLogMaxLines } = stored;
+  const f = m.format;
+  if (ownerQuotas === (f.UserGroupQuota === true) && ChangeLog === f.ChangeLog && ChangeLogMaxAge === f.ChangeLogMaxAge && ChangeLogMaxLines === f.ChangeLogMaxLines) return;
+  const next = { ...f, ...(ownerQuotas ? { UserGroupQuota: true } : {}) };
+  delete next.ChangeLog;
+  delete next.ChangeLogMaxAge;
+  delete next.ChangeLogMaxLines;
+  m.format = {
+    ...next,
+    ...(ChangeLog !== undefined ? { ChangeLog } : {}),
+    ...(ChangeLogMaxAge !== undefined ? { ChangeLogMaxAge } : {}),
+    ...(ChangeLogMaxLines !== undefined ? { ChangeLogMaxLines } : {}),
+  };
 }
 
 /** Flush every QUOTA_FLUSH_SECONDS and reload every heartbeat, on an unref'd timer. */

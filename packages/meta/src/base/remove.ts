@@ -6,6 +6,7 @@ import type { MetaState } from './state.js';
 import { withTrash } from './trash.js';
 import { dropLink, goesToTrash } from './unlink-node.js';
 import { checkedDir, now, readEntry, touchDir, touchDirUnlessRecent } from './tx-util.js';
+import { logChange } from './changelog.js';
 
 function checkRemovable(m: MetaState, ctx: Context, parent: Ino, name: Buffer, options: RemoveOptions): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
@@ -47,6 +48,7 @@ export async function unlink(m: MetaState, ctx: Context, parent: Ino, name: Buff
       await dropLink(m, tx, parent, name, entry.ino, attr, t, options.skipTrash);
       tx.deleteEntry(parent, name);
       if (touchDirUnlessRecent(m, pattr, t, false)) tx.setAttr(parent, pattr);
+      logChange(m, tx, 'UNLINK', [parent, name], entry.ino);
       return entry.ino;
     }),
   );
@@ -75,6 +77,7 @@ export async function rmdir(m: MetaState, ctx: Context, parent: Ino, name: Buffe
       if (pattr.nlink > 2) pattr.nlink--;
       touchDir(pattr, t);
       tx.setAttr(parent, pattr);
+      logChange(m, tx, 'RMDIR', [parent, name], entry.ino);
     }),
   );
 }

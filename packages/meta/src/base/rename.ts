@@ -22,6 +22,7 @@ import type { TxStore } from './store.js';
 import { withTrash } from './trash.js';
 import { chargeDir, now, requireAttr, requireDir, setCtime, touchDirUnlessRecent } from './tx-util.js';
 import { dropLink } from './unlink-node.js';
+import { logChange } from './changelog.js';
 
 function checkArgs(m: MetaState, ctx: Context, ps: Ino, ns: Buffer, pd: Ino, nd: Buffer, flags: number): void {
   if (m.readOnly) throw fsError('EROFS', 'the volume is mounted read-only');
@@ -129,6 +130,7 @@ export async function rename(
         await quotaForMove(m, tx, pd, ps, dst!.ino, dstAttr);
         exchange(m, tx, { ps, psAttr, ns, pd, pdAttr, nd }, src.ino, srcAttr, dst!.ino, dstAttr, t);
         touchParents(m, tx, { ps, psAttr, pd, pdAttr }, links, t);
+        logChange(m, tx, 'MOVE', [ps, ns, pd, nd, flags], src.ino);
         return { ino: src.ino, attr: srcAttr };
       }
       if (dst) {
@@ -158,6 +160,7 @@ export async function rename(
       setCtime(srcAttr, t);
       tx.setAttr(src.ino, srcAttr);
       touchParents(m, tx, { ps, psAttr, pd, pdAttr }, links, t);
+      logChange(m, tx, 'MOVE', [ps, ns, pd, nd, flags], src.ino);
       return { ino: src.ino, attr: srcAttr };
     }),
   );

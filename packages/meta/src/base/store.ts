@@ -1,4 +1,5 @@
 import type { Attr, DirStat, Format, Ino, NodeType, PosixLockRecord, Slice } from '@juicefs/core';
+import type { ChangeLogStore } from './changelog.js';
 import type { DirQuotaStore, UserGroupQuotaStore } from './quota-store.js';
 
 /**
@@ -103,6 +104,9 @@ export interface TxStore {
   setFlock(ino: Ino, sid: number, owner: bigint, type: 'R' | 'W' | undefined): void;
   getPlocks(ino: Ino): Promise<Array<{ sid: number; owner: bigint; records: PosixLockRecord[] }>>;
   setPlock(ino: Ino, sid: number, owner: bigint, records: readonly PosixLockRecord[]): void;
+
+  /** Append a line to the change log when the transaction commits (engines with `changeLog`). */
+  appendChangeLog?(entry: string): void;
 }
 
 export interface SessionRow {
@@ -133,6 +137,8 @@ export interface EngineStore {
   reset(): Promise<void>;
   /** Directory quotas, where the engine keeps them (every engine here does). */
   readonly dirQuotas?: DirQuotaStore;
+  /** JuiceFS 1.4's metadata change log, where the engine keeps it (changelog.ts). */
+  readonly changeLog?: ChangeLogStore;
   /** User and group quotas (JuiceFS 1.4), where the engine keeps them. */
   readonly userGroupQuotas?: UserGroupQuotaStore;
   /** Optional: write what the engine holds back (deferred counters and dir stats) now. */

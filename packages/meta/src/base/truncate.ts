@@ -17,6 +17,7 @@ import { quotaTxn } from './quota.js';
 import type { MetaState } from './state.js';
 import type { TxStore } from './store.js';
 import { chargeParents, chargeVolume, checkQuota, now, requireAttr, setCtime, setMtime } from './tx-util.js';
+import { logChange } from './changelog.js';
 
 /** Largest file JuiceFS supports (2^57 bytes; we stay within exact JS integers as well). */
 export const MAX_FILE_SIZE = Math.min(2 ** 57, Number.MAX_SAFE_INTEGER);
@@ -76,6 +77,7 @@ export async function truncate(
     setMtime(attr, t);
     setCtime(attr, t);
     tx.setAttr(ino, attr);
+    logChange(m, tx, 'TRUNCATE', [ino, length]);
     return attr;
   });
 }
@@ -133,6 +135,7 @@ export async function fallocate(
     setMtime(attr, t);
     setCtime(attr, t);
     tx.setAttr(ino, attr);
+    logChange(m, tx, 'FALLOCATE', [ino, mode, offset, size], attr.length);
     return attr;
   });
 }

@@ -1,6 +1,7 @@
 import { AttrFlag, fsError, XATTR_CREATE, XATTR_REPLACE, type Ino } from '@juicefs/core';
 import type { MetaState } from './state.js';
 import { readOnly, requireAttr } from './tx-util.js';
+import { logChange } from './changelog.js';
 
 /** Largest xattr value Linux accepts (XATTR_SIZE_MAX). */
 export const MAX_XATTR_VALUE = 65536;
@@ -46,6 +47,7 @@ export async function setXattr(m: MetaState, ino: Ino, name: string, value: Buff
     if (flags === XATTR_CREATE && old) throw fsError('EEXIST', `extended attribute "${name}" already exists (XATTR_CREATE)`);
     if (flags === XATTR_REPLACE && !old) throw fsError('ENODATA', `extended attribute "${name}" does not exist (XATTR_REPLACE)`);
     tx.setXattr(ino, name, value);
+    logChange(m, tx, 'SETXATTR', [ino, name, value, flags]);
   });
 }
 
@@ -59,5 +61,6 @@ export async function removeXattr(m: MetaState, ino: Ino, name: string): Promise
     }
     if (!(await tx.getXattr(ino, name))) throw fsError('ENODATA', `inode ${ino} has no extended attribute "${name}"`);
     tx.removeXattr(ino, name);
+    logChange(m, tx, 'REMOVEXATTR', [ino, name]);
   });
 }

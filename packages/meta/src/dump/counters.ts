@@ -11,6 +11,8 @@ export interface DumpCounters {
   nextChunk: number;
   nextSession: number;
   nextTrash: number;
+  /** The change log's newest version (JuiceFS 1.4; 0 without a log), where a consumer resumes. */
+  lastChangelog: number;
 }
 
 function lastReserved(store: EngineStore): boolean {
@@ -18,6 +20,7 @@ function lastReserved(store: EngineStore): boolean {
 }
 
 export async function readCounters(store: EngineStore): Promise<DumpCounters> {
+  const lastChangelog = store.changeLog ? await store.changeLog.last() : 0;
   return store.txn(async (tx) => {
     const shift = lastReserved(store) ? 1 : 0;
     return {
@@ -27,6 +30,7 @@ export async function readCounters(store: EngineStore): Promise<DumpCounters> {
       nextChunk: (await tx.getCounter('nextChunk')) + shift,
       nextSession: await tx.getCounter('nextSession'),
       nextTrash: await tx.getCounter('nextTrash'),
+      lastChangelog,
     };
   });
 }
@@ -42,4 +46,5 @@ export async function writeCounters(store: EngineStore, c: DumpCounters): Promis
     const now = await store.txn((tx) => tx.getCounter(name));
     if (now !== value) await store.incrCounter(name, value - now);
   }
+  if (c.lastChangelog > 0) await store.changeLog?.setLast(c.lastChangelog);
 }

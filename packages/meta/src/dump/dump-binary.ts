@@ -58,6 +58,7 @@ export async function dumpMetaBinary(store: EngineStore, out: NodeJS.WritableStr
       { key: 'usedSpace', value: c.usedSpace }, { key: 'totalInodes', value: c.usedInodes },
       { key: 'nextInode', value: c.nextInode }, { key: 'nextChunk', value: c.nextChunk },
       { key: 'nextSession', value: c.nextSession }, { key: 'nextTrash', value: c.nextTrash },
+      ...(c.lastChangelog > 0 ? [{ key: 'lastChangelog', value: c.lastChangelog }] : []),
     ],
   });
 

@@ -103,6 +103,7 @@ async function buildHeader(store: EngineStore, raw: string, whole: boolean, opti
   const counters = obj([
     ['usedSpace', c.usedSpace], ['usedInodes', c.usedInodes], ['nextInodes', c.nextInode],
     ['nextChunk', c.nextChunk], ['nextSession', c.nextSession], ['nextTrash', c.nextTrash],
+    ...(c.lastChangelog > 0 ? [['lastChangelog', c.lastChangelog] as const] : []),
   ]);
   const sustained: JsonValue[] = [];
   for (const s of await store.listSessions()) {

@@ -113,6 +113,7 @@ function header(d: Decoded): JsonObject {
     ['Counters', obj([
       ['usedSpace', c('usedSpace')], ['usedInodes', c('totalInodes')], ['nextInodes', c('nextInode')],
       ['nextChunk', c('nextChunk')], ['nextSession', c('nextSession')], ['nextTrash', c('nextTrash')],
+      ...(c('lastChangelog') > 0 ? [['lastChangelog', c('lastChangelog')] as const] : []),
     ])],
     ['Sustained', d.sustained.map((s) => obj([['sid', s.sid], ['inodes', s.inodes.map((i) => Number(i))]]))],
     ['DelFiles', d.delFiles.map((f) => obj([['inode', Number(f.inode)], ['length', f.length], ['expire', f.expire]]))],

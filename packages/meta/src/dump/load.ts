@@ -88,7 +88,12 @@ export async function loadMeta(store: EngineStore, input: DumpInput, options: Lo
   if (!nodes.has(ROOT_INODE)) throw fsError('EINVAL', "invalid dump: missing 'FSTree'");
 
   // ---- recompute what the tree implies ----
-  const counters: DumpCounters = { usedSpace: 0, usedInodes: 0, nextInode: 2, nextChunk: 1, nextSession: 0, nextTrash: 0 };
+  // Only the change log's version is taken from the dump: the rest is what the tree implies.
+  const lastChangelog = Number(asObject(doc['Counters'], 'Counters')['lastChangelog'] ?? 0);
+  const counters: DumpCounters = {
+    usedSpace: 0, usedInodes: 0, nextInode: 2, nextChunk: 1, nextSession: 0, nextTrash: 0,
+    lastChangelog: Number.isSafeInteger(lastChangelog) && lastChangelog > 0 ? lastChangelog : 0,
+  };
   const refs = new Map<string, { id: number; size: number; count: number }>();
   for (const node of nodes.values()) {
     const a = node.attr;

@@ -2,6 +2,8 @@ import type { Attr, Ino } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import { memoryDirQuotas, memoryUserGroupQuotas } from './quota.js';
 import { MemoryTx } from './tx.js';
+import { memoryChangeLog } from './changelog.js';
+import type { ChangeLogStore } from '../base/changelog.js';
 import { MemoryVolumeState, UndoLog } from './state.js';
 
 /**
@@ -16,10 +18,12 @@ export class MemoryEngine implements EngineStore {
 
   readonly dirQuotas;
   readonly userGroupQuotas;
+  readonly changeLog: ChangeLogStore;
 
   constructor(readonly state: MemoryVolumeState = new MemoryVolumeState()) {
     this.dirQuotas = memoryDirQuotas(state.dirQuotas);
     this.userGroupQuotas = memoryUserGroupQuotas(state.userGroupQuotas);
+    this.changeLog = memoryChangeLog(state, (fn) => this.serial(fn));
   }
 
   /** Run `fn` after every earlier operation has finished. */

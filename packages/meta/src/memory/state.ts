@@ -43,6 +43,8 @@ export class MemoryVolumeState {
   readonly flocks = new Map<Ino, Map<string, MemFlock>>();
   readonly plocks = new Map<Ino, Map<string, MemPlock>>();
   readonly sessions = new Map<number, { expire: number; info: string | undefined }>();
+  /** Change log lines by version; `counters.txnLastLog` is the newest version. */
+  readonly changeLog = new Map<number, string>();
 
   /** Drop everything (juicefs destroy). */
   clear(): void {

@@ -198,4 +198,10 @@ export class MemoryTx implements TxStore {
     const value = records.length > 0 ? { sid, owner, records: records.map((r) => ({ ...r })) } : undefined;
     this.log.put(m, lockKey(sid, owner), value);
   }
+
+  appendChangeLog(entry: string): void {
+    const version = (this.s.counters.get('txnLastLog') ?? 0) + 1;
+    this.log.put(this.s.counters, 'txnLastLog', version);
+    this.log.put(this.s.changeLog, version, entry);
+  }
 }

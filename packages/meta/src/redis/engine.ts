@@ -3,6 +3,8 @@ import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import type { DirQuotaStore, UserGroupQuotaStore } from '../base/quota-store.js';
 import { redisDirQuotas } from './quota.js';
 import { redisUserGroupQuotas } from './ug-quota.js';
+import { redisChangeLog } from './changelog.js';
+import type { ChangeLogStore } from '../base/changelog.js';
 import { encodeAttr } from '../codec/attr.js';
 import { ConnectionPool, type RedisClient } from './connect.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -24,6 +26,7 @@ export class RedisEngine implements EngineStore {
   readonly keys: RedisKeys;
   readonly dirQuotas: DirQuotaStore;
   readonly userGroupQuotas: UserGroupQuotaStore;
+  readonly changeLog: ChangeLogStore;
   private readonly pool: ConnectionPool;
   private readonly localLocks = new KeyedMutex();
 
@@ -35,6 +38,7 @@ export class RedisEngine implements EngineStore {
     this.keys = new RedisKeys(prefix);
     this.dirQuotas = redisDirQuotas(client, prefix);
     this.userGroupQuotas = redisUserGroupQuotas(client, prefix);
+    this.changeLog = redisChangeLog(client, this.keys);
     this.pool = new ConnectionPool(client);
   }
 

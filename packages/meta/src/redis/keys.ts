@@ -29,6 +29,9 @@ export class RedisKeys {
   dirDataLength(): string { return `${this.prefix}dirDataLength`; }
   dirUsedSpace(): string { return `${this.prefix}dirUsedSpace`; }
   dirUsedInodes(): string { return `${this.prefix}dirUsedInodes`; }
+  /** The change log's lines (FORMAT.md 4.8), and how many were ever appended. */
+  txnLog(): string { return `${this.prefix}txnLog`; }
+  txnLastLog(): string { return `${this.prefix}txnLastLog`; }
 
   /** Counter key: only nextInode/nextChunk/nextSession are lower-cased (FORMAT.md 4.4). */
   counter(name: string): string {

@@ -373,6 +373,12 @@ export class RedisTx implements TxStore {
   }
 
   /** Writes that depend on the final state of the transaction (`locked<sid>`); run before EXEC. */
+  /** One more line of the change log and its version, in the same MULTI as the change. */
+  appendChangeLog(entry: string): void {
+    this.overlay.blind(['rpush', this.keys.txnLog(), entry]);
+    this.overlay.blind(['incr', this.keys.txnLastLog()]);
+  }
+
   finishLocks(): Promise<void> {
     return this.locks.finish();
   }

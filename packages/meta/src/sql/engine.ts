@@ -3,6 +3,8 @@ import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import type { DirQuotaStore, UserGroupQuotaStore } from '../base/quota-store.js';
 import { sqlDirQuotas } from './quota.js';
 import { sqlUserGroupQuotas } from './ug-quota.js';
+import { sqlChangeLog } from './changelog.js';
+import type { ChangeLogStore } from '../base/changelog.js';
 import { big, bytes, num, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { nodeParams } from './node-row.js';
 import { buildQueries, type Queries } from './queries.js';
@@ -42,6 +44,7 @@ export class SqlEngine implements EngineStore {
   private readonly q: Queries;
   readonly dirQuotas: DirQuotaStore;
   readonly userGroupQuotas: UserGroupQuotaStore;
+  readonly changeLog: ChangeLogStore;
   /** Counter and dir-stat deltas committed but not yet written (see `txn`). */
   private readonly unflushed = new Unflushed();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -56,6 +59,7 @@ export class SqlEngine implements EngineStore {
     this.q = buildQueries(driver.dialect, prefix);
     this.dirQuotas = sqlDirQuotas((fn) => this.raw(fn), prefix);
     this.userGroupQuotas = sqlUserGroupQuotas((fn) => this.raw(fn), prefix);
+    this.changeLog = sqlChangeLog((fn) => this.raw(fn), prefix, driver.dialect);
   }
 
   /**

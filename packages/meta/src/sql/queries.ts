@@ -116,6 +116,8 @@ export function buildQueries(dialect: SqlDialect, prefix: string) {
     listSessions: `SELECT "sid","expire","info" FROM ${t('session2')} ORDER BY "sid"`,
     getSetting: `SELECT "value" FROM ${t('setting')} WHERE "name"=?`,
     putSetting: `INSERT INTO ${t('setting')} ("name","value") VALUES (?,?) ${upsert('"name"')} "value"=${ex('value')}`,
+    // the change log (its id is the line's version)
+    appendChangeLog: `INSERT INTO ${t('change_log')} ("entry") VALUES (?)`,
   };
 }
 

@@ -286,4 +286,8 @@ export class SqlTx implements TxStore {
     if (records.length === 0) this.c.write(this.q.deletePlock, [ino, sid, signed]);
     else this.c.write(this.q.putPlock, [ino, sid, signed, encodePlocks(records)]);
   }
+
+  appendChangeLog(entry: string): void {
+    this.c.write(this.q.appendChangeLog, [entry]);
+  }
 }
