@@ -1,12 +1,12 @@
 import { defaultFormat } from '@juicefs/core';
 import { openChunkStore } from '../src/store/index.js';
-import { chunkStoreOptionsFor, openVolumeStorage, tierClassesOf } from '../src/volume/open.js';
+import { chunkStoreOptionsFor, openVolumeStorage, tierClassesOf, tierTagsOf } from '../src/volume/open.js';
 import { slowServer } from './http-stubs.js';
 import { tempDir } from './services.js';
 
 // JuiceFS 1.4 storage tiers on the write path: a slice written for a file in tier N is put with
-// tier N's storage class (S3's x-amz-storage-class), through the real S3 client (OpenDAL) to a
-// local HTTP server that records what it was sent.
+// tier N's storage class (S3's x-amz-storage-class) and tags (x-amz-tagging, in the same signed
+// PUT), through the volume's real S3 client to a local HTTP server that records what it was sent.
 
 const UUID = '00000000-0000-0000-0000-00000000beef';
 
@@ -27,14 +27,16 @@ function tieredFormat(url: string) {
 }
 
 describe('storage tiers', () => {
-  it('classes of tiers 1-3 come from the format where the storage takes one', () => {
+  it('classes of tiers 1-3 and tags of every tier come from the format where the storage takes them', () => {
     expect(tierClassesOf(tieredFormat('http://127.0.0.1:1'))).toEqual({ 1: 'STANDARD_IA', 2: 'GLACIER_IR' });
+    expect(tierTagsOf(tieredFormat('http://127.0.0.1:1'))).toEqual({ 3: 'k=v' });
+    expect(tierTagsOf({ ...tieredFormat('http://127.0.0.1:1'), Storage: 'file' })).toBeUndefined();
     expect(tierClassesOf({ ...tieredFormat('http://127.0.0.1:1'), Storage: 'file' })).toBeUndefined();
     expect(tierClassesOf(defaultFormat('vol1', UUID, '/tmp/b'))).toBeUndefined();
   });
 
   for (const writeback of [false, true]) {
-    it(`each slice's objects are put with its file's tier's class${writeback ? ' (through writeback staging)' : ''}`, async () => {
+    it(`each slice's objects are put with its file's tier's class and tags${writeback ? ' (through writeback staging)' : ''}`, async () => {
       const server = await slowServer(0);
       const t = tempDir('tiers');
       try {
@@ -52,16 +54,17 @@ describe('storage tiers', () => {
         } finally {
           await store.close();
         }
-        const puts = new Map<string, string | undefined>();
+        const puts = new Map<string, string>();
         server.requests.forEach((r, i) => {
           const m = /^PUT \/bucket\/vol1\/chunks\/0\/0\/(\d+)_(\d)_\d+$/.exec(r);
-          if (m) puts.set(`${m[1]}_${m[2]}`, server.headers[i]?.['x-amz-storage-class'] as string | undefined);
+          const h = server.headers[i];
+          if (m) puts.set(`${m[1]}_${m[2]}`, [h?.['x-amz-storage-class'], h?.['x-amz-tagging']].filter(Boolean).join(' '));
         });
         expect(Object.fromEntries([...puts].sort())).toEqual({
           '11_0': 'STANDARD', '11_1': 'STANDARD', // tier 0: the bucket's class from Tiers["0"]
           '12_0': 'STANDARD_IA', '12_1': 'STANDARD_IA',
           '13_0': 'GLACIER_IR', '13_1': 'GLACIER_IR',
-          '14_0': 'STANDARD', '14_1': 'STANDARD', // tier 3 has tags only: the default class
+          '14_0': 'STANDARD k=v', '14_1': 'STANDARD k=v', // tier 3 has tags only: the default class, and its tags
           '15_0': 'STANDARD', '15_1': 'STANDARD',
         });
       } finally {

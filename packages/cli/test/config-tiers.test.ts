@@ -130,7 +130,7 @@ describe('juicefs tier set', () => {
     // Back to tier 1; a file bucket takes no storage class: the ids change, the objects stay.
     const back = juicefs('tier', 'set', url, '--id', '1', '/d1', '-r');
     expect(back.code).toBe(0);
-    expect(back.err).toMatch(/warning: file storage takes no storage class: only the tier id is set/);
+    expect(back.err).toMatch(/warning: file storage takes no storage class or object tags: only the tier id is set/);
     for (const ino of [d1, ...inD1]) expect(tierOf(ino)).toBe('1');
     const same = juicefs('tier', 'set', url, '--id', '1', '/f1');
     expect(same.code).toBe(0);

@@ -10,12 +10,22 @@ import { verifyRequest } from '../src/gateway/sigv4.js';
 // tier's class, through the real S3 client (OpenDAL) to a local server that records requests.
 
 /** An S3 stand-in: GET answers 4 bytes, PUT succeeds; every request is recorded with its headers. */
-async function recordingS3(): Promise<{ url: string; seen: Array<{ line: string; headers: IncomingHttpHeaders }>; close: () => Promise<void> }> {
-  const seen: Array<{ line: string; headers: IncomingHttpHeaders }> = [];
+async function recordingS3(): Promise<{ url: string; seen: Array<{ line: string; headers: IncomingHttpHeaders; body: Buffer; signed: boolean }>; close: () => Promise<void> }> {
+  const seen: Array<{ line: string; headers: IncomingHttpHeaders; body: Buffer; signed: boolean }> = [];
   const server = createServer((req, res) => {
-    seen.push({ line: `${req.method} ${req.url}`, headers: req.headers });
-    req.resume();
+    let signed = false;
+    try {
+      verifyRequest({ method: req.method ?? '', rawUrl: req.url ?? '', headers: req.headers }, { accessKey: 'ak', secretKey: 'sk' });
+      signed = true;
+    } catch {
+      signed = false;
+    }
+    const entry = { line: `${req.method} ${req.url}`, headers: req.headers, body: Buffer.alloc(0), signed };
+    seen.push(entry);
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
+      entry.body = Buffer.concat(parts);
       const body = req.method === 'GET' ? 'data' : '';
       res.writeHead(200, { 'Content-Length': body.length, ETag: '"e"' });
       res.end(body);
@@ -64,7 +74,7 @@ describe('tier set', () => {
       const tierOf = async (ino: Ino) => (await v.meta.getAttr(ROOT_CONTEXT, ino)).tier;
 
       const top = { ino: dir.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, dir.ino) };
-      const flat = await setTier(v.meta, v.storage, v.format, top, 1, { storageClass: 'STANDARD_IA', recursive: false, force: false });
+      const flat = await setTier(v.meta, v.storage, v.format, top, 1, { put: { storageClass: 'STANDARD_IA' }, recursive: false, force: false });
       expect(flat).toEqual({ nodes: 3, objects: 2, skipped: 0 }); // archive, big (2 objects), sub
       expect([await tierOf(dir.ino), await tierOf(big.ino), await tierOf(sub.ino), await tierOf(deep.ino), await tierOf(outside.ino)]).toEqual([1, 1, 1, 0, 0]);
       const puts = () => s3.seen.filter((r) => r.line.startsWith('PUT')).map((r) => [r.line, r.headers['x-amz-storage-class']]);
@@ -79,16 +89,29 @@ describe('tier set', () => {
       ]);
 
       s3.seen.length = 0;
-      const again = await setTier(v.meta, v.storage, v.format, { ino: dir.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, dir.ino) }, 1, { storageClass: 'STANDARD_IA', recursive: true, force: false });
+      const again = await setTier(v.meta, v.storage, v.format, { ino: dir.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, dir.ino) }, 1, { put: { storageClass: 'STANDARD_IA' }, recursive: true, force: false });
       expect(again).toEqual({ nodes: 1, objects: 1, skipped: 3 }); // only deep was not in tier 1
       expect(await tierOf(deep.ino)).toBe(1);
       expect(puts()).toEqual([[`PUT /bucket/vol1/chunks/0/0/${deep.slice}_0_10`, 'STANDARD_IA']]);
 
       s3.seen.length = 0;
-      const back = await setTier(v.meta, v.storage, v.format, { ino: big.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, big.ino) }, 0, { storageClass: '', recursive: false, force: false });
+      const back = await setTier(v.meta, v.storage, v.format, { ino: big.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, big.ino) }, 0, { put: { storageClass: '' }, recursive: false, force: false });
       expect(back).toEqual({ nodes: 1, objects: 2, skipped: 0 });
       expect(puts().map(([, cls]) => cls)).toEqual([undefined, undefined]); // tier 0 without a class: the bucket's default
       expect((await v.meta.getAttr(ROOT_CONTEXT, big.ino)).type).toBe(NodeType.File);
+
+      // A tier with tags: each object goes back in one signed PUT carrying the class and the tags.
+      s3.seen.length = 0;
+      const tagged = await setTier(v.meta, v.storage, v.format, { ino: deep.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, deep.ino) }, 2, {
+        put: { storageClass: 'GLACIER_IR', tags: 'team=a&cold=1' }, recursive: false, force: false,
+      });
+      expect(tagged).toEqual({ nodes: 1, objects: 1, skipped: 0 });
+      const put = s3.seen.find((r) => r.line.startsWith('PUT'))!;
+      expect(put.line).toBe(`PUT /bucket/vol1/chunks/0/0/${deep.slice}_0_10`);
+      expect([put.headers['x-amz-storage-class'], put.headers['x-amz-tagging']]).toEqual(['GLACIER_IR', 'team=a&cold=1']);
+      expect(String(put.headers['authorization'])).toMatch(/SignedHeaders=[^,]*x-amz-storage-class;x-amz-tagging/);
+      expect(put.signed).toBe(true); // checked by the gateway's verifier, written apart from the signer
+      expect(put.body.toString()).toBe('data'); // the bytes the bucket held, put back
     } finally {
       await s3.close();
     }
@@ -99,7 +122,7 @@ describe('tier set', () => {
     try {
       const v = await volume(s3.url);
       const f = await v.file(ROOT_INODE, 'f', 10);
-      const r = await setTier(v.meta, v.storage, v.format, { ino: f.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, f.ino) }, 1, { storageClass: undefined, recursive: false, force: false });
+      const r = await setTier(v.meta, v.storage, v.format, { ino: f.ino, attr: await v.meta.getAttr(ROOT_CONTEXT, f.ino) }, 1, { put: undefined, recursive: false, force: false });
       expect(r).toEqual({ nodes: 1, objects: 0, skipped: 0 });
       expect((await v.meta.getAttr(ROOT_CONTEXT, f.ino)).tier).toBe(1);
       expect(s3.seen).toEqual([]);

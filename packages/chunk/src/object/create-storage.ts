@@ -1,8 +1,8 @@
-import type { ObjectStorage } from '@juicefs/core';
+import type { ObjectStorage, PutOptions } from '@juicefs/core';
 import { OpendalStorage } from './opendal-storage.js';
 import { FileStorage } from './file-storage.js';
 import { createS3Bucket } from './s3-create-bucket.js';
-import { restoreS3Object } from './s3-request.js';
+import { putS3Object, restoreS3Object } from './s3-request.js';
 import { storageTarget, type StorageExtras } from './storage-options.js';
 
 /**
@@ -18,6 +18,9 @@ export function createStorage(type: string, bucket: string, accessKey = '', secr
   if (native && root !== undefined) return new FileStorage(root);
   const s3 = target.s3Bucket;
   const creds = { accessKey, secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) };
+  // Keys of the calls made beside OpenDAL start below the bucket URL's path, as OpenDAL's do.
+  const under = (target.options.root ?? '/').replace(/^\/+|\/+$/g, '');
+  const inBucket = (key: string) => (under === '' ? key : `${under}/${key}`);
   return new OpendalStorage({
     scheme: target.scheme,
     options: target.options,
@@ -25,7 +28,8 @@ export function createStorage(type: string, bucket: string, accessKey = '', secr
     ...(s3
       ? {
           createBucket: () => createS3Bucket({ ...s3, ...creds }),
-          restore: (key: string) => restoreS3Object({ ...s3, ...creds }, key),
+          restore: (key: string) => restoreS3Object({ ...s3, ...creds }, inBucket(key)),
+          putTagged: (key: string, data: Buffer, o: PutOptions) => putS3Object({ ...s3, ...creds }, inBucket(key), data, o),
         }
       : {}),
   });

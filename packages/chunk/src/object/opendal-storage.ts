@@ -14,6 +14,8 @@ export interface OpendalStorageInit {
   createBucket?: () => Promise<void>;
   /** RestoreObject, which OpenDAL lacks (S3-style services). */
   restore?: (key: string) => Promise<RestoreState>;
+  /** PutObject with object tags, which OpenDAL cannot send (S3-style services). */
+  putTagged?: (key: string, data: Buffer, options: PutOptions) => Promise<void>;
 }
 
 /** An ObjectStorage over one OpenDAL operator. */
@@ -81,6 +83,11 @@ export class OpendalStorage implements ObjectStorage {
   }
 
   async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
+    // Tags (a tier's) go in the same request as the data, so no object is ever untagged.
+    if (options.tags && this.init.putTagged) {
+      const storageClass = options.storageClass || this.init.options['default_storage_class'];
+      return this.init.putTagged(key, data, { ...options, ...(storageClass ? { storageClass } : {}) });
+    }
     try {
       await this.writerFor(options.storageClass).write(key, data);
     } catch (err) {

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 // The few S3 calls OpenDAL does not make (creating and deleting a bucket, restoring an archived
-// object): one request signed with AWS Signature V4, path-style.
+// object, putting an object with tags): one request signed with AWS Signature V4, path-style.
 
 export interface S3Target {
   endpoint: string;
@@ -25,15 +25,17 @@ function awsEncode(text: string, keepSlash: boolean): string {
 }
 
 /**
- * Sends `method` to `/<bucket>[/<key>]` with `query` (e.g. `{ restore: '' }`) and `body`, signed
- * for `t`; resolves with the status and the body text, whatever the status.
+ * Sends `method` to `/<bucket>[/<key>]` with `query` (e.g. `{ restore: '' }`), `body` and the
+ * `x-amz-*` headers in `amzHeaders` (lower-case names; signed with the rest), signed for `t`;
+ * resolves with the status and the body text, whatever the status.
  */
 export async function signedS3Request(
   t: S3Target,
   method: 'PUT' | 'DELETE' | 'POST',
   key: string | undefined,
   query: Record<string, string> = {},
-  body = '',
+  body: string | Buffer = '',
+  amzHeaders: Record<string, string> = {},
 ): Promise<{ status: number; text: string }> {
   const path = `/${awsEncode(t.bucket, false)}${key === undefined ? '' : `/${awsEncode(key, true)}`}`;
   const canonicalQuery = Object.entries(query)
@@ -44,6 +46,7 @@ export async function signedS3Request(
   const now = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
   const day = now.slice(0, 8);
   const headers: Record<string, string> = {
+    ...amzHeaders,
     host: url.host,
     'x-amz-content-sha256': sha256(body),
     'x-amz-date': now,
@@ -83,4 +86,30 @@ export async function restoreS3Object(t: S3Target, key: string): Promise<Restore
   if (status === 403 && /InvalidObjectState/.test(text)) return 'not-archived';
   if (status === 404) throw fsError('ENOENT', `restore ${key}: no such object in bucket "${t.bucket}" at ${t.endpoint}`);
   throw fsError(status === 403 ? 'EACCES' : 'EIO', `restore ${key} in bucket "${t.bucket}" at ${t.endpoint}: HTTP ${status} ${text.slice(0, 200)}`);
+}
+
+/**
+ * PutObject with the object tags of a JuiceFS 1.4 storage tier (`x-amz-tagging`, in its
+ * `k=v&k2=v2` form) and its storage class, in one request, so that no object is ever seen
+ * without them (OpenDAL cannot send tags).
+ */
+export async function putS3Object(
+  t: S3Target,
+  key: string,
+  data: Buffer,
+  options: { tags?: string | undefined; storageClass?: string | undefined },
+): Promise<void> {
+  const amz: Record<string, string> = {};
+  if (options.tags) amz['x-amz-tagging'] = options.tags;
+  if (options.storageClass) amz['x-amz-storage-class'] = options.storageClass;
+  const { status, text } = await signedS3Request(t, 'PUT', key, {}, data, amz);
+  if (status >= 200 && status < 300) return;
+  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${status}`;
+  const where = `bucket "${t.bucket}" at ${t.endpoint}`;
+  if (status === 404) throw fsError('ENOENT', `put ${key}: ${code}: ${where}`);
+  if (status === 403) throw fsError('EACCES', `put ${key}: ${code}: ${where} refused the key`);
+  if (status === 400 && /InvalidTag|InvalidArgument/.test(code)) {
+    throw fsError('EINVAL', `put ${key}: ${code}: the tier's tags "${options.tags ?? ''}" are not valid S3 tags (juicefs config --tier N --tag k=v&k2=v2)`);
+  }
+  throw fsError('EIO', `put ${key} with tags in ${where}: ${code} ${text.slice(0, 200)}`);
 }

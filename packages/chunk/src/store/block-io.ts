@@ -1,4 +1,4 @@
-import { fsError, type ObjectStorage } from '@juicefs/core';
+import { fsError, type ObjectStorage, type PutOptions } from '@juicefs/core';
 import { blockKey, parseBlockName, type BlockRef } from '../layout/keys.js';
 import type { Codec } from '../compress/codec.js';
 import type { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -43,11 +43,11 @@ export class BlockIo {
    * Compresses and stores one block in object storage (bounded concurrency). True when the disk
    * cache was handed `raw` to write in the background: the caller must not reuse its memory.
    */
-  async put(ref: BlockRef, raw: Buffer, storageClass?: string): Promise<boolean> {
+  async put(ref: BlockRef, raw: Buffer, tier?: PutOptions): Promise<boolean> {
     const key = this.keyOf(ref);
     await this.uploads.run(async () => {
       const data = await this.p.codec.compress(raw);
-      await this.p.storage.put(key, data, storageClass ? { storageClass } : undefined);
+      await this.p.storage.put(key, data, tier);
       this.p.counters.objectPuts++;
       this.p.counters.putBytes += data.length;
     });

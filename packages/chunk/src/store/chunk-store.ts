@@ -1,4 +1,4 @@
-import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type SliceWriter, type WriterOptions } from '@juicefs/core';
+import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type PutOptions, type SliceWriter, type WriterOptions } from '@juicefs/core';
 import { blockLength, blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -33,12 +33,16 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   private readonly sequence = new ReadSequence();
   private readonly blockBuffers: BlockBufferPool;
 
+  /** How objects of each tier's files are put (class and tags); absent: the storage's defaults. */
+  private readonly tierPuts: Map<number, PutOptions>;
+
   constructor(readonly storage: ObjectStorage, options: ChunkStoreOptions) {
     const o = resolveOptions(options);
     if (!Number.isInteger(o.blockSize) || o.blockSize <= 0) throw fsError('EINVAL', `block size ${o.blockSize} must be a positive integer`);
     if (o.writeback && !o.cacheDir) throw fsError('EINVAL', 'writeback needs a cache directory (--cache-dir) to stage blocks in');
     this.options = o;
     this.blockSize = o.blockSize;
+    this.tierPuts = tierPutOptions(o);
     this.budget = new BufferBudget(o.bufferSize);
     // Enough for the blocks a busy writer has uploading at once; at most an eighth of the buffer.
     this.blockBuffers = new BlockBufferPool(o.blockSize, Math.max(1, Math.min(16, Math.floor(o.bufferSize / o.blockSize / 8))) * o.blockSize);
@@ -80,8 +84,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
 
   newWriter(id: number, options: WriterOptions = {}): SliceWriter {
     this.checkOpen();
-    const tier = options.tier ?? 0;
-    return new BlockWriter(id, this, tier === 0 ? undefined : this.options.tierClasses?.[tier] || undefined);
+    return new BlockWriter(id, this, this.tierPuts.get(options.tier ?? 0));
   }
 
   newReader(id: number, length: number): BlockReader {
@@ -120,7 +123,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
    * JuiceFS does, writeback stages only blocks under `--writeback-threshold-size`, and a block
    * that finds `--max-stage-write` staged writes under way is uploaded directly instead.
    */
-  async storeBlock(ref: BlockRef, data: Buffer, storageClass?: string): Promise<void> {
+  async storeBlock(ref: BlockRef, data: Buffer, tier?: PutOptions): Promise<void> {
     const o = this.options;
     if (this.staging && this.uploader && ref.length < o.writebackThreshold && (o.maxStageWrite === 0 || this.stagingWrites < o.maxStageWrite)) {
       const key = this.io.keyOf(ref);
@@ -130,10 +133,10 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       } finally {
         this.stagingWrites--;
       }
-      this.uploader.enqueue(key, Date.now(), storageClass);
+      this.uploader.enqueue(key, Date.now(), tier);
       return;
     }
-    if (await this.io.put(ref, data, storageClass)) this.heldByCache.add(data);
+    if (await this.io.put(ref, data, tier)) this.heldByCache.add(data);
   }
 
   async discardBlock(ref: BlockRef): Promise<void> {
@@ -222,4 +225,15 @@ export async function openChunkStore(storage: ObjectStorage, options: ChunkStore
   const store = new JuiceChunkStore(storage, options);
   await store.start();
   return store;
+}
+
+/** The put options of tiers 0-3: tier 0's class is the storage's own, tags apply to every tier. */
+function tierPutOptions(o: ResolvedOptions): Map<number, PutOptions> {
+  const out = new Map<number, PutOptions>();
+  for (let tier = 0; tier <= 3; tier++) {
+    const storageClass = tier === 0 ? undefined : o.tierClasses[tier] || undefined;
+    const tags = o.tierTags[tier] || undefined;
+    if (storageClass || tags) out.set(tier, { ...(storageClass ? { storageClass } : {}), ...(tags ? { tags } : {}) });
+  }
+  return out;
 }

@@ -8,6 +8,11 @@ export interface ChunkStoreOptions {
    * written for a file in such a tier are put with that class. Tier 0's class is the storage's own.
    */
   tierClasses?: Record<number, string>;
+  /**
+   * Object tags of the volume's tiers 0-3 by id (`k=v&k2=v2`, the format's `Tiers`): objects of
+   * slices written for a file in such a tier are put with those tags (S3-style storage only).
+   */
+  tierTags?: Record<number, string>;
   /** Block size in bytes (the format's BlockSize × 1024). */
   blockSize: number;
   /** `none` (default), `lz4` or `zstd`, as the format's Compression. */
@@ -76,6 +81,7 @@ export interface ChunkStoreOptions {
 
 export interface ResolvedOptions {
   tierClasses: Record<number, string>;
+  tierTags: Record<number, string>;
   blockSize: number;
   compression: string;
   hashPrefix: boolean;
@@ -125,6 +131,7 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
   const diskCache = !inMemory && o.cacheDir !== undefined && (o.cacheSize ?? 1) > 0;
   return {
     tierClasses: o.tierClasses ?? {},
+    tierTags: o.tierTags ?? {},
     blockSize: o.blockSize,
     compression: o.compression ?? 'none',
     hashPrefix: o.hashPrefix ?? false,

@@ -1,3 +1,4 @@
+import type { PutOptions } from '@juicefs/core';
 import type { StagingArea } from '../cache/staging.js';
 import type { DiskBlockCache } from '../cache/disk-cache.js';
 import type { BlockRef } from '../layout/keys.js';
@@ -45,16 +46,16 @@ export class WritebackUploader {
   }
 
   /**
-   * Storage classes of staged blocks of tiered files, until uploaded. Kept in memory only: a
-   * block staged by an earlier run is uploaded with the storage's own class.
+   * Storage classes and tags of staged blocks of tiered files, until uploaded. Kept in memory
+   * only: a block staged by an earlier run is uploaded with the storage's own class and no tags.
    */
-  private readonly classes = new Map<string, string>();
+  private readonly tiers = new Map<string, PutOptions>();
 
-  /** Queues an upload of a block staged at `stagedAt` (ms since the epoch), to be put with `storageClass` if given. */
-  enqueue(key: string, stagedAt = Date.now(), storageClass?: string): void {
+  /** Queues an upload of a block staged at `stagedAt` (ms since the epoch), to be put as its file's `tier` asks if given. */
+  enqueue(key: string, stagedAt = Date.now(), tier?: PutOptions): void {
     if (this.stopped) return;
     this.pending.add(key);
-    if (storageClass) this.classes.set(key, storageClass);
+    if (tier) this.tiers.set(key, tier);
     if (this.schedule.delayMs > 0) this.dueAt.set(key, stagedAt + this.schedule.delayMs);
     const wait = msUntilUpload(this.schedule, stagedAt, Date.now());
     if (wait <= 0) void this.upload(key, 0);
@@ -64,7 +65,7 @@ export class WritebackUploader {
   /** Forgets a block whose slice was removed before it was uploaded. */
   cancel(key: string): void {
     this.pending.delete(key);
-    this.classes.delete(key);
+    this.tiers.delete(key);
     this.deferred.delete(key);
     this.dueAt.delete(key);
     const t = this.timers.get(key);
@@ -127,8 +128,8 @@ export class WritebackUploader {
         await this.staging.drop(key);
         return;
       }
-      await this.io.put(ref, data, this.classes.get(key));
-      this.classes.delete(key);
+      await this.io.put(ref, data, this.tiers.get(key));
+      this.tiers.delete(key);
       if (!this.pending.has(key)) {
         // The slice was removed while this upload ran: its delete may have come first.
         await this.io.remove(ref);

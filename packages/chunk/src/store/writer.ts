@@ -1,4 +1,4 @@
-import { fsError, type SliceWriter } from '@juicefs/core';
+import { fsError, type PutOptions, type SliceWriter } from '@juicefs/core';
 import { blockLength, type BlockRef } from '../layout/keys.js';
 import type { BufferBudget } from './buffer-budget.js';
 import { CHUNK_SIZE } from './options.js';
@@ -8,7 +8,7 @@ export interface WriterHost {
   readonly blockSize: number;
   readonly budget: BufferBudget;
   /** Stores one block for good (object storage, or writeback staging). */
-  storeBlock(ref: BlockRef, data: Buffer, storageClass?: string): Promise<void>;
+  storeBlock(ref: BlockRef, data: Buffer, tier?: PutOptions): Promise<void>;
   /** Deletes a stored block of an aborted or failed slice. */
   discardBlock(ref: BlockRef): Promise<void>;
   /** Optional: a buffer of `size` bytes (reused); `Buffer.allocUnsafe(size)` without it. */
@@ -47,8 +47,8 @@ export class BlockWriter implements SliceWriter {
   constructor(
     readonly id: number,
     private readonly host: WriterHost,
-    /** The class this slice's objects are put with (its file's tier); undefined: the storage's own. */
-    private readonly storageClass?: string,
+    /** The class and tags this slice's objects are put with (its file's tier); undefined: the storage's own. */
+    private readonly tier?: PutOptions,
   ) {}
 
   async writeAt(data: Buffer, offset: number): Promise<void> {
@@ -140,7 +140,7 @@ export class BlockWriter implements SliceWriter {
     const budget = this.host.budget;
     budget.startUpload();
     const p = this.host
-      .storeBlock(ref, data, this.storageClass)
+      .storeBlock(ref, data, this.tier)
       .then(
         () => {
           this.stored.push(ref);

@@ -66,8 +66,10 @@ export function openVolumeStorage(format: Format, options: VolumeStorageOptions 
 /** Chunk store options that follow from the format record; mount options are merged over them. */
 export function chunkStoreOptionsFor(format: Format, mount: Partial<ChunkStoreOptions> = {}): ChunkStoreOptions {
   const tierClasses = tierClassesOf(format);
+  const tierTags = tierTagsOf(format);
   return {
     ...(tierClasses !== undefined ? { tierClasses } : {}),
+    ...(tierTags !== undefined ? { tierTags } : {}),
     ...mount,
     blockSize: format.BlockSize * 1024,
     compression: format.Compression || 'none',
@@ -85,5 +87,16 @@ export function tierClassesOf(format: Format): Record<number, string> | undefine
   if (!takesStorageClass(format.Storage || 'file')) return undefined;
   const out: Record<number, string> = {};
   for (const t of Object.values(tiersOf(format))) if (t.ID !== 0 && tierStorageClass(t) !== '') out[t.ID] = tierStorageClass(t);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The object tags of tiers 0-3 (JuiceFS 1.4) where the storage can set them (S3 and MinIO, as
+ * for classes). Undefined when no tier has tags.
+ */
+export function tierTagsOf(format: Format): Record<number, string> | undefined {
+  if (!takesStorageClass(format.Storage || 'file')) return undefined;
+  const out: Record<number, string> = {};
+  for (const t of Object.values(tiersOf(format))) if (t.Tag !== '') out[t.ID] = t.Tag;
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -71,12 +71,14 @@ export function tierCommand(y: Argv): Argv {
               return;
             }
             const classed = takesStorageClass(vol.format.Storage || 'file');
-            if (!classed && tierStorageClass(tier) !== '') log.warn(`warning: ${vol.format.Storage || 'file'} storage takes no storage class: only the tier id is set, objects stay as they are`);
+            if (!classed && (tierStorageClass(tier) !== '' || (tier?.Tag ?? '') !== '')) {
+              log.warn(`warning: ${vol.format.Storage || 'file'} storage takes no storage class or object tags: only the tier id is set, objects stay as they are`);
+            }
             log.info(`set storage tier of ${path} from ${name(attr.tier)} to ${name(id)}`);
             const bar = progressBar('Set nodes', 0);
             let done = 0;
             const r = await setTier(vol.meta, vol.storage, vol.format, { ino, attr }, id, {
-              storageClass: classed ? tierStorageClass(tier) : undefined,
+              put: classed ? { storageClass: tierStorageClass(tier), ...(tier?.Tag ? { tags: tier.Tag } : {}) } : undefined,
               recursive: a.recursive,
               force: a.force,
               onNode: () => bar.update(++done, done),

@@ -1,14 +1,15 @@
 import { blockKey, blocksOf } from '@juicefs/chunk';
-import { CHUNK_SIZE, NodeType, ROOT_CONTEXT, TRASH_INODE, type Attr, type Format, type Ino, type Meta, type ObjectStorage, type RestoreState } from '@juicefs/core';
+import { CHUNK_SIZE, NodeType, ROOT_CONTEXT, TRASH_INODE, type Attr, type Format, type Ino, type Meta, type ObjectStorage, type PutOptions, type RestoreState } from '@juicefs/core';
 
 // `juicefs tier set` and `tier restore` (JuiceFS 1.4), as upstream walks them: a file, or a
 // directory and its entries (with `recursive` everything below it). `set` rewrites each file's
-// objects in the tier's storage class, then gives the node the tier id (a directory's new nodes
-// inherit it); `restore` asks the object store for readable copies of archived objects.
+// objects in the tier's storage class and with its tags, then gives the node the tier id (a
+// directory's new nodes inherit it); `restore` asks the object store for readable copies of
+// archived objects.
 
 export interface TierSetOptions {
-  /** The tier's storage class; undefined where the storage cannot set one (objects are left as they are). */
-  storageClass: string | undefined;
+  /** The tier's storage class and tags; undefined where the storage can set neither (objects are left as they are). */
+  put: PutOptions | undefined;
   recursive: boolean;
   /** Rewrite entries already in the tier too. */
   force: boolean;
@@ -37,12 +38,13 @@ async function objectKeysOf(meta: Meta, format: Format, ino: Ino, length: number
 }
 
 /**
- * Puts an object again with `storageClass`. OpenDAL will not copy an object onto its own key, so
- * the bytes are read and written back (through the volume's encryption, which seals them anew).
+ * Puts an object again with the tier's class and tags (a put replaces the old tags). OpenDAL will
+ * not copy an object onto its own key, so the bytes are read and written back (through the
+ * volume's encryption, which seals them anew).
  */
-async function rewrite(storage: ObjectStorage, key: string, storageClass: string): Promise<void> {
+async function rewrite(storage: ObjectStorage, key: string, put: PutOptions): Promise<void> {
   const data = await storage.get(key);
-  await storage.put(key, data, { storageClass });
+  await storage.put(key, data, put);
 }
 
 /** Calls `visit` for `top`, then its entries (all below it when `recursive`); symlinks, special files and the trash are passed over. */
@@ -75,9 +77,9 @@ export async function setTier(meta: Meta, storage: ObjectStorage, format: Format
       return;
     }
     let objects = 0;
-    if (attr.type === NodeType.File && o.storageClass !== undefined) {
+    if (attr.type === NodeType.File && o.put !== undefined) {
       for (const key of await objectKeysOf(meta, format, ino, attr.length)) {
-        await rewrite(storage, key, o.storageClass);
+        await rewrite(storage, key, o.put);
         objects++;
       }
     }

@@ -34,6 +34,11 @@ export interface PutOptions {
    * storage tier; stores that cannot set a class, and absent or '', give the store's default.
    */
   storageClass?: string;
+  /**
+   * Object tags for this object (S3's x-amz-tagging, `k=v&k2=v2`), of a file in a JuiceFS 1.4
+   * storage tier with tags; stores without object tags ignore them.
+   */
+  tags?: string;
 }
 
 /** What asking to restore an archived object (S3 Glacier classes) found. */
