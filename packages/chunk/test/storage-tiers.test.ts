@@ -1,4 +1,5 @@
 import { defaultFormat } from '@juicefs/core';
+import { createStorage } from '../src/object/create-storage.js';
 import { openChunkStore } from '../src/store/index.js';
 import { chunkStoreOptionsFor, openVolumeStorage, tierClassesOf, tierTagsOf } from '../src/volume/open.js';
 import { slowServer } from './http-stubs.js';
@@ -73,4 +74,16 @@ describe('storage tiers', () => {
       }
     });
   }
+
+  it('a tagged put, like a restore, goes below the path of the bucket URL, where OpenDAL puts the rest', async () => {
+    const server = await slowServer(0);
+    try {
+      const storage = createStorage('s3', `${server.url}/bucket/deep/er`, 'ak', 'sk');
+      await storage.put('k1', Buffer.from('plain'));
+      await storage.put('k2', Buffer.from('tagged'), { tags: 'a=b' });
+      expect(server.requests.filter((r) => r.startsWith('PUT'))).toEqual(['PUT /bucket/deep/er/k1', 'PUT /bucket/deep/er/k2']);
+    } finally {
+      await server.close();
+    }
+  });
 });
