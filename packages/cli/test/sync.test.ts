@@ -567,20 +567,72 @@ describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {
     expect(err).toContain('Its copy was removed: run the sync again once the file is no longer being written');
   }, 30000);
 
-  it('--enable-checkpoint, --checkpoint-interval, --worker and --manager-addr fail with EOPNOTSUPP instead of being ignored', () => {
+  it('--worker and --manager-addr fail with EOPNOTSUPP instead of being ignored; --checkpoint-interval needs --enable-checkpoint', () => {
     const src = dirWith({ f: '1' });
     const dst = path.join(work, 'untouched');
-    const runs = [['--enable-checkpoint'], ['--checkpoint-interval', '5s'], ['--worker', 'host1,host2'], ['--manager-addr', '10.0.0.1']].map((flags) => last(sync({}, `${src}/`, `${dst}/`, ...flags)));
+    const runs = [['--worker', 'host1,host2'], ['--manager-addr', '10.0.0.1'], ['--checkpoint-interval', '5s'], ['--enable-checkpoint', '--checkpoint-interval', 'often']]
+      .map((flags) => last(sync({}, `${src}/`, `${dst}/`, ...flags)));
     expect({ runs, touched: fs.existsSync(dst) }).toEqual({
       runs: [
-        [1, 'juicefs: EOPNOTSUPP: --enable-checkpoint: resumable sync (checkpoints) is not supported by this juicefs sync; run without it: a rerun skips the files already copied (same size at the destination)'],
-        [1, 'juicefs: EOPNOTSUPP: --checkpoint-interval: checkpointing is not supported by this juicefs sync; leave it out (it only applies with --enable-checkpoint)'],
         [1, 'juicefs: EOPNOTSUPP: --worker: distributed sync over SSH workers is not supported by this juicefs sync; run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)'],
         [1, 'juicefs: EOPNOTSUPP: --manager-addr: distributed sync over SSH workers is not supported by this juicefs sync; leave it out (it only applies with --worker)'],
+        [1, 'juicefs: EINVAL: --checkpoint-interval only applies with --enable-checkpoint: add it, or leave the interval out'],
+        [1, 'juicefs: EINVAL: --checkpoint-interval "often" is not a duration: give seconds (e.g. 3600) or a duration such as 30m, 1h30m or 2d (days)'],
       ],
       touched: false,
     });
   });
+
+  const checkpoints = (root: string) => fs.readdirSync(root).filter((n) => n.startsWith('.juicefs-sync-checkpoint.'));
+
+  it('--enable-checkpoint: a failed run saves the work left at the destination; the same command resumes it without listing, then removes the checkpoint', () => {
+    const src = dirWith({ f1: '1', f2: '22', f3: '333', f4: '4444' });
+    const dst = dirWith({ 'f3/keep': 'x' }); // a directory where f3 goes: its copy fails
+    const first = sync({}, `${src}/`, `${dst}/`, '--enable-checkpoint', '--threads', '1');
+    const saved = checkpoints(dst);
+    expect({ first: last(first), saved: saved.length }).toEqual({
+      first: [1, 'juicefs: EIO: 1 of the changes failed (named above); run the sync again to retry them'],
+      saved: 1,
+    });
+    expect(first.err).toContain(`the work left is saved in ${saved[0]} at the destination: run the same command again to resume`);
+    const work = (JSON.parse(fs.readFileSync(path.join(dst, saved[0]!), 'utf8')) as { work: { copies: Array<{ key: string }> } }).work;
+    expect(work.copies.map((e) => e.key)).toEqual(['f3']);
+
+    // Fixed, and a new source file that a fresh listing would find: the resumed run only does what was left.
+    fs.rmSync(path.join(dst, 'f3'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'f5'), '55555');
+    const resumed = sync({}, `${src}/`, `${dst}/`, '--enable-checkpoint', '--threads', '1');
+    expect(last(resumed)).toEqual([0, 'found: 4, copied: 4 (10 B), skipped: 0, deleted: 0, failed: 0']);
+    expect(resumed.err).toMatch(/Resuming the sync saved at \S+ in \.juicefs-sync-checkpoint\.[0-9a-f]+\.json \(--enable-checkpoint\): 1 items left, neither side listed again/);
+    expect({ files: filesIn(dst), checkpoints: checkpoints(dst) }).toEqual({ files: { f1: '1', f2: '22', f3: '333', f4: '4444' }, checkpoints: [] });
+
+    // Another job (other flags) never picks up a checkpoint, and nobody copies or deletes one.
+    fs.writeFileSync(path.join(dst, saved[0]!), '{}');
+    const other = sync({}, `${src}/`, `${dst}/`, '--delete-dst');
+    expect(last(other)).toEqual([0, 'found: 5, copied: 1 (5 B), skipped: 4, deleted: 0, failed: 0']);
+    expect(checkpoints(dst)).toEqual(saved);
+    const damaged = sync({}, `${src}/`, `${dst}/`, '--enable-checkpoint', '--threads', '1');
+    expect(last(damaged)).toEqual([1, `juicefs: EINVAL: the checkpoint ${saved[0]} in ${dst} was not written by this juicefs (or by another version of it): remove it to start the sync over`]);
+  });
+
+  it('--enable-checkpoint: SIGINT saves the work left and exits 130; the rerun (another --bwlimit is the same job) finishes it', async () => {
+    const src = dirWith({ a: Buffer.alloc(150_000, 1), b: Buffer.alloc(150_000, 2), c: Buffer.alloc(150_000, 3) });
+    const dst = dirWith({});
+    const child = spawn(process.execPath, [bin, 'sync', `${src}/`, `${dst}/`, '--enable-checkpoint', '--bwlimit', '1', '--threads', '1', '--checkpoint-interval', '1h'], { env: process.env });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 500 && !fs.existsSync(path.join(dst, 'a')); i++) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const code = await closed;
+    const saved = checkpoints(dst);
+    expect({ code, saved: saved.length, copiedAll: fs.existsSync(path.join(dst, 'c')) }).toEqual({ code: 130, saved: 1, copiedAll: false });
+    expect(err).toContain('SIGINT: saving the work left');
+    const rerun = sync({}, `${src}/`, `${dst}/`, '--enable-checkpoint', '--threads', '1');
+    expect(rerun.code).toBe(0);
+    expect(rerun.err).toMatch(/Resuming the sync saved at/);
+    expect({ sizes: ['a', 'b', 'c'].map((k) => fs.statSync(path.join(dst, k)).size), checkpoints: checkpoints(dst) }).toEqual({ sizes: [150_000, 150_000, 150_000], checkpoints: [] });
+  }, 30000);
 });
 
 describe('sync: a volume\'s root as JuiceFS\'s pkg/fs sees it', () => {

@@ -7,8 +7,9 @@ import { openEndpoint } from '../sync/endpoint.js';
 import { SyncFilter, filterRulesOf } from '../sync/filter.js';
 import { BandwidthLimit, parseMbps } from '../sync/bwlimit.js';
 import { execute, type SyncCounts } from '../sync/execute.js';
-import { planSync } from '../sync/plan.js';
-import { FilesFrom, hasAttributeFilter, keyInRange, selectOptionsOf, selectsEntry } from '../sync/select.js';
+import { planSync, type SyncPlan } from '../sync/plan.js';
+import { CheckpointKeeper, checkpointKey, isCheckpointKey, loadCheckpoint, workOf } from '../sync/checkpoint.js';
+import { FilesFrom, hasAttributeFilter, keyInRange, parseSyncDuration, selectOptionsOf, selectsEntry } from '../sync/select.js';
 import type { SyncEntry } from '../sync/tree.js';
 import { checkModeOf, toCompare } from '../sync/verify.js';
 
@@ -24,8 +25,6 @@ function formatBytes(n: number): string {
 
 /** Flags JuiceFS has that this sync refuses rather than ignores: each would change what a run means. */
 const UNSUPPORTED: ReadonlyArray<{ flag: string; what: string; instead: string }> = [
-  { flag: 'enable-checkpoint', what: 'resumable sync (checkpoints)', instead: 'run without it: a rerun skips the files already copied (same size at the destination)' },
-  { flag: 'checkpoint-interval', what: 'checkpointing', instead: 'leave it out (it only applies with --enable-checkpoint)' },
   { flag: 'worker', what: 'distributed sync over SSH workers', instead: 'run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)' },
   { flag: 'manager', what: 'distributed sync (the worker side)', instead: 'leave it out: it is only for workers that a --worker manager starts' },
   { flag: 'manager-addr', what: 'distributed sync over SSH workers', instead: 'leave it out (it only applies with --worker)' },
@@ -38,6 +37,33 @@ async function readFilesFrom(file: string): Promise<FilesFrom> {
   } catch (err) {
     throw fsError('ENOENT', `--files-from ${file}: cannot read it (${(err as Error).message}); give a file listing one key or directory/ a line`);
   }
+}
+
+/** The flags that decide what a sync copies: a checkpoint is only resumed by a run with the same. */
+const JOB_FLAGS = [
+  'exclude', 'include', 'match-full-path', 'update', 'force-update', 'dirs', 'perms', 'links', 'delete-src', 'delete-dst',
+  'check-all', 'check-new', 'start', 'end', 'existing', 'ignore-existing', 'min-size', 'max-size', 'min-age', 'max-age',
+  'start-time', 'end-time', 'limit', 'files-from', 'check-change', 'inplace',
+] as const;
+
+function jobFlags(a: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(JOB_FLAGS.map((f) => [f, a[f] ?? null]));
+}
+
+/** Run `save` on the first SIGINT or SIGTERM, then exit as interrupted (130/143). */
+function onInterrupt(save: () => Promise<void>): { dispose(): void } {
+  const handler = (signal: NodeJS.Signals) => {
+    dispose();
+    log.warn(`juicefs: ${signal}: saving the work left`);
+    void save().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  const dispose = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return { dispose };
 }
 
 export function syncCommand(y: Argv): Argv {
@@ -81,8 +107,8 @@ export function syncCommand(y: Argv): Argv {
         .option('bwlimit', { type: 'string', default: '0', describe: 'limit the bandwidth of the copies to this many Mbps (0: unlimited; G, T, P units too)' })
         .option('list-threads', { type: 'number', default: 1, describe: 'directories listed at the same time (file systems; object storage lists one page after another)' })
         .option('list-depth', { type: 'number', default: 1, describe: 'list the top N levels of directories in parallel (with --list-threads)' })
-        .option('enable-checkpoint', { type: 'boolean', describe: 'not supported here: fails (resumable sync)' })
-        .option('checkpoint-interval', { type: 'string', describe: 'not supported here: fails (checkpoints)' })
+        .option('enable-checkpoint', { type: 'boolean', default: false, describe: 'keep the work left at DST (.juicefs-sync-checkpoint.<hash>.json): the same command run again resumes it without listing' })
+        .option('checkpoint-interval', { type: 'string', default: '10s', describe: 'how often the checkpoint is saved (e.g. 10s, 1m)' })
         .option('worker', { type: 'string', array: true, describe: 'not supported here: fails (distributed sync)' })
         .option('manager', { type: 'string', hidden: true, describe: 'not supported here: fails (distributed sync)' })
         .option('manager-addr', { type: 'string', describe: 'not supported here: fails (distributed sync)' }),
@@ -98,6 +124,10 @@ export function syncCommand(y: Argv): Argv {
         if (!Number.isInteger(a[flag]) || a[flag] < 1) throw fsError('EINVAL', `--${flag} must be a whole number of at least 1, got ${a[flag]}`);
       }
       if (a.existing && a['ignore-existing']) throw fsError('EINVAL', '--existing and --ignore-existing together would skip every file: give one of them');
+      if (flagGiven('checkpoint-interval') && !a['enable-checkpoint']) {
+        throw fsError('EINVAL', '--checkpoint-interval only applies with --enable-checkpoint: add it, or leave the interval out');
+      }
+      const checkpointMs = parseSyncDuration('checkpoint-interval', String(a['checkpoint-interval']));
       const select = selectOptionsOf(a);
       const mbps = parseMbps('bwlimit', a.bwlimit);
       const filesFrom = a['files-from'] === undefined ? undefined : await readFilesFrom(a['files-from']);
@@ -108,35 +138,61 @@ export function syncCommand(y: Argv): Argv {
         try {
           if (a.links && !src.isFileSystem) throw fsError('EINVAL', `--links: ${src.description} is object storage, which has no symlinks`);
           if (!a.dry) await dst.create();
-          const listing = { links: a.links, threads: a['list-threads'], depth: a['list-depth'] };
-          const [srcList, dstList] = await Promise.all([src.list(listing), dst.list(listing)]);
-          if (filesFrom !== undefined) {
-            const missing = filesFrom.resolve(new Set(srcList.map((e) => e.key)));
-            if (missing > 0) log.info(`Ignored ${missing} non-existent paths from the file list (--files-from)`);
-          }
-          const now = Date.now();
-          const plan = planSync(srcList, dstList, {
-            update: a.update, forceUpdate: a['force-update'], dirs: a.dirs, deleteDst: a['delete-dst'], dstIsFileSystem: dst.isFileSystem,
-            // Key selection applies to both sides, so --delete-dst stays inside the range or list too.
-            // The pattern filter first and always: it must see every key, in order, to know which
-            // directories it excluded (their contents go with them).
-            takes: (k) => filter.takes(k) && keyInRange(k, select) && (filesFrom === undefined || filesFrom.takes(k)),
-            ...(hasAttributeFilter(select) ? { selects: (e: SyncEntry) => selectsEntry(e, select, now) } : {}),
-            existing: a.existing, ignoreExisting: a['ignore-existing'], limit: a.limit,
-          });
-          const counts: SyncCounts = { found: plan.found, copied: 0, copiedBytes: 0, skipped: plan.same.length + plan.untouched.length, deleted: 0, failed: 0, checked: 0 };
           const check = checkModeOf(a);
-          const compare = toCompare(plan.same, check);
+          const checkpoint = a['enable-checkpoint'] && !a.dry ? checkpointKey({ src: String(a.SRC), dst: String(a.DST), flags: jobFlags(a) }) : undefined;
+          const resumed = checkpoint !== undefined ? await loadCheckpoint(dst, checkpoint) : undefined;
+          let plan: SyncPlan;
+          let counts: SyncCounts;
+          let compare: SyncEntry[];
+          if (resumed !== undefined) {
+            const w = resumed.work;
+            plan = { mkdirs: w.mkdirs, copies: w.copies, links: w.links, same: w.same, deletes: w.deletes, untouched: [], filtered: 0, found: resumed.counts.found };
+            counts = { ...resumed.counts, failed: 0 };
+            compare = w.compare;
+            const left = w.mkdirs.length + w.copies.length + w.links.length + w.deletes.length + w.compare.length + w.same.length;
+            log.info(`Resuming the sync saved at ${resumed.savedAt} in ${checkpoint} (--enable-checkpoint): ${left} items left, neither side listed again`);
+          } else {
+            const listing = { links: a.links, threads: a['list-threads'], depth: a['list-depth'] };
+            const [srcAll, dstAll] = await Promise.all([src.list(listing), dst.list(listing)]);
+            // Checkpoint files (ours or a Go client's) are neither copied nor deleted.
+            const [srcList, dstList] = [srcAll, dstAll].map((l) => l.filter((e) => !isCheckpointKey(e.key))) as [SyncEntry[], SyncEntry[]];
+            if (filesFrom !== undefined) {
+              const missing = filesFrom.resolve(new Set(srcList.map((e) => e.key)));
+              if (missing > 0) log.info(`Ignored ${missing} non-existent paths from the file list (--files-from)`);
+            }
+            const now = Date.now();
+            plan = planSync(srcList, dstList, {
+              update: a.update, forceUpdate: a['force-update'], dirs: a.dirs, deleteDst: a['delete-dst'], dstIsFileSystem: dst.isFileSystem,
+              // Key selection applies to both sides, so --delete-dst stays inside the range or list too.
+              // The pattern filter first and always: it must see every key, in order, to know which
+              // directories it excluded (their contents go with them).
+              takes: (k) => filter.takes(k) && keyInRange(k, select) && (filesFrom === undefined || filesFrom.takes(k)),
+              ...(hasAttributeFilter(select) ? { selects: (e: SyncEntry) => selectsEntry(e, select, now) } : {}),
+              existing: a.existing, ignoreExisting: a['ignore-existing'], limit: a.limit,
+            });
+            counts = { found: plan.found, copied: 0, copiedBytes: 0, skipped: plan.same.length + plan.untouched.length, deleted: 0, failed: 0, checked: 0 };
+            compare = toCompare(plan.same, check);
+          }
           if (a.dry) {
             for (const e of plan.mkdirs) process.stdout.write(`mkdir ${e.key}\n`);
             for (const e of [...plan.copies, ...plan.links]) process.stdout.write(`copy ${e.key}\n`);
             for (const e of plan.deletes) process.stdout.write(`delete ${e.key}\n`);
             if (a['delete-src']) for (const e of [...plan.copies, ...plan.links, ...plan.same]) process.stdout.write(`delete source ${e.key}\n`);
           } else {
-            await execute(plan, src, dst, {
-              threads: a.threads, perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, compare,
-              checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined, maxFailure: a['max-failure'],
-            }, counts);
+            const keeper = checkpoint !== undefined ? new CheckpointKeeper(dst, checkpoint, workOf(plan, compare, a['delete-src']), counts, checkpointMs) : undefined;
+            keeper?.start();
+            // Interrupted: the work left is saved before the process goes (as a failed run's is).
+            const interrupted = keeper === undefined ? undefined : onInterrupt(() => keeper.finish(false));
+            try {
+              await execute(plan, src, dst, {
+                threads: a.threads, perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, compare,
+                checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined, maxFailure: a['max-failure'],
+                progress: keeper,
+              }, counts);
+            } finally {
+              interrupted?.dispose();
+            }
+            await keeper?.finish(counts.failed === 0);
           }
           log.info(
             `${a.dry ? '(dry run) ' : ''}found: ${counts.found}, copied: ${a.dry ? plan.copies.length + plan.links.length + plan.mkdirs.length : counts.copied} (${formatBytes(a.dry ? plan.copies.reduce((n, e) => n + e.size, 0) : counts.copiedBytes)}), ` +

@@ -1,6 +1,7 @@
 import { log } from '../log.js';
 import { progressBar } from '../progress.js';
 import type { BandwidthLimit } from './bwlimit.js';
+import type { CheckpointKeeper } from './checkpoint.js';
 import type { SyncPlan } from './plan.js';
 import type { SyncEntry, SyncTree } from './tree.js';
 import { checkChange, sameContent, type CheckMode } from './verify.js';
@@ -47,20 +48,24 @@ export async function execute(
   const step = () => bar.update(++done);
   for (const d of plan.mkdirs) {
     if (stopped()) break;
-    await dst.mkdir(d, o.perms).then(() => counts.copied++, (err: unknown) => fail('make directory', d, err));
+    await dst.mkdir(d, o.perms).then(() => (counts.copied++, o.progress?.markDone('mkdir', d)), (err: unknown) => fail('make directory', d, err));
     step();
   }
   const removeSource = async (e: SyncEntry) => {
-    if (o.deleteSrc) await src.remove(e).catch((err: unknown) => fail('remove source', e, err));
+    if (o.deleteSrc) await src.remove(e).then(() => o.progress?.markDone('remove-source', e), (err: unknown) => fail('remove source', e, err));
   };
   // Files found equal by size whose bytes differ are copied after all.
   const differing: SyncEntry[] = [];
   await inParallel(o.compare, o.threads, async (e) => {
     try {
       counts.checked++;
-      if (await sameContent(src, dst, e)) return;
+      if (await sameContent(src, dst, e)) {
+        o.progress?.markDone('compare', e);
+        return;
+      }
       log.info(`${e.key}: same size but different content at the destination: copying it`);
       differing.push(e);
+      o.progress?.markDiffering(e);
       counts.skipped--;
     } catch (err) {
       fail('compare', e, err);
@@ -84,6 +89,7 @@ export async function execute(
       }
       counts.copied++;
       counts.copiedBytes += e.size;
+      o.progress?.markDone('copy', e);
       await removeSource(e);
     } catch (err) {
       fail('copy', e, err);
@@ -92,7 +98,7 @@ export async function execute(
   }, stopped);
   for (const e of plan.links) {
     if (stopped()) break;
-    await dst.symlink(e).then(async () => (counts.copied++, await removeSource(e)), (err: unknown) => fail('link', e, err));
+    await dst.symlink(e).then(async () => (counts.copied++, o.progress?.markDone('link', e), await removeSource(e)), (err: unknown) => fail('link', e, err));
     step();
   }
   if (o.deleteSrc) {
@@ -106,7 +112,7 @@ export async function execute(
     }
   }
   await inParallel(plan.deletes, o.threads, async (e) => {
-    await dst.remove(e).then(() => counts.deleted++, (err: unknown) => fail('delete', e, err));
+    await dst.remove(e).then(() => (counts.deleted++, o.progress?.markDone('delete', e)), (err: unknown) => fail('delete', e, err));
     step();
   }, stopped);
   bar.stop();
@@ -126,5 +132,7 @@ export interface ExecuteOptions {
   bwlimit: BandwidthLimit | undefined;
   /** --max-failure (<= 0: no limit). */
   maxFailure: number;
+  /** Told of each item done (--enable-checkpoint keeps what is left). */
+  progress?: Pick<CheckpointKeeper, 'markDone' | 'markDiffering'> | undefined;
 }
 
