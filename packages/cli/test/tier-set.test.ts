@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultFormat, NodeType, ROOT_CONTEXT, ROOT_INODE, type Ino } from '@juicefs/core';
 import { openVolumeStorage } from '@juicefs/chunk';
@@ -9,18 +9,21 @@ import { verifyRequest } from '../src/gateway/sigv4.js';
 // `juicefs tier set`'s walk: which nodes take the tier, and which objects are put again in the
 // tier's class, through the real S3 client (OpenDAL) to a local server that records requests.
 
+/** Whether `req` carries a valid SigV4 signature for the key pair, by the gateway's verifier (written apart from the signer: each checks the other). */
+function signedFor(req: IncomingMessage, accessKey: string, secretKey: string): boolean {
+  try {
+    verifyRequest({ method: req.method ?? '', rawUrl: req.url ?? '', headers: req.headers }, { accessKey, secretKey });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An S3 stand-in: GET answers 4 bytes, PUT succeeds; every request is recorded with its headers. */
 async function recordingS3(): Promise<{ url: string; seen: Array<{ line: string; headers: IncomingHttpHeaders; body: Buffer; signed: boolean }>; close: () => Promise<void> }> {
   const seen: Array<{ line: string; headers: IncomingHttpHeaders; body: Buffer; signed: boolean }> = [];
   const server = createServer((req, res) => {
-    let signed = false;
-    try {
-      verifyRequest({ method: req.method ?? '', rawUrl: req.url ?? '', headers: req.headers }, { accessKey: 'ak', secretKey: 'sk' });
-      signed = true;
-    } catch {
-      signed = false;
-    }
-    const entry = { line: `${req.method} ${req.url}`, headers: req.headers, body: Buffer.alloc(0), signed };
+    const entry = { line: `${req.method} ${req.url}`, headers: req.headers, body: Buffer.alloc(0), signed: signedFor(req, 'ak', 'sk') };
     seen.push(entry);
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
@@ -146,15 +149,7 @@ describe('tier restore', () => {
       const parts: Buffer[] = [];
       req.on('data', (c: Buffer) => parts.push(c));
       req.on('end', () => {
-        let signed = false;
-        try {
-          // The gateway's verifier, written separately from the signer: the two check each other.
-          verifyRequest({ method: req.method ?? '', rawUrl: req.url ?? '', headers: req.headers }, { accessKey: 'ak', secretKey: 'sk' });
-          signed = true;
-        } catch {
-          signed = false;
-        }
-        seen.push({ line: `${req.method} ${req.url}`, body: Buffer.concat(parts).toString(), signed });
+        seen.push({ line: `${req.method} ${req.url}`, body: Buffer.concat(parts).toString(), signed: signedFor(req, 'ak', 'sk') });
         const [status, body] = answers[(seen.length - 1) % answers.length]!;
         res.writeHead(status, { 'Content-Length': body.length });
         res.end(body);

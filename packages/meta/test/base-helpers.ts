@@ -2,8 +2,10 @@ import { defaultFormat, ROOT_CONTEXT, type Format } from '@juicefs/core';
 import { BaseMeta } from '../src/base/base-meta.js';
 import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
+import { createRedisEngine } from '../src/redis/index.js';
 import { createSqlEngine } from '../src/sql/index.js';
-import type { TestTarget } from '../src/sql/test-targets.js';
+import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, type TestTarget } from '../src/sql/test-targets.js';
+import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
 
 export const ROOT = ROOT_CONTEXT;
 
@@ -45,5 +47,44 @@ export function sqlVolume(target: TestTarget): SharedVolume {
       await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
       await target.cleanup();
     },
+  };
+}
+
+/**
+ * Every engine, each as a factory of fresh shared volumes, for describe.each: memory, SQLite,
+ * Redis (one claimed database, reset between volumes), PostgreSQL and MySQL. Call `release` in
+ * afterAll to give the Redis database back.
+ */
+export function everyEngine(): { engines: Array<[string, () => Promise<SharedVolume>]>; release(): Promise<void> } {
+  let claimed: ClaimedDb | undefined;
+  const redis = async (): Promise<SharedVolume> => {
+    claimed ??= await claimRedisDb();
+    await claimed.reset();
+    const db = claimed;
+    const stores: EngineStore[] = [];
+    return {
+      open: async () => {
+        const s = await createRedisEngine(db.url);
+        stores.push(s);
+        return s;
+      },
+      cleanup: async () => {
+        await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
+        await db.reset();
+      },
+    };
+  };
+  return {
+    engines: [
+      ['memory', async () => {
+        const engine = new MemoryEngine();
+        return { open: async () => engine, cleanup: async () => undefined };
+      }],
+      ['sqlite3', async () => sqlVolume(freshSqliteTarget())],
+      ['redis', redis],
+      ['postgres', async () => sqlVolume(await freshPgTarget())],
+      ['mysql', async () => sqlVolume(await freshMysqlTarget())],
+    ],
+    release: async () => claimed?.release(),
   };
 }

@@ -4,13 +4,9 @@ import { BaseMeta } from '../src/base/base-meta.js';
 import { parseChangeLogLine, unescapeChangeLogBytes, type ParsedChangeLogLine } from '../src/base/changelog.js';
 import type { EngineStore } from '../src/base/store.js';
 import { dumpMeta, dumpMetaBinary, loadMeta, loadMetaBinary } from '../src/dump/index.js';
-import { MemoryEngine } from '../src/memory/index.js';
-import { createRedisEngine } from '../src/redis/index.js';
 import type { RedisEngine } from '../src/redis/engine.js';
 import type { SqlEngine } from '../src/sql/engine.js';
-import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
-import { sqlVolume, type SharedVolume } from './base-helpers.js';
-import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
+import { everyEngine, type SharedVolume } from './base-helpers.js';
 
 // JuiceFS 1.4's change log on every engine: with ChangeLog in the format each committed change
 // appends one line in its own transaction (a failed operation none), versions count up from 1,
@@ -20,34 +16,8 @@ import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
 const root = ROOT_CONTEXT;
 const alice = context(1000, 1000);
 
-let claimed: ClaimedDb | undefined;
-afterAll(async () => claimed?.release());
-
-const engines: Array<[string, () => Promise<SharedVolume>]> = [
-  ['memory', async () => {
-    const engine = new MemoryEngine();
-    return { open: async () => engine, cleanup: async () => undefined };
-  }],
-  ['sqlite3', async () => sqlVolume(freshSqliteTarget())],
-  ['redis', async () => {
-    claimed ??= await claimRedisDb();
-    await claimed.reset();
-    const stores: EngineStore[] = [];
-    return {
-      open: async () => {
-        const s = await createRedisEngine(claimed!.url);
-        stores.push(s);
-        return s;
-      },
-      cleanup: async () => {
-        await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
-        await claimed!.reset();
-      },
-    };
-  }],
-  ['postgres', async () => sqlVolume(await freshPgTarget())],
-  ['mysql', async () => sqlVolume(await freshMysqlTarget())],
-];
+const { engines, release } = everyEngine();
+afterAll(release);
 
 function volumeFormat(extra: Partial<Format> = {}): Format {
   return { ...defaultFormat('clog', '0f7a5e55-0000-4000-8000-00000000c10a', '/tmp/clog/'), TrashDays: 0, ...extra };

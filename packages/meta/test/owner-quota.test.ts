@@ -1,12 +1,9 @@
 import { context, defaultFormat, ROOT_CONTEXT, type Ino } from '@juicefs/core';
 import { BaseMeta } from '../src/base/base-meta.js';
 import type { EngineStore } from '../src/base/store.js';
-import { MemoryEngine } from '../src/memory/index.js';
-import { createRedisEngine } from '../src/redis/index.js';
 import { SqlEngine } from '../src/sql/engine.js';
-import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
-import { sqlVolume, type SharedVolume } from './base-helpers.js';
-import { claimRedisDb, type ClaimedDb } from './redis-claim.js';
+import { everyEngine, type SharedVolume } from './base-helpers.js';
+import type { RedisEngine } from '../src/redis/engine.js';
 
 // User and group quotas (JuiceFS 1.4) on every engine: the first quota counts every owner's
 // usage from the tree, creates and growth past a user's or group's limit fail with EDQUOT,
@@ -18,34 +15,8 @@ const root = ROOT_CONTEXT;
 const alice = context(1000, 1000);
 const KiB = 1024;
 
-let claimed: ClaimedDb | undefined;
-afterAll(async () => claimed?.release());
-
-const engines: Array<[string, () => Promise<SharedVolume>]> = [
-  ['memory', async () => {
-    const engine = new MemoryEngine();
-    return { open: async () => engine, cleanup: async () => undefined };
-  }],
-  ['sqlite3', async () => sqlVolume(freshSqliteTarget())],
-  ['redis', async () => {
-    claimed ??= await claimRedisDb();
-    await claimed.reset();
-    const stores: EngineStore[] = [];
-    return {
-      open: async () => {
-        const s = await createRedisEngine(claimed!.url);
-        stores.push(s);
-        return s;
-      },
-      cleanup: async () => {
-        await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
-        await claimed!.reset();
-      },
-    };
-  }],
-  ['postgres', async () => sqlVolume(await freshPgTarget())],
-  ['mysql', async () => sqlVolume(await freshMysqlTarget())],
-];
+const { engines, release } = everyEngine();
+afterAll(release);
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -219,7 +190,7 @@ describe.each(engines)('user and group quotas on %s', (name, makeVolume) => {
       await meta.setOwnerQuota('group', 1000, { maxInodes: 7 });
       await meta.deleteOwnerQuota('group', 1000);
       if (name === 'redis') {
-        const raw = claimed!.raw;
+        const raw = (store as RedisEngine).client;
         const limits = await raw.hgetBuffer('userQuota', '1000');
         expect(limits?.toString('hex')).toBe('0000000000010000' + '0000000000000003');
         expect(await raw.hget('userQuotaUsedSpace', '1000')).toBe(String(8 * KiB));
