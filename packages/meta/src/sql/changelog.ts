@@ -72,8 +72,10 @@ export function sqlChangeLog(
       raw(async (c) => {
         if (version <= (await last(c))) return;
         if (dialect === 'sqlite3') {
-          const updated = await c.run(`UPDATE sqlite_sequence SET "seq"=? WHERE "name"=?`, [version, name]);
-          if (updated === 0) await c.run(`INSERT INTO sqlite_sequence ("name","seq") VALUES (?,?)`, [name, version]);
+          // As an integer: sqlite_sequence's column has no type, so a double would stay a double.
+          const seq = BigInt(Math.floor(version));
+          const updated = await c.run(`UPDATE sqlite_sequence SET "seq"=? WHERE "name"=?`, [seq, name]);
+          if (updated === 0) await c.run(`INSERT INTO sqlite_sequence ("name","seq") VALUES (?,?)`, [name, seq]);
         } else if (dialect === 'postgres') {
           await c.all(`SELECT setval(pg_get_serial_sequence('${name}', 'id'), ?)`, [version]);
         } else {
