@@ -94,6 +94,23 @@ describe('Redis Cluster', () => {
     }
   });
 
+  it('keeps the change log in {N}txnLog and {N}txnLastLog, read and trimmed by scripts on the cluster', async () => {
+    const meta = new BaseMeta(await createRedisEngine(`redis://127.0.0.1:${port}/6`));
+    try {
+      await meta.init({ ...defaultFormat('c6', '66666666-6666-6666-6666-666666666666', '/tmp/c6/'), TrashDays: 0, ChangeLog: true, ChangeLogMaxLines: 2 });
+      await meta.load();
+      await meta.newSession();
+      for (const name of ['a', 'b', 'c']) await meta.mkdir(ROOT_CONTEXT, 1n, name, 0o755, 0);
+      expect([await raw.llen('{6}txnLog'), await raw.get('{6}txnLastLog')]).toEqual([3, '3']);
+      const after1 = (await meta.readChangeLog(1)).map((e) => [e.version, e.entry.split('|')[1]!.replace(/:\d+$/, '')]);
+      expect(after1).toEqual([[2, 'CREATE(1,b,2,493,0,0)'], [3, 'CREATE(1,c,2,493,0,0)']]);
+      expect(await meta.runBackgroundJobs()).toMatchObject({ changeLogLines: 1 });
+      expect((await meta.readChangeLog(0)).map((e) => e.version)).toEqual([2, 3]);
+    } finally {
+      await meta.shutdown();
+    }
+  });
+
   it('keeps volumes with different numbers apart, including reset', async () => {
     const a = new BaseMeta(await createRedisEngine(`redis://127.0.0.1:${port}/4`));
     const b = new BaseMeta(await createRedisEngine(`redis://127.0.0.1:${port},127.0.0.1:${port}/5`));
