@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  alive, fileOp, forceDown, holdLock, isMounted, juicefs, mountBackground, requireRootAndFuse, sleep, tempDir, tryLock,
+  alive, fileOp, forceDown, holdLock, isMounted, juicefs, killGroup, mountBackground, requireRootAndFuse, sleep, tempDir, tryLock,
   type BackgroundMount,
 } from './support.js';
 
-// The mount process dies with SIGKILL (no unmount, no session close): the dead mount point must be
+// The mount's processes (supervisor and worker) die with SIGKILL (no unmount, no session close),
+// so nothing restarts the worker: the dead mount point must be
 // clearable with `juicefs umount --force`, the metadata must stay consistent (dump and fsck pass,
 // every file closed before the kill reads back intact), and the dead session - with the lock it
 // held - must be cleaned by the next mount's background job once its heartbeat has expired.
@@ -57,12 +58,13 @@ describe('faults: juicefs mount killed with SIGKILL (SQLite volume)', () => {
     fs.renameSync(path.join(mp, 'small.txt'), path.join(mp, 'renamed.txt'));
     files.set('renamed.txt', files.get('small.txt') ?? Buffer.alloc(0));
     files.delete('small.txt');
-    const killedPid = first.pid;
     const lock = await holdLock('flock', path.join(mp, 'locked'));
+    const killedPid = (await status()).Sessions.find((s) => s.MountPoint === mp)?.ProcessID ?? -1; // the worker's
+    expect(alive(killedPid)).toBe(true);
 
-    process.kill(killedPid, 'SIGKILL');
-    for (let i = 0; i < 100 && alive(killedPid); i++) await sleep(50);
-    expect(alive(killedPid)).toBe(false);
+    killGroup(first.pid);
+    for (let i = 0; i < 100 && (alive(killedPid) || alive(first.pid)); i++) await sleep(50);
+    expect([alive(killedPid), alive(first.pid)]).toEqual([false, false]);
     expect(isMounted(mp)).toBe(true);
     expect((await fileOp('stat', path.join(mp, 'renamed.txt'), '', 20_000)).result).toBe('ENOTCONN');
 

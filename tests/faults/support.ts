@@ -66,7 +66,11 @@ export function alive(pid: number): boolean {
 
 export interface BackgroundMount {
   mountpoint: string;
-  /** The pid of the serving process, as `juicefs mount -d` prints it. */
+  /**
+   * The pid `juicefs mount -d` prints: the supervisor, which holds the connection and runs the
+   * worker that serves it (the worker's pid is the session's ProcessID in `juicefs status`). Both
+   * are in its process group.
+   */
   pid: number;
   log: string;
 }
@@ -95,7 +99,16 @@ export async function forceDown(m: BackgroundMount | undefined): Promise<void> {
     if (r.code !== 0 && isMounted(m.mountpoint)) await run('umount', ['-l', m.mountpoint], 30_000);
   }
   for (let i = 0; i < 50 && alive(m.pid); i++) await sleep(100);
-  if (alive(m.pid)) process.kill(m.pid, 'SIGKILL');
+  if (alive(m.pid)) killGroup(m.pid);
+}
+
+/** SIGKILL a background mount's supervisor and its worker (the supervisor leads their process group). */
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

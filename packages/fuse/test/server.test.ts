@@ -4,6 +4,7 @@ import {
   InitFlag,
   Opcode,
   encodeRequest,
+  type ConnectionInfo,
   type EntryOut,
   type FuseHandler,
   type RequestContext,
@@ -379,5 +380,27 @@ describe('IOCTL', () => {
     expect(p.subarray(16).toString()).toBe('01234567');
     expect(seen).toEqual([0x80086601, 4, 8]);
     expect(ch.replyTo(unrestricted.unique).errno).toBe(25);
+  });
+});
+
+describe('resuming a connection another server initialised (a restarted mount worker)', () => {
+  test('no INIT is awaited: the handler learns the saved terms, requests are served, and the kernel is asked to resend', async () => {
+    const conn = { major: 7, minor: 38, flags: InitFlag.ASYNC_READ | InitFlag.BIG_WRITES, flags2: 0, maxWrite: 1 << 20, maxReadahead: 1 << 20 };
+    const seen: ConnectionInfo[] = [];
+    const handler: FuseHandler = Object.assign(new MemFsHandler(), { init: (c: ConnectionInfo) => void seen.push(c) });
+    const ch = new MemoryChannel();
+    const s = new FuseSession(ch, handler, { resume: conn });
+    s.start();
+    await s.ready;
+    expect(seen).toEqual([conn]);
+    expect(s.connection).toEqual(conn);
+    // The first write is FUSE_NOTIFY_RESEND: a bare header, unique 0, the notify code in error.
+    expect(ch.replies[0]).toEqual({ unique: 0n, errno: 7, payload: Buffer.alloc(0) });
+    // A request resent by the kernel (high bit of its unique set) is answered under that unique.
+    const resent = (1n << 63n) | 77n;
+    ch.push(encodeRequest({ opcode: Opcode.GETATTR, unique: resent, nodeid: 1n, uid: 0, gid: 0, pid: 1 }, Buffer.alloc(16)));
+    await ch.waitFor(2);
+    expect(ch.replyTo(resent).errno).toBe(0);
+    await s.close();
   });
 });

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { SUPERVISE_ENV, supervise, workerServing } from '../mount/supervisor.js';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
@@ -107,6 +108,12 @@ export function mountCommand(y: Argv): Argv {
         await startInBackground(mountpoint, String(a.log), a.force);
         return;
       }
+      if (process.env[SUPERVISE_ENV] === '1') {
+        // The background process: hold the connection, and run (and rerun) the worker that serves it.
+        process.exitCode = await supervise([process.argv[1] ?? '', ...rawArgs()], mountpoint);
+        return;
+      }
+      const worker = workerServing();
       const reason = await serveMount(metaUrl, mountpoint, {
         readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
         attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
@@ -114,7 +121,7 @@ export function mountCommand(y: Argv): Argv {
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
-        ...tuning, ...metaBehaviour, ...cache, ...objstore, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}),
+        ...tuning, ...metaBehaviour, ...cache, ...objstore, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}), ...(worker ? { worker } : {}),
         onMounted: (f) => log.info(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}`),
       });
       log.info(`${mountpoint} unmounted (${reason})`);
@@ -204,7 +211,9 @@ async function startInBackground(mountpoint: string, logFile: string, overMount:
   const fd = openSync(logFile, 'a');
   // The command line run() was given (under mount.juicefs, the one its options stand for).
   const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true'].includes(x))];
-  const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+  // As root the background process supervises the one that serves (supervisor.ts).
+  const env = root ? { ...process.env, [SUPERVISE_ENV]: '1' } : process.env;
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd], env });
   let exited: number | null | undefined;
   child.on('exit', (code) => { exited = code; });
   for (let i = 0; i < 300; i++) {

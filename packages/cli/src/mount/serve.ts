@@ -3,6 +3,7 @@ import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta }
 import type { Format } from '@juicefs/core';
 import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
 import { VfsFuseHandler, mount } from '@juicefs/fuse';
+import { reportConnection, reportSession, type WorkerServing } from './supervisor.js';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
 import { startMetricsBeside } from '../metrics/index.js';
@@ -120,6 +121,8 @@ export interface ServeOptions extends DiskCacheSettings {
   checkStorage?: boolean;
   /** A /dev/fuse descriptor fusermount3 already mounted at the mount point (see @juicefs/fuse takeInheritedFuseFd). */
   mountedFd?: number;
+  /** This process is a background mount's worker (supervisor.ts): serve its supervisor's connection. */
+  worker?: WorkerServing;
   /** Called once the kernel has the mount. */
   onMounted: (format: Format) => void;
 }
@@ -189,14 +192,16 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       if (left > 0) log.warn(`juicefs: ${left} staged blocks wait for --upload-delay/--upload-hours in ${o.cacheDir}; the next mount with this cache directory uploads them`);
     });
     deleteFreedSlices(meta, store, o.maxDeletes);
-    await meta.newSession({
+    const sid = await meta.newSession({
       heartbeat: o.heartbeat,
       readOnly: o.readOnly,
+      ...(o.worker?.sid !== undefined ? { sid: o.worker.sid } : {}),
       info: {
         Version: o.version, HostName: hostname(), ...(o.ipAddrs ? { IPAddrs: o.ipAddrs } : {}),
         MountPoint: mountpoint, MountTime: new Date().toISOString(), ProcessID: process.pid,
       },
     });
+    if (o.worker) reportSession(sid);
     closers.push(() => meta.closeSession());
     let backup: MetaBackupJob | undefined;
     if (o.backgroundJobs && !o.readOnly) {
@@ -221,6 +226,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
         bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint,
         prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta, sortDir: o.sortDir ?? false,
+        ...(o.worker ? { firstHandle: o.worker.handlesFrom + 1 } : {}),
       },
       control: createControlHandler({ meta: served, store, format }),
     });
@@ -235,6 +241,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       defaultPermissions, enableCap: o.enableCap ?? false, negativeEntryCache: o.negativeEntryCache ?? 0, readdirCache: o.readdirCache ?? false,
       ...(o.rootSquash ? { rootSquash: o.rootSquash } : {}), ...(o.allSquash ? { allSquash: o.allSquash } : {}),
       enableIoctl: o.enableIoctl ?? false, enableSelinux: o.enableSelinux ?? false, ...(o.umask !== undefined ? { umask: o.umask } : {}),
+      ...(o.worker ? { handlesFrom: o.worker.handlesFrom } : {}),
     }), {
       handleSignals: true, readOnly: o.readOnly, fsname: `JuiceFS:${format.Name}`, subtype: 'juicefs', defaultPermissions,
       writebackCache: o.writebackCache ?? false, dontMask: o.umask !== undefined, extraOptions: o.extraOptions ?? [], overMount: o.force ?? false,
@@ -242,7 +249,11 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       disableXattrs: !(o.enableXattr === true || format.EnableACL),
       ...(o.maxReadaheadMiB !== undefined ? { readaheadKiB: o.maxReadaheadMiB * 1024 } : {}),
       ...(o.mountedFd !== undefined ? { mountedFd: o.mountedFd } : {}),
+      ...(o.worker?.deviceFd !== undefined ? { deviceFd: o.worker.deviceFd } : {}),
+      ...(o.worker?.mountedFd !== undefined ? { mountedFd: o.worker.mountedFd } : {}),
+      ...(o.worker?.resume !== undefined ? { resume: o.worker.resume } : {}),
     });
+    if (o.worker) reportConnection(m.session.connection);
     o.onMounted(format);
     const reason = await m.closed;
     await vfs.close();

@@ -63,6 +63,12 @@ export interface NewSessionOptions {
   /** Seconds between heartbeats; the session expires after 5 of them (default 12). */
   heartbeat?: number;
   readOnly?: boolean;
+  /**
+   * Carry on session `sid` instead of registering a new one: a restarted mount worker taking over
+   * from the one that died, so the locks and open-but-unlinked files its callers hold stay theirs.
+   * Its record gets this process's info and a fresh expiry.
+   */
+  sid?: number;
 }
 
 /** When reads and listings update access times (JuiceFS `--atime-mode`). */

@@ -1,3 +1,4 @@
+import { fsError } from '../errors/fs-error.js';
 import type { Attr, NodeType } from '../types/attr.js';
 import type { Ino } from '../types/inode.js';
 import type { ControlChannel } from './control-channel.js';
@@ -44,15 +45,28 @@ export type Handle = FileHandle | DirHandle | SpecialHandle;
 
 /** File handle numbers, as the kernel sees them (never 0, never reused while open). */
 export class HandleTable {
-  private next = 1;
+  private next: number;
   private readonly byFh = new Map<number, Handle>();
+
+  constructor(private readonly first = 1) {
+    if (!Number.isSafeInteger(first) || first < 1) throw new RangeError(`the first handle number must be a whole number of at least 1, got ${first}`);
+    this.next = first;
+  }
 
   get size(): number {
     return this.byFh.size;
   }
 
-  allocate(): number {
-    return this.next++;
+  /**
+   * A new handle number; or `wanted`, a number below the first this table gives out (an earlier
+   * server's handle taken over, see VfsOptions.firstHandle), when no handle holds it.
+   */
+  allocate(wanted?: number): number {
+    if (wanted === undefined) return this.next++;
+    if (!Number.isSafeInteger(wanted) || wanted < 1 || wanted >= this.first || this.byFh.has(wanted)) {
+      throw fsError('EBADF', `handle ${wanted} cannot be taken over: it is not an earlier server's free handle number`);
+    }
+    return wanted;
   }
 
   add(h: Handle): void {

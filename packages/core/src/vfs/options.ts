@@ -45,6 +45,12 @@ export interface VfsOptions {
   version: string;
   /** Mount point, when there is one (shown in `.config`). */
   mountPoint: string;
+  /**
+   * The first handle number to give out (default 1). A mount worker restarted on a connection an
+   * earlier worker served numbers its handles above the earlier ones, so the kernel's old handle
+   * numbers never name a new handle (see the FUSE adapter's `handlesFrom`).
+   */
+  firstHandle: number;
 }
 
 export const DEFAULT_VFS_OPTIONS: VfsOptions = {
@@ -63,6 +69,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   sortDir: false,
   version: '1.4.0',
   mountPoint: '',
+  firstHandle: 1,
 };
 
 /** What a VFS is built from. */

@@ -38,7 +38,7 @@ export abstract class VfsBase {
   readonly options: VfsOptions;
   readonly metrics = new VfsMetrics();
   protected readonly accessLog = new AccessLog();
-  protected readonly handles = new HandleTable();
+  protected readonly handles: HandleTable;
   protected readonly cache: MetaCache;
   protected readonly data: FileData;
   /** Which opens may keep the kernel's page cache (FOPEN_KEEP_CACHE). */
@@ -59,6 +59,7 @@ export abstract class VfsBase {
 
   constructor(init: VfsInit) {
     this.options = { ...DEFAULT_VFS_OPTIONS, ...init.options };
+    this.handles = new HandleTable(this.options.firstHandle);
     this.meta = instrumentMeta(init.meta, this.metrics);
     this.store = init.store;
     this.format = init.format;
@@ -219,8 +220,8 @@ export abstract class VfsBase {
     return h;
   }
 
-  protected newFileHandle(ino: Ino, flags: number, type: NodeType): number {
-    const fh = this.handles.allocate();
+  protected newFileHandle(ino: Ino, flags: number, type: NodeType, takeOver?: number): number {
+    const fh = this.handles.allocate(takeOver);
     this.handles.add({
       kind: 'file',
       fh,
@@ -241,10 +242,10 @@ export abstract class VfsBase {
     this.metrics.openHandles = this.handles.size;
   }
 
-  protected openInternal(ino: Ino, flags: number): OpenReply {
+  protected openInternal(ino: Ino, flags: number, takeOver?: number): OpenReply {
     const attr = this.internalAttrOf(ino);
     if (ino !== CONTROL_INODE && (canWrite(flags) || (flags & O_TRUNC) !== 0)) throw fsError('EACCES', `"${internalNodeByIno(ino)?.name}" is read-only`);
-    const fh = this.handles.allocate();
+    const fh = this.handles.allocate(takeOver);
     const h: SpecialHandle = { kind: 'special', fh, ino, data: Buffer.alloc(0) };
     this.handles.add(h);
     this.metrics.openHandles = this.handles.size;

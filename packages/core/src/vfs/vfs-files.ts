@@ -15,10 +15,15 @@ import { VfsNames } from './vfs-names.js';
 export abstract class VfsFiles extends VfsNames {
   // ---------------------------------------------------------------- files
 
-  async open(ctx: Context, ino: Ino, flags: number): Promise<OpenReply> {
+  /**
+   * Open a file. `takeOver`: register the handle under this number, an earlier server's handle
+   * (below VfsOptions.firstHandle) that the kernel still uses for a file opened before a restart.
+   */
+  async open(ctx: Context, ino: Ino, flags: number, takeOver?: number): Promise<OpenReply> {
     return this.op(ctx, 'open', () => `${ino},0x${flags.toString(16)}`, async () => {
+      if (takeOver !== undefined) this.handles.allocate(takeOver); // checked before anything is opened
       const node = isVirtualInode(ino) ? internalNodeByIno(ino) : undefined;
-      if (node) return this.openInternal(ino, flags);
+      if (node) return this.openInternal(ino, flags, takeOver);
       if (isVirtualInode(ino)) throw fsError('ENOENT', `virtual inode ${ino} does not exist`);
       if (this.options.readOnly && (canWrite(flags) || (flags & O_TRUNC) !== 0)) throw fsError('EROFS', 'the volume is mounted read-only');
       let attr = await this.meta.open(ctx, ino, flags);
@@ -35,7 +40,7 @@ export abstract class VfsFiles extends VfsNames {
         await this.meta.close(ctx, ino).catch(() => undefined);
         throw err;
       }
-      const fh = this.newFileHandle(ino, flags, attr.type);
+      const fh = this.newFileHandle(ino, flags, attr.type, takeOver);
       const keepCache = (flags & O_TRUNC) === 0 && this.keepCache.opened(ino, attr);
       // A small file opened for reading: its bytes start loading now (the kernel still has the
       // page-cache copy when keepCache, and asks us for nothing).

@@ -19,11 +19,12 @@ import { VfsFiles } from './vfs-files.js';
 export class Vfs extends VfsFiles {
   // ---------------------------------------------------------------- directories
 
-  async opendir(ctx: Context, ino: Ino): Promise<{ fh: number }> {
+  /** Open a directory; `takeOver` as for open(). */
+  async opendir(ctx: Context, ino: Ino, takeOver?: number): Promise<{ fh: number }> {
     return this.op(ctx, 'opendir', () => `${ino}`, async () => {
       const attr = await this.attrOf(ctx, ino);
       if (attr.type !== NodeType.Directory) throw fsError('ENOTDIR', `inode ${ino} is not a directory`);
-      const fh = this.handles.allocate();
+      const fh = this.handles.allocate(takeOver);
       this.handles.add({ kind: 'dir', fh, ino, attr });
       this.metrics.openHandles = this.handles.size;
       return { fh };

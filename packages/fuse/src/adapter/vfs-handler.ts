@@ -4,6 +4,7 @@ import {
   F_UNLCK,
   F_WRLCK,
   FOPEN,
+  FUSE_RELEASE_FLOCK_UNLOCK,
   type AttrOut,
   type CopyFileRangeIn,
   type CreateIn,
@@ -22,11 +23,21 @@ import {
   type WriteIn,
 } from '../protocol/index.js';
 import type { FuseHandler, RequestContext } from '../server/index.js';
-import { context, hasCode, type Context } from '@juicefs/core';
+import { context, hasCode, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, type Context } from '@juicefs/core';
 import { direntTypeOf, entryOut, fhNumber, fuseAttr, trustedContext } from './convert.js';
 import { GroupCache } from './groups.js';
 
 export interface VfsHandlerOptions {
+  /**
+   * Handle numbers below this were given out by an earlier server of the same connection (a
+   * mount worker restarted by its supervisor; the VFS numbers its own handles from here). The
+   * first request on such a handle opens the node again under the same number (Vfs.open's
+   * takeOver), with the open flags the request carries (read and write do) or read-write, falling
+   * back to read-only; so lock owners, which the VFS derives from handle numbers, stay the same.
+   * Releasing one that was never used again only drops its flock. Default 0: every handle is this
+   * server's own.
+   */
+  handlesFrom?: number;
   /** Commit buffered writes (vfs.close) when the kernel sends DESTROY. Default true. */
   closeOnDestroy?: boolean;
   /**
@@ -100,6 +111,9 @@ function openOut(r: { fh: number; directIo: boolean; keepCache: boolean }): Open
   return { fh: BigInt(r.fh), openFlags: (r.directIo ? FOPEN.DIRECT_IO : 0) | (r.keepCache ? FOPEN.KEEP_CACHE : 0) };
 }
 
+/** The end of a whole-file POSIX lock (the VFS's LOCK_TO_EOF). */
+const LOCK_TO_EOF = 0xffffffffffffffffn;
+
 const FLOCK_TYPE: Record<number, 'R' | 'W' | 'U'> = { [F_RDLCK]: 'R', [F_WRLCK]: 'W', [F_UNLCK]: 'U' };
 
 function lockType(type: number): LockType {
@@ -114,12 +128,57 @@ function lockType(type: number): LockType {
 export class VfsFuseHandler implements FuseHandler {
   private readonly groups = new GroupCache();
   private readonly trusted: boolean;
+  private readonly handlesFrom: number;
+  /** Earlier servers' handles opened again here, by number (see VfsHandlerOptions.handlesFrom). */
+  private readonly adopted = new Map<number, Promise<number>>();
 
   constructor(
     readonly vfs: Vfs,
     private readonly options: VfsHandlerOptions = {},
   ) {
     this.trusted = options.defaultPermissions ?? true;
+    this.handlesFrom = options.handlesFrom ?? 0;
+  }
+
+  /** File handle `fh` as the VFS knows it: this server's own, or an earlier server's opened again. */
+  private fileFh(c: Context, ino: bigint, fh: bigint, flags?: number): number | Promise<number> {
+    const n = fhNumber(fh);
+    if (n >= this.handlesFrom) return n;
+    return this.adopt(n, async () => {
+      if (flags !== undefined) return (await this.vfs.open(c, ino, flags & ~(O_CREAT | O_EXCL | O_TRUNC), n)).fh;
+      try {
+        return (await this.vfs.open(c, ino, O_RDWR, n)).fh;
+      } catch (err) {
+        if (!hasCode(err, 'EACCES') && !hasCode(err, 'EPERM') && !hasCode(err, 'EROFS') && !hasCode(err, 'EISDIR')) throw err;
+        return (await this.vfs.open(c, ino, O_RDONLY, n)).fh;
+      }
+    });
+  }
+
+  /** The same for a directory handle. */
+  private dirFh(c: Context, ino: bigint, fh: bigint): number | Promise<number> {
+    const n = fhNumber(fh);
+    if (n >= this.handlesFrom) return n;
+    return this.adopt(n, async () => (await this.vfs.opendir(c, ino, n)).fh);
+  }
+
+  private adopt(old: number, open: () => Promise<number>): Promise<number> {
+    let p = this.adopted.get(old);
+    if (p === undefined) {
+      p = open();
+      this.adopted.set(old, p);
+      p.catch(() => this.adopted.delete(old)); // a failed reopen is tried again next time
+    }
+    return p;
+  }
+
+  /** An earlier server's file handle as opened here, or undefined when the node cannot be opened (gone). */
+  private async adoptedOrNone(c: Context, ino: bigint, fh: bigint): Promise<number | undefined> {
+    try {
+      return await this.fileFh(c, ino, fh);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The VFS context of a request (see VfsHandlerOptions.defaultPermissions). */
@@ -163,7 +222,8 @@ export class VfsFuseHandler implements FuseHandler {
     if (set.atime !== undefined) req.atime = set.atime;
     if (set.mtime !== undefined) req.mtime = set.mtime;
     if (set.ctime !== undefined) req.ctime = set.ctime;
-    const r = await this.vfs.setattr(await this.ctx(ctx), ino, req, set.fh === undefined ? undefined : fhNumber(set.fh));
+    const c = await this.ctx(ctx);
+    const r = await this.vfs.setattr(c, ino, req, set.fh === undefined ? undefined : await this.fileFh(c, ino, set.fh));
     return { attr: fuseAttr(ino, r.attr), attrTimeout: r.attrTimeout };
   }
 
@@ -205,24 +265,50 @@ export class VfsFuseHandler implements FuseHandler {
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
     // shared: the reply is written (and copied by the kernel) before anyone could modify it.
-    return this.vfs.read(await this.ctx(ctx), ino, fhNumber(req.fh), req.offset, req.size, true);
+    const c = await this.ctx(ctx);
+    return this.vfs.read(c, ino, await this.fileFh(c, ino, req.fh, req.flags), req.offset, req.size, true);
   }
 
   async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
-    return this.vfs.write(await this.ctx(ctx), ino, fhNumber(req.fh), req.offset, req.data);
+    const c = await this.ctx(ctx);
+    return this.vfs.write(c, ino, await this.fileFh(c, ino, req.fh, req.flags), req.offset, req.data);
   }
 
   async flush(ctx: RequestContext, ino: bigint, fh: bigint, lockOwner: bigint): Promise<void> {
-    await this.vfs.flush(await this.ctx(ctx), ino, fhNumber(fh), lockOwner);
+    const c = await this.ctx(ctx);
+    const n = fhNumber(fh);
+    if (n >= this.handlesFrom) {
+      await this.vfs.flush(c, ino, n, lockOwner);
+      return;
+    }
+    // An earlier server's handle: nothing of it is buffered here, but the POSIX locks its caller
+    // took go at close, as the VFS drops its own handles' (the session, and so the locks, carried on).
+    const own = await this.adoptedOrNone(c, ino, fh);
+    if (own === undefined) return;
+    await this.vfs.flush(c, ino, own, lockOwner);
+    await this.vfs.setlk(c, ino, own, lockOwner, { type: LockType.Unlock, start: 0n, end: LOCK_TO_EOF, pid: ctx.pid }, false).catch(() => undefined);
   }
 
   async release(ctx: RequestContext, ino: bigint, req: ReleaseIn): Promise<void> {
-    // The VFS drops the handle's flock itself, so FUSE_RELEASE_FLOCK_UNLOCK needs nothing extra.
-    await this.vfs.release(await this.ctx(ctx), ino, fhNumber(req.fh));
+    const c = await this.ctx(ctx);
+    const n = fhNumber(req.fh);
+    // The VFS drops its handle's flock itself, so FUSE_RELEASE_FLOCK_UNLOCK needs nothing extra...
+    if (n >= this.handlesFrom) {
+      await this.vfs.release(c, ino, n);
+      return;
+    }
+    // ...but for an earlier server's handle the flock was taken there: drop it by its owner.
+    const unlock = (req.releaseFlags & FUSE_RELEASE_FLOCK_UNLOCK) !== 0;
+    const own = unlock ? await this.adoptedOrNone(c, ino, req.fh) : await this.adopted.get(n)?.catch(() => undefined);
+    this.adopted.delete(n);
+    if (own === undefined) return;
+    if (unlock) await this.vfs.flock(c, ino, own, req.lockOwner, 'U', false).catch(() => undefined);
+    await this.vfs.release(c, ino, own);
   }
 
   async fsync(ctx: RequestContext, ino: bigint, fh: bigint, datasync: boolean): Promise<void> {
-    await this.vfs.fsync(await this.ctx(ctx), ino, fhNumber(fh), datasync);
+    const c = await this.ctx(ctx);
+    await this.vfs.fsync(c, ino, await this.fileFh(c, ino, fh), datasync);
   }
 
   async create(ctx: RequestContext, parent: bigint, req: CreateIn): Promise<{ entry: EntryOut; open: OpenOut }> {
@@ -231,15 +317,19 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async fallocate(ctx: RequestContext, ino: bigint, req: FallocateIn): Promise<void> {
-    await this.vfs.fallocate(await this.ctx(ctx), ino, fhNumber(req.fh), req.mode, req.offset, req.length);
+    const c = await this.ctx(ctx);
+    await this.vfs.fallocate(c, ino, await this.fileFh(c, ino, req.fh), req.mode, req.offset, req.length);
   }
 
   async lseek(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, whence: number): Promise<number> {
-    return this.vfs.lseek(await this.ctx(ctx), ino, fhNumber(fh), offset, whence);
+    const c = await this.ctx(ctx);
+    return this.vfs.lseek(c, ino, await this.fileFh(c, ino, fh), offset, whence);
   }
 
   async copyFileRange(ctx: RequestContext, ino: bigint, r: CopyFileRangeIn): Promise<number> {
-    return this.vfs.copyFileRange(await this.ctx(ctx), ino, fhNumber(r.fhIn), r.offIn, r.nodeidOut, fhNumber(r.fhOut), r.offOut, r.len, r.flags);
+    const c = await this.ctx(ctx);
+    const fhIn = await this.fileFh(c, ino, r.fhIn);
+    return this.vfs.copyFileRange(c, ino, fhIn, r.offIn, r.nodeidOut, await this.fileFh(c, r.nodeidOut, r.fhOut), r.offOut, r.len, r.flags);
   }
 
   async statfs(ctx: RequestContext, ino: bigint): Promise<StatfsOut> {
@@ -296,7 +386,8 @@ export class VfsFuseHandler implements FuseHandler {
   private async fillDir(ctx: RequestContext, ino: bigint, fh: bigint, offset: number, out: DirentBuffer): Promise<void> {
     // Ask for about as many entries as the kernel's buffer can hold (records are >= 32 bytes).
     const limit = Math.max(1, Math.ceil(out.size / (out.plus ? 160 : 32)));
-    const entries = await this.vfs.readdir(await this.ctx(ctx), ino, fhNumber(fh), offset, { plus: out.plus, limit });
+    const c = await this.ctx(ctx);
+    const entries = await this.vfs.readdir(c, ino, await this.dirFh(c, ino, fh), offset, { plus: out.plus, limit });
     for (const e of entries) {
       const d = { name: e.name, ino: e.ino, type: direntTypeOf(e.type), offset: e.offset };
       // "." and ".." carry no entry: the kernel does not count lookups for them.
@@ -307,7 +398,14 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async releasedir(ctx: RequestContext, ino: bigint, fh: bigint): Promise<void> {
-    await this.vfs.releasedir(await this.ctx(ctx), ino, fhNumber(fh));
+    const n = fhNumber(fh);
+    if (n >= this.handlesFrom) {
+      await this.vfs.releasedir(await this.ctx(ctx), ino, n);
+      return;
+    }
+    const own = await this.adopted.get(n)?.catch(() => undefined);
+    this.adopted.delete(n);
+    if (own !== undefined) await this.vfs.releasedir(await this.ctx(ctx), ino, own);
   }
 
   async fsyncdir(): Promise<void> {
@@ -321,7 +419,8 @@ export class VfsFuseHandler implements FuseHandler {
 
   async getlk(ctx: RequestContext, ino: bigint, req: LkIn): Promise<FileLock> {
     const l = req.lock;
-    const r = await this.vfs.getlk(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid });
+    const c = await this.ctx(ctx);
+    const r = await this.vfs.getlk(c, ino, await this.fileFh(c, ino, req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid });
     const type = r.type === LockType.Read ? F_RDLCK : r.type === LockType.Write ? F_WRLCK : F_UNLCK;
     return { start: r.start, end: r.end, type, pid: r.pid };
   }
@@ -331,10 +430,12 @@ export class VfsFuseHandler implements FuseHandler {
     // A blocking wait (SETLKW, also flock without LOCK_NB) ends with EINTR when the kernel
     // interrupts it or the session ends; the session leaves that answer to us (see session.ts).
     const wait = block ? { signal: ctx.signal } : {};
+    const c = await this.ctx(ctx);
+    const fh = await this.fileFh(c, ino, req.fh);
     if (req.flock) {
-      await this.vfs.flock(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, FLOCK_TYPE[l.type] ?? 'U', block, wait);
+      await this.vfs.flock(c, ino, fh, req.owner, FLOCK_TYPE[l.type] ?? 'U', block, wait);
       return;
     }
-    await this.vfs.setlk(await this.ctx(ctx), ino, fhNumber(req.fh), req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block, wait);
+    await this.vfs.setlk(c, ino, fh, req.owner, { type: lockType(l.type), start: l.start, end: l.end, pid: l.pid }, block, wait);
   }
 }

@@ -162,7 +162,7 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
         'through spawnThroughFusermount() and pass takeInheritedFuseFd() as mountedFd (juicefs mount does this by itself when fusermount3 and python3 are installed)',
     );
   }
-  const fd = mounted ?? openDevFuse();
+  const fd = mounted ?? options.deviceFd ?? openDevFuse();
   const maxWrite = Math.min(options.maxWrite ?? MAX_MAX_WRITE, MAX_MAX_WRITE);
   const log = options.log ?? ((m: string) => console.error(m));
   // Room for the largest WRITE plus headers, and for a 64 KiB xattr value with its name.
@@ -172,6 +172,11 @@ export async function mount(mountpoint: string, handler: FuseHandler, options: M
   else session.start();
   const m = new FuseMount(abs, session);
   const ready = await Promise.race([session.ready.then(() => 'ready'), session.ended]);
+  // A resumed connection keeps the readahead and the rest its first server set up.
+  if (ready === 'ready' && options.resume !== undefined) {
+    if (options.handleSignals === true) m.handleSignals();
+    return m;
+  }
   if (ready !== 'ready') {
     // Take the failed mount away, so the reader thread sees ENODEV and the device is closed.
     await m.detach({ lazy: true }).catch(() => undefined);

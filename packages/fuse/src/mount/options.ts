@@ -34,6 +34,12 @@ export interface MountOptions extends SessionOptions {
    */
   mountedFd?: number;
   /**
+   * An open /dev/fuse descriptor not mounted yet, to mount and serve instead of opening one (a
+   * supervisor holds a copy, so that the connection outlives this process and a restarted
+   * server can take it over with `mountedFd` and `resume`).
+   */
+  deviceFd?: number;
+  /**
    * Mount even where something is mounted already, on top of it (JuiceFS's mount --force);
    * unmounting this mount uncovers the one below. Default false: an existing mount is EBUSY.
    */

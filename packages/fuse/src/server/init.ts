@@ -6,7 +6,7 @@ import {
   type InitIn,
   type InitOut,
 } from '../protocol/index.js';
-import type { FuseHandler } from './handler.js';
+import type { ConnectionInfo, FuseHandler } from './handler.js';
 
 export const PAGE_SIZE = 4096;
 export const MAX_MAX_WRITE = 1 << 20;
@@ -41,6 +41,12 @@ export interface SessionOptions {
    * caller's umask still arrives in the request.
    */
   dontMask?: boolean;
+  /**
+   * Serve a connection another process already initialised (a restarted mount worker): no INIT
+   * is awaited, these are the terms it negotiated, and the kernel is asked to send again the
+   * requests the previous server read but never answered (FUSE_NOTIFY_RESEND, Linux 6.9+).
+   */
+  resume?: ConnectionInfo;
 }
 
 export type InitResult =

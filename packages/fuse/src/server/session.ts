@@ -49,6 +49,9 @@ export const EARLY_INTERRUPT_TTL_MS = 2000;
 /** At most this many are kept (a flood of late interrupts cannot grow the map without bound). */
 const EARLY_INTERRUPT_MAX = 256;
 
+/** fuse_notify_code FUSE_NOTIFY_RESEND: queue again the requests read but not answered (7.40). */
+const NOTIFY_RESEND = 7;
+
 const XATTR_OPCODES: ReadonlySet<number> = new Set([Opcode.SETXATTR, Opcode.GETXATTR, Opcode.LISTXATTR, Opcode.REMOVEXATTR]);
 
 /**
@@ -137,10 +140,41 @@ export class FuseSession {
   }
 
   start(): void {
+    const resume = this.options.resume;
+    if (resume !== undefined) {
+      void this.startResumed(resume);
+      return;
+    }
+    this.startChannel();
+  }
+
+  private startChannel(): void {
     this.channel.start(
       (buf, done) => this.onRequest(buf, done),
       (reason) => this.end(reason),
     );
+  }
+
+  /**
+   * Take over a connection whose INIT another process answered: the handler learns the terms,
+   * serving starts, and the requests the previous server had read but not answered are sent again
+   * (their unique carries the resend bit; the answer echoes it). A kernel without FUSE_NOTIFY_RESEND
+   * refuses the notification: those callers stay blocked until they are interrupted.
+   */
+  private async startResumed(conn: ConnectionInfo): Promise<void> {
+    try {
+      await this.handler.init?.(conn);
+    } catch (e) {
+      this.end(`resuming the connection failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    this.conn = conn;
+    this.startChannel();
+    this.readyResolve();
+    const head = Buffer.alloc(OUT_HEADER_SIZE);
+    head.writeUInt32LE(OUT_HEADER_SIZE, 0);
+    head.writeInt32LE(NOTIFY_RESEND, 4);
+    this.channel.write([head], 0);
   }
 
   /** Stop serving: aborts in-flight requests and closes the channel. */

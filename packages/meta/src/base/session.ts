@@ -43,7 +43,7 @@ export async function newSession(m: MetaState, options: NewSessionOptions = {}):
     ...options.info,
   };
   m.sessionInfo = encodeSessionInfo(info);
-  const sid = await m.store.newSessionId();
+  const sid = options.sid !== undefined && options.sid > 0 ? options.sid : await m.store.newSessionId();
   await m.store.setSession(sid, unixNow() + 5 * m.heartbeat, m.sessionInfo);
   m.sid = sid;
   startHeartbeat(m);
