@@ -94,7 +94,11 @@ export async function supervise(args: readonly string[], mountpoint: string): Pr
     stopping = true;
     current?.kill(signal);
   };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
+  // SIGINT/SIGTERM unmount (the worker's handlers do it); a stray SIGHUP must not take the
+  // connection down with this process.
+  const ignore = () => undefined;
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, forward);
+  process.on('SIGHUP', ignore);
   try {
     for (let generation = 0; ; generation++) {
       const setup: WorkerSetup = { generation, ...(conn !== undefined ? { resume: conn } : {}), ...(sid !== undefined ? { sid } : {}) };
@@ -127,7 +131,8 @@ export async function supervise(args: readonly string[], mountpoint: string): Pr
       log.warn(`juicefs: mount worker ${worker.pid} ${how}; starting another on the same connection`);
     }
   } finally {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, forward);
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, forward);
+    process.off('SIGHUP', ignore);
     closeSync(fd);
   }
 }
