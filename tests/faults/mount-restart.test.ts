@@ -9,7 +9,8 @@ import {
 // A background mount's worker dies (SIGKILL) while programs use the mount: its supervisor starts
 // another on the same /dev/fuse connection. The mount point stays, a file opened before the crash
 // goes on being read through its old handle, the flock a program took stays held (the new worker
-// carries on the session), new work succeeds, and an unmount ends both processes. A worker that
+// carries on the session), a lock request blocked in the dead worker is answered by the new one
+// (the kernel resends it), new work succeeds, and an unmount ends both processes. A worker that
 // keeps dying is given up on.
 
 interface StatusJson {
@@ -66,6 +67,19 @@ print(len(first) + len(rest), (first + rest) == open(sys.argv[1], 'rb').read(), 
     for (let i = 0; i < 200 && !out.includes('opened'); i++) await sleep(50);
     expect(out).toContain('opened');
     const lock = await holdLock('flock', path.join(mp, 'locked'));
+    // A second program blocks on the same flock: its request is with the worker when it dies.
+    const waiter = spawn('python3', ['-c', `
+import fcntl, sys
+f = open(sys.argv[1], 'w')
+print('waiting', flush=True)
+fcntl.flock(f, fcntl.LOCK_EX)
+print('got it', flush=True)
+`, path.join(mp, 'locked')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let waited = '';
+    waiter.stdout.on('data', (d: Buffer) => (waited += d.toString()));
+    const waiterDone = new Promise<number | null>((resolve) => waiter.once('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !waited.includes('waiting'); i++) await sleep(50);
+    await sleep(500); // into its FLOCK request
 
     const before = await session(mp);
     expect(before).toBeDefined();
@@ -88,7 +102,12 @@ print(len(first) + len(rest), (first + rest) == open(sys.argv[1], 'rb').read(), 
     expect(await readerDone).toBe(0);
     expect(out.trim().split('\n').at(-1)).toBe(`${content.length} True`);
     expect(await tryLock('flock', path.join(mp, 'locked'))).toMatch(/^(EAGAIN|EWOULDBLOCK)$/); // still the holder's
+    expect(waited).not.toContain('got it');
+    // The holder closes: its flock goes, and the waiter's request, sent again to the new worker
+    // (FUSE_NOTIFY_RESEND), is granted.
     await lock.release();
+    expect(await waiterDone).toBe(0);
+    expect(waited).toContain('got it');
     expect(await tryLock('flock', path.join(mp, 'locked'))).toBe('OK');
     expect((await fileOp('write', path.join(mp, 'new.txt'), 'after the restart')).result).toBe('OK');
     expect((await fileOp('read', path.join(mp, 'new.txt'))).data).toBe('after the restart');
