@@ -266,12 +266,14 @@ export class VfsFuseHandler implements FuseHandler {
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
     // shared: the reply is written (and copied by the kernel) before anyone could modify it.
     const c = await this.ctx(ctx);
-    return this.vfs.read(c, ino, await this.fileFh(c, ino, req.fh, req.flags), req.offset, req.size, true);
+    const fh = this.fileFh(c, ino, req.fh, req.flags); // a number, unless an earlier server's handle (no await on the hot path)
+    return this.vfs.read(c, ino, typeof fh === 'number' ? fh : await fh, req.offset, req.size, true);
   }
 
   async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
     const c = await this.ctx(ctx);
-    return this.vfs.write(c, ino, await this.fileFh(c, ino, req.fh, req.flags), req.offset, req.data);
+    const fh = this.fileFh(c, ino, req.fh, req.flags);
+    return this.vfs.write(c, ino, typeof fh === 'number' ? fh : await fh, req.offset, req.data);
   }
 
   async flush(ctx: RequestContext, ino: bigint, fh: bigint, lockOwner: bigint): Promise<void> {
