@@ -78,14 +78,17 @@ describe('juicefs config --changelog*', () => {
     const m = juicefs('mount', '-d', url, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'));
     if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
     try {
-      // The follower starts at the newest line, then waits.
-      const tail = spawn(process.execPath, [bin, 'changelog', url, '--interval', '0.1'], { cwd: repo });
+      // The follower starts after the newest line so far (given, so that a slow start misses nothing), then waits.
+      fs.mkdirSync(path.join(mp, 'before'));
+      const from = sql(db, 'SELECT MAX(id) FROM jfs_change_log');
+      expect(Number(from)).toBeGreaterThan(0);
+      const tail = spawn(process.execPath, [bin, 'changelog', url, '--from', from, '--interval', '0.1'], { cwd: repo });
       let out = '';
       let err = '';
       tail.stdout.on('data', (d: Buffer) => (out += d.toString()));
       tail.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const exited = new Promise<number | null>((resolve) => tail.on('close', (code) => resolve(code)));
-      await new Promise((r) => setTimeout(r, 1500)); // started and at the end of the log
+      await new Promise((r) => setTimeout(r, 300));
 
       fs.mkdirSync(path.join(mp, 'dir'));
       fs.writeFileSync(path.join(mp, 'dir', 'new file'), 'hello');
@@ -112,6 +115,9 @@ describe('juicefs config --changelog*', () => {
       const resumed = juicefs('changelog', url, '--from', String(versions[2]), '--follow=false');
       expect(resumed.code).toBe(0);
       expect(resumed.out).toBe(out.trim().split('\n').slice(3).join('\n') + '\n');
+      // Without --from it starts at the newest line: nothing to print yet.
+      const fromNewest = juicefs('changelog', url, '--follow=false');
+      expect([fromNewest.code, fromNewest.out]).toEqual([0, '']);
     } finally {
       const u = juicefs('umount', mp);
       if (u.code !== 0) juicefs('umount', '--force', mp);
