@@ -14,7 +14,7 @@ import {
 // keeps dying is given up on.
 
 interface StatusJson {
-  Sessions: Array<{ Sid: number; MountPoint: string; ProcessID: number }>;
+  Sessions: Array<{ Sid: number; MountPoint: string; ProcessID: number; MountTime?: string }>;
 }
 
 describe('faults: a background mount whose worker is killed', () => {
@@ -39,7 +39,7 @@ describe('faults: a background mount whose worker is killed', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const session = async (mp: string): Promise<{ Sid: number; ProcessID: number } | undefined> => {
+  const session = async (mp: string): Promise<StatusJson['Sessions'][number] | undefined> => {
     const s = await juicefs(['status', meta]);
     if (s.code !== 0) throw new Error(`juicefs status failed: ${s.stderr}`);
     return (JSON.parse(s.stdout) as StatusJson).Sessions.find((x) => x.MountPoint === mp);
@@ -117,6 +117,49 @@ print('got it', flush=True)
     expect(u.code).toBe(0);
     for (let i = 0; i < 100 && (alive(m.pid) || alive(after!.ProcessID)); i++) await sleep(50);
     expect([isMounted(mp), alive(m.pid), alive(after!.ProcessID)]).toEqual([false, false, false]);
+  }, 120_000);
+
+  it('mounting the same volume again upgrades the mount in place: a new worker from the new command line takes over', async () => {
+    const mp = path.join(dir, 'mnt3');
+    fs.mkdirSync(mp);
+    m = await mountBackground(meta, mp, dir);
+    const before = await session(mp);
+    // A writer with data still buffered in the old worker when the upgrade comes.
+    const writer = spawn('python3', ['-c', `
+import sys
+f = open(sys.argv[1], 'wb')
+f.write(b'a' * 100000)
+print('written', flush=True)
+sys.stdin.readline()
+f.write(b'b' * 10)
+f.close()
+print(len(open(sys.argv[1], 'rb').read()), flush=True)
+`, path.join(mp, 'written-across')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const writerDone = new Promise<number | null>((resolve) => writer.once('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !out.includes('written'); i++) await sleep(50);
+
+    const again = await juicefs(['mount', meta, mp, '-d', '--log', m.log, '--cache-dir', path.join(dir, 'cache-mnt3'), '--metrics', '', '--attr-cache', '2']);
+    expect(again.code).toBe(0);
+    const pid = Number(/worker pid (\d+) serves it now/.exec(again.stderr)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const after = await session(mp);
+    expect([after?.Sid, after?.ProcessID]).toEqual([before!.Sid, pid]); // the same session, the new worker
+    expect([alive(before!.ProcessID), alive(m.pid)]).toEqual([false, true]); // the old worker went, the supervisor stays
+    expect(fs.readFileSync(m.log, 'utf8')).toMatch(/handed .* over for an upgrade/);
+
+    writer.stdin.end('go\n');
+    expect(await writerDone).toBe(0);
+    expect(out.trim().split('\n').at(-1)).toBe('100010');
+
+    // Another volume on the same mount point is refused, naming the one mounted.
+    const other = await juicefs(['mount', `sqlite3://${dir}/other.db`, mp, '-d', '--log', m.log]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/is mounted, and its supervisor refused to upgrade it: it serves another volume/);
+    expect((await juicefs(['umount', mp])).code).toBe(0);
+    for (let i = 0; i < 100 && (alive(m.pid) || alive(pid)); i++) await sleep(50);
+    expect([isMounted(mp), alive(m.pid), alive(pid)]).toEqual([false, false, false]);
   }, 120_000);
 
   it('gives up on a worker that keeps dying: the mount fails with ENOTCONN, and umount --force clears it', async () => {

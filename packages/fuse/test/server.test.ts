@@ -404,3 +404,37 @@ describe('resuming a connection another server initialised (a restarted mount wo
     await s.close();
   });
 });
+
+describe('handing a connection over (an upgrade)', () => {
+  test('reading stops, the request under way is answered, later answers go nowhere; a channel that cannot pause refuses', async () => {
+    class PausingChannel extends MemoryChannel {
+      paused = false;
+      pause(): void {
+        this.paused = true;
+      }
+    }
+    let release!: () => void;
+    const slow: FuseHandler = { getattr: () => new Promise((r) => (release = () => r({ attr: { ino: 1n, size: 0, blocks: 0, atime: 0, mtime: 0, ctime: 0, atimensec: 0, mtimensec: 0, ctimensec: 0, mode: 0o40755, nlink: 2, uid: 0, gid: 0, rdev: 0, blksize: 4096 }, attrTimeout: 1 }))) };
+    const ch = new PausingChannel();
+    const s = new FuseSession(ch, slow, {});
+    s.start();
+    const init = req(Opcode.INIT, 0n, initBody(7, 45));
+    ch.push(init.buf);
+    await s.ready;
+    const g = req(Opcode.GETATTR, 1n, Buffer.alloc(16));
+    ch.push(g.buf);
+    const handing = s.handOver(2000);
+    expect(ch.paused).toBe(true);
+    release();
+    expect(await handing).toBe(0); // nothing left unanswered
+    expect(ch.replyTo(g.unique).errno).toBe(0);
+    const late = req(Opcode.GETATTR, 1n, Buffer.alloc(16));
+    ch.push(late.buf); // were one read anyway, its answer would not be written
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ch.replies.filter((r) => r.unique === late.unique)).toEqual([]);
+
+    expect(await new FuseSession(new MemoryChannel(), slow, {}).handOver(10)).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { SUPERVISE_ENV, supervise, workerServing } from '../mount/supervisor.js';
+import { SUPERVISE_ENV, requestUpgrade, supervise, workerServing } from '../mount/supervisor.js';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
@@ -105,12 +105,12 @@ export function mountCommand(y: Argv): Argv {
         return;
       }
       if (a.background) {
-        await startInBackground(mountpoint, String(a.log), a.force);
+        await startInBackground(mountpoint, String(a.log), a.force, metaUrl);
         return;
       }
       if (process.env[SUPERVISE_ENV] === '1') {
         // The background process: hold the connection, and run (and rerun) the worker that serves it.
-        process.exitCode = await supervise([process.argv[1] ?? '', ...rawArgs()], mountpoint);
+        process.exitCode = await supervise([process.argv[1] ?? '', ...rawArgs()], mountpoint, metaUrl);
         return;
       }
       const worker = workerServing();
@@ -202,15 +202,24 @@ export function parseUidGid(flag: string, text: string): { uid: number; gid: num
 }
 
 /** Re-run this command without -d, detached, logging to `logFile`; return once the mount is up. */
-async function startInBackground(mountpoint: string, logFile: string, overMount: boolean): Promise<void> {
+async function startInBackground(mountpoint: string, logFile: string, overMount: boolean, metaUrl: string): Promise<void> {
+  // The command line run() was given (under mount.juicefs, the one its options stand for).
+  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true'].includes(x))];
+  // Mounted by a supervisor of this volume already: upgrade it in place (a new worker, run from
+  // this command line), as JuiceFS does when the same mount point is mounted again.
+  if (root && !overMount && (await isMountPoint(path.resolve(mountpoint)))) {
+    const pid = await requestUpgrade(path.resolve(mountpoint), metaUrl, { execPath: process.execPath, execArgv: [...process.execArgv], args });
+    if (pid !== undefined) {
+      log.info(`upgraded the mount at ${mountpoint} in place: worker pid ${pid} serves it now (log ${logFile})`);
+      return;
+    }
+  }
   // Checked here too: on a mount point that is already mounted, the wait below would see the old
   // mount and report success while the child fails.
   await checkMountPoint(mountpoint, { overMount });
   const before = await mountCount(mountpoint);
   mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
-  // The command line run() was given (under mount.juicefs, the one its options stand for).
-  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true'].includes(x))];
   // As root the background process supervises the one that serves (supervisor.ts).
   const env = root ? { ...process.env, [SUPERVISE_ENV]: '1' } : process.env;
   const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd], env });

@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
-import { VfsFuseHandler, mount } from '@juicefs/fuse';
-import { reportConnection, reportSession, type WorkerServing } from './supervisor.js';
+import { VfsFuseHandler, mount, type FuseMount } from '@juicefs/fuse';
+import { HANDED_OVER, reportConnection, reportSession, type WorkerServing } from './supervisor.js';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
 import { startMetricsBeside } from '../metrics/index.js';
@@ -253,7 +253,12 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       ...(o.worker?.mountedFd !== undefined ? { mountedFd: o.worker.mountedFd } : {}),
       ...(o.worker?.resume !== undefined ? { resume: o.worker.resume } : {}),
     });
-    if (o.worker) reportConnection(m.session.connection);
+    if (o.worker) {
+      reportConnection(m.session.connection);
+      process.on('message', (msg: { type?: string }) => {
+        if (msg.type === 'handover') void handOver(m, vfs, store, meta);
+      });
+    }
     o.onMounted(format);
     const reason = await m.closed;
     await vfs.close();
@@ -261,6 +266,29 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
   } finally {
     await closeAll();
   }
+}
+
+/**
+ * An upgrade (supervisor.ts): stop reading requests, let those under way finish (a few seconds at
+ * most; the rest the next worker gets again), commit what is buffered, finish uploads, stop the
+ * session's heartbeat without closing the session (the next worker carries it on), and exit
+ * without unmounting.
+ */
+async function handOver(m: FuseMount, vfs: Vfs, store: ChunkStore, meta: Meta): Promise<void> {
+  const left = await m.session.handOver(3000);
+  if (left === false) {
+    log.warn('juicefs: this connection cannot be handed over (its reader cannot pause): not upgrading');
+    return;
+  }
+  try {
+    await vfs.flushAll(ROOT_CONTEXT);
+    await store.close();
+    await meta.shutdown();
+  } catch (e) {
+    log.warn(`juicefs: while handing over: ${String(e)}`);
+  }
+  log.info(`juicefs: handing the connection over${left > 0 ? ` (${left} requests under way go to the next worker)` : ''}`);
+  process.exit(HANDED_OVER);
 }
 
 /** The disk cache flags' serve options as chunk store options (only those given). */

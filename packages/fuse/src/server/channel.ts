@@ -27,6 +27,11 @@ export interface FuseChannel {
   write(parts: readonly Uint8Array[], answered?: number): void;
   /** Stop delivering requests and release resources (the fd is closed once the reader is gone). */
   close(): Promise<void>;
+  /**
+   * Optional: stop reading requests, leaving them queued in the kernel, without ending the
+   * connection (a server handing its connection over to another one).
+   */
+  pause?(): void;
 }
 
 // The reader runs in its own thread, NOT on the libuv pool: a read on /dev/fuse blocks until a

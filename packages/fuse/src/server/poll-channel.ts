@@ -132,6 +132,7 @@ export class PollFuseChannel implements FuseChannel {
   private buf: Buffer;
   private readonly spare: Buffer[] = [];
   private closed = false;
+  private paused = false;
   private gone: Promise<void> = Promise.resolve();
   private onRequest: RequestSink | undefined;
   private spinQueued = false;
@@ -213,7 +214,7 @@ export class PollFuseChannel implements FuseChannel {
    */
   private spin(): void {
     this.spinQueued = false;
-    if (this.closed) return;
+    if (this.closed || this.paused) return;
     const governor = this.governors.of(this.lastKind);
     if (!governor.shouldSpin()) return;
     const deadline = process.hrtime.bigint() + this.spinNanos;
@@ -249,6 +250,12 @@ export class PollFuseChannel implements FuseChannel {
       return;
     }
     this.onRequest?.(Buffer.from(buf.subarray(0, n)));
+  }
+
+  /** Stop reading: requests stay queued in the kernel for whoever reads the connection next. */
+  pause(): void {
+    this.paused = true;
+    this.socket?.pause();
   }
 
   /** Stop reading and close the descriptor (closing the handle closes the fd). */

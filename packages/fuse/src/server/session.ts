@@ -177,6 +177,23 @@ export class FuseSession {
     this.channel.write([head], 0);
   }
 
+  /**
+   * Hand the connection over: read no more requests (they stay queued in the kernel), and wait up
+   * to `waitMs` for the ones being served to be answered. Resolves with how many are still
+   * unanswered: the next server gets those again when it asks the kernel to resend. The session
+   * is not ended; the process is expected to exit without unmounting. False when the channel
+   * cannot stop reading.
+   */
+  async handOver(waitMs: number): Promise<number | false> {
+    if (this.channel.pause === undefined) return false;
+    this.channel.pause();
+    const until = Date.now() + waitMs;
+    while (this.inflight.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    // Whatever answers come later must not reach the kernel: the next server answers them.
+    this.isEnded = true;
+    return this.inflight.size;
+  }
+
   /** Stop serving: aborts in-flight requests and closes the channel. */
   async close(): Promise<void> {
     this.end('closed');
