@@ -119,7 +119,7 @@ print('got it', flush=True)
     expect([isMounted(mp), alive(m.pid), alive(after!.ProcessID)]).toEqual([false, false, false]);
   }, 120_000);
 
-  it('mounting the same volume again upgrades the mount in place: a new worker from the new command line takes over', async () => {
+  it('mount --upgrade of the same volume replaces the worker in place: a new worker from the new command line takes over', async () => {
     const mp = path.join(dir, 'mnt3');
     fs.mkdirSync(mp);
     m = await mountBackground(meta, mp, dir);
@@ -140,7 +140,11 @@ print(len(open(sys.argv[1], 'rb').read()), flush=True)
     const writerDone = new Promise<number | null>((resolve) => writer.once('exit', (code) => resolve(code)));
     for (let i = 0; i < 200 && !out.includes('written'); i++) await sleep(50);
 
-    const again = await juicefs(['mount', meta, mp, '-d', '--log', m.log, '--cache-dir', path.join(dir, 'cache-mnt3'), '--metrics', '', '--attr-cache', '2']);
+    // Without --upgrade a second mount is refused, and says how to upgrade.
+    const refused = await juicefs(['mount', meta, mp, '-d', '--log', m.log, '--metrics', '']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/to upgrade a background mount of this volume in place instead, add --upgrade/);
+    const again = await juicefs(['mount', meta, mp, '-d', '--upgrade', '--log', m.log, '--cache-dir', path.join(dir, 'cache-mnt3'), '--metrics', '', '--attr-cache', '2']);
     expect(again.code).toBe(0);
     const pid = Number(/worker pid (\d+) serves it now/.exec(again.stderr)?.[1]);
     expect(pid).toBeGreaterThan(0);
@@ -154,7 +158,7 @@ print(len(open(sys.argv[1], 'rb').read()), flush=True)
     expect(out.trim().split('\n').at(-1)).toBe('100010');
 
     // Another volume on the same mount point is refused, naming the one mounted.
-    const other = await juicefs(['mount', `sqlite3://${dir}/other.db`, mp, '-d', '--log', m.log]);
+    const other = await juicefs(['mount', `sqlite3://${dir}/other.db`, mp, '-d', '--upgrade', '--log', m.log]);
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/is mounted, and its supervisor refused to upgrade it: it serves another volume/);
     expect((await juicefs(['umount', mp])).code).toBe(0);

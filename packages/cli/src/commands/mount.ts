@@ -3,7 +3,7 @@ import { SUPERVISE_ENV, requestUpgrade, supervise, workerServing } from '../moun
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { fsError } from '@juicefs/core';
+import { fsError, hasCode } from '@juicefs/core';
 import { checkMountPoint, isMountPoint, mountCount, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv, Options } from 'yargs';
 import { backupInterval, parseBackupInterval } from '../mount/backup.js';
@@ -30,6 +30,7 @@ const MiB = 1024 * 1024;
  */
 export const MOUNT_FLAGS = {
   'background': { alias: 'd', type: 'boolean', default: false, describe: 'run in the background; returns once mounted' },
+  'upgrade': { type: 'boolean', default: false, describe: 'with -d, on a mount point already serving this volume in the background: replace its worker with one from this command line, without unmounting' },
   'log': { type: 'string', default: root ? '/var/log/juicefs.log' : path.join(homedir(), '.juicefs/juicefs.log'), describe: 'log file in background mode' },
   'read-only': { type: 'boolean', default: false, describe: 'mount read-only' },
   'cache-dir': { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory, or "memory"' },
@@ -105,7 +106,7 @@ export function mountCommand(y: Argv): Argv {
         return;
       }
       if (a.background) {
-        await startInBackground(mountpoint, String(a.log), a.force, metaUrl);
+        await startInBackground(mountpoint, String(a.log), a.force, metaUrl, a.upgrade);
         return;
       }
       if (process.env[SUPERVISE_ENV] === '1') {
@@ -202,21 +203,27 @@ export function parseUidGid(flag: string, text: string): { uid: number; gid: num
 }
 
 /** Re-run this command without -d, detached, logging to `logFile`; return once the mount is up. */
-async function startInBackground(mountpoint: string, logFile: string, overMount: boolean, metaUrl: string): Promise<void> {
+async function startInBackground(mountpoint: string, logFile: string, overMount: boolean, metaUrl: string, upgrade: boolean): Promise<void> {
   // The command line run() was given (under mount.juicefs, the one its options stand for).
-  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true'].includes(x))];
-  // Mounted by a supervisor of this volume already: upgrade it in place (a new worker, run from
-  // this command line), as JuiceFS does when the same mount point is mounted again.
-  if (root && !overMount && (await isMountPoint(path.resolve(mountpoint)))) {
-    const pid = await requestUpgrade(path.resolve(mountpoint), metaUrl, { execPath: process.execPath, execArgv: [...process.execArgv], args });
-    if (pid !== undefined) {
-      log.info(`upgraded the mount at ${mountpoint} in place: worker pid ${pid} serves it now (log ${logFile})`);
-      return;
-    }
+  const drop = ['-d', '--background', '--background=true', '--update-fstab', '--update-fstab=true', '--upgrade', '--upgrade=true'];
+  const args = [process.argv[1] ?? '', ...rawArgs().filter((x) => !drop.includes(x))];
+  const abs = path.resolve(mountpoint);
+  // --upgrade: a supervisor of this volume serves the mount point; it replaces its worker with one
+  // run from this command line (JuiceFS upgrades on mounting again; here that stays an error
+  // unless asked, so a mistaken second mount never swaps a live one).
+  if (upgrade) {
+    if (!root || !(await isMountPoint(abs))) throw fsError('EINVAL', `--upgrade: nothing is mounted at ${abs} by a background mount as root; mount it without --upgrade`);
+    const pid = await requestUpgrade(abs, metaUrl, { execPath: process.execPath, execArgv: [...process.execArgv], args });
+    if (pid === undefined) throw fsError('EINVAL', `--upgrade: the mount at ${abs} has no supervisor to upgrade it (a foreground mount, or one of an older client): unmount and mount it again`);
+    log.info(`upgraded the mount at ${mountpoint} in place: worker pid ${pid} serves it now (log ${logFile})`);
+    return;
   }
   // Checked here too: on a mount point that is already mounted, the wait below would see the old
   // mount and report success while the child fails.
-  await checkMountPoint(mountpoint, { overMount });
+  await checkMountPoint(mountpoint, { overMount }).catch((err: unknown) => {
+    if (hasCode(err, 'EBUSY') && root) throw fsError('EBUSY', `${(err as Error).message}; to upgrade a background mount of this volume in place instead, add --upgrade`, err);
+    throw err;
+  });
   const before = await mountCount(mountpoint);
   mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');

@@ -19,7 +19,7 @@ function isSystemOption(opt: string): boolean {
 }
 
 /** Flags that make sense on one command line but not in fstab (the mount there is always -d). */
-const NOT_IN_FSTAB = new Set(['background', 'update-fstab']);
+const NOT_IN_FSTAB = new Set(['background', 'update-fstab', 'upgrade']);
 
 /**
  * `mount.juicefs SOURCE MOUNTPOINT [-o OPTIONS] [-n] [-s] [-f] [-v]` as mount(8) calls it, as the

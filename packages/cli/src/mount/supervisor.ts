@@ -17,9 +17,9 @@ import { log } from '../log.js';
 // metadata stays consistent (every change is a transaction). An unmount (juicefs umount,
 // umount(8), SIGINT/SIGTERM to either process) ends both.
 //
-// The same hand-over upgrades a mount without unmounting it: `juicefs mount -d` on a mount point
-// this supervisor serves (the same volume) asks it, over a Unix socket, to replace its worker with
-// one run from the new command line (the installed juicefs, with its flags). The old worker stops
+// The same hand-over upgrades a mount without unmounting it: `juicefs mount -d --upgrade` on a
+// mount point this supervisor serves (the same volume) asks it, over a Unix socket, to replace its
+// worker with one run from the new command line (the installed juicefs, with its flags). The old worker stops
 // reading requests, lets those under way finish, commits what it buffered and exits without
 // closing its session; the new one resumes the connection, as after a crash.
 
@@ -59,7 +59,7 @@ interface UpgradeRequest extends WorkerCommand {
 type UpgradeReply = { ok: true; pid: number } | { ok: false; error: string };
 
 /**
- * `juicefs mount -d` on a mount point a supervisor serves: ask it to replace its worker with one
+ * `juicefs mount -d --upgrade` on a mount point a supervisor serves: ask it to replace its worker with one
  * run from `command`. Resolves with the new worker's pid, or undefined when no supervisor listens
  * there (a mount made otherwise, or by an older client); fails with the supervisor's reason.
  */
