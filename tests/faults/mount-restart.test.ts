@@ -157,13 +157,22 @@ print(len(open(sys.argv[1], 'rb').read()), flush=True)
     expect(await writerDone).toBe(0);
     expect(out.trim().split('\n').at(-1)).toBe('100010');
 
+    // An upgrade whose command line does not serve (here a flag a file volume refuses) goes back
+    // to the last one that did: the mount keeps working.
+    const broken = await juicefs(['mount', meta, mp, '-d', '--upgrade', '--log', m.log, '--metrics', '', '--storage-class', 'STANDARD']);
+    expect(broken.code).not.toBe(0);
+    expect(broken.stderr).toMatch(/the new worker exited with 1 before serving \(its log has why\); the previous command line serves again/);
+    expect((await fileOp('read', path.join(mp, 'written-across'))).result).toBe('OK');
+    const restored = await session(mp);
+    expect(restored?.Sid).toBe(before!.Sid);
+
     // Another volume on the same mount point is refused, naming the one mounted.
     const other = await juicefs(['mount', `sqlite3://${dir}/other.db`, mp, '-d', '--upgrade', '--log', m.log]);
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/is mounted, and its supervisor refused to upgrade it: it serves another volume/);
     expect((await juicefs(['umount', mp])).code).toBe(0);
-    for (let i = 0; i < 100 && (alive(m.pid) || alive(pid)); i++) await sleep(50);
-    expect([isMounted(mp), alive(m.pid), alive(pid)]).toEqual([false, false, false]);
+    for (let i = 0; i < 100 && (alive(m.pid) || alive(restored!.ProcessID)); i++) await sleep(50);
+    expect([isMounted(mp), alive(m.pid), alive(restored!.ProcessID)]).toEqual([false, false, false]);
   }, 120_000);
 
   it('gives up on a worker that keeps dying: the mount fails with ENOTCONN, and umount --force clears it', async () => {

@@ -153,6 +153,8 @@ export async function supervise(args: readonly string[], mountpoint: string, met
   let current: ReturnType<typeof spawn> | undefined;
   const restarts: number[] = [];
   let command: WorkerCommand = { execPath: process.execPath, execArgv: [...process.execArgv], args: [...args] };
+  /** The command line of the last worker that served: what an upgrade that fails goes back to. */
+  let served = command;
   /** An upgrade under way: the next worker's command, and who waits for its pid. */
   const pending: { upgrade?: { command: WorkerCommand; answer: (reply: UpgradeReply) => void } | undefined } = {};
   // Read through a function: TypeScript would keep the narrowing of the last assignment across awaits.
@@ -181,9 +183,12 @@ export async function supervise(args: readonly string[], mountpoint: string, met
       current = worker;
       const upgrading = once(askedUpgrade()?.answer);
       pending.upgrade = undefined;
+      let serving = false;
       worker.on('message', (m: { type?: string; conn?: ConnectionInfo; sid?: number }) => {
         if (m.type === 'connected' && m.conn !== undefined) {
           conn = m.conn;
+          serving = true;
+          served = command;
           upgrading({ ok: true, pid: worker.pid ?? 0 });
         }
         if (m.type === 'session' && m.sid !== undefined) sid = m.sid;
@@ -191,7 +196,13 @@ export async function supervise(args: readonly string[], mountpoint: string, met
       if (generation > 0) log.info(`juicefs: mount worker ${worker.pid} serves ${mountpoint} again (${upgrading === NO_ANSWER ? `restart ${generation}` : 'upgrade'})`);
       const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => worker.once('exit', (c, s) => resolve([c, s])));
       current = undefined;
-      upgrading({ ok: false, error: `the new worker ${how(code, signal)} before serving` });
+      if (!serving && upgrading !== NO_ANSWER) {
+        // The new command line does not serve (a broken install, a bad flag): back to the last one that did.
+        upgrading({ ok: false, error: `the new worker ${how(code, signal)} before serving (its log has why); the previous command line serves again` });
+        command = served;
+        log.warn(`juicefs: the upgraded worker ${worker.pid} ${how(code, signal)} before serving; going back to the previous command line`);
+        continue;
+      }
       // Handed over for an upgrade: the next worker runs the new command line.
       const asked = askedUpgrade();
       if (code === HANDED_OVER && asked !== undefined && !stopping) {
