@@ -142,7 +142,7 @@ export function logChange(
   args: readonly ChangeLogArg[],
   result?: ChangeLogArg,
 ): void {
-  if (m.format?.ChangeLog !== true || !tx.appendChangeLog) return;
+  if (!changeLogEnabled(m) || !tx.appendChangeLog) return;
   let counter = txnCounters.get(m);
   if (!counter) txnCounters.set(m, (counter = { next: 1 }));
   tx.appendChangeLog(changeLogLine(op, args, result, m.sid, counter.next++));
