@@ -36,14 +36,38 @@ describe('format record', () => {
 });
 
 describe('nowTimespec', () => {
-  it('never goes backwards and stays within a second of the wall clock', () => {
+  // The millisecond a reading falls in (whole numbers: a double cannot hold ms with ns digits).
+  const msOf = (t: { sec: number; nsec: number }): number => t.sec * 1000 + Math.floor(t.nsec / 1e6);
+
+  it('never goes backwards and stays inside the wall clock\'s millisecond', () => {
     let prev = nowTimespec();
     for (let i = 0; i < 200_000; i++) {
+      const before = Date.now();
       const t = nowTimespec();
+      const after = Date.now();
       expect(t.nsec).toBeLessThan(1e9);
       if (t.sec < prev.sec || (t.sec === prev.sec && t.nsec < prev.nsec)) throw new Error(`went back: ${JSON.stringify([prev, t])}`);
+      if (msOf(t) < before || msOf(t) >= after + 1) throw new Error(`${msOf(t)} ms outside [${before}, ${after + 1})`);
       prev = t;
     }
-    expect(Math.abs(prev.sec * 1000 + prev.nsec / 1e6 - Date.now())).toBeLessThan(1000);
+  });
+
+  it('re-anchors when the monotonic clock drifts from the wall clock', () => {
+    // A VM's monotonic clock falling 5 ms behind the wall clock, then running 5 ms ahead of it:
+    // readings follow the wall clock both times (the second one is held at the last reading
+    // rather than going back).
+    const real = process.hrtime.bigint.bind(process.hrtime);
+    for (const driftNs of [-5_000_000n, 5_000_000n]) {
+      const spy = jest.spyOn(process.hrtime, 'bigint').mockImplementation(() => real() + driftNs);
+      try {
+        const before = Date.now();
+        const t = nowTimespec();
+        const after = Date.now();
+        expect(msOf(t)).toBeGreaterThanOrEqual(before);
+        expect(msOf(t)).toBeLessThan(after + 1);
+      } finally {
+        spy.mockRestore();
+      }
+    }
   });
 });

@@ -96,16 +96,19 @@ export interface Timespec {
 
 /**
  * The wall clock with nanosecond digits, never going backwards within a process. Wall time has
- * only millisecond resolution in Node, so the monotonic clock supplies the finer digits: it is
- * anchored to the wall clock once and re-anchored when they drift apart by over a second (a clock
- * step), and every reading is at least the previous one, so ctime/mtime never run backwards.
+ * only millisecond resolution in Node, so the monotonic clock supplies the finer digits. A reading
+ * must fall inside the wall clock's current millisecond; when the two clocks drift apart (a clock
+ * step, or the slow drift between them on a VM) the monotonic clock is re-anchored to the wall
+ * clock, so a timestamp is never more than a millisecond off what `date` says. Every reading is at
+ * least the previous one, so ctime/mtime never run backwards.
  */
-let clockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+const NS_PER_MS = 1_000_000n;
+let clockBase = BigInt(Date.now()) * NS_PER_MS - process.hrtime.bigint();
 let lastNs = 0n;
 export function nowTimespec(): Timespec {
   let ns = clockBase + process.hrtime.bigint();
-  const wall = BigInt(Date.now()) * 1_000_000n;
-  if (ns - wall > 1_000_000_000n || wall - ns > 1_000_000_000n) {
+  const wall = BigInt(Date.now()) * NS_PER_MS;
+  if (ns < wall || ns >= wall + NS_PER_MS) {
     clockBase += wall - ns;
     ns = wall;
   }
