@@ -125,6 +125,24 @@ describe('VFS virtual files in the root', () => {
     await h.vfs.release(h.ctx, ACCESSLOG_INODE, o.fh);
   });
 
+  it('.accesslog answers a quiet second with a "#" line, as JuiceFS does, so cat keeps following', async () => {
+    const h = await newHarness();
+    const o = await h.vfs.open(h.ctx, ACCESSLOG_INODE, O_RDONLY);
+    expect((await h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 1 << 16)).toString()).toMatch(/\] open \(/);
+    const started = Date.now();
+    // An empty read would be end-of-file to cat and tail -f.
+    expect((await h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 1 << 16)).toString()).toBe('#\n');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // A line that comes while a read waits ends the wait with that line.
+    const waiting = h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 1 << 16);
+    await h.vfs.getattr(h.ctx, ROOT_INODE);
+    expect((await waiting).toString()).toMatch(/\] getattr \(1\): OK/);
+    // Closing the handle ends a waiting read with nothing.
+    const cut = h.vfs.read(h.ctx, ACCESSLOG_INODE, o.fh, 0, 1 << 16);
+    await h.vfs.release(h.ctx, ACCESSLOG_INODE, o.fh);
+    expect((await cut).length).toBe(0);
+  });
+
   it('.control carries a framed request to the handler and its replies back, one per read', async () => {
     const h = await newHarness();
     const seen: Array<{ cmd: number; payload: string; pid: number }> = [];

@@ -34,6 +34,17 @@ test('the root lists the virtual files and a new file reads back', async () => {
   expect(config.Format?.Name).toBe('fuse-test');
 });
 
+test('cat .accesslog follows the log through quiet seconds and prints the operations that come', async () => {
+  // cat stops at an empty read: the log must answer a quiet second with a "#" line instead.
+  const cat = sh(`timeout 3 cat ${mp}/.accesslog`);
+  await new Promise((r) => setTimeout(r, 1600));
+  await fs.mkdir(path.join(mp, 'after-a-quiet-second'));
+  const out = await cat;
+  expect(out.code).toBe(124); // still reading when timeout stopped it
+  expect(out.stdout.split('\n')).toContain('#');
+  expect(out.stdout).toMatch(/\] mkdir \(1,after-a-quiet-second,/);
+});
+
 test('a 5 MiB file written in 1 MiB requests compares equal with cmp', async () => {
   const data = Buffer.alloc(5 * 1024 * 1024 + 17);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >>> 13)) & 0xff;

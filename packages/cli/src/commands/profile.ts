@@ -127,8 +127,8 @@ async function live(file: string, filter: ProfileFilter, intervalMs: number, cou
     if (count > 0 && ++screens >= count) stopped = true;
   }, intervalMs);
   try {
-    // A read of the mount's log waits up to a second for a line and then returns empty; a plain
-    // file returns empty at its end at once. Either way, try again shortly.
+    // A read of the mount's log waits up to a second for a line and then returns a "#" line (which
+    // parseAccessLine skips); a plain file returns empty at its end at once: try again shortly.
     while (!stopped) {
       const n = await new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, got) => (err ? reject(err) : resolve(got))));
       if (n === 0) {

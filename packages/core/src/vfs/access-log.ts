@@ -2,8 +2,13 @@ import type { Context } from '../types/context.js';
 
 /** Lines kept per reader before the oldest are dropped (a reader that stopped reading). */
 const MAX_PENDING_LINES = 10_000;
-/** How long a read of `.accesslog` waits for a line before returning empty. */
+/** How long a read of `.accesslog` waits for a line before returning a keep-alive line. */
 const READ_WAIT_MS = 1000;
+/**
+ * What a read returns when no line came within READ_WAIT_MS, as JuiceFS does: an empty read would
+ * be end-of-file, and `cat .accesslog` or `tail -f` would stop following. Readers skip `#` lines.
+ */
+const KEEP_ALIVE = Buffer.from('#\n');
 
 interface Reader {
   lines: Buffer[];
@@ -55,7 +60,10 @@ export class AccessLog {
     }
   }
 
-  /** Up to `size` bytes of whole lines; waits a moment for the first line when none is queued. */
+  /**
+   * Up to `size` bytes of whole lines; waits a moment for the first line when none is queued, and
+   * returns the keep-alive line `#` if none comes (empty only once the handle is closed).
+   */
   async read(fh: number, size: number): Promise<Buffer> {
     const r = this.readers.get(fh);
     if (!r) return Buffer.alloc(0);
@@ -67,6 +75,7 @@ export class AccessLog {
           resolve();
         };
       });
+      if (r.lines.length === 0) return this.readers.get(fh) === r ? KEEP_ALIVE.subarray(0, size) : Buffer.alloc(0);
     }
     const out: Buffer[] = [];
     let n = 0;
