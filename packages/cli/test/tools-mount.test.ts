@@ -145,11 +145,15 @@ describe('tools on a mount', () => {
   });
 
   it('profile follows the live access log: operations by time spent, then stops after --count screens', async () => {
-    const run = juicefsAsync('profile', mp, '--interval', '1', '--count', '2');
-    // Activity while it watches (it only sees lines logged after it opened the log).
-    await new Promise((r) => setTimeout(r, 500));
-    for (let i = 0; i < 20; i++) fs.statSync(path.join(mp, `x`));
-    fs.writeFileSync(path.join(mp, 'prof-file'), 'data');
+    let running = true;
+    const run = juicefsAsync('profile', mp, '--interval', '1', '--count', '2').finally(() => (running = false));
+    // Activity for as long as it watches: it only sees lines logged after it opened the log, and
+    // a loaded machine may take a second to start it.
+    for (let i = 0; running; i++) {
+      fs.statSync(path.join(mp, `x`));
+      fs.writeFileSync(path.join(mp, `prof-file-${i % 3}`), 'data');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const r = await run;
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -177,7 +181,14 @@ describe('tools on a mount', () => {
     expect(b.code).toBe(0);
     const ops = /\|\s+FUSE operation \|\s+(\d+) operations \|/.exec(b.out);
     expect(Number(ops?.[1])).toBeGreaterThan(100);
-    expect(b.out).toMatch(/\|\s+Put object \|\s+\d+ operations/);
+    // As JuiceFS: object and cache rows with their mean latency, and the mount's usage line.
+    const row = (item: string) => new RegExp(`\\|\\s+${item} \\|\\s+(\\d+) operations \\|\\s+([\\d.]+) ms/op \\|`).exec(b.out);
+    for (const item of ['Put object', 'Write into cache']) expect(Number(row(item)?.[1])).toBeGreaterThanOrEqual(20); // 20 small files, one block each
+    // A put writes a file (a cache write of a file bucket's block is a hard link: it may round to 0.00).
+    expect(Number(row('Put object')?.[2])).toBeGreaterThan(0);
+    // bench removes its files at the end: their objects go to the trash, so no DELETE during the run.
+    for (const item of ['Get object', 'Delete object', 'Read from cache', 'Update meta']) expect(row(item)).not.toBeNull();
+    expect(b.out).toMatch(/^Time used: [\d.]+ s, CPU: [\d.]+%, Memory: [\d.]+ MiB$/m);
     expect(fs.readdirSync(mp).filter((n) => n.startsWith('__juicefs_benchmark'))).toEqual([]);
   });
 

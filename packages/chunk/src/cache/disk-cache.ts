@@ -1,6 +1,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseBlockName } from '../layout/keys.js';
+import { secondsSince, Timing } from '../timing.js';
 import { DEFAULT_DIRECT_WRITE_BELOW } from '../object/direct-io.js';
 import { BackgroundFileWriter } from './background-writer.js';
 import { cacheDirMode, listFiles, makeDirs, tempNameOf, writeFileAtomic, type ListedFile } from './files.js';
@@ -65,6 +66,8 @@ interface PendingWrite {
   trailer?: Buffer;
   done: Promise<void>;
   settle: (err?: unknown) => void;
+  /** When the block was handed over (performance.now()), for the write timing. */
+  since: number;
 }
 
 /**
@@ -92,6 +95,10 @@ export class DiskBlockCache {
   private readonly maxPending: number;
   private dropped = 0;
   private corrupt = 0;
+  /** Blocks written or linked into the cache, and the seconds from being handed over to being on disk. */
+  readonly writes = new Timing();
+  /** Bytes of those blocks. */
+  writeBytes = 0;
   /** False once a hard link into the cache failed for a reason that will not go away (see `link`). */
   private linkable = true;
   /** Directories made (or found) below the root. */
@@ -293,7 +300,7 @@ export class DiskBlockCache {
     // Tracked apart from `writing`, which forgets the key before its evictions are over; and
     // nobody may be waiting on `done`, so a failed write must not become an unhandled rejection.
     this.track(done);
-    const w: PendingWrite = { key, data, done, settle };
+    const w: PendingWrite = { key, data, done, settle, since: performance.now() };
     this.writing.set(key, w);
     const file = this.fileOf(key);
     // Small blocks to the writer thread while it has a free slot (forced puts can outnumber
@@ -345,6 +352,8 @@ export class DiskBlockCache {
   }
 
   private async written(w: PendingWrite): Promise<void> {
+    this.writes.observe(secondsSince(w.since));
+    this.writeBytes += w.data.length;
     this.account(w.key, w.data.length, this.newBlockTime());
     // Before evicting: an eviction may remove this key and must not wait on us.
     this.writing.delete(w.key);
@@ -385,6 +394,7 @@ export class DiskBlockCache {
     if (this.refuses(size)) return true; // as put: not caching is not a failure
     const file = this.fileOf(key);
     const dir = path.dirname(file);
+    const started = performance.now();
     try {
       this.ensureDir(dir);
       linkReplacing(source, file, dir);
@@ -394,6 +404,8 @@ export class DiskBlockCache {
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') this.linkable = false;
       return false;
     }
+    this.writes.observe(secondsSince(started));
+    this.writeBytes += size;
     this.account(key, size, this.newBlockTime());
     this.track(this.evictIfNeeded());
     return true;

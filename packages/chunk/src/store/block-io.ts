@@ -1,4 +1,4 @@
-import { fsError, type ObjectStorage, type PutOptions } from '@juicefs/core';
+import { fsError, type ObjectMethod, type ObjectStorage, type PutOptions } from '@juicefs/core';
 import { blockKey, parseBlockName, type BlockRef } from '../layout/keys.js';
 import type { Codec } from '../compress/codec.js';
 import type { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -7,6 +7,7 @@ import type { StagingArea } from '../cache/staging.js';
 import { SingleFlight } from './single-flight.js';
 import { Limiter } from './limiter.js';
 import type { Counters } from './stats.js';
+import { secondsSince } from '../timing.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface BlockIoParts {
@@ -47,7 +48,7 @@ export class BlockIo {
     const key = this.keyOf(ref);
     await this.uploads.run(async () => {
       const data = await this.p.codec.compress(raw);
-      await this.p.storage.put(key, data, tier);
+      await this.request('PUT', () => this.p.storage.put(key, data, tier));
       this.p.counters.objectPuts++;
       this.p.counters.putBytes += data.length;
     });
@@ -66,14 +67,34 @@ export class BlockIo {
     return false;
   }
 
+  /**
+   * One object request, timed and counted by method (JuiceFS's object request metrics). The
+   * storage's own retries happen inside it: a request counts once, and as an error only when it
+   * finally failed.
+   */
+  private async request<T>(method: ObjectMethod, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await call();
+    } catch (err) {
+      this.p.counters.objectErrors++;
+      throw err;
+    } finally {
+      this.p.counters.requests[method].observe(secondsSince(started));
+    }
+  }
+
   /** A block from the caches (or staging) only; undefined on a miss. */
   private async fromCaches(key: string, offset: number, size: number, copy = true): Promise<Buffer | undefined> {
     const m = this.p.memory?.get(key);
     // Copies for callers, who may write into what they get: the cached block must stay intact.
     if (m) return copy ? Buffer.from(m.subarray(offset, offset + size)) : m.subarray(offset, offset + size);
-    const staged = await this.p.staging?.read(key, offset, size);
-    if (staged) return staged;
-    return this.p.disk?.get(key, offset, size);
+    if (!this.p.staging && !this.p.disk) return undefined;
+    const started = performance.now();
+    const found = (await this.p.staging?.read(key, offset, size)) ?? (await this.p.disk?.get(key, offset, size));
+    // Only reads the local disk served are "reads from cache": a miss costs a lookup, not a read.
+    if (found) this.p.counters.diskCacheReads.observe(secondsSince(started));
+    return found;
   }
 
   /**
@@ -119,22 +140,25 @@ export class BlockIo {
       // The whole block is on its way (a warm, a readahead, another reader): wait for it rather
       // than read the same bytes a second time.
       this.p.counters.cacheHits++;
+      this.p.counters.cacheHitBytes += size;
       return { data: (await this.fetchWhole(ref)).subarray(offset, offset + size), shared: true };
     }
     const hit = m ? m.subarray(offset, offset + size) : await this.fromCaches(key, offset, size);
     if (hit) {
       if (hit.length !== size) throw fsError('EIO', `cached block ${key} returned ${hit.length} bytes, wanted ${size}`);
       this.p.counters.cacheHits++;
+      this.p.counters.cacheHitBytes += size;
       return { data: hit, shared: m !== undefined };
     }
     this.p.counters.cacheMisses++;
+    this.p.counters.cacheMissBytes += size;
     // Compressed and encrypted objects cannot be read in parts (FORMAT.md 7.3).
     const whole = this.p.codec.name !== 'none' || this.p.options.encrypted || size === ref.length || (sequential && this.canCache);
     if (whole) {
       // Shared: the caches, the background disk write and concurrent readers hold the same block.
       return { data: (await this.fetchWhole(ref)).subarray(offset, offset + size), shared: true };
     }
-    const data = await this.p.storage.get(key, offset, size);
+    const data = await this.request('GET', () => this.p.storage.get(key, offset, size));
     this.p.counters.objectGets++;
     this.p.counters.getBytes += data.length;
     if (data.length !== size) throw fsError('EIO', `object ${key} returned ${data.length} bytes at ${offset}, wanted ${size}`);
@@ -155,7 +179,7 @@ export class BlockIo {
         this.p.memory?.put(key, again);
         return again;
       }
-      const data = await this.p.storage.get(key);
+      const data = await this.request('GET', () => this.p.storage.get(key));
       this.p.counters.objectGets++;
       this.p.counters.getBytes += data.length;
       const raw = await this.p.codec.decompress(data, ref.length);
@@ -217,7 +241,7 @@ export class BlockIo {
     const key = this.keyOf(ref);
     await this.evict(ref);
     await this.p.staging?.drop(key);
-    await this.p.storage.delete(key);
+    await this.request('DELETE', () => this.p.storage.delete(key));
     this.p.counters.objectDeletes++;
   }
 

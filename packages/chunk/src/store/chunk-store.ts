@@ -193,6 +193,13 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       getBytes: c.getBytes,
       putBytes: c.putBytes,
       stagedBlocks: this.uploader?.size ?? 0,
+      objectRequests: { GET: c.requests.GET.snapshot(), PUT: c.requests.PUT.snapshot(), DELETE: c.requests.DELETE.snapshot() },
+      objectErrors: c.objectErrors,
+      cacheHitBytes: c.cacheHitBytes,
+      cacheMissBytes: c.cacheMissBytes,
+      diskCacheReads: c.diskCacheReads.snapshot(),
+      diskCacheWrites: this.disk?.writes.snapshot() ?? { total: 0, sum: 0 },
+      diskCacheWriteBytes: this.disk?.writeBytes ?? 0,
     };
   }
 

@@ -55,8 +55,14 @@ export interface BenchOptions {
   smallFileCount: number;
 }
 
+/** What a run measured: the table, and on a JuiceFS mount the mount's own usage over the run. */
+export interface BenchResult {
+  rows: BenchRow[];
+  usage?: string;
+}
+
 /** Run the juicefs bench workload (BEHAVIOUR.md 3.1) in `dir` and return the table rows. */
-export async function runBench(dir: string, o: BenchOptions): Promise<BenchRow[]> {
+export async function runBench(dir: string, o: BenchOptions): Promise<BenchResult> {
   const root = path.join(dir, `__juicefs_benchmark_${process.hrtime.bigint()}__`);
   mkdirSync(root, { recursive: true });
   const statsPath = mountStatsOf(dir);
@@ -127,27 +133,40 @@ export async function runBench(dir: string, o: BenchOptions): Promise<BenchRow[]
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  if (statsPath && before) rows.push(...mountRows(before, parseStats(readFileSync(statsPath, 'utf8'))));
-  return rows;
+  if (statsPath && before) {
+    const after = parseStats(readFileSync(statsPath, 'utf8'));
+    rows.push(...mountRows(before, after));
+    return { rows, usage: usageLine(before, after) };
+  }
+  return { rows };
 }
 
 /** The rows juicefs bench adds on a JuiceFS mount, from the difference of two .stats samples. */
 export function mountRows(a: StatsSample, b: StatsSample): BenchRow[] {
   const d = (k: string) => (b.get(k) ?? 0) - (a.get(k) ?? 0);
-  const rows: BenchRow[] = [];
-  const hist = (item: string, base: string) => {
+  // As JuiceFS: each row is a histogram's count over the run and its mean latency.
+  const hist = (item: string, base: string): BenchRow => {
     const count = d(`${base}_total`);
     const ms = count > 0 ? ((d(`${base}_sum`) / count) * 1000).toFixed(2) : '0.00';
-    rows.push({ item, value: `${count} operations`, cost: `${ms} ms/op` });
+    return { item, value: `${count} operations`, cost: `${ms} ms/op` };
   };
-  hist('FUSE operation', 'juicefs_fuse_ops_durations_histogram_seconds');
-  hist('Update meta', 'juicefs_transaction_durations_histogram_seconds');
-  rows.push({ item: 'Put object', value: `${d('juicefs_object_request_durations_histogram_seconds_PUT_total')} operations`, cost: '' });
-  rows.push({ item: 'Get object', value: `${d('juicefs_object_request_durations_histogram_seconds_GET_total')} operations`, cost: '' });
+  return [
+    hist('FUSE operation', 'juicefs_fuse_ops_durations_histogram_seconds'),
+    hist('Update meta', 'juicefs_transaction_durations_histogram_seconds'),
+    hist('Put object', 'juicefs_object_request_durations_histogram_seconds_PUT'),
+    hist('Get object', 'juicefs_object_request_durations_histogram_seconds_GET'),
+    hist('Delete object', 'juicefs_object_request_durations_histogram_seconds_DELETE'),
+    hist('Write into cache', 'juicefs_blockcache_write_hist_seconds'),
+    hist('Read from cache', 'juicefs_blockcache_read_hist_seconds'),
+  ];
+}
+
+/** JuiceFS's line under the table: the mount's time, CPU share and memory over the run. */
+export function usageLine(a: StatsSample, b: StatsSample): string {
+  const d = (k: string) => (b.get(k) ?? 0) - (a.get(k) ?? 0);
   const used = d('juicefs_uptime');
-  const cpu = used > 0 ? ((d('juicefs_cpu_usage') / used) * 100).toFixed(1) : '0.0';
-  rows.push({ item: 'Used', value: `${used.toFixed(1)} s`, cost: `CPU: ${cpu} %, Memory: ${((b.get('juicefs_memory') ?? 0) / MiB).toFixed(1)} MiB` });
-  return rows;
+  const cpu = used > 0 ? (d('juicefs_cpu_usage') / used) * 100 : 0;
+  return `Time used: ${used.toFixed(1)} s, CPU: ${cpu.toFixed(1)}%, Memory: ${((b.get('juicefs_memory') ?? 0) / MiB).toFixed(1)} MiB`;
 }
 
 export function renderTable(rows: readonly BenchRow[]): string {
@@ -184,7 +203,7 @@ export function benchCommand(y: Argv): Argv {
         smallFileSize: Math.max(1, Math.round(a['small-file-size'] * 1024)),
         smallFileCount: Math.max(0, Math.floor(a['small-file-count'])),
       };
-      const rows = await runBench(dir, o);
+      const { rows, usage } = await runBench(dir, o);
       if (a.json) {
         printJson(rows);
         return;
@@ -193,6 +212,7 @@ export function benchCommand(y: Argv): Argv {
       process.stdout.write(
         `BlockSize: ${a['block-size']} MiB, BigFileSize: ${a['big-file-size']} MiB, SmallFileSize: ${a['small-file-size']} KiB, SmallFileCount: ${o.smallFileCount}, NumThreads: ${o.threads}\n`,
       );
+      if (usage !== undefined) process.stdout.write(`${usage}\n`);
       process.stdout.write(renderTable(rows));
     },
   );

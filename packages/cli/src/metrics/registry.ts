@@ -73,12 +73,14 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
   counter('juicefs_blockcache_hits', 'Block cache hits', () => store.stats().cacheHits);
   counter('juicefs_blockcache_miss', 'Block cache misses', () => store.stats().cacheMisses);
   gauge('juicefs_staging_blocks', 'Blocks staged for upload (writeback)', () => store.stats().stagedBlocks);
-  new Counter({ name: 'juicefs_object_request_durations_histogram_seconds_count', help: 'Object requests', labelNames: ['method'], registers: [registry], collect() {
-    const s = store.stats();
-    this.reset();
-    this.inc({ method: 'GET' }, s.objectGets);
-    this.inc({ method: 'PUT' }, s.objectPuts);
-  } });
+  counter('juicefs_blockcache_hit_bytes', 'Bytes read from the block cache', () => store.stats().cacheHitBytes);
+  counter('juicefs_blockcache_miss_bytes', 'Bytes the block cache did not have', () => store.stats().cacheMissBytes);
+  counter('juicefs_blockcache_writes', 'Blocks written into the disk cache', () => store.stats().diskCacheWrites.total);
+  counter('juicefs_blockcache_write_bytes', 'Bytes written into the disk cache', () => store.stats().diskCacheWriteBytes);
+  histogram('juicefs_blockcache_read_hist_seconds', 'Disk cache read latency', () => store.stats().diskCacheReads);
+  histogram('juicefs_blockcache_write_hist_seconds', 'Disk cache write latency', () => store.stats().diskCacheWrites);
+  histogram('juicefs_object_request_durations_histogram_seconds', 'Object request latency', () => new Map(Object.entries(store.stats().objectRequests)));
+  counter('juicefs_object_request_errors', 'Failed object requests', () => store.stats().objectErrors);
   new Counter({ name: 'juicefs_object_request_data_bytes', help: 'Bytes moved by object requests', labelNames: ['method'], registers: [registry], collect() {
     const s = store.stats();
     this.reset();

@@ -34,6 +34,15 @@ export interface SliceReader {
   readView?(offset: number, size: number): Promise<Buffer>;
 }
 
+/** How many times something happened and the seconds it took in all (a histogram as `.stats` shows one). */
+export interface TimedCount {
+  total: number;
+  sum: number;
+}
+
+/** The object-storage requests the store times, by the method JuiceFS's metrics name them with. */
+export type ObjectMethod = 'GET' | 'PUT' | 'DELETE';
+
 export interface ChunkStoreStats {
   /** Bytes held in write buffers and the memory cache. */
   usedMemory: number;
@@ -48,6 +57,18 @@ export interface ChunkStoreStats {
   stagedBlocks: number;
   /** Blocks not written to the disk cache because its queue was full (JuiceFS's blockcache drops). */
   cacheDrops?: number;
+  /** Object requests by method: how many and how long they took (failed ones included). */
+  objectRequests: Readonly<Record<ObjectMethod, TimedCount>>;
+  /** Object requests that failed (after the storage's own retries). */
+  objectErrors: number;
+  /** Bytes reads found in the caches (memory, staging, disk), and bytes they had to fetch. */
+  cacheHitBytes: number;
+  cacheMissBytes: number;
+  /** Reads served by the disk cache (or staging), and how long they took. */
+  diskCacheReads: TimedCount;
+  /** Blocks written (or linked) into the disk cache, and how long each took from being handed over. */
+  diskCacheWrites: TimedCount;
+  diskCacheWriteBytes: number;
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { ChunkStore } from '../chunk/store.js';
+import type { ChunkStore, TimedCount } from '../chunk/store.js';
 import type { Meta } from '../meta/meta.js';
 
 /** A count and a sum of seconds: how JuiceFS's `.stats` shows a histogram. */
-export class Histogram {
+export class Histogram implements TimedCount {
   total = 0;
   sum = 0;
   observe(value: number): void {
@@ -41,7 +41,7 @@ export class VfsMetrics {
   render(store: ChunkStore, extra?: () => string): string {
     const lines: string[] = [];
     const put = (name: string, value: number) => lines.push(`${name} ${formatNumber(value)}`);
-    const hist = (name: string, h: Histogram) => {
+    const hist = (name: string, h: TimedCount) => {
       put(`${name}_total`, h.total);
       put(`${name}_sum`, h.sum);
     };
@@ -66,8 +66,17 @@ export class VfsMetrics {
     put('juicefs_blockcache_hits', s.cacheHits);
     put('juicefs_blockcache_miss', s.cacheMisses);
     put('juicefs_blockcache_drops', s.cacheDrops ?? 0);
-    put('juicefs_object_request_durations_histogram_seconds_GET_total', s.objectGets);
-    put('juicefs_object_request_durations_histogram_seconds_PUT_total', s.objectPuts);
+    put('juicefs_blockcache_hit_bytes', s.cacheHitBytes);
+    put('juicefs_blockcache_miss_bytes', s.cacheMissBytes);
+    put('juicefs_blockcache_writes', s.diskCacheWrites.total);
+    put('juicefs_blockcache_write_bytes', s.diskCacheWriteBytes);
+    hist('juicefs_blockcache_read_hist_seconds', s.diskCacheReads);
+    hist('juicefs_blockcache_write_hist_seconds', s.diskCacheWrites);
+    // Labelled histograms appear with the label value in the name, as JuiceFS's `.stats` has them.
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      hist(`juicefs_object_request_durations_histogram_seconds_${method}`, s.objectRequests[method]);
+    }
+    put('juicefs_object_request_errors', s.objectErrors);
     put('juicefs_object_request_data_bytes_GET', s.getBytes);
     put('juicefs_object_request_data_bytes_PUT', s.putBytes);
     put('juicefs_staging_blocks', s.stagedBlocks);
