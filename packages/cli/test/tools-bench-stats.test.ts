@@ -133,6 +133,10 @@ describe('metrics server', () => {
       expect(value(/^juicefs_fuse_ops_durations_histogram_seconds_count\{method="write"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
       expect(value(/^juicefs_meta_ops_durations_histogram_seconds_count\{method="create"[^}]*\} (\d+)$/m)).toBe(1);
       expect(value(/^juicefs_object_request_durations_histogram_seconds_count\{method="PUT"[^}]*\} (\d+)$/m)).toBe(v.store.stats().objectPuts);
+      expect(value(/^juicefs_object_request_durations_histogram_seconds_sum\{method="PUT"[^}]*\} ([\d.e-]+)$/m)).toBeGreaterThan(0);
+      expect(value(/^juicefs_object_request_durations_histogram_seconds_count\{method="DELETE"[^}]*\} (\d+)$/m)).toBe(0);
+      expect(value(/^juicefs_object_request_errors\{[^}]*\} (\d+)$/m)).toBe(0);
+      expect(value(/^juicefs_blockcache_hit_bytes\{[^}]*\} (\d+)$/m)).toBe(v.store.stats().cacheHitBytes);
       expect(value(/^juicefs_object_request_data_bytes\{method="PUT"[^}]*\} (\d+)$/m)).toBe(v.store.stats().putBytes);
       expect(value(/^juicefs_uptime\{[^}]*\} ([\d.]+)$/m)).toBeGreaterThan(0);
       expect(text).toContain('# TYPE juicefs_blockcache_hits counter');
