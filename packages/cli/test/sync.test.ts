@@ -329,6 +329,19 @@ describe('sync: local, volume and S3', () => {
       1, `juicefs: EINVAL: minio://${S3_URL.host}: give the bucket after the address, e.g. minio://${S3_URL.host}/BUCKET/`,
     ]);
   });
+
+  it('a SRC directory that does not exist (local or in a volume) is an error, and --delete-dst then deletes nothing', () => {
+    const dst = path.join(work, 'keep');
+    fs.mkdirSync(dst);
+    fs.writeFileSync(path.join(dst, 'precious'), 'x');
+    const local = sync({}, path.join(work, 'no-such-dir') + '/', dst + '/', '--delete-dst');
+    const inVolume = sync(env, 'jfs://SYNC_VOL/no-such-dir/', dst + '/', '--delete-dst');
+    const aFile = sync({}, path.join(work, 'keep', 'precious'), path.join(work, 'never') + '/');
+    expect([local.code, local.err.trim()]).toEqual([1, `juicefs: ENOENT: SRC ${path.join(work, 'no-such-dir')} is not an existing directory: check the path (nothing was copied or deleted)`]);
+    expect([inVolume.code, inVolume.err.trim()]).toEqual([1, 'juicefs: ENOENT: SRC jfs://SYNC_VOL/no-such-dir/ is not an existing directory: check the path (nothing was copied or deleted)']);
+    expect(aFile.code).toBe(1);
+    expect(fs.readdirSync(dst)).toEqual(['precious']);
+  });
 });
 
 describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {

@@ -137,6 +137,9 @@ export function syncCommand(y: Argv): Argv {
         const dst = await openEndpoint(String(a.DST), { noHttps: a['no-https'] });
         try {
           if (a.links && !src.isFileSystem) throw fsError('EINVAL', `--links: ${src.description} is object storage, which has no symlinks`);
+          if (src.rootIsDirectory && !(await src.rootIsDirectory())) {
+            throw fsError('ENOENT', `SRC ${src.description} is not an existing directory: check the path (nothing was copied or deleted)`);
+          }
           if (!a.dry) await dst.create();
           const check = checkModeOf(a);
           const checkpoint = a['enable-checkpoint'] && !a.dry ? checkpointKey({ src: String(a.SRC), dst: String(a.DST), flags: jobFlags(a) }) : undefined;

@@ -32,6 +32,10 @@ export class JfsTree implements SyncTree {
     await this.fs.mkdir(this.at(''), { recursive: true });
   }
 
+  async rootIsDirectory(): Promise<boolean> {
+    return (await this.fs.stat(this.at('')).catch(() => undefined))?.isDirectory() ?? false;
+  }
+
   private readonly ops = {
     readdir: (k: string) => this.fs.readdir(this.at(k)),
     lstat: (k: string) => this.fs.lstat(this.at(k)),

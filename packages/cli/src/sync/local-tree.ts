@@ -21,6 +21,10 @@ export class LocalTree implements SyncTree {
     await fsp.mkdir(this.root, { recursive: true });
   }
 
+  async rootIsDirectory(): Promise<boolean> {
+    return (await fsp.stat(this.root).catch(() => undefined))?.isDirectory() ?? false;
+  }
+
   private readonly ops = {
     readdir: (k: string) => fsp.readdir(this.at(k)),
     lstat: (k: string) => fsp.lstat(this.at(k)),

@@ -38,6 +38,12 @@ export interface SyncTree {
   readonly isFileSystem: boolean;
   /** Make the root (a directory, a bucket) if it is missing, before the sync writes into it. */
   create(): Promise<void>;
+  /**
+   * File systems: whether the root is an existing directory. A missing SRC must not list as
+   * empty: with --delete-dst a mistyped path would empty DST. (An object store has no such
+   * thing: an empty prefix is a valid, empty source.)
+   */
+  rootIsDirectory?(): Promise<boolean>;
   /** Every entry below the root, sorted by key (byte order). */
   list(options: ListOptions): Promise<SyncEntry[]>;
   /** The entry at `key` as it is now (following symlinks unless `links`), undefined if there is none (--check-change). */
