@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -82,6 +82,25 @@ describe('e2e: juicefs mount on SQLite + local directory', () => {
     expect(dump.code).toBe(0);
     expect(dump.out).toContain('"big.bin": {');
     expect(dump.out).toMatch(/"hard": \{\n\s+"attr": \{[^\n]*"nlink":2,"length":15/);
+  });
+
+  it('umount of a mount in use fails with EBUSY naming the fix, and leaves it mounted; --force then detaches it', async () => {
+    mountIt();
+    // A process whose working directory is in the mount keeps it busy, as a shell cd'ed into it does.
+    const holder = spawn('sleep', ['30'], { cwd: mp, stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const u = juicefs('umount', mp);
+      expect(u.code).toBe(1);
+      expect(u.err.trim()).toMatch(/^juicefs: EBUSY: umount .* failed: .*target is busy; close the files using it, or use --force$/);
+      expect(mounted(mp)).toBe(true);
+      expect(fs.readFileSync(path.join(mp, 'hello.txt'), 'utf8')).toBe('hello, juicefs\n');
+      const f = juicefs('umount', '--force', mp);
+      expect(f.code).toBe(0);
+      expect(mounted(mp)).toBe(false);
+    } finally {
+      holder.kill();
+    }
   });
 
   it('fails with a clear message when the mount point does not exist', () => {

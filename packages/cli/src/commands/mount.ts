@@ -264,7 +264,7 @@ export function umountCommand(y: Argv): Argv {
       const r = spawnSync(cmd, args, { encoding: 'utf8' });
       if (r.error !== undefined) throw fsError('EIO', `cannot run ${cmd}: ${r.error.message}${cmd === 'umount' ? '; install util-linux' : '; install fuse3'}`);
       if (r.status !== 0) {
-        throw fsError(/busy/i.test(r.stderr) ? 'EBUSY' : 'EIO', `${path.basename(cmd)} ${args.join(' ')} failed: ${r.stderr.trim()}${/busy/i.test(r.stderr) ? '; close the files using it, or use --force' : ''}`);
+        throw fsError(/busy/i.test(r.stderr) ? 'EBUSY' : 'EIO', `${path.basename(cmd)} ${args.join(' ')} failed: ${r.stderr.trim().replace(/\.$/, '')}${/busy/i.test(r.stderr) ? '; close the files using it, or use --force' : ''}`);
       }
     },
   );
