@@ -8,7 +8,8 @@ import type { Argv } from 'yargs';
 import { flagGiven } from '../args.js';
 import { printJson } from '../output.js';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
-import { gib, readFormat } from '../volume.js';
+import { localBucket, readFormat } from '../volume.js';
+import { parseCountFlag, parseSizeFlag } from '../size-flag.js';
 import { withEngine, type EngineStore } from '../wiring.js';
 import { log } from '../log.js';
 import { unappliedTiersWarning } from '../tiers.js';
@@ -25,12 +26,12 @@ export function configCommand(y: Argv): Argv {
         .option('access-key', { type: 'string' })
         .option('secret-key', { type: 'string' })
         .option('session-token', { type: 'string' })
-        .option('capacity', { type: 'number', describe: 'space quota in GiB (0 = unlimited)' })
-        .option('inodes', { type: 'number', describe: 'inode quota (0 = unlimited)' })
-        .option('trash-days', { type: 'number', describe: 'days to keep deleted files (0 disables the trash)' })
+        .option('capacity', { type: 'string', describe: 'space quota: GiB, or with a unit (500M, 1T) (0 = unlimited)' })
+        .option('inodes', { type: 'string', describe: 'inode quota (0 = unlimited)' })
+        .option('trash-days', { type: 'string', describe: 'days to keep deleted files (0 disables the trash)' })
         .option('enable-acl', { type: 'boolean', describe: 'enable POSIX ACLs (cannot be disabled again)' })
-        .option('upload-limit', { type: 'number', describe: 'upload bandwidth limit, Mbps' })
-        .option('download-limit', { type: 'number', describe: 'download bandwidth limit, Mbps' })
+        .option('upload-limit', { type: 'string', describe: 'upload bandwidth limit, Mbps (0 = unlimited)' })
+        .option('download-limit', { type: 'string', describe: 'download bandwidth limit, Mbps (0 = unlimited)' })
         .option('storage-class', { type: 'string', describe: 'storage class of objects written (of tier 0, or with --tier of that tier)' })
         .option('tier', { type: 'number', describe: `with --storage-class and/or --tag: define storage tier N (0-${MAX_TIER_ID}; 0 is the default tier) for juicefs tier set` })
         .option('tag', { type: 'string', describe: 'object tags of the tier (key=value&key2=value2)' })
@@ -64,17 +65,18 @@ export function configCommand(y: Argv): Argv {
           if (!f.MinClientVersion || compareVersions(f.MinClientVersion, v) < 0) set('MinClientVersion', v);
         };
         if (flagGiven('storage')) set('Storage', String(a.storage));
-        if (flagGiven('bucket')) set('Bucket', String(a.bucket));
+        // As JuiceFS: a local bucket is stored absolute (a relative one would follow each client's cwd).
+        if (flagGiven('bucket')) set('Bucket', (f.Storage || 'file') === 'file' ? localBucket(String(a.bucket)) : String(a.bucket));
         if (flagGiven('access-key')) set('AccessKey', String(a['access-key']));
         for (const [flag, k] of [['secret-key', 'SecretKey'], ['session-token', 'SessionToken']] as const) {
           if (!flagGiven(flag)) continue;
           set(k, String(a[flag]));
         }
-        if (flagGiven('capacity')) set('Capacity', gib(Number(a.capacity)));
-        if (flagGiven('inodes')) set('Inodes', Number(a.inodes));
-        if (flagGiven('trash-days')) set('TrashDays', Math.max(0, Math.floor(Number(a['trash-days']))));
-        if (flagGiven('upload-limit')) set('UploadLimit', Number(a['upload-limit']));
-        if (flagGiven('download-limit')) set('DownloadLimit', Number(a['download-limit']));
+        if (flagGiven('capacity')) set('Capacity', parseSizeFlag('capacity', a.capacity, 'G'));
+        if (flagGiven('inodes')) set('Inodes', parseCountFlag('inodes', a.inodes, '0 is unlimited'));
+        if (flagGiven('trash-days')) set('TrashDays', parseCountFlag('trash-days', a['trash-days'], '0 turns the trash off'));
+        if (flagGiven('upload-limit')) set('UploadLimit', parseCountFlag('upload-limit', a['upload-limit'], 'Mbps, 0 is unlimited'));
+        if (flagGiven('download-limit')) set('DownloadLimit', parseCountFlag('download-limit', a['download-limit'], 'Mbps, 0 is unlimited'));
         if (flagGiven('enable-acl')) {
           if (a['enable-acl'] !== true && f.EnableACL) throw fsError('EINVAL', 'ACL cannot be disabled once enabled');
           if (a['enable-acl'] === true) {

@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// format, config and quota flags read as JuiceFS reads them: sizes with units, counts that must be
+// whole numbers, local buckets stored absolute. A real process on a real SQLite file.
+
+const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-meta-flags-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** juicefs run in `dir`, so that relative paths are relative to it. */
+function juicefs(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', input: '', timeout: 60000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function settings(meta: string): Record<string, unknown> {
+  const c = juicefs('config', meta);
+  expect(c.code).toBe(0);
+  return JSON.parse(c.out) as Record<string, unknown>;
+}
+
+describe('size and count flags of format, config and quota', () => {
+  it('format takes --block-size and --capacity with units, as JuiceFS does (bare numbers are KiB and GiB)', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    const f = juicefs('format', meta, 'units', '--bucket', `${dir}/b`, '--block-size', '1M', '--capacity', '1T', '--inodes', '100');
+    expect(f.code).toBe(0);
+    expect(settings(meta)).toMatchObject({ BlockSize: 1024, Capacity: 2 ** 40, Inodes: 100 });
+    // Bare numbers keep their old meaning.
+    const meta2 = `sqlite3://${dir}/meta2.db`;
+    expect(juicefs('format', meta2, 'bare', '--bucket', `${dir}/b`, '--block-size', '2048', '--capacity', '3').code).toBe(0);
+    expect(settings(meta2)).toMatchObject({ BlockSize: 2048, Capacity: 3 * 2 ** 30 });
+  });
+
+  it('format refuses sizes and counts it cannot read, naming the flag, and writes nothing', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    const cases: Array<[string[], RegExp]> = [
+      [['--block-size', 'big'], /invalid --block-size "big": give a number, in KiB/],
+      [['--capacity', '1GiB'], /invalid --capacity "1GiB": give a number, in GiB unless it ends with a unit/],
+      [['--inodes', 'many'], /invalid --inodes "many": give a whole number/],
+      [['--trash-days', '-1'], /invalid --trash-days "-1": give a whole number, 0 or more/],
+      [['--shards', '300'], /invalid --shards 300: at most 256/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = juicefs('format', meta, 'bad-input', '--bucket', `${dir}/b`, ...flags);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(message);
+    }
+    expect(juicefs('status', meta).err).toMatch(/not formatted/);
+  });
+
+  it('config reads --capacity with units and refuses a count it cannot read, leaving the volume as it was', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'cfg', '--bucket', `${dir}/b`).code).toBe(0);
+    const c = juicefs('config', meta, '--capacity', '512M');
+    expect(c.code).toBe(0);
+    expect(settings(meta)).toMatchObject({ Capacity: 512 * 2 ** 20 });
+    for (const [flag, value] of [['inodes', 'abc'], ['capacity', 'lots'], ['trash-days', '-2'], ['upload-limit', 'fast']] as const) {
+      const bad = juicefs('config', meta, `--${flag}`, value);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain(`invalid --${flag} "${value}"`);
+    }
+    const s = settings(meta);
+    expect(s).toMatchObject({ Capacity: 512 * 2 ** 20, TrashDays: 1 });
+    expect(s['Inodes']).toBeUndefined();
+    expect(s['UploadLimit']).toBeUndefined();
+  });
+
+  it('quota set reads --capacity with units', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'quota-units', '--bucket', `${dir}/b`).code).toBe(0);
+    const q = juicefs('quota', 'set', meta, '--path', '/d', '--create', '--capacity', '1T');
+    expect(q.code).toBe(0);
+    expect(q.out).toMatch(/\| \/d +\| 1\.0 TiB /);
+    const bad = juicefs('quota', 'set', meta, '--path', '/d', '--inodes', '1.5');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/invalid --inodes "1\.5": give a whole number/);
+  });
+});
+
+describe('local buckets', () => {
+  it('format and config store a relative --bucket as an absolute path, as JuiceFS does', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'rel', '--bucket', 'data').code).toBe(0);
+    expect(settings(meta)).toMatchObject({ Bucket: `${dir}/data/` });
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(true);
+    const c = juicefs('config', meta, '--bucket', './other');
+    expect(c.code).toBe(0);
+    expect(settings(meta)).toMatchObject({ Bucket: `${dir}/other/` });
+  });
+});
