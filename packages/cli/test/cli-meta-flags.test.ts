@@ -95,3 +95,16 @@ describe('local buckets', () => {
     expect(settings(meta)).toMatchObject({ Bucket: `${dir}/other/` });
   });
 });
+
+describe('status', () => {
+  it('reports available space and inodes as statfs does, also without quotas (JuiceFS: 1 PiB, 10 Mi inodes)', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'stat', '--bucket', `${dir}/b`).code).toBe(0);
+    expect(juicefs('quota', 'set', meta, '--path', '/d', '--create', '--inodes', '5').code).toBe(0);
+    const open = JSON.parse(juicefs('status', meta).out) as { Statistic: Record<string, number> };
+    expect(open.Statistic).toEqual({ UsedSpace: 4096, AvailableSpace: 2 ** 50 - 4096, UsedInodes: 1, AvailableInodes: 10 * 2 ** 20 });
+    expect(juicefs('config', meta, '--capacity', '1', '--inodes', '100').code).toBe(0);
+    const limited = JSON.parse(juicefs('status', meta).out) as { Statistic: Record<string, number> };
+    expect(limited.Statistic).toEqual({ UsedSpace: 4096, AvailableSpace: 2 ** 30 - 4096, UsedInodes: 1, AvailableInodes: 99 });
+  });
+});

@@ -3,7 +3,7 @@ import { printJson } from '../output.js';
 import { redacted } from '../secrets.js';
 import { readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
-import { readCounters } from '@juicefs/meta';
+import { readCounters, volumeTotals } from '@juicefs/meta';
 
 export function statusCommand(y: Argv): Argv {
   return y.command(
@@ -30,16 +30,17 @@ export function statusCommand(y: Argv): Argv {
           return;
         }
         const c = await readCounters(store);
-        const capacity = format.Capacity ?? 0;
-        const inodes = format.Inodes ?? 0;
+        // As JuiceFS: what statfs (df) reports, so a volume without quotas shows its 1 PiB and
+        // 10 Mi inodes (doubled as usage nears them) rather than no number at all.
+        const st = volumeTotals(format, c.usedSpace, c.usedInodes);
         printJson({
           Setting: redacted(format),
           Sessions: sessions.map(view),
           Statistic: {
-            UsedSpace: c.usedSpace,
-            AvailableSpace: capacity > 0 ? Math.max(0, capacity - c.usedSpace) : null,
-            UsedInodes: c.usedInodes,
-            AvailableInodes: inodes > 0 ? Math.max(0, inodes - c.usedInodes) : null,
+            UsedSpace: st.totalSpace - st.availSpace,
+            AvailableSpace: st.availSpace,
+            UsedInodes: st.usedInodes,
+            AvailableInodes: st.availInodes,
           },
         });
       });
