@@ -108,3 +108,26 @@ describe('status', () => {
     expect(limited.Statistic).toEqual({ UsedSpace: 4096, AvailableSpace: 2 ** 30 - 4096, UsedInodes: 1, AvailableInodes: 99 });
   });
 });
+
+describe('format of a new volume and its storage', () => {
+  it('puts juicefs_uuid, and refuses storage that already holds objects under the name, as JuiceFS does', () => {
+    const bucket = `${dir}/b`;
+    const first = `sqlite3://${dir}/first.db`;
+    expect(juicefs('format', first, 'shared', '--bucket', bucket).code).toBe(0);
+    const uuid = (JSON.parse(juicefs('status', first).out) as { Setting: { UUID: string } }).Setting.UUID;
+    expect(fs.readFileSync(`${bucket}/shared/juicefs_uuid`, 'utf8')).toBe(uuid);
+    // Another metadata engine, same bucket and name: its gc would take the first volume's
+    // objects for leaked ones, so the format is refused and that engine stays unformatted.
+    fs.mkdirSync(`${bucket}/shared/chunks/0/0`, { recursive: true });
+    fs.writeFileSync(`${bucket}/shared/chunks/0/0/1_0_4`, 'data');
+    const second = `sqlite3://${dir}/second.db`;
+    const r = juicefs('format', second, 'shared', '--bucket', bucket);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/storage file:\/\/.*\/b\/shared\/ is not empty \(it holds .*\): .*pick another volume name/);
+    expect(juicefs('status', second).err).toMatch(/not formatted/);
+    // Re-running format on the volume itself only updates it; another name is a new prefix.
+    expect(juicefs('format', first, 'shared', '--trash-days', '2').code).toBe(0);
+    expect(juicefs('format', second, 'other', '--bucket', bucket).code).toBe(0);
+    expect(fs.existsSync(`${bucket}/other/juicefs_uuid`)).toBe(true);
+  });
+});

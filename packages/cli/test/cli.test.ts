@@ -251,7 +251,8 @@ describe('juicefs', () => {
     expect(juicefs('destroy', meta, uuid).err).toMatch(/--yes/);
     const d = juicefs('destroy', meta, uuid, '--yes');
     expect(d.code).toBe(0);
-    expect(d.err).toMatch(/deleted 1 objects of volume vol-4/);
+    // The block and the juicefs_uuid object format put there.
+    expect(d.err).toMatch(/deleted 2 objects of volume vol-4/);
     expect(fs.existsSync(`${dir}/b/vol-4`)).toBe(false);
     expect(juicefs('status', meta).err).toMatch(/not formatted/);
   });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { ObjectCipher } from '@juicefs/chunk';
+import { ObjectCipher, checkStorage } from '@juicefs/chunk';
 import { decodeFormat, defaultFormat, encodeFormat, fsError } from '@juicefs/core';
-import type { Format } from '@juicefs/core';
+import type { Format, ObjectStorage } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
 import { checkVolumeName, localBucket, redactUrl } from '../volume.js';
@@ -85,9 +85,17 @@ export function formatCommand(y: Argv): Argv {
         // As JuiceFS: a local bucket is stored absolute, whichever directory format ran in.
         if (next.Storage === 'file') next.Bucket = localBucket(next.Bucket);
         // A new volume, or one moved to other storage, must find its storage usable (secrets still plain here).
-        if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) await openCheckedStorage(next);
+        let storage: ObjectStorage | undefined;
+        if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) storage = await openCheckedStorage(next);
+        const claimed = old === undefined && storage !== undefined && (await claimStorage(storage, next));
         sealSecrets(next);
-        await meta.init(next, a.force);
+        try {
+          await meta.init(next, a.force);
+        } catch (err) {
+          // As JuiceFS: a volume that was not created leaves no UUID object behind to block the next try.
+          if (claimed) await storage?.delete(UUID_OBJECT).catch(() => undefined);
+          throw err;
+        }
         log.info(old === undefined
           ? `volume ${name} formatted in ${redactUrl(metaUrl)}`
           : `volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated`);
@@ -95,6 +103,43 @@ export function formatCommand(y: Argv): Argv {
       });
     },
   );
+}
+
+/** The object a new volume leaves in its storage, holding its UUID (FORMAT.md: `<Name>/juicefs_uuid`). */
+const UUID_OBJECT = 'juicefs_uuid';
+
+/**
+ * As JuiceFS's format of a new volume: the storage must take a test object (put, read back,
+ * deleted), must not hold objects under the volume's name already (another volume's data, which
+ * this one's gc would count as leaked and delete), and is given `juicefs_uuid`. Skipped with
+ * JFS_NO_CHECK_OBJECT_STORAGE set, as in JuiceFS. True when the UUID object was written.
+ */
+async function claimStorage(storage: ObjectStorage, format: Format): Promise<boolean> {
+  if (process.env['JFS_NO_CHECK_OBJECT_STORAGE']) return false;
+  await checkStorage(storage, (m) => log.warn(`warning: ${m}`), 'format');
+  const found = await firstDataObject(storage);
+  if (found !== undefined) {
+    throw fsError('EEXIST', `storage ${storage.description} is not empty (it holds ${found}): objects of an earlier volume named ${format.Name} are there; pick another volume name, or remove them first (juicefs destroy with that volume's metadata)`);
+  }
+  try {
+    await storage.put(UUID_OBJECT, Buffer.from(format.UUID));
+    return true;
+  } catch (err) {
+    log.warn(`warning: cannot put ${UUID_OBJECT} in ${storage.description}: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** The first object with data under the volume's prefix, apart from format's own test objects. */
+async function firstDataObject(storage: ObjectStorage): Promise<string | undefined> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await storage.list('', { limit: 1000, ...(after !== undefined ? { startAfter: after } : {}) });
+    const hit = page.find((o) => !o.isDir && o.size > 0 && o.key !== 'testing' && !o.key.startsWith('testing/'));
+    if (hit !== undefined) return hit.key;
+    if (page.length < 1000) return undefined;
+    after = page[page.length - 1]?.key;
+  }
 }
 
 /**
