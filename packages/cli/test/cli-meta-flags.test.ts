@@ -131,3 +131,46 @@ describe('format of a new volume and its storage', () => {
     expect(fs.existsSync(`${bucket}/other/juicefs_uuid`)).toBe(true);
   });
 });
+
+describe('questions, as JuiceFS asks them', () => {
+  function answering(input: string, ...args: string[]): { code: number; out: string; err: string } {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', input, timeout: 60000 });
+    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  }
+
+  it('config asks on stdin before purging the trash: no answer or n aborts, y goes ahead', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'ask', '--bucket', `${dir}/b`).code).toBe(0);
+    const none = answering('', 'config', meta, '--trash-days', '0');
+    expect(none.code).toBe(1);
+    expect(none.out).toContain('WARNING: the current trash will be emptied');
+    expect(none.out).toContain('Proceed anyway? [y/N]: ');
+    expect(none.err).toMatch(/Aborted: .*add --yes to go ahead/);
+    expect(answering('n\n', 'config', meta, '--trash-days', '0').code).toBe(1);
+    expect(settings(meta)).toMatchObject({ TrashDays: 1 });
+    const yes = answering('what\ny\n', 'config', meta, '--trash-days', '0');
+    expect(yes.code).toBe(0);
+    expect(yes.out).toContain('Please input y(yes) or n(no): ');
+    expect(settings(meta)).toMatchObject({ TrashDays: 0 });
+  });
+
+  it('destroy describes the volume and asks; y on stdin destroys it, and --force neither checks nor asks', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'doomed', '--bucket', `${dir}/b`).code).toBe(0);
+    const uuid = (JSON.parse(juicefs('status', meta).out) as { Setting: { UUID: string } }).Setting.UUID;
+    const no = answering('', 'destroy', meta, uuid);
+    expect(no.code).toBe(1);
+    expect(no.out).toMatch(/^ volume name: doomed\n volume UUID: .*\ndata storage: file:\/\/.*\/b\/doomed\/\n {2}used bytes: 0\n used inodes: 0\n/);
+    expect(no.err).toMatch(/Aborted: destroying volume doomed was not confirmed .*--yes/);
+    expect(fs.existsSync(`${dir}/b/doomed/juicefs_uuid`)).toBe(true);
+    const yes = answering('y\n', 'destroy', meta, uuid);
+    expect(yes.code).toBe(0);
+    expect(fs.existsSync(`${dir}/b/doomed`)).toBe(false);
+    expect(juicefs('format', meta, 'forced', '--bucket', `${dir}/b`).code).toBe(0);
+    const uuid2 = (JSON.parse(juicefs('status', meta).out) as { Setting: { UUID: string } }).Setting.UUID;
+    const forced = juicefs('destroy', meta, uuid2, '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.out).toBe('');
+    expect(juicefs('status', meta).err).toMatch(/not formatted/);
+  });
+});

@@ -12,6 +12,7 @@ import { localBucket, readFormat } from '../volume.js';
 import { parseCountFlag, parseSizeFlag } from '../size-flag.js';
 import { withEngine, type EngineStore } from '../wiring.js';
 import { log } from '../log.js';
+import { userConfirmed, warnLine } from '../confirm.js';
 import { unappliedTiersWarning } from '../tiers.js';
 
 export function configCommand(y: Argv): Argv {
@@ -43,7 +44,7 @@ export function configCommand(y: Argv): Argv {
         .option('changelog-max-lines', { type: 'number', describe: 'keep at most this many change log lines (0: no limit)' })
         .option('min-client-version', { type: 'string' })
         .option('max-client-version', { type: 'string' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'answer yes to the questions (they are read from stdin otherwise)' })
         .option('force', { type: 'boolean', default: false, describe: 'skip sanity checks' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
@@ -253,6 +254,12 @@ async function sanityChecks(store: EngineStore, before: Format, after: Format, c
   if (changed.has('TrashDays') && (before.TrashDays ?? 0) > 0 && after.TrashDays === 0) {
     problems.push('the current trash will be emptied and removed files will be purged at once from now on');
   }
-  if (problems.length > 0 && !a.yes) throw fsError('EINVAL', `${problems.join('; ')}: add --yes to go ahead`);
-  for (const p of problems) log.warn(`warning: ${p}`);
+  if (problems.length === 0) return;
+  if (a.yes) {
+    for (const p of problems) log.warn(`warning: ${p}`);
+    return;
+  }
+  // As JuiceFS: the question is asked on stdin; no answer (no terminal, nothing piped) is a no.
+  for (const p of problems) warnLine(p);
+  if (!(await userConfirmed())) throw fsError('ECANCELED', `Aborted: ${problems.join('; ')}: add --yes to go ahead, or answer y when asked`);
 }
