@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { claimRedisDb, releaseRedisDb } from './support/redis-db.js';
+import { redisBase } from './tools-volume.js';
 
 // format, config and quota flags read as JuiceFS reads them: sizes with units, counts that must be
 // whole numbers, local buckets stored absolute. A real process on a real SQLite file.
@@ -106,6 +108,26 @@ describe('status', () => {
     expect(juicefs('config', meta, '--capacity', '1', '--inodes', '100').code).toBe(0);
     const limited = JSON.parse(juicefs('status', meta).out) as { Statistic: Record<string, number> };
     expect(limited.Statistic).toEqual({ UsedSpace: 4096, AvailableSpace: 2 ** 30 - 4096, UsedInodes: 1, AvailableInodes: 99 });
+  });
+
+  it('--more (-m) adds the trash files and the files waiting for deletion, on SQLite and Redis, as JuiceFS does', () => {
+    // The shared fixture: two files in the trash (11 + 10485760 bytes) and one pending deleted file of length 0.
+    const sample = path.resolve(__dirname, '../../../../shared/fixtures/metadata.sample');
+    const db = claimRedisDb();
+    try {
+      for (const meta of [`sqlite3://${dir}/meta.db`, `${redisBase}/${db}`]) {
+        expect(juicefs('load', meta, sample).code).toBe(0);
+        const plain = JSON.parse(juicefs('status', meta).out) as { Statistic: Record<string, number> };
+        expect(Object.keys(plain.Statistic)).toEqual(['UsedSpace', 'AvailableSpace', 'UsedInodes', 'AvailableInodes']);
+        for (const flag of ['--more', '-m']) {
+          const more = JSON.parse(juicefs('status', meta, flag).out) as { Statistic: Record<string, number> };
+          // Zero fields are left out, as Go's omitempty leaves them (PendingDeletedFileSize here).
+          expect(more.Statistic).toEqual({ ...plain.Statistic, TrashFileCount: 2, TrashFileSize: 10485771, PendingDeletedFileCount: 1 });
+        }
+      }
+    } finally {
+      releaseRedisDb(db);
+    }
   });
 });
 

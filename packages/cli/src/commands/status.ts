@@ -4,6 +4,7 @@ import { redacted } from '../secrets.js';
 import { readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
 import { readCounters, volumeTotals } from '@juicefs/meta';
+import { moreStatistic } from './status-more.js';
 
 export function statusCommand(y: Argv): Argv {
   return y.command(
@@ -12,7 +13,8 @@ export function statusCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
-        .option('session', { alias: 's', type: 'number', describe: 'show one session in detail (sustained inodes)' }),
+        .option('session', { alias: 's', type: 'number', describe: 'show one session in detail (sustained inodes)' })
+        .option('more', { alias: 'm', type: 'boolean', default: false, describe: 'also count the files in the trash and the files and slices waiting to be deleted (may take long)' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       await withEngine(metaUrl, async (store) => {
@@ -41,6 +43,7 @@ export function statusCommand(y: Argv): Argv {
             AvailableSpace: st.availSpace,
             UsedInodes: st.usedInodes,
             AvailableInodes: st.availInodes,
+            ...(a.more ? await moreStatistic(store) : {}),
           },
         });
       });
