@@ -196,3 +196,53 @@ describe('questions, as JuiceFS asks them', () => {
     expect(juicefs('status', meta).err).toMatch(/not formatted/);
   });
 });
+
+describe('fsck --path: directories, as JuiceFS checks them', () => {
+  function sqlite(db: string, sql: string): void {
+    const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr || r.error?.message}`);
+  }
+
+  it('reports a wrong nlink and broken usage statistics with the flag that fixes them, and --repair fixes them (SQLite)', () => {
+    const db = `${dir}/meta.db`;
+    const meta = `sqlite3://${db}`;
+    expect(juicefs('format', meta, 'fsck-dirs', '--bucket', `${dir}/b`).code).toBe(0);
+    // quota set --create makes directories without a mount: /a holds b and c.
+    for (const d of ['/a/b', '/a/c']) expect(juicefs('quota', 'set', meta, '--path', d, '--create', '--inodes', '10').code).toBe(0);
+    expect(juicefs('fsck', meta, '--path', '/', '-r').code).toBe(0);
+    sqlite(db, 'UPDATE jfs_node SET nlink=7 WHERE inode=2; UPDATE jfs_dir_stats SET used_inodes=-1 WHERE inode=3; UPDATE jfs_dir_stats SET used_inodes=5 WHERE inode=2');
+    const found = juicefs('fsck', meta, '--path', '/', '-r');
+    expect(found.code).toBe(1);
+    expect(found.err).toContain('nlink of /a should be 4, but got 7');
+    expect(found.err).toContain("Path /a (inode 2) can be repaired, please re-run with '--path /a --repair' to fix it");
+    expect(found.err).toContain('usage stat of /a/b is missing or broken');
+    // A count that is only out of date shows with --sync-dir-stat.
+    expect(found.err).not.toContain('usage stat of /a should be');
+    const stale = juicefs('fsck', meta, '--path', '/a', '--sync-dir-stat');
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain('usage stat of /a should be {space: 8192, inodes: 2}, but got {space: 8192, inodes: 5}');
+    expect(juicefs('fsck', meta, '--repair').err).toMatch(/fsck --repair needs the path to repair: add --path DIR/);
+    const fixed = juicefs('fsck', meta, '--path', '/', '-r', '--repair', '--sync-dir-stat');
+    expect(fixed.code).toBe(0);
+    expect(juicefs('fsck', meta, '--path', '/', '-r', '--sync-dir-stat').code).toBe(0);
+  });
+
+  it('repairs broken statistics on Redis too', () => {
+    const db = claimRedisDb();
+    try {
+      const meta = `${redisBase}/${db}`;
+      expect(juicefs('format', meta, 'fsck-redis', '--bucket', `${dir}/b`).code).toBe(0);
+      expect(juicefs('quota', 'set', meta, '--path', '/a/b', '--create', '--inodes', '10').code).toBe(0);
+      const cli = (...args: string[]) => spawnSync('redis-cli', ['-u', meta, ...args], { encoding: 'utf8' }).stdout.trim();
+      cli('HSET', 'dirUsedInodes', '2', '-3');
+      const found = juicefs('fsck', meta, '--path', '/a');
+      expect(found.code).toBe(1);
+      expect(found.err).toContain('usage stat of /a is missing or broken');
+      expect(juicefs('fsck', meta, '--path', '/a', '--repair').code).toBe(0);
+      expect(cli('HGET', 'dirUsedInodes', '2')).toBe('1');
+      expect(juicefs('fsck', meta, '--path', '/', '-r').code).toBe(0);
+    } finally {
+      releaseRedisDb(db);
+    }
+  });
+});
