@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { ROOT_CONTEXT } from '@juicefs/core';
+import { openMeta } from '@juicefs/meta';
 import { claimRedisDb, releaseRedisDb } from './support/redis-db.js';
 import { redisBase } from './tools-volume.js';
 
@@ -241,6 +244,68 @@ describe('fsck --path: directories, as JuiceFS checks them', () => {
       expect(juicefs('fsck', meta, '--path', '/a', '--repair').code).toBe(0);
       expect(cli('HGET', 'dirUsedInodes', '2')).toBe('1');
       expect(juicefs('fsck', meta, '--path', '/', '-r').code).toBe(0);
+    } finally {
+      releaseRedisDb(db);
+    }
+  });
+});
+
+describe('status -s SID', () => {
+  /** juicefs without blocking the event loop (the session's holder lives in this process). */
+  function juicefsAsync(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    return new Promise((resolve) => {
+      const p = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    });
+  }
+
+  it('shows the locks a session holds and the files it keeps open, as JuiceFS does, with 64-bit owners exact', async () => {
+    const db = claimRedisDb();
+    try {
+      for (const [url, bucket] of [[`sqlite3://${dir}/meta.db`, `${dir}/b1`], [`${redisBase}/${db}`, `${dir}/b2`]] as const) {
+        expect(juicefs('format', url, 'locks', '--bucket', bucket, '--trash-days', '0').code).toBe(0);
+        const m = await openMeta(url);
+        try {
+          await m.load();
+          const sid = await m.newSession();
+          const f = await m.create(ROOT_CONTEXT, 1n, 'f', 0o644, 0, 0);
+          const owner = 18446744073709551557n; // above 2^53: a JS number would round it
+          await m.flock(ROOT_CONTEXT, f.ino, owner, 'W', false);
+          await m.setlk(ROOT_CONTEXT, f.ino, 7n, false, { type: 1, start: 0n, end: 18446744073709551615n, pid: 4242 });
+          const g = await m.create(ROOT_CONTEXT, 1n, 'g', 0o644, 0, 0);
+          await m.open(ROOT_CONTEXT, g.ino, 2);
+          await m.unlink(ROOT_CONTEXT, 1n, 'g');
+          const r = await juicefsAsync('status', url, '-s', String(sid));
+          expect(r.code).toBe(0);
+          expect(r.out).toContain(`"Owner": ${owner}`);
+          expect(r.out).toContain('"End": 18446744073709551615');
+          const s = JSON.parse(r.out) as Record<string, unknown>;
+          expect(s).toMatchObject({
+            Sid: sid,
+            Sustained: [Number(g.ino)],
+            Flocks: [{ Inode: Number(f.ino), Type: 'W' }],
+            Plocks: [{ Inode: Number(f.ino), Owner: 7, Records: [{ Type: 1, Pid: 4242, Start: 0 }] }],
+          });
+          await m.closeSession();
+        } finally {
+          await m.shutdown();
+        }
+        // Without any of them, as Go's omitempty: no empty lists.
+        const m2 = await openMeta(url);
+        try {
+          await m2.load();
+          const sid2 = await m2.newSession();
+          const plain = JSON.parse((await juicefsAsync('status', url, '-s', String(sid2))).out) as Record<string, unknown>;
+          expect(Object.keys(plain).filter((k) => ['Sustained', 'Flocks', 'Plocks'].includes(k))).toEqual([]);
+          await m2.closeSession();
+        } finally {
+          await m2.shutdown();
+        }
+      }
     } finally {
       releaseRedisDb(db);
     }

@@ -3,7 +3,7 @@ import { printJson } from '../output.js';
 import { redacted } from '../secrets.js';
 import { readFormat } from '../volume.js';
 import { withEngine } from '../wiring.js';
-import { readCounters, volumeTotals } from '@juicefs/meta';
+import { BaseMeta, readCounters, volumeTotals } from '@juicefs/meta';
 import { moreStatistic } from './status-more.js';
 
 export function statusCommand(y: Argv): Argv {
@@ -28,7 +28,20 @@ export function statusCommand(y: Argv): Argv {
         if (a.session !== undefined) {
           const s = sessions.find((x) => x.sid === a.session);
           if (!s) throw new Error(`session ${a.session} not found: juicefs status ${metaUrl} lists the live ones`);
-          printJson({ ...view(s), Sustained: (await store.listSustained(s.sid)).map(String) });
+          // As JuiceFS's GetSession: the files it keeps open after their removal and the locks it
+          // holds, each left out when empty, inode numbers and lock owners as JSON numbers.
+          const detail = (await new BaseMeta(store).listSessions()).find((x) => x.sid === s.sid);
+          const sustained = detail?.sustained ?? [];
+          const flocks = detail?.flocks ?? [];
+          const plocks = detail?.plocks ?? [];
+          printJson({
+            ...view(s),
+            ...(sustained.length > 0 ? { Sustained: sustained } : {}),
+            ...(flocks.length > 0 ? { Flocks: flocks.map((l) => ({ Inode: l.ino, Owner: l.owner, Type: l.type })) } : {}),
+            ...(plocks.length > 0
+              ? { Plocks: plocks.map((l) => ({ Inode: l.ino, Owner: l.owner, Records: l.records.map((r) => ({ Type: r.type, Pid: r.pid, Start: r.start, End: r.end })) })) }
+              : {}),
+          }, { bigintsAsNumbers: true });
           return;
         }
         const c = await readCounters(store);
