@@ -311,3 +311,22 @@ describe('status -s SID', () => {
     }
   });
 });
+
+describe('config --min-client-version / --max-client-version', () => {
+  it('refuses a version it cannot read and asks before shutting this version out, as JuiceFS does', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('format', meta, 'versions', '--bucket', `${dir}/b`).code).toBe(0);
+    const bad = juicefs('config', meta, '--min-client-version', 'abc');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('invalid --min-client-version "abc": give a version such as 1.1.0 or 1.2.0-A');
+    const shut = juicefs('config', meta, '--min-client-version', '9.0.0');
+    expect(shut.code).toBe(1);
+    expect(shut.out).toMatch(/WARNING: clients of this version \(1\.4\.0\) will be rejected after the change/);
+    expect(settings(meta)).toMatchObject({ MinClientVersion: '1.1.0-A' });
+    expect(juicefs('config', meta, '--max-client-version', '1.3.0', '--yes').code).toBe(0);
+    expect(settings(meta)).toMatchObject({ MaxClientVersion: '1.3.0' });
+    // Bounds this version is within need no question.
+    expect(juicefs('config', meta, '--max-client-version', '1.4.1', '--min-client-version', '1.2.0-A').code).toBe(0);
+    expect(settings(meta)).toMatchObject({ MinClientVersion: '1.2.0-A', MaxClientVersion: '1.4.1' });
+  });
+});

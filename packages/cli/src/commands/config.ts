@@ -1,4 +1,4 @@
-import { MAX_TIER_ID, compareVersions, encodeFormat, errnoOf, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
+import { CLIENT_VERSION, MAX_TIER_ID, compareVersions, encodeFormat, errnoOf, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
 import { checkStorage, openVolumeStorage, takesStorageClass } from '@juicefs/chunk';
 import { BaseMeta, DEFAULT_CHANGELOG_MAX_AGE, readCounters } from '@juicefs/meta';
 import { parseSyncDuration } from '../sync/select.js';
@@ -101,8 +101,8 @@ export function configCommand(y: Argv): Argv {
         const enableOwners = flagGiven('user-group-quota') && a['user-group-quota'] === true && f.UserGroupQuota !== true;
         if (flagGiven('user-group-quota') && a['user-group-quota'] !== true) set('UserGroupQuota', false);
         if (enableOwners) changes.push('UserGroupQuota: false -> true (usage of every user and group counted from the tree)');
-        if (flagGiven('min-client-version')) set('MinClientVersion', String(a['min-client-version']));
-        if (flagGiven('max-client-version')) set('MaxClientVersion', String(a['max-client-version']));
+        if (flagGiven('min-client-version')) set('MinClientVersion', clientVersionFlag('min-client-version', a['min-client-version']));
+        if (flagGiven('max-client-version')) set('MaxClientVersion', clientVersionFlag('max-client-version', a['max-client-version']));
         if (changes.length === 0) {
           if (anyChangeFlag()) log.info('Nothing changed.');
           else printJson(redacted(stored));
@@ -118,6 +118,16 @@ export function configCommand(y: Argv): Argv {
       });
     },
   );
+}
+
+/** A version as JuiceFS's version.Parse takes it: 1.2, 1.2.3, 1.2.0-A, 1.3.0-rc1+2024-01-01.abc. */
+const VERSION = /^\d+\.\d+(\.\d+)?(-[0-9A-Za-z.-]+)?(\+\S*)?$/;
+
+/** --min/--max-client-version, checked as JuiceFS checks it ("Invalid version string"). */
+function clientVersionFlag(flag: string, value: unknown): string {
+  const v = String(value ?? '').trim();
+  if (!VERSION.test(v)) throw fsError('EINVAL', `invalid --${flag} "${v}": give a version such as 1.1.0 or 1.2.0-A`);
+  return v;
 }
 
 /** The flags that change something (the rest only steer how). */
@@ -253,6 +263,12 @@ async function sanityChecks(store: EngineStore, before: Format, after: Format, c
   }
   if (changed.has('TrashDays') && (before.TrashDays ?? 0) > 0 && after.TrashDays === 0) {
     problems.push('the current trash will be emptied and removed files will be purged at once from now on');
+  }
+  // As JuiceFS: new client version bounds that shut out this very version are asked about.
+  const tooNew = after.MinClientVersion && compareVersions(CLIENT_VERSION, after.MinClientVersion) < 0;
+  const tooOld = after.MaxClientVersion && compareVersions(CLIENT_VERSION, after.MaxClientVersion) > 0;
+  if ((flagGiven('min-client-version') || flagGiven('max-client-version')) && (tooNew || tooOld)) {
+    problems.push(`clients of this version (${CLIENT_VERSION}) will be rejected after the change`);
   }
   if (problems.length === 0) return;
   if (a.yes) {
