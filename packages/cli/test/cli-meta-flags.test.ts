@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { ROOT_CONTEXT } from '@juicefs/core';
 import { openMeta } from '@juicefs/meta';
 import { claimRedisDb, releaseRedisDb } from './support/redis-db.js';
+import { freePort } from './support/free-port.js';
 import { redisBase } from './tools-volume.js';
 
 // format, config and quota flags read as JuiceFS reads them: sizes with units, counts that must be
@@ -328,5 +329,29 @@ describe('config --min-client-version / --max-client-version', () => {
     // Bounds this version is within need no question.
     expect(juicefs('config', meta, '--max-client-version', '1.4.1', '--min-client-version', '1.2.0-A').code).toBe(0);
     expect(settings(meta)).toMatchObject({ MinClientVersion: '1.2.0-A', MaxClientVersion: '1.4.1' });
+  });
+});
+
+describe('a Redis database the server does not have', () => {
+  it('fails the command with the number named, instead of working in database 0', async () => {
+    // A server of our own with two databases, so that a regression writes nowhere shared.
+    const port = await freePort();
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--databases', '2', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
+      for (let i = 0; i < 50 && cli('PING').stdout.trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
+      const url = `redis://127.0.0.1:${port}/5`;
+      const f = await new Promise<{ code: number; err: string }>((resolve) => {
+        const p = spawn(process.execPath, [bin, 'format', url, 'nodb', '--bucket', `${dir}/b`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        p.on('close', (code) => resolve({ code: code ?? -1, err }));
+      });
+      expect(f.code).toBe(1);
+      expect(f.err).toContain(`Redis at 127.0.0.1:${port} has no database 5 (ERR DB index is out of range)`);
+      expect(cli('-n', '0', 'DBSIZE').stdout.trim()).toBe('0');
+    } finally {
+      server.kill();
+    }
   });
 });
