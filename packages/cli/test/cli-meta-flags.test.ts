@@ -355,3 +355,36 @@ describe('a Redis database the server does not have', () => {
     }
   });
 });
+
+describe('dump and load flags, as JuiceFS has them', () => {
+  const sample = path.resolve(__dirname, '../../../../shared/fixtures/metadata.sample');
+
+  it('load warns when the dump had its secret key removed, naming the command that sets it', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    const r = juicefs('load', meta, sample);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`warning: the secret key was removed from the dump: set it with juicefs config ${meta} --secret-key KEY`);
+    // A dump that kept it loads without the warning.
+    expect(juicefs('config', meta, '--secret-key', 'sk', '--force').code).toBe(0);
+    expect(juicefs('dump', meta, `${dir}/kept.json`, '--keep-secret-key').code).toBe(0);
+    const kept = juicefs('load', `sqlite3://${dir}/meta2.db`, `${dir}/kept.json`);
+    expect(kept.code).toBe(0);
+    expect(kept.err).not.toContain('secret key was removed');
+  });
+
+  it('load FILE --binary --stat lists what a binary dump holds; dump --fast is accepted', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('load', meta, sample).code).toBe(0);
+    expect(juicefs('dump', meta, `${dir}/d.bin`, '--binary').code).toBe(0);
+    const stat = juicefs('load', `${dir}/d.bin`, '--binary', '--stat');
+    expect(stat.code).toBe(0);
+    const lines = stat.out.split('\n');
+    expect(lines.slice(0, 4)).toEqual(['Backup Version: 1', '-'.repeat(23), 'Name      | Num       ', '-'.repeat(23)]);
+    expect(lines).toContain('node      | 16        |');
+    expect(lines).toContain('delFile   | 1         |');
+    expect(juicefs('load', `${dir}/d.bin`, '--stat').err).toContain('--stat describes a binary dump: add --binary');
+    const fast = juicefs('dump', meta, `${dir}/fast.json`, '--fast');
+    expect(fast.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(`${dir}/fast.json`, 'utf8'))).toMatchObject({ Setting: { Name: 'load-dump-test' } });
+  });
+});
