@@ -388,3 +388,19 @@ describe('dump and load flags, as JuiceFS has them', () => {
     expect(JSON.parse(fs.readFileSync(`${dir}/fast.json`, 'utf8'))).toMatchObject({ Setting: { Name: 'load-dump-test' } });
   });
 });
+
+describe('metadata-only commands on a volume whose secret key a dump removed', () => {
+  it('quota and restore work, as JuiceFS\'s never open the object storage; gc says how to set the key', () => {
+    const meta = `sqlite3://${dir}/meta.db`;
+    expect(juicefs('load', meta, path.resolve(__dirname, '../../../../shared/fixtures/metadata.sample')).code).toBe(0);
+    const list = juicefs('quota', 'list', meta);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/\| uid:501 +\| 1\.0 TiB /);
+    const hours = juicefs('restore', meta);
+    expect(hours.code).toBe(0);
+    expect(hours.out).toContain('| 2021-12-02-09 | 3       |');
+    const gc = juicefs('gc', meta);
+    expect(gc.code).toBe(1);
+    expect(gc.err).toContain(`secret was removed from this volume's settings (it was loaded from a dump made without --keep-secret-key): set it again with juicefs config META-URL --secret-key KEY`);
+  });
+});
