@@ -84,6 +84,11 @@ export async function run(args: string[]): Promise<number> {
     .command('version', 'Print the version', () => undefined, () => {
       process.stdout.write(`juicefs version ${VERSION}\n`);
     })
+    // As JuiceFS's (urfave/cli's) help command: `juicefs help`, `juicefs help quota set`.
+    .command('help [COMMAND..]', 'Show the commands, or the help of one', (c) => c.positional('COMMAND', { type: 'string', array: true }), async (a) => {
+      const words = (a['COMMAND'] as string[] | undefined) ?? [];
+      if ((await run([...words, '--help'])) !== 0) throw new Error(`no help for "${words.join(' ')}": juicefs --help lists the commands`);
+    })
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {

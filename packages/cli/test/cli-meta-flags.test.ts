@@ -404,3 +404,15 @@ describe('metadata-only commands on a volume whose secret key a dump removed', (
     expect(gc.err).toContain(`secret was removed from this volume's settings (it was loaded from a dump made without --keep-secret-key): set it again with juicefs config META-URL --secret-key KEY`);
   });
 });
+
+describe('juicefs help', () => {
+  it('shows the commands, or the help of one, as JuiceFS\'s help command does', () => {
+    const all = juicefs('help');
+    expect(all.code).toBe(0);
+    expect(all.out).toContain('juicefs format META-URL NAME');
+    const one = juicefs('help', 'quota', 'set');
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/^juicefs quota set META-URL\n/);
+    expect(one.out).toContain('--capacity');
+  });
+});
