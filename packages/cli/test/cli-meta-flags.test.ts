@@ -390,7 +390,7 @@ describe('dump and load flags, as JuiceFS has them', () => {
 });
 
 describe('metadata-only commands on a volume whose secret key a dump removed', () => {
-  it('quota and restore work, as JuiceFS\'s never open the object storage; gc says how to set the key', () => {
+  it('quota, restore and a directory fsck work, as JuiceFS\'s never open the object storage; gc says how to set the key', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     expect(juicefs('load', meta, path.resolve(__dirname, '../../../../shared/fixtures/metadata.sample')).code).toBe(0);
     const list = juicefs('quota', 'list', meta);
@@ -399,6 +399,9 @@ describe('metadata-only commands on a volume whose secret key a dump removed', (
     const hours = juicefs('restore', meta);
     expect(hours.code).toBe(0);
     expect(hours.out).toContain('| 2021-12-02-09 | 3       |');
+    // A directory checked without -r needs no object storage either.
+    const dirOnly = juicefs('fsck', meta, '--path', '/d1');
+    expect([dirOnly.code, dirOnly.err]).toEqual([0, '--path /d1 is a directory: checked it, not the files below it (add -r for those)\n']);
     const gc = juicefs('gc', meta);
     expect(gc.code).toBe(1);
     expect(gc.err).toContain(`secret was removed from this volume's settings (it was loaded from a dump made without --keep-secret-key): set it again with juicefs config META-URL --secret-key KEY`);

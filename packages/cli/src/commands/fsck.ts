@@ -36,7 +36,8 @@ export function fsckCommand(y: Argv): Argv {
       let broken = 0;
       let dirsBroken = false;
       try {
-        const { meta, format, storage } = vol;
+        // vol.storage is opened when a block is first looked at: a directory-only check needs none.
+        const { meta, format } = vol;
         const blockSize = format.BlockSize * 1024;
         // Compressed or encrypted objects are not block-sized, so only their presence is checked.
         const exactSize = (format.Compression || 'none') === 'none' && !format.EncryptKey;
@@ -70,7 +71,7 @@ export function fsckCommand(y: Argv): Argv {
               for (const b of blocksOf(id, size, blockSize)) {
                 const key = blockKey(b, format.HashPrefix ?? false);
                 try {
-                  const h = await storage.head(key);
+                  const h = await vol.storage.head(key);
                   if (exactSize && h.size !== b.length) bad.push({ key, problem: `size ${h.size}, expected ${b.length}` });
                 } catch (err) {
                   if (!hasCode(err, 'ENOENT')) throw err;
