@@ -4,6 +4,7 @@
  * warnings and errors, and the hidden `--log-level` names a level outright. Command results
  * (tables, JSON) go to stdout and are never filtered: a script's `-q` silences chatter, not answers.
  */
+import { randomUUID } from 'node:crypto';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -14,6 +15,14 @@ const rank: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, e
 const ALIASES: Record<string, LogLevel> = { warning: 'warn', fatal: 'error', panic: 'error' };
 
 let threshold: LogLevel = 'info';
+
+/** JuiceFS's `--log-id`: a tag on every message, so one command's lines can be told apart in a shared log. */
+let logId = '';
+
+/** Set the tag (`random` picks a UUID, as JuiceFS does); empty removes it. */
+export function setLogId(id: string | undefined): void {
+  logId = id === 'random' ? randomUUID() : (id ?? '');
+}
 
 /** The global flags as yargs parsed them. */
 export interface LogFlags {
@@ -54,7 +63,7 @@ function emit(level: LogLevel, message: string): void {
   if (!logs(level)) return;
   // Info and warnings keep the wording people and tests already read; debug and trace say what they are.
   const prefix = level === 'debug' || level === 'trace' ? `juicefs [${level}]: ` : '';
-  process.stderr.write(`${prefix}${message}\n`);
+  process.stderr.write(`${logId !== '' ? `[${logId}] ` : ''}${prefix}${message}\n`);
 }
 
 export const log = {

@@ -28,7 +28,7 @@ import { gatewayCommand } from './commands/gateway.js';
 import { webdavCommand } from './commands/webdav.js';
 import { tierCommand } from './commands/tier.js';
 import { VERSION } from './version.js';
-import { log, logLevelOf, setLogLevel, type LogFlags } from './log.js';
+import { log, logLevelOf, setLogId, setLogLevel, type LogFlags } from './log.js';
 
 export { VERSION };
 
@@ -38,13 +38,15 @@ const GLOBAL_FLAGS = {
   'quiet': { alias: 'q', type: 'boolean', global: true, describe: 'print warnings and errors only (and no progress bars)' },
   'trace': { type: 'boolean', global: true, describe: 'print trace messages too' },
   'log-level': { type: 'string', global: true, hidden: true, describe: 'trace, debug, info, warn or error' },
+  'log-id': { type: 'string', global: true, describe: 'put [ID] before every message on stderr ("random": a random UUID)' },
   'no-agent': { type: 'boolean', global: true, describe: 'accepted for JuiceFS command lines: this client runs no pprof agent' },
   'pyroscope': { type: 'string', global: true, describe: 'not supported: this client cannot push profiles to Pyroscope (a warning, not an error)' },
   'no-color': { type: 'boolean', global: true, describe: 'no colours in the output (this client prints none)' },
 } as const satisfies Record<string, Options>;
 
-function applyGlobalFlags(a: LogFlags & { pyroscope?: string | undefined }): void {
+function applyGlobalFlags(a: LogFlags & { pyroscope?: string | undefined; 'log-id'?: string | undefined }): void {
   setLogLevel(logLevelOf(a));
+  setLogId(a['log-id']);
   log.debug(`juicefs ${VERSION} on node ${process.version} (${process.platform}-${process.arch}), pid ${process.pid}`);
   if (a.pyroscope) log.warn(`warning: --pyroscope ${a.pyroscope}: this client does not push profiles to Pyroscope; profile a mount with node --cpu-prof instead`);
 }
@@ -59,6 +61,7 @@ class UsageError extends Error {}
 export async function run(args: string[]): Promise<number> {
   setRawArgs(args);
   setLogLevel('info');
+  setLogId(undefined);
   let code = 0;
   const report = (message: string) => {
     code = 1;
@@ -80,6 +83,11 @@ export async function run(args: string[]): Promise<number> {
     .completion('completion', 'Print a bash completion script (juicefs completion >> ~/.bashrc)')
     .command('version', 'Print the version', () => undefined, () => {
       process.stdout.write(`juicefs version ${VERSION}\n`);
+    })
+    // As JuiceFS's (urfave/cli's) help command: `juicefs help`, `juicefs help quota set`.
+    .command('help [COMMAND..]', 'Show the commands, or the help of one', (c) => c.positional('COMMAND', { type: 'string', array: true }), async (a) => {
+      const words = (a['COMMAND'] as string[] | undefined) ?? [];
+      if ((await run([...words, '--help'])) !== 0) throw new Error(`no help for "${words.join(' ')}": juicefs --help lists the commands`);
     })
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)

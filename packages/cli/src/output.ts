@@ -1,6 +1,13 @@
-/** Print a value as indented JSON on stdout (the settings and status views, as JuiceFS prints them). */
-export function printJson(v: unknown): void {
-  process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`);
+/**
+ * Print a value as indented JSON on stdout (the settings and status views, as JuiceFS prints them).
+ * BigInts are strings, unless `bigintsAsNumbers`: then they are written as JSON numbers with all
+ * their digits, as Go writes its uint64 fields (lock owners, offsets to 2^64-1), which a JS number
+ * would round.
+ */
+export function printJson(v: unknown, options: { bigintsAsNumbers?: boolean } = {}): void {
+  const mark = '\u0000bigint:';
+  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${options.bigintsAsNumbers ? mark : ''}${x.toString()}` : x), 2);
+  process.stdout.write(`${options.bigintsAsNumbers ? text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1') : text}\n`);
 }
 
 /** A boxed text table with a header row, columns left-aligned (as JuiceFS prints its tables). */

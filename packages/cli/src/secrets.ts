@@ -25,7 +25,9 @@ export function encryptSecret(uuid: string, plain: string, algo?: string): strin
 }
 
 export function decryptSecret(uuid: string, sealed: string, algo?: string): string {
-  if (sealed === 'removed') throw new Error('secret was removed');
+  if (sealed === 'removed') {
+    throw new Error('secret was removed from this volume\'s settings (it was loaded from a dump made without --keep-secret-key): set it again with juicefs config META-URL --secret-key KEY');
+  }
   const raw = Buffer.from(sealed, 'base64');
   if (raw.length < 12 + 16) throw new Error('encrypted secret is too short');
   const nonce = raw.subarray(0, 12);

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { decodeFormat, fsError } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import type { EngineStore } from './wiring.js';
@@ -23,7 +24,11 @@ export function checkVolumeName(name: string): void {
   }
 }
 
-/** GiB from the command line to bytes. */
-export function gib(n: number): number {
-  return Math.round(n * 1024 * 1024 * 1024);
+
+/**
+ * A local bucket as JuiceFS stores it: absolute, ending in "/". A relative one kept as typed would
+ * be taken from whatever directory each later mount or gc runs in.
+ */
+export function localBucket(bucket: string): string {
+  return `${resolvePath(bucket).replace(/\/+$/, '')}/`;
 }

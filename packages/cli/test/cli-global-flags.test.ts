@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { logLevelOf } from '../src/log.js';
 import { juicefs } from './tools-volume.js';
 
-// JuiceFS's global flags (-v/--debug, -q, --trace, --log-level, --no-agent, --pyroscope,
+// JuiceFS's global flags (-v/--debug, -q, --trace, --log-level, --log-id, --no-agent, --pyroscope,
 // --no-color), before or after the command: scripts that pass them must keep working, and the
 // level they choose must change what reaches stderr, never what reaches stdout.
 
@@ -54,6 +54,17 @@ describe('global flags', () => {
       warning: 'warning: --pyroscope http://127.0.0.1:4040: this client does not push profiles to Pyroscope; profile a mount with node --cpu-prof instead',
       name: 'vol-plain',
     });
+  });
+
+  it('--log-id ID (JuiceFS 1.2) tags every stderr line, "random" with a UUID; stdout is untouched', () => {
+    const tagged = juicefs('--log-id', 'job-7', 'config', `sqlite3://${dir}/vol-plain.db`, '--trash-days', '2');
+    const random = juicefs('status', `sqlite3://${dir}/missing/none.db`, '--log-id', 'random');
+    const plain = juicefs('status', `sqlite3://${dir}/vol-plain.db`, '--log-id', 'x');
+    expect({
+      tagged: [tagged.code, tagged.err],
+      random: [random.code, /^\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] juicefs: ENOENT: /.test(random.err)],
+      plain: [plain.code, plain.err, (JSON.parse(plain.out) as { Setting: { Name: string } }).Setting.Name],
+    }).toEqual({ tagged: [0, '[job-7] TrashDays: 1 -> 2\n'], random: [1, true], plain: [0, '', 'vol-plain'] });
   });
 
   it('an unknown --log-level fails before the command runs', () => {

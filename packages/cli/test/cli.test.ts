@@ -112,7 +112,8 @@ describe('juicefs', () => {
     const uuid = (JSON.parse(juicefs('status', meta).out) as { Setting: { UUID: string } }).Setting.UUID;
     const d = juicefs('destroy', meta, uuid, '--yes');
     expect(d.code).toBe(0);
-    expect(d.err).toMatch(/deleted 0 objects of volume vol-s3/);
+    // The juicefs_uuid object format put there.
+    expect(d.err).toMatch(/deleted 1 objects of volume vol-s3/);
   });
 
   describe.each([
@@ -251,7 +252,8 @@ describe('juicefs', () => {
     expect(juicefs('destroy', meta, uuid).err).toMatch(/--yes/);
     const d = juicefs('destroy', meta, uuid, '--yes');
     expect(d.code).toBe(0);
-    expect(d.err).toMatch(/deleted 1 objects of volume vol-4/);
+    // The block and the juicefs_uuid object format put there.
+    expect(d.err).toMatch(/deleted 2 objects of volume vol-4/);
     expect(fs.existsSync(`${dir}/b/vol-4`)).toBe(false);
     expect(juicefs('status', meta).err).toMatch(/not formatted/);
   });

@@ -198,9 +198,10 @@ describe('juicefs fsck', () => {
     expect(j.Broken.map((b) => b.path)).toEqual(['/d/big']);
     expect(j.Broken[0]!.blocks).toHaveLength(1);
 
+    // As JuiceFS: a directory without -r is checked itself (link count, statistics), not its files.
     const dirNoR = juicefs('fsck', meta, '--path', '/d');
-    expect(dirNoR.code).toBe(1);
-    expect(dirNoR.err).toMatch(/is a directory: add -r/);
+    expect(dirNoR.code).toBe(0);
+    expect(dirNoR.err).toMatch(/--path \/d is a directory: checked it, not the files below it \(add -r for those\)/);
     const missing = juicefs('fsck', meta, '--path', '/nope');
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/--path \/nope does not exist/);

@@ -1,4 +1,6 @@
 export { BaseMeta } from './base/index.js';
+export { volumeTotals } from './base/stats.js';
+export { checkDirectory, type DirCheck, type DirCheckOptions } from './base/check-dir.js';
 export type { EngineFactory, EngineStore, SessionRow, TxStore } from './base/index.js';
 export type { DirQuota, DirQuotaDelta, DirQuotaStore, OwnerKind, UserGroupQuotaStore } from './base/quota-store.js';
 export type { OwnerCheck } from './base/owner-quota-admin.js';

@@ -1,4 +1,4 @@
-import { MAX_TIER_ID, compareVersions, encodeFormat, errnoOf, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
+import { CLIENT_VERSION, MAX_TIER_ID, compareVersions, encodeFormat, errnoOf, fsError, tierStorageClass, tiersOf } from '@juicefs/core';
 import { checkStorage, openVolumeStorage, takesStorageClass } from '@juicefs/chunk';
 import { BaseMeta, DEFAULT_CHANGELOG_MAX_AGE, readCounters } from '@juicefs/meta';
 import { parseSyncDuration } from '../sync/select.js';
@@ -8,9 +8,11 @@ import type { Argv } from 'yargs';
 import { flagGiven } from '../args.js';
 import { printJson } from '../output.js';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
-import { gib, readFormat } from '../volume.js';
+import { localBucket, readFormat } from '../volume.js';
+import { parseCountFlag, parseSizeFlag } from '../size-flag.js';
 import { withEngine, type EngineStore } from '../wiring.js';
 import { log } from '../log.js';
+import { userConfirmed, warnLine } from '../confirm.js';
 import { unappliedTiersWarning } from '../tiers.js';
 
 export function configCommand(y: Argv): Argv {
@@ -25,12 +27,12 @@ export function configCommand(y: Argv): Argv {
         .option('access-key', { type: 'string' })
         .option('secret-key', { type: 'string' })
         .option('session-token', { type: 'string' })
-        .option('capacity', { type: 'number', describe: 'space quota in GiB (0 = unlimited)' })
-        .option('inodes', { type: 'number', describe: 'inode quota (0 = unlimited)' })
-        .option('trash-days', { type: 'number', describe: 'days to keep deleted files (0 disables the trash)' })
+        .option('capacity', { type: 'string', describe: 'space quota: GiB, or with a unit (500M, 1T) (0 = unlimited)' })
+        .option('inodes', { type: 'string', describe: 'inode quota (0 = unlimited)' })
+        .option('trash-days', { type: 'string', describe: 'days to keep deleted files (0 disables the trash)' })
         .option('enable-acl', { type: 'boolean', describe: 'enable POSIX ACLs (cannot be disabled again)' })
-        .option('upload-limit', { type: 'number', describe: 'upload bandwidth limit, Mbps' })
-        .option('download-limit', { type: 'number', describe: 'download bandwidth limit, Mbps' })
+        .option('upload-limit', { type: 'string', describe: 'upload bandwidth limit, Mbps (0 = unlimited)' })
+        .option('download-limit', { type: 'string', describe: 'download bandwidth limit, Mbps (0 = unlimited)' })
         .option('storage-class', { type: 'string', describe: 'storage class of objects written (of tier 0, or with --tier of that tier)' })
         .option('tier', { type: 'number', describe: `with --storage-class and/or --tag: define storage tier N (0-${MAX_TIER_ID}; 0 is the default tier) for juicefs tier set` })
         .option('tag', { type: 'string', describe: 'object tags of the tier (key=value&key2=value2)' })
@@ -42,7 +44,7 @@ export function configCommand(y: Argv): Argv {
         .option('changelog-max-lines', { type: 'number', describe: 'keep at most this many change log lines (0: no limit)' })
         .option('min-client-version', { type: 'string' })
         .option('max-client-version', { type: 'string' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'answer yes to the questions (they are read from stdin otherwise)' })
         .option('force', { type: 'boolean', default: false, describe: 'skip sanity checks' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
@@ -64,17 +66,18 @@ export function configCommand(y: Argv): Argv {
           if (!f.MinClientVersion || compareVersions(f.MinClientVersion, v) < 0) set('MinClientVersion', v);
         };
         if (flagGiven('storage')) set('Storage', String(a.storage));
-        if (flagGiven('bucket')) set('Bucket', String(a.bucket));
+        // As JuiceFS: a local bucket is stored absolute (a relative one would follow each client's cwd).
+        if (flagGiven('bucket')) set('Bucket', (f.Storage || 'file') === 'file' ? localBucket(String(a.bucket)) : String(a.bucket));
         if (flagGiven('access-key')) set('AccessKey', String(a['access-key']));
         for (const [flag, k] of [['secret-key', 'SecretKey'], ['session-token', 'SessionToken']] as const) {
           if (!flagGiven(flag)) continue;
           set(k, String(a[flag]));
         }
-        if (flagGiven('capacity')) set('Capacity', gib(Number(a.capacity)));
-        if (flagGiven('inodes')) set('Inodes', Number(a.inodes));
-        if (flagGiven('trash-days')) set('TrashDays', Math.max(0, Math.floor(Number(a['trash-days']))));
-        if (flagGiven('upload-limit')) set('UploadLimit', Number(a['upload-limit']));
-        if (flagGiven('download-limit')) set('DownloadLimit', Number(a['download-limit']));
+        if (flagGiven('capacity')) set('Capacity', parseSizeFlag('capacity', a.capacity, 'G'));
+        if (flagGiven('inodes')) set('Inodes', parseCountFlag('inodes', a.inodes, '0 is unlimited'));
+        if (flagGiven('trash-days')) set('TrashDays', parseCountFlag('trash-days', a['trash-days'], '0 turns the trash off'));
+        if (flagGiven('upload-limit')) set('UploadLimit', parseCountFlag('upload-limit', a['upload-limit'], 'Mbps, 0 is unlimited'));
+        if (flagGiven('download-limit')) set('DownloadLimit', parseCountFlag('download-limit', a['download-limit'], 'Mbps, 0 is unlimited'));
         if (flagGiven('enable-acl')) {
           if (a['enable-acl'] !== true && f.EnableACL) throw fsError('EINVAL', 'ACL cannot be disabled once enabled');
           if (a['enable-acl'] === true) {
@@ -98,8 +101,8 @@ export function configCommand(y: Argv): Argv {
         const enableOwners = flagGiven('user-group-quota') && a['user-group-quota'] === true && f.UserGroupQuota !== true;
         if (flagGiven('user-group-quota') && a['user-group-quota'] !== true) set('UserGroupQuota', false);
         if (enableOwners) changes.push('UserGroupQuota: false -> true (usage of every user and group counted from the tree)');
-        if (flagGiven('min-client-version')) set('MinClientVersion', String(a['min-client-version']));
-        if (flagGiven('max-client-version')) set('MaxClientVersion', String(a['max-client-version']));
+        if (flagGiven('min-client-version')) set('MinClientVersion', clientVersionFlag('min-client-version', a['min-client-version']));
+        if (flagGiven('max-client-version')) set('MaxClientVersion', clientVersionFlag('max-client-version', a['max-client-version']));
         if (changes.length === 0) {
           if (anyChangeFlag()) log.info('Nothing changed.');
           else printJson(redacted(stored));
@@ -115,6 +118,16 @@ export function configCommand(y: Argv): Argv {
       });
     },
   );
+}
+
+/** A version as JuiceFS's version.Parse takes it: 1.2, 1.2.3, 1.2.0-A, 1.3.0-rc1+2024-01-01.abc. */
+const VERSION = /^\d+\.\d+(\.\d+)?(-[0-9A-Za-z.-]+)?(\+\S*)?$/;
+
+/** --min/--max-client-version, checked as JuiceFS checks it ("Invalid version string"). */
+function clientVersionFlag(flag: string, value: unknown): string {
+  const v = String(value ?? '').trim();
+  if (!VERSION.test(v)) throw fsError('EINVAL', `invalid --${flag} "${v}": give a version such as 1.1.0 or 1.2.0-A`);
+  return v;
 }
 
 /** The flags that change something (the rest only steer how). */
@@ -251,6 +264,18 @@ async function sanityChecks(store: EngineStore, before: Format, after: Format, c
   if (changed.has('TrashDays') && (before.TrashDays ?? 0) > 0 && after.TrashDays === 0) {
     problems.push('the current trash will be emptied and removed files will be purged at once from now on');
   }
-  if (problems.length > 0 && !a.yes) throw fsError('EINVAL', `${problems.join('; ')}: add --yes to go ahead`);
-  for (const p of problems) log.warn(`warning: ${p}`);
+  // As JuiceFS: new client version bounds that shut out this very version are asked about.
+  const tooNew = after.MinClientVersion && compareVersions(CLIENT_VERSION, after.MinClientVersion) < 0;
+  const tooOld = after.MaxClientVersion && compareVersions(CLIENT_VERSION, after.MaxClientVersion) > 0;
+  if ((flagGiven('min-client-version') || flagGiven('max-client-version')) && (tooNew || tooOld)) {
+    problems.push(`clients of this version (${CLIENT_VERSION}) will be rejected after the change`);
+  }
+  if (problems.length === 0) return;
+  if (a.yes) {
+    for (const p of problems) log.warn(`warning: ${p}`);
+    return;
+  }
+  // As JuiceFS: the question is asked on stdin; no answer (no terminal, nothing piped) is a no.
+  for (const p of problems) warnLine(p);
+  if (!(await userConfirmed())) throw fsError('ECANCELED', `Aborted: ${problems.join('; ')}: add --yes to go ahead, or answer y when asked`);
 }

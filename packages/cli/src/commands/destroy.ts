@@ -6,6 +6,8 @@ import { openVolumeStorage, withEngine } from '../wiring.js';
 import { openSecrets } from '../secrets.js';
 import type { Format } from '@juicefs/core';
 import { log } from '../log.js';
+import { userConfirmed, warnLine } from '../confirm.js';
+import { readCounters } from '@juicefs/meta';
 
 export function destroyCommand(y: Argv): Argv {
   return y.command(
@@ -15,8 +17,8 @@ export function destroyCommand(y: Argv): Argv {
       c
         .positional('META-URL', { type: 'string', demandOption: true, describe: 'metadata engine URL' })
         .positional('UUID', { type: 'string', demandOption: true, describe: 'the volume UUID (juicefs status shows it), as a safety check' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation (required without a terminal)' })
-        .option('force', { type: 'boolean', default: false, describe: 'destroy even while clients are connected' }),
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'answer yes to the question (it is read from stdin otherwise)' })
+        .option('force', { type: 'boolean', default: false, describe: 'skip the checks and the question: destroy even while clients are connected' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       await withEngine(metaUrl, async (store) => {
@@ -24,16 +26,28 @@ export function destroyCommand(y: Argv): Argv {
         if (f.UUID !== a.UUID) {
           throw fsError('EINVAL', `UUID mismatch: the volume in ${redactUrl(metaUrl)} has UUID ${f.UUID}, not ${String(a.UUID)}`);
         }
-        const now = Date.now() / 1000;
-        const live = (await store.listSessions()).filter((s) => s.expire > now);
-        if (live.length > 0 && !a.force) {
-          throw fsError('EBUSY', `${live.length} client session(s) are active (sids ${live.map((s) => s.sid).join(', ')}): unmount them first, or use --force`);
-        }
-        if (!a.yes) {
-          throw fsError('EPERM', `destroying volume ${f.Name} deletes all its data: add --yes to confirm`);
+        const storage = openVolumeStorage(listingFormat(f));
+        // As JuiceFS: --force skips the session check and the question; otherwise the volume is
+        // described and the deletion must be confirmed, on stdin or by --yes.
+        if (!a.force) {
+          const now = Date.now() / 1000;
+          const live = (await store.listSessions()).filter((s) => s.expire > now);
+          if (live.length > 0) {
+            throw fsError('EBUSY', `${live.length} client session(s) are active (sids ${live.map((s) => s.sid).join(', ')}): unmount them first, or use --force`);
+          }
+          const used = await readCounters(store);
+          process.stdout.write(
+            ` volume name: ${f.Name}\n volume UUID: ${f.UUID}\ndata storage: ${storage.description}\n` +
+              `  used bytes: ${Math.max(0, used.usedSpace)}\n used inodes: ${Math.max(0, used.usedInodes)}\n`,
+          );
+          warnLine('The target volume will be permanently destroyed, including:');
+          warnLine(`1. ALL objects in the data storage: ${storage.description}`);
+          warnLine(`2. ALL entries in the metadata engine: ${redactUrl(metaUrl)}`);
+          if (!a.yes && !(await userConfirmed())) {
+            throw fsError('ECANCELED', `Aborted: destroying volume ${f.Name} was not confirmed (answer y, or add --yes to run without the question)`);
+          }
         }
         // Objects first: if that fails, the metadata still says what the volume was.
-        const storage = openVolumeStorage(listingFormat(f));
         let removed = 0;
         for (;;) {
           const page = await storage.list('', { limit: 1000 }).catch((err: { code?: string }) => {

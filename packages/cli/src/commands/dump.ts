@@ -1,6 +1,6 @@
 import { ROOT_INODE, fsError } from '@juicefs/core';
 import type { Ino } from '@juicefs/core';
-import { dumpMeta, dumpMetaBinary, engineExtras, loadMeta, loadMetaBinary, readCounters } from '@juicefs/meta';
+import { dumpMeta, dumpMetaBinary, engineExtras, loadMeta, loadMetaBinary, readBackup, readCounters } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { openDumpInput, openDumpOutput, peekFirst } from '../dump-file.js';
 import { log } from '../log.js';
@@ -39,7 +39,8 @@ export function dumpCommand(y: Argv): Argv {
         .option('threads', {
           type: 'number', default: 10,
           describe: 'with --binary: nodes whose details (chunks, xattrs, symlink) are read at once',
-        }),
+        })
+        .option('fast', { type: 'boolean', default: false, describe: 'accepted as JuiceFS has it (it reads the whole tree into memory first); this dump streams either way, same output' }),
     async (a) => {
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
@@ -134,8 +135,15 @@ export function loadCommand(y: Argv): Argv {
         .option('threads', {
           type: 'number', default: 10,
           describe: 'accepted as JuiceFS has it; this load writes with one writer',
-        }),
+        })
+        .option('stat', { type: 'boolean', default: false, describe: 'with --binary: show what the binary dump holds (segments and item counts) instead of loading it; give the file as the first argument' }),
     async (a) => {
+      if (a.stat) {
+        // As JuiceFS: `load FILE --binary --stat` reads the dump, not an engine.
+        if (!a.binary) throw fsError('EINVAL', '--stat describes a binary dump: add --binary (juicefs load FILE --binary --stat)');
+        await statBinaryDump(String(a['META-URL']));
+        return;
+      }
       const metaUrl = String(a['META-URL']);
       const file = typeof a.FILE === 'string' ? a.FILE : undefined;
       const peeked = await peekKind(await openDumpInput(file));
@@ -152,7 +160,27 @@ export function loadCommand(y: Argv): Argv {
         if (result.skipped.length > 0) {
           log.warn(`warning: not restored (this engine does not store them through load yet): ${result.skipped.join(', ')}`);
         }
+        // As JuiceFS: a dump made without --keep-secret-key leaves a volume whose storage cannot be opened until told.
+        if ((await readFormat(store, metaUrl)).SecretKey === 'removed') {
+          log.warn(`warning: the secret key was removed from the dump: set it with juicefs config ${redactUrl(metaUrl)} --secret-key KEY`);
+        }
       });
     },
   );
+}
+
+/**
+ * `juicefs load FILE --binary --stat`, as JuiceFS's showBakSummary prints it: the backup version,
+ * then each segment kind with its item count, by name.
+ */
+async function statBinaryDump(file: string): Promise<void> {
+  const segments = readBackup(await openDumpInput(file), file);
+  let next = await segments.next();
+  while (next.done !== true) next = await segments.next();
+  const footer = next.value;
+  const rows = [...footer.infos.entries()].map(([name, info]) => [name, String(info.num)] as const).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  const pad = (t: string) => t.padEnd(10);
+  let out = `Backup Version: ${footer.version}\n${'-'.repeat(23)}\n${pad('Name')}| ${pad('Num')}\n${'-'.repeat(23)}\n`;
+  for (const [name, num] of rows) out += `${pad(name)}| ${pad(num)}|\n`;
+  process.stdout.write(out);
 }

@@ -1,22 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { ObjectCipher } from '@juicefs/chunk';
+import { ObjectCipher, checkStorage } from '@juicefs/chunk';
 import { decodeFormat, defaultFormat, encodeFormat, fsError } from '@juicefs/core';
-import type { Format } from '@juicefs/core';
+import type { Format, ObjectStorage } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
-import { checkVolumeName, gib, redactUrl } from '../volume.js';
+import { checkVolumeName, localBucket, redactUrl } from '../volume.js';
+import { parseCountFlag, parseSizeFlag } from '../size-flag.js';
 import { openCheckedStorage, withMeta } from '../wiring.js';
 import { printJson } from '../output.js';
 import { flagGiven } from '../args.js';
 import { log } from '../log.js';
 import { keyPassphrase } from '../key-passphrase.js';
 
-/** BlockSize in KiB: rounded down to a power of two, clamped to 64..16384, as JuiceFS does. */
-export function normalizeBlockSize(kib: number): number {
-  const clamped = Math.min(16384, Math.max(64, Math.floor(kib)));
-  return 2 ** Math.floor(Math.log2(clamped));
+/**
+ * BlockSize in KiB from --block-size in bytes: rounded down to a power of two, clamped to
+ * 64 KiB..16 MiB with a warning, as JuiceFS's fixObjectSize does.
+ */
+export function normalizeBlockSize(bytes: number): number {
+  const pow = 2 ** Math.floor(Math.log2(Math.max(1, bytes)));
+  const kib = Math.min(16384, Math.max(64, pow / 1024));
+  if (kib * 1024 !== pow) log.warn(`block size ${pow / 1024} KiB is too ${kib * 1024 > pow ? 'small' : 'large'}: using ${kib} KiB instead`);
+  return kib;
 }
 
 function defaultBucket(): string {
@@ -37,13 +43,13 @@ export function formatCommand(y: Argv): Argv {
         .option('secret-key', { type: 'string', describe: 'object storage secret key (env SECRET_KEY)' })
         .option('session-token', { type: 'string', describe: 'object storage session token (env SESSION_TOKEN)' })
         .option('storage-class', { type: 'string', describe: 'default storage class' })
-        .option('block-size', { type: 'number', default: 4096, describe: 'block size in KiB (power of two, 64..16384)' })
+        .option('block-size', { type: 'string', default: '4M', describe: 'block size: KiB, or with a unit (1M, 4M); a power of two, 64K..16M' })
         .option('compress', { type: 'string', default: 'none', choices: ['none', 'lz4', 'zstd'], describe: 'compression of blocks' })
-        .option('capacity', { type: 'number', default: 0, describe: 'volume space quota in GiB (0 = unlimited)' })
-        .option('inodes', { type: 'number', default: 0, describe: 'volume inode quota (0 = unlimited)' })
-        .option('trash-days', { type: 'number', default: 1, describe: 'days deleted files stay in the trash (0 disables it)' })
+        .option('capacity', { type: 'string', default: '0', describe: 'volume space quota: GiB, or with a unit (500M, 1T) (0 = unlimited)' })
+        .option('inodes', { type: 'string', default: '0', describe: 'volume inode quota (0 = unlimited)' })
+        .option('trash-days', { type: 'string', default: '1', describe: 'days deleted files stay in the trash (0 disables it)' })
         .option('hash-prefix', { type: 'boolean', default: false, describe: 'spread object keys by a hash prefix' })
-        .option('shards', { type: 'number', default: 0, describe: 'store objects in this many buckets' })
+        .option('shards', { type: 'string', default: '0', describe: 'store objects in this many buckets' })
         .option('enable-acl', { type: 'boolean', default: false, describe: 'enable POSIX ACLs (irreversible)' })
         .option('encrypt-rsa-key', { type: 'string', describe: 'PEM file of the RSA or SM2 private key that wraps each object\'s data key (enables encryption)' })
         .option('encrypt-algo', { type: 'string', default: 'aes256gcm-rsa', choices: ['aes256gcm-rsa', 'chacha20-rsa', 'sm4gcm'], describe: 'cipher of the objects (and, for sm4gcm, of the secrets in the format)' })
@@ -76,10 +82,20 @@ export function formatCommand(y: Argv): Argv {
           // As in JuiceFS: the encryption of an existing volume cannot change (its objects are sealed).
           for (const flag of ['encrypt-rsa-key', 'encrypt-algo']) if (flagGiven(flag)) log.warn(`--${flag} is ignored: it cannot be updated`);
         }
+        // As JuiceFS: a local bucket is stored absolute, whichever directory format ran in.
+        if (next.Storage === 'file') next.Bucket = localBucket(next.Bucket);
         // A new volume, or one moved to other storage, must find its storage usable (secrets still plain here).
-        if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) await openCheckedStorage(next);
+        let storage: ObjectStorage | undefined;
+        if (old === undefined || next.Storage !== old.Storage || next.Bucket !== old.Bucket) storage = await openCheckedStorage(next);
+        const claimed = old === undefined && storage !== undefined && (await claimStorage(storage, next));
         sealSecrets(next);
-        await meta.init(next, a.force);
+        try {
+          await meta.init(next, a.force);
+        } catch (err) {
+          // As JuiceFS: a volume that was not created leaves no UUID object behind to block the next try.
+          if (claimed) await storage?.delete(UUID_OBJECT).catch(() => undefined);
+          throw err;
+        }
         log.info(old === undefined
           ? `volume ${name} formatted in ${redactUrl(metaUrl)}`
           : `volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated`);
@@ -87,6 +103,43 @@ export function formatCommand(y: Argv): Argv {
       });
     },
   );
+}
+
+/** The object a new volume leaves in its storage, holding its UUID (FORMAT.md: `<Name>/juicefs_uuid`). */
+const UUID_OBJECT = 'juicefs_uuid';
+
+/**
+ * As JuiceFS's format of a new volume: the storage must take a test object (put, read back,
+ * deleted), must not hold objects under the volume's name already (another volume's data, which
+ * this one's gc would count as leaked and delete), and is given `juicefs_uuid`. Skipped with
+ * JFS_NO_CHECK_OBJECT_STORAGE set, as in JuiceFS. True when the UUID object was written.
+ */
+async function claimStorage(storage: ObjectStorage, format: Format): Promise<boolean> {
+  if (process.env['JFS_NO_CHECK_OBJECT_STORAGE']) return false;
+  await checkStorage(storage, (m) => log.warn(`warning: ${m}`), 'format');
+  const found = await firstDataObject(storage);
+  if (found !== undefined) {
+    throw fsError('EEXIST', `storage ${storage.description} is not empty (it holds ${found}): objects of an earlier volume named ${format.Name} are there; pick another volume name, or remove them first (juicefs destroy with that volume's metadata)`);
+  }
+  try {
+    await storage.put(UUID_OBJECT, Buffer.from(format.UUID));
+    return true;
+  } catch (err) {
+    log.warn(`warning: cannot put ${UUID_OBJECT} in ${storage.description}: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** The first object with data under the volume's prefix, apart from format's own test objects. */
+async function firstDataObject(storage: ObjectStorage): Promise<string | undefined> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await storage.list('', { limit: 1000, ...(after !== undefined ? { startAfter: after } : {}) });
+    const hit = page.find((o) => !o.isDir && o.size > 0 && o.key !== 'testing' && !o.key.startsWith('testing/'));
+    if (hit !== undefined) return hit.key;
+    if (page.length < 1000) return undefined;
+    after = page[page.length - 1]?.key;
+  }
 }
 
 /**
@@ -117,9 +170,8 @@ const UPDATABLE: ReadonlyArray<readonly [keyof Format & string, string]> = [
 ];
 
 function buildFormat(a: Record<string, unknown>, name: string, env: NodeJS.ProcessEnv): Format {
-  let bucket = typeof a['bucket'] === 'string' ? a['bucket'] : defaultBucket();
+  const bucket = typeof a['bucket'] === 'string' ? a['bucket'] : defaultBucket();
   const storage = String(a['storage']);
-  if (storage === 'file' && !bucket.endsWith('/')) bucket += '/';
   const f = defaultFormat(name, randomUUID(), bucket);
   f.Storage = storage;
   const str = (k: string, envName: string) => (typeof a[k] === 'string' ? (a[k] as string) : env[envName]);
@@ -133,13 +185,18 @@ function buildFormat(a: Record<string, unknown>, name: string, env: NodeJS.Proce
     f.StorageClass = a['storage-class'];
     f.Tiers = { '0': { ID: 0, StorageClass: a['storage-class'], Tag: '' } };
   }
-  f.BlockSize = normalizeBlockSize(Number(a['block-size']));
+  f.BlockSize = normalizeBlockSize(parseSizeFlag('block-size', a['block-size'], 'K'));
   f.Compression = String(a['compress']);
-  if (Number(a['shards']) > 0) f.Shards = Number(a['shards']);
+  const shards = parseCountFlag('shards', a['shards'], '0 or 1: one bucket');
+  // As JuiceFS: at most 256 buckets.
+  if (shards > 256) throw fsError('EINVAL', `invalid --shards ${shards}: at most 256 buckets`);
+  if (shards > 0) f.Shards = shards;
   if (a['hash-prefix'] === true) f.HashPrefix = true;
-  if (Number(a['capacity']) > 0) f.Capacity = gib(Number(a['capacity']));
-  if (Number(a['inodes']) > 0) f.Inodes = Number(a['inodes']);
-  f.TrashDays = Math.max(0, Math.floor(Number(a['trash-days'])));
+  const capacity = parseSizeFlag('capacity', a['capacity'], 'G');
+  if (capacity > 0) f.Capacity = capacity;
+  const inodes = parseCountFlag('inodes', a['inodes'], '0 is unlimited');
+  if (inodes > 0) f.Inodes = inodes;
+  f.TrashDays = parseCountFlag('trash-days', a['trash-days'], '0 turns the trash off');
   f.EncryptAlgo = String(a['encrypt-algo']);
   if (typeof a['encrypt-rsa-key'] === 'string') f.EncryptKey = readEncryptKey(a['encrypt-rsa-key'], f.EncryptAlgo);
   if (a['enable-acl'] === true) {

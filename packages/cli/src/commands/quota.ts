@@ -3,7 +3,7 @@ import type { BaseMeta, DirQuota } from '@juicefs/meta';
 import type { Argv } from 'yargs';
 import { pathsOf, resolvePath } from '../control/tree.js';
 import { withToolVolume } from '../control/volume-access.js';
-import { gib } from '../volume.js';
+import { parseCountFlag, parseSizeFlag } from '../size-flag.js';
 import { iBytes } from './summary.js';
 import { comma, quotaTable } from './quota-table.js';
 import { checkAllOwners, checkOwner, ownerOf } from './quota-owner.js';
@@ -102,8 +102,8 @@ export function quotaCommand(y: Argv): Argv {
         (c) =>
           common(metaUrl(c))
             .option('path', pathOption)
-            .option('capacity', { type: 'number', describe: 'hard limit of the space used under the directory, in GiB (0: unlimited)' })
-            .option('inodes', { type: 'number', describe: 'hard limit of the number of inodes under the directory (0: unlimited)' })
+            .option('capacity', { type: 'string', describe: 'hard limit of the space used under the directory: GiB, or with a unit (500M, 1T) (0: unlimited)' })
+            .option('inodes', { type: 'string', describe: 'hard limit of the number of inodes under the directory (0: unlimited)' })
             .option('create', { type: 'boolean', default: false, describe: 'create the directory (and its missing parents) if it does not exist' })
             .option('strict', strictOption)
             .example('$0 quota set redis://localhost --path /dir1 --capacity 1 --inodes 100', '1 GiB and 100 inodes for /dir1'),
@@ -114,14 +114,8 @@ export function quotaCommand(y: Argv): Argv {
             throw fsError('EINVAL', `nothing to set for ${path}: give --capacity GiB and/or --inodes N`);
           }
           const limits: { maxSpace?: number; maxInodes?: number } = {};
-          if (a.capacity !== undefined) {
-            if (!Number.isFinite(a.capacity) || a.capacity < 0) throw fsError('EINVAL', `invalid --capacity ${a.capacity}: give the limit in GiB, 0 or more (0 is unlimited)`);
-            limits.maxSpace = gib(a.capacity);
-          }
-          if (a.inodes !== undefined) {
-            if (!Number.isSafeInteger(a.inodes) || a.inodes < 0) throw fsError('EINVAL', `invalid --inodes ${a.inodes}: give a whole number, 0 or more (0 is unlimited)`);
-            limits.maxInodes = a.inodes;
-          }
+          if (a.capacity !== undefined) limits.maxSpace = parseSizeFlag('capacity', a.capacity, 'G');
+          if (a.inodes !== undefined) limits.maxInodes = parseCountFlag('inodes', a.inodes, '0 is unlimited');
           if (owner) {
             await withVolume(a['META-URL'], async (meta) => {
               const r = await meta.setOwnerQuota(owner.kind, owner.id, limits);

@@ -7,14 +7,15 @@ import { keyPassphrase } from '../key-passphrase.js';
 
 /**
  * A volume opened for the operator tools (gc, fsck): its metadata client (with the engine's raw
- * store for the queues it keeps), its format with secrets decrypted, and its object storage
- * (keys below the `<Name>/` prefix). `chunks()` opens a chunk store on demand, with a memory
- * cache only, so the tools never touch a mount's disk cache.
+ * store for the queues it keeps), its format (secrets as stored), and its object storage (keys
+ * below the `<Name>/` prefix, opened with the secrets decrypted when first used). `chunks()`
+ * opens a chunk store on demand, with a memory cache only, so the tools never touch a mount's
+ * disk cache.
  */
 export interface ToolVolume {
   meta: BaseMeta;
   format: Format;
-  storage: ObjectStorage;
+  readonly storage: ObjectStorage;
   chunks(): Promise<JuiceChunkStore>;
   close(): Promise<void>;
 }
@@ -34,16 +35,24 @@ export async function openToolVolume(metaUrl: string): Promise<ToolVolume> {
   const store = await openEngine(metaUrl);
   let chunkStore: JuiceChunkStore | undefined;
   try {
-    const format = plainFormat(await readFormat(store, metaUrl));
+    const format = await readFormat(store, metaUrl);
     const meta = new BaseMeta(store);
     await meta.load();
-    const storage = openVolumeStorage(format, { retry: { attempts: 2, baseDelayMs: 50 }, ...keyPassphrase() });
+    // Opened (and its secrets decrypted) on first use only: quota and restore work on the
+    // metadata alone, as JuiceFS's do, so a volume whose secret key a dump removed still serves them.
+    let storage: ObjectStorage | undefined;
+    const openStorage = (): ObjectStorage => {
+      storage ??= openVolumeStorage(plainFormat(format), { retry: { attempts: 2, baseDelayMs: 50 }, ...keyPassphrase() });
+      return storage;
+    };
     return {
       meta,
       format,
-      storage,
+      get storage() {
+        return openStorage();
+      },
       chunks: async () => {
-        chunkStore ??= await openChunkStore(storage, chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
+        chunkStore ??= await openChunkStore(openStorage(), chunkStoreOptionsFor(format, { cacheDir: 'memory', cacheSize: 64 << 20 }));
         return chunkStore;
       },
       close: async () => {

@@ -1,4 +1,4 @@
-import { NodeType, type Context, type DirStat, type Ino, type StatFS } from '@juicefs/core';
+import { NodeType, type Context, type DirStat, type Format, type Ino, type StatFS } from '@juicefs/core';
 import { quotaFor } from './quota.js';
 import type { MetaState } from './state.js';
 import { dataLengthOf, readOnly, requireAttr, requireDir, spaceOf } from './tx-util.js';
@@ -45,9 +45,17 @@ async function volumeUsage(m: MetaState, ino: Ino): Promise<{ space: number; ino
 
 async function volumeStatFS(m: MetaState, ino: Ino): Promise<StatFS> {
   const usage = await volumeUsage(m, ino);
-  const usedSpace = Math.max(0, usage.space);
-  const usedInodes = Math.max(0, usage.inodes);
-  let totalSpace = m.format?.Capacity ?? 0;
+  return volumeTotals(m.format, usage.space, usage.inodes);
+}
+
+/**
+ * The volume's statfs from its usage counters (exported so that `juicefs status` reports the
+ * same available space and inodes as `df` on a mount, as JuiceFS's status does).
+ */
+export function volumeTotals(format: Pick<Format, 'Capacity' | 'Inodes'> | undefined, space: number, inodes: number): StatFS {
+  const usedSpace = Math.max(0, space);
+  const usedInodes = Math.max(0, inodes);
+  let totalSpace = format?.Capacity ?? 0;
   if (totalSpace > 0) {
     totalSpace = Math.max(totalSpace, usedSpace);
   } else {
@@ -55,7 +63,7 @@ async function volumeStatFS(m: MetaState, ino: Ino): Promise<StatFS> {
     while (totalSpace * 8 < usedSpace * 10) totalSpace *= 2;
   }
   let availInodes: number;
-  const maxInodes = m.format?.Inodes ?? 0;
+  const maxInodes = format?.Inodes ?? 0;
   if (maxInodes > 0) {
     availInodes = Math.max(0, maxInodes - usedInodes);
   } else {

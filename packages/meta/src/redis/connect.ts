@@ -37,8 +37,29 @@ export async function openClient(target: RedisTarget): Promise<{ client: RedisCl
     const nodes = [{ host: host ?? '127.0.0.1', port: port ?? 6379 }];
     return { client: await openCluster({ ...target, topology: 'cluster', nodes }), prefix: `{${target.db}}` };
   }
+  await checkDatabase(client, target);
   client.options.retryStrategy = reconnectDelay;
   return { client, prefix: '' };
+}
+
+/**
+ * ioredis only emits an error when the SELECT of the URL's database fails and goes on in
+ * database 0, so `redis://host/99` on a server with 16 databases formatted (or read, or
+ * destroyed) database 0. Asked again here, a database the server lacks fails the open, as every
+ * command of JuiceFS's client fails ("ERR DB index is out of range").
+ */
+async function checkDatabase(client: Redis, target: RedisTarget): Promise<void> {
+  if (target.db === 0) return;
+  try {
+    await client.select(target.db);
+  } catch (err) {
+    client.disconnect();
+    throw fsError(
+      'EINVAL',
+      `Redis at ${target.address} has no database ${target.db} (${err instanceof Error ? err.message : String(err)}): use a database number the server has (below its "databases" setting, 16 by default)`,
+      err,
+    );
+  }
 }
 
 async function openCluster(target: RedisTarget): Promise<Cluster> {
