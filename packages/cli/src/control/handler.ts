@@ -3,6 +3,7 @@ import {
   ERRNO,
   compactChunk,
   errnoOf,
+  isTrash,
   type ChunkStore,
   type Context,
   type ControlHandler,
@@ -45,7 +46,7 @@ export function createControlHandler(c: ControlContext): ControlHandler {
       case ControlCode.OpSummary:
         return treeSummary(c, ctx, r, reply, interval);
       case ControlCode.Clone:
-        return clone(c, ctx, r, reply, interval);
+        return clone(c, ctx, payload, reply, interval);
       case ControlCode.CpuProfile:
         return cpuProfile(ctx, r, reply, interval);
       default:
@@ -182,12 +183,22 @@ async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, re
   }
 }
 
-async function clone(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+async function clone(c: ControlContext, ctx: Context, payload: Buffer, reply: Reply, interval: number): Promise<void> {
+  const r = new PayloadReader(payload);
+  // Two layouts: older JuiceFS CLIs send src, dstParent, name...; newer ones (1.5-dev) put the source's
+  // parent after src. The older one is exactly 20 bytes plus the name, whose length is then
+  // byte 16 (in the newer one, the top byte of dstParent: 0, never a match).
+  const legacy = payload.length === 20 + (payload[16] ?? -1);
   const src = r.u64();
+  const srcParent = legacy ? undefined : r.u64();
   const dstParent = r.u64();
   const dstName = Buffer.from(r.bytes(r.u8()));
   const umask = r.u16();
   const preserve = (r.u8() & 1) !== 0;
+  if (srcParent !== undefined && isTrash(srcParent)) {
+    reply(Buffer.from([ERRNO.EPERM])); // a file in the trash is not cloned (JuiceFS's Meta.Clone)
+    return;
+  }
   let entries = 0;
   let bytes = 0;
   let status: Buffer = Buffer.from([0]);

@@ -1,4 +1,4 @@
-import { NodeType, ROOT_INODE, align4K, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
+import { NodeType, ROOT_INODE, TRASH_NAME, align4K, fsError, isTrash, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
 
 /** JuiceFS's meta.Summary: bytes of file content, bytes of space (4 KiB units), counts. */
 export interface Summary {
@@ -219,6 +219,19 @@ export async function cloneTree(
   o: CloneOptions,
   counted: (bytes: number) => void,
 ): Promise<void> {
+  // As JuiceFS's Meta.Clone: nothing is cloned from or into the trash.
+  if (isTrash(src) || isTrash(dstParent) || (dstParent === ROOT_INODE && dstName.toString() === TRASH_NAME)) {
+    throw fsError('EPERM', 'clone: the trash can be neither the source nor the destination of a clone');
+  }
+  // The copy is made while the source is listed, so a destination inside the source would be
+  // cloned into itself again and again, without end (JuiceFS's CLI refuses this too).
+  for (let dir = dstParent, depth = 0; dir !== ROOT_INODE && depth < 4096; depth++) {
+    if (dir === src) throw fsError('EINVAL', 'clone: the destination is inside the source: choose a destination outside the tree being cloned');
+    const parent = (await meta.getAttr(ctx, dir)).parent;
+    if (parent === 0n) break;
+    dir = parent;
+  }
+  if (src === ROOT_INODE) throw fsError('EINVAL', 'clone: the destination is inside the source: choose a destination outside the tree being cloned');
   const copy = async (from: Ino, parent: Ino, name: Buffer): Promise<void> => {
     const attr = await meta.getAttr(ctx, from);
     const mode = attr.mode & 0o7777;

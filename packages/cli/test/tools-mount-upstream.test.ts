@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileTransport, sendControl } from '../src/control/client.js';
+import { ControlCode, PayloadWriter } from '../src/control/protocol.js';
+import { juicefs, mustFormat } from './tools-volume.js';
+
+// The mount-side tools where they once differed from JuiceFS as a user sees it (each case names
+// the upstream behaviour it checks), against a real FUSE mount (SQLite + file storage).
+
+const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse');
+
+let dir: string;
+let mp: string;
+beforeAll(() => {
+  if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-tools-upstream-'));
+  mp = path.join(dir, 'mp');
+  fs.mkdirSync(mp);
+  const meta = `sqlite3://${dir}/meta.db`;
+  mustFormat(meta, 'up-vol', path.join(dir, 'bucket'), '--block-size', '64');
+  const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'),
+    '--entry-cache', '0', '--dir-entry-cache', '0', '--attr-cache', '0');
+  if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
+});
+afterAll(() => {
+  if (!canMount) return;
+  const u = juicefs('umount', mp);
+  if (u.code !== 0) juicefs('umount', '--force', mp);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('clone', () => {
+  it('refuses a destination inside the source (upstream: "should not be under the SRC path") instead of cloning without end', () => {
+    fs.mkdirSync(path.join(mp, 'c1/sub'), { recursive: true });
+    fs.writeFileSync(path.join(mp, 'c1/sub/a'), 'hi');
+    const r = juicefs('clone', path.join(mp, 'c1'), path.join(mp, 'c1/sub/inside'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/is under .*c1: the clone must be made outside the tree it copies/);
+    expect(fs.readdirSync(path.join(mp, 'c1/sub'))).toEqual(['a']);
+  });
+
+  it('the mount refuses it too, whichever request layout a client sends, and clones from the trash never', async () => {
+    const src = fs.statSync(path.join(mp, 'c1'), { bigint: true });
+    const into = fs.statSync(path.join(mp, 'c1/sub'), { bigint: true });
+    const name = Buffer.from('loop');
+    const t = await fileTransport(mp);
+    try {
+      // The layout older JuiceFS CLIs send (src, dstParent, name, umask, mode) ...
+      const legacy = new PayloadWriter().u64(src.ino).u64(into.ino).u8(name.length).bytes(name).u16(0o022).u8(0).build();
+      expect(await sendControl(t, ControlCode.Clone, legacy)).toEqual({ errno: 22 }); // EINVAL
+      // ... and the newer one, with the source's parent after src.
+      const newer = new PayloadWriter().u64(src.ino).u64(1n).u64(into.ino).u8(name.length).bytes(name).u16(0o022).u8(0).build();
+      expect(await sendControl(t, ControlCode.Clone, newer)).toEqual({ errno: 22 });
+      const fromTrash = new PayloadWriter().u64(src.ino).u64(0x7fffffff10000001n).u64(1n).u8(name.length).bytes(name).u16(0o022).u8(0).build();
+      expect(await sendControl(t, ControlCode.Clone, fromTrash)).toEqual({ errno: 1 }); // EPERM
+      const intoTrash = new PayloadWriter().u64(src.ino).u64(1n).u64(0x7fffffff10000000n).u8(name.length).bytes(name).u16(0o022).u8(0).build();
+      expect(await sendControl(t, ControlCode.Clone, intoTrash)).toEqual({ errno: 1 });
+      // The newer layout clones where it is asked to (a Go 1.5 CLI's request).
+      const ok = new PayloadWriter().u64(src.ino).u64(1n).u64(1n).u8(name.length).bytes(name).u16(0o022).u8(0).build();
+      expect(await sendControl(t, ControlCode.Clone, ok)).toEqual({ errno: 0 });
+    } finally {
+      await t.close();
+    }
+    expect(fs.readFileSync(path.join(mp, 'loop/sub/a'), 'utf8')).toBe('hi');
+    expect(fs.existsSync(path.join(mp, 'c1/sub/loop'))).toBe(false);
+  });
+
+  it('a DST ending in "/" is the directory to clone into, and an existing DST is named', () => {
+    fs.mkdirSync(path.join(mp, 'c2'));
+    const r = juicefs('clone', path.join(mp, 'c1/sub/a'), `${path.join(mp, 'c2')}/`);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(mp, 'c2/a'), 'utf8')).toBe('hi');
+    const again = juicefs('clone', path.join(mp, 'c1/sub/a'), path.join(mp, 'c2/a'));
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`${path.join(mp, 'c2/a')} already exists`);
+  });
+});
