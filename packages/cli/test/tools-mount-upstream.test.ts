@@ -1,14 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileTransport, sendControl } from '../src/control/client.js';
 import { ControlCode, PayloadWriter } from '../src/control/protocol.js';
-import { juicefs, mustFormat } from './tools-volume.js';
+import { juicefs, mustFormat, repo } from './tools-volume.js';
 
 // The mount-side tools where they once differed from JuiceFS as a user sees it (each case names
 // the upstream behaviour it checks), against a real FUSE mount (SQLite + file storage).
 
 const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse');
+const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
 
 let dir: string;
 let mp: string;
@@ -75,5 +77,18 @@ describe('clone', () => {
     const again = juicefs('clone', path.join(mp, 'c1/sub/a'), path.join(mp, 'c2/a'));
     expect(again.code).toBe(1);
     expect(again.err).toContain(`${path.join(mp, 'c2/a')} already exists`);
+  });
+});
+
+describe('output', () => {
+  it('a reader that goes away (juicefs info ... | head) ends the command quietly, as SIGPIPE ends the Go one', async () => {
+    fs.writeFileSync(path.join(mp, 'piped'), 'x');
+    const child = spawn(process.execPath, [bin, 'info', path.join(mp, 'piped')], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before anything is written
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(141);
   });
 });
