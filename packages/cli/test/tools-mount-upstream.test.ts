@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileTransport, sendControl } from '../src/control/client.js';
 import { ControlCode, PayloadWriter } from '../src/control/protocol.js';
 import { juicefs, mustFormat, repo } from './tools-volume.js';
@@ -90,5 +90,30 @@ describe('output', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(err).not.toMatch(/EPIPE|Unhandled/);
     expect(code).toBe(141);
+  });
+});
+
+describe('info', () => {
+  /** Run the command from `cwd`, as a user does after `cd` into the mount. */
+  const juicefsIn = (cwd: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input: '', timeout: 120000 });
+    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  };
+
+  it('-i takes inode numbers in the mount of the current directory (upstream: cd /mnt/jfs; juicefs info -i 100)', () => {
+    fs.mkdirSync(path.join(mp, 'i1'));
+    fs.writeFileSync(path.join(mp, 'i1/f'), 'data');
+    const ino = fs.statSync(path.join(mp, 'i1/f')).ino;
+    const r = juicefsIn(path.join(mp, 'i1'), 'info', '-i', String(ino));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${ino} :\n  inode: ${ino}\n`);
+    expect(r.out).toContain('   path: /i1/f\n');
+    const outside = juicefsIn(os.tmpdir(), 'info', '-i', String(ino));
+    expect(outside.code).toBe(1);
+    expect(outside.err).toMatch(/is not inside a JuiceFS mount: cd into the mount first, or name it: juicefs info -i MOUNTPOINT INODE/);
+    const notIno = juicefsIn(mp, 'info', '-i', mp, 'i1/f');
+    expect(notIno.code).toBe(1);
+    expect(notIno.err).toContain('i1/f is not an inode number');
   });
 });

@@ -1,5 +1,6 @@
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
+import { findMount } from '../control/client.js';
 import { infoRequest, type InfoResponse } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
 import { printJson } from '../output.js';
@@ -42,7 +43,7 @@ export function infoCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('PATH', { type: 'string', array: true, demandOption: true, describe: 'paths in a JuiceFS mount (or in the volume, with --meta)' })
-        .option('inode', { alias: 'i', type: 'boolean', default: false, describe: 'the arguments are inode numbers (with --meta, or PATH given as MOUNTPOINT INODE...)' })
+        .option('inode', { alias: 'i', type: 'boolean', default: false, describe: 'the arguments are inode numbers, in the mount holding the current directory (or given first: MOUNTPOINT INODE...; or with --meta)' })
         .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'summarize directories recursively (may be slow for big trees)' })
         .option('raw', { type: 'boolean', default: false, describe: 'show slices instead of objects' })
         .option('strict', { type: 'boolean', default: false, describe: 'exact summary (always exact here)' })
@@ -51,14 +52,27 @@ export function infoCommand(y: Argv): Argv {
     async (a) => {
       const args = (a.PATH as unknown as string[]).map(String);
       const meta = a.meta;
-      // With -i and a mount, the first argument is any path in the mount and the rest are inodes.
-      const inodeArgs = a.inode ? (meta !== undefined ? args : args.slice(1)) : [];
-      if (a.inode && inodeArgs.length === 0) throw fsError('EINVAL', 'give the inode numbers after the mount point: juicefs info -i MOUNTPOINT INODE...');
-      const target = await openTarget(meta !== undefined ? '/' : args[0]!, meta);
+      // With -i, JuiceFS takes the mount from the current directory (cd /mnt/jfs; juicefs info
+      // -i 100); a first argument that is not a number names it instead (juicefs info -i MP 100).
+      const mountArg = a.inode && meta === undefined && !/^[0-9]+$/.test(args[0]!) ? args[0]! : undefined;
+      const inodeArgs = a.inode ? (mountArg !== undefined ? args.slice(1) : args) : [];
+      if (a.inode && inodeArgs.length === 0) throw fsError('EINVAL', 'give the inode numbers: juicefs info -i INODE... from inside the mount, or juicefs info -i MOUNTPOINT INODE...');
+      const inodes = inodeArgs.map((s) => {
+        if (!/^[0-9]+$/.test(s) || BigInt(s) < 1n || BigInt(s) > 0xffffffffffffffffn) throw fsError('EINVAL', `${s} is not an inode number: with -i, give inode numbers (1 or more) instead of paths`);
+        return BigInt(s);
+      });
+      if (a.inode && meta === undefined && mountArg === undefined) {
+        try {
+          findMount(process.cwd());
+        } catch {
+          throw fsError('EINVAL', `the current directory (${process.cwd()}) is not inside a JuiceFS mount: cd into the mount first, or name it: juicefs info -i MOUNTPOINT INODE...`);
+        }
+      }
+      const target = await openTarget(meta !== undefined ? '/' : a.inode ? (mountArg ?? process.cwd()) : args[0]!, meta);
       const all: InfoResponse[] = [];
       try {
         const items: Array<{ label: string; ino: bigint }> = [];
-        if (a.inode) for (const s of inodeArgs) items.push({ label: s, ino: BigInt(s) });
+        if (a.inode) inodes.forEach((ino, i) => items.push({ label: inodeArgs[i]!, ino }));
         else for (const p of args) items.push({ label: p, ino: (await target.locate(p)).ino });
         for (const it of items) {
           const bar = progressBar(`${it.label}: files`, 0);
