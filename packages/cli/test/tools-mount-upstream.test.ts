@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileTransport, sendControl } from '../src/control/client.js';
-import { ControlCode, PayloadWriter } from '../src/control/protocol.js';
+import { ControlCode, PayloadWriter, dataFrame } from '../src/control/protocol.js';
 import { juicefs, mustFormat, repo } from './tools-volume.js';
 
 // The mount-side tools where they once differed from JuiceFS as a user sees it (each case names
@@ -115,5 +115,25 @@ describe('info', () => {
     const notIno = juicefsIn(mp, 'info', '-i', mp, 'i1/f');
     expect(notIno.code).toBe(1);
     expect(notIno.err).toContain('i1/f is not an inode number');
+  });
+
+  it('a hard-linked file shows all its paths (upstream GetPaths through the parents), not "unknown"', () => {
+    fs.mkdirSync(path.join(mp, 'h1'));
+    fs.mkdirSync(path.join(mp, 'h2'));
+    fs.writeFileSync(path.join(mp, 'h1/a'), 'linked');
+    fs.linkSync(path.join(mp, 'h1/a'), path.join(mp, 'h1/b'));
+    fs.linkSync(path.join(mp, 'h1/a'), path.join(mp, 'h2/c'));
+    const r = juicefs('info', path.join(mp, 'h2/c'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  paths:\n\t/h1/a\n\t/h1/b\n\t/h2/c\n');
+  });
+
+  it('the trash shows its exact inode and its path (upstream: 9223372032828243968, /.trash)', () => {
+    const r = juicefs('info', path.join(mp, '.trash'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  inode: 9223372032828243968\n');
+    expect(r.out).toContain('   path: /.trash\n');
+    // What goes to a Go CLI: the exact digits in the JSON, as Go encodes a uint64.
+    expect(dataFrame({ Ino: 0x7fffffff10000000n }).subarray(5).toString()).toBe('{"Ino":9223372032828243968}');
   });
 });

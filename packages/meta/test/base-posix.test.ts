@@ -22,6 +22,9 @@ describe('BaseMeta: hard links', () => {
     await meta.rename(ROOT, d.ino, 'l2', ROOT_INODE, 'l3');
     expect(engine.state.parents.get(f.ino)).toEqual(new Map([[ROOT_INODE, 2], [d.ino, 0]]));
     expect((await meta.getAttr(ROOT, f.ino)).parent).toBe(0n);
+    // getParents (what info's paths come from) leaves out the emptied directory
+    expect(await meta.getParents(ROOT, f.ino)).toEqual(new Map([[ROOT_INODE, 2]]));
+    expect(await meta.getParents(ROOT, d.ino)).toEqual(new Map([[ROOT_INODE, 1]]));
   });
 });
 

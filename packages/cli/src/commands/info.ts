@@ -18,8 +18,9 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} Bytes` : `${v.toFixed(2)} ${units[i]} (${n} Bytes)`;
 }
 
-function render(label: string, r: InfoResponse): string {
-  const lines = [`${label} :`, `  inode: ${r.Ino}`, `  files: ${r.Summary.Files}`, `   dirs: ${r.Summary.Dirs}`];
+/** The answer as JuiceFS prints it; `ino` is the inode asked about, exact where JSON's number is not. */
+function render(label: string, ino: bigint, r: InfoResponse): string {
+  const lines = [`${label} :`, `  inode: ${ino}`, `  files: ${r.Summary.Files}`, `   dirs: ${r.Summary.Dirs}`];
   lines.push(` length: ${formatBytes(r.Summary.Length)}`, `   size: ${formatBytes(r.Summary.Size)}`);
   const paths = r.Paths ?? [];
   if (paths.length === 0) lines.push('   path: unknown');
@@ -80,7 +81,7 @@ export function infoCommand(y: Argv): Argv {
           bar.stop();
           if (r.Failed) throw fsError('EIO', `info of ${it.label}: ${r.Reason}`);
           all.push(r);
-          if (!a.json) process.stdout.write(render(it.label, r));
+          if (!a.json) process.stdout.write(render(it.label, it.ino, r));
         }
       } finally {
         await target.close();

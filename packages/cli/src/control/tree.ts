@@ -1,4 +1,4 @@
-import { NodeType, ROOT_INODE, TRASH_NAME, align4K, fsError, isTrash, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
+import { NodeType, ROOT_INODE, TRASH_INODE, TRASH_NAME, align4K, fsError, isTrash, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
 
 /** JuiceFS's meta.Summary: bytes of file content, bytes of space (4 KiB units), counts. */
 export interface Summary {
@@ -67,26 +67,55 @@ export async function summarize(
   return s;
 }
 
-/** The paths of a node, by following `parent` up to the root (empty when a hard link hid it). */
-export async function pathsOf(meta: Meta, ctx: Context, ino: Ino): Promise<string[]> {
-  if (ino === ROOT_INODE) return ['/'];
+/** The path of a node that keeps its parent, by following `parent` up to the root (undefined when cut off). */
+async function pathUp(meta: Meta, ctx: Context, ino: Ino): Promise<string | undefined> {
   const names: string[] = [];
   let cur = ino;
   for (let depth = 0; depth < 4096 && cur !== ROOT_INODE; depth++) {
-    const attr = await meta.getAttr(ctx, cur);
-    if (attr.parent === 0n) return [];
-    let found: string | undefined;
-    for await (const e of listDir(meta, ctx, attr.parent)) {
-      if (e.ino === cur) {
-        found = e.name.toString('utf8');
-        break;
-      }
+    if (cur === TRASH_INODE) {
+      names.unshift(TRASH_NAME); // not an entry of the root's listing
+      cur = ROOT_INODE;
+      break;
     }
-    if (found === undefined) return [];
+    const attr = await meta.getAttr(ctx, cur);
+    if (attr.parent === 0n) return undefined;
+    const found = await nameIn(meta, ctx, attr.parent, cur);
+    if (found === undefined) return undefined;
     names.unshift(found);
     cur = attr.parent;
   }
-  return cur === ROOT_INODE ? [`/${names.join('/')}`] : [];
+  return cur === ROOT_INODE ? `/${names.join('/')}` : undefined;
+}
+
+/** The first name of `ino` in directory `dir`. */
+async function nameIn(meta: Meta, ctx: Context, dir: Ino, ino: Ino): Promise<string | undefined> {
+  for await (const e of listDir(meta, ctx, dir)) if (e.ino === ino) return e.name.toString('utf8');
+  return undefined;
+}
+
+/**
+ * The paths of a node (JuiceFS's GetPaths): one for most; every link of a hard-linked file,
+ * whose attributes keep no parent, found through the engine's parents index; empty when none
+ * can be told.
+ */
+export async function pathsOf(meta: Meta, ctx: Context, ino: Ino): Promise<string[]> {
+  if (ino === ROOT_INODE) return ['/'];
+  if (ino === TRASH_INODE) return [`/${TRASH_NAME}`];
+  const attr = await meta.getAttr(ctx, ino);
+  if (attr.parent !== 0n || attr.type === NodeType.Directory) {
+    const p = await pathUp(meta, ctx, ino);
+    return p === undefined ? [] : [p];
+  }
+  if (!meta.getParents) return [];
+  const paths: string[] = [];
+  for (const parent of (await meta.getParents(ctx, ino)).keys()) {
+    const dir = await pathUp(meta, ctx, parent);
+    if (dir === undefined) continue;
+    for await (const e of listDir(meta, ctx, parent)) {
+      if (e.ino === ino) paths.push(`${dir === '/' ? '' : dir}/${e.name.toString('utf8')}`);
+    }
+  }
+  return paths.sort();
 }
 
 /** Regular files under (or at) `ino`, with their attributes. */
