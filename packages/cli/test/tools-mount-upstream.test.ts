@@ -137,3 +137,34 @@ describe('info', () => {
     expect(dataFrame({ Ino: 0x7fffffff10000000n }).subarray(5).toString()).toBe('{"Ino":9223372032828243968}');
   });
 });
+
+describe('warmup', () => {
+  it('skips a path that is gone with a warning and warms the rest; an empty list is no error (upstream: logged and skipped)', () => {
+    fs.mkdirSync(path.join(mp, 'w'));
+    fs.writeFileSync(path.join(mp, 'w/f'), Buffer.alloc(70000, 1));
+    const list = path.join(dir, 'list');
+    fs.writeFileSync(list, `${path.join(mp, 'w/gone')}\n${path.join(mp, 'w/f')}\n`);
+    const r = juicefs('warmup', '-f', list);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`skipped ${path.join(mp, 'w/gone')}: no such file or directory`);
+    expect(r.err).toContain('warmed up 1 files, 1 slices');
+    fs.writeFileSync(list, '\n');
+    const empty = juicefs('warmup', '-f', list);
+    expect(empty.code).toBe(0);
+    expect(empty.err).toContain('nothing to do');
+    expect(juicefs('warmup').code).toBe(1); // nothing named at all is still a mistake
+  });
+
+  it('the mount skips paths it cannot resolve and takes "inode:N" (what the Go CLI sends from a mount at /)', async () => {
+    const ino = fs.statSync(path.join(mp, 'w/f'), { bigint: true }).ino;
+    const list = Buffer.from(['/w/gone', '/w/f', `inode:${ino}`].join('\n'));
+    const t = await fileTransport(mp);
+    try {
+      const req = new PayloadWriter().u32(list.length).bytes(list).u16(4).u8(0).u8(2).build(); // check
+      const r = await sendControl(t, ControlCode.FillCache, req);
+      expect(r).toMatchObject({ data: { FileCount: 2, TotalBytes: 140000 } });
+    } finally {
+      await t.close();
+    }
+  });
+});

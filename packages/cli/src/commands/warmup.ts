@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { CacheAction } from '../control/protocol.js';
@@ -25,19 +25,34 @@ export function warmupCommand(y: Argv): Argv {
     async (a) => {
       const paths = ((a.PATH as unknown as string[] | undefined) ?? []).map(String);
       if (a.file !== undefined) paths.push(...readFileSync(a.file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== ''));
-      if (paths.length === 0) throw fsError('EINVAL', 'name files or directories to warm up, or a list of them with --file');
       if (a.evict && a.check) throw fsError('EINVAL', '--evict and --check cannot be used together');
+      if (paths.length === 0 && a.file === undefined) throw fsError('EINVAL', 'name files or directories to warm up, or a list of them with --file');
+      if (paths.length === 0) {
+        log.info(`no path in ${a.file}: nothing to do`); // an empty list is no error, as in JuiceFS
+        return;
+      }
       const action = a.evict ? CacheAction.Evict : a.check ? CacheAction.Check : CacheAction.Warmup;
-      const target = await openTarget(paths[0]!, undefined);
+      // As JuiceFS: a path that does not exist (a stale line in a list) is skipped with a
+      // warning, and the others are still warmed up.
+      const present = paths.filter((p) => {
+        if (statSync(p, { throwIfNoEntry: false }) !== undefined) return true;
+        log.warn(`skipped ${p}: no such file or directory`);
+        return false;
+      });
+      if (present.length === 0) {
+        log.info('no path left to warm up');
+        return;
+      }
+      const target = await openTarget(present[0]!, undefined);
       try {
         const inner: string[] = [];
-        for (const p of paths) inner.push((await target.locate(p)).inner);
+        for (const p of present) inner.push((await target.locate(p)).inner);
         const verb = a.evict ? 'eviction' : a.check ? 'check' : 'warmup';
         const bar = progressBar(a.evict ? 'Evicted files' : a.check ? 'Checked files' : 'Warmed up files', 0);
         const r = await fillCacheRequest(target.transport, inner, { threads: a.threads, background: a.background, action }, (n) => bar.update(n, n));
         bar.stop();
         if (a.json) printJson(r);
-        else if (a.background) log.info(`${verb} of ${paths.length} paths goes on in the background`);
+        else if (a.background) log.info(`${verb} of ${present.length} paths goes on in the background`);
         else if (a.check) process.stdout.write(checkReport(r));
         else log.info(`${a.evict ? 'evicted' : 'warmed up'} ${r.FileCount} files, ${r.SliceCount} slices, ${formatBytes(r.TotalBytes)}`);
       } finally {

@@ -12,6 +12,7 @@ import {
 } from '@juicefs/core';
 import { CacheAction, ControlCode, PayloadReader, dataFrame, progressFrame } from './protocol.js';
 import { objectsOf } from './objects.js';
+import { log } from '../log.js';
 import { profileThisProcess } from './self-profile.js';
 import { cloneTree, filesUnder, pathsOf, removeTree, resolvePath, summarize, summaryTree, type Summary } from './tree.js';
 
@@ -130,7 +131,16 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
   }
   const work = async () => {
     for (const p of paths) {
-      const root = await resolvePath(c.meta, ctx, p);
+      // As JuiceFS: a path that cannot be resolved (a stale line in a warmup list) is logged
+      // and skipped, the rest done; "inode:N" names a node by inode (the Go CLI's form when the
+      // mount point is "/").
+      let root: bigint;
+      try {
+        root = await resolveWarmupPath(c.meta, ctx, p);
+      } catch (err) {
+        log.warn(`${cacheVerb[action]}: skipped ${p}: ${(err as Error).message}`);
+        continue;
+      }
       const jobs: Array<() => Promise<void>> = [];
       for await (const f of filesUnder(c.meta, ctx, root)) {
         stat.FileCount++;
@@ -164,6 +174,16 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
     }
   }
   reply(dataFrame(stat));
+}
+
+const cacheVerb: Record<CacheAction, string> = { [CacheAction.Warmup]: 'warmup', [CacheAction.Evict]: 'evict', [CacheAction.Check]: 'check' };
+
+async function resolveWarmupPath(meta: Meta, ctx: Context, p: string): Promise<bigint> {
+  const byInode = /^inode:([0-9]+)$/.exec(p);
+  if (!byInode) return resolvePath(meta, ctx, p);
+  const ino = BigInt(byInode[1]!);
+  await meta.getAttr(ctx, ino); // ENOENT for an inode that is gone
+  return ino;
 }
 
 async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
