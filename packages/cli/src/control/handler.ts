@@ -193,9 +193,8 @@ async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, re
   if (r.hasMore()) r.u8(); // strict: the summary here is always exact
   let counts: [number, number] = [0, 0];
   try {
-    const [path] = await pathsOf(c.meta, ctx, ino);
     const tree = await withProgress(reply, interval, () => counts, () =>
-      summaryTree(c.meta, ctx, ino, path ?? '/', depth, topN, (files, bytes) => (counts = [files, bytes])),
+      summaryTree(c.meta, ctx, ino, depth, topN, (files, bytes) => (counts = [files, bytes])),
     );
     reply(dataFrame({ Errno: 0, Tree: tree }));
   } catch (err) {

@@ -167,15 +167,15 @@ export interface TreeSummary {
 }
 
 /**
- * The summary tree under `ino` (at volume path `at`): every node's size, files and directories
- * count what is below it; nodes down to `depth` levels list their `topN` biggest children, and
- * the rest of the children as one `...` entry.
+ * The summary tree under `ino`: every node's size, files and directories count what is below it;
+ * nodes down to `depth` levels list their `topN` biggest children, and the rest of the children as
+ * one `...` entry. Paths are JuiceFS's: relative to `ino`, whose own path is "" and type directory
+ * even for a file (so its row reads "/"), children "a", "a/b", "a/...".
  */
 export async function summaryTree(
   meta: Meta,
   ctx: Context,
   ino: Ino,
-  at: string,
   depth: number,
   topN: number,
   progress: (files: number, bytes: number) => void = () => undefined,
@@ -199,7 +199,7 @@ export async function summaryTree(
     const children: TreeSummary[] = [];
     for await (const e of listDir(meta, ctx, node)) {
       const a = e.attr ?? (await meta.getAttr(ctx, e.ino));
-      const child = await walk(e.ino, `${path === '/' ? '' : path}/${e.name.toString()}`, a, level + 1);
+      const child = await walk(e.ino, join(path, e.name.toString()), a, level + 1);
       t.Size += child.Size;
       t.Files += child.Files;
       t.Dirs += child.Dirs;
@@ -212,7 +212,7 @@ export async function summaryTree(
       if (rest.length > 0) {
         shown.push({
           Inode: 0,
-          Path: `${path === '/' ? '' : path}/...`,
+          Path: join(path, '...'),
           Type: 0,
           Size: rest.reduce((n, c) => n + c.Size, 0),
           Files: rest.reduce((n, c) => n + c.Files, 0),
@@ -223,8 +223,11 @@ export async function summaryTree(
     }
     return t;
   };
-  return walk(ino, at, await meta.getAttr(ctx, ino), 0);
+  const root = await walk(ino, '', await meta.getAttr(ctx, ino), 0);
+  return { ...root, Type: NodeType.Directory };
 }
+
+const join = (dir: string, name: string) => (dir === '' ? name : `${dir}/${name}`);
 
 /** How `cloneTree` treats attributes: the caller's (umask applied) or the source's (`--preserve`). */
 export interface CloneOptions {
