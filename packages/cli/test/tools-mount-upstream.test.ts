@@ -168,3 +168,16 @@ describe('warmup', () => {
     }
   });
 });
+
+describe('rmr', () => {
+  it('names the mount point as the root of the volume, and refuses --skip-trash to non-root before asking the mount', () => {
+    const r = juicefs('rmr', `${mp}/`);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('is the root of the volume: name a directory inside it');
+    fs.mkdirSync(path.join(mp, 'r1/a'), { recursive: true });
+    const user = spawnSync(process.execPath, [bin, 'rmr', '--skip-trash', path.join(mp, 'r1/a')], { cwd: repo, encoding: 'utf8', uid: 65534, gid: 65534 });
+    expect(user.status).toBe(1);
+    expect(user.stderr).toContain('only root can remove files directly (--skip-trash)');
+    expect(fs.existsSync(path.join(mp, 'r1/a'))).toBe(true);
+  });
+});
