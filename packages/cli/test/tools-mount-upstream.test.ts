@@ -181,3 +181,25 @@ describe('rmr', () => {
     expect(fs.existsSync(path.join(mp, 'r1/a'))).toBe(true);
   });
 });
+
+describe('stats', () => {
+  it('takes --schema and --verbosity/-l (upstream: juicefs stats /mnt/jfs -l 1) and -c for --count', () => {
+    const more = juicefs('stats', mp, '-l', '1', '-c', '1', '--interval', '0.3');
+    expect(more.err).toBe('');
+    expect(more.code).toBe(0);
+    const [sections, names] = more.out.split('\n');
+    expect(sections).toMatch(/usage.*\|.*fuse.*\|.*meta.*\|.*blockcache.*\|.*object/);
+    expect(names).toMatch(/cpu\s+mem\s+buf\s+cache\|/);
+    expect(names).toMatch(/ops\s+lat\s+txn\s+lat\s+retry\|/);
+    expect(names).toMatch(/get\s+get_c\s+lat\s+put\s+put_c\s+lat\s+del_c\s+lat$/);
+    const some = juicefs('stats', mp, '--schema', 'tu', '--count', '1', '--interval', '0.3');
+    expect(some.code).toBe(0);
+    const lines = some.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^-+system-+\|-+usage-+$/);
+    expect(lines[2]).toMatch(/^\d\d-\d\d \d\d:\d\d:\d\d\|/);
+    const none = juicefs('stats', mp, '--schema', 'x', '--count', '1');
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("no section for 'x' in --schema x");
+    expect(none.err).toContain('no section to watch in --schema x');
+  });
+});
