@@ -101,7 +101,7 @@ describe('info', () => {
   };
 
   it('-i takes inode numbers in the mount of the current directory (upstream: cd /mnt/jfs; juicefs info -i 100)', () => {
-    fs.mkdirSync(path.join(mp, 'i1'));
+    fs.mkdirSync(path.join(mp, 'i1'), { recursive: true });
     fs.writeFileSync(path.join(mp, 'i1/f'), 'data');
     const ino = fs.statSync(path.join(mp, 'i1/f')).ino;
     const r = juicefsIn(path.join(mp, 'i1'), 'info', '-i', String(ino));
@@ -126,6 +126,24 @@ describe('info', () => {
     const r = juicefs('info', path.join(mp, 'h2/c'));
     expect(r.code).toBe(0);
     expect(r.out).toContain('  paths:\n\t/h1/a\n\t/h1/b\n\t/h2/c\n');
+  });
+
+  it('prints the tier and the objects as JuiceFS does: a boxed table with the position of each object in the file', () => {
+    fs.mkdirSync(path.join(mp, 'i1'), { recursive: true });
+    fs.writeFileSync(path.join(mp, 'i1/two'), Buffer.alloc(100000, 3)); // 64 KiB blocks: two objects
+    const r = juicefs('info', path.join(mp, 'i1/two'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('   path: /i1/two\n   tier: 0->default\n objects:\n');
+    const table = r.out.split(' objects:\n')[1]!.trim().split('\n');
+    expect(table[1]).toMatch(/^\| chunkIndex \| +objectName +\| +size +\| offset \| length \| +pos +\|$/);
+    const cells = table.slice(3, -1).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    expect(cells.map((c) => [c[0], c[2], c[3], c[4], c[5]])).toEqual([
+      ['0', '65536', '0', '65536', '0'],
+      ['0', '34464', '0', '34464', '65536'],
+    ]);
+    expect(cells[0]![1]).toMatch(/^up-vol\/chunks\/\d+\/\d+\/\d+_0_65536$/);
+    const raw = juicefs('info', '--raw', path.join(mp, 'i1/two'));
+    expect(raw.out).toMatch(/ chunks:\n\+-+\+.*\n\| chunkIndex \| sliceId \|  size  \| offset \| length \|\n/);
   });
 
   it('the trash shows its exact inode and its path (upstream: 9223372032828243968, /.trash)', () => {

@@ -1,9 +1,9 @@
-import { fsError } from '@juicefs/core';
+import { CHUNK_SIZE, fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { findMount } from '../control/client.js';
 import { infoRequest, type InfoResponse } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
-import { printJson } from '../output.js';
+import { printJson, renderAligned } from '../output.js';
 import { progressBar } from '../progress.js';
 
 /** "1.00 KiB (1024 Bytes)", as JuiceFS formats sizes. */
@@ -26,15 +26,27 @@ function render(label: string, ino: bigint, r: InfoResponse): string {
   if (paths.length === 0) lines.push('   path: unknown');
   else if (paths.length === 1) lines.push(`   path: ${paths[0]}`);
   else lines.push('  paths:', ...paths.map((p) => `\t${p}`));
-  if (r.Objects) {
-    lines.push(' objects:', '\tchunkIndex\tobjectName\tsize\toffset\tlength');
-    for (const o of r.Objects) lines.push(`\t${o.ChunkIndex}\t${o.Key || '(hole)'}\t${o.Size}\t${o.Off}\t${o.Len}`);
+  // As JuiceFS prints them: the tier, then boxed tables (chunks with --raw, else objects with
+  // each one's position in the file).
+  if (r.TierStr !== undefined && r.TierStr !== '') lines.push(`   tier: ${r.TierID ?? 0}->${r.TierStr}`);
+  let out = lines.join('\n') + '\n';
+  if (r.Chunks && r.Chunks.length > 0) {
+    const rows = r.Chunks.map((c) => [c.ChunkIndex, c.Id, c.Size, c.Off, c.Len].map(String));
+    out += ` chunks:\n${renderAligned(['chunkIndex', 'sliceId', 'size', 'offset', 'length'], rows, -1)}`;
   }
-  if (r.Chunks) {
-    lines.push(' chunks:', '\tchunkIndex\tsliceId\tsize\toffset\tlength');
-    for (const c of r.Chunks) lines.push(`\t${c.ChunkIndex}\t${c.Id}\t${c.Size}\t${c.Off}\t${c.Len}`);
+  if (r.Objects && r.Objects.length > 0) {
+    let chunk = -1;
+    let within = 0;
+    const rows = r.Objects.map((o) => {
+      if (o.ChunkIndex !== chunk) within = 0;
+      chunk = o.ChunkIndex;
+      const pos = o.ChunkIndex * CHUNK_SIZE + within;
+      within += o.Len;
+      return [String(o.ChunkIndex), o.Key, String(o.Size), String(o.Off), String(o.Len), String(pos)];
+    });
+    out += ` objects:\n${renderAligned(['chunkIndex', 'objectName', 'size', 'offset', 'length', 'pos'], rows, 1)}`;
   }
-  return lines.join('\n') + '\n';
+  return out;
 }
 
 export function infoCommand(y: Argv): Argv {

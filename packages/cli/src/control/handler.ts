@@ -4,6 +4,7 @@ import {
   compactChunk,
   errnoOf,
   isTrash,
+  tiersOf,
   type ChunkStore,
   type Context,
   type ControlHandler,
@@ -98,6 +99,10 @@ async function info(c: ControlContext, ctx: Context, r: PayloadReader, reply: Re
     try {
       summary = await summarize(c.meta, ctx, ino, recursive, (s) => (summary = s));
       out['Paths'] = await pathsOf(c.meta, ctx, ino);
+      // As JuiceFS 1.4: the tier and its storage class ("default" for tier 0).
+      const tier = (await c.meta.getAttr(ctx, ino)).tier;
+      out['TierID'] = tier;
+      out['TierStr'] = tier === 0 ? 'default' : tiersOf(c.format)[String(tier)]?.StorageClass || 'unknown';
       if (summary.Files === 1 && summary.Dirs === 0) {
         const chunks: unknown[] = [];
         const objects: unknown[] = [];

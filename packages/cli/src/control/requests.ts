@@ -71,6 +71,9 @@ export interface InfoResponse {
   Paths?: string[] | null;
   Chunks?: Array<{ ChunkIndex: number; Pos: number; Id: number; Size: number; Off: number; Len: number }> | null;
   Objects?: Array<{ ChunkIndex: number; Key: string; Size: number; Off: number; Len: number }> | null;
+  /** The file's storage tier and its class ("default" for tier 0); absent from older mounts. */
+  TierID?: number;
+  TierStr?: string;
 }
 
 export async function infoRequest(t: ControlTransport, ino: bigint, o: { recursive: boolean; raw: boolean; strict: boolean }, progress?: Progress): Promise<InfoResponse> {
