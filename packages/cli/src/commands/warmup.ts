@@ -4,9 +4,10 @@ import type { Argv } from 'yargs';
 import { CacheAction } from '../control/protocol.js';
 import { fillCacheRequest, type CacheResponse } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
-import { printJson, renderGrid } from '../output.js';
+import { printJson, renderAligned } from '../output.js';
 import { progressBar } from '../progress.js';
 import { formatBytes } from './info.js';
+import { iBytes } from './summary.js';
 import { log } from '../log.js';
 
 export function warmupCommand(y: Argv): Argv {
@@ -53,7 +54,11 @@ export function warmupCommand(y: Argv): Argv {
         bar.stop();
         if (a.json) printJson(r);
         else if (a.background) log.info(`${verb} of ${present.length} paths goes on in the background`);
-        else if (a.check) process.stdout.write(checkReport(r));
+        else if (a.check) {
+          const report = checkReport(r);
+          process.stdout.write(report.table);
+          log.info(report.summary);
+        }
         else log.info(`${a.evict ? 'evicted' : 'warmed up'} ${r.FileCount} files, ${r.SliceCount} slices, ${formatBytes(r.TotalBytes)}`);
       } finally {
         await target.close();
@@ -62,11 +67,15 @@ export function warmupCommand(y: Argv): Argv {
   );
 }
 
-/** What `warmup --check` prints, as JuiceFS does: where the cached bytes are, then how much is cached. */
-export function checkReport(r: CacheResponse): string {
+/**
+ * What `warmup --check` prints, as JuiceFS does: on stdout a table of where the cached bytes are
+ * (sizes as go-humanize writes them, Location left and the figures right-aligned), then the
+ * "check cache: ..." line, which JuiceFS logs (stderr).
+ */
+export function checkReport(r: CacheResponse): { table: string; summary: string } {
   const total = r.TotalBytes;
   const pct = (n: number) => `${total > 0 ? ((n * 100) / total).toFixed(1) : '0.0'}%`;
-  const where = Object.entries(r.Locations ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const table = where.length > 0 ? renderGrid(['Location', 'Size', 'Percentage'], where.map(([loc, n]) => [loc, formatBytes(n), pct(n)])) : '';
-  return `${table}check: ${r.FileCount} files checked, ${formatBytes(total - r.MissBytes)} of ${formatBytes(total)} (${pct(total - r.MissBytes)}) cached\n`;
+  const where = Object.entries(r.Locations ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const table = where.length > 0 ? renderAligned(['Location', 'Size', 'Percentage'], where.map(([loc, n]) => [loc, iBytes(n), pct(n)]), 0) : '';
+  return { table, summary: `check cache: ${r.FileCount} files checked, ${iBytes(total - r.MissBytes)} of ${iBytes(total)} (${pct(total - r.MissBytes)}) cached` };
 }
