@@ -79,6 +79,8 @@ describe('tools on a mount', () => {
     const t = juicefs('summary', path.join(mp, 'x'));
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
+    // Drawn as JuiceFS's printResult does: headers centred, PATH left and the figures right.
+    expect(t.out.split('\n').slice(1, 5)).toEqual(['| PATH |   SIZE  | DIRS | FILES |', expect.stringMatching(/^\+/), '| /    | 208 KiB |    2 |     2 |', '| big  | 196 KiB |    0 |     1 |']);
     const rows = t.out.split('\n').slice(3, -2).map((l) => l.split('|').slice(1, 5).map((c) => c.trim()));
     // As JuiceFS prints them: the summarized directory is "/", the rest relative to it.
     expect(rows).toEqual([
