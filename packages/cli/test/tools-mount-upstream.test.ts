@@ -221,3 +221,16 @@ describe('stats', () => {
     expect(none.err).toContain('no section to watch in --schema x');
   });
 });
+
+describe('info of several paths', () => {
+  it('shows every path it can and names the one that failed (upstream logs it and goes on)', () => {
+    fs.mkdirSync(path.join(mp, 'm1'), { recursive: true });
+    fs.writeFileSync(path.join(mp, 'm1/a'), 'a');
+    const r = juicefs('info', path.join(mp, 'm1/a'), path.join(mp, 'm1/missing'), path.join(mp, 'm1'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${path.join(mp, 'm1/a')} :\n`);
+    expect(r.out).toContain(`${path.join(mp, 'm1')} :\n`);
+    expect(r.err).toContain(`${path.join(mp, 'm1/missing')}: ENOENT`);
+    expect(r.err).toContain('1 of 3 paths failed (named above)');
+  });
+});

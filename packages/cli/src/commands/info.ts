@@ -1,10 +1,12 @@
-import { CHUNK_SIZE, fsError } from '@juicefs/core';
+import { existsSync } from 'node:fs';
+import { CHUNK_SIZE, errnoOf, fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { findMount } from '../control/client.js';
 import { infoRequest, type InfoResponse } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
 import { printJson, renderAligned } from '../output.js';
 import { progressBar } from '../progress.js';
+import { log } from '../log.js';
 
 /** "1.00 KiB (1024 Bytes)", as JuiceFS formats sizes. */
 export function formatBytes(n: number): string {
@@ -81,24 +83,36 @@ export function infoCommand(y: Argv): Argv {
           throw fsError('EINVAL', `the current directory (${process.cwd()}) is not inside a JuiceFS mount: cd into the mount first, or name it: juicefs info -i MOUNTPOINT INODE...`);
         }
       }
-      const target = await openTarget(meta !== undefined ? '/' : a.inode ? (mountArg ?? process.cwd()) : args[0]!, meta);
+      // The mount comes from the first path that exists, so one bad path does not hide the rest.
+      const first = meta !== undefined ? '/' : a.inode ? (mountArg ?? process.cwd()) : (args.find((p) => existsSync(p)) ?? args[0]!);
+      const target = await openTarget(first, meta);
       const all: InfoResponse[] = [];
+      const labels = a.inode ? inodeArgs : args;
+      let failed = 0;
+      let failure: unknown;
       try {
-        const items: Array<{ label: string; ino: bigint }> = [];
-        if (a.inode) inodes.forEach((ino, i) => items.push({ label: inodeArgs[i]!, ino }));
-        else for (const p of args) items.push({ label: p, ino: (await target.locate(p)).ino });
-        for (const it of items) {
-          const bar = progressBar(`${it.label}: files`, 0);
-          const r = await infoRequest(target.transport, it.ino, { recursive: a.recursive, raw: a.raw, strict: a.strict }, (n) => bar.update(n, n));
-          bar.stop();
-          if (r.Failed) throw fsError('EIO', `info of ${it.label}: ${r.Reason}`);
-          all.push(r);
-          if (!a.json) process.stdout.write(render(it.label, it.ino, r));
+        for (const [i, label] of labels.entries()) {
+          // As JuiceFS: a path that fails is reported and the others are still shown (exit 1 here).
+          try {
+            const ino = a.inode ? inodes[i]! : (await target.locate(label)).ino;
+            const bar = progressBar(`${label}: files`, 0);
+            const r = await infoRequest(target.transport, ino, { recursive: a.recursive, raw: a.raw, strict: a.strict }, (n) => bar.update(n, n));
+            bar.stop();
+            if (r.Failed) throw fsError('EIO', `info of ${label}: ${r.Reason}`);
+            all.push(r);
+            if (!a.json) process.stdout.write(render(label, ino, r));
+          } catch (err) {
+            if (labels.length === 1) throw err;
+            log.error(`${label}: ${(err as Error).message}`);
+            failure ??= err;
+            failed++;
+          }
         }
       } finally {
         await target.close();
       }
       if (a.json) printJson(all.length === 1 ? all[0] : all);
+      if (failure !== undefined) throw fsError(errnoOf(failure), `${failed} of ${labels.length} ${a.inode ? 'inodes' : 'paths'} failed (named above)`);
     },
   );
 }
