@@ -1,4 +1,4 @@
-import { context, NodeType, RENAME_EXCHANGE, ROOT_INODE, TRASH_INODE } from '@juicefs/core';
+import { chroot, context, NodeType, RENAME_EXCHANGE, ROOT_INODE, TRASH_INODE } from '@juicefs/core';
 import { trashHourName } from '../src/base/trash.js';
 import { codeOf, memoryVolume, ROOT } from './base-helpers.js';
 
@@ -25,6 +25,17 @@ describe('BaseMeta: hard links', () => {
     // getParents (what info's paths come from) leaves out the emptied directory
     expect(await meta.getParents(ROOT, f.ino)).toEqual(new Map([[ROOT_INODE, 2]]));
     expect(await meta.getParents(ROOT, d.ino)).toEqual(new Map([[ROOT_INODE, 1]]));
+  });
+});
+
+describe('BaseMeta: getParents through a --subdir view', () => {
+  it('names the directory shown as the root inode 1, as its attributes do', async () => {
+    const { meta } = await memoryVolume();
+    const team = await meta.mkdir(ROOT, ROOT_INODE, 'team', 0o755, 0);
+    const f = await meta.create(ROOT, team.ino, 'f', 0o644, 0, 0);
+    await meta.link(ROOT, f.ino, team.ino, 'g');
+    const rooted = await chroot(meta, ROOT, '/team');
+    expect(await rooted.getParents(ROOT, f.ino)).toEqual(new Map([[ROOT_INODE, 2]]));
   });
 });
 
