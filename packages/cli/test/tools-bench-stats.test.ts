@@ -71,6 +71,16 @@ describe('juicefs stats', () => {
     expect(statsHeader().split('\n')[1]).toMatch(/cpu.*mem.*buf.*ops.*lat.*read.*write/);
   });
 
+  it('shows the block cache as JuiceFS does: bytes read from it and written into it per second', () => {
+    const a = parseStats('juicefs_blockcache_hit_bytes 0\njuicefs_blockcache_write_bytes 0\njuicefs_blockcache_hits 0\n');
+    const b = parseStats('juicefs_blockcache_hit_bytes 8388608\njuicefs_blockcache_write_bytes 2097152\njuicefs_blockcache_hits 2\n');
+    const header = statsHeader().split('\n');
+    const sections = header[0]!.split('|').map((x) => x.replace(/-/g, '').trim());
+    const at = sections.indexOf('blockcache');
+    expect(header[1]!.split('|')[at]!.trim().split(/\s+/)).toEqual(['read', 'write']);
+    expect(statsLine(b, a, 2).split('|')[at]!.trim().split(/\s+/)).toEqual(['4.0M', '1.0M']);
+  });
+
   it('follows a live .stats file of a real Vfs for --count lines', async () => {
     const meta = `sqlite3://${dir}/meta.db`;
     mustFormat(meta, 'stats-vol', path.join(dir, 'bucket'));

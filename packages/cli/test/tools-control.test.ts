@@ -101,7 +101,8 @@ describe('.control handler', () => {
     const e = await fillCacheRequest(t, ['/d/big'], { threads: 4, background: false, action: CacheAction.Evict });
     expect(e).toMatchObject({ FileCount: 1, SliceCount: 1, TotalBytes: BIG });
     expect(v.store.stats().memoryCacheBytes).toBeLessThan(warm.memoryCacheBytes);
-    await expect(fillCacheRequest(t, ['/nope'], { threads: 1, background: false, action: CacheAction.Warmup })).rejects.toMatchObject({ code: 'ENOENT' });
+    // A path that is gone is skipped (logged), as JuiceFS's mount does, not a failure of the request.
+    await expect(fillCacheRequest(t, ['/nope'], { threads: 1, background: false, action: CacheAction.Warmup })).resolves.toMatchObject({ FileCount: 0, TotalBytes: 0 });
   });
 });
 
@@ -133,7 +134,7 @@ describe('juicefs info / rmr --meta', () => {
     expect(info.code).toBe(0);
     expect(info.out).toContain('/d/big :');
     expect(info.out).toMatch(/ length: 150\.00 KiB \(153600 Bytes\)/);
-    expect(info.out).toMatch(/ctl\/chunks\/0\/0\/\d+_2_22528\t22528\t0\t22528/);
+    expect(info.out).toMatch(/\| +0 \| ctl\/chunks\/0\/0\/\d+_2_22528 \| 22528 \| +0 \| +22528 \| 131072 \|/);
     const j = JSON.parse(juicefs('info', '--meta', meta, '/d', '-r', '--json').out) as { Summary: { Files: number; Dirs: number } };
     expect(j.Summary).toMatchObject({ Files: 2, Dirs: 2 });
     const missing = juicefs('info', '--meta', meta, '/zzz');

@@ -67,27 +67,35 @@ describe('tools on a mount', () => {
     expect(juicefs('warmup', path.join(mp, 'x/big')).code).toBe(0);
     const again = juicefs('warmup', '--check', path.join(mp, 'x'));
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/\| Location +\| Size +\| Percentage +\|/);
-    expect(again.out).toContain(`| ${path.join(dir, 'cache')} `);
-    expect(again.out).toMatch(/check: 2 files checked, (.+) of \1 \(100\.0%\) cached\n$/);
+    // JuiceFS's table (sizes as go-humanize writes them, figures right-aligned) on stdout, and
+    // its "check cache" line in the log (stderr).
+    expect(again.out).toMatch(/\| +Location +\| +Size +\| Percentage \|/);
+    expect(again.out).toMatch(new RegExp(`\\| ${path.join(dir, 'cache')} +\\| +5 B \\| +0\\.0% \\|`));
+    expect(again.out).toMatch(/\| memory +\| 195 KiB \| +100\.0% \|/);
+    expect(again.err).toMatch(/check cache: 2 files checked, (.+ KiB) of \1 \(100\.0%\) cached\n$/);
   });
 
   it('summary shows a tree by size, --entries folds the rest into "...", --csv prints bytes', () => {
     const t = juicefs('summary', path.join(mp, 'x'));
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
-    const rows = t.out.split('\n').filter((l) => l.startsWith('| /')).map((l) => l.split('|').slice(1, 5).map((c) => c.trim()));
+    // Drawn as JuiceFS's printResult does: headers centred, PATH left and the figures right.
+    expect(t.out.split('\n').slice(1, 5)).toEqual(['| PATH |   SIZE  | DIRS | FILES |', expect.stringMatching(/^\+/), '| /    | 208 KiB |    2 |     2 |', '| big  | 196 KiB |    0 |     1 |']);
+    const rows = t.out.split('\n').slice(3, -2).map((l) => l.split('|').slice(1, 5).map((c) => c.trim()));
+    // As JuiceFS prints them: the summarized directory is "/", the rest relative to it.
     expect(rows).toEqual([
-      ['/x/', '208 KiB', '2', '2'],
-      ['/x/big', '196 KiB', '0', '1'],
-      ['/x/y/', '8.0 KiB', '1', '1'],
-      ['/x/y/s', '4.0 KiB', '0', '1'],
+      ['/', '208 KiB', '2', '2'],
+      ['big', '196 KiB', '0', '1'],
+      ['y/', '8.0 KiB', '1', '1'],
+      ['y/s', '4.0 KiB', '0', '1'],
     ]);
     const folded = juicefs('summary', path.join(mp, 'x'), '--entries', '1', '--csv');
     expect(folded.code).toBe(0);
-    expect(folded.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/x/,212992,2,2', '/x/big,200704,0,1', '/x/...,8192,1,1']);
+    expect(folded.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/,212992,2,2', 'big,200704,0,1', '...,8192,1,1']);
     const top = juicefs('summary', path.join(mp, 'x'), '-d', '0', '--csv');
-    expect(top.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/x/,212992,2,2']);
+    expect(top.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/,212992,2,2']);
+    const file = juicefs('summary', path.join(mp, 'x/big'), '--csv');
+    expect(file.out.trim().split('\n')).toEqual(['PATH,SIZE,DIRS,FILES', '/,200704,0,1']);
   });
 
   it('clone copies a tree without its data: shared objects, copy on write, --preserve keeps mode and times', () => {

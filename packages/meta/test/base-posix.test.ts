@@ -1,4 +1,4 @@
-import { context, NodeType, RENAME_EXCHANGE, ROOT_INODE, TRASH_INODE } from '@juicefs/core';
+import { chroot, context, NodeType, RENAME_EXCHANGE, ROOT_INODE, TRASH_INODE } from '@juicefs/core';
 import { trashHourName } from '../src/base/trash.js';
 import { codeOf, memoryVolume, ROOT } from './base-helpers.js';
 
@@ -22,6 +22,20 @@ describe('BaseMeta: hard links', () => {
     await meta.rename(ROOT, d.ino, 'l2', ROOT_INODE, 'l3');
     expect(engine.state.parents.get(f.ino)).toEqual(new Map([[ROOT_INODE, 2], [d.ino, 0]]));
     expect((await meta.getAttr(ROOT, f.ino)).parent).toBe(0n);
+    // getParents (what info's paths come from) leaves out the emptied directory
+    expect(await meta.getParents(ROOT, f.ino)).toEqual(new Map([[ROOT_INODE, 2]]));
+    expect(await meta.getParents(ROOT, d.ino)).toEqual(new Map([[ROOT_INODE, 1]]));
+  });
+});
+
+describe('BaseMeta: getParents through a --subdir view', () => {
+  it('names the directory shown as the root inode 1, as its attributes do', async () => {
+    const { meta } = await memoryVolume();
+    const team = await meta.mkdir(ROOT, ROOT_INODE, 'team', 0o755, 0);
+    const f = await meta.create(ROOT, team.ino, 'f', 0o644, 0, 0);
+    await meta.link(ROOT, f.ino, team.ino, 'g');
+    const rooted = await chroot(meta, ROOT, '/team');
+    expect(await rooted.getParents(ROOT, f.ino)).toEqual(new Map([[ROOT_INODE, 2]]));
   });
 });
 

@@ -20,6 +20,13 @@ function commandLine(): string[] | undefined {
   return asHelper ? mountHelperArgs(process.argv.slice(2), MOUNT_FLAGS) : process.argv.slice(2);
 }
 
+// A reader that goes away (juicefs info ... | head) is no error of ours: end quietly, as the Go
+// command does when SIGPIPE kills it (the shell sees 128 + 13), not with an unhandled EPIPE trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(141);
+});
+
 Promise.resolve()
   .then(() => {
     const args = commandLine();

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
@@ -17,7 +17,14 @@ export function cloneCommand(y: Argv): Argv {
         .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: "keep the source's mode, times and (as root) owner" }),
     async (a) => {
       const src = String(a.SRC);
-      const dst = path.resolve(String(a.DST));
+      // As cp and JuiceFS: a DST ending in a slash is the directory to clone into.
+      const dstArg = String(a.DST);
+      const dst = path.resolve(dstArg.endsWith('/') ? path.join(dstArg, path.basename(path.resolve(src))) : dstArg);
+      if (lstatSync(dst, { throwIfNoEntry: false }) !== undefined) throw fsError('EEXIST', `${dst} already exists: name a new path, or remove it first`);
+      const srcAbs = path.resolve(src);
+      if (dst.startsWith(srcAbs.endsWith('/') ? srcAbs : `${srcAbs}/`)) {
+        throw fsError('EINVAL', `${dst} is under ${srcAbs}: the clone must be made outside the tree it copies`);
+      }
       const parentDir = path.dirname(dst);
       let parentIsDir = false;
       try {
@@ -32,7 +39,7 @@ export function cloneCommand(y: Argv): Argv {
         const into = await target.locate(parentDir);
         const umask = process.umask();
         const bar = progressBar(`Cloning ${src}`, 0);
-        await cloneRequest(target.transport, from.ino, into.ino, Buffer.from(path.basename(dst)), { umask, preserve: a.preserve }, (n) => bar.update(n, n));
+        await cloneRequest(target.transport, from.ino, from.parent, into.ino, Buffer.from(path.basename(dst)), { umask, preserve: a.preserve }, (n) => bar.update(n, n));
         bar.stop();
       } finally {
         await target.close();

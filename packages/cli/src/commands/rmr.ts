@@ -1,4 +1,4 @@
-import { fsError } from '@juicefs/core';
+import { ROOT_INODE, fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { rmrRequest } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
@@ -17,11 +17,14 @@ export function rmrCommand(y: Argv): Argv {
         .option('meta', { type: 'string', describe: 'remove in the volume at this META-URL directly instead of through a mount' }),
     async (a) => {
       const paths = (a.PATH as unknown as string[]).map(String);
+      // As JuiceFS, before anything is sent: the mount would refuse it anyway, less clearly.
+      if (a['skip-trash'] && process.getuid?.() !== 0) throw fsError('EPERM', 'only root can remove files directly (--skip-trash): run as root, or leave the flag out to move them to the trash');
       const target = await openTarget(a.meta !== undefined ? '/' : paths[0]!, a.meta);
       try {
         for (const p of paths) {
           const where = await target.locate(p);
-          if (where.name.length === 0 || where.ino === where.parent) throw fsError('EINVAL', `${p} is the root of the volume: name a directory inside it`);
+          // The mount point itself: its parent is outside the volume, so the last test alone misses it.
+          if (where.name.length === 0 || where.ino === where.parent || (a.meta === undefined && where.ino === ROOT_INODE)) throw fsError('EINVAL', `${p} is the root of the volume: name a directory inside it`);
           const bar = progressBar(`Removing ${p}`, 0);
           let removed = 0;
           await rmrRequest(target.transport, where.parent, where.name, a['skip-trash'], a.threads, (n) => {

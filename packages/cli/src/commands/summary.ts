@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { summaryRequest } from '../control/requests.js';
 import { openTarget } from '../control/target.js';
 import type { TreeSummary } from '../control/tree.js';
-import { renderGrid } from '../output.js';
+import { renderAligned } from '../output.js';
 import { progressBar } from '../progress.js';
 
 /** Sizes as JuiceFS's summary prints them (go-humanize IBytes): "512 B", "4.0 KiB", "195 KiB". */
@@ -54,7 +54,7 @@ export function summaryCommand(y: Argv): Argv {
         const headers = ['PATH', 'SIZE', 'DIRS', 'FILES'];
         const rows = summaryRows(tree, a.csv);
         if (a.csv) process.stdout.write([headers, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n');
-        else process.stdout.write(renderGrid(headers, rows));
+        else process.stdout.write(renderAligned(headers, rows, 0)); // JuiceFS's printResult: PATH left, figures right
       } finally {
         await target.close();
       }

@@ -3,6 +3,8 @@ import {
   ERRNO,
   compactChunk,
   errnoOf,
+  isTrash,
+  tiersOf,
   type ChunkStore,
   type Context,
   type ControlHandler,
@@ -11,6 +13,7 @@ import {
 } from '@juicefs/core';
 import { CacheAction, ControlCode, PayloadReader, dataFrame, progressFrame } from './protocol.js';
 import { objectsOf } from './objects.js';
+import { log } from '../log.js';
 import { profileThisProcess } from './self-profile.js';
 import { cloneTree, filesUnder, pathsOf, removeTree, resolvePath, summarize, summaryTree, type Summary } from './tree.js';
 
@@ -45,7 +48,7 @@ export function createControlHandler(c: ControlContext): ControlHandler {
       case ControlCode.OpSummary:
         return treeSummary(c, ctx, r, reply, interval);
       case ControlCode.Clone:
-        return clone(c, ctx, r, reply, interval);
+        return clone(c, ctx, payload, reply, interval);
       case ControlCode.CpuProfile:
         return cpuProfile(ctx, r, reply, interval);
       default:
@@ -96,6 +99,10 @@ async function info(c: ControlContext, ctx: Context, r: PayloadReader, reply: Re
     try {
       summary = await summarize(c.meta, ctx, ino, recursive, (s) => (summary = s));
       out['Paths'] = await pathsOf(c.meta, ctx, ino);
+      // As JuiceFS 1.4: the tier and its storage class ("default" for tier 0).
+      const tier = (await c.meta.getAttr(ctx, ino)).tier;
+      out['TierID'] = tier;
+      out['TierStr'] = tier === 0 ? 'default' : tiersOf(c.format)[String(tier)]?.StorageClass || 'unknown';
       if (summary.Files === 1 && summary.Dirs === 0) {
         const chunks: unknown[] = [];
         const objects: unknown[] = [];
@@ -129,7 +136,16 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
   }
   const work = async () => {
     for (const p of paths) {
-      const root = await resolvePath(c.meta, ctx, p);
+      // As JuiceFS: a path that cannot be resolved (a stale line in a warmup list) is logged
+      // and skipped, the rest done; "inode:N" names a node by inode (the Go CLI's form when the
+      // mount point is "/").
+      let root: bigint;
+      try {
+        root = await resolveWarmupPath(c.meta, ctx, p);
+      } catch (err) {
+        log.warn(`${cacheVerb[action]}: skipped ${p}: ${(err as Error).message}`);
+        continue;
+      }
       const jobs: Array<() => Promise<void>> = [];
       for await (const f of filesUnder(c.meta, ctx, root)) {
         stat.FileCount++;
@@ -165,6 +181,16 @@ async function fillCache(c: ControlContext, ctx: Context, r: PayloadReader, repl
   reply(dataFrame(stat));
 }
 
+const cacheVerb: Record<CacheAction, string> = { [CacheAction.Warmup]: 'warmup', [CacheAction.Evict]: 'evict', [CacheAction.Check]: 'check' };
+
+async function resolveWarmupPath(meta: Meta, ctx: Context, p: string): Promise<bigint> {
+  const byInode = /^inode:([0-9]+)$/.exec(p);
+  if (!byInode) return resolvePath(meta, ctx, p);
+  const ino = BigInt(byInode[1]!);
+  await meta.getAttr(ctx, ino); // ENOENT for an inode that is gone
+  return ino;
+}
+
 async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
   const ino = r.u64();
   const depth = Math.min(10, r.u8());
@@ -172,9 +198,8 @@ async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, re
   if (r.hasMore()) r.u8(); // strict: the summary here is always exact
   let counts: [number, number] = [0, 0];
   try {
-    const [path] = await pathsOf(c.meta, ctx, ino);
     const tree = await withProgress(reply, interval, () => counts, () =>
-      summaryTree(c.meta, ctx, ino, path ?? '/', depth, topN, (files, bytes) => (counts = [files, bytes])),
+      summaryTree(c.meta, ctx, ino, depth, topN, (files, bytes) => (counts = [files, bytes])),
     );
     reply(dataFrame({ Errno: 0, Tree: tree }));
   } catch (err) {
@@ -182,12 +207,22 @@ async function treeSummary(c: ControlContext, ctx: Context, r: PayloadReader, re
   }
 }
 
-async function clone(c: ControlContext, ctx: Context, r: PayloadReader, reply: Reply, interval: number): Promise<void> {
+async function clone(c: ControlContext, ctx: Context, payload: Buffer, reply: Reply, interval: number): Promise<void> {
+  const r = new PayloadReader(payload);
+  // Two layouts: older JuiceFS CLIs send src, dstParent, name...; newer ones (1.5-dev) put the source's
+  // parent after src. The older one is exactly 20 bytes plus the name, whose length is then
+  // byte 16 (in the newer one, the top byte of dstParent: 0, never a match).
+  const legacy = payload.length === 20 + (payload[16] ?? -1);
   const src = r.u64();
+  const srcParent = legacy ? undefined : r.u64();
   const dstParent = r.u64();
   const dstName = Buffer.from(r.bytes(r.u8()));
   const umask = r.u16();
   const preserve = (r.u8() & 1) !== 0;
+  if (srcParent !== undefined && isTrash(srcParent)) {
+    reply(Buffer.from([ERRNO.EPERM])); // a file in the trash is not cloned (JuiceFS's Meta.Clone)
+    return;
+  }
   let entries = 0;
   let bytes = 0;
   let status: Buffer = Buffer.from([0]);

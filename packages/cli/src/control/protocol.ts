@@ -45,8 +45,14 @@ export function progressFrame(count: number, bytes: number): Buffer {
   return b;
 }
 
+/**
+ * A data frame of `value` as JSON. A bigint goes out as its exact digits, as Go encodes a uint64:
+ * the trash's inodes lie above 2^53, where a JS number would change them (9223372032828243968
+ * became ...244000). Placeholders mark them on the way through JSON.stringify.
+ */
 export function dataFrame(value: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(value, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)));
+  const text = JSON.stringify(value, (_k, x: unknown) => (typeof x === 'bigint' ? `\u0000bigint:${x}` : x));
+  const json = Buffer.from(text.replace(/"\\u0000bigint:(\d+)"/g, '$1'));
   const head = Buffer.alloc(5);
   head[0] = CDATA;
   head.writeUInt32BE(json.length, 1);

@@ -45,17 +45,21 @@ export async function summaryRequest(t: ControlTransport, ino: bigint, depth: nu
   return data.Tree;
 }
 
-/** Clone `src` as `dstParent/dstName` (metadata only); progress reports (entries, bytes). */
+/**
+ * Clone `src` (in `srcParent`) as `dstParent/dstName` (metadata only); progress reports (entries,
+ * bytes). The newer JuiceFS layout (1.5-dev), with the source's parent, which those mounts expect.
+ */
 export async function cloneRequest(
   t: ControlTransport,
   src: bigint,
+  srcParent: bigint,
   dstParent: bigint,
   dstName: Buffer,
   o: { umask: number; preserve: boolean },
   progress?: Progress,
 ): Promise<void> {
   if (dstName.length > 255) throw fsError('ENAMETOOLONG', `name too long: ${dstName.toString()}`);
-  const p = new PayloadWriter().u64(src).u64(dstParent).u8(dstName.length).bytes(dstName).u16(o.umask & 0o7777).u8(o.preserve ? 1 : 0).build();
+  const p = new PayloadWriter().u64(src).u64(srcParent).u64(dstParent).u8(dstName.length).bytes(dstName).u16(o.umask & 0o7777).u8(o.preserve ? 1 : 0).build();
   check(await sendControl(t, ControlCode.Clone, p, progress), `clone to ${dstName.toString()}`);
 }
 
@@ -67,6 +71,9 @@ export interface InfoResponse {
   Paths?: string[] | null;
   Chunks?: Array<{ ChunkIndex: number; Pos: number; Id: number; Size: number; Off: number; Len: number }> | null;
   Objects?: Array<{ ChunkIndex: number; Key: string; Size: number; Off: number; Len: number }> | null;
+  /** The file's storage tier and its class ("default" for tier 0); absent from older mounts. */
+  TierID?: number;
+  TierStr?: string;
 }
 
 export async function infoRequest(t: ControlTransport, ino: bigint, o: { recursive: boolean; raw: boolean; strict: boolean }, progress?: Progress): Promise<InfoResponse> {

@@ -1,4 +1,4 @@
-import { NodeType, ROOT_INODE, align4K, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
+import { NodeType, ROOT_INODE, TRASH_INODE, TRASH_NAME, align4K, fsError, isTrash, type Attr, type Context, type Ino, type Meta, type RemoveOptions } from '@juicefs/core';
 
 /** JuiceFS's meta.Summary: bytes of file content, bytes of space (4 KiB units), counts. */
 export interface Summary {
@@ -67,26 +67,55 @@ export async function summarize(
   return s;
 }
 
-/** The paths of a node, by following `parent` up to the root (empty when a hard link hid it). */
-export async function pathsOf(meta: Meta, ctx: Context, ino: Ino): Promise<string[]> {
-  if (ino === ROOT_INODE) return ['/'];
+/** The path of a node that keeps its parent, by following `parent` up to the root (undefined when cut off). */
+async function pathUp(meta: Meta, ctx: Context, ino: Ino): Promise<string | undefined> {
   const names: string[] = [];
   let cur = ino;
   for (let depth = 0; depth < 4096 && cur !== ROOT_INODE; depth++) {
-    const attr = await meta.getAttr(ctx, cur);
-    if (attr.parent === 0n) return [];
-    let found: string | undefined;
-    for await (const e of listDir(meta, ctx, attr.parent)) {
-      if (e.ino === cur) {
-        found = e.name.toString('utf8');
-        break;
-      }
+    if (cur === TRASH_INODE) {
+      names.unshift(TRASH_NAME); // not an entry of the root's listing
+      cur = ROOT_INODE;
+      break;
     }
-    if (found === undefined) return [];
+    const attr = await meta.getAttr(ctx, cur);
+    if (attr.parent === 0n) return undefined;
+    const found = await nameIn(meta, ctx, attr.parent, cur);
+    if (found === undefined) return undefined;
     names.unshift(found);
     cur = attr.parent;
   }
-  return cur === ROOT_INODE ? [`/${names.join('/')}`] : [];
+  return cur === ROOT_INODE ? `/${names.join('/')}` : undefined;
+}
+
+/** The first name of `ino` in directory `dir`. */
+async function nameIn(meta: Meta, ctx: Context, dir: Ino, ino: Ino): Promise<string | undefined> {
+  for await (const e of listDir(meta, ctx, dir)) if (e.ino === ino) return e.name.toString('utf8');
+  return undefined;
+}
+
+/**
+ * The paths of a node (JuiceFS's GetPaths): one for most; every link of a hard-linked file,
+ * whose attributes keep no parent, found through the engine's parents index; empty when none
+ * can be told.
+ */
+export async function pathsOf(meta: Meta, ctx: Context, ino: Ino): Promise<string[]> {
+  if (ino === ROOT_INODE) return ['/'];
+  if (ino === TRASH_INODE) return [`/${TRASH_NAME}`];
+  const attr = await meta.getAttr(ctx, ino);
+  if (attr.parent !== 0n || attr.type === NodeType.Directory) {
+    const p = await pathUp(meta, ctx, ino);
+    return p === undefined ? [] : [p];
+  }
+  if (!meta.getParents) return [];
+  const paths: string[] = [];
+  for (const parent of (await meta.getParents(ctx, ino)).keys()) {
+    const dir = await pathUp(meta, ctx, parent);
+    if (dir === undefined) continue;
+    for await (const e of listDir(meta, ctx, parent)) {
+      if (e.ino === ino) paths.push(`${dir === '/' ? '' : dir}/${e.name.toString('utf8')}`);
+    }
+  }
+  return paths.sort();
 }
 
 /** Regular files under (or at) `ino`, with their attributes. */
@@ -138,15 +167,15 @@ export interface TreeSummary {
 }
 
 /**
- * The summary tree under `ino` (at volume path `at`): every node's size, files and directories
- * count what is below it; nodes down to `depth` levels list their `topN` biggest children, and
- * the rest of the children as one `...` entry.
+ * The summary tree under `ino`: every node's size, files and directories count what is below it;
+ * nodes down to `depth` levels list their `topN` biggest children, and the rest of the children as
+ * one `...` entry. Paths are JuiceFS's: relative to `ino`, whose own path is "" and type directory
+ * even for a file (so its row reads "/"), children "a", "a/b", "a/...".
  */
 export async function summaryTree(
   meta: Meta,
   ctx: Context,
   ino: Ino,
-  at: string,
   depth: number,
   topN: number,
   progress: (files: number, bytes: number) => void = () => undefined,
@@ -170,7 +199,7 @@ export async function summaryTree(
     const children: TreeSummary[] = [];
     for await (const e of listDir(meta, ctx, node)) {
       const a = e.attr ?? (await meta.getAttr(ctx, e.ino));
-      const child = await walk(e.ino, `${path === '/' ? '' : path}/${e.name.toString()}`, a, level + 1);
+      const child = await walk(e.ino, join(path, e.name.toString()), a, level + 1);
       t.Size += child.Size;
       t.Files += child.Files;
       t.Dirs += child.Dirs;
@@ -183,7 +212,7 @@ export async function summaryTree(
       if (rest.length > 0) {
         shown.push({
           Inode: 0,
-          Path: `${path === '/' ? '' : path}/...`,
+          Path: join(path, '...'),
           Type: 0,
           Size: rest.reduce((n, c) => n + c.Size, 0),
           Files: rest.reduce((n, c) => n + c.Files, 0),
@@ -194,8 +223,11 @@ export async function summaryTree(
     }
     return t;
   };
-  return walk(ino, at, await meta.getAttr(ctx, ino), 0);
+  const root = await walk(ino, '', await meta.getAttr(ctx, ino), 0);
+  return { ...root, Type: NodeType.Directory };
 }
+
+const join = (dir: string, name: string) => (dir === '' ? name : `${dir}/${name}`);
 
 /** How `cloneTree` treats attributes: the caller's (umask applied) or the source's (`--preserve`). */
 export interface CloneOptions {
@@ -219,6 +251,19 @@ export async function cloneTree(
   o: CloneOptions,
   counted: (bytes: number) => void,
 ): Promise<void> {
+  // As JuiceFS's Meta.Clone: nothing is cloned from or into the trash.
+  if (isTrash(src) || isTrash(dstParent) || (dstParent === ROOT_INODE && dstName.toString() === TRASH_NAME)) {
+    throw fsError('EPERM', 'clone: the trash can be neither the source nor the destination of a clone');
+  }
+  // The copy is made while the source is listed, so a destination inside the source would be
+  // cloned into itself again and again, without end (JuiceFS's CLI refuses this too).
+  for (let dir = dstParent, depth = 0; dir !== ROOT_INODE && depth < 4096; depth++) {
+    if (dir === src) throw fsError('EINVAL', 'clone: the destination is inside the source: choose a destination outside the tree being cloned');
+    const parent = (await meta.getAttr(ctx, dir)).parent;
+    if (parent === 0n) break;
+    dir = parent;
+  }
+  if (src === ROOT_INODE) throw fsError('EINVAL', 'clone: the destination is inside the source: choose a destination outside the tree being cloned');
   const copy = async (from: Ino, parent: Ino, name: Buffer): Promise<void> => {
     const attr = await meta.getAttr(ctx, from);
     const mode = attr.mode & 0o7777;

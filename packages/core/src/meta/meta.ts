@@ -218,6 +218,12 @@ export interface Meta {
   link(ctx: Context, ino: Ino, parent: Ino, name: Buffer | string): Promise<Attr>;
   /** One page of a directory, entries in a stable order. */
   readdir(ctx: Context, ino: Ino, options?: ReaddirOptions): Promise<ReaddirPage>;
+  /**
+   * The directories holding links to `ino` and how many each (JuiceFS's GetParents): what finds
+   * the paths of a hard-linked file, whose attributes keep no parent. Absent where an engine
+   * keeps no such index.
+   */
+  getParents?(ctx: Context, ino: Ino): Promise<Map<Ino, number>>;
 
   // ---- open files ----
   /** Check permission for `flags` (O_RDONLY/O_WRONLY/O_RDWR, O_TRUNC…) and count the open. */

@@ -115,6 +115,13 @@ export class RootedMeta implements Meta {
     }
     return this.node(this.inner.lookup(ctx, real, name, checkPermission));
   }
+  async getParents(ctx: Context, ino: Ino): Promise<Map<Ino, number>> {
+    if (!this.inner.getParents) return new Map();
+    const real = this.in(ino);
+    const parents = await this.inner.getParents(ctx, real);
+    // As in what getAttr returns: the directory shown as the root is inode 1.
+    return new Map([...parents].map(([p, n]) => [p === this.root ? ROOT_INODE : p, n]));
+  }
   async getAttr(ctx: Context, ino: Ino): Promise<Attr> {
     const real = this.in(ino);
     return this.out(await this.inner.getAttr(ctx, real), real);

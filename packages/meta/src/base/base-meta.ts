@@ -27,6 +27,7 @@ import {
 } from '@juicefs/core';
 import { IdAllocator, INODE_BATCH, SLICE_BATCH } from './alloc.js';
 import * as attrOps from './attr.js';
+import { readOnly } from './tx-util.js';
 import { touchAtime } from './atime.js';
 import * as background from './background.js';
 import type { ChangeLogEntry, ChangeLogStore } from './changelog.js';
@@ -293,6 +294,13 @@ export class BaseMeta implements Meta {
   }
   lookup(ctx: Context, parent: Ino, name: Buffer | string, checkPermission = true): Promise<NodeResult> {
     return nodes.lookup(this.m, ctx, parent, nameBuffer(name), checkPermission);
+  }
+  async getParents(ctx: Context, ino: Ino): Promise<Map<Ino, number>> {
+    const attr = await this.getAttr(ctx, ino);
+    if (attr.parent > 0n) return new Map([[attr.parent, 1]]);
+    const counts = await readOnly(this.m, (tx) => tx.getParents(ino));
+    // A count can drop to 0 where links moved away (Redis keeps the field): no parent then.
+    return new Map([...counts].filter(([, n]) => n > 0));
   }
   async getAttr(ctx: Context, ino: Ino): Promise<Attr> {
     const cached = this.m.openCache.attr(ino);
