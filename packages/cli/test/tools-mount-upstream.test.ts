@@ -4,32 +4,20 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileTransport, sendControl } from '../src/control/client.js';
 import { ControlCode, PayloadWriter, dataFrame } from '../src/control/protocol.js';
-import { juicefs, mustFormat, repo } from './tools-volume.js';
+import { juicefs, repo } from './tools-volume.js';
+import { scratchVolume } from './support/scratch-volume.js';
 
 // The mount-side tools where they once differed from JuiceFS as a user sees it (each case names
 // the upstream behaviour it checks), against a real FUSE mount (SQLite + file storage).
 
-const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse');
 const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
 
+const volume = scratchVolume('jfs-tools-upstream-', 'up-vol', '--block-size', '64');
 let dir: string;
 let mp: string;
 beforeAll(() => {
-  if (!canMount) throw new Error('these tests need root and /dev/fuse (run them as root on a machine with FUSE)');
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-tools-upstream-'));
-  mp = path.join(dir, 'mp');
-  fs.mkdirSync(mp);
-  const meta = `sqlite3://${dir}/meta.db`;
-  mustFormat(meta, 'up-vol', path.join(dir, 'bucket'), '--block-size', '64');
-  const m = juicefs('mount', '-d', meta, mp, '--log', path.join(dir, 'log'), '--cache-dir', path.join(dir, 'cache'),
-    '--entry-cache', '0', '--dir-entry-cache', '0', '--attr-cache', '0');
-  if (m.code !== 0) throw new Error(`juicefs mount failed: ${m.err}`);
-});
-afterAll(() => {
-  if (!canMount) return;
-  const u = juicefs('umount', mp);
-  if (u.code !== 0) juicefs('umount', '--force', mp);
-  fs.rmSync(dir, { recursive: true, force: true });
+  ({ dir, mp } = volume);
+  volume.mount('--entry-cache', '0', '--dir-entry-cache', '0', '--attr-cache', '0');
 });
 
 describe('clone', () => {

@@ -1,7 +1,8 @@
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseBlockName } from '../layout/keys.js';
-import { secondsSince, Timing } from '../timing.js';
+import { Histogram } from '@juicefs/core';
+import { secondsSince } from '../timing.js';
 import { DEFAULT_DIRECT_WRITE_BELOW } from '../object/direct-io.js';
 import { BackgroundFileWriter } from './background-writer.js';
 import { cacheDirMode, listFiles, makeDirs, tempNameOf, writeFileAtomic, type ListedFile } from './files.js';
@@ -96,7 +97,7 @@ export class DiskBlockCache {
   private dropped = 0;
   private corrupt = 0;
   /** Blocks written or linked into the cache, and the seconds from being handed over to being on disk. */
-  readonly writes = new Timing();
+  readonly writes = new Histogram();
   /** Bytes of those blocks. */
   writeBytes = 0;
   /** False once a hard link into the cache failed for a reason that will not go away (see `link`). */

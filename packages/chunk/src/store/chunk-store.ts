@@ -1,4 +1,4 @@
-import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type PutOptions, type SliceWriter, type WriterOptions } from '@juicefs/core';
+import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type ObjectStorage, type PutOptions, type SliceWriter, type TimedCount, type WriterOptions } from '@juicefs/core';
 import { blockLength, blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
@@ -193,12 +193,12 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       getBytes: c.getBytes,
       putBytes: c.putBytes,
       stagedBlocks: this.uploader?.size ?? 0,
-      objectRequests: { GET: c.requests.GET.snapshot(), PUT: c.requests.PUT.snapshot(), DELETE: c.requests.DELETE.snapshot() },
+      objectRequests: { GET: copyOf(c.requests.GET), PUT: copyOf(c.requests.PUT), DELETE: copyOf(c.requests.DELETE) },
       objectErrors: c.objectErrors,
       cacheHitBytes: c.cacheHitBytes,
       cacheMissBytes: c.cacheMissBytes,
-      diskCacheReads: c.diskCacheReads.snapshot(),
-      diskCacheWrites: this.disk?.writes.snapshot() ?? { total: 0, sum: 0 },
+      diskCacheReads: copyOf(c.diskCacheReads),
+      diskCacheWrites: copyOf(this.disk?.writes ?? { total: 0, sum: 0 }),
       diskCacheWriteBytes: this.disk?.writeBytes ?? 0,
     };
   }
@@ -243,4 +243,9 @@ function tierPutOptions(o: ResolvedOptions): Map<number, PutOptions> {
     if (storageClass || tags) out.set(tier, { ...(storageClass ? { storageClass } : {}), ...(tags ? { tags } : {}) });
   }
   return out;
+}
+
+/** A copy of a live count, so a stats() result does not change under its reader. */
+function copyOf(h: TimedCount): TimedCount {
+  return { total: h.total, sum: h.sum };
 }

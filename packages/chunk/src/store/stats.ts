@@ -1,5 +1,4 @@
-import type { ObjectMethod } from '@juicefs/core';
-import { Timing } from '../timing.js';
+import { Histogram, type ObjectMethod } from '@juicefs/core';
 
 /** Counters the store keeps for `stats()`; gauges are read from their owners. */
 export class Counters {
@@ -13,6 +12,6 @@ export class Counters {
   objectErrors = 0;
   getBytes = 0;
   putBytes = 0;
-  readonly requests: Record<ObjectMethod, Timing> = { GET: new Timing(), PUT: new Timing(), DELETE: new Timing() };
-  readonly diskCacheReads = new Timing();
+  readonly requests: Record<ObjectMethod, Histogram> = { GET: new Histogram(), PUT: new Histogram(), DELETE: new Histogram() };
+  readonly diskCacheReads = new Histogram();
 }
