@@ -73,7 +73,8 @@ export async function run(args: string[]): Promise<number> {
     .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .demandCommand(1, 'name a command (juicefs --help lists them)')
-    .version(VERSION)
+    // As JuiceFS's --version (urfave/cli prints "NAME version VERSION"), the same line as `juicefs version`.
+    .version(`juicefs version ${VERSION}`)
     .alias('V', 'version')
     .help()
     .alias('h', 'help')

@@ -46,7 +46,8 @@ describe('juicefs', () => {
     expect(help.code).toBe(0);
     for (const c of ['format', 'status', 'config', 'destroy', 'dump', 'load']) expect(help.out).toContain(`juicefs ${c}`);
     expect(juicefs('format', '--help').out).toContain('--trash-days');
-    expect(juicefs('--version').out).toMatch(/^1\.4\.0-ts/);
+    expect(juicefs('--version').out).toMatch(/^juicefs version 1\.4\.0-ts/);
+    expect(juicefs('-V').out).toBe(juicefs('version').out);
     const bad = juicefs('frobnicate');
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/juicefs: Unknown argument: frobnicate/);
