@@ -59,8 +59,8 @@ test('rebuilds removed trees inside the trash, then --put-back moves everything 
   if (hours.length === 1) {
     expect(rebuilt.out).toContain(`${hours[0]}: restored 3 of 5 entries, skipped 2, failed 0`);
     expect(rebuilt.out).toMatch(new RegExp(`restored 2 entries to /\\.trash/${hours[0]}/1-\\d+-d\n`));
-    // sub's path as it is once restored: back inside d (the trash names the paths of directories
-    // now found through its parent, as JuiceFS's GetPaths finds them).
+    // sub's path as it is once restored: back inside d, found through its parent, as JuiceFS's
+    // GetPaths finds paths.
     expect(rebuilt.out).toMatch(new RegExp(`restored 1 entry to /\\.trash/${hours[0]}/1-\\d+-d/sub\n`));
   }
   expect(rebuilt.out).toContain('add --put-back to move them back too');
