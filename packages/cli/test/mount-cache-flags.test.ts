@@ -84,12 +84,20 @@ describe('cache flags: a mount that uses them', () => {
   const cacheFiles = (): Array<{ file: string; name: string; size: number; mode: number }> => {
     const out: Array<{ file: string; name: string; size: number; mode: number }> = [];
     const walk = (d: string): void => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(d, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // a directory emptied and removed meanwhile
+        throw err;
+      }
+      for (const e of entries) {
         const p = path.join(d, e.name);
         if (e.isDirectory()) walk(p);
         else if (/^\d+_\d+_\d+$/.test(e.name) && p.includes(`${path.sep}raw${path.sep}`)) {
-          const st = fs.statSync(p);
-          out.push({ file: p, name: e.name, size: st.size, mode: st.mode & 0o7777 });
+          // The mount may evict or expire the file between the listing and this stat: then it is gone.
+          const st = fs.statSync(p, { throwIfNoEntry: false });
+          if (st !== undefined) out.push({ file: p, name: e.name, size: st.size, mode: st.mode & 0o7777 });
         }
       }
     };
