@@ -34,6 +34,31 @@ export interface SharedVolume {
   cleanup(): Promise<void>;
 }
 
+/** What a test of several clients on one volume holds: the volume, and every client it opened. */
+export interface VolumeUnderTest {
+  volume: SharedVolume;
+  clients: BaseMeta[];
+}
+
+/**
+ * Registers the per-test life of a shared volume: a fresh one from `makeVolume` before each test;
+ * after it, every client the test put in `clients` closes its session and shuts down, and the
+ * volume is dropped.
+ */
+export function volumePerTest(makeVolume: () => Promise<SharedVolume>): VolumeUnderTest {
+  const t: VolumeUnderTest = { volume: { open: () => Promise.reject(new Error('no volume outside a test')), cleanup: async () => {} }, clients: [] };
+  beforeEach(async () => {
+    t.volume = await makeVolume();
+    t.clients = [];
+  });
+  afterEach(async () => {
+    for (const c of t.clients) await c.closeSession().catch(() => undefined);
+    for (const c of t.clients) await c.shutdown().catch(() => undefined);
+    await t.volume.cleanup();
+  });
+  return t;
+}
+
 /** A SQL test database opened by as many clients as a test asks for. */
 export function sqlVolume(target: TestTarget): SharedVolume {
   const stores: EngineStore[] = [];

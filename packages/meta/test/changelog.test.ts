@@ -6,7 +6,7 @@ import type { EngineStore } from '../src/base/store.js';
 import { dumpMeta, dumpMetaBinary, loadMeta, loadMetaBinary } from '../src/dump/index.js';
 import type { RedisEngine } from '../src/redis/engine.js';
 import type { SqlEngine } from '../src/sql/engine.js';
-import { everyEngine, type SharedVolume } from './base-helpers.js';
+import { everyEngine, volumePerTest } from './base-helpers.js';
 
 // JuiceFS 1.4's change log on every engine: with ChangeLog in the format each committed change
 // appends one line in its own transaction (a failed operation none), versions count up from 1,
@@ -32,26 +32,16 @@ async function lines(meta: BaseMeta, after = 0): Promise<Array<ParsedChangeLogLi
 }
 
 describe.each(engines)('the change log on %s', (name, makeVolume) => {
-  let volume: SharedVolume;
-  let clients: BaseMeta[];
+  const t = volumePerTest(makeVolume);
   let store: EngineStore;
-  beforeEach(async () => {
-    volume = await makeVolume();
-    clients = [];
-  });
-  afterEach(async () => {
-    for (const c of clients) await c.closeSession().catch(() => undefined);
-    for (const c of clients) await c.shutdown().catch(() => undefined);
-    await volume.cleanup();
-  });
 
   async function client(format?: Format): Promise<BaseMeta> {
-    store = await volume.open();
+    store = await t.volume.open();
     const meta = new BaseMeta(store);
     if (format) await meta.init(format);
     await meta.load();
     await meta.newSession();
-    clients.push(meta);
+    t.clients.push(meta);
     return meta;
   }
 
@@ -178,24 +168,24 @@ describe.each(engines)('the change log on %s', (name, makeVolume) => {
     binary.end();
 
     // Into a fresh volume of the same engine (the source goes first: Redis tests share one database).
-    for (const c of clients.splice(0)) await c.shutdown();
-    await volume.cleanup();
-    volume = await makeVolume();
-    const target = await volume.open();
+    for (const c of t.clients.splice(0)) await c.shutdown();
+    await t.volume.cleanup();
+    t.volume = await makeVolume();
+    const target = await t.volume.open();
     await loadMeta(target, json);
     const loaded = new BaseMeta(target);
     await loaded.load();
     await loaded.newSession();
-    clients.push(loaded);
+    t.clients.push(loaded);
     expect(await loaded.lastChangeLogVersion()).toBe(4);
     await loaded.mkdir(root, 1n, 'next', 0o755, 0);
     expect((await lines(loaded)).map((l) => l.version)).toEqual([5]);
 
     // The binary dump carries it as the counter lastChangelog.
-    for (const c of clients.splice(0)) await c.shutdown();
-    await volume.cleanup();
-    volume = await makeVolume();
-    const fromBinary = await volume.open();
+    for (const c of t.clients.splice(0)) await c.shutdown();
+    await t.volume.cleanup();
+    t.volume = await makeVolume();
+    const fromBinary = await t.volume.open();
     await loadMetaBinary(fromBinary, Readable.from([Buffer.concat(pieces)]));
     expect(await fromBinary.changeLog!.last()).toBe(4);
   });

@@ -2,7 +2,7 @@ import { context, defaultFormat, ROOT_CONTEXT, type Ino } from '@juicefs/core';
 import { BaseMeta } from '../src/base/base-meta.js';
 import type { EngineStore } from '../src/base/store.js';
 import { SqlEngine } from '../src/sql/engine.js';
-import { everyEngine, type SharedVolume } from './base-helpers.js';
+import { everyEngine, volumePerTest } from './base-helpers.js';
 import type { RedisEngine } from '../src/redis/engine.js';
 
 // User and group quotas (JuiceFS 1.4) on every engine: the first quota counts every owner's
@@ -28,26 +28,16 @@ async function code(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe.each(engines)('user and group quotas on %s', (name, makeVolume) => {
-  let volume: SharedVolume;
-  let clients: BaseMeta[];
+  const t = volumePerTest(makeVolume);
   let store: EngineStore;
-  beforeEach(async () => {
-    volume = await makeVolume();
-    clients = [];
-  });
-  afterEach(async () => {
-    for (const c of clients) await c.closeSession().catch(() => undefined);
-    for (const c of clients) await c.shutdown().catch(() => undefined);
-    await volume.cleanup();
-  });
 
   async function client(init: boolean, trashDays = 0): Promise<BaseMeta> {
-    store = await volume.open();
+    store = await t.volume.open();
     const meta = new BaseMeta(store);
     if (init) await meta.init({ ...defaultFormat('ugq', '0f7a5e55-0000-4000-8000-00000000901a', '/tmp/ugq/'), TrashDays: trashDays });
     await meta.load();
     await meta.newSession();
-    clients.push(meta);
+    t.clients.push(meta);
     return meta;
   }
 

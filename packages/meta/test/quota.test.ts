@@ -4,7 +4,7 @@ import type { EngineStore } from '../src/base/store.js';
 import { MemoryEngine } from '../src/memory/index.js';
 import { createRedisEngine } from '../src/redis/index.js';
 import { freshMysqlTarget, freshPgTarget, freshSqliteTarget } from '../src/sql/test-targets.js';
-import { sqlVolume, type SharedVolume } from './base-helpers.js';
+import { sqlVolume, volumePerTest, type SharedVolume } from './base-helpers.js';
 
 // Directory quotas on every engine: limits refuse growth with EDQUOT, usage follows creates,
 // writes, truncates, unlinks and renames (flushed as increments, so two clients add up), statfs
@@ -69,20 +69,10 @@ function writeTo(meta: BaseMeta, ino: Ino, length: number): Promise<unknown> {
 }
 
 describe.each(engines)('directory quotas on %s', (_name, makeVolume) => {
-  let volume: SharedVolume;
-  let clients: BaseMeta[] = [];
-  beforeEach(async () => {
-    volume = await makeVolume();
-    clients = [];
-  });
-  afterEach(async () => {
-    for (const c of clients) await c.closeSession().catch(() => undefined);
-    for (const c of clients) await c.shutdown().catch(() => undefined);
-    await volume.cleanup();
-  });
+  const t = volumePerTest(makeVolume);
   async function newClient(init = false, dirStats = true): Promise<BaseMeta> {
-    const c = await client(volume, init, dirStats);
-    clients.push(c);
+    const c = await client(t.volume, init, dirStats);
+    t.clients.push(c);
     return c;
   }
 
