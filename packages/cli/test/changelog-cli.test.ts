@@ -35,12 +35,12 @@ describe('juicefs config --changelog*', () => {
     mustFormat(url, 'clog', path.join(dir, 'b'));
     const on = juicefs('config', url, '--changelog');
     expect(on.code).toBe(0);
-    expect(on.err).toMatch(/ChangeLog: null -> true/);
+    expect(on.out).toMatch(/^changelog: false -> true$/m);
     expect(format(db)).toMatchObject({ ChangeLog: true, ChangeLogMaxAge: 7200 });
 
     expect(juicefs('config', url, '--changelog-max-age', '1d', '--changelog-max-lines', '1000').code).toBe(0);
     expect(format(db)).toMatchObject({ ChangeLogMaxAge: 86400, ChangeLogMaxLines: 1000 });
-    expect(juicefs('config', url, '--changelog').err).toMatch(/Nothing changed\./);
+    expect(juicefs('config', url, '--changelog').out).toBe('Nothing changed.\n');
 
     const before = sql(db, "SELECT value FROM jfs_setting WHERE name = 'format'");
     const bad = [

@@ -57,14 +57,14 @@ describe('global flags', () => {
   });
 
   it('--log-id ID (JuiceFS 1.2) tags every stderr line, "random" with a UUID; stdout is untouched', () => {
-    const tagged = juicefs('--log-id', 'job-7', 'config', `sqlite3://${dir}/vol-plain.db`, '--trash-days', '2');
+    const tagged = juicefs('--log-id', 'job-7', '--pyroscope', 'http://127.0.0.1:4040', 'config', `sqlite3://${dir}/vol-plain.db`, '--trash-days', '2');
     const random = juicefs('status', `sqlite3://${dir}/missing/none.db`, '--log-id', 'random');
     const plain = juicefs('status', `sqlite3://${dir}/vol-plain.db`, '--log-id', 'x');
     expect({
-      tagged: [tagged.code, tagged.err],
+      tagged: [tagged.code, tagged.err.split(':')[0], tagged.out],
       random: [random.code, /^\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] juicefs: ENOENT: /.test(random.err)],
       plain: [plain.code, plain.err, (JSON.parse(plain.out) as { Setting: { Name: string } }).Setting.Name],
-    }).toEqual({ tagged: [0, '[job-7] TrashDays: 1 -> 2\n'], random: [1, true], plain: [0, '', 'vol-plain'] });
+    }).toEqual({ tagged: [0, '[job-7] warning', 'trash-days: 1 -> 2\n'], random: [1, true], plain: [0, '', 'vol-plain'] });
   });
 
   it('an unknown --log-level fails before the command runs', () => {

@@ -223,10 +223,13 @@ describe('juicefs', () => {
     expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ TrashDays: 1 });
     const c = juicefs('config', meta, '--capacity', '5', '--trash-days', '0', '--yes');
     expect(c.code).toBe(0);
-    expect(c.err).toMatch(/Capacity/);
+    // The report JuiceFS prints: flag names padded to ten columns, capacity in GiB, on stdout.
+    expect(c.out).toBe('  capacity: 0 GiB -> 5 GiB\ntrash-days: 1 -> 0\n');
     expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ Capacity: 5 * 1024 ** 3, TrashDays: 0 });
     // A new secret is stored encrypted, never as typed.
-    expect(juicefs('config', meta, '--secret-key', 'new-secret').code).toBe(0);
+    const secret = juicefs('config', meta, '--secret-key', 'new-secret');
+    expect([secret.code, secret.out]).toEqual([0, 'secret-key: updated\n']);
+    expect(juicefs('config', meta, '--trash-days', '0').out).toBe('Nothing changed.\n');
     const kept = juicefs('dump', meta, '--keep-secret-key').out;
     expect(kept).toContain('"KeyEncrypted": true');
     expect(kept).not.toContain('new-secret');

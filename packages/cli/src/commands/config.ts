@@ -58,7 +58,7 @@ export function configCommand(y: Argv): Argv {
         const set = <K extends keyof Format & string>(k: K, v: Format[K]) => {
           if (f[k] === v) return;
           changed.add(k);
-          changes.push(`${k}: ${k.endsWith('Key') || k === 'SessionToken' ? 'changed' : `${JSON.stringify(f[k] ?? null)} -> ${JSON.stringify(v)}`}`);
+          changes.push(describeChange(k, f[k], v));
           f[k] = v;
         };
         /** Raise MinClientVersion to `v` where a change needs clients that know it. */
@@ -71,7 +71,10 @@ export function configCommand(y: Argv): Argv {
         if (flagGiven('access-key')) set('AccessKey', String(a['access-key']));
         for (const [flag, k] of [['secret-key', 'SecretKey'], ['session-token', 'SessionToken']] as const) {
           if (!flagGiven(flag)) continue;
-          set(k, String(a[flag]));
+          // As JuiceFS: a secret given is always stored again (and reported as updated).
+          changed.add(k);
+          changes.push(describeChange(k, f[k], a[flag]));
+          f[k] = String(a[flag]);
         }
         if (flagGiven('capacity')) set('Capacity', parseSizeFlag('capacity', a.capacity, 'G'));
         if (flagGiven('inodes')) set('Inodes', parseCountFlag('inodes', a.inodes, '0 is unlimited'));
@@ -100,11 +103,11 @@ export function configCommand(y: Argv): Argv {
         // Counting usage needs the tree: done after the other changes are saved, below.
         const enableOwners = flagGiven('user-group-quota') && a['user-group-quota'] === true && f.UserGroupQuota !== true;
         if (flagGiven('user-group-quota') && a['user-group-quota'] !== true) set('UserGroupQuota', false);
-        if (enableOwners) changes.push('UserGroupQuota: false -> true (usage of every user and group counted from the tree)');
+        if (enableOwners) changes.push(`${describeChange('UserGroupQuota', false, true)} (usage of every user and group counted from the tree)`);
         if (flagGiven('min-client-version')) set('MinClientVersion', clientVersionFlag('min-client-version', a['min-client-version']));
         if (flagGiven('max-client-version')) set('MaxClientVersion', clientVersionFlag('max-client-version', a['max-client-version']));
         if (changes.length === 0) {
-          if (anyChangeFlag()) log.info('Nothing changed.');
+          if (anyChangeFlag()) process.stdout.write('Nothing changed.\n');
           else printJson(redacted(stored));
           return;
         }
@@ -112,12 +115,49 @@ export function configCommand(y: Argv): Argv {
         sealSecrets(f);
         await store.setFormat(encodeFormat(f));
         if (enableOwners) await (await metaOver(store)).enableUserGroupQuota();
-        for (const c of changes) log.info(`${c}`);
+        // As JuiceFS: the changes go to stdout once saved, one line each.
+        process.stdout.write(`${changes.join('\n')}\n`);
         const tierWarning = tiers !== undefined ? unappliedTiersWarning(f) : undefined;
         if (tierWarning !== undefined) log.warn(`warning: ${tierWarning}`);
       });
     },
   );
+}
+
+/** The flag that sets each setting, as JuiceFS names it in its report of the changes. */
+const FLAG_OF: Partial<Record<keyof Format, string>> = {
+  Storage: 'storage', Bucket: 'bucket', AccessKey: 'access-key', SecretKey: 'secret-key', SessionToken: 'session-token',
+  Capacity: 'capacity', Inodes: 'inodes', TrashDays: 'trash-days', EnableACL: 'enable-acl', UploadLimit: 'upload-limit',
+  DownloadLimit: 'download-limit', StorageClass: 'storage-class', DirStats: 'dir-stats', UserGroupQuota: 'user-group-quota',
+  ChangeLog: 'changelog', ChangeLogMaxAge: 'changelog-max-age', ChangeLogMaxLines: 'changelog-max-lines',
+  MinClientVersion: 'min-client-version', MaxClientVersion: 'max-client-version',
+};
+
+/** Settings JuiceFS reports by flag name padded to ten columns (`  capacity: 1 GiB -> 2 GiB`). */
+const PADDED = new Set<keyof Format>(['Storage', 'Bucket', 'AccessKey', 'SecretKey', 'SessionToken', 'Capacity', 'Inodes',
+  'TrashDays', 'UploadLimit', 'DownloadLimit', 'StorageClass', 'DirStats']);
+
+/** A capacity as JuiceFS prints it (whole GiB), or in bytes when it is not a whole number of GiB. */
+function capacityText(bytes: number): string {
+  return bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : `${bytes} bytes`;
+}
+
+/**
+ * One line of the report `juicefs config` prints after saving, worded as JuiceFS words it
+ * (`cmd/config.go`): the flag, the old value and the new; secrets only say they were updated.
+ * Scripts that read the Go client's report read ours the same way.
+ */
+export function describeChange(key: keyof Format & string, before: unknown, after: unknown): string {
+  const flag = FLAG_OF[key] ?? key;
+  const label = PADDED.has(key) ? flag.padStart(10) : flag;
+  if (key === 'SecretKey' || key === 'SessionToken') return `${label}: updated`;
+  const text = (v: unknown): string => {
+    if (key === 'Capacity') return capacityText(Number(v ?? 0));
+    if (typeof v === 'number' || ['Inodes', 'TrashDays', 'UploadLimit', 'DownloadLimit', 'ChangeLogMaxAge', 'ChangeLogMaxLines'].includes(key)) return String(v ?? 0);
+    if (typeof v === 'boolean' || ['DirStats', 'EnableACL', 'UserGroupQuota', 'ChangeLog'].includes(key)) return String(v === true);
+    return v === undefined || v === null ? '' : String(v);
+  };
+  return `${label}: ${text(before)} -> ${text(after)}`;
 }
 
 /** A version as JuiceFS's version.Parse takes it: 1.2, 1.2.3, 1.2.0-A, 1.3.0-rc1+2024-01-01.abc. */
