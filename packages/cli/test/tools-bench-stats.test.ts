@@ -149,6 +149,7 @@ describe('metrics server', () => {
       expect(value(/^juicefs_blockcache_hit_bytes\{[^}]*\} (\d+)$/m)).toBe(v.store.stats().cacheHitBytes);
       expect(value(/^juicefs_object_request_data_bytes\{method="PUT"[^}]*\} (\d+)$/m)).toBe(v.store.stats().putBytes);
       expect(value(/^juicefs_uptime\{[^}]*\} ([\d.]+)$/m)).toBeGreaterThan(0);
+      expect(value(/^juicefs_transaction_restart\{[^}]*\} (\d+)$/m)).toBe(0); // one client: nothing to conflict with
       expect(text).toContain('# TYPE juicefs_blockcache_hits counter');
       expect(value(/^juicefs_last_successful_backup\{[^}]*\} (\d+)$/m)).toBe(1_700_000_000);
       expect(value(/^juicefs_last_backup_duration\{[^}]*\} ([\d.]+)$/m)).toBe(1.5);

@@ -42,6 +42,7 @@ describe('Redis optimistic transactions', () => {
       tx.setAttr(5n, { ...a, nlink: a.nlink + 1 });
     });
     expect(runs).toBe(2);
+    expect(engine.txRestarts).toBe(1); // juicefs_transaction_restart
     expect((await engine.txn((tx) => tx.getAttr(5n)))?.nlink).toBe(11);
   });
 
@@ -62,6 +63,7 @@ describe('Redis optimistic transactions', () => {
       expect((await engine.txn((tx) => tx.getAttr(7n)))?.nlink).toBe(40);
       expect(await raw.get('totalInodes')).toBe('40');
       expect(runs).toBeGreaterThan(40); // some runs conflicted and were repeated
+      expect((engine.txRestarts ?? 0) + (other.txRestarts ?? 0)).toBe(runs - 40);
     } finally {
       await other.close();
     }

@@ -272,8 +272,11 @@ async function expectConflictRetried(freshTarget: () => Promise<TestTarget>, awa
         tx.setXattr(1n, 'user.n', Buffer.from(String(v + 1)));
         if (awaitWrite) await tx.getXattr(1n, 'user.n');
       });
+    const before = a.txRestarts + b.txRestarts;
     await Promise.all([racer(a), racer(b)]);
     expect(calls).toBe(3);
+    // The re-run is what juicefs_transaction_restart counts.
+    expect(a.txRestarts + b.txRestarts - before).toBe(1);
     expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');
   } finally {
     await a.close();
@@ -394,8 +397,11 @@ describe('sqlite3 write lock held by another process', () => {
         other.exec('COMMIT');
         released = true;
       }, 100);
+      const before = e.txRestarts;
       await e.txn(async (tx) => tx.setXattr(1n, 'user.k', Buffer.from('after')));
       expect(released).toBe(true);
+      // Each wait past the 10 ms busy timeout was a restart (juicefs_transaction_restart).
+      expect(e.txRestarts - before).toBeGreaterThan(0);
       expect((await e.txn((tx) => tx.getXattr(1n, 'user.k')))?.toString()).toBe('after');
     } finally {
       other.close();

@@ -179,6 +179,12 @@ export interface Meta {
   cleanStaleSessions(now?: number): Promise<number>;
 
   // ---- statistics ----
+  /**
+   * Transactions run again because another writer changed what they read (a Redis WATCH that
+   * fired, an SQL serialization failure or deadlock, SQLite's lock held by another process):
+   * JuiceFS's `juicefs_transaction_restart`. Absent where an engine never re-runs one.
+   */
+  readonly txRestarts?: number;
   statFS(ctx: Context, ino: Ino): Promise<StatFS>;
   /** User and group quotas (JuiceFS 1.4); absent where the engine keeps none. */
   readonly ownerQuotas?: OwnerQuotaAdmin | undefined;

@@ -27,6 +27,8 @@ export class VfsMetrics {
   writtenBytes = 0;
   openHandles = 0;
   usedBuffer = 0;
+  /** Where the metadata engine's transaction restarts are read from (Meta.txRestarts). */
+  txRestarts: () => number = () => 0;
 
   fuseOp(name: string, seconds: number): void {
     this.fuseOps.observe(seconds);
@@ -59,6 +61,7 @@ export class VfsMetrics {
     hist('juicefs_meta_ops_durations_histogram_seconds', this.metaOps);
     for (const [op, h] of [...this.metaOpsByName].sort()) hist(`juicefs_meta_ops_durations_histogram_seconds_${op}`, h);
     hist('juicefs_transaction_durations_histogram_seconds', this.metaOps);
+    put('juicefs_transaction_restart', this.txRestarts());
     put('juicefs_used_buffer_size_bytes', this.usedBuffer);
     const s = store.stats();
     put('juicefs_store_cache_size_bytes', s.usedMemory);

@@ -61,6 +61,8 @@ export abstract class VfsBase {
     this.options = { ...DEFAULT_VFS_OPTIONS, ...init.options };
     this.handles = new HandleTable(this.options.firstHandle);
     this.meta = instrumentMeta(init.meta, this.metrics);
+    const engine = init.meta;
+    this.metrics.txRestarts = () => engine.txRestarts ?? 0;
     this.store = init.store;
     this.format = init.format;
     this.extraStats = init.extraStats;

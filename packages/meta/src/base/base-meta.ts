@@ -108,6 +108,9 @@ export class BaseMeta implements Meta {
   get name(): string {
     return this.store.name;
   }
+  get txRestarts(): number {
+    return this.store.txRestarts ?? 0;
+  }
   get sid(): number {
     return this.m.sid;
   }

@@ -121,6 +121,8 @@ export interface EngineStore {
   /** "sqlite3", "postgres", "mysql" or "redis". */
   readonly name: string;
   txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
+  /** Transactions this engine ran again after a conflict so far (Meta.txRestarts). */
+  readonly txRestarts?: number;
   /**
    * Optional: run read-only `fn` outside a transaction (no BEGIN/COMMIT, no WATCH). Each read
    * sees committed data only; reads are not one snapshot, so use it for a single read (getattr,

@@ -28,6 +28,11 @@ export class RedisEngine implements EngineStore {
   readonly userGroupQuotas: UserGroupQuotaStore;
   readonly changeLog: ChangeLogStore;
   private readonly pool: ConnectionPool;
+  /** Transactions run again after a watched key changed (juicefs_transaction_restart). */
+  private restarts = 0;
+  get txRestarts(): number {
+    return this.restarts;
+  }
   private readonly localLocks = new KeyedMutex();
 
   constructor(
@@ -65,6 +70,7 @@ export class RedisEngine implements EngineStore {
         unlock?.();
       }
       if (outcome.committed) return outcome.value;
+      this.restarts++;
       // The first serialised re-run goes at once; later conflicts come from other clients.
       if (lockKey !== undefined) await backoff(attempt);
       lockKey ??= firstWatched;

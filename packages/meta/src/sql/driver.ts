@@ -33,6 +33,8 @@ export interface SqlDriver {
   readonly dialect: SqlDialect;
   /** Run `fn` in one database transaction, re-running it on serialization conflicts. */
   txn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
+  /** Transactions (and statements) run again so far: lost conflicts, or a lock another process held. */
+  readonly conflicts: number;
   /** Run `fn` outside a transaction (each statement commits by itself). */
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T>;
   /**

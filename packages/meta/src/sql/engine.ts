@@ -90,6 +90,10 @@ export class SqlEngine implements EngineStore {
     return result;
   }
 
+  get txRestarts(): number {
+    return this.driver.conflicts;
+  }
+
   /** Reads outside a transaction (getattr, lookup): one statement, no BEGIN/COMMIT. */
   read<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
     return this.driver.read((c) => fn(new SqlTx(c, this.q, this.driver.dialect === 'postgres', undefined, this.unflushed)));

@@ -71,6 +71,8 @@ function connOf(db: Database): { conn: SqlConn; statements: Map<string, Statemen
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite3' as const;
+  /** Runs again after another process held the database's lock past the busy timeout. */
+  conflicts = 0;
   private readonly statements: Map<string, Statement>;
   private readonly conn: SqlConn;
   /**
@@ -227,6 +229,7 @@ export class SqliteDriver implements SqlDriver {
         return await fn();
       } catch (err) {
         if (!isBusy(err) || attempt >= MAX_BUSY_RETRIES) throw err;
+        this.conflicts++;
         await sleep(backoff(attempt));
       }
     }
