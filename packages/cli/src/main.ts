@@ -41,7 +41,7 @@ const GLOBAL_FLAGS = {
   'log-id': { type: 'string', global: true, describe: 'put [ID] before every message on stderr ("random": a random UUID)' },
   'no-agent': { type: 'boolean', global: true, describe: 'accepted for JuiceFS command lines: this client runs no pprof agent' },
   'pyroscope': { type: 'string', global: true, describe: 'not supported: this client cannot push profiles to Pyroscope (a warning, not an error)' },
-  'no-color': { type: 'boolean', global: true, describe: 'no colours in the output (this client prints none)' },
+  'no-color': { type: 'boolean', global: true, describe: 'no colours in the output (stats colours its figures on a terminal)' },
 } as const satisfies Record<string, Options>;
 
 function applyGlobalFlags(a: LogFlags & { pyroscope?: string | undefined; 'log-id'?: string | undefined }): void {

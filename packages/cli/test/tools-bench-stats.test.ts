@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseStats, statsHeader, statsLine } from '../src/commands/stats.js';
+import { StatsPainter, formatAmount, formatCpu, formatLatency, parseStats, statsHeader, statsLine } from '../src/commands/stats.js';
 import { startMetricsServer } from '../src/metrics/index.js';
 import { juicefs, mustFormat, openVolume, pattern, repo } from './tools-volume.js';
 
@@ -61,24 +61,39 @@ describe('juicefs objbench', () => {
 });
 
 describe('juicefs stats', () => {
-  it('turns two .stats samples into per-second rates and latencies', () => {
+  it('turns two .stats samples into per-second rates and latencies, five characters each as JuiceFS prints them', () => {
     const a = parseStats('juicefs_fuse_ops_durations_histogram_seconds_total 10\njuicefs_fuse_ops_durations_histogram_seconds_sum 0.5\njuicefs_fuse_read_bytes 0\njuicefs_memory 1048576\n');
     const b = parseStats('juicefs_fuse_ops_durations_histogram_seconds_total 30\njuicefs_fuse_ops_durations_histogram_seconds_sum 0.54\njuicefs_fuse_read_bytes 4194304\njuicefs_memory 1048576\n');
-    const line = statsLine(b, a, 2);
-    const cols = line.trim().split('|').map((s) => s.trim().split(/\s+/));
-    expect(cols[0]).toEqual(['0.0%', '1.0M', '0']); // cpu, mem, buf
-    expect(cols[1]).toEqual(['10', '2.00', '2.0M', '0']); // fuse ops/s, ms/op, read/s, write/s
-    expect(statsHeader().split('\n')[1]).toMatch(/cpu.*mem.*buf.*ops.*lat.*read.*write/);
+    const [header, names] = statsHeader().split('\n');
+    // Sections centred in dashes over their columns, one space between; names centred in 5.
+    expect(header).toBe('------usage------ ----------fuse--------- ----meta--- -blockcache ---object--');
+    expect(names).toBe(' cpu   mem   buf | ops   lat   read write| ops   lat | read write| get   put ');
+    // cpu, mem, buf | fuse ops/s, ms/op, read/s, write/s | ...
+    expect(statsLine(b, a, 2)).toBe(' 0.0% 1024K    0 |  10  2.00  2048K    0 |   0     0 |   0     0 |   0     0 ');
+  });
+
+  it('formats figures as JuiceFS does: units of 1024 kept under 10000, latencies by size, CPU in percent', () => {
+    expect([0, 1, 9999, 10000, 5 * 2 ** 20, 20000 * 2 ** 20, 3 * 2 ** 50].map((v) => formatAmount(v, true))).toEqual([
+      '   0 ', '   1B', '9999B', '   9K', '5120K', '  19G', '3072T',
+    ]);
+    expect(formatAmount(42, false)).toBe('  42 ');
+    expect([0, 0.25, 12.34, 512, 12345].map((v) => formatLatency(v))).toEqual(['   0 ', '0.25 ', '12.3 ', ' 512 ', '1e+04']);
+    expect([0, 0.125, 0.5, 1.5].map((v) => formatCpu(v))).toEqual([' 0.0%', '12.5%', '50.0%', ' 150%']);
+    // On a terminal: bold colours by magnitude (red for small counts, yellow for K), grey units.
+    const tty = new StatsPainter(true);
+    expect(formatAmount(9, false, tty)).toBe('\x1b[1;31m   9\x1b[0m '); // a blank unit is left unpainted
+    expect(formatAmount(20000, true, tty)).toBe('\x1b[1;33m  19\x1b[0m\x1b[1;30mK\x1b[0m');
+    expect(formatLatency(1.5, tty, true)).toBe('\x1b[0;32m1.50 \x1b[0m');
   });
 
   it('shows the block cache as JuiceFS does: bytes read from it and written into it per second', () => {
     const a = parseStats('juicefs_blockcache_hit_bytes 0\njuicefs_blockcache_write_bytes 0\njuicefs_blockcache_hits 0\n');
-    const b = parseStats('juicefs_blockcache_hit_bytes 8388608\njuicefs_blockcache_write_bytes 2097152\njuicefs_blockcache_hits 2\n');
+    const b = parseStats('juicefs_blockcache_hit_bytes 83886080\njuicefs_blockcache_write_bytes 2097152\njuicefs_blockcache_hits 2\n');
     const header = statsHeader().split('\n');
-    const sections = header[0]!.split('|').map((x) => x.replace(/-/g, '').trim());
+    const sections = header[0]!.split(' ').map((x) => x.replace(/-/g, '')).filter((x) => x !== '');
     const at = sections.indexOf('blockcache');
     expect(header[1]!.split('|')[at]!.trim().split(/\s+/)).toEqual(['read', 'write']);
-    expect(statsLine(b, a, 2).split('|')[at]!.trim().split(/\s+/)).toEqual(['4.0M', '1.0M']);
+    expect(statsLine(b, a, 2).split('|')[at]).toBe('  40M 1024K');
   });
 
   it('follows a live .stats file of a real Vfs for --count lines', async () => {
@@ -115,6 +130,8 @@ describe('juicefs stats', () => {
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/usage.*fuse.*meta.*blockcache.*object/);
+    // Not a terminal: no colours, and only full lines (no running line redrawn with \r).
+    expect(out).not.toMatch(/\x1b|\r/);
     // Work happened during the run, so at least one line shows FUSE and metadata operations.
     const fuseOps = lines.slice(2).map((l) => l.split('|')[1]!.trim().split(/\s+/)[0]!);
     expect(fuseOps.some((x) => x !== '0')).toBe(true);
