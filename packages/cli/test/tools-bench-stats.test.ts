@@ -159,6 +159,10 @@ describe('metrics server', () => {
       expect(value(/^juicefs_fuse_read_bytes\{[^}]*\} (\d+)$/m)).toBe(10000);
       expect(value(/^juicefs_fuse_ops_durations_histogram_seconds_count\{method="write"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
       expect(value(/^juicefs_meta_ops_durations_histogram_seconds_count\{method="create"[^}]*\} (\d+)$/m)).toBe(1);
+      // SQLite transactions as the engine counted them (reads outside transactions are not among them).
+      const txns = value(/^juicefs_transaction_durations_histogram_seconds_count\{[^}]*\} (\d+)$/m);
+      expect(txns).toBeGreaterThan(0);
+      expect(txns).toBeLessThanOrEqual(v.meta.txDurations?.total ?? 0); // background jobs may have run more since
       expect(value(/^juicefs_object_request_durations_histogram_seconds_count\{method="PUT"[^}]*\} (\d+)$/m)).toBe(v.store.stats().objectPuts);
       expect(value(/^juicefs_object_request_durations_histogram_seconds_sum\{method="PUT"[^}]*\} ([\d.e-]+)$/m)).toBeGreaterThan(0);
       expect(value(/^juicefs_object_request_durations_histogram_seconds_count\{method="DELETE"[^}]*\} (\d+)$/m)).toBe(0);

@@ -71,6 +71,7 @@ describe('VFS virtual files in the root', () => {
     const h = await newHarness();
     // The engine's count of re-run transactions, read when .stats is opened (engines count it; see the meta tests).
     Object.defineProperty(h.meta, 'txRestarts', { get: () => 3 });
+    Object.defineProperty(h.meta, 'txDurations', { get: () => ({ total: 5, sum: 0.25 }) });
     const { ino, fh } = await createFile(h, 'f');
     await h.vfs.write(h.ctx, ino, fh, 0, Buffer.alloc(5000, 1));
     await h.vfs.read(h.ctx, ino, fh, 0, 5000);
@@ -84,6 +85,8 @@ describe('VFS virtual files in the root', () => {
     expect(Number(stats.get('juicefs_fuse_ops_durations_histogram_seconds_total'))).toBeGreaterThanOrEqual(3);
     expect(Number(stats.get('juicefs_meta_ops_durations_histogram_seconds_total'))).toBeGreaterThan(0);
     expect(stats.get('juicefs_transaction_restart')).toBe('3');
+    // The engine's own transaction timings, not the metadata operations'.
+    expect([stats.get('juicefs_transaction_durations_histogram_seconds_total'), stats.get('juicefs_transaction_durations_histogram_seconds_sum')]).toEqual(['5', '0.25']);
     expect(Number(stats.get('juicefs_object_request_durations_histogram_seconds_PUT_total'))).toBeGreaterThanOrEqual(2);
     expect(Number(stats.get('juicefs_fuse_open_handlers'))).toBe(2);
     await h.vfs.release(h.ctx, STATS_INODE, o.fh);

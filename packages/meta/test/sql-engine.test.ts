@@ -273,8 +273,10 @@ async function expectConflictRetried(freshTarget: () => Promise<TestTarget>, awa
         if (awaitWrite) await tx.getXattr(1n, 'user.n');
       });
     const before = a.txRestarts + b.txRestarts;
+    const timed = a.txDurations.total + b.txDurations.total;
     await Promise.all([racer(a), racer(b)]);
     expect(calls).toBe(3);
+    expect(a.txDurations.total + b.txDurations.total - timed).toBe(2); // two transactions, one re-run inside
     // The re-run is what juicefs_transaction_restart counts.
     expect(a.txRestarts + b.txRestarts - before).toBe(1);
     expect((await a.txn((tx) => tx.getXattr(1n, 'user.n')))?.toString()).toBe('2');

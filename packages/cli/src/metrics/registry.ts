@@ -63,7 +63,7 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
   counter('juicefs_fuse_read_bytes', 'Bytes read through FUSE', () => vfs.readBytes);
   counter('juicefs_fuse_written_bytes', 'Bytes written through FUSE', () => vfs.writtenBytes);
   histogram('juicefs_meta_ops_durations_histogram_seconds', 'Metadata operation latency', () => vfs.metaOpsByName);
-  histogram('juicefs_transaction_durations_histogram_seconds', 'Metadata transaction latency', () => vfs.metaOps);
+  histogram('juicefs_transaction_durations_histogram_seconds', 'Metadata transaction latency', () => vfs.txDurations());
   counter('juicefs_transaction_restart', 'Metadata transactions run again after a conflict', () => vfs.txRestarts());
   gauge('juicefs_used_buffer_size_bytes', 'Bytes of write buffers in use', () => vfs.usedBuffer);
   gauge('juicefs_store_cache_size_bytes', 'Bytes of write buffers and memory cache', () => store.stats().usedMemory);

@@ -5,6 +5,7 @@ import type { Ino } from '../types/inode.js';
 import type { DirStat, PosixLockRecord, PosixLockRequest, Session, SessionInfo, StatFS } from '../types/session.js';
 import type { Slice } from '../types/slice.js';
 import type { OwnerQuotaAdmin } from './owner-quota.js';
+import type { TimedCount } from '../chunk/store.js';
 
 /** RENAME2 flags (linux/fs.h). */
 export const RENAME_NOREPLACE = 1;
@@ -185,6 +186,11 @@ export interface Meta {
    * JuiceFS's `juicefs_transaction_restart`. Absent where an engine never re-runs one.
    */
   readonly txRestarts?: number;
+  /**
+   * How many engine transactions ran and the seconds they took (JuiceFS's
+   * `juicefs_transaction_durations_histogram_seconds`; one metadata operation may run several).
+   */
+  readonly txDurations?: TimedCount | undefined;
   statFS(ctx: Context, ino: Ino): Promise<StatFS>;
   /** User and group quotas (JuiceFS 1.4); absent where the engine keeps none. */
   readonly ownerQuotas?: OwnerQuotaAdmin | undefined;

@@ -29,6 +29,8 @@ export class VfsMetrics {
   usedBuffer = 0;
   /** Where the metadata engine's transaction restarts are read from (Meta.txRestarts). */
   txRestarts: () => number = () => 0;
+  /** The engine's own transaction timings (Meta.txDurations); the metadata operations where it keeps none. */
+  txDurations: () => TimedCount = () => this.metaOps;
 
   fuseOp(name: string, seconds: number): void {
     this.fuseOps.observe(seconds);
@@ -60,7 +62,7 @@ export class VfsMetrics {
     put('juicefs_fuse_written_bytes', this.writtenBytes);
     hist('juicefs_meta_ops_durations_histogram_seconds', this.metaOps);
     for (const [op, h] of [...this.metaOpsByName].sort()) hist(`juicefs_meta_ops_durations_histogram_seconds_${op}`, h);
-    hist('juicefs_transaction_durations_histogram_seconds', this.metaOps);
+    hist('juicefs_transaction_durations_histogram_seconds', this.txDurations());
     put('juicefs_transaction_restart', this.txRestarts());
     put('juicefs_used_buffer_size_bytes', this.usedBuffer);
     const s = store.stats();

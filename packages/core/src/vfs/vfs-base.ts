@@ -63,6 +63,7 @@ export abstract class VfsBase {
     this.meta = instrumentMeta(init.meta, this.metrics);
     const engine = init.meta;
     this.metrics.txRestarts = () => engine.txRestarts ?? 0;
+    this.metrics.txDurations = () => engine.txDurations ?? this.metrics.metaOps;
     this.store = init.store;
     this.format = init.format;
     this.extraStats = init.extraStats;

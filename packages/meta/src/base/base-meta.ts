@@ -24,6 +24,7 @@ import {
   type Slice,
   type SliceDeleter,
   type StatFS,
+  type TimedCount,
 } from '@juicefs/core';
 import { IdAllocator, INODE_BATCH, SLICE_BATCH } from './alloc.js';
 import * as attrOps from './attr.js';
@@ -110,6 +111,9 @@ export class BaseMeta implements Meta {
   }
   get txRestarts(): number {
     return this.store.txRestarts ?? 0;
+  }
+  get txDurations(): TimedCount | undefined {
+    return this.store.txDurations;
   }
   get sid(): number {
     return this.m.sid;

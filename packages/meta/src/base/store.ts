@@ -1,4 +1,4 @@
-import type { Attr, DirStat, Format, Ino, NodeType, PosixLockRecord, Slice } from '@juicefs/core';
+import type { Attr, DirStat, Format, Ino, NodeType, PosixLockRecord, Slice, TimedCount } from '@juicefs/core';
 import type { ChangeLogStore } from './changelog.js';
 import type { DirQuotaStore, UserGroupQuotaStore } from './quota-store.js';
 
@@ -123,6 +123,8 @@ export interface EngineStore {
   txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T>;
   /** Transactions this engine ran again after a conflict so far (Meta.txRestarts). */
   readonly txRestarts?: number;
+  /** Transactions run so far and the seconds they took, retries included (Meta.txDurations). */
+  readonly txDurations?: TimedCount;
   /**
    * Optional: run read-only `fn` outside a transaction (no BEGIN/COMMIT, no WATCH). Each read
    * sees committed data only; reads are not one snapshot, so use it for a single read (getattr,

@@ -1,10 +1,11 @@
-import type { Attr, Ino } from '@juicefs/core';
+import type { Attr, Ino, TimedCount } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import { memoryDirQuotas, memoryUserGroupQuotas } from './quota.js';
 import { MemoryTx } from './tx.js';
 import { memoryChangeLog } from './changelog.js';
 import type { ChangeLogStore } from '../base/changelog.js';
 import { MemoryVolumeState, UndoLog } from './state.js';
+import { timeTxn } from '../base/tx-timing.js';
 
 /**
  * An `EngineStore` kept in process memory. Transactions run one at a time (a promise queue),
@@ -33,14 +34,20 @@ export class MemoryEngine implements EngineStore {
     return run;
   }
 
+  /** Transactions run and the seconds they took (juicefs_transaction_durations_histogram_seconds). */
+  readonly txDurations: TimedCount = { total: 0, sum: 0 };
+
   txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
     return this.serial(async () => {
       const log = new UndoLog();
+      const started = process.hrtime.bigint();
       try {
         return await fn(new MemoryTx(this.state, log));
       } catch (err) {
         log.rollback();
         throw err;
+      } finally {
+        timeTxn(this.txDurations, started);
       }
     });
   }

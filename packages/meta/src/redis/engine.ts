@@ -1,4 +1,4 @@
-import { TRASH_INODE, fsError, type Attr, type Ino } from '@juicefs/core';
+import { TRASH_INODE, fsError, type Attr, type Ino, type TimedCount } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import type { DirQuotaStore, UserGroupQuotaStore } from '../base/quota-store.js';
 import { redisDirQuotas } from './quota.js';
@@ -13,6 +13,7 @@ import { RedisTx, conflictError } from './tx.js';
 import { hint } from './reader.js';
 import type { RedisTarget } from './url.js';
 import { deleteAllKeys, scanHash, scanSortedSet } from './scan.js';
+import { timeTxn } from '../base/tx-timing.js';
 
 const MAX_ATTEMPTS = 50;
 /** Legacy `sessions` entries are stale five minutes after their heartbeat score. */
@@ -30,6 +31,8 @@ export class RedisEngine implements EngineStore {
   private readonly pool: ConnectionPool;
   /** Transactions run again after a watched key changed (juicefs_transaction_restart). */
   private restarts = 0;
+  /** Transactions run and the seconds they took (juicefs_transaction_durations_histogram_seconds). */
+  readonly txDurations: TimedCount = { total: 0, sum: 0 };
   get txRestarts(): number {
     return this.restarts;
   }
@@ -48,6 +51,15 @@ export class RedisEngine implements EngineStore {
   }
 
   async txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await this.runTxn(fn);
+    } finally {
+      timeTxn(this.txDurations, started);
+    }
+  }
+
+  private async runTxn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
     // After a conflict, re-runs hold the local lock of the first key the failed run watched, so
     // this client's contenders take turns. The lock is taken before a pooled connection, never
     // while holding one, so lock holders cannot starve the pool.

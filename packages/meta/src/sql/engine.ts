@@ -1,4 +1,4 @@
-import { ROOT_INODE, TRASH_INODE, type Attr, type Ino } from '@juicefs/core';
+import { ROOT_INODE, TRASH_INODE, type Attr, type Ino, type TimedCount } from '@juicefs/core';
 import type { EngineStore, SessionRow, TxStore } from '../base/store.js';
 import type { DirQuotaStore, UserGroupQuotaStore } from '../base/quota-store.js';
 import { sqlDirQuotas } from './quota.js';
@@ -12,6 +12,7 @@ import { allTables, schemaPlan } from './schema.js';
 import { SqlTx } from './tx.js';
 import type { SqlDialect } from './url.js';
 import { Deferred, Unflushed } from './deferred.js';
+import { timeTxn } from '../base/tx-timing.js';
 
 /** How long usage-counter deltas may wait in memory (the Go client flushes about once a second). */
 const COUNTER_FLUSH_MS = 1000;
@@ -81,14 +82,20 @@ export class SqlEngine implements EngineStore {
    */
   async txn<T>(fn: (tx: TxStore) => Promise<T>): Promise<T> {
     let deferred = new Deferred();
-    const result = await this.driver.txn((c) => {
-      deferred = new Deferred(); // a retried attempt starts over
-      return fn(new SqlTx(c, this.q, this.driver.dialect === 'postgres', deferred, this.unflushed));
-    });
+    const started = process.hrtime.bigint();
+    const result = await this.driver
+      .txn((c) => {
+        deferred = new Deferred(); // a retried attempt starts over
+        return fn(new SqlTx(c, this.q, this.driver.dialect === 'postgres', deferred, this.unflushed));
+      })
+      .finally(() => timeTxn(this.txDurations, started));
     this.unflushed.merge(deferred);
     if (!this.unflushed.empty) this.scheduleFlush();
     return result;
   }
+
+  /** Transactions run and the seconds they took (juicefs_transaction_durations_histogram_seconds). */
+  readonly txDurations: TimedCount = { total: 0, sum: 0 };
 
   get txRestarts(): number {
     return this.driver.conflicts;
