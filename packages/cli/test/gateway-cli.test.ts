@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:https';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -101,6 +102,47 @@ describe('juicefs gateway: the command', () => {
     });
     // The session ended: status lists none.
     expect((await status()).Sessions).toEqual([]);
+  }, 60000);
+
+  it('serves HTTPS with public.crt and private.key from ~/.minio/certs, as MinIO does, or from --certs-dir; one file alone is refused', async () => {
+    const home = path.join(dir, 'home');
+    const certs = path.join(home, '.minio', 'certs');
+    fs.mkdirSync(certs, { recursive: true });
+    const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(certs, 'private.key'), '-out', path.join(certs, 'public.crt'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    if (ssl.error) throw new Error(`openssl is needed for the HTTPS case: ${ssl.error.message}`);
+    const ca = fs.readFileSync(path.join(certs, 'public.crt'));
+    const port = await freePort();
+    const g = start([meta, `127.0.0.1:${port}`], { ...CREDS, HOME: home });
+    try {
+      for (let i = 0; i < 200 && !g.stderr().includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(g.stderr()).toContain(`listening on https://127.0.0.1:${port} (certificate from ${certs}), bucket clivol`);
+      // Verified against the certificate itself: the gateway really speaks TLS with it.
+      const get = (p: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`https://127.0.0.1:${port}${p}`, { ca }, (res) => {
+          let t = '';
+          res.on('data', (d: Buffer) => (t += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      const live = await get('/minio/health/live');
+      const unsigned = await get('/clivol');
+      expect({ live: live.status, unsigned: [unsigned.status, /<Code>AccessDenied<\/Code>/.test(unsigned.text)] }).toEqual({ live: 200, unsigned: [403, true] });
+    } finally {
+      g.child.kill('SIGTERM');
+      await g.done;
+    }
+    // A key without its certificate, or a --certs-dir that does not exist: refused before serving.
+    const lonely = path.join(dir, 'lonely');
+    fs.mkdirSync(lonely);
+    fs.copyFileSync(path.join(certs, 'private.key'), path.join(lonely, 'private.key'));
+    const half = await start([meta, '127.0.0.1:0', '--certs-dir', lonely], CREDS).done;
+    const missing = await start([meta, '127.0.0.1:0', '--certs-dir', path.join(dir, 'nope')], CREDS).done;
+    expect([half.code, lastLine(half.err), missing.code, lastLine(missing.err)]).toEqual([
+      1, `juicefs: ENOENT: ${lonely} has private.key but no public.crt: HTTPS needs both (or remove the other to serve plain HTTP)`,
+      1, `juicefs: ENOENT: --certs-dir ${path.join(dir, 'nope')} does not exist: give the directory holding public.crt and private.key`,
+    ]);
   }, 60000);
 
   it('-d returns once the gateway listens, which then serves in the background until SIGTERM; --log gets its output', async () => {

@@ -4,6 +4,7 @@ import type { Argv, Options } from 'yargs';
 import { isValidBucketName, MINIO_SYS_DIR } from '../gateway/layout.js';
 import { createGatewayServer, type GatewayOptions } from '../gateway/server.js';
 import type { Credentials } from '../gateway/sigv4.js';
+import { gatewayTls } from '../gateway/tls.js';
 import { log } from '../log.js';
 import { redactUrl } from '../volume.js';
 import { announceListening, backgroundFlags, checkServiceArgs, openServiceVolume, parseListenAddress, SERVICE_CLIENT_FLAGS, startServiceInBackground, untilStopSignal } from '../volume-service.js';
@@ -41,6 +42,7 @@ export const GATEWAY_FLAGS = {
   'domain': { type: 'string', describe: 'domain(s) for virtual-host-style requests (BUCKET.DOMAIN), comma separated' },
   'no-banner': { type: 'boolean', default: false, describe: 'accepted for JuiceFS command lines (this gateway prints one line on start)' },
   'mountpoint': { type: 'string', default: 's3gateway', describe: 'the name this gateway\'s session shows as its mount point (juicefs status)' },
+  'certs-dir': { type: 'string', describe: 'directory of public.crt and private.key for HTTPS, as MinIO\'s (default ~/.minio/certs, where JuiceFS\'s gateway finds them too; neither file: plain HTTP)' },
   ...backgroundFlags('gateway'),
   ...SERVICE_CLIENT_FLAGS,
 } as const satisfies Record<string, Options>;
@@ -63,6 +65,7 @@ export function gatewayCommand(y: Argv): Argv {
       if (bucketName !== undefined && (bucketName.startsWith(MINIO_SYS_DIR) || !isValidBucketName(bucketName))) {
         throw fsError('EINVAL', `invalid bucket name "${bucketName}": 3 to 63 lowercase letters, digits, dots and hyphens`);
       }
+      const tls = gatewayTls(a['certs-dir']);
       const metaUrl = String(a['META-URL']);
       checkServiceArgs(a);
       if (a.background) return startServiceInBackground('gateway', String(a.log));
@@ -80,6 +83,7 @@ export function gatewayCommand(y: Argv): Argv {
           headDir: a['head-dir'], hideDirObject: a['hide-dir-object'], readOnly: a['read-only'],
           domains: (a.domain ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== ''),
           credentials,
+          tls,
         };
         const server = createGatewayServer(v.fs, options);
         await new Promise<void>((resolve, reject) => {
@@ -92,7 +96,7 @@ export function gatewayCommand(y: Argv): Argv {
         });
         const bound = server.address() as AddressInfo;
         const shown = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
-        announceListening(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on http://${shown}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
+        announceListening(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on ${tls ? 'https' : 'http'}://${shown}${tls ? ` (certificate from ${tls.dir})` : ''}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
         const signal = await untilStopSignal();
         log.info(`received ${signal}, closing the gateway`);
         await new Promise<void>((resolve) => {

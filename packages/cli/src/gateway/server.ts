@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { JuiceFS } from '@juicefs/core';
 import { log } from '../log.js';
 import * as bucketOps from './bucket-handlers.js';
@@ -10,11 +11,14 @@ import { Multipart } from './multipart.js';
 import * as objectOps from './object-handlers.js';
 import { ObjectStore } from './objects.js';
 import { queryPairs, verifyRequest, type Credentials } from './sigv4.js';
+import type { GatewayTls } from './tls.js';
 
 export interface GatewayOptions extends GatewayConfig {
   credentials: Credentials;
   /** --domain: hosts `BUCKET.DOMAIN` name the bucket (virtual-host style); path style always works. */
   domains: string[];
+  /** Serve HTTPS with this certificate (gatewayTls), plain HTTP without. */
+  tls?: GatewayTls | undefined;
 }
 
 /** Query parameters that make a request something other than a plain object or bucket call. */
@@ -134,9 +138,8 @@ export function createGatewayServer(fs: JuiceFS, options: GatewayOptions): Serve
       log.debug(`gateway: ${method} ${rawUrl} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
     }
   };
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
+  const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   // Large uploads may idle between chunks for a while; S3 clients have their own timeouts.
   server.requestTimeout = 0;
   return server;
