@@ -143,14 +143,7 @@ export function statsColumns(schema = 'ufmco', verbosity = 0, warn: (msg: string
 
 // ANSI colours as JuiceFS's stats uses them: bold for live values, dark (normal) for the running
 // line of a terminal and the section headers.
-const BLACK = 30;
-const RED = 31;
-const GREEN = 32;
-const YELLOW = 33;
-const BLUE = 34;
-const MAGENTA = 35;
-const CYAN = 36;
-const WHITE = 37;
+const { BLACK, RED, GREEN, YELLOW, BLUE, MAGENTA, CYAN, WHITE } = { BLACK: 30, RED: 31, GREEN: 32, YELLOW: 33, BLUE: 34, MAGENTA: 35, CYAN: 36, WHITE: 37 } as const;
 
 /** Paints text with ANSI colours, or leaves it as it is (`colour` false: not a terminal, or --no-color). */
 export class StatsPainter {
@@ -184,7 +177,7 @@ export function formatAmount(v: number, bytes: boolean, p: StatsPainter = PLAIN,
   let n = Math.floor(v);
   const steps: Array<[string, number]> = [['K', YELLOW], ['M', GREEN], ['G', BLUE], ['T', MAGENTA], ['P', CYAN]];
   let unit = bytes ? 'B' : ' ';
-  let color = RED;
+  let color: number = RED;
   for (const [u, c] of steps) {
     if (n < 10000) break;
     n = Math.floor(n / 1024);
