@@ -125,7 +125,7 @@ describe('(a) as root, the fusermount3 path forced (JFS_FUSERMOUNT=1)', () => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    for (let i = 0; !err.includes('mounted at'); i++) {
+    for (let i = 0; !err.includes('is ready at'); i++) {
       if (i > 400 || child.exitCode !== null) throw new Error(`the foreground mount did not come up: ${err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -212,7 +212,7 @@ describe('(b) as uid 65534 (nobody)', () => {
   it('a server killed with SIGKILL leaves no dead mount: the helper\'s watchdog unmounts it as the user', async () => {
     mountIt();
     const log = fs.readFileSync(`${home}/log`, 'utf8');
-    expect(log).toContain(`mounted at ${mp}`);
+    expect(log).toContain(`OK, uservol is ready at ${mp}`);
     const status = JSON.parse(juicefsAsNobody(home, ['status', meta]).out) as { Sessions: Array<{ ProcessID: number; MountPoint: string }> };
     const pid = status.Sessions.find((s) => s.MountPoint === mp)?.ProcessID;
     expect(pid).toBeGreaterThan(0);

@@ -66,7 +66,7 @@ describe('juicefs debug', () => {
       process: files['system-info.log']?.includes(`process ${config.Pid}: `) && files['system-info.log'].includes(v.mp),
       stats: /# what moved, per second\n(.|\n)*juicefs_fuse_ops/.test(files['stats.txt'] ?? ''),
       accessLog: /create \(1,watched-\d+/.test(files['accesslog.log'] ?? ''),
-      mountLog: files['juicefs.log']?.includes(`mounted at ${v.mp}`),
+      mountLog: files['juicefs.log']?.includes(`is ready at ${v.mp}`),
       profile: (profile.nodes?.length ?? 0) > 0 && (profile.samples?.length ?? 0) > 0,
     }).toEqual({
       zipIn: out,

@@ -123,7 +123,8 @@ export function mountCommand(y: Argv): Argv {
         freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
         ...tuning, ...metaBehaviour, ...cache, ...objstore, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}), ...(worker ? { worker } : {}),
-        onMounted: (f) => log.info(`volume ${f.Name} (${redactUrl(metaUrl)}) mounted at ${mountpoint}`),
+        // JuiceFS's words, which people wait for in logs: "OK, NAME is ready at MOUNTPOINT".
+        onMounted: (f) => log.info(`OK, ${f.Name} is ready at ${mountpoint} (${redactUrl(metaUrl)})`),
       });
       log.info(`${mountpoint} unmounted (${reason})`);
     },
