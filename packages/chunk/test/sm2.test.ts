@@ -56,14 +56,16 @@ describe('SM2 encryption (GB/T 32918.4, GM/T 0009 ASN.1 form)', () => {
     if (!key || !other) throw new Error('not parsed as SM2');
     const msg = Buffer.from('a 16-byte key!!!');
     const ct = sm2Encrypt(key.pub, msg);
-    // ASN.1 → raw: read the four fields back out (each INTEGER may carry a leading 00).
+    // ASN.1 → raw: read the four fields back out. Each INTEGER may carry a leading 00, or be
+    // shorter than 32 bytes when its top byte is 0 (1 in 256): both become exactly 32 bytes.
     const fields: Buffer[] = [];
     for (let at = 2; at < ct.length; ) {
       const len = ct[at + 1] ?? 0;
       fields.push(ct.subarray(at + 2, at + 2 + len));
       at += 2 + len;
     }
-    const [x, y, c3, c2] = fields.map((f, i) => (i < 2 ? Buffer.from(f.subarray(f.length - 32)) : f)) as [Buffer, Buffer, Buffer, Buffer];
+    const coordinate = (f: Buffer) => Buffer.concat([Buffer.alloc(Math.max(0, 32 - f.length)), f.subarray(Math.max(0, f.length - 32))]);
+    const [x, y, c3, c2] = fields.map((f, i) => (i < 2 ? coordinate(f) : f)) as [Buffer, Buffer, Buffer, Buffer];
     expect(sm2Decrypt(key, Buffer.concat([Buffer.from([4]), x, y, c3, c2])).equals(msg)).toBe(true);
     expect(() => sm2Decrypt(other, ct)).toThrow();
     const bad = Buffer.from(ct);
