@@ -22,7 +22,9 @@ need_root() {
 #    pkg-config: the passthrough_ll baseline mount is compiled by its test.  zstd/openssl: the chunk
 #    tests check our zstd frames and RSA-wrapped keys with the reference tools, not only our own code.
 #    git/rsync/sqlite3/vim: the POSIX suite runs the programs a mount must serve (tests/posix/cases/programs.ts).
-PKGS=(redis-server postgresql mariadb-server mariadb-client fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl rsync sqlite3 vim)
+#    openssh-server: `juicefs sync --worker` starts its workers over ssh; its tests log in to a server
+#    on loopback (scripts/services/sshd.sh), which needs the client (openssh-client comes with it).
+PKGS=(redis-server postgresql mariadb-server mariadb-client fuse3 libfuse3-dev build-essential pkg-config python3 ca-certificates git procps zstd openssl rsync sqlite3 vim openssh-server)
 MISSING=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")

@@ -580,15 +580,16 @@ describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {
     expect(err).toContain('Its copy was removed: run the sync again once the file is no longer being written');
   }, 30000);
 
-  it('--worker and --manager-addr fail with EOPNOTSUPP instead of being ignored; --checkpoint-interval needs --enable-checkpoint', () => {
+  it('--manager-addr needs --worker, --manager is only for the workers a manager starts; --checkpoint-interval needs --enable-checkpoint', () => {
     const src = dirWith({ f: '1' });
     const dst = path.join(work, 'untouched');
-    const runs = [['--worker', 'host1,host2'], ['--manager-addr', '10.0.0.1'], ['--checkpoint-interval', '5s'], ['--enable-checkpoint', '--checkpoint-interval', 'often']]
+    const runs = [['--manager-addr', '10.0.0.1'], ['--manager', '127.0.0.1:1'], ['--worker', 'h1', '--manager', '127.0.0.1:1'], ['--checkpoint-interval', '5s'], ['--enable-checkpoint', '--checkpoint-interval', 'often']]
       .map((flags) => last(sync({}, `${src}/`, `${dst}/`, ...flags)));
     expect({ runs, touched: fs.existsSync(dst) }).toEqual({
       runs: [
-        [1, 'juicefs: EOPNOTSUPP: --worker: distributed sync over SSH workers is not supported by this juicefs sync; run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)'],
-        [1, 'juicefs: EOPNOTSUPP: --manager-addr: distributed sync over SSH workers is not supported by this juicefs sync; leave it out (it only applies with --worker)'],
+        [1, 'juicefs: EINVAL: --manager-addr only applies with --worker: add the worker hosts, or leave the address out'],
+        [1, 'juicefs: EINVAL: --manager is for the workers a --worker sync starts over ssh: run the sync with --worker HOSTS instead'],
+        [1, 'juicefs: EINVAL: --manager and --worker together: a worker cannot start workers of its own'],
         [1, 'juicefs: EINVAL: --checkpoint-interval only applies with --enable-checkpoint: add it, or leave the interval out'],
         [1, 'juicefs: EINVAL: --checkpoint-interval "often" is not a duration: give seconds (e.g. 3600) or a duration such as 30m, 1h30m or 2d (days)'],
       ],

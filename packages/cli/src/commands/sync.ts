@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { flagGiven, rawArgs } from '../args.js';
@@ -12,6 +13,9 @@ import { CheckpointKeeper, checkpointKey, isCheckpointKey, loadCheckpoint, workO
 import { FilesFrom, hasAttributeFilter, keyInRange, parseSyncDuration, selectOptionsOf, selectsEntry } from '../sync/select.js';
 import type { SyncEntry } from '../sync/tree.js';
 import { checkModeOf, toCompare } from '../sync/verify.js';
+import { SyncManager } from '../sync/manager.js';
+import { parseWorkers } from '../sync/ssh.js';
+import { runWorker } from '../sync/worker.js';
 
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -23,12 +27,31 @@ function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
-/** Flags JuiceFS has that this sync refuses rather than ignores: each would change what a run means. */
-const UNSUPPORTED: ReadonlyArray<{ flag: string; what: string; instead: string }> = [
-  { flag: 'worker', what: 'distributed sync over SSH workers', instead: 'run one sync per host on disjoint key ranges (--start/--end) or lists (--files-from)' },
-  { flag: 'manager', what: 'distributed sync (the worker side)', instead: 'leave it out: it is only for workers that a --worker manager starts' },
-  { flag: 'manager-addr', what: 'distributed sync over SSH workers', instead: 'leave it out (it only applies with --worker)' },
-];
+/**
+ * The command line a worker runs: this one without the manager's own flags, and with local SRC
+ * and DST made absolute (a worker starts in its home directory).
+ */
+function workerArgs(raw: readonly string[], endpoints: readonly string[]): string[] {
+  const absolute = (x: string) => (endpoints.includes(x) && !/^[a-z][a-z0-9]*:\/\//.test(x) ? path.resolve(x) + (x.endsWith('/') ? '/' : '') : x);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const x = raw[i]!;
+    if (x === '--worker' || x === '--manager-addr') i++;
+    else if (!x.startsWith('--worker=') && !x.startsWith('--manager-addr=')) out.push(absolute(x));
+  }
+  return out;
+}
+
+/** What workers need from this process's environment: the META-URLs of jfs:// endpoints, and passphrases. */
+function workerEnv(endpoints: readonly string[]): Record<string, string> {
+  const names = endpoints.flatMap((e) => /^jfs:\/\/([^/]+)/.exec(e)?.[1] ?? []);
+  const env: Record<string, string> = {};
+  for (const name of [...names, 'META_PASSWORD', 'JFS_RSA_PASSPHRASE']) {
+    const v = process.env[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return env;
+}
 
 /** The --files-from list, with an error that names the file when it cannot be read. */
 async function readFilesFrom(file: string): Promise<FilesFrom> {
@@ -109,15 +132,16 @@ export function syncCommand(y: Argv): Argv {
         .option('list-depth', { type: 'number', default: 1, describe: 'list the top N levels of directories in parallel (with --list-threads)' })
         .option('enable-checkpoint', { type: 'boolean', default: false, describe: 'keep the work left at DST (.juicefs-sync-checkpoint.<hash>.json): the same command run again resumes it without listing' })
         .option('checkpoint-interval', { type: 'string', default: '10s', describe: 'how often the checkpoint is saved (e.g. 10s, 1m)' })
-        .option('worker', { type: 'string', array: true, describe: 'not supported here: fails (distributed sync)' })
-        .option('manager', { type: 'string', hidden: true, describe: 'not supported here: fails (distributed sync)' })
-        .option('manager-addr', { type: 'string', describe: 'not supported here: fails (distributed sync)' }),
+        .option('worker', { type: 'string', describe: 'hosts ([USER@]HOST, comma-separated) that copy too: started over ssh ($JUICEFS_SSH), each running this juicefs at the same path' })
+        .option('manager', { type: 'string', hidden: true, describe: 'the manager a worker reports to (set by --worker)' })
+        .option('manager-addr', { type: 'string', describe: 'HOST:PORT, HOST or :PORT the manager listens on for its workers (default: the local address toward the first worker, any port)' }),
     async (a) => {
       if (!Number.isInteger(a.threads) || a.threads < 1) throw fsError('EINVAL', `--threads must be a whole number of at least 1, got ${a.threads}`);
       if (a['delete-src'] && a['delete-dst']) throw fsError('EINVAL', '--delete-src and --delete-dst cannot be used together');
-      for (const u of UNSUPPORTED) {
-        if (flagGiven(u.flag)) throw fsError('EOPNOTSUPP', `--${u.flag}: ${u.what} is not supported by this juicefs sync; ${u.instead}`);
-      }
+      const workers = parseWorkers(a.worker === undefined ? [] : ([] as string[]).concat(a.worker));
+      if (flagGiven('manager-addr') && workers.length === 0) throw fsError('EINVAL', '--manager-addr only applies with --worker: add the worker hosts, or leave the address out');
+      const manager = a.manager === undefined || a.manager === '' ? undefined : String(a.manager);
+      if (manager !== undefined && workers.length > 0) throw fsError('EINVAL', '--manager and --worker together: a worker cannot start workers of its own');
       if (!Number.isInteger(a.limit) || a.limit < -1) throw fsError('EINVAL', `limit should not be less than -1 (--limit ${a.limit}): give a whole number of objects, -1 for no limit`);
       if (!Number.isInteger(a['max-failure']) || a['max-failure'] < -1) throw fsError('EINVAL', `--max-failure ${a['max-failure']}: give a whole number of failures to stop after, -1 for no limit`);
       for (const flag of ['list-threads', 'list-depth'] as const) {
@@ -130,7 +154,8 @@ export function syncCommand(y: Argv): Argv {
       const checkpointMs = parseSyncDuration('checkpoint-interval', String(a['checkpoint-interval']));
       const select = selectOptionsOf(a);
       const mbps = parseMbps('bwlimit', a.bwlimit);
-      const filesFrom = a['files-from'] === undefined ? undefined : await readFilesFrom(a['files-from']);
+      // Only the manager selects; a worker is handed its items.
+      const filesFrom = a['files-from'] === undefined || manager !== undefined ? undefined : await readFilesFrom(a['files-from']);
       const filter = new SyncFilter(filterRulesOf(rawArgs()), a['match-full-path']);
       const src = await openEndpoint(String(a.SRC), { noHttps: a['no-https'] });
       try {
@@ -140,8 +165,19 @@ export function syncCommand(y: Argv): Argv {
           if (src.rootIsDirectory && !(await src.rootIsDirectory())) {
             throw fsError('ENOENT', `SRC ${src.description} is not an existing directory: check the path (nothing was copied or deleted)`);
           }
-          if (!a.dry) await dst.create();
           const check = checkModeOf(a);
+          if (manager !== undefined) {
+            const token = process.env['JFS_SYNC_TOKEN'];
+            const id = process.env['JFS_SYNC_WORKER'];
+            if (token === undefined || id === undefined) throw fsError('EINVAL', '--manager is for the workers a --worker sync starts over ssh: run the sync with --worker HOSTS instead');
+            const done = await runWorker({
+              manager, token, id, threads: a.threads,
+              item: { src, dst, o: { perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined } },
+            });
+            log.debug(`juicefs sync worker: copied ${done.copied} (${formatBytes(done.copiedBytes)}), checked ${done.checked}, failed ${done.failed}`);
+            return;
+          }
+          if (!a.dry) await dst.create();
           const checkpoint = a['enable-checkpoint'] && !a.dry ? checkpointKey({ src: String(a.SRC), dst: String(a.DST), flags: jobFlags(a) }) : undefined;
           const resumed = checkpoint !== undefined ? await loadCheckpoint(dst, checkpoint) : undefined;
           let plan: SyncPlan;
@@ -186,13 +222,19 @@ export function syncCommand(y: Argv): Argv {
             keeper?.start();
             // Interrupted: the work left is saved before the process goes (as a failed run's is).
             const interrupted = keeper === undefined ? undefined : onInterrupt(() => keeper.finish(false));
+            const dataItems = plan.copies.length + compare.length;
+            const sharing = workers.length > 0 && dataItems > 0
+              ? await SyncManager.start({ workers, managerAddr: a['manager-addr'] ?? '', args: workerArgs(rawArgs(), [String(a.SRC), String(a.DST)]), env: workerEnv([String(a.SRC), String(a.DST)]), program: [process.execPath, process.argv[1] ?? 'juicefs'] })
+              : undefined;
+            sharing?.launch();
             try {
               await execute(plan, src, dst, {
                 threads: a.threads, perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, compare,
                 checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined, maxFailure: a['max-failure'],
-                progress: keeper,
+                progress: keeper, sharing,
               }, counts);
             } finally {
+              await sharing?.finish();
               interrupted?.dispose();
             }
             await keeper?.finish(counts.failed === 0);
