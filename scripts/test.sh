@@ -15,7 +15,7 @@ step() { echo; echo "==> $*" >&2; }
 step "setup (system packages, pnpm, dependencies)"
 bash scripts/setup.sh || { echo "setup failed: see the messages above" >&2; exit 1; }
 
-step "test servers (Redis, PostgreSQL, MariaDB, S3)"
+step "test servers (Redis, PostgreSQL, MariaDB, S3, ssh)"
 bash scripts/services/all.sh >/dev/null || { echo "could not start the test servers: see the messages above" >&2; exit 1; }
 # shellcheck disable=SC1091
 . "${JFS_SERVICES_DIR:-/tmp/juicefs-services}/env"
