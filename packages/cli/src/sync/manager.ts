@@ -140,7 +140,11 @@ export class SyncManager implements WorkSharing {
         await w.exited;
       }
     }
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Idle keep-alive connections would hold close() open, among them a written-off worker's
+    // that is still busy copying somewhere: nothing more is wanted from any of them.
+    this.server.closeAllConnections();
+    await closed;
   }
 
   private wakeFetches(): void {
