@@ -166,14 +166,16 @@ export function syncCommand(y: Argv): Argv {
             throw fsError('ENOENT', `SRC ${src.description} is not an existing directory: check the path (nothing was copied or deleted)`);
           }
           const check = checkModeOf(a);
+          // How each file is copied or compared: the same here and in the workers.
+          const itemOptions = {
+            perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, checkChange: a['check-change'], inplace: a.inplace,
+            bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined,
+          };
           if (manager !== undefined) {
             const token = process.env['JFS_SYNC_TOKEN'];
             const id = process.env['JFS_SYNC_WORKER'];
             if (token === undefined || id === undefined) throw fsError('EINVAL', '--manager is for the workers a --worker sync starts over ssh: run the sync with --worker HOSTS instead');
-            const done = await runWorker({
-              manager, token, id, threads: a.threads,
-              item: { src, dst, o: { perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined } },
-            });
+            const done = await runWorker({ manager, token, id, threads: a.threads, item: { src, dst, o: itemOptions } });
             log.debug(`juicefs sync worker: copied ${done.copied} (${formatBytes(done.copiedBytes)}), checked ${done.checked}, failed ${done.failed}`);
             return;
           }
@@ -228,11 +230,7 @@ export function syncCommand(y: Argv): Argv {
               : undefined;
             sharing?.launch();
             try {
-              await execute(plan, src, dst, {
-                threads: a.threads, perms: a.perms, links: a.links, deleteSrc: a['delete-src'], check, compare,
-                checkChange: a['check-change'], inplace: a.inplace, bwlimit: mbps > 0 ? new BandwidthLimit(mbps) : undefined, maxFailure: a['max-failure'],
-                progress: keeper, sharing,
-              }, counts);
+              await execute(plan, src, dst, { ...itemOptions, threads: a.threads, compare, maxFailure: a['max-failure'], progress: keeper, sharing }, counts);
             } finally {
               await sharing?.finish();
               interrupted?.dispose();
