@@ -20,7 +20,7 @@ export interface SyncCounts {
 }
 
 /** Run `work` over `items`, `threads` at a time; no new item starts once `stopped()` says so. */
-async function inParallel<T>(items: readonly T[], threads: number, work: (item: T) => Promise<void>, stopped: () => boolean = () => false): Promise<void> {
+export async function inParallel<T>(items: readonly T[], threads: number, work: (item: T) => Promise<void>, stopped: () => boolean = () => false): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && !stopped()) await work(items[next++]!);
@@ -90,7 +90,12 @@ export async function runItem(item: WorkItem, c: ItemContext): Promise<void> {
     c.fail('copy', e, err);
     return;
   }
-  if (o.deleteSrc) await src.remove(e).then(() => c.progress?.markDone('remove-source', e), (err: unknown) => c.fail('remove source', e, err));
+  await removeSource(e, c);
+}
+
+/** With --delete-src, remove `e` from the source once it is at the destination. */
+async function removeSource(e: SyncEntry, c: ItemContext): Promise<void> {
+  if (c.o.deleteSrc) await c.src.remove(e).then(() => c.progress?.markDone('remove-source', e), (err: unknown) => c.fail('remove source', e, err));
 }
 
 /**
@@ -129,9 +134,6 @@ export async function execute(
     await dst.mkdir(d, o.perms).then(() => (counts.copied++, o.progress?.markDone('mkdir', d)), (err: unknown) => fail('make directory', d, err));
     step();
   }
-  const removeSource = async (e: SyncEntry) => {
-    if (o.deleteSrc) await src.remove(e).then(() => o.progress?.markDone('remove-source', e), (err: unknown) => fail('remove source', e, err));
-  };
   // The data work: comparisons first (a file whose bytes differ is copied by whoever compared
   // it), then copies; shared with the workers of a distributed sync.
   const queue = new WorkQueue([...o.compare.map((entry) => ({ kind: 'compare' as const, entry })), ...plan.copies.map((entry) => ({ kind: 'copy' as const, entry }))]);
@@ -159,7 +161,7 @@ export async function execute(
   }));
   for (const e of plan.links) {
     if (stopped()) break;
-    await dst.symlink(e).then(async () => (counts.copied++, o.progress?.markDone('link', e), await removeSource(e)), (err: unknown) => fail('link', e, err));
+    await dst.symlink(e).then(async () => (counts.copied++, o.progress?.markDone('link', e), await removeSource(e, ctx)), (err: unknown) => fail('link', e, err));
     step();
   }
   if (o.deleteSrc) {
@@ -168,7 +170,7 @@ export async function execute(
     const same = plan.same.filter((x) => !differing.has(x));
     for (const e of [...same.filter((x) => !x.isDir), ...same.filter((x) => x.isDir).reverse()]) {
       if (stopped()) break;
-      await removeSource(e);
+      await removeSource(e, ctx);
       step();
     }
   }

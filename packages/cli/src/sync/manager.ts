@@ -30,7 +30,7 @@ const EXIT_GRACE_MS = 30_000;
 interface Worker {
   id: string;
   host: string;
-  child: ChildProcess | undefined;
+  child: ChildProcess;
   exited: Promise<void>;
 }
 
@@ -82,10 +82,11 @@ export class SyncManager implements WorkSharing {
   /** Start one worker on each host, over ssh. A host that cannot be reached is logged, not fatal. */
   launch(): void {
     const ssh = sshCommand();
+    // Workers log only warnings, unless this run asked for a level of its own.
+    const quiet = this.o.args.some((a) => ['-v', '--debug', '--verbose', '--trace', '-q', '--quiet'].includes(a)) ? [] : ['-q'];
     this.o.workers.forEach((host, i) => {
       const id = `w${i + 1}`;
       const env = { ...this.o.env, JFS_SYNC_TOKEN: this.token, JFS_SYNC_WORKER: id };
-      const quiet = this.o.args.some((a) => ['-v', '--debug', '--verbose', '--trace', '-q', '--quiet'].includes(a)) ? [] : ['-q'];
       const words = [...this.o.program, ...this.o.args, '--manager', this.address, ...quiet];
       const remote = [...Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`), ...words.map(shellQuote)].join(' ');
       if (logs('debug')) {
@@ -136,7 +137,7 @@ export class SyncManager implements WorkSharing {
     for (const w of this.workers) {
       if ((await Promise.race([w.exited.then(() => 'ok' as const), timeout])) === 'late') {
         log.warn(`juicefs sync: worker ${w.host} did not exit ${EXIT_GRACE_MS / 1000} s after the work was done: stopping its ssh session`);
-        w.child?.kill('SIGTERM');
+        w.child.kill('SIGTERM');
         await w.exited;
       }
     }
@@ -167,7 +168,7 @@ export class SyncManager implements WorkSharing {
     if (url.pathname === '/fetch' && req.method === 'GET') {
       while (this.queue === undefined && !this.over) await new Promise<void>((resolve) => this.pending.push(resolve));
       const batch: FetchReply = this.over || this.queue === undefined ? [] : this.queue.lend(worker);
-      if (logs('debug')) log.debug(`juicefs sync: sent ${batch.length} items (${batch.reduce((n, i) => n + i.entry.size, 0)} bytes) to worker ${this.hostOf(worker)}`);
+      if (logs('debug')) log.debug(`juicefs sync: sent ${batch.length} items (${batch.reduce((n, i) => n + i.entry.size, 0)} bytes) to worker ${this.workerHost(worker)}`);
       return reply(200, JSON.stringify(batch));
     }
     if (url.pathname === '/stats' && req.method === 'POST') {
@@ -206,7 +207,8 @@ export class SyncManager implements WorkSharing {
     }
   }
 
-  private hostOf(id: string): string {
+  /** The host a worker id was started on, for messages. */
+  private workerHost(id: string): string {
     return this.workers.find((w) => w.id === id)?.host ?? id;
   }
 }

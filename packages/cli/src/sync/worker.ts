@@ -1,8 +1,7 @@
 import { fsError } from '@juicefs/core';
 import { log } from '../log.js';
 import type { DoneKind } from './checkpoint.js';
-import { failureCounter, runItem, type ItemContext, type SyncCounts } from './execute.js';
-import type { WorkItem } from './work-queue.js';
+import { failureCounter, inParallel, runItem, type ItemContext, type SyncCounts } from './execute.js';
 import { TOKEN_HEADER, type FetchReply, type WorkReport } from './work-report.js';
 
 export interface WorkerOptions {
@@ -100,14 +99,10 @@ export async function runWorker(o: WorkerOptions): Promise<SyncCounts> {
       }
       if (batch.length === 0) break;
       log.debug(`juicefs sync worker: got ${batch.length} items`);
-      let next = 0;
-      const take = (): WorkItem | undefined => batch[next++];
-      await Promise.all(Array.from({ length: Math.min(o.threads, batch.length) }, async () => {
-        for (let item = take(); item !== undefined && gone === undefined; item = take()) {
-          await runItem(item, ctx);
-          finished.push(item.entry.key);
-        }
-      }));
+      await inParallel(batch, o.threads, async (item) => {
+        await runItem(item, ctx);
+        finished.push(item.entry.key);
+      }, () => gone !== undefined);
       if (gone) throw gone;
     }
   } finally {
