@@ -32,12 +32,41 @@ describe('sync workers: the shared queue', () => {
     const taking = q.take().then((i) => (got = i));
     for (const i of first.slice(0, 99)) expect(q.settle('w1', i.entry.key)).toBe(i);
     expect(q.settle('w1', 'f0')).toBeUndefined(); // settled already
-    expect(q.reclaim('w1')).toBe(1); // f99 comes back
+    expect(q.reclaim('w1').map((i) => i.entry.key)).toEqual(['f99']); // f99 comes back
     await taking;
     expect(got).toEqual(item('f99'));
     const rest = q.take();
     for (const i of second) q.settle('w2', i.entry.key);
-    expect({ rest: await rest, outstanding: q.outstanding, reclaimed: q.reclaim('w2') }).toEqual({ rest: undefined, outstanding: 0, reclaimed: 0 });
+    expect({ rest: await rest, outstanding: q.outstanding, reclaimed: q.reclaim('w2') }).toEqual({ rest: undefined, outstanding: 0, reclaimed: [] });
+  });
+
+  it('items given back with a cleanup stay outstanding until it settles, and only then are taken again', async () => {
+    const q = new WorkQueue([item('a'), item('b')]);
+    q.lend('w1');
+    let finishCleanup!: () => void;
+    const cleaned: string[][] = [];
+    const back = q.reclaim('w1', (items) => {
+      cleaned.push(items.map((i) => i.entry.key));
+      return new Promise<void>((resolve) => (finishCleanup = resolve));
+    });
+    let got: WorkItem | undefined | 'pending' = 'pending';
+    const taking = q.take().then((i) => (got = i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect({ back: back.map((i) => i.entry.key), cleaned, got, outstanding: q.outstanding, waiting: q.waiting }).toEqual({
+      back: ['a', 'b'],
+      cleaned: [['a', 'b']],
+      got: 'pending',
+      outstanding: 2,
+      waiting: 0,
+    });
+    finishCleanup();
+    await taking;
+    expect({ got, next: (await q.take())?.entry.key, outstanding: q.outstanding, after: await q.take() }).toEqual({ got: item('a'), next: 'b', outstanding: 0, after: undefined });
+    // A cleanup that fails gives the items back all the same.
+    const q2 = new WorkQueue([item('c')]);
+    q2.lend('w1');
+    q2.reclaim('w1', () => Promise.reject(new Error('no')));
+    expect((await q2.take())?.entry.key).toBe('c');
   });
 
   it('a closed queue hands out nothing more', async () => {
@@ -84,17 +113,17 @@ describe('sync workers: end to end over a real ssh server', () => {
     return root;
   }
 
-  /** Relative path -> content of every file below `root`. */
-  function tree(root: string): Map<string, string> {
+  /** Relative path -> content of every file below `root` (only the names with `namesOnly`; a missing root is empty). */
+  function tree(root: string, namesOnly = false): Map<string, string> {
     const out = new Map<string, string>();
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
         if (e.isDirectory()) walk(p);
-        else out.set(path.relative(root, p), fs.readFileSync(p).toString('base64'));
+        else out.set(path.relative(root, p), namesOnly ? '' : fs.readFileSync(p).toString('base64'));
       }
     };
-    walk(root);
+    if (fs.existsSync(root)) walk(root);
     return out;
   }
 
@@ -138,28 +167,42 @@ describe('sync workers: end to end over a real ssh server', () => {
     expect(r.err).not.toMatch(/JFS_SYNC_TOKEN=[0-9a-f]/);
   }, 120000);
 
-  it('a worker killed half-way gives back its unfinished items, which the manager copies itself', async () => {
+  it('a worker killed mid-copy gives back its unfinished items, which the manager copies itself, its half-written file removed', async () => {
     const src = source('src-b', 80, 32 * 1024);
     const dst = path.join(work, 'dst-b');
-    let killed = false;
+    let hunting = false;
+    /** The worker's temporary file that was in DST when it was killed. */
+    let killedWhileWriting: string | undefined;
+    // The worker's node process on the "remote" host: its command line names the manager.
+    // Anchored at node's path: the ssh client's own command line carries the same words.
+    const workerPattern = `^${process.execPath} ${bin} sync .*src-b/ .*--manager 127\\.0\\.0\\.1:`;
+    const killMidCopy = async () => {
+      // Once the worker has a batch, wait until it is writing one of its files (the temporary
+      // name ends with its pid), then SIGKILL it: a Go worker killed so leaves that file in DST.
+      for (let tries = 0; tries < 1000 && killedWhileWriting === undefined; tries++) {
+        const pid = spawnSync('pgrep', ['-f', '--', workerPattern], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+        const temp = pid ? [...tree(dst, true).keys()].find((k) => k.endsWith(`.jfssync${pid}`)) : undefined;
+        if (pid && temp) {
+          process.kill(Number(pid), 'SIGKILL');
+          killedWhileWriting = temp;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    let hunt: Promise<void> = Promise.resolve();
+    // --bwlimit 2 (Mbit/s) keeps each 32 KiB file being written for about 130 ms.
     const r = await sync({}, [`${src}/`, `${dst}/`, '--worker', 'localhost', '--threads', '1', '--bwlimit', '2', '--debug'], (err) => {
-      if (!killed && sentToWorkers(err) > 0) {
-        killed = true;
-        // The worker's node process on the "remote" host: its command line names the manager.
-        // Anchored at node's path: the ssh client's own command line carries the same words.
-        spawnSync('pkill', ['-KILL', '-f', '--', `^${process.execPath} ${bin} sync .*src-b/ .*--manager 127\\.0\\.0\\.1:`]);
+      if (!hunting && sentToWorkers(err) > 0) {
+        hunting = true;
+        hunt = killMidCopy();
       }
     });
-    // The killed worker's half-written temporary file (`.NAME.jfssync<pid>`) may be left in DST,
-    // as a killed Go worker's is: every other file is the source's, whole.
-    const temps = [...tree(dst).keys()].filter((k) => /(^|\/)\.[^/]+\.jfssync\d+$/.test(k));
-    for (const t of temps) fs.rmSync(path.join(dst, t));
-    expect({ killed, code: r.code, closing: closing(r.err), files: tree(dst).size, temps: temps.length <= 1 }).toEqual({
-      killed: true,
+    await hunt;
+    expect({ killedWhileWriting: killedWhileWriting?.replace(/\d+$/, 'PID').replace(/f\d+/, 'fN'), code: r.code, closing: closing(r.err), files: tree(dst).size }).toEqual({
+      killedWhileWriting: expect.stringMatching(/^(even|odd)\/\.fN\.jfssyncPID$/),
       code: 0,
       closing: 'found: 82, copied: 80 (2.5 MiB), skipped: 2, deleted: 0, failed: 0',
-      files: 80,
-      temps: true,
+      files: 80, // the temporary file is gone
     });
     expect(r.err).toMatch(/juicefs sync: worker localhost: ssh ended with (code \d+|SIG\w+)/);
     expect(r.err).toMatch(/juicefs sync: worker localhost left \d+ items? unfinished: this process does them/);

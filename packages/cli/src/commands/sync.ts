@@ -220,14 +220,16 @@ export function syncCommand(y: Argv): Argv {
             for (const e of plan.deletes) process.stdout.write(`delete ${e.key}\n`);
             if (a['delete-src']) for (const e of [...plan.copies, ...plan.links, ...plan.same]) process.stdout.write(`delete source ${e.key}\n`);
           } else {
-            const keeper = checkpoint !== undefined ? new CheckpointKeeper(dst, checkpoint, workOf(plan, compare, a['delete-src']), counts, checkpointMs) : undefined;
-            keeper?.start();
-            // Interrupted: the work left is saved before the process goes (as a failed run's is).
-            const interrupted = keeper === undefined ? undefined : onInterrupt(() => keeper.finish(false));
+            // The manager listens first: an address it cannot listen on fails the run before a
+            // checkpoint keeper or an interrupt handler exists to be left behind.
             const dataItems = plan.copies.length + compare.length;
             const sharing = workers.length > 0 && dataItems > 0
               ? await SyncManager.start({ workers, managerAddr: a['manager-addr'] ?? '', args: workerArgs(rawArgs(), [String(a.SRC), String(a.DST)]), env: workerEnv([String(a.SRC), String(a.DST)]), program: [process.execPath, process.argv[1] ?? 'juicefs'] })
               : undefined;
+            const keeper = checkpoint !== undefined ? new CheckpointKeeper(dst, checkpoint, workOf(plan, compare, a['delete-src']), counts, checkpointMs) : undefined;
+            keeper?.start();
+            // Interrupted: the work left is saved before the process goes (as a failed run's is).
+            const interrupted = keeper === undefined ? undefined : onInterrupt(() => keeper.finish(false));
             sharing?.launch();
             try {
               await execute(plan, src, dst, { ...itemOptions, threads: a.threads, compare, maxFailure: a['max-failure'], progress: keeper, sharing }, counts);

@@ -112,6 +112,8 @@ export interface SharedRun {
   progress: NonNullable<ItemContext['progress']>;
   /** An item another process finished (whatever its outcome). */
   finished(item: WorkItem): void;
+  /** Remove what process `pid`, which died holding `item`, may have half written of it. */
+  discardPartial(item: WorkItem, pid: number): Promise<void>;
 }
 
 /** Carry out `plan` from `src` to `dst`; failures are counted and named, never fatal to the rest. */
@@ -149,6 +151,11 @@ export async function execute(
     finished: () => {
       step();
       if (stopped()) queue.close();
+    },
+    // With --inplace the half-written file is the destination itself, and the copy made again
+    // overwrites it.
+    discardPartial: async (item, pid) => {
+      if (!o.inplace) await dst.removeTemporary?.(item.entry.key, pid);
     },
   });
   if (stopped()) queue.close();

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createReadStream, createWriteStream, fsError, type JuiceFS } from '@juicefs/core';
 import { openVolumeFs } from '../volume-fs.js';
-import { headFileSystem, walkFileSystem, type ListOptions, type SyncEntry, type SyncTree, type WriteOptions } from './tree.js';
+import { headFileSystem, temporaryName, walkFileSystem, type ListOptions, type SyncEntry, type SyncTree, type WriteOptions } from './tree.js';
 
 /**
  * A directory of a JuiceFS volume, opened in this process (no mount needed): `jfs://NAME/path`
@@ -65,8 +65,7 @@ export class JfsTree implements SyncTree {
     const file = this.at(entry.key);
     // As for local directories: through a temporary name renamed over the file, so an
     // interrupted sync never leaves a short file behind; --inplace writes the file itself.
-    const slash = file.lastIndexOf('/');
-    const target = inplace ? file : `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.jfssync${process.pid}`;
+    const target = inplace ? file : temporaryName(file, process.pid);
     try {
       await pipeline(data, createWriteStream(this.fs, target));
       if (perms && entry.mode !== undefined) await this.fs.chmod(target, entry.mode);
@@ -76,6 +75,10 @@ export class JfsTree implements SyncTree {
       if (!inplace) await this.fs.rm(target, { force: true }).catch(() => undefined);
       throw err;
     }
+  }
+
+  async removeTemporary(key: string, pid: number): Promise<void> {
+    await this.fs.rm(temporaryName(this.at(key), pid), { force: true });
   }
 
   async mkdir(entry: SyncEntry, perms: boolean): Promise<void> {

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { headFileSystem, walkFileSystem, type ListOptions, type SyncEntry, type SyncTree, type WriteOptions } from './tree.js';
+import { headFileSystem, temporaryName, walkFileSystem, type ListOptions, type SyncEntry, type SyncTree, type WriteOptions } from './tree.js';
 
 /** A local directory (`/data/`, `file:///data/`). */
 export class LocalTree implements SyncTree {
@@ -57,7 +57,7 @@ export class LocalTree implements SyncTree {
     }
     // Through a temporary name, so an interrupted sync never leaves a short file that a rerun
     // would take for a finished one of another size.
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.jfssync${process.pid}`);
+    const temp = temporaryName(file, process.pid);
     try {
       await pipeline(data, createWriteStream(temp));
       if (perms && entry.mode !== undefined) await fsp.chmod(temp, entry.mode);
@@ -67,6 +67,10 @@ export class LocalTree implements SyncTree {
       await fsp.rm(temp, { force: true });
       throw err;
     }
+  }
+
+  async removeTemporary(key: string, pid: number): Promise<void> {
+    await fsp.rm(temporaryName(this.at(key), pid), { force: true });
   }
 
   async mkdir(entry: SyncEntry, perms: boolean): Promise<void> {

@@ -8,7 +8,7 @@ import { log, logs } from '../log.js';
 import { redactUrl } from '../volume.js';
 import type { SharedRun, WorkSharing } from './execute.js';
 import { hostOf, localAddressToward, shellQuote, sshCommand } from './ssh.js';
-import type { WorkQueue } from './work-queue.js';
+import type { WorkItem, WorkQueue } from './work-queue.js';
 import { TOKEN_HEADER, type FetchReply, type WorkReport } from './work-report.js';
 
 export interface ManagerOptions {
@@ -50,6 +50,8 @@ export class SyncManager implements WorkSharing {
   private over = false;
   /** Workers whose ssh session ended: their items were given back, so their reports are refused. */
   private readonly writtenOff = new Set<string>();
+  /** Each worker's process id on its host, from its fetches: it names the worker's temporary files. */
+  private readonly pids = new Map<string, number>();
 
   private constructor(
     private readonly server: http.Server,
@@ -110,8 +112,8 @@ export class SyncManager implements WorkSharing {
           done = true;
           if (why !== undefined) log.warn(`juicefs sync: worker ${host}: ${why}`);
           this.writtenOff.add(id);
-          const back = this.queue?.reclaim(id) ?? 0;
-          if (back > 0) log.warn(`juicefs sync: worker ${host} left ${back} item${back === 1 ? '' : 's'} unfinished: this process does them`);
+          const back = this.queue?.reclaim(id, (items) => this.discardPartials(id, items)) ?? [];
+          if (back.length > 0) log.warn(`juicefs sync: worker ${host} left ${back.length} item${back.length === 1 ? '' : 's'} unfinished: this process does them`);
           resolve();
         };
         child.once('error', (err) => gone(`cannot start ${ssh[0]} (${err.message}); set JUICEFS_SSH to the ssh command to use`));
@@ -120,6 +122,20 @@ export class SyncManager implements WorkSharing {
       this.workers.push({ id, host, child, exited });
       log.info(`juicefs sync: launched a worker on ${host}`);
     });
+  }
+
+  /**
+   * A worker that died mid-copy leaves its temporary file in DST (a Go worker's stays there):
+   * remove those of the items it gave back, before they are copied again. Never fails: what
+   * cannot be removed is named.
+   */
+  private async discardPartials(id: string, items: readonly WorkItem[]): Promise<void> {
+    const pid = this.pids.get(id);
+    const run = this.run;
+    if (pid === undefined || run === undefined) return;
+    await Promise.all(items.map((item) => run.discardPartial(item, pid).catch((err: unknown) => {
+      log.warn(`juicefs sync: could not remove what worker ${this.workerHost(id)} half wrote of ${item.entry.key}: ${(err as Error).message}`);
+    })));
   }
 
   share(queue: WorkQueue, run: SharedRun): void {
@@ -165,6 +181,8 @@ export class SyncManager implements WorkSharing {
     // A worker still running after its ssh session ended (no terminal, so nothing stopped it):
     // its items are being done here, so it must stop rather than count them twice.
     if (this.writtenOff.has(worker)) return reply(410, 'this worker was written off when its ssh session ended; its work is done elsewhere');
+    const pid = Number(url.searchParams.get('pid'));
+    if (Number.isSafeInteger(pid) && pid > 0 && this.workers.some((w) => w.id === worker)) this.pids.set(worker, pid);
     if (url.pathname === '/fetch' && req.method === 'GET') {
       while (this.queue === undefined && !this.over) await new Promise<void>((resolve) => this.pending.push(resolve));
       const batch: FetchReply = this.over || this.queue === undefined ? [] : this.queue.lend(worker);

@@ -54,10 +54,25 @@ export interface SyncTree {
    * systems write through a temporary name renamed into place, unless `inplace` (--inplace).
    */
   write(entry: SyncEntry, data: Readable, options: WriteOptions): Promise<void>;
+  /**
+   * File systems: remove the temporary file an interrupted write of `key` by process `pid` left
+   * (a distributed sync's worker that died half-way); nothing when there is none. Object stores
+   * write whole objects and leave nothing to remove.
+   */
+  removeTemporary?(key: string, pid: number): Promise<void>;
   mkdir(entry: SyncEntry, perms: boolean): Promise<void>;
   symlink(entry: SyncEntry): Promise<void>;
   remove(entry: SyncEntry): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Where a file-system tree writes `file` ("/"-separated) before renaming it into place: a hidden
+ * name beside it that says which process wrote it, so concurrent writers never share one.
+ */
+export function temporaryName(file: string, pid: number): string {
+  const slash = file.lastIndexOf('/');
+  return `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.jfssync${pid}`;
 }
 
 /** Byte-order comparison of keys, the order every listing is merged in. */

@@ -26,6 +26,8 @@ export class WorkQueue {
   private closed = false;
   /** Items out with each worker, by key. */
   private readonly lent = new Map<string, Map<string, WorkItem>>();
+  /** Items taken back from a worker that are not yet in the queue again (see reclaim). */
+  private returning = 0;
   /** Local takers waiting for lent items to come back or be finished. */
   private waiters: Array<() => void> = [];
 
@@ -40,7 +42,7 @@ export class WorkQueue {
 
   /** Items out with workers now. */
   get outstanding(): number {
-    let n = 0;
+    let n = this.returning;
     for (const m of this.lent.values()) n += m.size;
     return n;
   }
@@ -91,14 +93,24 @@ export class WorkQueue {
     return item;
   }
 
-  /** `worker` is gone: what it held and did not finish goes back to the queue. Returns how many. */
-  reclaim(worker: string): number {
-    const mine = this.lent.get(worker);
+  /**
+   * `worker` is gone: what it held and did not finish goes back to the queue, and is returned.
+   * With `cleanup`, the items go back once it has settled (what the worker left half-done is
+   * cleared before anyone starts them again); until then they count as outstanding.
+   */
+  reclaim(worker: string, cleanup?: (items: readonly WorkItem[]) => Promise<void>): WorkItem[] {
+    const mine = [...(this.lent.get(worker)?.values() ?? [])];
     this.lent.delete(worker);
-    if (mine === undefined || mine.size === 0) return 0;
-    this.items.push(...mine.values());
-    this.wake();
-    return mine.size;
+    if (mine.length === 0) return mine;
+    const requeue = () => {
+      this.returning -= mine.length;
+      this.items.push(...mine);
+      this.wake();
+    };
+    this.returning += mine.length;
+    if (cleanup === undefined) requeue();
+    else void cleanup(mine).then(requeue, requeue);
+    return mine;
   }
 
   /** Hand out nothing more (--max-failure reached). */

@@ -35,7 +35,8 @@ export async function runWorker(o: WorkerOptions): Promise<SyncCounts> {
   let differing: string[] = [];
   let finished: string[] = [];
   const base = `http://${o.manager}`;
-  const query = `worker=${encodeURIComponent(o.id)}`;
+  // The pid names this process's temporary files, which the manager removes if it dies.
+  const query = `worker=${encodeURIComponent(o.id)}&pid=${process.pid}`;
   const headers = { [TOKEN_HEADER]: o.token };
   const ctx: ItemContext = {
     ...o.item,
