@@ -198,4 +198,39 @@ describe('juicefs gateway: the command', () => {
       await v.close();
     }
   }, 60000);
+
+  it("removes what interrupted PUTs and abandoned uploads left in .sys over a week ago, soon after it starts (JuiceFS's gateway checks daily)", async () => {
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    const stale = '/.sys/tmp/5d1/5d1c0ffe-0000-4000-8000-000000000001';
+    const fresh = '/.sys/tmp/5d2/5d2c0ffe-0000-4000-8000-000000000002';
+    const abandoned = '/.sys/uploads/5d3/5d3c0ffe-0000-4000-8000-000000000003';
+    const v = await openVolumeFs(meta);
+    try {
+      for (const f of [stale, fresh]) {
+        await v.fs.mkdir(path.dirname(f), { recursive: true });
+        await v.fs.writeFile(f, 'part of an object');
+      }
+      await v.fs.mkdir(abandoned, { recursive: true });
+      await v.fs.writeFile(`${abandoned}/1`, 'a part');
+      await v.fs.utimes(stale, weekAgo, weekAgo);
+      await v.fs.utimes(abandoned, weekAgo, weekAgo);
+    } finally {
+      await v.close();
+    }
+    const port = await freePort();
+    const g = start([meta, `127.0.0.1:${port}`], CREDS);
+    for (let i = 0; i < 300 && !g.stderr().includes(`removed ${abandoned}`); i++) await new Promise((r) => setTimeout(r, 100));
+    g.child.kill('SIGTERM');
+    const end = await g.done;
+    const after = await openVolumeFs(meta);
+    try {
+      expect({
+        code: end.code,
+        logged: [stale, abandoned].map((p) => end.err.includes(`gateway: removed ${p}, stale since ${weekAgo.toISOString().slice(0, 16)}`)),
+        left: await Promise.all([stale, fresh, abandoned].map((p) => after.fs.exists(p))),
+      }).toEqual({ code: 0, logged: [true, true], left: [false, true, false] });
+    } finally {
+      await after.close();
+    }
+  }, 60000);
 });

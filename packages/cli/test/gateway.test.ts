@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Operator } from 'opendal';
 import { createStorage } from '@juicefs/chunk';
+import { Layout } from '../src/gateway/layout.js';
 import { createGatewayServer, type GatewayOptions } from '../src/gateway/server.js';
+import { stagingDirs, sweepStaleFiles } from '../src/gateway/stale-files.js';
 import { openVolumeFs, type VolumeFs } from '../src/volume-fs.js';
 import { juicefsAsync, mustFormat, pattern } from './tools-volume.js';
 import { putChunked, RawS3, xmlAll } from './support/s3-raw.js';
@@ -380,6 +382,70 @@ describe('raw requests', () => {
       prefixes: xmlAll(list.text, 'Prefix').filter((p) => p.startsWith('.')), put: put.status,
       dots: [dots.status, xmlAll(dots.text, 'Code')],
     }).toEqual({ prefixes: [], put: 403, dots: [400, ['XMinioInvalidObjectName']] });
+  });
+});
+
+describe('stale files in .sys', () => {
+  const DAY = 24 * 3600 * 1000;
+  const uuid = (n: number) => `0a0b0c0d-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const make = async (p: string, ageDays: number, dir = false) => {
+    await v.fs.mkdir(dir ? p : path.posix.dirname(p), { recursive: true });
+    if (!dir) await v.fs.writeFile(p, 'x');
+    const t = new Date(Date.now() - ageDays * DAY);
+    await v.fs.utimes(p, t, t);
+  };
+
+  it('go once unchanged for a week: temporary files, uploads, emptied fan-out directories; anything else stays, named', async () => {
+    const layout = new Layout({ bucket: BUCKET, multiBuckets: false, keepEtag: false, objectTag: false, objectMeta: false, headDir: false, hideDirObject: false, readOnly: false });
+    const dirs = stagingDirs(layout, [BUCKET]);
+    expect(dirs).toEqual(['/.sys/tmp', '/.sys/uploads']);
+    // A real upload, abandoned: made through the gateway, then aged.
+    const init = await raw.send({ method: 'POST', path: `/${BUCKET}/abandoned.bin`, query: { uploads: '' } });
+    const uploadId = xmlAll(init.text, 'UploadId')[0] ?? '';
+    await raw.send({ method: 'PUT', path: `/${BUCKET}/abandoned.bin`, query: { partNumber: '1', uploadId }, body: 'part one' });
+    const uploadDir = `/.sys/uploads/${uploadId.slice(0, 3)}/${uploadId}`;
+    await make(uploadDir, 8, true);
+    const t = (n: number) => `/.sys/tmp/${uuid(n).slice(0, 3)}/${uuid(n)}`;
+    await make(t(1), 8); // stale: goes, and its fan-out directory stays (changed just now)
+    await make(t(2), 6); // six days: stays
+    await make(`/.sys/tmp/${uuid(3)}`, 30); // before the fan-out, as older gateways left them
+    await make('/.sys/tmp/old', 30, true); // an emptied fan-out directory, untouched for a month
+    await make('/.sys/tmp/notes.txt', 30); // not the gateway's: left alone
+    const warnings: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (warnings.push(String(chunk)), true));
+    let removed: number;
+    try {
+      removed = await sweepStaleFiles(v.fs, dirs);
+    } finally {
+      spy.mockRestore();
+    }
+    const uploads = await raw.send({ method: 'GET', path: `/${BUCKET}`, query: { uploads: '' } });
+    const complete = await raw.send({
+      method: 'POST', path: `/${BUCKET}/abandoned.bin`, query: { uploadId },
+      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"${md5('part one')}"</ETag></Part></CompleteMultipartUpload>`,
+    });
+    const exists = async (p: string) => v.fs.exists(p);
+    expect({
+      removed,
+      gone: await Promise.all([uploadDir, t(1), `/.sys/tmp/${uuid(3)}`, '/.sys/tmp/old'].map(exists)),
+      kept: await Promise.all([t(2), path.posix.dirname(t(1)), '/.sys/tmp/notes.txt'].map(exists)),
+      named: warnings.some((w) => w.includes('unexpected entry /.sys/tmp/notes.txt')),
+      listed: xmlAll(uploads.text, 'UploadId').includes(uploadId),
+      complete: [complete.status, xmlAll(complete.text, 'Code')],
+    }).toEqual({
+      removed: 4,
+      gone: [false, false, false, false],
+      kept: [true, true, true],
+      named: true,
+      listed: false,
+      complete: [404, ['NoSuchUpload']],
+    });
+    await v.fs.rm('/.sys/tmp', { recursive: true });
+  });
+
+  it('with --multi-buckets each bucket has its own', () => {
+    const layout = new Layout({ bucket: '', multiBuckets: true, keepEtag: false, objectTag: false, objectMeta: false, headDir: false, hideDirObject: false, readOnly: false });
+    expect(stagingDirs(layout, ['a1b', 'c2d'])).toEqual(['/.sys/a1b/tmp', '/.sys/a1b/uploads', '/.sys/c2d/tmp', '/.sys/c2d/uploads']);
   });
 });
 

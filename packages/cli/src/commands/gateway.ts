@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { fsError } from '@juicefs/core';
 import type { Argv, Options } from 'yargs';
 import { isValidBucketName, MINIO_SYS_DIR } from '../gateway/layout.js';
+import { ObjectStore } from '../gateway/objects.js';
 import { createGatewayServer, type GatewayOptions } from '../gateway/server.js';
+import { startStaleSweeper } from '../gateway/stale-files.js';
 import type { Credentials } from '../gateway/sigv4.js';
 import { gatewayTls } from '../gateway/tls.js';
 import { log } from '../log.js';
@@ -97,8 +99,12 @@ export function gatewayCommand(y: Argv): Argv {
         const bound = server.address() as AddressInfo;
         const shown = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
         announceListening(`S3 gateway for volume ${v.format.Name} (${redactUrl(metaUrl)}) listening on ${tls ? 'https' : 'http'}://${shown}${tls ? ` (certificate from ${tls.dir})` : ''}, bucket${options.multiBuckets ? 's: top-level directories' : ` ${options.bucket}`}`);
+        // As JuiceFS's gateway: what interrupted PUTs and abandoned multipart uploads leave in
+        // .sys goes after a week.
+        const sweeper = options.readOnly ? undefined : startStaleSweeper(new ObjectStore(v.fs, options));
         const signal = await untilStopSignal();
         log.info(`received ${signal}, closing the gateway`);
+        await sweeper?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -72,10 +72,14 @@ export class Layout {
     return ['', SYS_DIR, ...(this.config.multiBuckets ? [bucket] : []), ...rest].join('/');
   }
 
+  tmpRoot(bucket: string): string {
+    return this.sysPath(bucket, 'tmp');
+  }
+
   /** A fresh temporary name for an object being written. */
   tmpPath(bucket: string): string {
     const id = randomUUID();
-    return this.sysPath(bucket, 'tmp', id.slice(0, FANOUT), id);
+    return `${this.tmpRoot(bucket)}/${id.slice(0, FANOUT)}/${id}`;
   }
 
   uploadsRoot(bucket: string): string {
