@@ -1,4 +1,6 @@
-import yargs, { type Argv, type Options } from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv, Options } from 'yargs';
+import type yargsModule from 'yargs';
 import { setRawArgs } from './args.js';
 import { configCommand } from './commands/config.js';
 import { destroyCommand } from './commands/destroy.js';
@@ -29,6 +31,11 @@ import { webdavCommand } from './commands/webdav.js';
 import { tierCommand } from './commands/tier.js';
 import { VERSION } from './version.js';
 import { log, logLevelOf, setLogId, setLogLevel, type LogFlags } from './log.js';
+
+// yargs's ES-module build wraps help text with cliui's plain wrap, which cuts words in two at the
+// column ("~/.bas" / "hrc"); its CommonJS build wraps at spaces (wrap-ansi). The built command is
+// an ES module, so it loads the CommonJS build explicitly.
+const yargs = createRequire(import.meta.url)('yargs') as typeof yargsModule;
 
 export { VERSION };
 

@@ -57,6 +57,19 @@ describe('juicefs', () => {
     expect(missing.err).toMatch(/^juicefs: Not enough non-option arguments.*\n\(run juicefs dump --help for usage\)\n$/);
   });
 
+  it('the built command (an ES module) wraps help at spaces, within the width, as the sources do', () => {
+    // yargs's ES-module build cut words at the column ("~/.bas" / "hrc"); the tests run the
+    // sources as CommonJS, which never showed it, so this one runs dist/.
+    const built = spawnSync(process.execPath, [path.join(__dirname, '../dist/bin/juicefs.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
+    const lines = built.stdout.split('\n');
+    expect({
+      code: built.status,
+      widest: Math.max(...lines.map((l) => l.length)) <= 100,
+      whole: ['(juicefs completion >> ~/.bashrc)', 'through fusermount3 without root'].map((w) => built.stdout.replace(/\s+/g, ' ').includes(w)),
+      same: built.stdout === juicefs('--help').out,
+    }).toEqual({ code: 0, widest: true, whole: [true, true], same: true });
+  });
+
   it('formats a SQLite volume with defaults and flags, and status shows it with secrets removed', () => {
     const meta = `sqlite3://${dir}/meta.db`;
     const f = juicefs('format', meta, 'vol-1', '--bucket', `${dir}/bucket`, '--secret-key', 'hush', '--capacity', '2', '--inodes', '1000', '--block-size', '3000', '--compress', 'lz4', '--trash-days', '0');
