@@ -59,11 +59,50 @@ export function logs(level: LogLevel): boolean {
   return rank[level] >= rank[threshold];
 }
 
-function emit(level: LogLevel, message: string): void {
-  if (!logs(level)) return;
-  // Info and warnings keep the wording people and tests already read; debug and trace say what they are.
+/**
+ * Whether stderr is a file: a background mount's or server's `--log`, or `2>>FILE`. Lines there
+ * get a time, the process id and the level, as JuiceFS writes every line
+ * (`2026/11/27 21:33:50.123456 juicefs[1234] <INFO>: …`): in a log that several mounts share for
+ * days, a bare message tells neither when nor whose. A terminal or a pipe gets the message alone.
+ */
+// Node's own classification of fd 2 when it made process.stderr ('tty', 'pipe' or 'fs'). Not an
+// fstat(2) of our own: made at module load, that one left the CommonJS loader unable to resolve
+// yargs's dependencies through pnpm's symlinks (Node 20.20, measured), whatever the cause.
+const intoFile = (process.stderr as { _type?: string })._type === 'fs';
+
+/** Go's logrus names of the levels, as JuiceFS prints them. */
+const LEVEL_NAMES: Record<LogLevel, string> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' };
+
+/** Local time as JuiceFS's logs give it: `2006/01/02 15:04:05.000000`. */
+export function logTimestamp(epochMicros: number): string {
+  const d = new Date(Math.floor(epochMicros / 1000));
+  const two = (n: number) => String(n).padStart(2, '0');
+  const micros = String(Math.floor(epochMicros) % 1_000_000).padStart(6, '0');
+  return `${d.getFullYear()}/${two(d.getMonth() + 1)}/${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${micros}`;
+}
+
+/**
+ * One message as stderr gets it, whatever the threshold: stamped into a file; on a terminal or a
+ * pipe info and warnings keep the wording people and tests already read, debug and trace say
+ * what they are.
+ */
+export function logLine(level: LogLevel, message: string): string {
+  const id = logId !== '' ? `[${logId}] ` : '';
+  if (intoFile) {
+    const now = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    return `${id}${logTimestamp(now)} juicefs[${process.pid}] <${LEVEL_NAMES[level]}>: ${message}\n`;
+  }
   const prefix = level === 'debug' || level === 'trace' ? `juicefs [${level}]: ` : '';
-  process.stderr.write(`${logId !== '' ? `[${logId}] ` : ''}${prefix}${message}\n`);
+  return `${id}${prefix}${message}\n`;
+}
+
+/** A log file's line without what logLine put before the message (the tag, time, pid and level). */
+export function messageOf(line: string): string {
+  return line.replace(/^(\[[^\]]*\] )?\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} juicefs\[\d+\] <[A-Z]+>: /, '');
+}
+
+function emit(level: LogLevel, message: string): void {
+  if (logs(level)) process.stderr.write(logLine(level, message));
 }
 
 export const log = {

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Argv, Options } from 'yargs';
 import type yargsModule from 'yargs';
@@ -34,8 +35,11 @@ import { log, logLevelOf, setLogId, setLogLevel, type LogFlags } from './log.js'
 
 // yargs's ES-module build wraps help text with cliui's plain wrap, which cuts words in two at the
 // column ("~/.bas" / "hrc"); its CommonJS build wraps at spaces (wrap-ansi). The built command is
-// an ES module, so it loads the CommonJS build explicitly.
-const yargs = createRequire(import.meta.url)('yargs') as typeof yargsModule;
+// an ES module, so it loads the CommonJS build explicitly, from its real path: through pnpm's
+// symlinks the loader once kept the link's path and then could not find yargs's own
+// dependencies, which sit beside the real directory (Node 20.20, measured).
+const yargsEntry = realpathSync(createRequire(import.meta.url).resolve('yargs'));
+const yargs = createRequire(yargsEntry)(yargsEntry) as typeof yargsModule;
 
 export { VERSION };
 

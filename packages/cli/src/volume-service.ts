@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { context, fsError, ROOT_CONTEXT, type Context } from '@juicefs/core';
 import type { Options } from 'yargs';
 import { rawArgs } from './args.js';
-import { log, logs } from './log.js';
+import { log, logLine, logs, messageOf } from './log.js';
 import { startMetricsBeside } from './metrics/index.js';
 import { backupInterval, MetaBackupJob, parseBackupInterval } from './mount/backup.js';
 import { parseCustomLabels } from './metrics/labels.js';
@@ -208,7 +208,7 @@ const BACKGROUND_CHILD = 'JFS_BACKGROUND_SERVICE';
 
 /** Logs that the server listens (`message` contains LISTENING). */
 export function announceListening(message: string): void {
-  if (logs('info') || process.env[BACKGROUND_CHILD] === '1') process.stderr.write(`${message}\n`);
+  if (logs('info') || process.env[BACKGROUND_CHILD] === '1') process.stderr.write(logLine('info', message));
 }
 
 /**
@@ -233,7 +233,7 @@ export async function startServiceInBackground(service: string, logFile: string)
     const line = written().split('\n').find((l) => l.includes(LISTENING));
     if (line !== undefined) {
       child.unref();
-      log.info(`${service} started in the background (pid ${child.pid}, log ${logFile}): ${line}`);
+      log.info(`${service} started in the background (pid ${child.pid}, log ${logFile}): ${messageOf(line)}`);
       return;
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -1,8 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { logLevelOf } from '../src/log.js';
+import { spawnSync } from 'node:child_process';
+import { logLevelOf, logTimestamp, messageOf } from '../src/log.js';
 import { juicefs } from './tools-volume.js';
+
+const repo = path.resolve(__dirname, '../../..');
+const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
 
 // JuiceFS's global flags (-v/--debug, -q, --trace, --log-level, --log-id, --no-agent, --pyroscope,
 // --no-color), before or after the command: scripts that pass them must keep working, and the
@@ -65,6 +69,47 @@ describe('global flags', () => {
       random: [random.code, /^\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\] juicefs: ENOENT: /.test(random.err)],
       plain: [plain.code, plain.err, (JSON.parse(plain.out) as { Setting: { Name: string } }).Setting.Name],
     }).toEqual({ tagged: [0, '[job-7] warning', 'trash-days: 1 -> 2\n'], random: [1, true], plain: [0, '', 'vol-plain'] });
+  });
+
+  it("stderr into a file (a background service's --log, 2>>FILE) gets JuiceFS's time, pid and level on every line", () => {
+    const file = path.join(dir, 'stderr.log');
+    const fd = fs.openSync(file, 'w');
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: repo, stdio: ['ignore', 'pipe', fd], encoding: 'utf8' });
+    const warned = run('config', `sqlite3://${dir}/vol-plain.db`, '--trash-days', '3', '--log-id', 'j1');
+    const failed = run('status', `sqlite3://${dir}/missing/none.db`);
+    fs.closeSync(fd);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    const stamp = '\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} juicefs\\[(\\d+)\\] <([A-Z]+)>: ';
+    const parsed = lines.map((l) => new RegExp(`^(\\[j1\\] )?${stamp}(.*)$`).exec(l));
+    expect({
+      codes: [warned.status, failed.status],
+      stdout: warned.stdout, // results stay on stdout, unstamped
+      every: parsed.every((m) => m !== null),
+      levels: parsed.map((m) => m?.[3]),
+      pids: parsed.map((m) => Number(m?.[2]) > 0),
+      tagged: parsed.map((m) => m?.[1] !== undefined),
+      last: parsed.at(-1)?.[4]?.startsWith('juicefs: ENOENT: '),
+    }).toEqual({
+      codes: [0, 1],
+      stdout: 'trash-days: 2 -> 3\n',
+      every: true,
+      levels: [...lines.slice(0, -1).map(() => 'WARNING'), 'ERROR'],
+      pids: lines.map(() => true),
+      tagged: [...lines.slice(0, -1).map(() => true), false],
+      last: true,
+    });
+  });
+
+  it('log times are local, to the microsecond, as Go formats them', () => {
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'UTC';
+    try {
+      expect(logTimestamp(Date.UTC(2026, 10, 7, 9, 3, 5) * 1000 + 4567)).toBe('2026/11/07 09:03:05.004567');
+      expect(messageOf('[j1] 2026/11/07 09:03:05.004567 juicefs[12] <INFO>: OK, vol is ready')).toBe('OK, vol is ready');
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
   });
 
   it('an unknown --log-level fails before the command runs', () => {

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { MOUNT_FLAGS } from '../commands/mount.js';
 import { run } from '../main.js';
+import { logLine } from '../log.js';
 import { mountHelperArgs } from '../mount/fstab.js';
 
 /**
@@ -37,7 +38,8 @@ Promise.resolve()
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`juicefs: ${(err as Error).message}\n`);
+    // The command's last word: `juicefs: ` on a terminal, a stamped ERROR line in a log file.
+    process.stderr.write(logLine('error', `juicefs: ${(err as Error).message}`));
     process.exitCode = 1;
   },
 );
