@@ -94,7 +94,7 @@ describe('opening SQL engines', () => {
     );
     expect(err?.code).toBe('EIO');
     expect(err?.message).toContain('127.0.0.1:1/nowhere');
-    expect(err?.message).toContain('mysql.sh');
+    expect(err?.message).toContain('check the meta URL and that the server runs');
   });
 
   it('says a MySQL password is wrong or a database unknown (EINVAL), never echoing the password', async () => {
@@ -124,7 +124,7 @@ describe('opening SQL engines', () => {
     );
     expect(err?.code).toBe('ECONNREFUSED');
     expect(err?.message).toContain('127.0.0.1:1/nowhere');
-    expect(err?.message).toContain('postgres.sh');
+    expect(err?.message).toContain('check the meta URL and that the server runs');
   });
 
   it('refuses a SQLite file in a directory that does not exist', async () => {

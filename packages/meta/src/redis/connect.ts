@@ -105,7 +105,7 @@ export function unreachable(target: RedisTarget, cause: unknown): Error {
   const why = cause instanceof Error ? cause.message : String(cause);
   return fsError(
     'ECONNREFUSED',
-    `cannot reach Redis at ${target.address} (db ${target.db}): ${why}. Start the server (for tests: bash scripts/services/redis.sh) or fix the meta URL`,
+    `cannot reach Redis at ${target.address} (db ${target.db}): ${why}. Start the server or fix the meta URL`,
     cause,
   );
 }

@@ -286,7 +286,7 @@ function openError(target: MysqlTarget, err: unknown): Error {
   const timedOut = e?.code === 'ETIMEDOUT' || /timeout/i.test(message);
   return fsError(
     'EIO',
-    `cannot reach MySQL at ${target.address}${timedOut ? ' (timed out)' : ''}: ${message}; check the meta URL and that the server runs (tests: bash scripts/services/mysql.sh)`,
+    `cannot reach MySQL at ${target.address}${timedOut ? ' (timed out)' : ''}: ${message}; check the meta URL and that the server runs`,
     err,
   );
 }

@@ -157,7 +157,7 @@ export class PgDriver implements SqlDriver {
       await pool.destroy();
       throw fsError(
         'ECONNREFUSED',
-        `cannot use PostgreSQL at ${target.address}: ${(err as Error).message}; check the meta URL and that the server runs (tests: bash scripts/services/postgres.sh)`,
+        `cannot use PostgreSQL at ${target.address}: ${(err as Error).message}; check the meta URL and that the server runs`,
         err,
       );
     }
