@@ -599,6 +599,19 @@ describe('sync: the JuiceFS 1.2/1.3 flags between local directories', () => {
 
   const checkpoints = (root: string) => fs.readdirSync(root).filter((n) => n.startsWith('.juicefs-sync-checkpoint.'));
 
+  it('--manager-addr it cannot listen on fails the run at once, before a checkpoint is kept or a worker started', () => {
+    const src = dirWith({ f: '1' });
+    const dst = dirWith({});
+    // 203.0.113.0/24 is TEST-NET-3: no interface of this machine has it.
+    const r = sync({ JUICEFS_SSH: 'false' }, `${src}/`, `${dst}/`, '--worker', 'localhost', '--manager-addr', '203.0.113.77:1', '--enable-checkpoint');
+    expect({ last: last(r), launched: r.err.includes('launched a worker'), checkpoints: checkpoints(dst), copied: fs.existsSync(path.join(dst, 'f')) }).toEqual({
+      last: [1, expect.stringMatching(/^juicefs: EINVAL: --manager-addr: cannot listen on 203\.0\.113\.77:1 \(listen EADDRNOTAVAIL/)],
+      launched: false,
+      checkpoints: [],
+      copied: false,
+    });
+  });
+
   it('--enable-checkpoint: a failed run saves the work left at the destination; the same command resumes it without listing, then removes the checkpoint', () => {
     const src = dirWith({ f1: '1', f2: '22', f3: '333', f4: '4444' });
     const dst = dirWith({ 'f3/keep': 'x' }); // a directory where f3 goes: its copy fails
