@@ -64,10 +64,12 @@ export function logs(level: LogLevel): boolean {
  * get a time, the process id and the level, as JuiceFS writes every line
  * (`2026/11/27 21:33:50.123456 juicefs[1234] <INFO>: …`): in a log that several mounts share for
  * days, a bare message tells neither when nor whose. A terminal or a pipe gets the message alone.
+ *
+ * Read from Node's own classification of fd 2 when it made process.stderr ('tty', 'pipe' or
+ * 'fs'), not from an fstat(2) of our own: made at module load, that one left the CommonJS loader
+ * unable to resolve yargs's dependencies through pnpm's symlinks (Node 20.20, measured; the cause
+ * was not found).
  */
-// Node's own classification of fd 2 when it made process.stderr ('tty', 'pipe' or 'fs'). Not an
-// fstat(2) of our own: made at module load, that one left the CommonJS loader unable to resolve
-// yargs's dependencies through pnpm's symlinks (Node 20.20, measured), whatever the cause.
 const intoFile = (process.stderr as { _type?: string })._type === 'fs';
 
 /** Go's logrus names of the levels, as JuiceFS prints them. */

@@ -45,7 +45,7 @@ export async function sweepStaleFiles(fs: JuiceFS, dirs: readonly string[], now 
         if (!(await sweep(path, 1))) continue;
       } else if (!isUploadId(name)) {
         // Temporary names are UUIDs too (directly in tmp/ before the fan-out, as older gateways
-      // left them): anything else was not put here by a gateway.
+        // left them): anything else was not put here by a gateway.
         log.warn(`gateway: unexpected entry ${path} among the gateway's temporary files; left alone`);
         continue;
       }
