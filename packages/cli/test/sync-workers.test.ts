@@ -4,7 +4,12 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseWorkers, shellQuote, sshCommand } from '../src/sync/ssh.js';
+import { JfsTree } from '../src/sync/jfs-tree.js';
+import { LocalTree } from '../src/sync/local-tree.js';
+import { temporaryName } from '../src/sync/tree.js';
 import { BATCH_ITEMS, WorkQueue, type WorkItem } from '../src/sync/work-queue.js';
+import { openVolumeFs } from '../src/volume-fs.js';
+import { mustFormat } from './tools-volume.js';
 
 // `juicefs sync --worker HOSTS`: the distributed sync. The manager lists and plans, then shares
 // the copies with workers it starts over ssh; here they log in to a real OpenSSH server on
@@ -75,6 +80,51 @@ describe('sync workers: the shared queue', () => {
     const taking = q.take();
     q.close();
     expect({ taken: await taking, lent: q.lend('w2') }).toEqual({ taken: undefined, lent: [] });
+  });
+});
+
+describe("sync workers: removing a dead worker's temporary file", () => {
+  let work: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-sync-temp-'));
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('local directories and volumes remove only that process\'s temporary file of that key', async () => {
+    expect(temporaryName('/d/sub/a.txt', 42)).toBe('/d/sub/.a.txt.jfssync42');
+    const local = path.join(work, 'local');
+    fs.mkdirSync(path.join(local, 'sub'), { recursive: true });
+    for (const n of ['.a.jfssync42', '.a.jfssync43', 'a']) fs.writeFileSync(path.join(local, 'sub', n), n);
+    const lt = new LocalTree(local);
+    await lt.removeTemporary('sub/a', 42);
+    await lt.removeTemporary('sub/a', 42); // gone already: nothing to do
+    await lt.removeTemporary('missing/b', 42);
+
+    const meta = `sqlite3://${work}/meta.db`;
+    mustFormat(meta, 'tempvol', path.join(work, 'bucket'), '--trash-days', '0');
+    const v = await openVolumeFs(meta);
+    try {
+      await v.fs.mkdir('/in/sub', { recursive: true });
+      for (const n of ['.a.jfssync42', '.a.jfssync43', 'a']) await v.fs.writeFile(`/in/sub/${n}`, n);
+    } finally {
+      await v.close();
+    }
+    const jt = await JfsTree.open(meta, '/in', 'jfs://tempvol/in');
+    try {
+      await jt.removeTemporary('sub/a', 42);
+      await jt.removeTemporary('sub/a', 42);
+    } finally {
+      await jt.close();
+    }
+    const after = await openVolumeFs(meta);
+    try {
+      expect({ local: fs.readdirSync(path.join(local, 'sub')).sort(), volume: (await after.fs.readdir('/in/sub')).sort() }).toEqual({
+        local: ['.a.jfssync43', 'a'],
+        volume: ['.a.jfssync43', 'a'],
+      });
+    } finally {
+      await after.close();
+    }
   });
 });
 
