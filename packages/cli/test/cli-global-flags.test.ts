@@ -3,10 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { logLevelOf, logTimestamp, messageOf } from '../src/log.js';
-import { juicefs } from './tools-volume.js';
-
-const repo = path.resolve(__dirname, '../../..');
-const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
+import { bin, juicefs, repo } from './tools-volume.js';
 
 // JuiceFS's global flags (-v/--debug, -q, --trace, --log-level, --log-id, --no-agent, --pyroscope,
 // --no-color), before or after the command: scripts that pass them must keep working, and the

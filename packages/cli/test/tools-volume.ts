@@ -6,7 +6,8 @@ import { createControlHandler } from '../src/control/index.js';
 import { openVolumeFs, type VolumeFs } from '../src/volume-fs.js';
 
 export const repo = path.resolve(__dirname, '../../..');
-const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
+/** The juicefs command run from the TypeScript sources. */
+export const bin = path.join(__dirname, 'support/juicefs-from-source.cjs');
 export const redisBase = (process.env['JFS_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6390').replace(/\/\d*$/, '');
 export const pgBase = process.env['JFS_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5440/juicefs_test';
 

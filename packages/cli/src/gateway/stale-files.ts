@@ -9,8 +9,8 @@ import type { ObjectStore } from './objects.js';
  * removes such entries once they have not changed for a week, checking once a day; so does this
  * one, and also soon after it starts, so that a gateway restarted more often than daily cleans too.
  */
-export const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
-export const SWEEP_EVERY_MS = 24 * 3600 * 1000;
+const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
+const SWEEP_EVERY_MS = 24 * 3600 * 1000;
 const FIRST_SWEEP_AFTER_MS = 3_000;
 
 /** The `.sys` directories of temporary files and uploads, for each bucket the gateway serves. */
