@@ -6,6 +6,13 @@ export interface PosixSuiteOptions {
   dirEntries?: number;
   /** Files written at the same time by separate writers (default 16). */
   concurrentWriters?: number;
+  /**
+   * fsx operations the directory refuses with EOPNOTSUPP (default none): a FUSE reference server
+   * without fallocate, say. The rest must agree with fsx's model byte for byte.
+   */
+  fsxUnsupported?: readonly string[];
+  /** Operations of each of the two fsx runs (default 1200; JFS_FSX_OPS overrides both). */
+  fsxOps?: number;
   /** Per-test timeout in milliseconds (default 60 s; the big-file test scales with its size). */
   timeoutMs?: number;
   /**
@@ -37,6 +44,8 @@ export function resolveOptions(o: PosixSuiteOptions): ResolvedOptions {
     dirEntries: o.dirEntries ?? 1000,
     concurrentWriters: o.concurrentWriters ?? 16,
     timeoutMs: o.timeoutMs ?? 60_000,
+    fsxUnsupported: o.fsxUnsupported ?? [],
+    fsxOps: o.fsxOps ?? 1200,
   };
 }
 

@@ -3,6 +3,7 @@ import { resolveOptions } from './context.js';
 import { closeLeftHandles, freshDir } from './helpers.js';
 import { registerAttributeCases } from './cases/attributes.js';
 import { registerFileDataCases } from './cases/file-data.js';
+import { registerFsxCases } from './cases/fsx.js';
 import { registerHandleCases } from './cases/handles.js';
 import { registerLockCases } from './cases/locks.js';
 import { registerNameCases } from './cases/names.js';
@@ -38,6 +39,7 @@ export function posixSuite(name: string, getDir: () => string, options: PosixSui
     jest.setTimeout(resolved.timeoutMs);
     afterEach(closeLeftHandles);
     describe('file data', () => registerFileDataCases(ctx));
+    describe('random file operations', () => registerFsxCases(ctx));
     describe('names', () => registerNameCases(ctx));
     describe('attributes', () => registerAttributeCases(ctx));
     describe('open handles', () => registerHandleCases(ctx));

@@ -236,6 +236,27 @@ describe('VFS reads and writes', () => {
     expect((await h.vfs.read(h.ctx, ino, r.fh, 0, 100)).toString()).toBe('start;a1;b1;a2;');
   });
 
+  it('a handle the kernel writes back through (kernelWriteback) reads whatever its mode, and writes where asked', async () => {
+    const h = await newHarness();
+    const { ino, fh } = await createFile(h, 'wb');
+    await h.vfs.write(h.ctx, ino, fh, 0, Buffer.from('0123456789'));
+    await h.vfs.release(h.ctx, ino, fh);
+    const plain = await h.vfs.open(h.ctx, ino, O_WRONLY | O_APPEND);
+    const cached = await h.vfs.open(h.ctx, ino, O_WRONLY | O_APPEND, undefined, { kernelWriteback: true });
+    const readPlain = await h.vfs.read(h.ctx, ino, plain.fh, 0, 4).then(String, (e: { code?: string }) => e.code);
+    const readCached = (await h.vfs.read(h.ctx, ino, cached.fh, 0, 4)).toString();
+    // The kernel sends the page it filled, from offset 0: written there, not appended.
+    await h.vfs.write(h.ctx, ino, cached.fh, 0, Buffer.from('0123456789ab'));
+    // A plain O_APPEND handle still appends, whatever offset it is given.
+    await h.vfs.write(h.ctx, ino, plain.fh, 0, Buffer.from(';'));
+    await h.vfs.release(h.ctx, ino, plain.fh);
+    await h.vfs.release(h.ctx, ino, cached.fh);
+    const r = await h.vfs.open(h.ctx, ino, O_RDONLY);
+    expect({ readPlain, readCached, content: (await h.vfs.read(h.ctx, ino, r.fh, 0, 100)).toString() }).toEqual({
+      readPlain: 'EBADF', readCached: '0123', content: '0123456789ab;',
+    });
+  });
+
   it('O_TRUNC empties the file on open, even with unflushed writes from another handle', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'trunc');

@@ -109,6 +109,18 @@ export interface OpenReply extends AttrReply {
   keepCache: boolean;
 }
 
+/**
+ * How the caller will use a file handle beyond its open flags. A FUSE mount with the kernel's
+ * writeback cache (`-o writeback_cache`) sets `kernelWriteback`: the kernel then reads pages
+ * through any handle (to fill a page before a partial write, even on an O_WRONLY one) and places
+ * O_APPEND writes at its own end of file, sending page-sized writes at explicit offsets. Such a
+ * handle is readable whatever its access mode, and its writes go where they say; the open itself
+ * is checked with the flags as given (permissions, chattr +a), as libfuse's passthrough_ll does.
+ */
+export interface OpenUse {
+  kernelWriteback?: boolean;
+}
+
 /** CREATE reply: the new node and its open handle. */
 export interface CreateReply extends EntryReply {
   fh: number;

@@ -15,7 +15,7 @@ import { HandleTable, type FileHandle, type Handle, type SpecialHandle } from '.
 import { ACCESSLOG_INODE, CONFIG_INODE, CONTROL_INODE, STATS_INODE, internalAttr, internalNodeByIno, internalNodeByName, type InternalNode } from './internal-nodes.js';
 import { MetaCache } from './meta-cache.js';
 import { instrumentMeta, VfsMetrics } from './metrics.js';
-import { DEFAULT_VFS_OPTIONS, type EntryReply, type OpenReply, type VfsInit, type VfsOptions } from './options.js';
+import { DEFAULT_VFS_OPTIONS, type EntryReply, type OpenReply, type OpenUse, type VfsInit, type VfsOptions } from './options.js';
 import { configJson } from './special-files.js';
 import { KeepCachePolicy } from './keep-cache.js';
 
@@ -223,7 +223,8 @@ export abstract class VfsBase {
     return h;
   }
 
-  protected newFileHandle(ino: Ino, flags: number, type: NodeType, takeOver?: number): number {
+  protected newFileHandle(ino: Ino, flags: number, type: NodeType, takeOver?: number, use: OpenUse = {}): number {
+    const kernelWriteback = use.kernelWriteback === true;
     const fh = this.handles.allocate(takeOver);
     this.handles.add({
       kind: 'file',
@@ -231,9 +232,9 @@ export abstract class VfsBase {
       ino,
       type,
       flags,
-      readable: canRead(flags),
+      readable: canRead(flags) || kernelWriteback,
       writable: canWrite(flags),
-      append: (flags & O_APPEND) !== 0,
+      append: (flags & O_APPEND) !== 0 && !kernelWriteback,
       plockOwners: new Set(),
     });
     this.metrics.openHandles = this.handles.size;

@@ -7,7 +7,7 @@ import { CHUNK_SIZE } from '../types/slice.js';
 import { canRead, canWrite, checkOpenFlags, O_APPEND, O_TRUNC, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from './flags.js';
 import { compactChunk } from './compaction.js';
 import { ACCESSLOG_INODE, internalNodeByIno, isVirtualInode } from './internal-nodes.js';
-import type { CreateReply, OpenReply } from './options.js';
+import type { CreateReply, OpenReply, OpenUse } from './options.js';
 import { MAX_FILE_SIZE, LOCK_TO_EOF, type Name, toName, entryText } from './vfs-base.js';
 import { VfsNames } from './vfs-names.js';
 
@@ -18,8 +18,9 @@ export abstract class VfsFiles extends VfsNames {
   /**
    * Open a file. `takeOver`: register the handle under this number, an earlier server's handle
    * (below VfsOptions.firstHandle) that the kernel still uses for a file opened before a restart.
+   * `use`: how the handle will be used beyond `flags` (see OpenUse).
    */
-  async open(ctx: Context, ino: Ino, flags: number, takeOver?: number): Promise<OpenReply> {
+  async open(ctx: Context, ino: Ino, flags: number, takeOver?: number, use: OpenUse = {}): Promise<OpenReply> {
     return this.op(ctx, 'open', () => `${ino},0x${flags.toString(16)}`, async () => {
       if (takeOver !== undefined) this.handles.allocate(takeOver); // checked before anything is opened
       const node = isVirtualInode(ino) ? internalNodeByIno(ino) : undefined;
@@ -40,7 +41,7 @@ export abstract class VfsFiles extends VfsNames {
         await this.meta.close(ctx, ino).catch(() => undefined);
         throw err;
       }
-      const fh = this.newFileHandle(ino, flags, attr.type, takeOver);
+      const fh = this.newFileHandle(ino, flags, attr.type, takeOver, use);
       const keepCache = (flags & O_TRUNC) === 0 && this.keepCache.opened(ino, attr);
       // A small file opened for reading: its bytes start loading now (the kernel still has the
       // page-cache copy when keepCache, and asks us for nothing).
@@ -52,14 +53,14 @@ export abstract class VfsFiles extends VfsNames {
   }
 
   /** Create a regular file and open it (O_CREAT|O_EXCL semantics: EEXIST when the name exists). */
-  async create(ctx: Context, parent: Ino, name: Name, mode: number, cumask: number, flags: number): Promise<CreateReply> {
+  async create(ctx: Context, parent: Ino, name: Name, mode: number, cumask: number, flags: number, use: OpenUse = {}): Promise<CreateReply> {
     const bname = toName(name);
     return this.op(ctx, 'create', () => `${parent},${bname},0${mode.toString(8)}`, async () => {
       this.checkNewName(parent, bname);
       const r = await this.meta.create(ctx, parent, bname, mode & 0o7777, cumask, flags);
       this.data.opened(r.ino, r.attr.length, r.attr.tier);
       const entry = this.created(ctx, parent, bname, r.ino, r.attr);
-      const fh = this.newFileHandle(r.ino, flags, r.attr.type);
+      const fh = this.newFileHandle(r.ino, flags, r.attr.type, undefined, use);
       return { ...entry, fh, directIo: false, keepCache: false };
     }, (r) => `${entryText(r)} [fh:${r.fh}]`);
   }

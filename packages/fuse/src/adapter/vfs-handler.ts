@@ -5,6 +5,7 @@ import {
   F_WRLCK,
   FOPEN,
   FUSE_RELEASE_FLOCK_UNLOCK,
+  InitFlag,
   type AttrOut,
   type CopyFileRangeIn,
   type CreateIn,
@@ -22,8 +23,8 @@ import {
   type StatfsOut,
   type WriteIn,
 } from '../protocol/index.js';
-import type { FuseHandler, RequestContext } from '../server/index.js';
-import { context, hasCode, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, type Context } from '@juicefs/core';
+import type { ConnectionInfo, FuseHandler, RequestContext } from '../server/index.js';
+import { context, hasCode, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, type Context, type OpenUse } from '@juicefs/core';
 import { direntTypeOf, entryOut, fhNumber, fuseAttr, trustedContext } from './convert.js';
 import { GroupCache } from './groups.js';
 
@@ -131,6 +132,11 @@ export class VfsFuseHandler implements FuseHandler {
   private readonly handlesFrom: number;
   /** Earlier servers' handles opened again here, by number (see VfsHandlerOptions.handlesFrom). */
   private readonly adopted = new Map<number, Promise<number>>();
+  /**
+   * How every file handle is used: with the kernel's writeback cache negotiated at INIT, the
+   * kernel reads through write-only handles and places appends itself (OpenUse).
+   */
+  private use: OpenUse = {};
 
   constructor(
     readonly vfs: Vfs,
@@ -145,12 +151,12 @@ export class VfsFuseHandler implements FuseHandler {
     const n = fhNumber(fh);
     if (n >= this.handlesFrom) return n;
     return this.adopt(n, async () => {
-      if (flags !== undefined) return (await this.vfs.open(c, ino, flags & ~(O_CREAT | O_EXCL | O_TRUNC), n)).fh;
+      if (flags !== undefined) return (await this.vfs.open(c, ino, flags & ~(O_CREAT | O_EXCL | O_TRUNC), n, this.use)).fh;
       try {
-        return (await this.vfs.open(c, ino, O_RDWR, n)).fh;
+        return (await this.vfs.open(c, ino, O_RDWR, n, this.use)).fh;
       } catch (err) {
         if (!hasCode(err, 'EACCES') && !hasCode(err, 'EPERM') && !hasCode(err, 'EROFS') && !hasCode(err, 'EISDIR')) throw err;
-        return (await this.vfs.open(c, ino, O_RDONLY, n)).fh;
+        return (await this.vfs.open(c, ino, O_RDONLY, n, this.use)).fh;
       }
     });
   }
@@ -187,6 +193,10 @@ export class VfsFuseHandler implements FuseHandler {
     if (squash) return context(squash.uid, squash.gid, [squash.gid], r.pid);
     if (this.trusted || r.uid === 0) return trustedContext(r);
     return context(r.uid, r.gid, await this.groups.get(r.pid, r.gid), r.pid);
+  }
+
+  init(conn: ConnectionInfo): void {
+    this.use = (conn.flags & InitFlag.WRITEBACK_CACHE) !== 0 ? { kernelWriteback: true } : {};
   }
 
   async destroy(): Promise<void> {
@@ -260,7 +270,7 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async open(ctx: RequestContext, ino: bigint, flags: number): Promise<OpenOut> {
-    return openOut(await this.vfs.open(await this.ctx(ctx), ino, flags));
+    return openOut(await this.vfs.open(await this.ctx(ctx), ino, flags, undefined, this.use));
   }
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
@@ -314,7 +324,7 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async create(ctx: RequestContext, parent: bigint, req: CreateIn): Promise<{ entry: EntryOut; open: OpenOut }> {
-    const r = await this.vfs.create(await this.ctx(ctx), parent, req.name, req.mode, this.options.umask ?? req.umask, req.flags);
+    const r = await this.vfs.create(await this.ctx(ctx), parent, req.name, req.mode, this.options.umask ?? req.umask, req.flags, this.use);
     return { entry: entryOut(r), open: openOut(r) };
   }
 
