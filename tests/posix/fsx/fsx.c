@@ -4,7 +4,7 @@
 //
 //   write / read        pwrite and pread on two read-write descriptors (one reopened now and then)
 //   append              write on an O_APPEND descriptor
-//   direct read         pread on an O_DIRECT descriptor, so the file system answers, not the page cache
+//   direct read / write pread and pwrite on an O_DIRECT descriptor (aligned), past the page cache
 //   truncate            ftruncate, shrinking and growing
 //   punch / zero        fallocate PUNCH_HOLE, ZERO_RANGE (with and without KEEP_SIZE)
 //   allocate            fallocate 0 and KEEP_SIZE (size grows, or nothing visible changes)
@@ -19,9 +19,13 @@
 // boundaries (-b, default 4 MiB, JuiceFS's default block size), the 64 MiB chunk boundary when the
 // file may reach it (-l), and the current end of file.
 //
+// -S FILE saves what the file must hold at the end, so it can be compared again later (after a
+// remount, say) with cmp.
+//
 // Output: one JSON line on stdout with the operations done and the ones the file system refused
-// with EOPNOTSUPP (they are then skipped). A mismatch prints the operation, the first differing
-// offset and the last operations to stderr and exits 1; a failing system call exits 2.
+// (EOPNOTSUPP; EINVAL for an O_DIRECT write): they are then skipped. A mismatch prints the
+// operation, the first differing offset and the last operations to stderr and exits 1; a failing
+// system call exits 2.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -40,15 +44,15 @@
 #define HISTORY 48
 
 enum op {
-  OP_WRITE, OP_READ, OP_APPEND, OP_DIRECT_READ, OP_TRUNCATE, OP_PUNCH, OP_ZERO, OP_ALLOCATE,
+  OP_WRITE, OP_READ, OP_APPEND, OP_DIRECT_READ, OP_DIRECT_WRITE, OP_TRUNCATE, OP_PUNCH, OP_ZERO, OP_ALLOCATE,
   OP_COPY_IN, OP_COPY_SELF, OP_MAP_READ, OP_MAP_WRITE, OP_FSYNC, OP_REOPEN, OP_COUNT
 };
 static const char *const op_names[OP_COUNT] = {
-  "write", "read", "append", "direct read", "truncate", "punch", "zero", "allocate",
+  "write", "read", "append", "direct read", "direct write", "truncate", "punch", "zero", "allocate",
   "copy in", "copy self", "map read", "map write", "fsync", "reopen",
 };
 // Relative frequencies: data operations most, the rest often enough to interleave with them.
-static const int op_weights[OP_COUNT] = { 22, 18, 4, 8, 6, 5, 4, 3, 5, 3, 5, 5, 3, 3 };
+static const int op_weights[OP_COUNT] = { 22, 18, 4, 8, 4, 6, 5, 4, 3, 5, 3, 5, 5, 3, 3 };
 
 static const char *path;
 static char aux_path[4096];
@@ -57,6 +61,7 @@ static long max_op = 2 * MIB;       // -o: the longest single operation
 static long block = 4 * MIB;        // -b: where block boundaries fall
 static long ops = 3000;             // -n
 static uint64_t seed = 1;           // -s
+static const char *save_path;       // -S
 
 static unsigned char *good;         // the model: what the file holds, zeros past `size`
 static long size;
@@ -248,6 +253,26 @@ static void do_direct_read(void) {
   check_bytes("O_DIRECT read", off, scratch, got);
 }
 
+static void do_direct_write(void) {
+  long off = pick_offset(max_len) / DIRECT_ALIGN * DIRECT_ALIGN;
+  long n = (pick_length() + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN;
+  if (off + n > max_len) n = (max_len - off) / DIRECT_ALIGN * DIRECT_ALIGN;
+  if (n <= 0) return;
+  fill_random(scratch, n);
+  note("direct write %ld at %ld", n, off);
+  ssize_t w = pwrite(fd_direct, scratch, (size_t)n, off);
+  // A server that hands the kernel's unaligned buffers to an O_DIRECT file of its own gets EINVAL
+  // (libfuse's passthrough_ll): reported as refused, like EOPNOTSUPP.
+  if (w < 0 && errno == EINVAL) {
+    unsupported[OP_DIRECT_WRITE] = 1;
+    note("direct write: EINVAL, skipped from now on");
+    return;
+  }
+  if (w < 0) sys_fail("O_DIRECT pwrite");
+  if (w < n) pwrite_all(fd_direct, scratch + w, n - w, off + w, "O_DIRECT pwrite");
+  model_write(off, scratch, n);
+}
+
 static void do_truncate(void) {
   long to = below(3) == 0 ? pick_offset(max_len) : below(size + 1 + max_op / 4);
   if (to > max_len) to = max_len;
@@ -390,19 +415,20 @@ static void verify_whole(const char *how, int fd) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: fsx [-n OPS] [-s SEED] [-l MAX_FILE_BYTES] [-o MAX_OP_BYTES] [-b BLOCK_BYTES] FILE\n");
+  fprintf(stderr, "usage: fsx [-n OPS] [-s SEED] [-l MAX_FILE_BYTES] [-o MAX_OP_BYTES] [-b BLOCK_BYTES] [-S SAVE_FILE] FILE\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   int c;
-  while ((c = getopt(argc, argv, "n:s:l:o:b:")) != -1) {
+  while ((c = getopt(argc, argv, "n:s:l:o:b:S:")) != -1) {
     switch (c) {
       case 'n': ops = atol(optarg); break;
       case 's': seed = strtoull(optarg, NULL, 10); break;
       case 'l': max_len = atol(optarg); break;
       case 'o': max_op = atol(optarg); break;
       case 'b': block = atol(optarg); break;
+      case 'S': save_path = optarg; break;
       default: usage();
     }
   }
@@ -422,9 +448,9 @@ int main(int argc, char **argv) {
   fd_a = open_or_die(path, O_RDWR | O_CREAT | O_TRUNC);
   fd_b = open_or_die(path, O_RDWR);
   fd_append = open_or_die(path, O_WRONLY | O_APPEND);
-  fd_direct = open(path, O_RDONLY | O_DIRECT);
+  fd_direct = open(path, O_RDWR | O_DIRECT);
   if (fd_direct < 0 && errno != EINVAL) sys_fail("open O_DIRECT");
-  if (fd_direct < 0) unsupported[OP_DIRECT_READ] = 1;
+  if (fd_direct < 0) unsupported[OP_DIRECT_READ] = unsupported[OP_DIRECT_WRITE] = 1;
 
   int total_weight = 0;
   for (int o = 0; o < OP_COUNT; o++) total_weight += op_weights[o];
@@ -438,6 +464,7 @@ int main(int argc, char **argv) {
       case OP_READ: do_read(); break;
       case OP_APPEND: do_append(); break;
       case OP_DIRECT_READ: do_direct_read(); break;
+      case OP_DIRECT_WRITE: do_direct_write(); break;
       case OP_TRUNCATE: do_truncate(); break;
       case OP_PUNCH: do_punch(); break;
       case OP_ZERO: do_zero(); break;
@@ -467,6 +494,11 @@ int main(int argc, char **argv) {
   }
   close(fd_aux);
   unlink(aux_path);
+  if (save_path != NULL) {
+    int out = open_or_die(save_path, O_WRONLY | O_CREAT | O_TRUNC);
+    pwrite_all(out, good, size, 0, "write of the saved model");
+    if (close(out) != 0) sys_fail("close of the saved model");
+  }
 
   printf("{\"seed\":%" PRIu64 ",\"ops\":%ld,\"size\":%ld,\"counts\":{", seed, ops, size);
   for (int o = 0; o < OP_COUNT; o++) printf("%s\"%s\":%ld", o ? "," : "", op_names[o], counts[o]);

@@ -28,6 +28,8 @@ export interface FsxOptions {
   maxOpBytes?: number;
   /** Where block boundaries fall (offsets cluster around them). */
   blockBytes?: number;
+  /** Save what the file must hold at the end here, to compare it again later (after a remount). */
+  saveTo?: string;
 }
 
 /** Operations a run never did though the file system did not refuse them (the mix is too short). */
@@ -65,6 +67,7 @@ export async function runFsx(file: string, o: FsxOptions, timeoutMs = 300_000): 
   const args = ['-n', String(opsFromEnv(o.ops)), '-s', String(o.seed), '-l', String(o.maxFileBytes)];
   if (o.maxOpBytes !== undefined) args.push('-o', String(o.maxOpBytes));
   if (o.blockBytes !== undefined) args.push('-b', String(o.blockBytes));
+  if (o.saveTo !== undefined) args.push('-S', o.saveTo);
   const r = await run(await fsxBinary(), [...args, file], undefined, timeoutMs);
   if (r.code !== 0) throw new Error(`fsx ${[...args, file].join(' ')} exited ${r.code}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as FsxResult;
