@@ -11,7 +11,7 @@ export interface PosixSuiteOptions {
    * without fallocate, say. The rest must agree with fsx's model byte for byte.
    */
   fsxUnsupported?: readonly string[];
-  /** Operations of each of the two fsx runs (default 1200; JFS_FSX_OPS overrides both). */
+  /** Operations of each of the two fsx runs (default 1000; JFS_FSX_OPS overrides both). */
   fsxOps?: number;
   /** Per-test timeout in milliseconds (default 60 s; the big-file test scales with its size). */
   timeoutMs?: number;
@@ -45,7 +45,7 @@ export function resolveOptions(o: PosixSuiteOptions): ResolvedOptions {
     concurrentWriters: o.concurrentWriters ?? 16,
     timeoutMs: o.timeoutMs ?? 60_000,
     fsxUnsupported: o.fsxUnsupported ?? [],
-    fsxOps: o.fsxOps ?? 1200,
+    fsxOps: o.fsxOps ?? 1000,
   };
 }
 

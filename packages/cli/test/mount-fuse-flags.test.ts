@@ -49,16 +49,19 @@ print(json.dumps(max(sizes) if sizes else 0))`;
 
   it('--max-fuse-io caps the kernel\'s WRITE requests (1 MiB by default here, JuiceFS\'s 128K when asked)', () => {
     const sizes: number[] = [];
+    const shown: number[] = [];
     for (const flags of [[], ['--max-fuse-io', '128K']]) {
       v.mount(...flags);
       try {
         sizes.push(largestWrite());
         expect(fs.statSync(path.join(v.mp, 'big')).size).toBe(1 << 20);
+        shown.push((JSON.parse(fs.readFileSync(path.join(v.mp, '.config'), 'utf8')) as { Chunk: { MaxWrite: number } }).Chunk.MaxWrite);
       } finally {
         v.unmount();
       }
     }
-    expect(sizes).toEqual([1 << 20, 128 << 10]);
+    // .config shows the same figure, as JuiceFS's Chunk.MaxWrite does.
+    expect({ sizes, shown }).toEqual({ sizes: [1 << 20, 128 << 10], shown: [1 << 20, 128 << 10] });
   });
 
   it('--enable-ioctl: lsattr/chattr work only with it, as on JuiceFS', () => {

@@ -52,6 +52,6 @@ afterAll(async () => {
 posixSuite('VFS over memory, mounted with @juicefs/fuse', () => mp, {
   bigFileBytes: 8 * 1024 * 1024,
   dirEntries: 500,
-  // 64 KiB blocks in memory: a 72 MiB file is over a thousand of them, and 1200 operations took a minute.
+  // 64 KiB blocks in memory: a 72 MiB file is over a thousand of them, and 2 × 1200 operations took a minute.
   fsxOps: 300,
 });

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
 import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
-import { VfsFuseHandler, mount, type FuseMount } from '@juicefs/fuse';
+import { MAX_MAX_WRITE, VfsFuseHandler, mount, type FuseMount } from '@juicefs/fuse';
 import { HANDED_OVER, reportConnection, reportSession, type WorkerServing } from './supervisor.js';
 import { openMeta } from '@juicefs/meta';
 import { createControlHandler } from '../control/index.js';
@@ -224,7 +224,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       meta: served, store, format: redacted(format),
       options: {
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
-        bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint,
+        bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint, maxWrite: o.maxFuseIo ?? MAX_MAX_WRITE,
         prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta, sortDir: o.sortDir ?? false,
         ...(o.worker ? { firstHandle: o.worker.handlesFrom + 1 } : {}),
       },

@@ -15,7 +15,7 @@ export interface VfsOptions {
   dirEntryCache: number;
   /** Refuse every change with EROFS (--read-only). */
   readOnly: boolean;
-  /** Largest write the FUSE layer will hand us (--max-fuse-io, 128 KiB); informational here. */
+  /** Largest write the FUSE layer will hand us (--max-fuse-io; 128 KiB unless a mount says): shown in `.config`. */
   maxWrite: number;
   /** Bytes of unflushed writes per VFS before writers are flushed early (--buffer-size, 300 MiB). */
   bufferSize: number;
