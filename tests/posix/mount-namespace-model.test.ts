@@ -7,10 +7,11 @@ import { formatVolume, juicefsMountMissing, startMount, type JuicefsMount } from
 // Random sequences of namespace operations (create, write, mkdir, rename over files and
 // directories, link, symlink, unlink, chmod, truncate) run on a plain temporary directory and on a
 // mount; every result, error code and stat (type, size, mode, link count) must agree. All changes
-// go through the one mount, so the caches must follow each of them however long they may keep
-// things: the mount runs with every cache at 60 s (kernel attributes and entries, negative
-// entries, open files, directory listings), so a stale link count, a name still found after a
-// rename or an old listing would show here rather than expire first.
+// go through the one mount, so its caches must follow each of them however long they may keep
+// things: it runs with every cache at 60 s (kernel attributes and entries, negative entries, open
+// files, directory listings), so a stale link count, a name still found after a rename or an old
+// listing would show here rather than expire first. The same sequences then alternate between two
+// mounts of one volume without caches.
 
 const PATHS = ['a', 'b', 'd', 'd/a', 'd/b', 'd/e', 'd/e/f', 'e', 'e/a'];
 const TARGETS = ['a', 'd', 'd/a', '../a', 'missing'];
@@ -85,40 +86,68 @@ function apply(root: string, o: Op): Promise<string> {
 
 const missing = juicefsMountMissing();
 let tmp = '';
-let mp = '';
-let m: JuicefsMount | undefined;
+const mounts: JuicefsMount[] = [];
+/** The mount with every cache at 60 s, and two mounts of another volume with none. */
+let cached = '';
+let twins: [string, string] = ['', ''];
+
+async function mountAt(meta: string, name: string, args: readonly string[]): Promise<string> {
+  const mp = path.join(tmp, name);
+  await fs.mkdir(mp);
+  mounts.push(await startMount(meta, mp, ['--cache-dir', path.join(tmp, `cache-${name}`), ...args]));
+  return mp;
+}
 
 beforeAll(async () => {
   if (missing !== undefined) return;
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'jfs-nsmodel-'));
-  mp = path.join(tmp, 'mnt');
-  await fs.mkdir(mp);
   await fs.mkdir(path.join(tmp, 'plain'));
-  const meta = `sqlite3://${tmp}/meta.db`;
+  const meta = `sqlite3://${tmp}/cached.db`;
   await formatVolume(meta, 'nsmodel', tmp);
-  m = await startMount(meta, mp, [
-    '--cache-dir', path.join(tmp, 'cache'), '--attr-cache', '60', '--entry-cache', '60', '--dir-entry-cache', '60',
-    '--negative-entry-cache', '60', '--open-cache', '60', '--readdir-cache',
+  cached = await mountAt(meta, 'cached', [
+    '--attr-cache', '60', '--entry-cache', '60', '--dir-entry-cache', '60', '--negative-entry-cache', '60', '--open-cache', '60', '--readdir-cache',
   ]);
-}, 120_000);
+  const shared = `sqlite3://${tmp}/shared.db`;
+  await formatVolume(shared, 'nsshared', path.join(tmp, 'shared'));
+  const none = ['--attr-cache', '0', '--entry-cache', '0', '--dir-entry-cache', '0'];
+  twins = [await mountAt(shared, 'twin1', none), await mountAt(shared, 'twin2', none)];
+}, 180_000);
 
 afterAll(async () => {
-  await m?.stop();
+  for (const m of mounts) await m.stop();
   if (tmp !== '') await fs.rm(tmp, { recursive: true, force: true });
 }, 120_000);
 
-(missing === undefined ? test : test.skip)('random namespace operations agree with a plain directory, step by step', async () => {
+/**
+ * 150 seeded sequences; each runs in fresh directories `r<N>` of the plain directory and of the
+ * mounts, step `i` on the mount `pick(i)` names.
+ */
+async function agreeWithPlain(label: string, pick: (step: number) => string, seed: number): Promise<void> {
   let run = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
-      const dirs = [path.join(tmp, 'plain', `r${run}`), path.join(mp, `r${run}`)] as const;
-      run++;
-      await Promise.all(dirs.map((d) => fs.mkdir(d)));
+      const name = `${label}${run++}`;
+      const plain = path.join(tmp, 'plain', name);
+      await fs.mkdir(plain);
+      await fs.mkdir(path.join(pick(0), name));
       for (const [step, o] of ops.entries()) {
-        const [want, got] = [await apply(dirs[0], o), await apply(dirs[1], o)];
+        const want = await apply(plain, o);
+        const got = await apply(path.join(pick(step), name), o);
         expect({ step, op: o, result: got }).toEqual({ step, op: o, result: want });
       }
     }),
-    { numRuns: 150, seed: 20261127 },
+    { numRuns: 150, seed },
   );
+}
+
+const run = missing === undefined ? test : test.skip;
+
+run('random namespace operations on one mount with 60 s caches agree with a plain directory, step by step', async () => {
+  await agreeWithPlain('c', () => cached, 20261127);
+}, 300_000);
+
+// Two clients of one volume, every other step on the other one: with no kernel caches each must
+// see the other's last change at once (the VFS's own caches included).
+run('the same, alternating between two mounts of one volume with no caches', async () => {
+  await agreeWithPlain('t', (step) => twins[step % 2] ?? '', 20261128);
 }, 300_000);
