@@ -7,8 +7,9 @@ export interface PosixSuiteOptions {
   /** Files written at the same time by separate writers (default 16). */
   concurrentWriters?: number;
   /**
-   * fsx operations the directory refuses with EOPNOTSUPP (default none): a FUSE reference server
-   * without fallocate, say. The rest must agree with fsx's model byte for byte.
+   * fsx operations the directory refuses (EOPNOTSUPP, or EINVAL for an O_DIRECT write; default
+   * none): a FUSE reference server without fallocate, say. The rest must agree with fsx's model
+   * byte for byte.
    */
   fsxUnsupported?: readonly string[];
   /** Operations of each of the two fsx runs (default 1000; JFS_FSX_OPS overrides both). */

@@ -4,10 +4,10 @@ import { opsNotRun, runFsx } from '../fsx/run.js';
 
 const MIB = 1024 * 1024;
 
-// A seeded random mix of reads, writes, appends, O_DIRECT reads and writes, truncates, fallocate (punch,
-// zero, allocate), copy_file_range and mmap on one file through several descriptors, each byte
-// read checked against a model (fsx/fsx.c). The file may reach 72 MiB, so operations cross the
-// 4 MiB block and 64 MiB chunk boundaries of a JuiceFS volume.
+// A seeded random mix of reads, writes, appends, O_DIRECT reads and writes, truncates, fallocate
+// (punch, zero, allocate), copy_file_range and mmap on one file through several descriptors, each
+// byte read checked against a model (fsx/fsx.c). The file may reach 72 MiB, so operations cross
+// the 4 MiB block and 64 MiB chunk boundaries of a JuiceFS volume.
 
 export function registerFsxCases(ctx: SuiteContext): void {
   ctx.test('fsx: random reads, writes, truncates, fallocate, copies and maps agree with a model of the file', async () => {

@@ -8,7 +8,7 @@ import { run } from '../helpers.js';
 
 const SOURCE = path.join(__dirname, 'fsx.c');
 
-/** What one fsx run did: operations by name, and those the file system refused (EOPNOTSUPP). */
+/** What one fsx run did: operations by name, and those the file system refused (and fsx then skipped). */
 export interface FsxResult {
   seed: number;
   ops: number;
@@ -24,10 +24,6 @@ export interface FsxOptions {
   seed: number;
   /** The file never grows past this many bytes. */
   maxFileBytes: number;
-  /** The longest single operation. */
-  maxOpBytes?: number;
-  /** Where block boundaries fall (offsets cluster around them). */
-  blockBytes?: number;
   /** Save what the file must hold at the end here, to compare it again later (after a remount). */
   saveTo?: string;
 }
@@ -65,8 +61,6 @@ function opsFromEnv(fallback: number): number {
 /** Run fsx on `file`; rejects with fsx's report (operation, offsets, last operations) when it fails. */
 export async function runFsx(file: string, o: FsxOptions, timeoutMs = 300_000): Promise<FsxResult> {
   const args = ['-n', String(opsFromEnv(o.ops)), '-s', String(o.seed), '-l', String(o.maxFileBytes)];
-  if (o.maxOpBytes !== undefined) args.push('-o', String(o.maxOpBytes));
-  if (o.blockBytes !== undefined) args.push('-b', String(o.blockBytes));
   if (o.saveTo !== undefined) args.push('-S', o.saveTo);
   const r = await run(await fsxBinary(), [...args, file], undefined, timeoutMs);
   if (r.code !== 0) throw new Error(`fsx ${[...args, file].join(' ')} exited ${r.code}:\n${r.stderr}`);
