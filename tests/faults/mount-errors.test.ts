@@ -56,6 +56,19 @@ describe('faults: juicefs mount refuses a bad mount point', () => {
     expect(await sessions()).toEqual([]);
   }, 90_000);
 
+  it('a list of cache directories (a:b, JuiceFS\'s several disks): refused by name before anything is made', async () => {
+    const mp = path.join(dir, 'mnt-cachelist');
+    fs.mkdirSync(mp);
+    const list = `${dir}/ssd1:${dir}/ssd2`;
+    const r = await juicefs(['mount', meta, mp, '--cache-dir', list, '--metrics', ''], 60_000);
+    expect({ code: r.code === 0 ? 0 : 'failed', mounted: isMounted(mp), made: ['ssd1', 'ssd1:', 'ssd2'].filter((d) => fs.existsSync(path.join(dir, d))) }).toEqual({
+      code: 'failed', mounted: false, made: [],
+    });
+    expect(r.stderr).toContain(`cache directory ${list}: several cache directories`);
+    expect(r.stderr).toContain('give one directory');
+    expect(await sessions()).toEqual([]);
+  }, 90_000);
+
   it.each([['foreground', []], ['background (-d)', ['-d']]])('a mount point already mounted (%s): refused, the first mount keeps working', async (_n, flags) => {
     const mp = path.join(dir, 'mnt');
     fs.mkdirSync(mp, { recursive: true });

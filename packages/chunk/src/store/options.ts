@@ -1,3 +1,4 @@
+import { fsError } from '@juicefs/core';
 import type { ChecksumLevel } from '../cache/block-file.js';
 import type { CacheEviction } from '../cache/eviction.js';
 
@@ -125,6 +126,11 @@ export const CHUNK_SIZE = 64 * MiB;
 const MAX_ADAPTIVE_READAHEAD = 8;
 
 export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
+  // JuiceFS reads `a:b` as two cache directories sharing the blocks. This store keeps one: taking
+  // the list as one path would make a directory named "a:" and fill a disk nobody chose.
+  if (o.cacheDir?.includes(':')) {
+    throw fsError('EINVAL', `cache directory ${o.cacheDir}: several cache directories (a list separated by ":") are not supported by this client; give one directory`);
+  }
   const inMemory = o.cacheDir === 'memory';
   const memoryCacheSize = inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB);
   const bufferSize = o.bufferSize ?? 300 * MiB;
