@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { hostname } from 'node:os';
 import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
@@ -225,6 +226,10 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       options: {
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
         bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint, maxWrite: o.maxFuseIo ?? MAX_MAX_WRITE,
+        chunkConfig: {
+          CacheDir: o.cacheDir === 'memory' ? 'memory' : path.join(o.cacheDir, format.UUID), CacheSize: o.cacheSize,
+          FreeSpace: o.freeSpaceRatio ?? 0.1, Writeback: o.writeback ?? false, Compress: format.Compression ?? 'none', MaxUpload: o.maxUploads ?? 20,
+        },
         prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta, sortDir: o.sortDir ?? false,
         ...(o.worker ? { firstHandle: o.worker.handlesFrom + 1 } : {}),
       },

@@ -45,12 +45,29 @@ export interface VfsOptions {
   version: string;
   /** Mount point, when there is one (shown in `.config`). */
   mountPoint: string;
+  /** How the mount's chunk store is set up, shown in `.config`'s Chunk beside what the VFS knows. */
+  chunkConfig: ChunkConfigShown;
   /**
    * The first handle number to give out (default 1). A mount worker restarted on a connection an
    * earlier worker served numbers its handles above the earlier ones, so the kernel's old handle
    * numbers never name a new handle (see the FUSE adapter's `handlesFrom`).
    */
   firstHandle: number;
+}
+
+/**
+ * Members of Go's chunk.Config that tools read from `.config`, under Go's names: JuiceFS's
+ * `umount --flush` waits for `<CacheDir>/rawstaging` to empty when Writeback is set, and
+ * `juicefs debug` looks in CacheDir. CacheDir is the volume's own directory (`<--cache-dir>/<UUID>`),
+ * or `memory`.
+ */
+export interface ChunkConfigShown {
+  CacheDir?: string;
+  CacheSize?: number;
+  FreeSpace?: number;
+  Writeback?: boolean;
+  Compress?: string;
+  MaxUpload?: number;
 }
 
 export const DEFAULT_VFS_OPTIONS: VfsOptions = {
@@ -69,6 +86,7 @@ export const DEFAULT_VFS_OPTIONS: VfsOptions = {
   sortDir: false,
   version: '1.4.0',
   mountPoint: '',
+  chunkConfig: {},
   firstHandle: 1,
 };
 

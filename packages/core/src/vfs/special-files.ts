@@ -23,7 +23,7 @@ export function formatWithoutSecrets(format: Format): Format {
 export function configJson(format: Format, options: VfsOptions, blockSize: number): Buffer {
   const config = {
     Format: formatWithoutSecrets(format),
-    Chunk: { BlockSize: blockSize, BufferSize: options.bufferSize, MaxWrite: options.maxWrite },
+    Chunk: { ...options.chunkConfig, BlockSize: blockSize, BufferSize: options.bufferSize, MaxWrite: options.maxWrite },
     Version: options.version,
     AttrTimeout: options.attrCache * NS_PER_SEC,
     DirEntryTimeout: options.dirEntryCache * NS_PER_SEC,
