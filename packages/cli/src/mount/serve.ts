@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { hostname } from 'node:os';
-import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkStore, type Meta } from '@juicefs/core';
+import { chroot, ROOT_CONTEXT, Vfs, type AtimeMode, type ChunkConfigShown, type ChunkStore, type Meta } from '@juicefs/core';
 import type { Format } from '@juicefs/core';
-import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type UploadHours } from '@juicefs/chunk';
+import { checkStorage, chunkStoreOptionsFor, DEFAULT_IO_RETRIES, openChunkStore, openVolumeStorage, type ChunkStoreOptions, type ResolvedOptions, type UploadHours } from '@juicefs/chunk';
 import { MAX_MAX_WRITE, VfsFuseHandler, mount, type FuseMount } from '@juicefs/fuse';
 import { HANDED_OVER, reportConnection, reportSession, type WorkerServing } from './supervisor.js';
 import { openMeta } from '@juicefs/meta';
@@ -226,10 +226,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       options: {
         readOnly: o.readOnly, attrCache: o.attrCache, entryCache: o.entryCache, dirEntryCache: o.dirEntryCache,
         bufferSize: o.bufferSize, version: o.version, mountPoint: mountpoint, maxWrite: o.maxFuseIo ?? MAX_MAX_WRITE,
-        chunkConfig: {
-          CacheDir: o.cacheDir === 'memory' ? 'memory' : path.join(o.cacheDir, format.UUID), CacheSize: o.cacheSize,
-          FreeSpace: o.freeSpaceRatio ?? 0.1, Writeback: o.writeback ?? false, Compress: format.Compression ?? 'none', MaxUpload: o.maxUploads ?? 20,
-        },
+        chunkConfig: shownChunkConfig(store.options),
         prefixInternal: o.prefixInternal ?? false, hideInternal: o.hideInternal ?? false, hideTrash: served !== meta, sortDir: o.sortDir ?? false,
         ...(o.worker ? { firstHandle: o.worker.handlesFrom + 1 } : {}),
       },
@@ -307,4 +304,12 @@ function diskCacheOptions(o: ServeOptions): Partial<ChunkStoreOptions> {
   if (o.cachePartialOnly !== undefined) out.cachePartialOnly = o.cachePartialOnly;
   if (o.verifyCacheChecksum !== undefined) out.verifyCacheChecksum = o.verifyCacheChecksum;
   return out;
+}
+
+/** `.config`'s Chunk members from the chunk store's own settings (CacheDir is the volume's directory in the cache, as Go shows it). */
+function shownChunkConfig(c: ResolvedOptions): ChunkConfigShown {
+  return {
+    CacheDir: c.cacheDir === undefined ? 'memory' : path.join(c.cacheDir, c.uuid), CacheSize: c.cacheSize, FreeSpace: c.freeSpaceRatio,
+    Writeback: c.writeback, Compress: c.compression, MaxUpload: c.maxUploads,
+  };
 }
