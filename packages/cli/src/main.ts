@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Argv, Options } from 'yargs';
 import type yargsModule from 'yargs';
-import { setRawArgs } from './args.js';
+import { keepLastOfRepeated, setRawArgs } from './args.js';
 import { configCommand } from './commands/config.js';
 import { destroyCommand } from './commands/destroy.js';
 import { dumpCommand, loadCommand } from './commands/dump.js';
@@ -91,6 +91,10 @@ export async function run(args: string[]): Promise<number> {
     .alias('h', 'help')
     .options(GLOBAL_FLAGS)
     // Before validation, so a command's own checks already log at the level asked for.
+    // yargs hands middleware its parser too (not in its typings): the list flags are declared there.
+    .middleware((a, parser?: { getOptions(): { array: string[] } }) => {
+      if (parser) keepLastOfRepeated(a, parser.getOptions().array);
+    }, true)
     .middleware((a) => applyGlobalFlags(a), true)
     .completion('completion', 'Print a bash completion script (juicefs completion >> ~/.bashrc)')
     .command('version', 'Print the version', () => undefined, () => {

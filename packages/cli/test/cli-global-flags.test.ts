@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { logLevelOf, logTimestamp, messageOf } from '../src/log.js';
+import { keepLastOfRepeated } from '../src/args.js';
 import { bin, juicefs, repo } from './tools-volume.js';
 
 // JuiceFS's global flags (-v/--debug, -q, --trace, --log-level, --log-id, --no-agent, --pyroscope,
@@ -24,6 +25,15 @@ describe('global flags', () => {
       logLevelOf({ 'log-level': 'WARNING', debug: true }), logLevelOf({ 'log-level': 'fatal' }),
     ]).toEqual(['info', 'warn', 'debug', 'trace', 'warn', 'error']);
     expect(() => logLevelOf({ 'log-level': 'loud' })).toThrow('--log-level loud: not a level; use one of trace, debug, info, warn, error, fatal, panic');
+  });
+
+  it('a flag given twice keeps its last value, as in JuiceFS; list flags (-o, --exclude) keep every value', () => {
+    const argv: Record<string, unknown> = { _: ['mount'], 'cache-dir': ['/a', '/b:/c'], cacheDir: ['/a', '/b:/c'], o: ['ro', 'noatime'], exclude: ['x'], 'trash-days': 1 };
+    keepLastOfRepeated(argv, ['o', 'exclude']);
+    expect(argv).toEqual({ _: ['mount'], 'cache-dir': '/b:/c', cacheDir: '/b:/c', o: ['ro', 'noatime'], exclude: ['x'], 'trash-days': 1 });
+    const twice = format('vol-twice', '--no-color', '--trash-days', '3', '--block-size', '1024', '--trash-days', '0', '--block-size', '64');
+    const settings = JSON.parse(twice.out) as { TrashDays: number; BlockSize: number };
+    expect({ code: twice.code, trash: settings.TrashDays, block: settings.BlockSize }).toEqual({ code: 0, trash: 0, block: 64 });
   });
 
   it('-q keeps stderr silent on success and leaves the settings on stdout', () => {
