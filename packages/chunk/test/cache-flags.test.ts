@@ -177,17 +177,6 @@ describe('--verify-cache-checksum: JuiceFS\'s layout of cache files', () => {
   });
 });
 
-describe('--cache-dir', () => {
-  it('a list of directories (JuiceFS\'s a:b) is refused by name, and no directory is made', async () => {
-    const list = `${t.dir}/one:${t.dir}/two`;
-    await expect(openChunkStore(storage, { blockSize: BS, uuid: UUID, cacheDir: list })).rejects.toMatchObject({
-      code: 'EINVAL',
-      message: expect.stringContaining(`cache directory ${list}: several cache directories`),
-    });
-    expect(readdirSync(t.dir).filter((n) => n.startsWith('one') || n.startsWith('two'))).toEqual([]);
-  });
-});
-
 describe('--cache-mode', () => {
   test('cached files get the mode; directories the matching execute (and write) bits, as JuiceFS derives them', async () => {
     const data = (await seed([1])).get(1)!;

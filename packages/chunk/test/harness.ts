@@ -16,6 +16,8 @@ export interface StoreConfig {
   writeback?: boolean;
   memoryCache?: boolean;
   hashPrefix?: boolean;
+  /** Disk cache (and writeback staging) over this many directories, as `--cache-dir a:b:c` (default 1). */
+  cacheDirs?: number;
   /** Encrypt objects with a fresh RSA key (FORMAT.md 7.3). */
   encrypt?: 'aes256gcm-rsa' | 'chacha20-rsa' | 'sm4gcm';
 }
@@ -36,6 +38,11 @@ export async function rawStorage(backend: Backend, dir: string): Promise<{ stora
   return { storage: createStorage('s3', `${S3_URL}/${bucket}`, S3_KEY, S3_SECRET), drop: () => dropS3Bucket(bucket) };
 }
 
+/** `<dir>/cache`, or `<dir>/cache1:<dir>/cache2:…` for several. */
+function cacheDirList(dir: string, n: number): string {
+  return n === 1 ? `${dir}/cache` : Array.from({ length: n }, (_, i) => `${dir}/cache${i + 1}`).join(':');
+}
+
 export function harnessFactory(cfg: StoreConfig) {
   return async ({ blockSize }: { blockSize: number }): Promise<ChunkStoreUnderTest> => {
     const t = tempDir('store');
@@ -52,7 +59,7 @@ export function harnessFactory(cfg: StoreConfig) {
       hashPrefix: cfg.hashPrefix ?? false,
       memoryCacheSize: cfg.memoryCache === false ? 0 : 32 << 20,
       uuid: '0ac3b2de-1111-4c5e-9a1b-5d7b3c2e9f00',
-      ...(cfg.diskCache || cfg.writeback ? { cacheDir: `${t.dir}/cache`, cacheSize: 256 << 20 } : {}),
+      ...(cfg.diskCache || cfg.writeback ? { cacheDir: cacheDirList(t.dir, cfg.cacheDirs ?? 1), cacheSize: 256 << 20 } : {}),
       ...(cfg.writeback ? { writeback: true } : {}),
       ...(cfg.encrypt ? { encrypted: true } : {}),
     };

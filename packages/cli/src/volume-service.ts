@@ -129,6 +129,7 @@ export async function openServiceVolume(metaUrl: string, service: string, a: Ser
     ...(a.bucket ? { bucket: a.bucket } : {}),
     ...(a.subdir ? { subdir: a.subdir } : {}),
   });
+  for (const notice of v.store.options.notices) log.warn(`juicefs: ${notice}`);
   // Jobs stop before the volume closes; the access log is closed after it (the files closed
   // on the way out log their lines too).
   const beforeClose: Array<() => Promise<void>> = [];

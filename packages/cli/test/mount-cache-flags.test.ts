@@ -226,6 +226,32 @@ describe('cache flags: a mount that uses them', () => {
     expect({ scanned: await cachedAfterCopyingIn('--cache-scan-interval', '1'), hourly: await cachedAfterCopyingIn() }).toEqual({ scanned: 0, hourly: 10 });
   });
 
+  it('--cache-dir a:b: blocks spread over both directories, .config names both, and a mount with the list reversed reads every block from them', async () => {
+    const [ssd1, ssd2] = [path.join(cacheDir(), 'ssd1'), path.join(cacheDir(), 'ssd2')];
+    const under = (d: string): number => fullBlocks().filter((f) => f.file.startsWith(d + path.sep)).length;
+    const gets = (): number => Number(/ (\S+)$/.exec(fs.readFileSync(path.join(v.mp, '.stats'), 'utf8').split('\n').find((l) => l.startsWith('juicefs_object_request_durations_histogram_seconds_GET_total ')) ?? '')?.[1]);
+    v.mount('--cache-dir', `${ssd1}:${ssd2}`); // the last --cache-dir given wins, as in JuiceFS
+    const shown = (JSON.parse(fs.readFileSync(path.join(v.mp, '.config'), 'utf8')) as { Chunk: { CacheDir: string }; Format: { UUID: string } });
+    expect(read('big').equals(big)).toBe(true);
+    await until(() => fullBlocks().length === 10);
+    v.unmount();
+    const spread = { ssd1: under(ssd1), ssd2: under(ssd2) };
+    v.mount('--cache-dir', `${ssd2}:${ssd1}`);
+    const before = gets();
+    const again = read('big');
+    const fetched = gets() - before;
+    expect({
+      cacheDir: shown.Chunk.CacheDir,
+      all: spread.ssd1 + spread.ssd2,
+      both: spread.ssd1 > 0 && spread.ssd2 > 0,
+      again: again.equals(big),
+      fetched,
+    }).toEqual({
+      cacheDir: `${path.join(ssd1, shown.Format.UUID)}:${path.join(ssd2, shown.Format.UUID)}`,
+      all: 10, both: true, again: true, fetched: 0,
+    });
+  });
+
   it('--cache-expire 1 --cache-scan-interval 1: blocks nobody reads again are removed from the cache directory', async () => {
     v.mount('--cache-expire', '1', '--cache-scan-interval', '1');
     expect(read('big').equals(big)).toBe(true);

@@ -4,3 +4,7 @@ export * from './staging.js';
 export * from './block-file.js';
 export * from './eviction.js';
 export { crc32c } from './crc32c.js';
+export * from './cache-set.js';
+export { expandCacheDirs, cacheDirId } from './cache-dirs.js';
+export { CacheRing, CACHE_RING_REPLICAS } from './cache-ring.js';
+export { murmur3 } from './murmur3.js';

@@ -2,8 +2,7 @@ import { fsError, type ObjectMethod, type ObjectStorage, type PutOptions } from 
 import { blockKey, parseBlockName, type BlockRef } from '../layout/keys.js';
 import type { Codec } from '../compress/codec.js';
 import type { MemoryBlockCache } from '../cache/memory-cache.js';
-import type { DiskBlockCache } from '../cache/disk-cache.js';
-import type { StagingArea } from '../cache/staging.js';
+import type { DiskCaches, StagingAreas } from '../cache/cache-set.js';
 import { SingleFlight } from './single-flight.js';
 import { Limiter } from './limiter.js';
 import type { Counters } from './stats.js';
@@ -16,8 +15,8 @@ export interface BlockIoParts {
   options: ResolvedOptions;
   counters: Counters;
   memory: MemoryBlockCache | undefined;
-  disk: DiskBlockCache | undefined;
-  staging: StagingArea | undefined;
+  disk: DiskCaches | undefined;
+  staging: StagingAreas | undefined;
 }
 
 /**
@@ -98,16 +97,15 @@ export class BlockIo {
   }
 
   /**
-   * Where a block is cached, if anywhere: `memory`, the disk cache's `--cache-dir`, or that
+   * Where a block is cached, if anywhere: `memory`, the cache directory holding it, or that
    * directory's writeback staging area.
    */
   cachedWhere(ref: BlockRef): string | undefined {
     const key = this.keyOf(ref);
     if (this.p.memory?.has(key)) return 'memory';
-    const dir = this.p.options.cacheDir;
-    if (this.p.staging?.has(key)) return `${dir} (staging)`;
-    if (this.p.disk?.has(key)) return dir;
-    return undefined;
+    const staged = this.p.staging?.dirOf(key);
+    if (staged !== undefined) return `${staged} (staging)`;
+    return this.p.disk?.dirOf(key);
   }
 
   isCached(ref: BlockRef): boolean {

@@ -2,8 +2,7 @@ import { fsError, type CacheCheck, type ChunkStore, type ChunkStoreStats, type O
 import { blockLength, blocksOf, type BlockRef } from '../layout/keys.js';
 import { codecFor } from '../compress/codec.js';
 import { MemoryBlockCache } from '../cache/memory-cache.js';
-import { DiskBlockCache } from '../cache/disk-cache.js';
-import { StagingArea } from '../cache/staging.js';
+import { CacheDirRouter, DiskCaches, StagingAreas } from '../cache/cache-set.js';
 import { BlockIo } from './block-io.js';
 import { BlockWriter, type WriterHost } from './writer.js';
 import { BlockReader } from './reader.js';
@@ -25,8 +24,8 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   readonly options: ResolvedOptions;
   private readonly counters = new Counters();
   private readonly memory: MemoryBlockCache | undefined;
-  private readonly disk: DiskBlockCache | undefined;
-  private readonly staging: StagingArea | undefined;
+  private readonly disk: DiskCaches | undefined;
+  private readonly staging: StagingAreas | undefined;
   private readonly io: BlockIo;
   private readonly uploader: WritebackUploader | undefined;
   private closed = false;
@@ -39,7 +38,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   constructor(readonly storage: ObjectStorage, options: ChunkStoreOptions) {
     const o = resolveOptions(options);
     if (!Number.isInteger(o.blockSize) || o.blockSize <= 0) throw fsError('EINVAL', `block size ${o.blockSize} must be a positive integer`);
-    if (o.writeback && !o.cacheDir) throw fsError('EINVAL', 'writeback needs a cache directory (--cache-dir) to stage blocks in');
+    if (o.writeback && o.cacheDirs.length === 0) throw fsError('EINVAL', 'writeback needs a cache directory (--cache-dir) to stage blocks in');
     this.options = o;
     this.blockSize = o.blockSize;
     this.tierPuts = tierPutOptions(o);
@@ -47,17 +46,18 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     // Enough for the blocks a busy writer has uploading at once; at most an eighth of the buffer.
     this.blockBuffers = new BlockBufferPool(o.blockSize, Math.max(1, Math.min(16, Math.floor(o.bufferSize / o.blockSize / 8))) * o.blockSize);
     this.memory = o.memoryCacheSize > 0 ? new MemoryBlockCache(o.memoryCacheSize) : undefined;
-    if (o.cacheDir) {
+    if (o.cacheDirs.length > 0) {
+      const router = new CacheDirRouter(o.cacheDirs, o.uuid, o.cacheMode);
       if (o.cacheSize > 0) {
-        // JuiceFS lets a fifth of the write buffer wait for the cache disk.
+        // JuiceFS lets a fifth of the write buffer wait for the cache disks.
         const maxPending = Math.max(1, Math.floor((o.bufferSize * 0.2) / o.blockSize));
-        this.disk = new DiskBlockCache({
-          cacheDir: o.cacheDir, uuid: o.uuid, capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio, maxPending,
+        this.disk = new DiskCaches(router, {
+          capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio, maxPending,
           mode: o.cacheMode, maxItems: o.cacheItems, eviction: o.cacheEviction, expireMs: o.cacheExpire * 1000,
           scanIntervalMs: o.cacheScanInterval * 1000, checksum: o.verifyCacheChecksum,
-        });
+        }, o.uuid);
       }
-      if (o.writeback) this.staging = new StagingArea(o.cacheDir, o.uuid, o.cacheMode, o.verifyCacheChecksum);
+      if (o.writeback) this.staging = new StagingAreas(router, o.uuid, o.cacheMode, o.verifyCacheChecksum);
     }
     this.io = new BlockIo({
       storage,

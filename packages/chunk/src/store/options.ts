@@ -1,4 +1,4 @@
-import { fsError } from '@juicefs/core';
+import { expandCacheDirs } from '../cache/cache-dirs.js';
 import type { ChecksumLevel } from '../cache/block-file.js';
 import type { CacheEviction } from '../cache/eviction.js';
 
@@ -26,10 +26,14 @@ export interface ChunkStoreOptions {
   maxUploads?: number;
   /** Bytes of blocks kept in memory (default 64 MiB; 0 disables). */
   memoryCacheSize?: number;
-  /** Local block cache directory (`--cache-dir`); no disk cache without it. `memory` means
-   *  no disk cache and a memory cache of `cacheSize` bytes, as JuiceFS reads it. */
+  /**
+   * Local block cache directory (`--cache-dir`); no disk cache without it. As JuiceFS reads it:
+   * `memory` means no disk cache and a memory cache of `cacheSize` bytes; `a:b` is a list of
+   * directories sharing the blocks (and `cacheSize`), and an entry may be a glob pattern
+   * (`/mnt/disk*`) standing for the directories it matches.
+   */
   cacheDir?: string;
-  /** Disk cache capacity (`--cache-size`, default 100 GiB). */
+  /** Disk cache capacity (`--cache-size`, default 100 GiB), split evenly between the directories. */
   cacheSize?: number;
   /** Minimum free fraction of the cache's file system (`--free-space-ratio`, default 0.1). */
   freeSpaceRatio?: number;
@@ -89,7 +93,12 @@ export interface ResolvedOptions {
   bufferSize: number;
   maxUploads: number;
   memoryCacheSize: number;
+  /** The `--cache-dir` as given; undefined without a disk cache. */
   cacheDir: string | undefined;
+  /** The directories it names, expanded and sorted (cache-dirs.ts); empty without a disk cache. */
+  cacheDirs: string[];
+  /** Warnings about the settings, for the caller to log (JuiceFS logs them at start). */
+  notices: string[];
   cacheSize: number;
   freeSpaceRatio: number;
   uuid: string;
@@ -126,13 +135,17 @@ export const CHUNK_SIZE = 64 * MiB;
 const MAX_ADAPTIVE_READAHEAD = 8;
 
 export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
-  // JuiceFS reads `a:b` as two cache directories sharing the blocks. This store keeps one: taking
-  // the list as one path would make a directory named "a:" and fill a disk nobody chose.
-  if (o.cacheDir?.includes(':')) {
-    throw fsError('EINVAL', `cache directory ${o.cacheDir}: several cache directories (a list separated by ":") are not supported by this client; give one directory`);
+  const notices: string[] = [];
+  let inMemory = o.cacheDir === 'memory';
+  const cacheDirs = o.cacheDir === undefined || inMemory ? [] : expandCacheDirs(o.cacheDir);
+  let fallbackMemory: number | undefined;
+  if (o.cacheDir !== undefined && !inMemory && cacheDirs.length === 0) {
+    // As JuiceFS: patterns that match nothing leave a 100 MiB memory cache, said out loud.
+    inMemory = true;
+    fallbackMemory = 100 * MiB;
+    notices.push(`cache directory ${o.cacheDir} names no directory (its patterns match none); blocks are cached in memory only (100 MiB)`);
   }
-  const inMemory = o.cacheDir === 'memory';
-  const memoryCacheSize = inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB);
+  const memoryCacheSize = fallbackMemory ?? (inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB));
   const bufferSize = o.bufferSize ?? 300 * MiB;
   const diskCache = !inMemory && o.cacheDir !== undefined && (o.cacheSize ?? 1) > 0;
   return {
@@ -145,6 +158,8 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
     maxUploads: Math.max(1, o.maxUploads ?? 20),
     memoryCacheSize,
     cacheDir: inMemory ? undefined : o.cacheDir,
+    cacheDirs: inMemory ? [] : cacheDirs,
+    notices,
     cacheSize: o.cacheSize ?? 100 * 1024 * MiB,
     freeSpaceRatio: o.freeSpaceRatio ?? 0.1,
     uuid: o.uuid ?? 'default',

@@ -1,6 +1,5 @@
 import type { PutOptions } from '@juicefs/core';
-import type { StagingArea } from '../cache/staging.js';
-import type { DiskBlockCache } from '../cache/disk-cache.js';
+import type { DiskCaches, StagingAreas } from '../cache/cache-set.js';
 import type { BlockRef } from '../layout/keys.js';
 import type { BlockIo } from './block-io.js';
 import { parseBlockName } from '../layout/keys.js';
@@ -29,9 +28,9 @@ export class WritebackUploader {
   lastError: unknown;
 
   constructor(
-    private readonly staging: StagingArea,
+    private readonly staging: StagingAreas,
     private readonly io: BlockIo,
-    private readonly disk: DiskBlockCache | undefined,
+    private readonly disk: DiskCaches | undefined,
     private readonly schedule: UploadSchedule = { delayMs: 0 },
     private readonly retryDelayMs = 200,
   ) {}

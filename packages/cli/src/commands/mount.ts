@@ -33,7 +33,7 @@ export const MOUNT_FLAGS = {
   'upgrade': { type: 'boolean', default: false, describe: 'with -d, on a mount point already serving this volume in the background: replace its worker with one from this command line, without unmounting' },
   'log': { type: 'string', default: root ? '/var/log/juicefs.log' : path.join(homedir(), '.juicefs/juicefs.log'), describe: 'log file in background mode' },
   'read-only': { type: 'boolean', default: false, describe: 'mount read-only' },
-  'cache-dir': { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory, or "memory"' },
+  'cache-dir': { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory; several as a:b (glob patterns allowed), sharing --cache-size; or "memory"' },
   'cache-size': { type: 'number', default: 102400, describe: 'cache size in MiB' },
   'buffer-size': { type: 'number', default: 300, describe: 'read/write buffer in MiB' },
   'writeback': { type: 'boolean', default: false, describe: 'upload blocks in the background (staged in the cache dir)' },

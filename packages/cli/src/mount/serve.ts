@@ -187,6 +187,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       ...(o.writebackThresholdSize !== undefined ? { writebackThresholdSize: o.writebackThresholdSize } : {}),
       ...(o.maxStageWrite !== undefined ? { maxStageWrite: o.maxStageWrite } : {}),
     }));
+    for (const notice of store.options.notices) log.warn(`juicefs: ${notice}`);
     closers.push(async () => {
       await store.close();
       const left = store.stats().stagedBlocks;
@@ -306,10 +307,14 @@ function diskCacheOptions(o: ServeOptions): Partial<ChunkStoreOptions> {
   return out;
 }
 
-/** `.config`'s Chunk members from the chunk store's own settings (CacheDir is the volume's directory in the cache, as Go shows it). */
+/**
+ * `.config`'s Chunk members from the chunk store's own settings. CacheDir is the volume's
+ * directory in each cache directory, `:`-separated, as Go shows it (patterns expanded: JuiceFS's
+ * `umount --flush` looks for `<each>/rawstaging`).
+ */
 function shownChunkConfig(c: ResolvedOptions): ChunkConfigShown {
   return {
-    CacheDir: c.cacheDir === undefined ? 'memory' : path.join(c.cacheDir, c.uuid), CacheSize: c.cacheSize, FreeSpace: c.freeSpaceRatio,
+    CacheDir: c.cacheDirs.length === 0 ? 'memory' : c.cacheDirs.map((d) => path.join(d, c.uuid)).join(':'), CacheSize: c.cacheSize, FreeSpace: c.freeSpaceRatio,
     Writeback: c.writeback, Compress: c.compression, MaxUpload: c.maxUploads,
   };
 }
