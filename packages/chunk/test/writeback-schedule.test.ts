@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createStorage, withRetry } from '../src/object/index.js';
 import {
   inUploadHours,
@@ -192,5 +193,38 @@ describe('writeback scheduling', () => {
     expect(bounded.direct + bounded.staged).toBe(8);
     expect(bounded.direct).toBeGreaterThan(0);
     expect(bounded.staged).toBeGreaterThan(0);
+  });
+});
+
+describe('writeback on a cache disk running out of space', () => {
+  // A real small file system for the cache: a 2 MiB tmpfs (mounting it needs root, as the FUSE tests do).
+  let t: ReturnType<typeof tempDir>;
+  let disk: string;
+  beforeEach(() => {
+    if (process.getuid?.() !== 0) throw new Error('this test mounts a tmpfs: run it as root');
+    t = tempDir('wbfull');
+    disk = path.join(t.dir, 'disk');
+    fs.mkdirSync(disk);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+  });
+  afterEach(() => {
+    execFileSync('umount', [disk]);
+    t.remove();
+  });
+
+  test('writes never fail: blocks that do not fit are uploaded directly, and held-back ones go early once free space runs low', async () => {
+    const BS = 64 << 10;
+    const bucket = createStorage('file', `${t.dir}/bucket`);
+    await bucket.create();
+    const store = await openChunkStore(bucket, { blockSize: BS, cacheDir: disk, cacheSize: 0, uuid: UUID, writeback: true, uploadDelayMs: 3_600_000, memoryCacheSize: 0 });
+    const data = Array.from({ length: 60 }, (_, i) => bytes(BS, i)); // 3.75 MiB into 2 MiB
+    for (const [i, d] of data.entries()) await put(store, 500 + i, d);
+    for (const [i, d] of data.entries()) expect((await store.newReader(500 + i, BS).readAt(0, BS)).equals(d)).toBe(true);
+    // The disk ran short: blocks held back for an hour go now, and the staging area empties.
+    const early = await waitFor(async () => (await bucket.list('chunks/')).length === data.length, 10_000);
+    const staged = fs.readdirSync(path.join(disk, UUID, 'rawstaging'), { recursive: true }).filter((f) => /\d+_\d+_\d+$/.test(String(f))).length;
+    const skips = store.stageSkips;
+    await store.close();
+    expect({ early, staged, skipped: skips > 0 }).toEqual({ early: true, staged: 0, skipped: true });
   });
 });

@@ -256,6 +256,18 @@ export class StagingAreas {
     for (const a of this.areas) if (a !== area && a.has(key)) await a.drop(key);
   }
 
+  /** The free fraction of the file system a new block `key` would be staged on (StagingArea.freeRatio). */
+  async freeRatioFor(key: string): Promise<number> {
+    return this.areaOf(key).freeRatio();
+  }
+
+  /** The lowest free fraction among the directories. */
+  async lowestFreeRatio(): Promise<number> {
+    let low = 1;
+    for (const a of this.areas) low = Math.min(low, await a.freeRatio());
+    return low;
+  }
+
   async stagedAt(key: string): Promise<number> {
     return this.areaOf(key).stagedAt(key);
   }

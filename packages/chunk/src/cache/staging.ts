@@ -12,6 +12,9 @@ import { checksumsOf, layoutOf, type ChecksumLevel } from './block-file.js';
 export class StagingArea {
   readonly root: string;
   private readonly staged = new Map<string, number>();
+  /** The free fraction of the file system last seen (space or inodes, the lower), and when. */
+  private free = 1;
+  private freeCheckedAt = 0;
 
   /**
    * Staged files are written as cache files are (block-file.ts): with `mode` (`--cache-mode`) and,
@@ -80,5 +83,23 @@ export class StagingArea {
 
   sizeOf(key: string): number | undefined {
     return this.staged.get(key);
+  }
+
+  /**
+   * The free fraction of the staging directory's file system, the lower of space and inodes as
+   * JuiceFS takes it; looked up at most once a second. 1 when it cannot be looked up.
+   */
+  async freeRatio(): Promise<number> {
+    if (Date.now() - this.freeCheckedAt < 1000) return this.free;
+    this.freeCheckedAt = Date.now();
+    try {
+      const st = await fsp.statfs(path.dirname(this.root));
+      const space = st.blocks > 0 ? st.bavail / st.blocks : 1;
+      const inodes = st.files > 0 ? st.ffree / st.files : 1;
+      this.free = Math.min(space, inodes);
+    } catch {
+      this.free = 1;
+    }
+    return this.free;
   }
 }

@@ -79,8 +79,26 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
     if (this.staging && this.uploader) {
       // As JuiceFS: a block left staged by an earlier run counts its delay from its file's mtime.
       for (const key of await this.staging.scan()) this.uploader.enqueue(key, await this.staging.stagedAt(key));
+      this.watchStagingSpace();
     }
   }
+
+  /** Checks every second, while blocks are held back, that the staging disks keep their free space (see storeBlock). */
+  private watchStagingSpace(): void {
+    const o = this.options;
+    if (o.freeSpaceRatio <= 0 || (o.uploadDelayMs === 0 && o.uploadHours === undefined)) return;
+    const staging = this.staging!;
+    const uploader = this.uploader!;
+    this.spaceWatch = setInterval(() => {
+      if (uploader.waiting === 0) return;
+      void staging.lowestFreeRatio().then((free) => {
+        if (free < o.freeSpaceRatio) uploader.expedite();
+      });
+    }, 1000);
+    this.spaceWatch.unref(); // never keeps the process alive
+  }
+
+  private spaceWatch: NodeJS.Timeout | undefined;
 
   newWriter(id: number, options: WriterOptions = {}): SliceWriter {
     this.checkOpen();
@@ -120,24 +138,51 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
 
   /**
    * WriterHost: a sealed block goes to staging (writeback) or straight to object storage. As
-   * JuiceFS does, writeback stages only blocks under `--writeback-threshold-size`, and a block
-   * that finds `--max-stage-write` staged writes under way is uploaded directly instead.
+   * JuiceFS does, writeback stages only blocks under `--writeback-threshold-size`; a block that
+   * finds `--max-stage-write` staged writes under way, or its staging disk with less than half of
+   * `--free-space-ratio` free, is uploaded directly instead, and so is one whose staged write
+   * failed (a full or broken disk must not fail the write). Once the disk has less than
+   * `--free-space-ratio` free, blocks held back by `--upload-delay`/`--upload-hours` go at once.
    */
   async storeBlock(ref: BlockRef, data: Buffer, tier?: PutOptions): Promise<void> {
     const o = this.options;
     if (this.staging && this.uploader && ref.length < o.writebackThreshold && (o.maxStageWrite === 0 || this.stagingWrites < o.maxStageWrite)) {
       const key = this.io.keyOf(ref);
-      this.stagingWrites++;
-      try {
-        await this.staging.stage(key, data);
-      } finally {
-        this.stagingWrites--;
+      if (await this.stagedHere(key, data)) {
+        this.uploader.enqueue(key, Date.now(), tier);
+        if (o.freeSpaceRatio > 0 && (await this.staging.freeRatioFor(key)) < o.freeSpaceRatio) this.uploader.expedite();
+        return;
       }
-      this.uploader.enqueue(key, Date.now(), tier);
-      return;
     }
     if (await this.io.put(ref, data, tier)) this.heldByCache.add(data);
   }
+
+  /** Stages a block unless its disk is short of space; false when it was not staged (see storeBlock). */
+  private async stagedHere(key: string, data: Buffer): Promise<boolean> {
+    const staging = this.staging!;
+    // Counted before the first await: blocks sealed together must see each other under --max-stage-write.
+    this.stagingWrites++;
+    try {
+      if (this.options.freeSpaceRatio > 0 && (await staging.freeRatioFor(key)) < this.options.freeSpaceRatio / 2) {
+        this.stageSkips++;
+        return false;
+      }
+      await staging.stage(key, data);
+      return true;
+    } catch (err) {
+      this.stageSkips++;
+      this.lastStageError = err;
+      await staging.drop(key).catch(() => undefined); // a half-written file must not be uploaded later
+      return false;
+    } finally {
+      this.stagingWrites--;
+    }
+  }
+
+  /** Blocks writeback uploaded directly because their staging disk was short of space or failed. */
+  stageSkips = 0;
+  /** Why the last staged write failed, if one did. */
+  lastStageError: unknown;
 
   async discardBlock(ref: BlockRef): Promise<void> {
     this.uploader?.cancel(this.io.keyOf(ref));
@@ -206,6 +251,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.spaceWatch);
     // Blocks waiting for --upload-delay or --upload-hours stay staged: the next start uploads them.
     await this.uploader?.settle();
     this.uploader?.stop();
@@ -219,6 +265,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
    */
   abandon(): void {
     this.closed = true;
+    clearInterval(this.spaceWatch);
     this.uploader?.stop();
   }
 

@@ -61,9 +61,29 @@ export class WritebackUploader {
     else this.later(key, wait, 0, true);
   }
 
+  /**
+   * Uploads every block still waiting for `--upload-delay` or `--upload-hours` now, as JuiceFS
+   * does when the staging disk runs short of free space: they would otherwise fill it.
+   */
+  expedite(): void {
+    for (const key of [...this.deferred]) {
+      this.forced.add(key);
+      const t = this.timers.get(key);
+      if (t) clearTimeout(t);
+      this.timers.delete(key);
+      this.deferred.delete(key);
+      this.dueAt.delete(key);
+      void this.upload(key, 0);
+    }
+  }
+
+  /** Blocks hurried by `expedite`: their delay and window no longer apply. */
+  private readonly forced = new Set<string>();
+
   /** Forgets a block whose slice was removed before it was uploaded. */
   cancel(key: string): void {
     this.pending.delete(key);
+    this.forced.delete(key);
     this.tiers.delete(key);
     this.deferred.delete(key);
     this.dueAt.delete(key);
@@ -97,7 +117,7 @@ export class WritebackUploader {
       return;
     }
     // The window may have closed while the block waited (or while an upload failed): wait for the next one.
-    if (!inUploadHours(this.schedule.hours, new Date())) {
+    if (!this.forced.has(key) && !inUploadHours(this.schedule.hours, new Date())) {
       this.later(key, msUntilUploadHours(this.schedule.hours, new Date()), attempt, true);
       return;
     }
@@ -142,6 +162,7 @@ export class WritebackUploader {
       }
       await this.staging.drop(key);
       this.pending.delete(key);
+      this.forced.delete(key);
       this.dueAt.delete(key);
       this.wakeIfIdle();
     } catch (err) {
