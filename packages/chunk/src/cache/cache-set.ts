@@ -48,8 +48,8 @@ export class CacheDirRouter {
   }
 
   /**
-   * Runs `job` on directory `i`, turning a failure into an error that names
-   * the directory, for the start to report: `cache directory /x: not a directory, mkdir '/x'`.
+   * Runs `job` on directory `i`, turning a failure into an error that names the directory, for
+   * the start to report: `cache directory /x cannot be used: not a directory, mkdir '/x'`.
    */
   async using<T>(i: number, job: () => Promise<T>): Promise<T> {
     try {
@@ -117,8 +117,8 @@ export class DiskCaches {
   /** The cache holding `key`, if any: the routed one first. */
   private holder(key: string): DiskBlockCache | undefined {
     const routed = this.routed(key);
-    if (routed.has(key) || this.caches.length === 1) return routed.has(key) ? routed : undefined;
-    return this.caches.find((c) => c.has(key));
+    if (routed.has(key)) return routed;
+    return this.caches.length === 1 ? undefined : this.caches.find((c) => c !== routed && c.has(key));
   }
 
   has(key: string): boolean {
