@@ -54,6 +54,7 @@ describe('expandCacheDirs: the directories a --cache-dir names', () => {
   test('a list, sorted, without repeats or trailing slashes; plain paths whether or not they exist', () => {
     const d = t.dir;
     expect(expandCacheDirs(`${d}/b/:${d}/a::${d}/b`)).toEqual([`${d}/a`, `${d}/b`]);
+    expect(expandCacheDirs(`${d}/b,${d}/a`)).toEqual([`${d}/a`, `${d}/b`]); // commas, when there is no colon (JuiceFS's SplitDir)
     expect(existsSync(`${d}/a`)).toBe(false); // listing makes nothing
   });
 

@@ -11,6 +11,7 @@ import { backupInterval, MetaBackupJob, parseBackupInterval } from './mount/back
 import { parseCustomLabels } from './metrics/labels.js';
 import { VERSION } from './version.js';
 import { openVolumeFs, type VolumeFs } from './volume-fs.js';
+import { clientSizesAndTimes } from './mount/flags-sizes.js';
 
 /**
  * What the servers over a volume (`gateway`, `webdav`) share: JuiceFS's client flags that an
@@ -18,7 +19,6 @@ import { openVolumeFs, type VolumeFs } from './volume-fs.js';
  * service, the listen address, and the wait for a signal to stop.
  */
 
-const MiB = 1024 * 1024;
 
 /**
  * JuiceFS's client flags these servers accept. Others of JuiceFS's (the object storage and
@@ -29,12 +29,12 @@ export const SERVICE_CLIENT_FLAGS = {
   'subdir': { type: 'string', describe: 'serve this directory of the volume as the root (made when missing, as JuiceFS does)' },
   'bucket': { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' },
   'cache-dir': { type: 'string', default: 'memory', describe: 'block cache directory; "memory" (the default here) keeps blocks in memory only' },
-  'cache-size': { type: 'number', describe: 'cache size in MiB (default 64 for the memory cache, 102400 for a directory)' },
-  'buffer-size': { type: 'number', default: 300, describe: 'read/write buffer in MiB' },
-  'heartbeat': { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' },
-  'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
-  'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
-  'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
+  'cache-size': { type: 'string', describe: 'cache size: MiB, or with a unit K, M, G, T (default 64M for the memory cache, 100G for a directory)' },
+  'buffer-size': { type: 'string', default: '300M', describe: 'read/write buffer: MiB, or with a unit K, M, G' },
+  'heartbeat': { type: 'string', default: '12', describe: 'session heartbeat interval: seconds, or a duration (e.g. 12s)' },
+  'attr-cache': { type: 'string', default: '1', describe: 'attribute cache timeout: seconds, or a duration (e.g. 500ms)' },
+  'entry-cache': { type: 'string', default: '1', describe: 'file entry cache timeout: seconds, or a duration' },
+  'dir-entry-cache': { type: 'string', default: '1', describe: 'directory entry cache timeout: seconds, or a duration' },
   'metrics': { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; another free port when taken; empty for none)' },
   'custom-labels': { type: 'string', describe: 'labels added to every metric, as KEY:VALUE;KEY:VALUE' },
   'access-log': { type: 'string', describe: 'append a line per file-system operation to this file (the .accesslog format; juicefs profile FILE reads it)' },
@@ -61,12 +61,12 @@ export interface ServiceClientArgs {
   'subdir'?: string | undefined;
   'bucket'?: string | undefined;
   'cache-dir': string;
-  'cache-size'?: number | undefined;
-  'buffer-size': number;
-  'heartbeat': number;
-  'attr-cache': number;
-  'entry-cache': number;
-  'dir-entry-cache': number;
+  'cache-size'?: string | number | undefined;
+  'buffer-size': string | number;
+  'heartbeat': string | number;
+  'attr-cache': string | number;
+  'entry-cache': string | number;
+  'dir-entry-cache': string | number;
   'metrics': string;
   'custom-labels'?: string | undefined;
   'access-log'?: string | undefined;
@@ -83,9 +83,12 @@ export function checkServiceArgs(a: ServiceClientArgs): void {
   } catch (err) {
     throw fsError('EINVAL', (err as Error).message);
   }
-  for (const flag of ['buffer-size', 'heartbeat', 'attr-cache', 'entry-cache', 'dir-entry-cache'] as const) {
-    if (!Number.isFinite(a[flag]) || a[flag] < 0) throw fsError('EINVAL', `--${flag} must be a number of at least 0, got ${a[flag]}`);
-  }
+  serviceSizesAndTimes(a);
+}
+
+/** The size and duration flags read as a mount reads them (flags-sizes.ts); the cache is 64 MiB in memory by default here. */
+function serviceSizesAndTimes(a: ServiceClientArgs): ReturnType<typeof clientSizesAndTimes> {
+  return clientSizesAndTimes({ ...a, 'cache-size': a['cache-size'] ?? (a['cache-dir'] === 'memory' ? '64M' : '100G') });
 }
 
 /** Who requests run as: the user running the server, as JuiceFS's do (root may do anything). */
@@ -118,14 +121,13 @@ export interface ServiceVolume extends VolumeFs {
  */
 export async function openServiceVolume(metaUrl: string, service: string, a: ServiceClientArgs, o: { ctx?: Context; umask?: number } = {}): Promise<ServiceVolume> {
   const backupMs = backupInterval(a['backup-meta']);
-  const memory = a['cache-dir'] === 'memory';
-  const cacheSize = (a['cache-size'] ?? (memory ? 64 : 102400)) * MiB;
+  const { cacheSize, bufferSize, heartbeat, attrCache, entryCache, dirEntryCache } = serviceSizesAndTimes(a);
   const v = await openVolumeFs(metaUrl, {
     ctx: o.ctx ?? processContext(),
     umask: o.umask ?? currentUmask(),
-    session: { heartbeat: a.heartbeat, readOnly: a['read-only'], info: { Version: VERSION, MountPoint: service, ProcessID: process.pid } },
-    vfs: { readOnly: a['read-only'], hideInternal: true, attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], bufferSize: a['buffer-size'] * MiB },
-    cache: { cacheDir: a['cache-dir'], cacheSize, bufferSize: a['buffer-size'] * MiB },
+    session: { heartbeat, readOnly: a['read-only'], info: { Version: VERSION, MountPoint: service, ProcessID: process.pid } },
+    vfs: { readOnly: a['read-only'], hideInternal: true, attrCache, entryCache, dirEntryCache, bufferSize },
+    cache: { cacheDir: a['cache-dir'], cacheSize, bufferSize },
     ...(a.bucket ? { bucket: a.bucket } : {}),
     ...(a.subdir ? { subdir: a.subdir } : {}),
   });

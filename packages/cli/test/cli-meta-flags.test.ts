@@ -76,6 +76,9 @@ describe('size and count flags of format, config and quota', () => {
     expect(s).toMatchObject({ Capacity: 512 * 2 ** 20, TrashDays: 1 });
     expect(s['Inodes']).toBeUndefined();
     expect(s['UploadLimit']).toBeUndefined();
+    // Bandwidth as JuiceFS reads it: Mbps, or with a decimal unit.
+    expect([juicefs('config', meta, '--upload-limit', '1G').code, juicefs('config', meta, '--download-limit', '250').code]).toEqual([0, 0]);
+    expect(settings(meta)).toMatchObject({ UploadLimit: 1000, DownloadLimit: 250 });
   });
 
   it('quota set reads --capacity with units', () => {

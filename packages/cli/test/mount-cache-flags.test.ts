@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheServeOptions, parseCacheMode, parseSeconds, type CacheFlagValues } from '../src/mount/flags-cache.js';
+import { cacheServeOptions, parseCacheMode, type CacheFlagValues } from '../src/mount/flags-cache.js';
+import { parseDurationFlag as parseSeconds } from '../src/duration-flag.js';
 import { juicefs } from './tools-volume.js';
 import { scratchVolume } from './support/scratch-volume.js';
 
@@ -50,9 +51,9 @@ describe('cache flags: parsing', () => {
     expect(errorOf({ 'cache-items': 2.5 })).toMatch(/--cache-items 2.5/);
     expect(errorOf({ 'cache-eviction': 'random' })).toMatch(/--cache-eviction random: use one of 2-random, lru, none/);
     expect(errorOf({ 'verify-cache-checksum': 'yes' })).toMatch(/--verify-cache-checksum yes: use one of none, full, shrink, extend/);
-    expect(errorOf({ 'cache-expire': 'soon' })).toMatch(/--cache-expire soon: not a duration/);
+    expect(errorOf({ 'cache-expire': 'soon' })).toMatch(/--cache-expire "soon" is not a duration/);
     expect(errorOf({ 'cache-expire': '-5' })).toMatch(/--cache-expire -5: give a duration of 0/);
-    expect(errorOf({ 'cache-scan-interval': '1d' })).toMatch(/--cache-scan-interval 1d: not a duration/);
+    expect(errorOf({ 'cache-scan-interval': '1 day' })).toMatch(/--cache-scan-interval "1 day" is not a duration/);
   });
 
   it('a bad value fails the command before anything is mounted', () => {

@@ -41,7 +41,7 @@ describe('mount flags: parsing', () => {
       }
     };
     expect(errorOf({ 'max-uploads': 0 })).toMatch(/--max-uploads must be a number of at least 1, got 0/);
-    expect(errorOf({ 'upload-limit': -5 })).toMatch(/--upload-limit must be a number of at least 0/);
+    expect(errorOf({ 'upload-limit': -5 })).toMatch(/invalid --upload-limit "-5": give Mbps, or a number ending with M, G, T or P/);
     expect(errorOf({ 'custom-labels': 'env=prod' })).toMatch(/"env=prod" is not KEY:VALUE/);
     expect(errorOf({ 'custom-labels': '1bad:x' })).toMatch(/"1bad:x" is not KEY:VALUE/);
   });
@@ -106,6 +106,29 @@ describe('mount flags: a mount that uses them', () => {
     const text = await (await fetch(String(url))).text();
     const uptime = text.split('\n').find((l) => l.startsWith('juicefs_uptime{'));
     expect(uptime).toMatch(new RegExp(`^juicefs_uptime\\{env="test",team="storage",vol_name="flags-vol",mp="${v.mp}"\\} `));
+  });
+});
+
+describe('mount flags: sizes and durations in the forms JuiceFS 1.3+ documents', () => {
+  const v = scratchVolume('jfs-units-', 'units-vol', '--trash-days', '0');
+
+  it('--cache-size 1G --buffer-size 64M --attr-cache 500ms --entry-cache 2s --dir-entry-cache 1.5 --heartbeat 12s --upload-limit 1G mean what they mean in JuiceFS', () => {
+    v.mount('--cache-size', '1G', '--buffer-size', '64M', '--attr-cache', '500ms', '--entry-cache', '2s', '--dir-entry-cache', '1.5', '--heartbeat', '12s', '--upload-limit', '1G');
+    try {
+      const c = JSON.parse(fs.readFileSync(path.join(v.mp, '.config'), 'utf8')) as { Chunk: { CacheSize: number; BufferSize: number }; AttrTimeout: number; EntryTimeout: number; DirEntryTimeout: number };
+      expect({ cache: c.Chunk.CacheSize, buffer: c.Chunk.BufferSize, attr: c.AttrTimeout, entry: c.EntryTimeout, dirEntry: c.DirEntryTimeout })
+        .toEqual({ cache: 1024 ** 3, buffer: 64 * 1024 ** 2, attr: 5e8, entry: 2e9, dirEntry: 1.5e9 });
+    } finally {
+      v.unmount();
+    }
+  });
+
+  it('a value in neither form fails before anything is mounted, naming the flag (it used to mount with no cache)', () => {
+    const bad = [['--cache-size', '100 GB'], ['--attr-cache', 'soon'], ['--upload-limit', '1Gbps']].map(([flag, value]) => {
+      const r = juicefs('mount', '-d', v.meta, v.mp, flag!, value!, '--log', path.join(v.dir, 'bad-log'), '--metrics', '127.0.0.1:0');
+      return [r.code, r.err.includes(`--${flag!.slice(2)} "${value}"`)];
+    });
+    expect({ bad, mounted: fs.readFileSync('/proc/mounts', 'utf8').includes(` ${v.mp} `) }).toEqual({ bad: [[1, true], [1, true], [1, true]], mounted: false });
   });
 });
 

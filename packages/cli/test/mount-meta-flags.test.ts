@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { durationMs, interfaceAddresses, META_FLAGS, metaServeOptions, type MetaFlags } from '../src/mount/flags-meta.js';
+import { interfaceAddresses, META_FLAGS, metaServeOptions, type MetaFlags } from '../src/mount/flags-meta.js';
+import { parseDurationFlag } from '../src/duration-flag.js';
 import { scratchVolume, scratchVolumeOn } from './support/scratch-volume.js';
 import { juicefs, redisBase } from './tools-volume.js';
 import { claimRedisDb } from './support/redis-db.js';
@@ -22,7 +23,7 @@ describe('metadata mount flags: parsing', () => {
     expect(metaServeOptions({ ...defaults, 'atime-mode': 'relatime', 'skip-dir-mtime': '1m30s', 'open-cache': '2.5', 'skip-dir-nlink': 0 })).toMatchObject({
       atimeMode: 'relatime', skipDirMtimeMs: 90_000, openCache: 2.5,
     });
-    expect([durationMs('x', '0'), durationMs('x', '1s'), durationMs('x', '250ms'), durationMs('x', '1h')]).toEqual([0, 1000, 250, 3_600_000]);
+    expect([parseDurationFlag('x', '0'), parseDurationFlag('x', '1s'), parseDurationFlag('x', '250ms'), parseDurationFlag('x', '1h')]).toEqual([0, 1, 0.25, 3600]);
   });
 
   it('a bad value names the flag and the fix', () => {
@@ -35,8 +36,8 @@ describe('metadata mount flags: parsing', () => {
       }
     };
     expect(errorOf({ 'atime-mode': 'sometimes' })).toBe('EINVAL: --atime-mode sometimes: use noatime, relatime or strictatime');
-    expect(errorOf({ 'skip-dir-mtime': '100 ms' })).toMatch(/--skip-dir-mtime "100 ms" is not a duration: use e.g. 100ms/);
-    expect(errorOf({ 'open-cache': '-1' })).toMatch(/--open-cache "-1" is not a duration/);
+    expect(errorOf({ 'skip-dir-mtime': '100 ms' })).toMatch(/--skip-dir-mtime "100 ms" is not a duration: give seconds \(e.g. 60\) or a duration such as 30s, 1m30s, 500ms or 1d/);
+    expect(errorOf({ 'open-cache': '-1' })).toMatch(/--open-cache: give a duration of 0 or more, not -1 s/);
     expect(errorOf({ 'open-cache-limit': 0 })).toBe('EINVAL: --open-cache-limit must be a whole number of at least 1, got 0');
     expect(errorOf({ 'skip-dir-nlink': -1 })).toBe('EINVAL: --skip-dir-nlink must be a whole number of at least 0, got -1');
   });

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { chunkStoreOptionsFor, createStorage, deleteS3Bucket, openChunkStore, openVolumeStorage } from '@juicefs/chunk';
 import { JuiceFS, Vfs } from '@juicefs/core';
 import { openMeta } from '@juicefs/meta';
-import { objstoreOptions, parseDuration, parseSize, type ObjstoreFlags } from '../src/mount/flags-objstore.js';
+import { objstoreOptions, parseSize, type ObjstoreFlags } from '../src/mount/flags-objstore.js';
+import { parseDurationFlag } from '../src/duration-flag.js';
 import { deleteFreedSlices } from '../src/mount/serve.js';
 import { plainFormat } from '../src/control/volume-access.js';
 import { juicefs, mustFormat, pattern } from './tools-volume.js';
@@ -39,7 +40,7 @@ describe('objstore mount flags: parsing', () => {
   });
 
   it('durations as plain seconds or Go durations; sizes in bytes or with a unit', () => {
-    expect(['60', '1.5', '30s', '1m30s', '500ms', '2h'].map((t) => parseDuration('upload-delay', t))).toEqual([60_000, 1500, 30_000, 90_000, 500, 7_200_000]);
+    expect(['60', '1.5', '30s', '1m30s', '500ms', '2h'].map((t) => parseDurationFlag('upload-delay', t) * 1000)).toEqual([60_000, 1500, 30_000, 90_000, 500, 7_200_000]);
     expect(['4096', '4K', '4M', '4MiB', '1G'].map((t) => parseSize('writeback-threshold-size', t))).toEqual([4096, 4096, 4 << 20, 4 << 20, 1 << 30]);
     expect(objstoreOptions({ ...defaults, writeback: true, 'upload-delay': '1m', 'upload-hours': '23,3', 'get-timeout': '5s', 'storage-class': 'STANDARD_IA' }, () => undefined))
       .toMatchObject({ uploadDelayMs: 60_000, uploadHours: { start: 23, end: 3 }, getTimeoutMs: 5000, storageClass: 'STANDARD_IA' });

@@ -47,7 +47,9 @@ test('--no-bgjob and --read-only run none', async () => {
 
 test('bad client flags are refused by name before anything is opened', () => {
   expect(() => checkServiceArgs({ ...defaults, 'backup-meta': 'hourly' })).toThrow(/--backup-meta "hourly" is not a duration/);
-  expect(() => checkServiceArgs({ ...defaults, 'heartbeat': -1 })).toThrow('--heartbeat must be a number of at least 0, got -1');
+  expect(() => checkServiceArgs({ ...defaults, 'heartbeat': -1 })).toThrow('--heartbeat: give a duration of 0 or more, not -1 s');
+  expect(() => checkServiceArgs({ ...defaults, 'cache-size': '64 megs' })).toThrow('invalid --cache-size "64 megs"');
+  expect(() => checkServiceArgs({ ...defaults, 'cache-size': '1G', 'buffer-size': '1G', 'attr-cache': '500ms', heartbeat: '12s' })).not.toThrow();
   expect(() => checkServiceArgs(defaults)).not.toThrow();
 });
 

@@ -4,15 +4,18 @@ import { randomUUID } from 'node:crypto';
 import { cacheDirMode, makeDirs } from './files.js';
 
 /**
- * The directories a `--cache-dir` names, as JuiceFS reads it: a `:`-separated list, each entry
- * a path or a glob pattern (`/mnt/ssd*`, `/mnt/disk[1-4]/cache`). A plain path is used
- * whether or not it exists yet (it is made); a pattern stands for the directories it matches now,
- * and plain parts after it are used as given (`/mnt/disk?/jfs` is `jfs` in every disk it matches, made if missing).
- * Trailing slashes are dropped, and the result is sorted (JuiceFS sorts it too) without repeats.
+ * The directories a `--cache-dir` names, as JuiceFS reads it: a `:`-separated list (or a
+ * `,`-separated one, without any `:`), each entry a path or a glob pattern (`/mnt/ssd*`,
+ * `/mnt/disk[1-4]/cache`). A plain path is used whether or not it exists yet (it is made); a
+ * pattern stands for the directories it matches now, and plain parts after it are used as given
+ * (`/mnt/disk?/jfs` is `jfs` in every disk it matches, made if missing). Trailing slashes are
+ * dropped, and the result is sorted (JuiceFS sorts it too) without repeats.
  */
 export function expandCacheDirs(spec: string): string[] {
   const dirs = new Set<string>();
-  for (const entry of spec.split(':')) {
+  // As JuiceFS's SplitDir: a list is `:`-separated, or `,`-separated when there is no `:`.
+  const colon = spec.split(':');
+  for (const entry of colon.length > 1 ? colon : spec.split(',')) {
     if (entry.trim() === '') continue;
     for (const dir of expandEntry(entry.trim())) dirs.add(dir);
   }

@@ -9,7 +9,7 @@ import { flagGiven } from '../args.js';
 import { printJson } from '../output.js';
 import { openSecrets, redacted, sealSecrets } from '../secrets.js';
 import { localBucket, readFormat } from '../volume.js';
-import { parseCountFlag, parseSizeFlag } from '../size-flag.js';
+import { parseCountFlag, parseMbpsFlag, parseSizeFlag } from '../size-flag.js';
 import { withEngine, type EngineStore } from '../wiring.js';
 import { log } from '../log.js';
 import { userConfirmed, warnLine } from '../confirm.js';
@@ -31,8 +31,8 @@ export function configCommand(y: Argv): Argv {
         .option('inodes', { type: 'string', describe: 'inode quota (0 = unlimited)' })
         .option('trash-days', { type: 'string', describe: 'days to keep deleted files (0 disables the trash)' })
         .option('enable-acl', { type: 'boolean', describe: 'enable POSIX ACLs (cannot be disabled again)' })
-        .option('upload-limit', { type: 'string', describe: 'upload bandwidth limit, Mbps (0 = unlimited)' })
-        .option('download-limit', { type: 'string', describe: 'download bandwidth limit, Mbps (0 = unlimited)' })
+        .option('upload-limit', { type: 'string', describe: 'upload bandwidth limit: Mbps, or with a unit M, G (1G = 1000 Mbps) (0 = unlimited)' })
+        .option('download-limit', { type: 'string', describe: 'download bandwidth limit: Mbps, or with a unit M, G (0 = unlimited)' })
         .option('storage-class', { type: 'string', describe: 'storage class of objects written (of tier 0, or with --tier of that tier)' })
         .option('tier', { type: 'number', describe: `with --storage-class and/or --tag: define storage tier N (0-${MAX_TIER_ID}; 0 is the default tier) for juicefs tier set` })
         .option('tag', { type: 'string', describe: 'object tags of the tier (key=value&key2=value2)' })
@@ -79,8 +79,8 @@ export function configCommand(y: Argv): Argv {
         if (flagGiven('capacity')) set('Capacity', parseSizeFlag('capacity', a.capacity, 'G'));
         if (flagGiven('inodes')) set('Inodes', parseCountFlag('inodes', a.inodes, '0 is unlimited'));
         if (flagGiven('trash-days')) set('TrashDays', parseCountFlag('trash-days', a['trash-days'], '0 turns the trash off'));
-        if (flagGiven('upload-limit')) set('UploadLimit', parseCountFlag('upload-limit', a['upload-limit'], 'Mbps, 0 is unlimited'));
-        if (flagGiven('download-limit')) set('DownloadLimit', parseCountFlag('download-limit', a['download-limit'], 'Mbps, 0 is unlimited'));
+        if (flagGiven('upload-limit')) set('UploadLimit', parseMbpsFlag('upload-limit', a['upload-limit']));
+        if (flagGiven('download-limit')) set('DownloadLimit', parseMbpsFlag('download-limit', a['download-limit']));
         if (flagGiven('enable-acl')) {
           if (a['enable-acl'] !== true && f.EnableACL) throw fsError('EINVAL', 'ACL cannot be disabled once enabled');
           if (a['enable-acl'] === true) {

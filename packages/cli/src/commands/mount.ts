@@ -15,6 +15,9 @@ import { CACHE_FLAGS, cacheServeOptions } from '../mount/flags-cache.js';
 import { OBJSTORE_FLAGS, objstoreOptions } from '../mount/flags-objstore.js';
 import { fstabLine, fstabOptions, installMountHelper, updateFstab } from '../mount/fstab.js';
 import { rawArgs } from '../args.js';
+import { parseMbpsFlag } from '../size-flag.js';
+import { parseDurationFlag } from '../duration-flag.js';
+import { atLeastZero, clientSizesAndTimes } from '../mount/flags-sizes.js';
 import { mountBackgroundThroughFusermount, mountForegroundThroughFusermount } from './mount-fusermount.js';
 import { redactUrl } from '../volume.js';
 import { VERSION } from '../version.js';
@@ -22,7 +25,6 @@ import { log } from '../log.js';
 import { parseStats, statsFile } from './stats.js';
 
 const root = process.getuid?.() === 0;
-const MiB = 1024 * 1024;
 
 /**
  * The flags of `juicefs mount`, by name: the command's options, and the names `mount.juicefs`
@@ -34,30 +36,30 @@ export const MOUNT_FLAGS = {
   'log': { type: 'string', default: root ? '/var/log/juicefs.log' : path.join(homedir(), '.juicefs/juicefs.log'), describe: 'log file in background mode' },
   'read-only': { type: 'boolean', default: false, describe: 'mount read-only' },
   'cache-dir': { type: 'string', default: root ? '/var/jfsCache' : path.join(homedir(), '.juicefs/cache'), describe: 'block cache directory; several as a:b (glob patterns allowed), sharing --cache-size; or "memory"' },
-  'cache-size': { type: 'number', default: 102400, describe: 'cache size in MiB' },
-  'buffer-size': { type: 'number', default: 300, describe: 'read/write buffer in MiB' },
+  'cache-size': { type: 'string', default: '100G', describe: 'disk cache size: MiB, or with a unit K, M, G, T (e.g. 100G)' },
+  'buffer-size': { type: 'string', default: '300M', describe: 'read/write buffer: MiB, or with a unit K, M, G (e.g. 1G)' },
   'writeback': { type: 'boolean', default: false, describe: 'upload blocks in the background (staged in the cache dir)' },
-  'attr-cache': { type: 'number', default: 1, describe: 'attribute cache timeout, seconds' },
-  'entry-cache': { type: 'number', default: 1, describe: 'file entry cache timeout, seconds' },
-  'negative-entry-cache': { type: 'number', default: 0, describe: 'how long the kernel may remember that a name does not exist, seconds' },
+  'attr-cache': { type: 'string', default: '1', describe: 'attribute cache timeout: seconds, or a duration (e.g. 500ms, 1m)' },
+  'entry-cache': { type: 'string', default: '1', describe: 'file entry cache timeout: seconds, or a duration' },
+  'negative-entry-cache': { type: 'string', default: '0', describe: 'how long the kernel may remember that a name does not exist: seconds, or a duration' },
   'readdir-cache': { type: 'boolean', default: false, describe: 'let the kernel keep directory listings (dropped when the directory changes)' },
-  'dir-entry-cache': { type: 'number', default: 1, describe: 'directory entry cache timeout, seconds' },
-  'heartbeat': { type: 'number', default: 12, describe: 'session heartbeat interval, seconds' },
+  'dir-entry-cache': { type: 'string', default: '1', describe: 'directory entry cache timeout: seconds, or a duration' },
+  'heartbeat': { type: 'string', default: '12', describe: 'session heartbeat interval: seconds, or a duration (e.g. 12s)' },
   'metrics': { type: 'string', default: '127.0.0.1:9567', describe: 'address of the Prometheus metrics endpoint (HOST:PORT; empty for none)' },
   'no-bgjob': { type: 'boolean', default: false, describe: 'do not run background jobs (cleanup of deleted data, trash, sessions, metadata backups)' },
   'backup-meta': { type: 'string', default: '1h', describe: 'back the metadata up into meta/ of the bucket this often (at least 5m; 0 turns it off)' },
   'backup-skip-trash': { type: 'boolean', default: false, describe: 'leave the trash out of metadata backups' },
   'free-space-ratio': { type: 'number', default: 0.1, describe: 'keep at least this fraction of the cache disk free' },
   'prefetch': { type: 'number', describe: 'blocks to read ahead for sequential readers (default: adaptive)' },
-  'max-readahead': { type: 'number', default: 8, describe: 'kernel readahead window in MiB (0: the kernel default)' },
+  'max-readahead': { type: 'string', default: '8', describe: 'kernel readahead window: MiB, or with a unit K, M (0: the kernel default)' },
   'writeback-cache': { type: 'boolean', default: false, describe: 'let the kernel cache writes (FUSE writeback cache)' },
   'enable-xattr': { type: 'boolean', default: false, describe: 'enable extended attributes (xattr); off, the kernel is told xattrs are not supported' },
   'enable-cap': { type: 'boolean', default: false, describe: 'serve security.capability xattrs (costs a metadata query per write)' },
   'non-default-permission': { type: 'boolean', default: false, describe: 'check permissions in the file system instead of the kernel' },
   'subdir': { type: 'string', describe: 'mount this directory of the volume instead of its root (made if missing)' },
   'bucket': { type: 'string', describe: 'use this bucket address instead of the volume\'s (e.g. an internal endpoint of the same bucket)' },
-  'upload-limit': { type: 'number', describe: 'upload bandwidth limit in Mbps, 0 for none (default: the volume setting)' },
-  'download-limit': { type: 'number', describe: 'download bandwidth limit in Mbps, 0 for none (default: the volume setting)' },
+  'upload-limit': { type: 'string', describe: 'upload bandwidth limit in Mbps, or with a unit M, G (e.g. 1G); 0 for none (default: the volume setting)' },
+  'download-limit': { type: 'string', describe: 'download bandwidth limit in Mbps, or with a unit M, G; 0 for none (default: the volume setting)' },
   'max-uploads': { type: 'number', default: 20, describe: 'blocks uploaded at the same time' },
   'cache-large-write': { type: 'boolean', default: false, describe: 'cache full blocks when writing too (smaller ones always are)' },
   'prefix-internal': { type: 'boolean', default: false, describe: 'name the internal files .jfs.stats, .jfs.config… so they cannot clash with yours' },
@@ -93,6 +95,7 @@ export function mountCommand(y: Argv): Argv {
       const metaBehaviour = metaServeOptions(a);
       const cache = cacheServeOptions(a);
       const objstore = objstoreOptions(a);
+      const sizesAndTimes = clientSizesAndTimes(a);
       if (a['update-fstab']) addToFstab(metaUrl, mountpoint);
       // Started through the fusermount3 helper: the mount is made, this process only serves it.
       const mountedFd = takeInheritedFuseFd();
@@ -116,11 +119,10 @@ export function mountCommand(y: Argv): Argv {
       }
       const worker = workerServing();
       const reason = await serveMount(metaUrl, mountpoint, {
-        readOnly: a['read-only'], cacheDir: a['cache-dir'], cacheSize: a['cache-size'] * MiB, bufferSize: a['buffer-size'] * MiB,
-        attrCache: a['attr-cache'], entryCache: a['entry-cache'], dirEntryCache: a['dir-entry-cache'], heartbeat: a.heartbeat,
+        readOnly: a['read-only'], cacheDir: a['cache-dir'], ...sizesAndTimes,
         backgroundJobs: !a['no-bgjob'], writeback: a.writeback, version: VERSION, metrics: a.metrics,
         backupMetaMs: backupInterval(String(a['backup-meta'])), backupSkipTrash: a['backup-skip-trash'],
-        freeSpaceRatio: a['free-space-ratio'], maxReadaheadMiB: a['max-readahead'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
+        freeSpaceRatio: a['free-space-ratio'], enableCap: a['enable-cap'], enableXattr: a['enable-xattr'],
         defaultPermissions: !a['non-default-permission'], ...(a.prefetch !== undefined ? { prefetch: a.prefetch } : {}),
         ...tuning, ...metaBehaviour, ...cache, ...objstore, ...fuse, ...(mountedFd !== undefined ? { mountedFd } : {}), ...(worker ? { worker } : {}),
         // JuiceFS's words, which people wait for in logs: "OK, NAME is ready at MOUNTPOINT".
@@ -150,8 +152,8 @@ function addToFstab(metaUrl: string, mountpoint: string): void {
 export interface TuningFlags {
   'bucket'?: string | undefined;
   'subdir'?: string | undefined;
-  'upload-limit'?: number | undefined;
-  'download-limit'?: number | undefined;
+  'upload-limit'?: string | number | undefined;
+  'download-limit'?: string | number | undefined;
   'max-uploads': number;
   'cache-large-write': boolean;
   'prefix-internal': boolean;
@@ -159,7 +161,7 @@ export interface TuningFlags {
   'custom-labels'?: string | undefined;
   'root-squash'?: string | undefined;
   'all-squash'?: string | undefined;
-  'negative-entry-cache'?: number | undefined;
+  'negative-entry-cache'?: string | number | undefined;
   'readdir-cache'?: boolean | undefined;
 }
 
@@ -181,13 +183,13 @@ export function mountTuning(a: TuningFlags): Partial<ServeOptions> {
   };
   if (a.bucket !== undefined && a.bucket !== '') out.bucket = a.bucket;
   if (a.subdir !== undefined && a.subdir.replace(/\/+/g, '') !== '') out.subdir = a.subdir;
-  const up = count('upload-limit', a['upload-limit'], 0);
-  const down = count('download-limit', a['download-limit'], 0);
+  const up = a['upload-limit'] === undefined ? undefined : parseMbpsFlag('upload-limit', a['upload-limit']);
+  const down = a['download-limit'] === undefined ? undefined : parseMbpsFlag('download-limit', a['download-limit']);
   if (up !== undefined) out.uploadLimitMbps = up;
   if (down !== undefined) out.downloadLimitMbps = down;
   if (a['custom-labels'] !== undefined) out.customLabels = parseCustomLabels(a['custom-labels']);
-  const negative = count('negative-entry-cache', a['negative-entry-cache'], 0);
-  if (negative !== undefined && negative > 0) out.negativeEntryCache = negative;
+  const negative = a['negative-entry-cache'] === undefined ? 0 : atLeastZero('negative-entry-cache', parseDurationFlag('negative-entry-cache', a['negative-entry-cache']));
+  if (negative > 0) out.negativeEntryCache = negative;
   if (a['readdir-cache']) out.readdirCache = true;
   if (a['root-squash'] !== undefined) out.rootSquash = parseUidGid('root-squash', a['root-squash']);
   if (a['all-squash'] !== undefined) out.allSquash = parseUidGid('all-squash', a['all-squash']);

@@ -1,4 +1,5 @@
 import { fsError } from '@juicefs/core';
+import { parseDurationFlag } from '../duration-flag.js';
 import { CACHE_EVICTIONS, CHECKSUM_LEVELS, type CacheEviction, type ChecksumLevel } from '@juicefs/chunk';
 import type { Options } from 'yargs';
 import type { ServeOptions } from './serve.js';
@@ -38,11 +39,11 @@ export type CacheServeOptions = Pick<
 export function cacheServeOptions(a: CacheFlagValues): CacheServeOptions {
   const items = a['cache-items'];
   if (!Number.isInteger(items) || items < 0) throw fsError('EINVAL', `--cache-items ${String(items)}: give a whole number of blocks, 0 for no bound`);
-  const expire = parseSeconds('cache-expire', a['cache-expire']);
+  const expire = parseDurationFlag('cache-expire', a['cache-expire']);
   if (expire < 0) throw fsError('EINVAL', `--cache-expire ${a['cache-expire']}: give a duration of 0 (never) or more`);
   // JuiceFS skips even the first scan for a negative interval; this client always indexes the
   // directory on start (it cannot serve the blocks otherwise), so that is the same as 0 here.
-  const scan = Math.max(0, parseSeconds('cache-scan-interval', a['cache-scan-interval']));
+  const scan = Math.max(0, parseDurationFlag('cache-scan-interval', a['cache-scan-interval']));
   return {
     cacheMode: parseCacheMode(a['cache-mode']),
     cacheItems: items,
@@ -62,27 +63,6 @@ export function parseCacheMode(text: string): number {
   return mode;
 }
 
-/**
- * Seconds in a JuiceFS duration flag: plain seconds ("3600", "1.5") or a Go duration ("1h",
- * "30m", "1h30m", "500ms", "0s").
- */
-export function parseSeconds(flag: string, text: string): number {
-  const t = String(text).trim();
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
-  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
-  const sign = t.startsWith('-') ? -1 : 1;
-  let rest = t.replace(/^[-+]/, '');
-  let total = 0;
-  const part = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|h|m|s)/;
-  if (rest === '') throw fsError('EINVAL', `--${flag} needs a duration: seconds, or e.g. 1h, 30m, 90s`);
-  while (rest !== '') {
-    const m = part.exec(rest);
-    if (!m) throw fsError('EINVAL', `--${flag} ${text}: not a duration; give seconds, or e.g. 1h, 30m, 1h30m, 90s`);
-    total += Number(m[1]) * unit[m[2] as string]!;
-    rest = rest.slice(m[0].length);
-  }
-  return sign * total;
-}
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;

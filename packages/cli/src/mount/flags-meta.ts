@@ -2,6 +2,8 @@ import { ATIME_MODES, fsError, type AtimeMode } from '@juicefs/core';
 import os from 'node:os';
 import type { Options } from 'yargs';
 import type { ServeOptions } from './serve.js';
+import { parseDurationFlag } from '../duration-flag.js';
+import { atLeastZero } from './flags-sizes.js';
 
 /**
  * JuiceFS's metadata flags of `juicefs mount` (cmd/flags.go, metaFlags and the open cache of
@@ -47,10 +49,10 @@ export function metaServeOptions(a: MetaFlags): MetaServeOptions {
   return {
     ...(ifaces !== undefined && ifaces !== '' ? { ipAddrs: interfaceAddresses(ifaces) } : {}),
     atimeMode: mode as AtimeMode,
-    skipDirMtimeMs: durationMs('skip-dir-mtime', a['skip-dir-mtime']),
+    skipDirMtimeMs: atLeastZero('skip-dir-mtime', parseDurationFlag('skip-dir-mtime', a['skip-dir-mtime'])) * 1000,
     sortDir: a['sort-dir'],
     fastStatfs: a['fast-statfs'],
-    openCache: durationMs('open-cache', a['open-cache']) / 1000,
+    openCache: atLeastZero('open-cache', parseDurationFlag('open-cache', a['open-cache'])),
     openCacheLimit: limit,
   };
 }
@@ -73,24 +75,4 @@ export function interfaceAddresses(names: string, interfaces: NodeJS.Dict<os.Net
   return out;
 }
 
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
 
-/**
- * A duration as JuiceFS reads one (utils.Duration): a bare number is seconds, otherwise Go's
- * form (`100ms`, `1s`, `1m30s`). Milliseconds.
- */
-export function durationMs(flag: string, text: string): number {
-  const t = String(text).trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  const part = /^(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/;
-  let total = 0;
-  let rest = t;
-  while (rest !== '') {
-    const m = part.exec(rest);
-    if (!m) break;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    rest = rest.slice(m[0].length);
-  }
-  if (t === '' || rest !== '') throw fsError('EINVAL', `--${flag} "${text}" is not a duration: use e.g. 100ms, 1s, 1m30s or a number of seconds`);
-  return total;
-}

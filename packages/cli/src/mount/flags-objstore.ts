@@ -1,4 +1,6 @@
 import { fsError } from '@juicefs/core';
+import { parseDurationFlag } from '../duration-flag.js';
+import { atLeastZero } from './flags-sizes.js';
 import { parseUploadHours } from '@juicefs/chunk';
 import type { Options } from 'yargs';
 import type { ServeOptions } from './serve.js';
@@ -39,27 +41,7 @@ export interface ObjstoreFlags {
   'writeback'?: boolean | undefined;
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/**
- * A duration as JuiceFS reads one (pkg/utils Duration): plain (decimal) seconds, or a Go
- * duration such as `1h30m` or `500ms`. Milliseconds; a clear error naming the flag otherwise.
- */
-export function parseDuration(flag: string, text: string): number {
-  const t = String(text).trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  let total = 0;
-  let rest = t;
-  const part = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
-  while (rest !== '') {
-    const m = part.exec(rest);
-    if (!m) throw fsError('EINVAL', `--${flag} "${text}" is not a duration: give seconds (e.g. 60) or a duration such as 30s, 1m30s or 500ms`);
-    total += Number(m[1]) * (GO_UNITS[m[2] ?? 's'] ?? 1000);
-    rest = rest.slice(m[0].length);
-  }
-  if (t === '') throw fsError('EINVAL', `--${flag} needs a duration: give seconds (e.g. 60) or a duration such as 30s`);
-  return total;
-}
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40 };
 
@@ -82,7 +64,7 @@ function wholeNumber(flag: string, v: number, min: number, hint: string): number
  */
 export function objstoreOptions(a: ObjstoreFlags, warn: (message: string) => void = (m) => log.warn(`juicefs: ${m}`)): Partial<ServeOptions> {
   const positive = (flag: string, text: string): number => {
-    const ms = parseDuration(flag, text);
+    const ms = parseDurationFlag(flag, text) * 1000;
     if (!(ms > 0)) throw fsError('EINVAL', `--${flag} ${text}: give a duration above 0 (JuiceFS's default is 60 seconds)`);
     return ms;
   };
@@ -98,7 +80,7 @@ export function objstoreOptions(a: ObjstoreFlags, warn: (message: string) => voi
   const deletes = a['max-deletes'];
   if (!Number.isInteger(deletes)) throw fsError('EINVAL', `--max-deletes must be a whole number, got ${deletes} (0: leave deleted data to juicefs gc, -1: no limit)`);
   out.maxDeletes = deletes;
-  const delay = parseDuration('upload-delay', a['upload-delay']);
+  const delay = atLeastZero('upload-delay', parseDurationFlag('upload-delay', a['upload-delay'])) * 1000;
   const hours = a['upload-hours'] === undefined ? undefined : parseUploadHours(a['upload-hours']);
   if (!a.writeback && (delay > 0 || hours)) {
     warn('--upload-delay and --upload-hours only apply with --writeback: uploads are not delayed');
