@@ -32,6 +32,13 @@ describe('juicefs bench', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/is not a directory: give an existing directory/);
   });
+
+  it('takes sizes as JuiceFS documents them (1M, 4M, 16K) as well as bare MiB and KiB', () => {
+    const r = juicefs('bench', dir, '--block-size', '1M', '--big-file-size', '4M', '--small-file-count', '3', '--small-file-size', '16K', '--json');
+    expect({ code: r.code, items: (JSON.parse(r.out) as Array<{ item: string }>).length }).toEqual({ code: 0, items: 5 });
+    const bad = juicefs('bench', dir, '--big-file-size', '4MB');
+    expect({ code: bad.code, said: bad.err.includes('invalid --big-file-size "4MB"'), left: fs.readdirSync(dir) }).toEqual({ code: 1, said: true, left: [] });
+  });
 });
 
 describe('juicefs objbench', () => {
@@ -50,6 +57,14 @@ describe('juicefs objbench', () => {
     };
     walk(bucket);
     expect(files).toEqual([]);
+  });
+
+  it('takes sizes as JuiceFS documents them (512K, 2M); a bad one fails before the bucket is touched', () => {
+    const bucket = path.join(dir, 'units');
+    const r = juicefs('objbench', '--storage', 'file', bucket, '--big-object-size', '2M', '--block-size', '512K', '--small-object-size', '16K', '--small-objects', '3', '--skip-functional-tests', '--json');
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    const bad = juicefs('objbench', '--storage', 'file', path.join(dir, 'never'), '--block-size', '4MiB');
+    expect({ code: bad.code, said: bad.err.includes('invalid --block-size "4MiB"'), made: fs.existsSync(path.join(dir, 'never')) }).toEqual({ code: 1, said: true, made: false });
   });
 
   it('fails with a clear message when the bucket cannot be created', () => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { fsError } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { printJson } from '../output.js';
+import { parseSizeFlag } from '../size-flag.js';
 import { parseStats, type StatsSample } from './stats.js';
 
 const MiB = 1024 * 1024;
@@ -187,9 +188,9 @@ export function benchCommand(y: Argv): Argv {
     (c) =>
       c
         .positional('PATH', { type: 'string', demandOption: true, describe: 'a directory, usually in a JuiceFS mount' })
-        .option('block-size', { type: 'number', default: 1, describe: 'size of each I/O call in MiB' })
-        .option('big-file-size', { type: 'number', default: 1024, describe: 'size of each big file in MiB (0 skips them)' })
-        .option('small-file-size', { type: 'number', default: 128, describe: 'size of each small file in KiB' })
+        .option('block-size', { type: 'string', default: '1M', describe: 'size of each I/O call: MiB, or with a unit K, M (e.g. 1M)' })
+        .option('big-file-size', { type: 'string', default: '1G', describe: 'size of each big file: MiB, or with a unit M, G (0 skips them)' })
+        .option('small-file-size', { type: 'string', default: '128K', describe: 'size of each small file: KiB, or with a unit K, M' })
         .option('small-file-count', { type: 'number', default: 100, describe: 'number of small files per thread' })
         .option('threads', { alias: 'p', type: 'number', default: 1, describe: 'number of concurrent workers' })
         .option('json', { type: 'boolean', default: false, describe: 'print the rows as JSON' }),
@@ -198,9 +199,10 @@ export function benchCommand(y: Argv): Argv {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw fsError('ENOTDIR', `${dir} is not a directory: give an existing directory to run the benchmark in`);
       const o: BenchOptions = {
         threads: Math.max(1, Math.floor(a.threads)),
-        blockSize: Math.max(1, Math.round(a['block-size'] * MiB)),
-        bigFileSize: Math.max(0, Math.round(a['big-file-size'] * MiB)),
-        smallFileSize: Math.max(1, Math.round(a['small-file-size'] * 1024)),
+        // As JuiceFS reads them (ParseBytes): bare numbers in MiB, MiB and KiB; `1M`, `1G`, `128K`.
+        blockSize: Math.max(1, parseSizeFlag('block-size', a['block-size'], 'M')),
+        bigFileSize: parseSizeFlag('big-file-size', a['big-file-size'], 'M'),
+        smallFileSize: Math.max(1, parseSizeFlag('small-file-size', a['small-file-size'], 'K')),
         smallFileCount: Math.max(0, Math.floor(a['small-file-count'])),
       };
       const { rows, usage } = await runBench(dir, o);
@@ -210,7 +212,7 @@ export function benchCommand(y: Argv): Argv {
       }
       process.stdout.write('Benchmark finished!\n');
       process.stdout.write(
-        `BlockSize: ${a['block-size']} MiB, BigFileSize: ${a['big-file-size']} MiB, SmallFileSize: ${a['small-file-size']} KiB, SmallFileCount: ${o.smallFileCount}, NumThreads: ${o.threads}\n`,
+        `BlockSize: ${o.blockSize / MiB} MiB, BigFileSize: ${o.bigFileSize / MiB} MiB, SmallFileSize: ${o.smallFileSize / 1024} KiB, SmallFileCount: ${o.smallFileCount}, NumThreads: ${o.threads}\n`,
       );
       if (usage !== undefined) process.stdout.write(`${usage}\n`);
       process.stdout.write(renderTable(rows));

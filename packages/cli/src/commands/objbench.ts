@@ -4,6 +4,7 @@ import { fsError, hasCode, type ObjectStorage } from '@juicefs/core';
 import type { Argv } from 'yargs';
 import { runPool } from '../control/handler.js';
 import { printJson, renderGrid } from '../output.js';
+import { parseSizeFlag } from '../size-flag.js';
 
 const PREFIX = '__juicefs_benchmark__/';
 
@@ -140,14 +141,21 @@ export function objbenchCommand(y: Argv): Argv {
         .option('storage', { type: 'string', default: 'file', describe: 'object storage type (file, s3, minio, ...)' })
         .option('access-key', { type: 'string', default: process.env['ACCESS_KEY'] ?? '', describe: 'access key (env ACCESS_KEY)' })
         .option('secret-key', { type: 'string', default: process.env['SECRET_KEY'] ?? '', describe: 'secret key (env SECRET_KEY)' })
-        .option('block-size', { type: 'number', default: 4096, describe: 'size of each big-object block in KiB' })
-        .option('big-object-size', { type: 'number', default: 1024, describe: 'size of the big object in MiB' })
-        .option('small-object-size', { type: 'number', default: 128, describe: 'size of each small object in KiB' })
+        .option('block-size', { type: 'string', default: '4M', describe: 'size of each big-object block: KiB, or with a unit K, M (e.g. 4M)' })
+        .option('big-object-size', { type: 'string', default: '1G', describe: 'size of the big object: MiB, or with a unit M, G' })
+        .option('small-object-size', { type: 'string', default: '128K', describe: 'size of each small object: KiB, or with a unit K, M' })
         .option('small-objects', { type: 'number', default: 100, describe: 'number of small objects' })
         .option('threads', { alias: 'p', type: 'number', default: 4, describe: 'number of concurrent requests' })
         .option('skip-functional-tests', { type: 'boolean', default: false, describe: 'only measure performance' })
         .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' }),
     async (a) => {
+      // As JuiceFS reads them (ParseBytes): bare numbers in KiB, MiB and KiB; `4M`, `1G`, `128K`.
+      // Read before anything runs, so a bad value costs no bucket calls.
+      const sizes = {
+        blockSize: Math.max(1, parseSizeFlag('block-size', a['block-size'], 'K')),
+        bigSize: parseSizeFlag('big-object-size', a['big-object-size'], 'M'),
+        smallSize: Math.max(1, parseSizeFlag('small-object-size', a['small-object-size'], 'K')),
+      };
       let base: ObjectStorage;
       try {
         base = createStorage(a.storage, String(a.BUCKET), a['access-key'], a['secret-key']);
@@ -164,9 +172,7 @@ export function objbenchCommand(y: Argv): Argv {
       }
       if (!a.json) process.stdout.write('Start Performance Testing ...\n');
       const perf = await performance(s, {
-        blockSize: Math.max(1, Math.round(a['block-size'] * 1024)),
-        bigSize: Math.max(0, Math.round(a['big-object-size'] * 1024 * 1024)),
-        smallSize: Math.max(1, Math.round(a['small-object-size'] * 1024)),
+        ...sizes,
         smallCount: Math.max(1, Math.floor(a['small-objects'])),
         threads: Math.max(1, Math.floor(a.threads)),
       });
