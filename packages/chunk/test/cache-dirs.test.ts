@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { homedir } from 'node:os';
 import { createStorage, FaultyStorage } from '../src/object/index.js';
 import { openChunkStore, type ChunkStoreOptions, type JuiceChunkStore } from '../src/store/index.js';
 import { CacheRing, expandCacheDirs, murmur3 } from '../src/cache/index.js';
@@ -56,6 +57,8 @@ describe('expandCacheDirs: the directories a --cache-dir names', () => {
     expect(expandCacheDirs(`${d}/b/:${d}/a::${d}/b`)).toEqual([`${d}/a`, `${d}/b`]);
     expect(expandCacheDirs(`${d}/b,${d}/a`)).toEqual([`${d}/a`, `${d}/b`]); // commas, when there is no colon (JuiceFS's SplitDir)
     expect(existsSync(`${d}/a`)).toBe(false); // listing makes nothing
+    // Relative entries and ~ become absolute, as JuiceFS makes them, so .config says where they are.
+    expect(expandCacheDirs('rel/cache:~/jfs')).toEqual([path.resolve('rel/cache'), path.join(homedir(), 'jfs')].sort());
   });
 
   test('glob patterns stand for the directories they match now (files and missing paths match nothing)', () => {

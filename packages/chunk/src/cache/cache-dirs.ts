@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { cacheDirMode, makeDirs } from './files.js';
 
@@ -8,8 +9,9 @@ import { cacheDirMode, makeDirs } from './files.js';
  * `,`-separated one, without any `:`), each entry a path or a glob pattern (`/mnt/ssd*`,
  * `/mnt/disk[1-4]/cache`). A plain path is used whether or not it exists yet (it is made); a
  * pattern stands for the directories it matches now, and plain parts after it are used as given
- * (`/mnt/disk?/jfs` is `jfs` in every disk it matches, made if missing). Trailing slashes are
- * dropped, and the result is sorted (JuiceFS sorts it too) without repeats.
+ * (`/mnt/disk?/jfs` is `jfs` in every disk it matches, made if missing). Relative paths and `~/`
+ * are made absolute, trailing slashes dropped, and the result is sorted (JuiceFS sorts it too)
+ * without repeats.
  */
 export function expandCacheDirs(spec: string): string[] {
   const dirs = new Set<string>();
@@ -25,11 +27,14 @@ export function expandCacheDirs(spec: string): string[] {
 const GLOB_META = /[*?[\\]/;
 
 function expandEntry(pattern: string): string[] {
-  const trimmed = pattern.replace(/\/+$/, '');
+  // Absolute, as JuiceFS makes them (relPathToAbs, `~/` too): .config shows where the cache
+  // is to tools running elsewhere (JuiceFS's umount --flush), and a restart from another
+  // directory finds the same cache.
+  const home = pattern === '~' || pattern.startsWith('~/') ? path.join(os.homedir(), pattern.slice(1)) : pattern;
+  const trimmed = path.resolve(home).replace(/\/+$/, '');
   if (trimmed === '') return ['/'];
   if (!GLOB_META.test(trimmed)) return [trimmed];
-  const absolute = trimmed.startsWith('/');
-  let found = [absolute ? '/' : '.'];
+  let found = ['/'];
   for (const part of trimmed.split('/').filter((p) => p !== '')) {
     const next: string[] = [];
     for (const base of found) {
