@@ -169,9 +169,8 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
       }
       await staging.stage(key, data);
       return true;
-    } catch (err) {
+    } catch {
       this.stageSkips++;
-      this.lastStageError = err;
       await staging.drop(key).catch(() => undefined); // a half-written file must not be uploaded later
       return false;
     } finally {
@@ -181,8 +180,6 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
 
   /** Blocks writeback uploaded directly because their staging disk was short of space or failed. */
   stageSkips = 0;
-  /** Why the last staged write failed, if one did. */
-  lastStageError: unknown;
 
   async discardBlock(ref: BlockRef): Promise<void> {
     this.uploader?.cancel(this.io.keyOf(ref));

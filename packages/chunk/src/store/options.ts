@@ -136,18 +136,13 @@ const MAX_ADAPTIVE_READAHEAD = 8;
 
 export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
   const notices: string[] = [];
-  let inMemory = o.cacheDir === 'memory';
-  const cacheDirs = o.cacheDir === undefined || inMemory ? [] : expandCacheDirs(o.cacheDir);
-  let fallbackMemory: number | undefined;
-  if (o.cacheDir !== undefined && !inMemory && cacheDirs.length === 0) {
-    // As JuiceFS: patterns that match nothing leave a 100 MiB memory cache, said out loud.
-    inMemory = true;
-    fallbackMemory = 100 * MiB;
-    notices.push(`cache directory ${o.cacheDir} names no directory (its patterns match none); blocks are cached in memory only (100 MiB)`);
-  }
-  const memoryCacheSize = fallbackMemory ?? (inMemory ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB));
+  const cacheDirs = o.cacheDir === undefined || o.cacheDir === 'memory' ? [] : expandCacheDirs(o.cacheDir);
+  // As JuiceFS: patterns that match nothing leave a 100 MiB memory cache, said out loud.
+  const noneMatched = o.cacheDir !== undefined && o.cacheDir !== 'memory' && cacheDirs.length === 0;
+  if (noneMatched) notices.push(`cache directory ${o.cacheDir} names no directory (its patterns match none); blocks are cached in memory only (100 MiB)`);
+  const memoryCacheSize = noneMatched ? 100 * MiB : o.cacheDir === 'memory' ? (o.cacheSize ?? o.memoryCacheSize ?? 64 * MiB) : (o.memoryCacheSize ?? 64 * MiB);
   const bufferSize = o.bufferSize ?? 300 * MiB;
-  const diskCache = !inMemory && o.cacheDir !== undefined && (o.cacheSize ?? 1) > 0;
+  const diskCache = cacheDirs.length > 0 && (o.cacheSize ?? 1) > 0;
   return {
     tierClasses: o.tierClasses ?? {},
     tierTags: o.tierTags ?? {},
@@ -157,8 +152,8 @@ export function resolveOptions(o: ChunkStoreOptions): ResolvedOptions {
     bufferSize,
     maxUploads: Math.max(1, o.maxUploads ?? 20),
     memoryCacheSize,
-    cacheDir: inMemory ? undefined : o.cacheDir,
-    cacheDirs: inMemory ? [] : cacheDirs,
+    cacheDir: cacheDirs.length > 0 ? o.cacheDir : undefined,
+    cacheDirs,
     notices,
     cacheSize: o.cacheSize ?? 100 * 1024 * MiB,
     freeSpaceRatio: o.freeSpaceRatio ?? 0.1,
