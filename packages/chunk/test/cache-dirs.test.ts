@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { homedir } from 'node:os';
 import { createStorage, FaultyStorage } from '../src/object/index.js';
 import { openChunkStore, type ChunkStoreOptions, type JuiceChunkStore } from '../src/store/index.js';
-import { CacheRing, expandCacheDirs, murmur3 } from '../src/cache/index.js';
+import { CacheDirRouter, CacheRing, expandCacheDirs, murmur3 } from '../src/cache/index.js';
 import { blockKey } from '../src/layout/index.js';
 import { bytes, put } from './slices.js';
 import { tempDir } from './services.js';
@@ -184,6 +184,25 @@ describe('a chunk store over several cache directories', () => {
       code: 'ENOTDIR',
       message: expect.stringContaining(`cache directory ${bad} cannot be used: not a directory`),
     });
+  });
+
+  test('a directory given up: its keys go to the others, most of theirs stay; with none left, nothing is routed', () => {
+    const router = new CacheDirRouter(['a', 'b', 'c'].map(dirOf), UUID, 0o600);
+    const keys = Array.from({ length: 300 }, (_, i) => blockKey({ id: i + 1, index: 0, length: BS }));
+    const before = keys.map((k) => router.indexOf(k));
+    router.markDown(1);
+    const after = keys.map((k) => router.indexOf(k));
+    const fromB = keys.filter((_, i) => before[i] === 1).map((k) => router.indexOf(k));
+    const stayed = keys.filter((_, i) => before[i] !== 1 && after[i] === before[i]).length / keys.filter((_, i) => before[i] !== 1).length;
+    // B's keys go to both others; the rest mostly stay (the one rebalancing pass, as in Go's ring, moves a few).
+    expect({ bHadSome: fromB.length > 50, noneOnB: after.every((i) => i !== 1), spread: new Set(fromB).size, mostStay: stayed > 0.8 })
+      .toEqual({ bHadSome: true, noneOnB: true, spread: 2, mostStay: true });
+    router.markDown(0);
+    router.markDown(2);
+    expect(router.indexOf(keys[0]!)).toBe(-1);
+    const single = new CacheDirRouter([dirOf('only')], UUID, 0o600);
+    single.markDown(0);
+    expect(single.indexOf(keys[0]!)).toBe(-1);
   });
 
   test('writeback stages blocks over the directories; after a crash, a start with the list reordered uploads every one', async () => {

@@ -14,6 +14,8 @@ import type { ChecksumLevel } from './block-file.js';
 export class CacheDirRouter {
   private ring: CacheRing | undefined;
   private readonly byId = new Map<string, number>();
+  /** Directories given up (their disk failed): no block is routed to them any more. */
+  private readonly downDirs = new Set<number>();
 
   /** `dirs` as given to `--cache-dir` (expanded); blocks live below `<dir>/<uuid>`. */
   constructor(readonly dirs: readonly string[], private readonly uuid: string, private readonly mode: number) {}
@@ -23,11 +25,29 @@ export class CacheDirRouter {
     return path.join(this.dirs[i]!, this.uuid);
   }
 
-  /** Index in `dirs` of the directory `key` belongs in. */
+  /** Index in `dirs` of the directory `key` belongs in; -1 when every directory was given up. */
   indexOf(key: string): number {
-    if (this.dirs.length === 1) return 0;
+    if (this.dirs.length === 1) return this.downDirs.has(0) ? -1 : 0;
     this.ring ??= this.buildRing();
-    return this.byId.get(this.ring.get(key)!)!;
+    const id = this.ring.get(key);
+    return id === undefined ? -1 : this.byId.get(id)!;
+  }
+
+  isDown(i: number): boolean {
+    return this.downDirs.has(i);
+  }
+
+  /**
+   * Gives directory `i` up: its blocks' keys go to the other directories from now on, as JuiceFS
+   * removes a failing directory from its ring. The ring is built again from the others' ids.
+   */
+  markDown(i: number): void {
+    if (this.downDirs.has(i)) return;
+    this.downDirs.add(i);
+    if (this.dirs.length === 1) return;
+    this.ring ??= this.buildRing();
+    const live = [...this.byId].filter(([, j]) => !this.downDirs.has(j)).map(([id]) => id);
+    this.ring = new CacheRing(live);
   }
 
   /** Reads (or gives) each directory's id; a directory copied from another one gets a new id. */
@@ -86,7 +106,7 @@ export type DiskCachesOptions = Omit<DiskCacheOptions, 'cacheDir' | 'uuid'>;
 export class DiskCaches {
   readonly caches: DiskBlockCache[];
 
-  constructor(readonly router: CacheDirRouter, opts: DiskCachesOptions, uuid: string) {
+  constructor(readonly router: CacheDirRouter, opts: DiskCachesOptions, uuid: string, private readonly warn: (message: string) => void = () => undefined) {
     const n = router.dirs.length;
     const share = (v: number | undefined): number | undefined => (v === undefined ? undefined : Math.floor(v / n));
     this.caches = router.dirs.map((cacheDir) => new DiskBlockCache({
@@ -110,15 +130,32 @@ export class DiskCaches {
     await Promise.all(this.caches.map((c) => c.flush()));
   }
 
-  private routed(key: string): DiskBlockCache {
-    return this.caches[this.router.indexOf(key)]!;
+  /** The cache `key` belongs in; undefined once every directory was given up. */
+  private routed(key: string): DiskBlockCache | undefined {
+    for (;;) {
+      const i = this.router.indexOf(key);
+      if (i < 0) return undefined;
+      const c = this.caches[i]!;
+      if (!c.down) return c;
+      this.giveUp(i);
+    }
   }
 
-  /** The cache holding `key`, if any: the routed one first. */
+  /** Stops using a directory whose disk keeps failing, saying so once. */
+  private giveUp(i: number): void {
+    if (this.router.isDown(i)) return;
+    this.router.markDown(i);
+    const err = this.caches[i]!.lastDeviceError as { message?: unknown } | undefined;
+    const left = this.caches.filter((_, j) => !this.router.isDown(j)).length;
+    this.warn(`cache directory ${this.router.dirs[i]} is unavailable (${String(err?.message ?? err)}); it is no longer used, ${left === 0 ? 'blocks are read from object storage' : `its blocks go to the ${left} other director${left === 1 ? 'y' : 'ies'}`}`);
+  }
+
+  /** The cache holding `key`, if any: the routed one first; directories given up hold nothing. */
   private holder(key: string): DiskBlockCache | undefined {
     const routed = this.routed(key);
-    if (routed.has(key)) return routed;
-    return this.caches.length === 1 ? undefined : this.caches.find((c) => c !== routed && c.has(key));
+    if (routed?.has(key)) return routed;
+    if (this.caches.length === 1) return undefined;
+    return this.caches.find((c, i) => c !== routed && !this.router.isDown(i) && c.has(key));
   }
 
   has(key: string): boolean {
@@ -132,28 +169,34 @@ export class DiskCaches {
   }
 
   async get(key: string, offset: number, size: number): Promise<Buffer | undefined> {
-    return this.holder(key)?.get(key, offset, size);
+    const c = this.holder(key);
+    if (c === undefined) return undefined;
+    const got = await c.get(key, offset, size);
+    if (c.down) this.giveUp(this.caches.indexOf(c));
+    return got;
   }
 
   put(key: string, data: Buffer, force = false): Promise<void> {
     if (this.holder(key) !== undefined) return Promise.resolve();
-    return this.routed(key).put(key, data, force);
+    return this.routed(key)?.put(key, data, force) ?? Promise.resolve();
   }
 
+  /** True when cached (or not to be cached); false when the caller should `put` a copy. */
   link(key: string, source: string, size: number): boolean {
     if (this.holder(key) !== undefined) return true;
-    return this.routed(key).link(key, source, size);
+    return this.routed(key)?.link(key, source, size) ?? true;
   }
 
   /** Takes in a staged file, into the directory it was staged in (a hard link does not cross file systems). */
   async adopt(key: string, file: string, size: number): Promise<void> {
     const i = this.router.dirs.findIndex((_, j) => file.startsWith(this.router.volumeDir(j) + path.sep));
-    await (i >= 0 ? this.caches[i]! : this.routed(key)).adopt(key, file, size);
+    const c = i >= 0 ? this.caches[i]! : this.routed(key);
+    if (c !== undefined && !c.down) await c.adopt(key, file, size);
   }
 
   async remove(key: string): Promise<void> {
     const routed = this.routed(key);
-    await Promise.all(this.caches.filter((c) => c === routed || c.has(key)).map((c) => c.remove(key)));
+    await Promise.all(this.caches.filter((c) => c === routed || c.has(key)).map((c) => c.remove(key).catch(() => undefined)));
   }
 
   get usedBytes(): number {
@@ -221,7 +264,12 @@ export class StagingAreas {
   }
 
   private areaOf(key: string): StagingArea {
-    return this.where.get(key) ?? this.areas[this.router.indexOf(key)]!;
+    const known = this.where.get(key);
+    if (known !== undefined) return known;
+    const i = this.router.indexOf(key);
+    // Every directory given up: staging fails, and the writer uploads the block directly.
+    if (i < 0) throw fsError('EIO', `no usable cache directory left to stage ${key} in (${this.router.dirs.join(':')})`);
+    return this.areas[i]!;
   }
 
   has(key: string): boolean {

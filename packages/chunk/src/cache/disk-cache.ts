@@ -57,6 +57,11 @@ function linkReplacing(source: string, file: string, dir: string): void {
   }
 }
 
+/** Errors that say the device is failing, not that one file is missing or the disk is full. */
+const DEVICE_ERRORS = new Set(['EIO', 'ENOTCONN', 'ECONNABORTED', 'ENXIO', 'ENODEV', 'ESTALE', 'EROFS']);
+/** Device errors in a row after which a cache directory is given up (JuiceFS also gives up after a few). */
+const DOWN_AFTER = 3;
+
 /** JuiceFS's default bound on blocks queued for the disk cache (see `maxPending`). */
 export const DEFAULT_MAX_PENDING_CACHE_WRITES = 15;
 
@@ -121,6 +126,26 @@ export class DiskBlockCache {
     this.dirMode = cacheDirMode(this.mode);
     this.eviction = opts.eviction ?? '2-random';
     this.checksum = opts.checksum ?? 'extend';
+  }
+
+  /** Device errors (see DEVICE_ERRORS) in a row: reads and writes that failed since the last good read. */
+  private deviceErrors = 0;
+  /** The last device error seen. */
+  lastDeviceError: unknown;
+
+  /**
+   * True once DOWN_AFTER device errors came in a row: the disk is failing (an I/O error, a mount
+   * that went away), and the caller stops using this directory, as JuiceFS takes such a
+   * directory out of its ring.
+   */
+  get down(): boolean {
+    return this.deviceErrors >= DOWN_AFTER;
+  }
+
+  private sawError(err: unknown): void {
+    if (!DEVICE_ERRORS.has(String((err as { code?: unknown })?.code))) return;
+    this.deviceErrors++;
+    this.lastDeviceError = err;
   }
 
   /** Puts dropped because the queue was full (or the cache, with `eviction: none`). */
@@ -228,7 +253,16 @@ export class DiskBlockCache {
     if (entry === undefined) return undefined;
     const len = entry.size;
     const want = Math.min(size, Math.max(0, len - offset));
-    const got = await this.readFile(key, len, offset, want);
+    let got: Buffer | undefined;
+    try {
+      got = await this.readFile(key, len, offset, want);
+      this.deviceErrors = 0;
+    } catch (err) {
+      // The disk failed us (EIO, a dead mount): a miss, so the block comes from object storage.
+      this.sawError(err);
+      this.forget(key);
+      return undefined;
+    }
     if (got === undefined) {
       await this.remove(key); // vanished or damaged behind our back: fetch again
       return undefined;
@@ -375,6 +409,7 @@ export class DiskBlockCache {
   }
 
   private failed(w: PendingWrite, err: unknown): void {
+    this.sawError(err);
     this.writing.delete(w.key);
     w.settle(err);
   }
@@ -400,6 +435,7 @@ export class DiskBlockCache {
       this.ensureDir(dir);
       linkReplacing(source, file, dir);
     } catch (err) {
+      this.sawError(err);
       const code = (err as NodeJS.ErrnoException).code;
       // Anything else (the source gone, a full disk) is about this block only.
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') this.linkable = false;

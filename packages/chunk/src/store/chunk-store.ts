@@ -55,7 +55,7 @@ export class JuiceChunkStore implements ChunkStore, WriterHost {
           capacity: o.cacheSize, freeSpaceRatio: o.freeSpaceRatio, maxPending,
           mode: o.cacheMode, maxItems: o.cacheItems, eviction: o.cacheEviction, expireMs: o.cacheExpire * 1000,
           scanIntervalMs: o.cacheScanInterval * 1000, checksum: o.verifyCacheChecksum,
-        }, o.uuid);
+        }, o.uuid, options.onWarning);
       }
       if (o.writeback) this.staging = new StagingAreas(router, o.uuid, o.cacheMode, o.verifyCacheChecksum);
     }

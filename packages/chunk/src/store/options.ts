@@ -77,6 +77,8 @@ export interface ChunkStoreOptions {
    * (JuiceFS turns 0 into block size + 1).
    */
   writebackThresholdSize?: number;
+  /** Told about trouble met while running (a cache directory given up), for the caller's log. */
+  onWarning?: (message: string) => void;
   /**
    * `--max-stage-write`: staged-file writes at once; a block that finds them all busy is uploaded
    * directly instead (JuiceFS's default 1000; 0: no bound).

@@ -186,6 +186,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       ...(o.uploadDelayMs !== undefined ? { uploadDelayMs: o.uploadDelayMs } : {}), ...(o.uploadHours ? { uploadHours: o.uploadHours } : {}),
       ...(o.writebackThresholdSize !== undefined ? { writebackThresholdSize: o.writebackThresholdSize } : {}),
       ...(o.maxStageWrite !== undefined ? { maxStageWrite: o.maxStageWrite } : {}),
+      onWarning: (message) => log.warn(`juicefs: ${message}`),
     }));
     for (const notice of store.options.notices) log.warn(`juicefs: ${notice}`);
     closers.push(async () => {
