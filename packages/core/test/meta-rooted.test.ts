@@ -36,6 +36,21 @@ describe('RootedMeta (--subdir)', () => {
     await expect(chroot(meta, ROOT_CONTEXT, 'team/../etc')).rejects.toMatchObject({ code: 'EINVAL' });
   });
 
+  it('a new name in its root gives back the root as inode 1 sees it (parentAttr), as getAttr reads it', async () => {
+    const { meta } = await volume();
+    const rooted = await chroot(meta, ROOT_CONTEXT, 'team/a');
+    for (const make of [
+      () => rooted.mkdir(ROOT_CONTEXT, ROOT_INODE, 'd', 0o755, 0),
+      () => rooted.create(ROOT_CONTEXT, ROOT_INODE, 'f', 0o644, 0, 0),
+      () => rooted.symlink(ROOT_CONTEXT, ROOT_INODE, 'l', 'f'),
+      () => rooted.mknod(ROOT_CONTEXT, ROOT_INODE, 'p', NodeType.FIFO, 0o644, 0),
+    ]) {
+      const made = await make();
+      expect(made.parentAttr).toEqual(await rooted.getAttr(ROOT_CONTEXT, ROOT_INODE));
+      expect(made.parentAttr?.parent).toBe(ROOT_INODE);
+    }
+  });
+
   it('files made through it land below the directory; the rest of the volume is out of sight', async () => {
     const { meta, format, store } = await volume();
     const whole = new JuiceFS(new Vfs({ meta, store, format, options: { attrCache: 0, entryCache: 0, dirEntryCache: 0 } }));

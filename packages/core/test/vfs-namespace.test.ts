@@ -51,6 +51,35 @@ describe('VFS names, directories and attributes', () => {
     expect((await h.vfs.getattr(h.ctx, ino)).attr.nlink).toBe(1);
   });
 
+  it('after a new name the directory\'s attributes come from the engine\'s answer, not another read', async () => {
+    const h = await newHarness({ attrCache: 3600, entryCache: 3600, dirEntryCache: 3600 });
+    const dir = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'd', 0o755, 0);
+    const reads = jest.spyOn(h.meta, 'getAttr');
+    for (const make of [
+      () => h.vfs.create(h.ctx, dir.ino, 'f', 0o644, 0o022, O_RDWR),
+      () => h.vfs.mkdir(h.ctx, dir.ino, 'sub', 0o755, 0o022),
+      () => h.vfs.mknod(h.ctx, dir.ino, 'fifo', 0o010644, 0),
+      () => h.vfs.symlink(h.ctx, dir.ino, 'link', 'f'),
+    ]) {
+      await make();
+      reads.mockClear();
+      const cached = (await h.vfs.getattr(h.ctx, dir.ino)).attr;
+      expect(reads).not.toHaveBeenCalled();
+      expect(cached).toEqual(await h.meta.getAttr(h.ctx, dir.ino));
+    }
+    expect((await h.vfs.getattr(h.ctx, dir.ino)).attr.nlink).toBe(3);
+    // An engine that does not give them back: the directory is read again, never served stale.
+    const create = h.meta.create.bind(h.meta);
+    jest.spyOn(h.meta, 'create').mockImplementation(async (...args) => {
+      const { parentAttr: _dropped, ...rest } = await create(...args);
+      return rest;
+    });
+    await h.vfs.create(h.ctx, dir.ino, 'g', 0o644, 0o022, O_RDWR);
+    reads.mockClear();
+    expect((await h.vfs.getattr(h.ctx, dir.ino)).attr).toEqual(await h.meta.getAttr(h.ctx, dir.ino));
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
+
   it('lists a directory page by page with stable offsets, "." and ".." first', async () => {
     const h = await newHarness();
     const dir = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'many', 0o755, 0);

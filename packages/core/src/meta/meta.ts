@@ -32,6 +32,12 @@ export const R_OK = 4;
 export interface NodeResult {
   ino: Ino;
   attr: Attr;
+  /**
+   * The directory's attributes as the operation left them (mknod, mkdir, create, symlink), when
+   * the engine knows them: the caller may cache them instead of asking again, as the kernel does
+   * after each new name (its permission check of the next path walk).
+   */
+  parentAttr?: Attr;
 }
 
 export interface ReaddirOptions {

@@ -55,9 +55,12 @@ export class RootedMeta implements Meta {
     return attr.parent === this.root ? { ...attr, parent: ROOT_INODE } : attr;
   }
 
-  private async node(p: Promise<NodeResult>): Promise<NodeResult> {
+  /** `parent`: the real directory a new name went into, for its attributes (`parentAttr`). */
+  private async node(p: Promise<NodeResult>, parent?: Ino): Promise<NodeResult> {
     const r = await p;
-    return { ino: r.ino === this.root ? ROOT_INODE : r.ino, attr: this.out(r.attr, r.ino) };
+    const out: NodeResult = { ino: r.ino === this.root ? ROOT_INODE : r.ino, attr: this.out(r.attr, r.ino) };
+    if (r.parentAttr && parent !== undefined) out.parentAttr = this.out(r.parentAttr, parent);
+    return out;
   }
 
   init(format: Format, force?: boolean): Promise<void> {
@@ -131,16 +134,16 @@ export class RootedMeta implements Meta {
     return this.out(await this.inner.setAttr(ctx, real, set), real);
   }
   mknod(ctx: Context, parent: Ino, name: Buffer | string, type: Attr['type'], mode: number, cumask: number, rdev?: number): Promise<NodeResult> {
-    return this.node(this.inner.mknod(ctx, this.in(parent), name, type, mode, cumask, rdev));
+    return this.node(this.inner.mknod(ctx, this.in(parent), name, type, mode, cumask, rdev), this.in(parent));
   }
   mkdir(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number): Promise<NodeResult> {
-    return this.node(this.inner.mkdir(ctx, this.in(parent), name, mode, cumask));
+    return this.node(this.inner.mkdir(ctx, this.in(parent), name, mode, cumask), this.in(parent));
   }
   create(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number, flags: number): Promise<NodeResult> {
-    return this.node(this.inner.create(ctx, this.in(parent), name, mode, cumask, flags));
+    return this.node(this.inner.create(ctx, this.in(parent), name, mode, cumask, flags), this.in(parent));
   }
   symlink(ctx: Context, parent: Ino, name: Buffer | string, target: Buffer | string): Promise<NodeResult> {
-    return this.node(this.inner.symlink(ctx, this.in(parent), name, target));
+    return this.node(this.inner.symlink(ctx, this.in(parent), name, target), this.in(parent));
   }
   readlink(ctx: Context, ino: Ino): Promise<Buffer> {
     return this.inner.readlink(ctx, this.in(ino));

@@ -199,8 +199,13 @@ export abstract class VfsBase {
     this.writable();
   }
 
-  protected created(ctx: Context, parent: Ino, name: Buffer, ino: Ino, attr: Attr): EntryReply {
-    this.cache.dropAttr(parent);
+  /**
+   * After a new name: the directory's attributes as the engine left them are cached (the kernel
+   * asks for them right after each new name, with `default_permissions`), or forgotten.
+   */
+  protected created(ctx: Context, parent: Ino, name: Buffer, ino: Ino, attr: Attr, parentAttr?: Attr): EntryReply {
+    if (parentAttr) this.cache.putAttr(parent, parentAttr);
+    else this.cache.dropAttr(parent);
     this.cache.putEntry(ctx, parent, name, ino, attr.type);
     return this.entry(ino, this.remember(ino, attr));
   }

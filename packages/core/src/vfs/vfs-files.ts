@@ -59,7 +59,7 @@ export abstract class VfsFiles extends VfsNames {
       this.checkNewName(parent, bname);
       const r = await this.meta.create(ctx, parent, bname, mode & 0o7777, cumask, flags);
       this.data.opened(r.ino, r.attr.length, r.attr.tier);
-      const entry = this.created(ctx, parent, bname, r.ino, r.attr);
+      const entry = this.created(ctx, parent, bname, r.ino, r.attr, r.parentAttr);
       const fh = this.newFileHandle(r.ino, flags, r.attr.type, undefined, use);
       return { ...entry, fh, directIo: false, keepCache: false };
     }, (r) => `${entryText(r)} [fh:${r.fh}]`);

@@ -83,7 +83,7 @@ export async function createNode(
       const created = [parent, name, node.type, node.mode, node.cumask, node.rdev ?? 0];
       logChange(m, tx, 'CREATE', node.type === NodeType.Symlink ? [...created, node.target!] : created, ino);
     }
-    return { ino, attr };
+    return { ino, attr, parentAttr: pattr };
   });
 }
 

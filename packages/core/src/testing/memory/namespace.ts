@@ -94,7 +94,7 @@ export class MemoryNamespace extends MemoryClientBase {
   ): Promise<NodeResult> {
     if (type === NodeType.Symlink) throw fsError('EINVAL', 'use symlink to create symbolic links');
     const r = this.makeNode(ctx, parent, toName(name), type, mode, cumask, rdev);
-    return { ino: r.ino, attr: copy(r.attr) };
+    return { ino: r.ino, attr: copy(r.attr), parentAttr: copy(this.node(parent)) };
   }
 
   async mkdir(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number): Promise<NodeResult> {
@@ -104,7 +104,7 @@ export class MemoryNamespace extends MemoryClientBase {
   async create(ctx: Context, parent: Ino, name: Buffer | string, mode: number, cumask: number, _flags: number): Promise<NodeResult> {
     const r = this.makeNode(ctx, parent, toName(name), NodeType.File, mode, cumask, 0);
     this.opens.set(r.ino, (this.opens.get(r.ino) ?? 0) + 1);
-    return { ino: r.ino, attr: copy(r.attr) };
+    return { ino: r.ino, attr: copy(r.attr), parentAttr: copy(this.node(parent)) };
   }
 
   async symlink(ctx: Context, parent: Ino, name: Buffer | string, rawTarget: Buffer | string): Promise<NodeResult> {
@@ -113,7 +113,7 @@ export class MemoryNamespace extends MemoryClientBase {
     if (target.length > MAX_SYMLINK) throw fsError('ENAMETOOLONG', `symlink target of ${target.length} bytes exceeds ${MAX_SYMLINK}`);
     if (target.includes(0)) throw fsError('EINVAL', 'symlink target contains NUL');
     const r = this.makeNode(ctx, parent, toName(name), NodeType.Symlink, 0o777, 0, 0, target);
-    return { ino: r.ino, attr: copy(r.attr) };
+    return { ino: r.ino, attr: copy(r.attr), parentAttr: copy(this.node(parent)) };
   }
 
   async readlink(_ctx: Context, ino: Ino): Promise<Buffer> {

@@ -32,6 +32,28 @@ export const nodeCases: MetaCase[] = [
     },
   },
   {
+    group, name: 'mknod, mkdir, create, symlink: the directory attributes given back with a new node (parentAttr) are what getAttr reads next',
+    async run(env) {
+      const meta = await formatted(env);
+      // Optional in the contract: an engine that gives it must give the directory as stored, and
+      // each is compared before the next change to that directory.
+      const given: Array<{ op: string; nlink: number }> = [];
+      const check = async (op: string, parent: bigint, r: Awaited<ReturnType<typeof meta.create>>) => {
+        if (r.parentAttr === undefined) return r;
+        assert.deepEqual(r.parentAttr, await meta.getAttr(ROOT, parent), `${op}: parentAttr`);
+        given.push({ op, nlink: r.parentAttr.nlink });
+        return r;
+      };
+      const d = await check('mkdir in the root', ROOT_INODE, await meta.mkdir(ALICE, ROOT_INODE, 'p', 0o777, 0o022));
+      await check('create', d.ino, await meta.create(ALICE, d.ino, 'f', 0o644, 0o022, 0));
+      await check('mknod', d.ino, await meta.mknod(ALICE, d.ino, 'fifo', NodeType.FIFO, 0o644, 0o022));
+      await check('mkdir', d.ino, await meta.mkdir(ALICE, d.ino, 'sub', 0o755, 0o022));
+      await check('symlink', d.ino, await meta.symlink(ALICE, d.ino, 'link', 'f'));
+      const sub = given.find((g) => g.op === 'mkdir');
+      if (sub) assert.equal(sub.nlink, 3, 'a new subdirectory counts in the link count of parentAttr');
+    },
+  },
+  {
     group, name: 'mkdir: mode minus umask, owner from ctx, nlink 2, parent nlink +1, lookup finds it',
     async run(env) {
       const meta = await formatted(env);
