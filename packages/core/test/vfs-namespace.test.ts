@@ -80,6 +80,28 @@ describe('VFS names, directories and attributes', () => {
     expect(reads).toHaveBeenCalledTimes(2);
   });
 
+  it('two new names in one directory finishing out of order leave no stale directory attributes cached', async () => {
+    const h = await newHarness({ attrCache: 3600, entryCache: 3600, dirEntryCache: 3600 });
+    const dir = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'd', 0o755, 0);
+    // The first mkdir commits first (the directory then has 3 links) but its answer is held back
+    // until the second one (4 links) has been answered and cached.
+    const mkdir = h.meta.mkdir.bind(h.meta);
+    let releaseFirst!: () => void;
+    const held = new Promise<void>((resolve) => (releaseFirst = resolve));
+    jest.spyOn(h.meta, 'mkdir').mockImplementationOnce(async (...args) => {
+      const r = await mkdir(...args);
+      await held;
+      return r;
+    });
+    const first = h.vfs.mkdir(h.ctx, dir.ino, 'a', 0o755, 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    await h.vfs.mkdir(h.ctx, dir.ino, 'b', 0o755, 0);
+    expect((await h.vfs.getattr(h.ctx, dir.ino)).attr.nlink).toBe(4);
+    releaseFirst();
+    await first;
+    expect((await h.vfs.getattr(h.ctx, dir.ino)).attr.nlink).toBe(4);
+  });
+
   it('lists a directory page by page with stable offsets, "." and ".." first', async () => {
     const h = await newHarness();
     const dir = await h.vfs.mkdir(h.ctx, ROOT_INODE, 'many', 0o755, 0);

@@ -24,6 +24,14 @@ interface CachedEntry {
  */
 export class MetaCache {
   private readonly attrs = new Map<Ino, CachedAttr>();
+  /**
+   * Local changes are numbered: `changedAt` holds the number of each node's last one (and
+   * `clearedAt` that of the last forget-everything), so an answer asked for before a change that
+   * overtook it (two creates in one directory finishing out of order) is not cached.
+   */
+  private seq = 0;
+  private readonly changedAt = new Map<Ino, number>();
+  private clearedAt = 0;
   /** name in parent → caller credentials → entry. */
   private readonly entries = new Map<string, Map<string, CachedEntry>>();
 
@@ -51,6 +59,35 @@ export class MetaCache {
 
   dropAttr(ino: Ino): void {
     this.attrs.delete(ino);
+    this.changed(ino);
+  }
+
+  /** The number of the last local change so far: pass it to `putAttrSince` with an answer asked for now. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /**
+   * Caches `attr` of a node this client just changed, unless another local change to it (or a
+   * forget-everything) came after `since`; either way the node counts as changed now. False when
+   * it was not cached (the caller's answer may be older than the other change), and then the
+   * node's cached attributes are dropped.
+   */
+  putAttrSince(ino: Ino, attr: Attr, since: number): boolean {
+    const overtaken = this.clearedAt > since || (this.changedAt.get(ino) ?? 0) > since;
+    if (overtaken) this.attrs.delete(ino);
+    else this.putAttr(ino, attr);
+    this.changed(ino);
+    return !overtaken;
+  }
+
+  private changed(ino: Ino): void {
+    this.seq++;
+    if (this.changedAt.size >= MAX_ITEMS) {
+      this.changedAt.clear();
+      this.clearedAt = this.seq;
+    }
+    this.changedAt.set(ino, this.seq);
   }
 
   getEntry(ctx: Context, parent: Ino, name: Buffer): CachedEntry | undefined {
@@ -85,10 +122,14 @@ export class MetaCache {
   /** Forget every cached attribute (after operations that change nodes we cannot name cheaply). */
   dropAllAttrs(): void {
     this.attrs.clear();
+    this.changedAt.clear();
+    this.clearedAt = ++this.seq;
   }
 
   clear(): void {
     this.attrs.clear();
+    this.changedAt.clear();
+    this.clearedAt = ++this.seq;
     this.entries.clear();
   }
 }

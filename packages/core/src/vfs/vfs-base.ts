@@ -1,6 +1,6 @@
 import type { ChunkStore } from '../chunk/store.js';
 import { errnoOf, fsError } from '../errors/fs-error.js';
-import type { Meta } from '../meta/meta.js';
+import type { Meta, NodeResult } from '../meta/meta.js';
 import { NodeType, type Attr } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import type { Format } from '../types/format.js';
@@ -201,13 +201,15 @@ export abstract class VfsBase {
 
   /**
    * After a new name: the directory's attributes as the engine left them are cached (the kernel
-   * asks for them right after each new name, with `default_permissions`), or forgotten.
+   * asks for them right after each new name, with `default_permissions`), unless another local
+   * change to the directory finished since `since` (`cache.mark()` before the engine was asked);
+   * otherwise they are forgotten.
    */
-  protected created(ctx: Context, parent: Ino, name: Buffer, ino: Ino, attr: Attr, parentAttr?: Attr): EntryReply {
-    if (parentAttr) this.cache.putAttr(parent, parentAttr);
+  protected created(ctx: Context, parent: Ino, name: Buffer, r: NodeResult, since: number): EntryReply {
+    if (r.parentAttr) this.cache.putAttrSince(parent, r.parentAttr, since);
     else this.cache.dropAttr(parent);
-    this.cache.putEntry(ctx, parent, name, ino, attr.type);
-    return this.entry(ino, this.remember(ino, attr));
+    this.cache.putEntry(ctx, parent, name, r.ino, r.attr.type);
+    return this.entry(r.ino, this.remember(r.ino, r.attr));
   }
 
   /** After a name went away or moved: its entry and every cached attribute (link counts, ctimes). */

@@ -57,9 +57,10 @@ export abstract class VfsFiles extends VfsNames {
     const bname = toName(name);
     return this.op(ctx, 'create', () => `${parent},${bname},0${mode.toString(8)}`, async () => {
       this.checkNewName(parent, bname);
+      const since = this.cache.mark();
       const r = await this.meta.create(ctx, parent, bname, mode & 0o7777, cumask, flags);
       this.data.opened(r.ino, r.attr.length, r.attr.tier);
-      const entry = this.created(ctx, parent, bname, r.ino, r.attr, r.parentAttr);
+      const entry = this.created(ctx, parent, bname, r, since);
       const fh = this.newFileHandle(r.ino, flags, r.attr.type, undefined, use);
       return { ...entry, fh, directIo: false, keepCache: false };
     }, (r) => `${entryText(r)} [fh:${r.fh}]`);

@@ -79,8 +79,9 @@ export abstract class VfsNames extends VfsBase {
     return this.op(ctx, 'mknod', () => `${parent},${bname},0${mode.toString(8)},${rdev}`, async () => {
       this.checkNewName(parent, bname);
       const type = typeFromMode(mode) ?? NodeType.File;
+      const since = this.cache.mark();
       const r = await this.meta.mknod(ctx, parent, bname, type, mode & 0o7777, cumask, rdev);
-      return this.created(ctx, parent, bname, r.ino, r.attr, r.parentAttr);
+      return this.created(ctx, parent, bname, r, since);
     }, entryText);
   }
 
@@ -88,8 +89,9 @@ export abstract class VfsNames extends VfsBase {
     const bname = toName(name);
     return this.op(ctx, 'mkdir', () => `${parent},${bname},0${mode.toString(8)}`, async () => {
       this.checkNewName(parent, bname);
+      const since = this.cache.mark();
       const r = await this.meta.mkdir(ctx, parent, bname, mode & 0o7777, cumask);
-      return this.created(ctx, parent, bname, r.ino, r.attr, r.parentAttr);
+      return this.created(ctx, parent, bname, r, since);
     }, entryText);
   }
 
@@ -100,8 +102,9 @@ export abstract class VfsNames extends VfsBase {
       this.checkNewName(parent, bname);
       if (btarget.length >= MAX_SYMLINK) throw fsError('ENAMETOOLONG', `symlink target is ${btarget.length} bytes; the limit is ${MAX_SYMLINK - 1}`);
       if (btarget.length === 0) throw fsError('ENOENT', 'symlink target is empty');
+      const since = this.cache.mark();
       const r = await this.meta.symlink(ctx, parent, bname, btarget);
-      return this.created(ctx, parent, bname, r.ino, r.attr, r.parentAttr);
+      return this.created(ctx, parent, bname, r, since);
     }, entryText);
   }
 
