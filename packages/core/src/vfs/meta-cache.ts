@@ -68,17 +68,16 @@ export class MetaCache {
   }
 
   /**
-   * Caches `attr` of a node this client just changed, unless another local change to it (or a
-   * forget-everything) came after `since`; either way the node counts as changed now. False when
-   * it was not cached (the caller's answer may be older than the other change), and then the
-   * node's cached attributes are dropped.
+   * After this client changed a node: caches `attr` (its attributes as the change left them)
+   * unless it is absent or another local change to the node (or a forget-everything) came after
+   * `since`, when the answer may be older than that change and the cached attributes are dropped.
+   * Either way the node counts as changed now.
    */
-  putAttrSince(ino: Ino, attr: Attr, since: number): boolean {
+  putAttrSince(ino: Ino, attr: Attr | undefined, since: number): void {
     const overtaken = this.clearedAt > since || (this.changedAt.get(ino) ?? 0) > since;
-    if (overtaken) this.attrs.delete(ino);
+    if (attr === undefined || overtaken) this.attrs.delete(ino);
     else this.putAttr(ino, attr);
     this.changed(ino);
-    return !overtaken;
   }
 
   private changed(ino: Ino): void {
@@ -127,9 +126,7 @@ export class MetaCache {
   }
 
   clear(): void {
-    this.attrs.clear();
-    this.changedAt.clear();
-    this.clearedAt = ++this.seq;
+    this.dropAllAttrs();
     this.entries.clear();
   }
 }

@@ -206,8 +206,7 @@ export abstract class VfsBase {
    * otherwise they are forgotten.
    */
   protected created(ctx: Context, parent: Ino, name: Buffer, r: NodeResult, since: number): EntryReply {
-    if (r.parentAttr) this.cache.putAttrSince(parent, r.parentAttr, since);
-    else this.cache.dropAttr(parent);
+    this.cache.putAttrSince(parent, r.parentAttr, since);
     this.cache.putEntry(ctx, parent, name, r.ino, r.attr.type);
     return this.entry(r.ino, this.remember(r.ino, r.attr));
   }
