@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { createStorage, FileStorage, OpendalStorage } from '../src/object/index.js';
 import { tempDir } from './services.js';
@@ -43,6 +43,28 @@ describe('file storage on node:fs', () => {
     mkdirSync(path.join(bucket, 'a'), { recursive: true });
     writeFileSync(path.join(bucket, 'a', '.y.jfstmp.0123456789ab'), 'partial');
     expect((await s.list('a/')).map((i) => i.key)).toEqual(['a/x']);
+  });
+
+  test('many small puts at once all land whole, with no temporary files left', async () => {
+    const s = new FileStorage(t.dir);
+    const objects = Array.from({ length: 100 }, (_, i) => Buffer.alloc(1000 + i * 997, i));
+    await Promise.all(objects.map((data, i) => s.put(`d/${i}`, data)));
+    for (const [i, data] of objects.entries()) expect((await s.get(`d/${i}`)).equals(data)).toBe(true);
+    expect(readdirSync(path.join(t.dir, 'd')).length).toBe(100);
+  });
+
+  test('a small put remakes its directory when it was removed after an earlier put made it', async () => {
+    const s = new FileStorage(t.dir);
+    await s.put('a/b/x', Buffer.from('one'));
+    rmSync(path.join(t.dir, 'a'), { recursive: true });
+    await s.put('a/b/y', Buffer.from('two'));
+    expect(readFileSync(path.join(t.dir, 'a/b/y'), 'utf8')).toBe('two');
+  });
+
+  test('a small put into a bucket that cannot hold it fails with a clear error', async () => {
+    writeFileSync(path.join(t.dir, 'blocked'), 'a file where the directory should be');
+    const s = new FileStorage(path.join(t.dir, 'blocked', 'bucket'));
+    await expect(s.put('k', Buffer.from('x'))).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/put k: cannot create its file in file:\/\/.*blocked\/bucket\/: ENOTDIR/) });
   });
 
   test('a put replaces the object whole and a delete leaves no file', async () => {

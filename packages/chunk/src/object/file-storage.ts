@@ -212,6 +212,8 @@ export class FileStorage implements ObjectStorage {
       case 'ENOENT':
       case 'ENOTDIR':
       case 'EISDIR':
+        // A put that cannot make its file found something else where a directory should be.
+        if (op === 'put') return fsError('ENOENT', `put ${key}: cannot create its file in ${this.description}: ${e.message ?? e.code}`, err);
         return fsError('ENOENT', `${op} ${key}: no such object in ${this.description}`, err);
       case 'EACCES':
       case 'EPERM':
