@@ -76,6 +76,57 @@ describe('VFS reads and writes', () => {
     await expect(h.vfs.getattr(h.ctx, ino)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('rewrites of bytes still buffered go into their slice, as JuiceFS does: one slice, not one per write', async () => {
+    const h = await newHarness();
+    const { ino, fh } = await createFile(h, 'rewrites');
+    const want = pattern(3000, 7);
+    await h.vfs.write(h.ctx, ino, fh, 0, want);
+    // A database file's pages rewritten again and again, and a write that extends the slice.
+    for (let i = 0; i < 50; i++) {
+      const at = (i * 97) % 2900;
+      const bytes = pattern(100, i + 10);
+      await h.vfs.write(h.ctx, ino, fh, at, bytes);
+      bytes.copy(want, at);
+    }
+    const tail = pattern(500, 99);
+    await h.vfs.write(h.ctx, ino, fh, 2800, tail);
+    const all = Buffer.concat([want.subarray(0, 2800), tail]);
+    await h.vfs.flush(h.ctx, ino, fh);
+    expect(await h.meta.readChunk(h.ctx, ino, 0)).toHaveLength(1);
+    expect((await h.vfs.getattr(h.ctx, ino)).attr.length).toBe(3300);
+    expectBytes(await h.vfs.read(h.ctx, ino, fh, 0, 4000), all);
+  });
+
+  it('a write never goes under a newer slice it overlaps, nor into bytes already sealed for upload', async () => {
+    const h = await newHarness();
+    const { ino, fh } = await createFile(h, 'layers');
+    const want = Buffer.alloc(300);
+    const put = async (at: number, bytes: Buffer): Promise<void> => {
+      await h.vfs.write(h.ctx, ino, fh, at, bytes);
+      bytes.copy(want, at);
+    };
+    await put(0, pattern(100, 1)); // slice 1: [0, 100)
+    await put(200, pattern(100, 2)); // slice 2: [200, 300), not contiguous with slice 1
+    await put(60, pattern(30, 3)); // inside slice 1, clear of slice 2: into slice 1
+    await put(90, pattern(120, 4)); // would extend slice 1 under slice 2: a slice of its own
+    await h.vfs.flush(h.ctx, ino, fh);
+    expect(await h.meta.readChunk(h.ctx, ino, 0)).toHaveLength(3);
+    expectBytes(await h.vfs.read(h.ctx, ino, fh, 0, 300), want);
+
+    // Past a whole block the slice's first block is sealed: a rewrite there takes a new slice.
+    const { ino: big, fh: bigFh } = await createFile(h, 'sealed');
+    const bytes = pattern(BLOCK + 500, 5);
+    await h.vfs.write(h.ctx, big, bigFh, 0, bytes);
+    const patch = pattern(10, 6);
+    await h.vfs.write(h.ctx, big, bigFh, 100, patch);
+    await h.vfs.write(h.ctx, big, bigFh, BLOCK + 10, patch); // unsealed part: same slice
+    patch.copy(bytes, 100);
+    patch.copy(bytes, BLOCK + 10);
+    await h.vfs.flush(h.ctx, big, bigFh);
+    expect(await h.meta.readChunk(h.ctx, big, 0)).toHaveLength(2);
+    expectBytes(await h.vfs.read(h.ctx, big, bigFh, 0, 2 * BLOCK), bytes);
+  });
+
   it('commits an idle open file in the background, and close() commits the rest', async () => {
     const h = await newHarness({ flushDelay: 0.05 });
     const { ino, fh } = await createFile(h, 'idle');

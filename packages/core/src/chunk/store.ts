@@ -5,7 +5,11 @@
  */
 export interface SliceWriter {
   readonly id: number;
-  /** Write `data` at `offset` within the slice (offsets are slice-relative, < 64 MiB). */
+  /**
+   * Write `data` at `offset` within the slice (offsets are slice-relative, < 64 MiB), at or after
+   * the last `flushTo` offset's block; a later write over bytes written before replaces them (the
+   * VFS rewrites buffered bytes in place, as JuiceFS does).
+   */
   writeAt(data: Buffer, offset: number): Promise<void>;
   /** Upload the full blocks before `offset` in the background (writers call it as they go). */
   flushTo(offset: number): Promise<void>;
