@@ -221,8 +221,11 @@ describe('writeback on a cache disk running out of space', () => {
     for (const [i, d] of data.entries()) await put(store, 500 + i, d);
     for (const [i, d] of data.entries()) expect((await store.newReader(500 + i, BS).readAt(0, BS)).equals(d)).toBe(true);
     // The disk ran short: blocks held back for an hour go now, and the staging area empties.
-    const early = await waitFor(async () => (await bucket.list('chunks/')).length === data.length, 10_000);
-    const staged = fs.readdirSync(path.join(disk, UUID, 'rawstaging'), { recursive: true }).filter((f) => /\d+_\d+_\d+$/.test(String(f))).length;
+    // A staged file is removed after its upload lands, so the bucket can be full a moment before
+    // the staging area is empty: wait for both.
+    const stagedNow = () => fs.readdirSync(path.join(disk, UUID, 'rawstaging'), { recursive: true }).filter((f) => /\d+_\d+_\d+$/.test(String(f))).length;
+    const early = await waitFor(async () => (await bucket.list('chunks/')).length === data.length && stagedNow() === 0, 10_000);
+    const staged = stagedNow();
     const skips = store.stageSkips;
     await store.close();
     expect({ early, staged, skipped: skips > 0 }).toEqual({ early: true, staged: 0, skipped: true });
