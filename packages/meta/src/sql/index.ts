@@ -19,11 +19,19 @@ export async function createSqlEngine(url: string): Promise<SqlEngine> {
   const target = parseSqlUrl(url);
   const driver =
     target.dialect === 'sqlite3'
-      ? await SqliteDriver.open(target.filename, target.busyTimeout)
+      ? await SqliteDriver.open(target.filename, target.busyTimeout, sqliteCheckpoints())
       : target.dialect === 'mysql'
         ? await MysqlDriver.open(target)
         : await PgDriver.open(target);
   return new SqlEngine(driver, target.prefix);
+}
+
+/**
+ * SQLite's checkpoints run on a thread of their own (wal-checkpointer.ts) unless
+ * JFS_SQLITE_CHECKPOINTS=inline leaves them in COMMIT, as SQLite does by default.
+ */
+function sqliteCheckpoints(): false | Record<string, never> {
+  return process.env['JFS_SQLITE_CHECKPOINTS'] === 'inline' ? false : {};
 }
 
 /** The `EngineFactory` shape `openMeta` uses. */

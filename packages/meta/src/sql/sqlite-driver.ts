@@ -6,6 +6,7 @@ import knexModule, { type Knex } from 'knex';
 import { fsError } from '@juicefs/core';
 import { asFsError, backoff, sleep, type Row, type SqlConn, type SqlDriver, type SqlValue } from './driver.js';
 import { Mutex } from './mutex.js';
+import { WalCheckpointer, type WalCheckpointOptions } from './wal-checkpointer.js';
 import { WalWarmer } from './wal-warmer.js';
 
 // knex is CommonJS: under Node's ESM loader (the built CLI) only its default export exists.
@@ -82,21 +83,29 @@ export class SqliteDriver implements SqlDriver {
    */
   private reader: { db: Database; conn: SqlConn } | undefined;
   private readonly walWarmer: WalWarmer;
+  /** Runs the write-ahead log's checkpoints off the event loop (undefined when not in WAL mode). */
+  readonly checkpointer: WalCheckpointer | undefined;
 
   private constructor(
     private readonly pool: Knex,
     private readonly db: Database,
     private readonly filename: string,
     private readonly mutex: Mutex,
+    checkpoints: WalCheckpointOptions | false,
   ) {
     const own = connOf(db);
     this.conn = own.conn;
     this.statements = own.statements;
     this.walWarmer = new WalWarmer(`${filename}-wal`);
+    const wal = db.pragma('journal_mode', { simple: true }) === 'wal';
+    this.checkpointer = wal && checkpoints !== false ? new WalCheckpointer(filename, db, checkpoints) : undefined;
   }
 
-  /** Open (creating if needed) the database file through knex's better-sqlite3 client. */
-  static async open(filename: string, busyTimeout: number): Promise<SqliteDriver> {
+  /**
+   * Open (creating if needed) the database file through knex's better-sqlite3 client.
+   * `checkpoints` tunes the checkpoint thread; false leaves checkpoints to SQLite (in COMMIT).
+   */
+  static async open(filename: string, busyTimeout: number, checkpoints: WalCheckpointOptions | false = {}): Promise<SqliteDriver> {
     const dir = path.dirname(filename);
     if (!fs.existsSync(dir)) {
       throw fsError('ENOENT', `cannot create SQLite database ${filename}: directory ${dir} does not exist; create it first`);
@@ -124,7 +133,7 @@ export class SqliteDriver implements SqlDriver {
     let shared = fileLocks.get(filename);
     if (!shared) fileLocks.set(filename, (shared = { mutex: new Mutex(), users: 0 }));
     shared.users++;
-    return new SqliteDriver(pool, db, filename, shared.mutex);
+    return new SqliteDriver(pool, db, filename, shared.mutex, checkpoints);
   }
 
   /**
@@ -182,6 +191,7 @@ export class SqliteDriver implements SqlDriver {
       this.retryBusy(async () => {
         // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
         // a lock upgrade: what it read stays valid until COMMIT.
+        if (this.checkpointer?.restartAsked) await this.checkpointer.restart();
         this.db.exec('BEGIN IMMEDIATE');
         const ctx = { driver: this, active: true };
         openTxns++;
@@ -190,6 +200,7 @@ export class SqliteDriver implements SqlDriver {
           const started = process.hrtime.bigint();
           this.db.exec('COMMIT');
           void this.walWarmer.committed(Number(process.hrtime.bigint() - started) / 1000);
+          this.checkpointer?.committed();
           return result;
         } finally {
           ctx.active = false; // work the transaction left running must not join the next one
@@ -203,7 +214,7 @@ export class SqliteDriver implements SqlDriver {
   auto<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     if (this.nested()) return fn(this.conn);
     // Holding the lock keeps a concurrent transaction's open BEGIN from absorbing these statements.
-    return this.mutex.run(() => this.retryBusy(() => fn(this.conn))).catch((err: unknown) => {
+    return this.mutex.run(() => this.retryBusy(() => fn(this.conn)).finally(() => this.checkpointer?.committed())).catch((err: unknown) => {
       throw asFsError(err, 'SQLite');
     });
   }
@@ -241,6 +252,8 @@ export class SqliteDriver implements SqlDriver {
     this.statements.clear();
     this.reader?.db.close();
     this.reader = undefined;
+    // The thread's connection closes first, so that the writer's is the last and removes the log.
+    await this.checkpointer?.close();
     await this.mutex.run(async () => {
       await this.pool.client.releaseConnection(this.db);
       await this.pool.destroy();
