@@ -92,15 +92,18 @@ const RESTART_WAIT_MS = 2000;
 export interface WalCheckpointOptions {
   /** Commits between two checkpoints (a small-file create or write commits 4-8 pages). */
   every?: number;
-  /** Commits before the thread starts at all: short-lived engines (tools, tests) never start one. */
+  /**
+   * Commits before the thread starts at all, so that short-lived engines (tools, most tests) never
+   * start one. Few enough that it is ready before the log first reaches SQLite's 1000 pages.
+   */
   startAfter?: number;
   /** After this long without `every` commits, the thread copies what there is (ms). */
   idleMs?: number;
-  /** Log length (frames) at which the writer finishes a checkpoint so SQLite starts the log over. */
+  /** Log length (frames) at which the writer is held back while the thread starts the log over. */
   restartFrames?: number;
 }
 
-const DEFAULTS: Required<WalCheckpointOptions> = { every: 128, startAfter: 256, idleMs: 500, restartFrames: 4096 };
+const DEFAULTS: Required<WalCheckpointOptions> = { every: 128, startAfter: 64, idleMs: 500, restartFrames: 4096 };
 
 /** Where better-sqlite3 is, for the thread to load the very same copy. */
 function betterSqlite3Path(): string {
