@@ -220,12 +220,20 @@ export class PollFuseChannel implements FuseChannel {
     const deadline = process.hrtime.bigint() + this.spinNanos;
     while (process.hrtime.bigint() < deadline) {
       let n: number;
+      // An empty device answers EAGAIN, which Node throws as an Error with a stack trace: the
+      // trace was half of each poll's cost (7.6 µs against 3.7 without, in a loop reading an
+      // empty FIFO). In a profile of a stat loop these reads took 14.8 µs of CPU a stat before
+      // and 12.6 after. Nobody reads these traces.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
       try {
         // The read buffer is free here: libuv only fills it inside its own read callback.
         n = fs.readSync(this.fd, this.buf, 0, this.buf.length, null);
       } catch (e) {
         if ((e as { code?: string }).code === 'EAGAIN') continue;
         return; // ENODEV and the like: the event-loop reader sees it too and ends the session
+      } finally {
+        Error.stackTraceLimit = limit;
       }
       governor.record(true);
       // Never lent from here: libuv's next read goes into the buffer it was last given.
