@@ -189,9 +189,10 @@ export class SqliteDriver implements SqlDriver {
   private exclusiveTxn<T>(fn: (conn: SqlConn) => Promise<T>): Promise<T> {
     return this.mutex.run(() =>
       this.retryBusy(async () => {
+        // Under the mutex no transaction of this process can begin while the thread restarts the log.
+        if (this.checkpointer?.restartAsked) await this.checkpointer.restart();
         // IMMEDIATE takes the write lock up front, so the transaction cannot fail half-way on
         // a lock upgrade: what it read stays valid until COMMIT.
-        if (this.checkpointer?.restartAsked) await this.checkpointer.restart();
         this.db.exec('BEGIN IMMEDIATE');
         const ctx = { driver: this, active: true };
         openTxns++;

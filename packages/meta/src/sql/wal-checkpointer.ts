@@ -112,9 +112,9 @@ function betterSqlite3Path(): string {
 
 /**
  * Runs the checkpoints of one SQLite file on a thread of its own, for the connection `writer`
- * (see above). Call `committed` after each COMMIT and `beforeTransaction` before each BEGIN, both
- * on the writer's thread; `close` before closing the writer, so that its close is the last and
- * removes the log. Should the thread fail, the writer's automatic checkpoints come back on.
+ * (see above). On the writer's thread, call `committed` after each COMMIT, and before each BEGIN
+ * `restart` when `restartAsked`; `close` before closing the writer, so that its close is the last
+ * and removes the log. Should the thread fail, the writer's automatic checkpoints come back on.
  */
 export class WalCheckpointer {
   private readonly state = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
