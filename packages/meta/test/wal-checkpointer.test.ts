@@ -97,6 +97,32 @@ describe('WAL checkpoints on a thread', () => {
     db.close();
   });
 
+  it('a long log copied while no one wrote is started over by the next write, without holding it', async () => {
+    const frames = (): number => Math.floor(fs.statSync(`${file}-wal`).size / (4096 + 24));
+    // `every` out of reach: only the idle timeout checkpoints, between the bursts.
+    const driver = await openWithTable({ startAfter: 1, every: 1_000_000, idleMs: 50, restartFrames: 64 });
+    try {
+      // Commit until the thread has started and taken over (the writer sees it at a commit).
+      for (let k = 10_000; !driver.checkpointer!.running && k < 10_500; k++) {
+        await insertRows(driver, k, 1);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(driver.checkpointer!.running).toBe(true);
+      for (let burst = 0; burst < 5; burst++) {
+        await insertRows(driver, burst * 100, 100); // ~800 frames, far past restartFrames
+        const done = driver.checkpointer!.checkpoints;
+        expect(await waitUntil(() => driver.checkpointer!.checkpoints > done, 5000)).toBe(true);
+      }
+      expect(driver.checkpointer?.running).toBe(true);
+      expect(driver.checkpointer!.restarts).toBe(0);
+      expect(driver.checkpointer!.restartAsked).toBe(false);
+      // Each burst wrote the log from its start again: it never held more than about one burst.
+      expect(frames()).toBeLessThan(2 * 800);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('inline (false) leaves checkpoints to SQLite, as before', async () => {
     const driver = await openWithTable(false);
     try {

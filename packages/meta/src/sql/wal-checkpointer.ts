@@ -5,17 +5,19 @@ import { Worker } from 'node:worker_threads';
 // default runs inside the COMMIT that grows the log past 1000 pages: the copy and two fsyncs, on
 // the connection's thread. better-sqlite3 is synchronous, so that thread is the event loop, and
 // every FUSE request waits behind it: writing 128 KiB files on a journaled ext4, one commit in 80
-// took 1-10 ms, and checkpoints were a fifth of each file's time (a file took 954-1059 µs with
+// took 1-50 ms, and checkpoints were a fifth of each file's time (a file took 954-1059 µs with
 // none, 1171-1303 µs with them). Here a thread of its own, with a connection of its own, runs
 // them instead (PASSIVE: it never waits for, or blocks, a writer), and the writer's connection
 // has automatic checkpoints turned off.
 //
 // SQLite starts the log over at the first write after a checkpoint that copied all of it. With
 // commits going on while the thread copies, that moment may never come and the log would grow
-// without end; so once it passes `restartFrames`, the thread asks the writer to hold its next
-// transaction back (asynchronously: reads go on being served) while it runs a RESTART checkpoint,
-// which copies the rest and starts the log over. Running that checkpoint on the event loop
-// instead took 40-43 ms there (its fsyncs on a loop-mounted ext4), for every 16 MiB of log.
+// without end; so once it passes `restartFrames` with commits still coming, the thread asks the
+// writer to hold its next transaction back (asynchronously: reads go on being served) while it
+// runs a RESTART checkpoint, which copies the rest and starts the log over. (After a checkpoint
+// that copied everything and saw no commit meanwhile, the next write starts the log over by
+// itself: no need to hold it.) Running that checkpoint on the event loop instead took 40-43 ms
+// there (its fsyncs on a loop-mounted ext4), for every 16 MiB of log.
 //
 // The thread is plain JavaScript passed as a string (as the cache writer's), loading the same
 // better-sqlite3 the engine uses.
@@ -39,7 +41,8 @@ function checkpoint() {
   seen = Atomics.load(state, COMMITS);
   const [row] = db.pragma('wal_checkpoint(PASSIVE)');
   Atomics.add(state, DONE, 1);
-  if (row.busy === 0 && row.log >= workerData.restartFrames) Atomics.compareExchange(state, RESTART, 0, 1);
+  const quiet = row.checkpointed === row.log && Atomics.load(state, COMMITS) === seen;
+  if (row.busy === 0 && row.log >= workerData.restartFrames && !quiet) Atomics.compareExchange(state, RESTART, 0, 1);
 }
 try {
   while (Atomics.load(state, STOP) === 0) {
