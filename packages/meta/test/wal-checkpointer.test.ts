@@ -36,6 +36,19 @@ async function autocheckpoint(driver: SqliteDriver): Promise<number> {
   return Number(row?.['wal_autocheckpoint']);
 }
 
+/** Frames in the write-ahead log (its file keeps its largest length). */
+const logFrames = (): number => Math.floor(fs.statSync(`${file}-wal`).size / (4096 + 24));
+
+/** Rows of table t in the database file `dbFile`, read by a connection of its own. */
+function rowsIn(dbFile: string): number {
+  const db = new BetterSqlite3(dbFile, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 const waitUntil = async (check: () => boolean, ms: number): Promise<boolean> => {
   const end = Date.now() + ms;
   while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
@@ -58,13 +71,10 @@ describe('WAL checkpoints on a thread', () => {
       const copy = path.join(dir, 'copy.db');
       const rowsInFile = (): number => {
         fs.copyFileSync(file, copy);
-        const db = new BetterSqlite3(copy, { readonly: true });
         try {
-          return (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+          return rowsIn(copy);
         } catch {
           return -1; // copied while a checkpoint was writing pages: try again
-        } finally {
-          db.close();
         }
       };
       expect(await waitUntil(() => rowsInFile() === 838, 5000)).toBe(true);
@@ -73,13 +83,10 @@ describe('WAL checkpoints on a thread', () => {
     }
     // The thread's connection closed first, so the writer's close removed the log.
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
-    const db = new BetterSqlite3(file, { readonly: true });
-    expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(838);
-    db.close();
+    expect(rowsIn(file)).toBe(838);
   });
 
   it('start the log over while writes go on, so it does not grow without end', async () => {
-    const frames = (): number => Math.floor(fs.statSync(`${file}-wal`).size / (4096 + 24));
     const driver = await openWithTable({ startAfter: 1, every: 8, idleMs: 1000, restartFrames: 64 });
     try {
       // 3000 commits without a pause as long as the idle timeout: their log reached 23751 frames
@@ -88,17 +95,14 @@ describe('WAL checkpoints on a thread', () => {
       expect(driver.checkpointer?.running).toBe(true);
       expect(driver.checkpointer!.restarts).toBeGreaterThan(0);
       // The log file keeps its largest length.
-      expect(frames()).toBeLessThan(6000);
+      expect(logFrames()).toBeLessThan(6000);
     } finally {
       await driver.close();
     }
-    const db = new BetterSqlite3(file, { readonly: true });
-    expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(6000);
-    db.close();
+    expect(rowsIn(file)).toBe(6000);
   });
 
   it('a long log copied while no one wrote is started over by the next write, without holding it', async () => {
-    const frames = (): number => Math.floor(fs.statSync(`${file}-wal`).size / (4096 + 24));
     // `every` out of reach: only the idle timeout checkpoints, between the bursts.
     const driver = await openWithTable({ startAfter: 1, every: 1_000_000, idleMs: 50, restartFrames: 64 });
     try {
@@ -117,7 +121,7 @@ describe('WAL checkpoints on a thread', () => {
       expect(driver.checkpointer!.restarts).toBe(0);
       expect(driver.checkpointer!.restartAsked).toBe(false);
       // Each burst wrote the log from its start again: it never held more than about one burst.
-      expect(frames()).toBeLessThan(2 * 800);
+      expect(logFrames()).toBeLessThan(2 * 800);
     } finally {
       await driver.close();
     }
