@@ -25,28 +25,28 @@ const CHECKPOINT_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const state = new Int32Array(workerData.state);
-const [COMMITS, STOP, RESTART, DONE, STATUS] = [0, 1, 2, 3, 4];
+const { COMMITS, STOP, RESTART, DONE, STATUS, WORKING, FAILED, RESTART_ASKED, RESTART_HOLDING } = workerData.slots;
 let db;
 try {
   db = new Database(workerData.filename, { fileMustExist: true });
   db.pragma('busy_timeout = 200'); // a RESTART checkpoint waits this long for readers of other processes
 } catch (e) {
   parentPort.postMessage({ error: String(e && e.message || e) });
-  Atomics.store(state, STATUS, 2);
+  Atomics.store(state, STATUS, FAILED);
   process.exit(1);
 }
-Atomics.store(state, STATUS, 1);
+Atomics.store(state, STATUS, WORKING);
 let seen = Atomics.load(state, COMMITS);
 function checkpoint() {
   seen = Atomics.load(state, COMMITS);
   const [row] = db.pragma('wal_checkpoint(PASSIVE)');
   Atomics.add(state, DONE, 1);
   const quiet = row.checkpointed === row.log && Atomics.load(state, COMMITS) === seen;
-  if (row.busy === 0 && row.log >= workerData.restartFrames && !quiet) Atomics.compareExchange(state, RESTART, 0, 1);
+  if (row.busy === 0 && row.log >= workerData.restartFrames && !quiet) Atomics.compareExchange(state, RESTART, 0, RESTART_ASKED);
 }
 try {
   while (Atomics.load(state, STOP) === 0) {
-    if (Atomics.load(state, RESTART) === 2) {
+    if (Atomics.load(state, RESTART) === RESTART_HOLDING) {
       // The writer holds its transactions back: copy the rest and start the log over.
       try {
         db.pragma('wal_checkpoint(RESTART)');
@@ -68,7 +68,7 @@ try {
   }
 } catch (e) {
   parentPort.postMessage({ error: String(e && e.message || e) });
-  Atomics.store(state, STATUS, 2);
+  Atomics.store(state, STATUS, FAILED);
 } finally {
   db.close();
 }
@@ -89,6 +89,8 @@ const WORKING = 1;
 const FAILED = 2;
 const RESTART_ASKED = 1;
 const RESTART_HOLDING = 2;
+/** The slots and values above, handed to the thread so that both sides use the same numbers. */
+const SLOTS = { COMMITS, STOP, RESTART, DONE, STATUS, WORKING, FAILED, RESTART_ASKED, RESTART_HOLDING };
 /** Longest a transaction is held back for a restart (ms): past it, the writer goes on regardless. */
 const RESTART_WAIT_MS = 2000;
 
@@ -212,7 +214,7 @@ export class WalCheckpointer {
     const { every, idleMs, restartFrames } = this.opts;
     const worker = new Worker(CHECKPOINT_SOURCE, {
       eval: true,
-      workerData: { module, filename: this.filename, state: this.state.buffer, every, idleMs, restartFrames },
+      workerData: { module, filename: this.filename, state: this.state.buffer, slots: SLOTS, every, idleMs, restartFrames },
     });
     worker.unref(); // an idle checkpointer never keeps the process alive
     this.worker = worker;
