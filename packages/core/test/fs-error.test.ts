@@ -1,4 +1,4 @@
-import { FsError, errnoOf, fsError, hasCode } from '../src/errors/index.js';
+import { FsError, errnoOf, fsError, hasCode, restoreStackTraces, stopStackTraces } from '../src/errors/index.js';
 
 // Routine answers (ENOENT, ENODATA…) skip the stack trace, which costs more than the rest of a
 // lookup; real failures keep it. Both carry the same code, errno, message and cause.
@@ -19,7 +19,7 @@ describe('FsError', () => {
     expect(e.errno).toBe(2);
     expect(e.message).toBe('ENOENT: something');
     expect((e.cause as Error).message).toBe('below');
-    expect(e.stack).not.toMatch(/\n\s+at /);
+    expect(e.stack).toBe('FsError: ENOENT: something');
     expect(hasCode(e, 'ENOENT')).toBe(true);
     expect(errnoOf(e)).toBe('ENOENT');
   });
@@ -30,5 +30,19 @@ describe('FsError', () => {
     expect(Error.stackTraceLimit).toBe(before);
     const e = thrownFrom('EIO');
     expect(e.stack).toMatch(/\n\s+at .*thrownFrom/);
+  });
+
+  test('stopStackTraces: errors made meanwhile capture no stack, and the limit comes back', () => {
+    const before = Error.stackTraceLimit;
+    const limit = stopStackTraces();
+    let e: Error;
+    try {
+      e = new Error('quiet');
+    } finally {
+      restoreStackTraces(limit);
+    }
+    expect(e.stack).toBeUndefined();
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('loud').stack).toMatch(/\n\s+at /);
   });
 });

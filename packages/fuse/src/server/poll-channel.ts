@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import { restoreStackTraces, stopStackTraces } from '@juicefs/core';
 import { Opcode } from '../protocol/index.js';
 import { writeReply, type FuseChannel, type RequestSink } from './channel.js';
 
@@ -224,8 +225,7 @@ export class PollFuseChannel implements FuseChannel {
       // trace was half of each poll's cost (7.6 µs against 3.7 without, in a loop reading an
       // empty FIFO). In a profile of a stat loop these reads took 14.8 µs of CPU a stat before
       // and 12.6 after. Nobody reads these traces.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
+      const limit = stopStackTraces();
       try {
         // The read buffer is free here: libuv only fills it inside its own read callback.
         n = fs.readSync(this.fd, this.buf, 0, this.buf.length, null);
@@ -233,7 +233,7 @@ export class PollFuseChannel implements FuseChannel {
         if ((e as { code?: string }).code === 'EAGAIN') continue;
         return; // ENODEV and the like: the event-loop reader sees it too and ends the session
       } finally {
-        Error.stackTraceLimit = limit;
+        restoreStackTraces(limit);
       }
       governor.record(true);
       // Never lent from here: libuv's next read goes into the buffer it was last given.
