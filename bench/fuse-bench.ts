@@ -6,6 +6,7 @@ import { bindfs, juicefsMountMissing, juicefsSqlite, passthroughLl, rawDisk, typ
 import { probeCreateMicros } from './create-probe.js';
 import { mountScratchExt4, type Scratch } from './scratch.js';
 import { runWorkload, type WorkloadResult } from './workload.js';
+import { AIM_RATIO, belowAim, summarise, tableLines, type Column, type RoundRow } from './summary.js';
 
 // The whole-system FUSE benchmark: the `juicefs bench` workload against the raw disk,
 // passthrough_ll, bindfs and our juicefs mount, in one invocation, printed as one table with each
@@ -13,8 +14,10 @@ import { runWorkload, type WorkloadResult } from './workload.js';
 //
 //   pnpm bench:fuse [--big-file-size 1024] [--block-size 1] [--small-file-size 128]
 //                   [--small-file-count 100] [--threads 1,4] [--targets raw,passthrough_ll,bindfs,juicefs]
-//                   [--work-dir DIR] [--scratch-size GiB] [--skip-drop-caches]
+//                   [--work-dir DIR] [--scratch-size GiB] [--skip-drop-caches] [--rounds 1]
 // Sizes are MiB for the big file and block, KiB for small files, as juicefs bench takes them.
+// With --rounds N every target runs N times, in turn (the order reversed every other round), and
+// the table shows medians, the median ratio of the rounds and the spread (bench/summary.ts).
 
 interface Args {
   bigMiB: number;
@@ -27,6 +30,7 @@ interface Args {
   workDir: string | undefined;
   scratchGiB: number;
   dropCaches: boolean;
+  rounds: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -54,6 +58,7 @@ function parseArgs(argv: readonly string[]): Args {
     workDir: get('--work-dir'),
     scratchGiB: num('--scratch-size', scratchGiB),
     dropCaches: !argv.includes('--skip-drop-caches') && process.env['SKIP_DROP_CACHES'] !== 'true',
+    rounds: Math.round(num('--rounds', 1)),
   };
 }
 
@@ -74,7 +79,7 @@ function cacheDropper(enabled: boolean): () => Promise<void> {
   };
 }
 
-const COLUMNS: { key: keyof WorkloadResult; title: string; unit: string }[] = [
+const COLUMNS: (Column & { key: keyof WorkloadResult })[] = [
   { key: 'bigWriteMiBps', title: 'big write', unit: 'MiB/s' },
   { key: 'bigReadMiBps', title: 'big read', unit: 'MiB/s' },
   { key: 'smallWriteFilesPerSec', title: 'small write', unit: 'files/s' },
@@ -82,31 +87,14 @@ const COLUMNS: { key: keyof WorkloadResult; title: string; unit: string }[] = [
   { key: 'statFilesPerSec', title: 'stat', unit: 'files/s' },
 ];
 
-type Row = { target: string; threads: number; result: WorkloadResult | string; createMicros?: number };
-
-function printTable(rows: Row[]): void {
-  const header = ['target', 'threads', ...COLUMNS.map((c) => `${c.title} (${c.unit})`), 'create (µs)'];
-  const lines: string[][] = [header];
-  for (const row of rows) {
-    const base = rows.find((r) => r.target === passthroughLl.name && r.threads === row.threads)?.result;
-    if (typeof row.result === 'string') {
-      lines.push([row.target, String(row.threads), `skipped: ${row.result}`]);
-      continue;
-    }
-    const res = row.result;
-    const cells = COLUMNS.map((c) => {
-      const v = res[c.key];
-      const ratio = typeof base === 'object' ? ` (${(v / base[c.key]).toFixed(2)}x)` : '';
-      return `${v.toFixed(1)}${ratio}`;
-    });
-    lines.push([row.target, String(row.threads), ...cells, row.createMicros?.toFixed(0) ?? '-']);
-  }
-  const widths = header.map((_, i) => Math.max(...lines.filter((l) => l.length === header.length).map((l) => (l[i] ?? '').length)));
-  for (const l of lines) {
-    const text = l.length === 3 ? `${l[0]?.padEnd(widths[0] ?? 0)} | ${l[1]?.padEnd(widths[1] ?? 0)} | ${l[2]}` : l.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
-    process.stdout.write(`${text}\n`);
-  }
-  process.stdout.write('(ratios are against passthrough_ll with the same thread count; create: µs a file creation took in the work dir just before the round)\n');
+function printTable(rows: RoundRow[], rounds: number): void {
+  const summary = summarise(rows, COLUMNS, passthroughLl.name);
+  for (const line of tableLines(summary, COLUMNS, rounds)) process.stdout.write(`${line}\n`);
+  const perRound = rounds > 1 ? `medians of ${rounds} rounds, each ratio the median of the rounds' own, then the lowest-highest; ` : '';
+  process.stdout.write(`(${perRound}ratios are against passthrough_ll with the same thread count; create: µs a file creation took in the work dir just before the round)\n`);
+  if (!summary.some((r) => r.target === passthroughLl.name && r.cells !== undefined)) return;
+  const low = belowAim(summary, COLUMNS).filter((l) => !l.startsWith(`${passthroughLl.name} `));
+  process.stdout.write(low.length === 0 ? `every figure at least ${AIM_RATIO}x passthrough_ll's\n` : `below ${AIM_RATIO}x passthrough_ll: ${low.join('; ')}\n`);
 }
 
 /** The directory the targets share: `--work-dir`, else a scratch ext4 when root may mount one. */
@@ -129,45 +117,53 @@ async function main(): Promise<void> {
   const root = await workRoot(a);
   const work = await fs.mkdtemp(path.join(root.dir, 'jfs-fuse-bench-'));
   const dropCaches = cacheDropper(a.dropCaches);
-  const rows: Row[] = [];
+  const rows: RoundRow[] = [];
   process.stderr.write(`work dir ${work}; big file ${a.bigMiB} MiB in ${a.blockMiB} MiB blocks; ${a.smallCount} x ${a.smallKiB} KiB small files per thread\n`);
-  try {
-    for (const key of a.targets) {
-      const target = TARGETS[key];
-      if (target === undefined) throw new Error(`unknown target ${key}; choose from ${Object.keys(TARGETS).join(', ')}`);
-      const missing = target === juicefsSqlite ? juicefsMissing : undefined;
-      let started: { dir: string; stop: () => Promise<void> } | undefined;
-      try {
-        if (missing !== undefined) throw new Error(missing);
-        started = await target.start(work);
-        for (const threads of a.threads) {
-          process.stderr.write(`${target.name}, ${threads} thread(s)...\n`);
-          const createMicros = probeCreateMicros(work);
-          process.stderr.write(`  creates in the work dir: ${createMicros.toFixed(0)} µs each\n`);
-          const result = await runWorkload(started.dir, {
-            blockSize: a.blockMiB * 1024 * 1024,
-            bigFileSize: a.bigMiB * 1024 * 1024,
-            smallFileSize: a.smallKiB * 1024,
-            smallFileCount: a.smallCount,
-            threads,
-            dropCaches,
-          });
-          rows.push({ target: target.name, threads, result, createMicros });
-        }
-      } catch (e) {
-        process.stderr.write(`${target.name}: ${(e as Error).message}\n`);
-        for (const threads of a.threads) {
-          if (!rows.some((r) => r.target === target.name && r.threads === threads)) rows.push({ target: target.name, threads, result: (e as Error).message.split('\n')[0] ?? 'failed' });
-        }
-      } finally {
-        await started?.stop();
+  const runTarget = async (target: Target, round: number): Promise<void> => {
+    const missing = target === juicefsSqlite ? juicefsMissing : undefined;
+    let started: { dir: string; stop: () => Promise<void> } | undefined;
+    try {
+      if (missing !== undefined) throw new Error(missing);
+      started = await target.start(work);
+      for (const threads of a.threads) {
+        process.stderr.write(`${target.name}, ${threads} thread(s)...\n`);
+        const createMicros = probeCreateMicros(work);
+        process.stderr.write(`  creates in the work dir: ${createMicros.toFixed(0)} µs each\n`);
+        const result = await runWorkload(started.dir, {
+          blockSize: a.blockMiB * 1024 * 1024,
+          bigFileSize: a.bigMiB * 1024 * 1024,
+          smallFileSize: a.smallKiB * 1024,
+          smallFileCount: a.smallCount,
+          threads,
+          dropCaches,
+        });
+        rows.push({ target: target.name, threads, round, result: { ...result }, createMicros });
       }
+    } catch (e) {
+      process.stderr.write(`${target.name}: ${(e as Error).message}\n`);
+      for (const threads of a.threads) {
+        if (!rows.some((r) => r.target === target.name && r.threads === threads && r.round === round)) {
+          rows.push({ target: target.name, threads, round, result: (e as Error).message.split('\n')[0] ?? 'failed' });
+        }
+      }
+    } finally {
+      await started?.stop();
+    }
+  };
+  try {
+    for (const key of a.targets) if (TARGETS[key] === undefined) throw new Error(`unknown target ${key}; choose from ${Object.keys(TARGETS).join(', ')}`);
+    for (let round = 1; round <= a.rounds; round++) {
+      // Every other round in reverse, so a machine that slows down or speeds up over the run
+      // does not always favour the same target.
+      const order = round % 2 === 1 ? a.targets : [...a.targets].reverse();
+      if (a.rounds > 1) process.stderr.write(`round ${round} of ${a.rounds}: ${order.join(', ')}\n`);
+      for (const key of order) await runTarget(TARGETS[key]!, round);
     }
   } finally {
     await fs.rm(work, { recursive: true, force: true });
     await root.scratch?.remove();
   }
-  printTable(rows);
+  printTable(rows, a.rounds);
 }
 
 main().catch((e: unknown) => {

@@ -118,7 +118,10 @@ export async function juicefsMountMissing(): Promise<string | undefined> {
 export const juicefsSqlite: Target = {
   name: 'juicefs (sqlite+local)',
   async start(work) {
-    const base = path.join(work, 'jfs');
+    // A volume of its own each time (with --rounds a target starts once a round), removed at
+    // stop: deleted files' objects may still be in the bucket then, and the scratch disk is
+    // sized for one round.
+    const base = await fs.mkdtemp(path.join(work, 'jfs-'));
     const mp = path.join(base, 'mnt');
     await mkdirs(mp);
     const meta = `sqlite3://${base}/meta.db`;
@@ -131,6 +134,12 @@ export const juicefsSqlite: Target = {
     // to profile the file system under the workload (NODE_OPTIONS refuses --cpu-prof).
     mountArgs.unshift(...(process.env['BENCH_MOUNT_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''));
     const m = await serve('juicefs mount', file, mountArgs, mp, userEnv());
-    return { dir: mp, stop: () => m.stop() };
+    return {
+      dir: mp,
+      stop: async () => {
+        await m.stop();
+        await fs.rm(base, { recursive: true, force: true });
+      },
+    };
   },
 };
