@@ -1,0 +1,57 @@
+"""The client of bench/round-trip.ts: loops of single system calls in DIR, each a known set of
+FUSE requests, timed as the mean of CALLS calls after a warm-up. Python, not Node: Node's fs
+calls hop through its thread pool, which would add two thread wakeups to every call.
+
+Usage: python3 round-trip-client.py DIR CALLS SMALL_FILES
+Prints one JSON object: microseconds per call, by loop name.
+"""
+import json
+import os
+import sys
+import time
+
+
+def timed(fn, calls, warm):
+    for _ in range(warm):
+        fn()
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def main():
+    d, calls, small_files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    out = {}
+    missing = os.path.join(d, "missing")
+
+    def stat_missing():
+        try:
+            os.stat(missing)
+        except FileNotFoundError:
+            pass
+
+    out["stat_missing"] = timed(stat_missing, calls, calls // 10)
+
+    existing = os.path.join(d, "existing")
+    fd = os.open(existing, os.O_CREAT | os.O_RDWR, 0o644)
+    out["open_close"] = timed(lambda: os.close(os.open(existing, os.O_RDONLY)), calls, calls // 10)
+
+    page = b"x" * 4096
+    out["pwrite_4k"] = timed(lambda: os.pwrite(fd, page, 0), calls, calls // 10)
+    os.close(fd)
+
+    small = os.urandom(128 * 1024)
+    made = [0]
+
+    def small_file():
+        made[0] += 1
+        f = os.open(os.path.join(d, "small.%d" % made[0]), os.O_CREAT | os.O_WRONLY, 0o644)
+        os.write(f, small)
+        os.close(f)
+
+    out["small_file"] = timed(small_file, small_files, small_files // 10)
+    print(json.dumps(out))
+
+
+main()
