@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DevFuseChannel, PollFuseChannel, SpinGovernor, SpinGovernors, canPollFuseDevice, isMountPoint, mount, openFuseChannel, type FuseReader, type RequestContext, type WriteIn } from '../src/index.js';
+import { DEFAULT_SPIN_MICROS, DevFuseChannel, PollFuseChannel, SpinGovernor, SpinGovernors, canPollFuseDevice, defaultSpinMicros, isMountPoint, mount, openFuseChannel, type FuseReader, type RequestContext, type WriteIn } from '../src/index.js';
 import { MemFsHandler } from './helpers/memfs-handler.js';
+import { spawnSync } from 'node:child_process';
 import { sh } from './helpers/shell.js';
 
 // Both ways of reading /dev/fuse serve a real mount: `poll` (the default, on the event loop) and
@@ -127,5 +128,24 @@ describe('SpinGovernor (when the poll reader spins after a reply)', () => {
     expect(spun.get(insideCall)).toBe(200);
     expect(spun.get(endsCall)).toBeLessThan(40);
     expect(gs.of(insideCall)).toBe(gs.of(insideCall));
+  });
+});
+
+describe('how long the poll reader spins after a reply', () => {
+  test('the default on more than one CPU, none on one, JFS_FUSE_SPIN_US over both', () => {
+    expect(defaultSpinMicros({}, 2)).toBe(DEFAULT_SPIN_MICROS);
+    expect(DEFAULT_SPIN_MICROS).toBeGreaterThan(0);
+    expect(defaultSpinMicros({}, 1)).toBe(0);
+    expect(defaultSpinMicros({ JFS_FUSE_SPIN_US: '50' }, 1)).toBe(50);
+    expect(defaultSpinMicros({ JFS_FUSE_SPIN_US: '0' }, 4)).toBe(0);
+    // Not a number, or empty: as if unset.
+    expect(defaultSpinMicros({ JFS_FUSE_SPIN_US: 'fast' }, 4)).toBe(DEFAULT_SPIN_MICROS);
+    expect(defaultSpinMicros({ JFS_FUSE_SPIN_US: '' }, 1)).toBe(0);
+  });
+
+  test('a process pinned to one CPU counts one (the CPU count follows the affinity mask)', () => {
+    const r = spawnSync('taskset', ['-c', '0', process.execPath, '-e', "process.stdout.write(String(require('node:os').availableParallelism()))"], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('1');
   });
 });
