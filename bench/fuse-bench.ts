@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFlags } from './flags.js';
 import { run } from './mounts.js';
 import { bindfs, juicefsMountMissing, juicefsSqlite, passthroughLl, rawDisk, type Target } from './targets.js';
 import { probeCreateMicros } from './create-probe.js';
@@ -34,16 +35,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const num = (flag: string, def: number): number => {
-    const v = get(flag);
-    const n = v === undefined ? def : Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got ${v}`);
-    return n;
-  };
+  const { get, num, has } = readFlags(argv);
   const bigMiB = num('--big-file-size', 1024);
   const threads = (get('--threads') ?? '1,4').split(',').map(Number);
   // Room for the biggest round twice over (a juicefs bucket and its disk cache), and some more.
@@ -57,8 +49,8 @@ function parseArgs(argv: readonly string[]): Args {
     targets: (get('--targets') ?? 'raw,passthrough_ll,bindfs,juicefs').split(','),
     workDir: get('--work-dir'),
     scratchGiB: num('--scratch-size', scratchGiB),
-    dropCaches: !argv.includes('--skip-drop-caches') && process.env['SKIP_DROP_CACHES'] !== 'true',
-    rounds: Math.round(num('--rounds', 1)),
+    dropCaches: !has('--skip-drop-caches') && process.env['SKIP_DROP_CACHES'] !== 'true',
+    rounds: num('--rounds', 1, true),
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFlags } from './flags.js';
 import { run, serve } from './mounts.js';
 import { mountScratchExt4, type Scratch } from './scratch.js';
 import { juicefsMountMissing, juicefsSqlite, passthroughLl, rawDisk, type Target } from './targets.js';
@@ -50,19 +51,10 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const num = (flag: string, def: number): number => {
-    const v = get(flag);
-    const n = v === undefined ? def : Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive whole number, got ${v}`);
-    return n;
-  };
+  const { get, num, has } = readFlags(argv);
   const targets = (get('--targets') ?? 'raw,passthrough_ll,memory,juicefs').split(',');
   for (const t of targets) if (TARGETS[t] === undefined) throw new Error(`unknown target ${t}; choose from ${Object.keys(TARGETS).join(', ')}`);
-  return { targets, calls: num('--calls', 3000), smallFiles: num('--small-files', 600), sameCpu: argv.includes('--same-cpu'), workDir: get('--work-dir') };
+  return { targets, calls: num('--calls', 3000, true), smallFiles: num('--small-files', 600, true), sameCpu: has('--same-cpu'), workDir: get('--work-dir') };
 }
 
 type Micros = Record<string, number>;
