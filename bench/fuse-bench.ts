@@ -1,11 +1,10 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { readFlags } from './flags.js';
 import { run } from './mounts.js';
 import { bindfs, juicefsMountMissing, juicefsSqlite, passthroughLl, rawDisk, type Target } from './targets.js';
 import { probeCreateMicros } from './create-probe.js';
-import { mountScratchExt4, type Scratch } from './scratch.js';
+import { workRoot } from './scratch.js';
 import { runWorkload, type WorkloadResult } from './workload.js';
 import { AIM_RATIO, belowAim, summarise, tableLines, type Column, type RoundRow } from './summary.js';
 
@@ -89,24 +88,12 @@ function printTable(rows: RoundRow[], rounds: number): void {
   process.stdout.write(low.length === 0 ? `every figure at least ${AIM_RATIO}x passthrough_ll's\n` : `below ${AIM_RATIO}x passthrough_ll: ${low.join('; ')}\n`);
 }
 
-/** The directory the targets share: `--work-dir`, else a scratch ext4 when root may mount one. */
-async function workRoot(a: Args): Promise<{ dir: string; scratch?: Scratch }> {
-  if (a.workDir !== undefined) return { dir: a.workDir };
-  if (process.getuid?.() !== 0) {
-    process.stderr.write(`not root: no scratch ext4, the targets share ${os.tmpdir()} (see --work-dir)\n`);
-    return { dir: os.tmpdir() };
-  }
-  const scratch = await mountScratchExt4(os.tmpdir(), a.scratchGiB);
-  process.stderr.write(`scratch ext4 of ${a.scratchGiB} GiB (sparse) at ${scratch.dir}\n`);
-  return { dir: scratch.dir, scratch };
-}
-
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   // Built before any target runs: the build writes thousands of files, which would slow the
   // host disk for the target right after it.
   const juicefsMissing = a.targets.includes('juicefs') ? await juicefsMountMissing() : undefined;
-  const root = await workRoot(a);
+  const root = await workRoot(a.workDir, a.scratchGiB);
   const work = await fs.mkdtemp(path.join(root.dir, 'jfs-fuse-bench-'));
   const dropCaches = cacheDropper(a.dropCaches);
   const rows: RoundRow[] = [];

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { readFlags } from './flags.js';
+import { alignColumns } from './summary.js';
 import { run, serve } from './mounts.js';
-import { mountScratchExt4, type Scratch } from './scratch.js';
+import { workRoot } from './scratch.js';
 import { juicefsMountMissing, juicefsSqlite, passthroughLl, rawDisk, type Target } from './targets.js';
 
 // Single system calls through FUSE, timed one kind at a time: what one request's round trip
@@ -78,8 +78,7 @@ function printTable(results: { name: string; micros: Micros | string }[]): void 
     });
     lines.push([`${loop.title} (${loop.requests})`, ...cells]);
   }
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
-  for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i]!)).join(' | ').trimEnd()}\n`);
+  for (const line of alignColumns(lines)) process.stdout.write(`${line}\n`);
   process.stdout.write('(mean µs a call; in brackets the time against passthrough_ll\'s, lower is better)\n');
   for (const r of results) if (typeof r.micros === 'string') process.stdout.write(`${r.name} skipped: ${r.micros}\n`);
 }
@@ -92,14 +91,9 @@ async function main(): Promise<void> {
     if (pinned.code !== 0) throw new Error(`taskset failed: ${pinned.stderr.trim()}`);
   }
   const juicefsMissing = a.targets.includes('juicefs') ? await juicefsMountMissing() : undefined;
-  let scratch: Scratch | undefined;
-  let root = a.workDir;
-  if (root === undefined) {
-    if (process.getuid?.() !== 0) throw new Error('needs root (FUSE mounts, the scratch ext4), or --work-dir on a file system of your choice');
-    scratch = await mountScratchExt4(os.tmpdir(), 4);
-    root = scratch.dir;
-  }
-  const work = await fs.mkdtemp(path.join(root, 'jfs-round-trip-'));
+  if (a.workDir === undefined && process.getuid?.() !== 0) throw new Error('needs root (FUSE mounts, the scratch ext4), or --work-dir on a file system of your choice');
+  const root = await workRoot(a.workDir, 4);
+  const work = await fs.mkdtemp(path.join(root.dir, 'jfs-round-trip-'));
   process.stderr.write(`work dir ${work}; ${a.calls} calls a loop, ${a.smallFiles} small files${a.sameCpu ? '; everything on CPU 0' : ''}\n`);
   const results: { name: string; micros: Micros | string }[] = [];
   try {
@@ -121,7 +115,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await fs.rm(work, { recursive: true, force: true });
-    await scratch?.remove();
+    await root.scratch?.remove();
   }
   printTable(results);
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { run, runOk } from './mounts.js';
 
@@ -42,4 +43,16 @@ export async function mountScratchExt4(parent: string, sizeGiB: number): Promise
     await remove();
     throw new Error(`cannot make the bench's scratch ext4 in ${parent} (${(e as Error).message}); pass --work-dir DIR to run on an existing file system`);
   }
+}
+
+/** The directory a bench's targets share: `workDir`, else a scratch ext4 when root may mount one, else $TMPDIR. */
+export async function workRoot(workDir: string | undefined, scratchGiB: number): Promise<{ dir: string; scratch?: Scratch }> {
+  if (workDir !== undefined) return { dir: workDir };
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`not root: no scratch ext4, the targets share ${os.tmpdir()} (see --work-dir)\n`);
+    return { dir: os.tmpdir() };
+  }
+  const scratch = await mountScratchExt4(os.tmpdir(), scratchGiB);
+  process.stderr.write(`scratch ext4 of ${scratchGiB} GiB (sparse) at ${scratch.dir}\n`);
+  return { dir: scratch.dir, scratch };
 }

@@ -76,10 +76,11 @@ export function summarise(rows: readonly RoundRow[], columns: readonly Column[],
     let cells: Record<string, Cell> | undefined;
     if (ran.length > 0) {
       cells = {};
+      const bases = ran.map((r) => baseOf(r.threads, r.round));
       for (const c of columns) {
         const values = ran.map((r) => r.result[c.key]!);
-        const ratios = ran.flatMap((r) => {
-          const base = baseOf(r.threads, r.round);
+        const ratios = ran.flatMap((r, i) => {
+          const base = bases[i];
           return base === undefined ? [] : [r.result[c.key]! / base[c.key]!];
         });
         cells[c.key] = { median: median(values), min: Math.min(...values), max: Math.max(...values), ratio: ratios.length > 0 ? median(ratios) : undefined };
@@ -99,12 +100,9 @@ export function summarise(rows: readonly RoundRow[], columns: readonly Column[],
 export function tableLines(summary: readonly SummaryRow[], columns: readonly Column[], rounds: number): string[] {
   const header = ['target', 'threads', ...columns.map((c) => `${c.title} (${c.unit})`), 'create (µs)'];
   const lines: string[][] = [header];
-  const skippedLines = new Set<string[]>();
   for (const row of summary) {
     if (row.cells === undefined) {
-      const line = [row.target, String(row.threads), `skipped: ${row.skipped ?? 'no round ran'}`];
-      skippedLines.add(line);
-      lines.push(line);
+      lines.push([row.target, String(row.threads), `skipped: ${row.skipped ?? 'no round ran'}`]);
       continue;
     }
     const cells = row.cells;
@@ -116,10 +114,18 @@ export function tableLines(summary: readonly SummaryRow[], columns: readonly Col
     });
     lines.push([row.target, String(row.threads), ...text, row.createMicros?.toFixed(0) ?? '-']);
   }
-  const widths = header.map((_, i) => Math.max(...lines.filter((l) => !skippedLines.has(l)).map((l) => (l[i] ?? '').length)));
-  return lines.map((l) =>
-    skippedLines.has(l) ? `${l[0]!.padEnd(widths[0]!)} | ${l[1]!.padEnd(widths[1]!)} | ${l[2]}` : l.map((c, i) => c.padEnd(widths[i]!)).join(' | ').trimEnd(),
-  );
+  return alignColumns(lines);
+}
+
+/**
+ * Rows of cells joined by " | ", each column as wide as its widest cell among the rows as long as
+ * the first (the header). A shorter row (a skipped target's reason) keeps its last cell unpadded
+ * and out of the widths.
+ */
+export function alignColumns(lines: readonly (readonly string[])[]): string[] {
+  const full = lines[0]?.length ?? 0;
+  const widths = Array.from({ length: full }, (_, i) => Math.max(...lines.filter((l) => l.length === full).map((l) => l[i]!.length)));
+  return lines.map((l) => l.map((c, i) => (l.length < full && i === l.length - 1 ? c : c.padEnd(widths[i]!))).join(' | ').trimEnd());
 }
 
 /** The figures below AIM_RATIO of the baseline, as "target N thread(s): column 0.25x". */
