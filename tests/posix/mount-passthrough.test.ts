@@ -64,5 +64,7 @@ posixSuite('libfuse passthrough_ll (FUSE reference)', () => mp, {
     'O_DIRECT writes and reads back':
       'passthrough_ll opens its backing file with O_DIRECT and writes the unaligned FUSE buffers to it (EINVAL)',
     'permission checks for an unprivileged user': 'passthrough_ll creates files as its own uid (root), not the caller\'s',
+    'writes, truncates, O_TRUNC':
+      'with atomic O_TRUNC the kernel leaves clearing setuid at open to the server, and passthrough_ll truncates as root, which keeps it',
   },
 });

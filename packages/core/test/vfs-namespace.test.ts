@@ -291,6 +291,41 @@ describe('VFS names, directories and attributes', () => {
     expect(await keeps(O_RDWR | O_TRUNC)).toBe(false);
   });
 
+  it('setuid/setgid go on a write, truncate or O_TRUNC by a caller without CAP_FSETID, and only then', async () => {
+    const h = await newHarness();
+    const bob = context(1001, 1001);
+    const setid = async (name: string) => {
+      const { ino, fh } = await createFile(h, name);
+      await h.vfs.setattr(h.ctx, ino, { mode: 0o6777 });
+      return { ino, fh };
+    };
+    const mode = async (ino: bigint) => (await h.vfs.getattr(h.ctx, ino)).attr.mode;
+
+    const w = await setid('written');
+    const bobs = (await h.vfs.open(bob, w.ino, O_WRONLY)).fh;
+    await h.vfs.write(bob, w.ino, bobs, 0, Buffer.from('x'));
+    expect(await mode(w.ino)).toBe(0o6777); // a write that says nothing keeps them (root's, CAP_FSETID)
+    await h.vfs.write(bob, w.ino, bobs, 1, Buffer.from('y'), true);
+    expect(await mode(w.ino)).toBe(0o777);
+    await h.vfs.write(bob, w.ino, bobs, 2, Buffer.from('z'), true); // nothing left to clear
+    expect(await mode(w.ino)).toBe(0o777);
+
+    const t = await setid('truncated');
+    await h.vfs.setattr(bob, t.ino, { size: 0 });
+    expect(await mode(t.ino)).toBe(0o6777);
+    expect((await h.vfs.setattr(bob, t.ino, { size: 1, killSetid: true })).attr.mode).toBe(0o777);
+
+    const o = await setid('opened');
+    await h.vfs.release(h.ctx, o.ino, (await h.vfs.open(bob, o.ino, O_WRONLY | O_TRUNC)).fh);
+    expect(await mode(o.ino)).toBe(0o6777);
+    await h.vfs.release(h.ctx, o.ino, (await h.vfs.open(bob, o.ino, O_WRONLY | O_TRUNC, undefined, { killSetid: true })).fh);
+    expect(await mode(o.ino)).toBe(0o777);
+
+    const g = await setid('not-group-executable');
+    await h.vfs.setattr(h.ctx, g.ino, { mode: 0o6766 });
+    expect((await h.vfs.setattr(bob, g.ino, { killSetid: true })).attr.mode).toBe(0o2766);
+  });
+
   it('statfs reports blocks and inodes in statvfs units', async () => {
     const h = await newHarness();
     const { ino, fh } = await createFile(h, 'big');

@@ -59,8 +59,9 @@ describe('INIT negotiation', () => {
     for (const f of ['ASYNC_READ', 'BIG_WRITES', 'MAX_PAGES', 'PARALLEL_DIROPS', 'ATOMIC_O_TRUNC', 'EXPORT_SUPPORT', 'DO_READDIRPLUS', 'READDIRPLUS_AUTO'] as const) {
       expect([f, flags & InitFlag[f]]).toEqual([f, InitFlag[f]]);
     }
-    // The in-memory handler has no locks; writeback cache and DONT_MASK (--umask) are opt-in.
-    expect(flags & (InitFlag.POSIX_LOCKS | InitFlag.FLOCK_LOCKS | InitFlag.WRITEBACK_CACHE | InitFlag.DONT_MASK)).toBe(0);
+    // The in-memory handler has no locks and leaves setuid/setgid to the kernel; writeback cache
+    // and DONT_MASK (--umask) are opt-in.
+    expect(flags & (InitFlag.POSIX_LOCKS | InitFlag.FLOCK_LOCKS | InitFlag.WRITEBACK_CACHE | InitFlag.DONT_MASK | InitFlag.HANDLE_KILLPRIV_V2)).toBe(0);
     expect(out.readUInt32LE(20)).toBe(1 << 20); // max_write
     expect(out.readUInt32LE(24)).toBe(1); // time_gran: nanoseconds
     expect(out.readUInt16LE(28)).toBe(256); // max_pages
@@ -68,9 +69,10 @@ describe('INIT negotiation', () => {
   });
 
   test('options and handler methods switch features on; the kernel offer caps everything', async () => {
-    const h: FuseHandler = { getlk: async () => ({ start: 0n, end: 0n, type: 2, pid: 0 }), setlk: async () => {} };
+    const h: FuseHandler = { handleKillpriv: true, getlk: async () => ({ start: 0n, end: 0n, type: 2, pid: 0 }), setlk: async () => {} };
     const { s } = await started(h, { writebackCache: true, atomicOTrunc: false, maxWrite: 128 * 1024, dontMask: true });
     const flags = s.connection!.flags;
+    expect(flags & InitFlag.HANDLE_KILLPRIV_V2).toBe(InitFlag.HANDLE_KILLPRIV_V2);
     expect(flags & InitFlag.DONT_MASK).toBe(InitFlag.DONT_MASK);
     expect(flags & InitFlag.POSIX_LOCKS).toBe(InitFlag.POSIX_LOCKS);
     expect(flags & InitFlag.FLOCK_LOCKS).toBe(InitFlag.FLOCK_LOCKS);

@@ -43,7 +43,40 @@ attempt('renameOutOfClosed', lambda: os.rename(p('closed/file'), p('open/stolen'
 print(json.dumps(out))
 `;
 
+// Writes by a user without CAP_FSETID clear setuid, and setgid where the group may execute (Linux
+// file_remove_privs, do_truncate, open with O_TRUNC); root's writes keep them.
+const SETID_WRITES_SCRIPT = `
+import json, os, sys
+d = sys.argv[1]
+uid = int(sys.argv[2])
+def p(n): return os.path.join(d, n)
+def as_root():
+    fd = os.open(p('by-root'), os.O_WRONLY)
+    os.write(fd, b'root')
+    os.close(fd)
+as_root()
+os.setgroups([])
+os.setgid(uid)
+os.setuid(uid)
+with open(p('appended'), 'ab') as f: f.write(b'more')
+fd = os.open(p('pwritten'), os.O_WRONLY)
+os.pwrite(fd, b'x', 1)
+os.close(fd)
+os.truncate(p('truncated'), 1)
+os.close(os.open(p('opened-trunc'), os.O_WRONLY | os.O_TRUNC))
+fd = os.open(p('allocated'), os.O_WRONLY)
+os.posix_fallocate(fd, 0, 8192)
+os.close(fd)
+src = os.open(p('source'), os.O_RDONLY)
+dst = os.open(p('copied-into'), os.O_WRONLY)
+os.copy_file_range(src, dst, 4, 0, 0)
+os.close(src)
+os.close(dst)
+print(json.dumps({n: oct(os.stat(p(n)).st_mode & 0o7777) for n in sorted(os.listdir(d)) if n != 'source'}))
+`;
+
 export function registerPermissionCases(ctx: SuiteContext): void {
+  registerSetidWriteCase(ctx);
   const asRoot = process.getuid?.() === 0;
   const name = 'permission checks for an unprivileged user (read, write, create, unlink, sticky, chmod, utime)';
   if (!asRoot) {
@@ -91,6 +124,35 @@ export function registerPermissionCases(ctx: SuiteContext): void {
         mkdirInClosed: 'EACCES',
         renameOutOfClosed: 'EACCES',
       },
+    });
+  });
+}
+
+function registerSetidWriteCase(ctx: SuiteContext): void {
+  const name = 'writes, truncates, O_TRUNC, fallocate and copy_file_range by another user clear setuid and group-executable setgid; root keeps them';
+  if (process.getuid?.() !== 0) {
+    ctx.skip(`${name} NOT RUN: needs root to switch to uid ${NOBODY}`, () => undefined);
+    return;
+  }
+  ctx.test(name, async () => {
+    const d = await ctx.dir('perm-setid');
+    await fs.chmod(ctx.root(), 0o755);
+    await fs.chmod(d, 0o755);
+    await fs.writeFile(path.join(d, 'source'), 'data', { mode: 0o644 });
+    const names = ['appended', 'pwritten', 'truncated', 'opened-trunc', 'allocated', 'copied-into', 'by-root'];
+    for (const n of names) {
+      await fs.writeFile(path.join(d, n), 'content');
+      await fs.chmod(path.join(d, n), 0o6777);
+    }
+    const modes = await py<Record<string, string>>(SETID_WRITES_SCRIPT, [d, String(NOBODY)]);
+    expect(modes).toEqual({
+      allocated: '0o777',
+      appended: '0o777',
+      'by-root': '0o6777',
+      'copied-into': '0o777',
+      'opened-trunc': '0o777',
+      pwritten: '0o777',
+      truncated: '0o777',
     });
   });
 }

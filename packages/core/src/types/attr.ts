@@ -132,6 +132,23 @@ export interface SetAttrRequest {
   flags?: number;
   /** Storage tier (JuiceFS 1.4, 0-3; `juicefs tier set`): root only. */
   tier?: number;
+  /**
+   * Clear setuid, and setgid where the group may execute, from a regular file, as Linux does when
+   * a caller without CAP_FSETID writes or truncates it (the kernel's FUSE_HANDLE_KILLPRIV_V2
+   * leaves this to the file system). A side effect of the caller's write, so no ownership is
+   * needed; a file without those bits is left as it is (ctime too).
+   */
+  killSetid?: boolean;
+}
+
+/** True when `killSetid` would change a node of this type and mode. */
+export function hasSetidToKill(attr: Pick<Attr, 'type' | 'mode'>): boolean {
+  return attr.type === NodeType.File && ((attr.mode & 0o4000) !== 0 || (attr.mode & 0o2010) === 0o2010);
+}
+
+/** `mode` without what `killSetid` clears: setuid, and setgid where the group may execute. */
+export function withoutSetid(mode: number): number {
+  return mode & ((mode & 0o010) !== 0 ? ~0o6000 : ~0o4000);
 }
 
 export interface Entry {

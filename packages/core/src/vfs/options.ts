@@ -137,6 +137,8 @@ export interface OpenReply extends AttrReply {
  */
 export interface OpenUse {
   kernelWriteback?: boolean;
+  /** The opener lacks CAP_FSETID (FUSE_OPEN_KILL_SUIDGID): an O_TRUNC also clears setuid/setgid. */
+  killSetid?: boolean;
 }
 
 /** CREATE reply: the new node and its open handle. */

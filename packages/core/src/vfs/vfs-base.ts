@@ -1,7 +1,7 @@
 import type { ChunkStore } from '../chunk/store.js';
 import { errnoOf, fsError } from '../errors/fs-error.js';
 import type { Meta, NodeResult } from '../meta/meta.js';
-import { NodeType, type Attr } from '../types/attr.js';
+import { hasSetidToKill, NodeType, type Attr } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import type { Format } from '../types/format.js';
 import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
@@ -43,6 +43,12 @@ export abstract class VfsBase {
   protected readonly data: FileData;
   /** Which opens may keep the kernel's page cache (FOPEN_KEEP_CACHE). */
   protected readonly keepCache = new KeepCachePolicy();
+  /**
+   * Regular files last seen here with setuid, or group-executable setgid: the only ones a write
+   * by a caller without CAP_FSETID must clear (killSetidOnWrite). Kept from every attribute this
+   * client sees, so it is as fresh as the kernel's own view; few files have these bits.
+   */
+  private readonly setidFiles = new Set<Ino>();
   protected readonly startSec = Math.floor(Date.now() / 1000);
   protected readonly config: Buffer;
   protected readonly extraStats: (() => string) | undefined;
@@ -144,9 +150,28 @@ export abstract class VfsBase {
 
   /** Cache attributes fresh from the engine; `changeCount` is FileData's count before asking. */
   protected remember(ino: Ino, attr: Attr, changeCount = this.data.changeCount): Attr {
+    if (hasSetidToKill(attr)) this.setidFiles.add(ino);
+    else if (this.setidFiles.size > 0) this.setidFiles.delete(ino);
     this.data.observe(ino, attr, changeCount);
     if (changeCount === this.data.changeCount) this.cache.putAttr(ino, attr);
     return attr;
+  }
+
+  /** True when `ino` was last seen here as a regular file with setid bits a write would clear. */
+  protected hasSetidFile(ino: Ino): boolean {
+    return this.setidFiles.has(ino);
+  }
+
+  /**
+   * A write by a caller without CAP_FSETID (FUSE_WRITE_KILL_SUIDGID): clears setuid/setgid where
+   * this client last saw them. Checked against the engine's copy, so a stale view costs one
+   * request, never a wrong mode.
+   */
+  protected async killSetidOnWrite(ctx: Context, ino: Ino): Promise<void> {
+    if (!this.hasSetidFile(ino)) return;
+    const attr = await this.meta.setAttr(ctx, ino, { killSetid: true });
+    this.cache.dropAttr(ino);
+    this.remember(ino, attr);
   }
 
   /** Attributes with the length this client has written but not yet committed. */

@@ -1,5 +1,5 @@
 import { fsError, hasCode } from '../errors/fs-error.js';
-import { NodeType } from '../types/attr.js';
+import { hasSetidToKill, NodeType } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { LockType } from '../types/session.js';
@@ -34,6 +34,8 @@ export abstract class VfsFiles extends VfsNames {
         this.data.opened(ino, attr.length, attr.tier);
         if ((flags & O_TRUNC) !== 0 && canWrite(flags) && attr.type === NodeType.File) {
           attr = (await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, 0, true))) ?? attr;
+          // Truncated by a caller without CAP_FSETID: setuid/setgid go, as Linux's open does.
+          if (use.killSetid === true && hasSetidToKill(attr)) attr = await this.meta.setAttr(ctx, ino, { killSetid: true });
           this.cache.dropAttr(ino);
         }
       } catch (err) {
@@ -90,8 +92,11 @@ export abstract class VfsFiles extends VfsNames {
     }, (r) => ` (${r.length})`, ino !== ACCESSLOG_INODE);
   }
 
-  /** Write `data` at `offset` (at the end of the file for an O_APPEND handle); returns bytes written. */
-  async write(ctx: Context, ino: Ino, fh: number, offset: number, data: Buffer): Promise<number> {
+  /**
+   * Write `data` at `offset` (at the end of the file for an O_APPEND handle); returns bytes written.
+   * `killSetid`: the caller lacks CAP_FSETID (FUSE_WRITE_KILL_SUIDGID), so setuid/setgid go.
+   */
+  async write(ctx: Context, ino: Ino, fh: number, offset: number, data: Buffer, killSetid = false): Promise<number> {
     return this.op(ctx, 'write', () => `${ino},${data.length},${offset},${fh}`, async () => {
       const h = this.handle(ino, fh);
       if (h.kind === 'special' && h.control) {
@@ -103,6 +108,7 @@ export abstract class VfsFiles extends VfsNames {
       if (offset < 0) throw fsError('EINVAL', `negative offset ${offset}`);
       if (offset + data.length >= MAX_FILE_SIZE) throw fsError('EFBIG', `writing to ${offset + data.length} is past the largest file size`);
       if (data.length === 0) return 0;
+      if (killSetid) await this.killSetidOnWrite(ctx, ino);
       await this.data.write(ctx, ino, offset, data, h.append);
       this.cache.dropAttr(ino);
       this.metrics.writtenSize.observe(data.length);

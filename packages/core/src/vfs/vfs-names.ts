@@ -1,5 +1,5 @@
 import { fsError, hasCode } from '../errors/fs-error.js';
-import { AttrFlag, NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
+import { AttrFlag, hasSetidToKill, NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { TRASH_INODE, type Ino } from '../types/inode.js';
 import { internalNodeByIno, isVirtualInode } from './internal-nodes.js';
@@ -50,17 +50,23 @@ export abstract class VfsNames extends VfsBase {
       if (isVirtualInode(ino)) throw fsError('EPERM', `inode ${ino} is a virtual file; it cannot be changed`);
       this.writable();
       let attr: Attr | undefined;
-      const { size, ...rest } = set;
+      const { size, killSetid, ...change } = set;
+      // Clearing setuid/setgid (a write or truncate without CAP_FSETID) only where there is some
+      // to clear, so the usual truncate or write by a user costs no extra transaction.
+      let kill = killSetid === true && size === undefined && this.hasSetidFile(ino);
       if (size !== undefined) {
         checkSize(size);
+        const before = await this.meta.getAttr(ctx, ino);
         // chattr +i/+a forbid truncation (Linux do_truncate); checked here too so every Meta obeys it.
-        if ((await this.meta.getAttr(ctx, ino)).flags & (AttrFlag.Immutable | AttrFlag.Append)) {
+        if (before.flags & (AttrFlag.Immutable | AttrFlag.Append)) {
           throw fsError('EPERM', `inode ${ino} is immutable or append-only (chattr +i/+a): it cannot be truncated`);
         }
+        kill = killSetid === true && hasSetidToKill(before);
         const h = fh === undefined ? undefined : this.handles.get(fh);
         const viaHandle = h?.kind === 'file' && h.writable && h.ino === ino;
         attr = await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, size, viaHandle));
       }
+      const rest: SetAttrRequest = kill ? { ...change, killSetid: true } : change;
       if (rest.mtime !== undefined) {
         // Commit buffered writes first, or their commit would later overwrite the mtime set here.
         attr = await this.data.change(ctx, ino, () => this.meta.setAttr(ctx, ino, rest));

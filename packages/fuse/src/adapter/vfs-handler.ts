@@ -4,8 +4,11 @@ import {
   F_UNLCK,
   F_WRLCK,
   FOPEN,
+  FUSE_OPEN_KILL_SUIDGID,
   FUSE_RELEASE_FLOCK_UNLOCK,
+  FUSE_WRITE_KILL_SUIDGID,
   InitFlag,
+  setsAnything,
   type AttrOut,
   type CopyFileRangeIn,
   type CreateIn,
@@ -127,6 +130,8 @@ function lockType(type: number): LockType {
  * code the server turns into the errno.
  */
 export class VfsFuseHandler implements FuseHandler {
+  /** Setuid/setgid are cleared by the VFS and the engine (FuseHandler.handleKillpriv). */
+  readonly handleKillpriv = true;
   private readonly groups = new GroupCache();
   private readonly trusted: boolean;
   private readonly handlesFrom: number;
@@ -225,6 +230,9 @@ export class VfsFuseHandler implements FuseHandler {
 
   async setattr(ctx: RequestContext, ino: bigint, set: SetattrIn): Promise<AttrOut> {
     const req: Parameters<Vfs['setattr']>[2] = {};
+    // FATTR_KILL_SUIDGID (a truncate), or nothing to set at all: the kernel's remove-privileges
+    // call, sent only for a caller without CAP_FSETID on a file it sees setid bits on.
+    if (set.killSuidgid === true || !setsAnything(set)) req.killSetid = true;
     if (set.mode !== undefined) req.mode = set.mode & 0o7777;
     if (set.uid !== undefined) req.uid = set.uid;
     if (set.gid !== undefined) req.gid = set.gid;
@@ -269,8 +277,9 @@ export class VfsFuseHandler implements FuseHandler {
     return entryOut(await this.vfs.link(await this.ctx(ctx), ino, newParent, newName));
   }
 
-  async open(ctx: RequestContext, ino: bigint, flags: number): Promise<OpenOut> {
-    return openOut(await this.vfs.open(await this.ctx(ctx), ino, flags, undefined, this.use));
+  async open(ctx: RequestContext, ino: bigint, flags: number, openFlags = 0): Promise<OpenOut> {
+    const use = (openFlags & FUSE_OPEN_KILL_SUIDGID) !== 0 ? { ...this.use, killSetid: true } : this.use;
+    return openOut(await this.vfs.open(await this.ctx(ctx), ino, flags, undefined, use));
   }
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {
@@ -283,7 +292,8 @@ export class VfsFuseHandler implements FuseHandler {
   async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
     const c = await this.ctx(ctx);
     const fh = this.fileFh(c, ino, req.fh, req.flags);
-    return this.vfs.write(c, ino, typeof fh === 'number' ? fh : await fh, req.offset, req.data);
+    const killSetid = (req.writeFlags & FUSE_WRITE_KILL_SUIDGID) !== 0;
+    return this.vfs.write(c, ino, typeof fh === 'number' ? fh : await fh, req.offset, req.data, killSetid);
   }
 
   async flush(ctx: RequestContext, ino: bigint, fh: bigint, lockOwner: bigint): Promise<void> {

@@ -109,6 +109,9 @@ export const FUSE_WRITE_CACHE = 1;
 export const FUSE_WRITE_LOCKOWNER = 2;
 export const FUSE_WRITE_KILL_SUIDGID = 4;
 
+/** fuse_open_in.open_flags (7.33): the opener lacks CAP_FSETID, so an O_TRUNC kills setuid/setgid. */
+export const FUSE_OPEN_KILL_SUIDGID = 1;
+
 /** fcntl lock types as the kernel sends them. */
 export const F_RDLCK = 0;
 export const F_WRLCK = 1;

@@ -77,6 +77,14 @@ export interface SetattrIn {
   killSuidgid?: boolean;
 }
 
+/** True when a SETATTR changes some attribute (not only `fh`, `lockOwner` or `killSuidgid`). */
+export function setsAnything(set: SetattrIn): boolean {
+  return (
+    set.size !== undefined || set.mode !== undefined || set.uid !== undefined || set.gid !== undefined ||
+    set.atime !== undefined || set.mtime !== undefined || set.ctime !== undefined
+  );
+}
+
 export function decodeSetattr(body: Buffer): SetattrIn {
   const r = new WireReader(body);
   const valid = r.u32();

@@ -50,6 +50,14 @@ export interface ConnectionInfo {
  * count; `forget` gives counts back. A node may be dropped when its count reaches 0.
  */
 export interface FuseHandler {
+  /**
+   * The handler clears setuid/setgid itself, as FUSE_HANDLE_KILLPRIV_V2 asks: on a WRITE with
+   * FUSE_WRITE_KILL_SUIDGID, a SETATTR with FATTR_KILL_SUIDGID (truncate) or with no attribute at
+   * all (the kernel's remove-privileges call before a write, fallocate or copy), an OPEN with
+   * FUSE_OPEN_KILL_SUIDGID (O_TRUNC), and on chown. The kernel then no longer fetches the
+   * attributes before each chown (one GETATTR fewer for `tar`, `cp -a`, `rsync -a` as root).
+   */
+  readonly handleKillpriv?: boolean;
   init?(conn: ConnectionInfo): Awaitable<void>;
   /** The kernel is tearing the connection down (unmount). */
   destroy?(): Awaitable<void>;
@@ -70,8 +78,11 @@ export interface FuseHandler {
   rename?(ctx: RequestContext, parent: bigint, name: Buffer, newParent: bigint, newName: Buffer, flags: number): Promise<void>;
   link?(ctx: RequestContext, ino: bigint, newParent: bigint, newName: Buffer): Promise<EntryOut>;
 
-  /** With ATOMIC_O_TRUNC negotiated, O_TRUNC in `flags` must truncate here. */
-  open?(ctx: RequestContext, ino: bigint, flags: number): Promise<OpenOut>;
+  /**
+   * With ATOMIC_O_TRUNC negotiated, O_TRUNC in `flags` must truncate here. `openFlags`: the
+   * kernel's FUSE_OPEN_* flags (FUSE_OPEN_KILL_SUIDGID, see `handleKillpriv`).
+   */
+  open?(ctx: RequestContext, ino: bigint, flags: number, openFlags?: number): Promise<OpenOut>;
   /** Return at most `req.size` bytes; fewer means end of file. */
   read?(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer>;
   /** Return the number of bytes written. */

@@ -95,6 +95,7 @@ export function negotiateInit(k: InitIn, handler: FuseHandler, o: SessionOptions
   if (handler.setlk !== undefined) want |= InitFlag.FLOCK_LOCKS;
   if (handler.ioctl !== undefined) want |= InitFlag.HAS_IOCTL_DIR;
   if (handler.readdirplus !== undefined) want |= InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO;
+  if (handler.handleKillpriv === true) want |= InitFlag.HANDLE_KILLPRIV_V2;
   const flags = (want & k.flags) >>> 0;
   const maxPages = (flags & InitFlag.MAX_PAGES) !== 0 ? Math.ceil(maxWrite / PAGE_SIZE) : 0;
   const maxBackground = Math.min(o.maxBackground ?? 64, 0xffff);

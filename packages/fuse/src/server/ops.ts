@@ -135,7 +135,13 @@ export const OPS: ReadonlyMap<number, OpDef> = new Map<number, OpDef>([
       return [encodeEntryOut(await h.link(c, l.oldIno, ino(q), l.name))];
     },
   }],
-  [Opcode.OPEN, { method: 'open', run: async (h, c, q) => [encodeOpenOut(await h.open(c, ino(q), decodeOpen(q.body).flags))] }],
+  [Opcode.OPEN, {
+    method: 'open',
+    run: async (h, c, q) => {
+      const { flags, openFlags } = decodeOpen(q.body);
+      return [encodeOpenOut(await h.open(c, ino(q), flags, openFlags))];
+    },
+  }],
   [Opcode.READ, { method: 'read', run: async (h, c, q) => [await h.read(c, ino(q), decodeRead(q.body))] }],
   [Opcode.WRITE, { method: 'write', run: async (h, c, q) => [encodeWriteOut(await h.write(c, ino(q), decodeWrite(q.body)))] }],
   [Opcode.STATFS, { method: 'statfs', run: async (h, c, q) => [encodeStatfs(await h.statfs(c, ino(q)))] }],

@@ -1,6 +1,7 @@
 import {
   AttrFlag,
   fsError,
+  hasSetidToKill,
   MAX_TIER_ID,
   NodeType,
   ROOT_INODE,
@@ -10,6 +11,7 @@ import {
   type Ino,
   type SetAttrRequest,
   type Timespec,
+  withoutSetid,
 } from '@juicefs/core';
 import { checkAccess, checksPermission, inGroup, isOwnerOrRoot } from './permissions.js';
 import type { MetaState } from './state.js';
@@ -48,11 +50,8 @@ function applyOwner(ctx: Context, attr: Attr, set: SetAttrRequest): boolean {
   }
   if (set.uid !== undefined) attr.uid = set.uid;
   if (set.gid !== undefined) attr.gid = set.gid;
-  if (attr.type !== NodeType.Directory) {
-    // Linux clears setuid on chown, and setgid when it means "group-executable" (not locking).
-    attr.mode &= ~0o4000;
-    if (attr.mode & 0o010) attr.mode &= ~0o2000;
-  }
+  // Linux clears setuid on chown, and setgid when it means "group-executable" (not locking).
+  if (attr.type !== NodeType.Directory) attr.mode = withoutSetid(attr.mode);
   return true;
 }
 
@@ -113,6 +112,11 @@ export async function setAttr(m: MetaState, ctx: Context, ino: Ino, set: SetAttr
     if (changed) moveOwnerUsage(m, tx, before, attr);
     changed = applyMode(ctx, attr, set.mode) || changed;
     changed = applyTimes(ctx, attr, set, t) || changed;
+    // A write or truncate by a caller without CAP_FSETID (see SetAttrRequest.killSetid).
+    if (set.killSetid === true && hasSetidToKill(attr)) {
+      attr.mode = withoutSetid(attr.mode);
+      changed = true;
+    }
     if (changesFlags) {
       if (!isOwnerOrRoot(attr, ctx)) throw fsError('EPERM', `uid ${ctx.uid} may not change the flags of inode ${ino}`);
       attr.flags = set.flags!;

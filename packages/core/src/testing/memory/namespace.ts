@@ -2,7 +2,7 @@ import { fsError } from '../../errors/fs-error.js';
 import type { NodeResult, ReaddirOptions, ReaddirPage, RemoveOptions } from '../../meta/meta.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../meta/meta.js';
 import type { Attr, Entry, SetAttrRequest, Timespec } from '../../types/attr.js';
-import { NodeType } from '../../types/attr.js';
+import { hasSetidToKill, NodeType, withoutSetid } from '../../types/attr.js';
 import type { Context } from '../../types/context.js';
 import type { Ino } from '../../types/inode.js';
 import { isTrash, ROOT_INODE } from '../../types/inode.js';
@@ -67,8 +67,12 @@ export class MemoryNamespace extends MemoryClientBase {
       if (!root && next.gid !== ctx.gid && !ctx.gids.includes(next.gid)) next.mode &= ~0o2000;
     } else if ((set.uid !== undefined || set.gid !== undefined) && attr.type !== NodeType.Directory) {
       // chown clears setuid, and setgid when group-executable (Linux, even for root).
-      next.mode &= (next.mode & 0o010) ? ~0o6000 : ~0o4000;
+      next.mode = withoutSetid(next.mode);
     }
+    const killing = set.killSetid === true && hasSetidToKill(next);
+    if (killing) next.mode = withoutSetid(next.mode);
+    // Nothing else asked and nothing to clear: the node stays as it is, ctime too.
+    if (!killing && Object.keys(set).every((k) => k === 'killSetid')) return copy(attr);
     if (set.flags !== undefined) next.flags = set.flags;
     if (set.tier !== undefined && set.tier !== attr.tier) {
       if (!Number.isInteger(set.tier) || set.tier < 0 || set.tier > MAX_TIER_ID) throw fsError('EINVAL', `storage tier ${set.tier}: a tier is 0 to ${MAX_TIER_ID}`);

@@ -191,6 +191,30 @@ export const nodeCases: MetaCase[] = [
     },
   },
   {
+    group, name: 'setattr killSetid (a write or truncate without CAP_FSETID): clears setuid, and setgid only where group-executable, needs no ownership, leaves other files alone',
+    async run(env) {
+      const meta = await formatted(env);
+      const f = await mkfile(meta, ROOT_INODE, 'f', ALICE);
+      await meta.setAttr(ALICE, f.ino, { mode: 0o6777 });
+      const killed = await meta.setAttr(BOB, f.ino, { killSetid: true });
+      assert.equal(killed.mode, 0o777, 'setuid and group-executable setgid cleared, by a user who does not own the file');
+      assert.equal((await meta.getAttr(ROOT, f.ino)).mode, 0o777, 'stored');
+      assert.ok(killed.ctime * 1e9 + killed.ctimensec >= f.attr.ctime * 1e9 + f.attr.ctimensec, 'ctime does not go back');
+      await meta.setAttr(ALICE, f.ino, { mode: 0o6766 });
+      assert.equal((await meta.setAttr(BOB, f.ino, { killSetid: true })).mode, 0o2766, 'setgid without group execute (mandatory locking) stays');
+      await meta.setAttr(ALICE, f.ino, { mode: 0o644 });
+      const plain = await meta.getAttr(ROOT, f.ino);
+      const untouched = await meta.setAttr(BOB, f.ino, { killSetid: true });
+      assert.deepEqual([untouched.mode, untouched.ctime, untouched.ctimensec], [0o644, plain.ctime, plain.ctimensec], 'nothing to clear: mode and ctime as they were');
+      const d = await meta.mkdir(ALICE, ROOT_INODE, 'd', 0o2775, 0);
+      assert.equal((await meta.setAttr(BOB, d.ino, { killSetid: true })).mode, 0o2775, 'a directory keeps its setgid');
+      const g = await mkfile(meta, ROOT_INODE, 'g', ALICE);
+      await meta.setAttr(ALICE, g.ino, { mode: 0o4755 });
+      const both = await meta.setAttr(ALICE, g.ino, { size: 0, killSetid: true });
+      assert.deepEqual([both.mode, both.length], [0o755, 0], 'with a truncate in the same call');
+    },
+  },
+  {
     group, name: 'setattr size truncates and extends a regular file',
     async run(env) {
       const meta = await formatted(env);
