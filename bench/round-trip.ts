@@ -28,6 +28,7 @@ const LOOPS: { key: string; title: string; requests: string }[] = [
   { key: 'pwrite_4k', title: 'pwrite 4 KiB', requests: 'WRITE' },
   { key: 'small_file', title: 'create + 128 KiB write + close', requests: 'LOOKUP, CREATE, WRITE, FLUSH, RELEASE' },
   { key: 'read_small', title: 'open + 128 KiB read + close, warm', requests: 'OPEN, READ unless cached, FLUSH, RELEASE' },
+  { key: 'unpack_tree', title: 'a tree unpacked as tar does, a file', requests: 'LOOKUP, CREATE, WRITE, SETATTR x3, FLUSH, RELEASE' },
 ];
 
 const memory: Target = {
