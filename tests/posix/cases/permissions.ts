@@ -75,19 +75,26 @@ os.close(dst)
 print(json.dumps({n: oct(os.stat(p(n)).st_mode & 0o7777) for n in sorted(os.listdir(d)) if n != 'source'}))
 `;
 
-export function registerPermissionCases(ctx: SuiteContext): void {
-  registerSetidWriteCase(ctx);
-  const asRoot = process.getuid?.() === 0;
-  const name = 'permission checks for an unprivileged user (read, write, create, unlink, sticky, chmod, utime)';
-  if (!asRoot) {
+/**
+ * A case that drops to nobody from root: skipped, saying so, when not run as root; `body` gets a
+ * directory of its own that nobody may search, as may the directory under test.
+ */
+function nobodyCase(ctx: SuiteContext, name: string, dir: string, body: (d: string) => Promise<void>): void {
+  if (process.getuid?.() !== 0) {
     ctx.skip(`${name} NOT RUN: needs root to switch to uid ${NOBODY}`, () => undefined);
     return;
   }
   ctx.test(name, async () => {
-    const d = await ctx.dir('perm-nobody');
-    // The directory under test and this case's directory must be searchable by nobody.
+    const d = await ctx.dir(dir);
     await fs.chmod(ctx.root(), 0o755);
     await fs.chmod(d, 0o755);
+    await body(d);
+  });
+}
+
+export function registerPermissionCases(ctx: SuiteContext): void {
+  registerSetidWriteCase(ctx);
+  nobodyCase(ctx, 'permission checks for an unprivileged user (read, write, create, unlink, sticky, chmod, utime)', 'perm-nobody', async (d) => {
     const p = (n: string) => path.join(d, n);
     await fs.writeFile(p('shared'), 'shared', { mode: 0o644 });
     await fs.writeFile(p('private'), 'private', { mode: 0o600 });
@@ -130,14 +137,7 @@ export function registerPermissionCases(ctx: SuiteContext): void {
 
 function registerSetidWriteCase(ctx: SuiteContext): void {
   const name = 'writes, truncates, O_TRUNC, fallocate and copy_file_range by another user clear setuid and group-executable setgid; root keeps them';
-  if (process.getuid?.() !== 0) {
-    ctx.skip(`${name} NOT RUN: needs root to switch to uid ${NOBODY}`, () => undefined);
-    return;
-  }
-  ctx.test(name, async () => {
-    const d = await ctx.dir('perm-setid');
-    await fs.chmod(ctx.root(), 0o755);
-    await fs.chmod(d, 0o755);
+  nobodyCase(ctx, name, 'perm-setid', async (d) => {
     await fs.writeFile(path.join(d, 'source'), 'data', { mode: 0o644 });
     const names = ['appended', 'pwritten', 'truncated', 'opened-trunc', 'allocated', 'copied-into', 'by-root'];
     for (const n of names) {
