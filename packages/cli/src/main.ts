@@ -3,33 +3,6 @@ import { createRequire } from 'node:module';
 import type { Argv, Options } from 'yargs';
 import type yargsModule from 'yargs';
 import { keepLastOfRepeated, setRawArgs } from './args.js';
-import { configCommand } from './commands/config.js';
-import { destroyCommand } from './commands/destroy.js';
-import { dumpCommand, loadCommand } from './commands/dump.js';
-import { changelogCommand } from './commands/changelog.js';
-import { formatCommand } from './commands/format.js';
-import { statusCommand } from './commands/status.js';
-import { fsckCommand } from './commands/fsck.js';
-import { gcCommand } from './commands/gc.js';
-import { infoCommand } from './commands/info.js';
-import { rmrCommand } from './commands/rmr.js';
-import { compactCommand } from './commands/compact.js';
-import { profileCommand } from './commands/profile.js';
-import { summaryCommand } from './commands/summary.js';
-import { cloneCommand } from './commands/clone.js';
-import { warmupCommand } from './commands/warmup.js';
-import { statsCommand } from './commands/stats.js';
-import { benchCommand } from './commands/bench.js';
-import { objbenchCommand } from './commands/objbench.js';
-import { mdtestCommand } from './commands/mdtest.js';
-import { mountCommand, umountCommand } from './commands/mount.js';
-import { restoreCommand } from './commands/restore.js';
-import { quotaCommand } from './commands/quota.js';
-import { debugCommand } from './commands/debug.js';
-import { syncCommand } from './commands/sync.js';
-import { gatewayCommand } from './commands/gateway.js';
-import { webdavCommand } from './commands/webdav.js';
-import { tierCommand } from './commands/tier.js';
 import { VERSION } from './version.js';
 import { log, logLevelOf, setLogId, setLogLevel, type LogFlags } from './log.js';
 
@@ -60,6 +33,68 @@ function applyGlobalFlags(a: LogFlags & { pyroscope?: string | undefined; 'log-i
   setLogId(a['log-id']);
   log.debug(`juicefs ${VERSION} on node ${process.version} (${process.platform}-${process.arch}), pid ${process.pid}`);
   if (a.pyroscope) log.warn(`warning: --pyroscope ${a.pyroscope}: this client does not push profiles to Pyroscope; profile a mount with node --cpu-prof instead`);
+}
+
+/** Registers one command (its flags, help and handler) with yargs. */
+type AddCommand = (y: Argv) => Argv;
+
+/**
+ * Every command's module, in the order `juicefs --help` lists them. Only the module of the
+ * command a line names is loaded (each pulls in the engines, the data layer or FUSE it needs);
+ * a line naming none (`--help`, `help`, `completion`, a typo) loads them all.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<AddCommand>]> = [
+  ['format', async () => (await import('./commands/format.js')).formatCommand],
+  ['mount', async () => (await import('./commands/mount.js')).mountCommand],
+  ['umount', async () => (await import('./commands/mount.js')).umountCommand],
+  ['status', async () => (await import('./commands/status.js')).statusCommand],
+  ['config', async () => (await import('./commands/config.js')).configCommand],
+  ['quota', async () => (await import('./commands/quota.js')).quotaCommand],
+  ['destroy', async () => (await import('./commands/destroy.js')).destroyCommand],
+  ['dump', async () => (await import('./commands/dump.js')).dumpCommand],
+  ['load', async () => (await import('./commands/dump.js')).loadCommand],
+  ['gc', async () => (await import('./commands/gc.js')).gcCommand],
+  ['fsck', async () => (await import('./commands/fsck.js')).fsckCommand],
+  ['info', async () => (await import('./commands/info.js')).infoCommand],
+  ['summary', async () => (await import('./commands/summary.js')).summaryCommand],
+  ['rmr', async () => (await import('./commands/rmr.js')).rmrCommand],
+  ['restore', async () => (await import('./commands/restore.js')).restoreCommand],
+  ['clone', async () => (await import('./commands/clone.js')).cloneCommand],
+  ['compact', async () => (await import('./commands/compact.js')).compactCommand],
+  ['warmup', async () => (await import('./commands/warmup.js')).warmupCommand],
+  ['sync', async () => (await import('./commands/sync.js')).syncCommand],
+  ['gateway', async () => (await import('./commands/gateway.js')).gatewayCommand],
+  ['webdav', async () => (await import('./commands/webdav.js')).webdavCommand],
+  ['tier', async () => (await import('./commands/tier.js')).tierCommand],
+  ['changelog', async () => (await import('./commands/changelog.js')).changelogCommand],
+  ['stats', async () => (await import('./commands/stats.js')).statsCommand],
+  ['profile', async () => (await import('./commands/profile.js')).profileCommand],
+  ['debug', async () => (await import('./commands/debug.js')).debugCommand],
+  ['bench', async () => (await import('./commands/bench.js')).benchCommand],
+  ['objbench', async () => (await import('./commands/objbench.js')).objbenchCommand],
+  ['mdtest', async () => (await import('./commands/mdtest.js')).mdtestCommand],
+];
+
+/** Global flags that take a value: the word after them is not the command. */
+const VALUED_GLOBALS = new Set(['--log-level', '--log-id', '--pyroscope']);
+
+/** The command word of a line: its first word that is neither a flag nor a global flag's value. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (VALUED_GLOBALS.has(a)) i++;
+  }
+  return undefined;
+}
+
+/** The commands a line needs registered: the one it names, none for `version`, or all of them. */
+async function commandsFor(args: readonly string[]): Promise<AddCommand[]> {
+  const word = commandWord(args);
+  if (word === 'version') return [];
+  const named = COMMANDS.find(([name]) => name === word);
+  return Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()));
 }
 
 /** A command line that does not parse (unknown command, missing argument). */
@@ -112,8 +147,8 @@ export async function run(args: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(`${msg}\n(run juicefs ${args[0] && !args[0].startsWith('-') ? `${args[0]} ` : ''}--help for usage)`);
     });
-  for (const add of [formatCommand, mountCommand, umountCommand, statusCommand, configCommand, quotaCommand, destroyCommand, dumpCommand, loadCommand, gcCommand, fsckCommand, infoCommand, summaryCommand, rmrCommand, restoreCommand, cloneCommand, compactCommand, warmupCommand, syncCommand, gatewayCommand, webdavCommand, tierCommand, changelogCommand, statsCommand, profileCommand, debugCommand, benchCommand, objbenchCommand, mdtestCommand]) y = add(y);
   try {
+    for (const add of await commandsFor(args)) y = add(y);
     await y.parseAsync();
   } catch (err) {
     report((err as Error).message);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sm3Kdf, sm4GcmOpen } from '@juicefs/chunk';
+import { commandWord } from '../src/main.js';
 import * as zlib from 'node:zlib';
 
 // The juicefs command as a user runs it: a real process (the TypeScript entry under node), real
@@ -41,11 +42,24 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('juicefs', () => {
+  it('finds the command word past flags and the values of the global flags that take one', () => {
+    expect(commandWord(['status', 'sqlite3://x'])).toBe('status');
+    expect(commandWord(['--debug', '--log-id', 'run-1', 'mount', '-d'])).toBe('mount');
+    expect(commandWord(['--log-level=debug', 'gc'])).toBe('gc');
+    expect(commandWord(['--pyroscope', 'http://p', '--', 'info'])).toBe('info');
+    expect(commandWord(['--help'])).toBeUndefined();
+  });
+
   it('prints help and version, and fails on an unknown command', () => {
     const help = juicefs('--help');
     expect(help.code).toBe(0);
     for (const c of ['format', 'status', 'config', 'destroy', 'dump', 'load']) expect(help.out).toContain(`juicefs ${c}`);
     expect(juicefs('format', '--help').out).toContain('--trash-days');
+    // Only the named command's module loads: after a global flag's value, through `help`, and
+    // with every command for a line that names none.
+    expect(juicefs('--log-level', 'warn', 'format', '--help').out).toContain('--trash-days');
+    expect(juicefs('help', 'format').out).toContain('--trash-days');
+    expect(juicefs('help').out).toContain('juicefs objbench');
     expect(juicefs('--version').out).toMatch(/^juicefs version 1\.4\.0-ts/);
     expect(juicefs('-V').out).toBe(juicefs('version').out);
     const bad = juicefs('frobnicate');

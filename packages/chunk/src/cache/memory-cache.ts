@@ -1,4 +1,11 @@
-import { LRUMapWithDelete } from 'mnemonist';
+import { createRequire } from 'node:module';
+import type LruModule from 'mnemonist/lru-map-with-delete';
+
+// The one structure used, from its own file: mnemonist's index loads all of its ~90 modules
+// (a third of this package's load time, which every juicefs command paid). That file is
+// CommonJS only (no "import" condition in mnemonist's exports), hence require.
+const LRUMapWithDelete = createRequire(import.meta.url)('mnemonist/lru-map-with-delete') as typeof LruModule.default;
+type LRUMapWithDelete<K, V> = LruModule.default<K, V>;
 
 /**
  * Recently used blocks in memory, bounded by their total bytes (not their count). Keys are block

@@ -5,20 +5,21 @@
 // starting at 256 MiB, those collections wait until the heap has actually grown. Short commands
 // cost nothing more (the heap is reserved, not committed).
 import * as path from 'node:path';
-import { MOUNT_FLAGS } from '../commands/mount.js';
 import { run } from '../main.js';
 import { logLine } from '../log.js';
-import { mountHelperArgs } from '../mount/fstab.js';
 
 /**
  * The command line to run: ours, or, when mount(8) runs this as mount.juicefs for an fstab entry,
- * the `juicefs mount -d` its options stand for (undefined: mount(8)'s -f, nothing to do).
+ * the `juicefs mount -d` its options stand for (undefined: mount(8)'s -f, nothing to do). The
+ * mount command's module is loaded only then (main.ts loads only the command a line names).
  */
-function commandLine(): string[] | undefined {
+async function commandLine(): Promise<string[] | undefined> {
   const asHelper = process.env['JFS_MOUNT_HELPER'] === '1' || path.basename(process.argv[1] ?? '') === 'mount.juicefs';
   // The background mount it starts is a plain juicefs again.
   delete process.env['JFS_MOUNT_HELPER'];
-  return asHelper ? mountHelperArgs(process.argv.slice(2), MOUNT_FLAGS) : process.argv.slice(2);
+  if (!asHelper) return process.argv.slice(2);
+  const [{ MOUNT_FLAGS }, { mountHelperArgs }] = await Promise.all([import('../commands/mount.js'), import('../mount/fstab.js')]);
+  return mountHelperArgs(process.argv.slice(2), MOUNT_FLAGS);
 }
 
 // A reader that goes away (juicefs info ... | head) is no error of ours: end quietly, as the Go
@@ -28,11 +29,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(141);
 });
 
-Promise.resolve()
-  .then(() => {
-    const args = commandLine();
-    return args === undefined ? 0 : run(args);
-  })
+commandLine()
+  .then((args) => (args === undefined ? 0 : run(args)))
   .then(
   (code) => {
     process.exitCode = code;
