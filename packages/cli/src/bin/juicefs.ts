@@ -29,9 +29,18 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(141);
 });
 
-commandLine()
-  .then((args) => (args === undefined ? 0 : run(args)))
-  .then(
+/**
+ * What this process does: supervise a root background mount, when started as its supervisor
+ * (`JFS_MOUNT_SUPERVISE`, mount/supervisor.ts; named here, not imported, so that no other
+ * command loads that module), which needs none of the commands; otherwise the command line.
+ */
+async function main(): Promise<number | undefined> {
+  if (process.env['JFS_MOUNT_SUPERVISE'] !== undefined) return (await import('../mount/supervisor.js')).runSupervisorIfAsked();
+  const args = await commandLine();
+  return args === undefined ? 0 : run(args);
+}
+
+main().then(
   (code) => {
     process.exitCode = code;
   },

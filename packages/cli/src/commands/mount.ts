@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { SUPERVISE_ENV, requestUpgrade, supervise, workerServing } from '../mount/supervisor.js';
+import { SUPERVISE_ENV, requestUpgrade, workerServing } from '../mount/supervisor.js';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
@@ -110,11 +110,6 @@ export function mountCommand(y: Argv): Argv {
       }
       if (a.background) {
         await startInBackground(mountpoint, String(a.log), a.force, metaUrl, a.upgrade);
-        return;
-      }
-      if (process.env[SUPERVISE_ENV] === '1') {
-        // The background process: hold the connection, and run (and rerun) the worker that serves it.
-        process.exitCode = await supervise([process.argv[1] ?? '', ...rawArgs()], mountpoint, metaUrl);
         return;
       }
       const worker = workerServing();
@@ -231,7 +226,9 @@ async function startInBackground(mountpoint: string, logFile: string, overMount:
   mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
   // As root the background process supervises the one that serves (supervisor.ts).
-  const env = root ? { ...process.env, [SUPERVISE_ENV]: '1' } : process.env;
+  // It holds the connection and runs (and reruns) the worker that serves it; bin/juicefs.ts
+  // starts it before loading any command.
+  const env = root ? { ...process.env, [SUPERVISE_ENV]: JSON.stringify({ mountpoint, metaUrl }) } : process.env;
   const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd], env });
   let exited: number | null | undefined;
   child.on('exit', (code) => { exited = code; });

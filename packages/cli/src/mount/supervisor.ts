@@ -23,7 +23,11 @@ import { log } from '../log.js';
 // reading requests, lets those under way finish, commits what it buffered and exits without
 // closing its session; the new one resumes the connection, as after a crash.
 
-/** Set in the detached background process: run as the supervisor. */
+/**
+ * Set in the detached background process: run as the supervisor, of the mount point and volume
+ * in this JSON (`{ mountpoint, metaUrl }`). The entry point looks for it before anything else
+ * (runSupervisorIfAsked), so the supervisor loads neither the command line nor the engines.
+ */
 export const SUPERVISE_ENV = 'JFS_MOUNT_SUPERVISE';
 /** Set in a worker, to JSON of WorkerSetup. */
 const WORKER_ENV = 'JFS_MOUNT_WORKER';
@@ -145,6 +149,17 @@ function openDevice(): number {
  * Run `args` (this mount command line) as worker processes on one /dev/fuse connection until the
  * mount ends; resolves with the exit code for this process.
  */
+/**
+ * The supervisor's whole run when this process was started as one (SUPERVISE_ENV): its exit
+ * code; undefined otherwise. The worker's command line is this process's own.
+ */
+export async function runSupervisorIfAsked(env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  const target = env[SUPERVISE_ENV];
+  if (target === undefined) return undefined;
+  const { mountpoint, metaUrl } = JSON.parse(target) as { mountpoint: string; metaUrl: string };
+  return supervise(process.argv.slice(1), mountpoint, metaUrl);
+}
+
 export async function supervise(args: readonly string[], mountpoint: string, metaUrl: string): Promise<number> {
   const fd = openDevice();
   let conn: ConnectionInfo | undefined;
