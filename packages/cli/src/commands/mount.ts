@@ -232,14 +232,15 @@ async function startInBackground(mountpoint: string, logFile: string, overMount:
   const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', fd, fd], env });
   let exited: number | null | undefined;
   child.on('exit', (code) => { exited = code; });
-  for (let i = 0; i < 300; i++) {
+  // Looked for every 20 ms (a read of /proc/self/mountinfo), for up to 30 s.
+  for (let i = 0; i < 1500; i++) {
     if ((await mountCount(mountpoint)) > before) {
       child.unref();
       log.info(`mounted at ${mountpoint} in the background (pid ${child.pid}, log ${logFile})`);
       return;
     }
     if (exited !== undefined) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
   const tail = readFileSync(logFile, 'utf8').split('\n').slice(-6).join('\n');
   if (exited === undefined) child.kill();
