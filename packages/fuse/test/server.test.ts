@@ -7,6 +7,7 @@ import {
   type ConnectionInfo,
   type EntryOut,
   type FuseHandler,
+  type FuseNotifier,
   type RequestContext,
   type SessionOptions,
 } from '../src/index.js';
@@ -404,6 +405,23 @@ describe('resuming a connection another server initialised (a restarted mount wo
     await ch.waitFor(2);
     expect(ch.replyTo(resent).errno).toBe(0);
     await s.close();
+  });
+});
+
+describe('notifications', () => {
+  test('a handler gets a notifier at INIT: FUSE_NOTIFY_INVAL_INODE for attributes only, nothing once the session ended', async () => {
+    let notify: FuseNotifier | undefined;
+    const handler: FuseHandler = Object.assign(new MemFsHandler(), { init: (_c: ConnectionInfo, n: FuseNotifier) => void (notify = n) });
+    const { ch, s } = await started(handler);
+    const before = ch.replies.length;
+    notify!.invalidateAttributes(42n);
+    const msg = ch.replies[before]!;
+    // unique 0, the notify code (2) in error, then fuse_notify_inval_inode_out: ino, off -1, len 0.
+    expect([msg.unique, msg.errno, msg.payload.length]).toEqual([0n, 2, 24]);
+    expect([msg.payload.readBigUInt64LE(0), msg.payload.readBigInt64LE(8), msg.payload.readBigInt64LE(16)]).toEqual([42n, -1n, 0n]);
+    await s.close();
+    notify!.invalidateAttributes(43n);
+    expect(ch.replies.length).toBe(before + 1);
   });
 });
 

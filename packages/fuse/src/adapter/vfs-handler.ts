@@ -26,7 +26,7 @@ import {
   type StatfsOut,
   type WriteIn,
 } from '../protocol/index.js';
-import type { ConnectionInfo, FuseHandler, RequestContext } from '../server/index.js';
+import type { ConnectionInfo, FuseHandler, FuseNotifier, RequestContext } from '../server/index.js';
 import { context, hasCode, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, type Context, type OpenUse } from '@juicefs/core';
 import { direntTypeOf, entryOut, fhNumber, fuseAttr, trustedContext } from './convert.js';
 import { GroupCache } from './groups.js';
@@ -142,6 +142,8 @@ export class VfsFuseHandler implements FuseHandler {
    * kernel reads through write-only handles and places appends itself (OpenUse).
    */
   private use: OpenUse = {};
+  /** Notifications to the kernel, from INIT on. */
+  private notify: FuseNotifier | undefined;
 
   constructor(
     readonly vfs: Vfs,
@@ -200,8 +202,9 @@ export class VfsFuseHandler implements FuseHandler {
     return context(r.uid, r.gid, await this.groups.get(r.pid, r.gid), r.pid);
   }
 
-  init(conn: ConnectionInfo): void {
+  init(conn: ConnectionInfo, notify: FuseNotifier): void {
     this.use = (conn.flags & InitFlag.WRITEBACK_CACHE) !== 0 ? { kernelWriteback: true } : {};
+    this.notify = notify;
   }
 
   async destroy(): Promise<void> {
@@ -278,8 +281,12 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async open(ctx: RequestContext, ino: bigint, flags: number, openFlags = 0): Promise<OpenOut> {
-    const use = (openFlags & FUSE_OPEN_KILL_SUIDGID) !== 0 ? { ...this.use, killSetid: true } : this.use;
-    return openOut(await this.vfs.open(await this.ctx(ctx), ino, flags, undefined, use));
+    const kill = (openFlags & FUSE_OPEN_KILL_SUIDGID) !== 0;
+    const r = await this.vfs.open(await this.ctx(ctx), ino, flags, undefined, kill ? { ...this.use, killSetid: true } : this.use);
+    // With its writeback cache the kernel trusts the mode it holds and asks for nothing after an
+    // O_TRUNC open; told so, its next stat sees setuid/setgid gone.
+    if (kill && this.use.kernelWriteback === true && (flags & O_TRUNC) !== 0) this.notify?.invalidateAttributes(ino);
+    return openOut(r);
   }
 
   async read(ctx: RequestContext, ino: bigint, req: ReadIn): Promise<Buffer> {

@@ -29,6 +29,15 @@ export interface RequestContext {
   signal: AbortSignal;
 }
 
+/** Messages a handler may send the kernel unasked (FUSE notifications). */
+export interface FuseNotifier {
+  /**
+   * The kernel's cached attributes of `ino` are stale (FUSE_NOTIFY_INVAL_INODE, attributes only):
+   * its next stat asks again. A no-op for an inode the kernel does not hold.
+   */
+  invalidateAttributes(ino: bigint): void;
+}
+
 /** What the session negotiated with the kernel at INIT. */
 export interface ConnectionInfo {
   major: number;
@@ -58,7 +67,8 @@ export interface FuseHandler {
    * attributes before each chown (one GETATTR fewer for `tar`, `cp -a`, `rsync -a` as root).
    */
   readonly handleKillpriv?: boolean;
-  init?(conn: ConnectionInfo): Awaitable<void>;
+  /** `notify` sends the kernel notifications, from this call on (see FuseNotifier). */
+  init?(conn: ConnectionInfo, notify: FuseNotifier): Awaitable<void>;
   /** The kernel is tearing the connection down (unmount). */
   destroy?(): Awaitable<void>;
 

@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.js';
 import { replyKind, type FuseChannel } from './channel.js';
 import { EPROTO, errnoFor } from './errors.js';
-import type { ConnectionInfo, FuseHandler, RequestContext } from './handler.js';
+import type { ConnectionInfo, FuseHandler, FuseNotifier, RequestContext } from './handler.js';
 import { negotiateInit, type SessionOptions } from './init.js';
 import { NO_REPLY, OPS, type OpResult } from './ops.js';
 
@@ -51,6 +51,9 @@ const EARLY_INTERRUPT_MAX = 256;
 
 /** fuse_notify_code FUSE_NOTIFY_RESEND: queue again the requests read but not answered (7.40). */
 const NOTIFY_RESEND = 7;
+/** fuse_notify_code FUSE_NOTIFY_INVAL_INODE, and its body (fuse_notify_inval_inode_out: ino, off, len). */
+const NOTIFY_INVAL_INODE = 2;
+const INVAL_INODE_SIZE = 24;
 
 const XATTR_OPCODES: ReadonlySet<number> = new Set([Opcode.SETXATTR, Opcode.GETXATTR, Opcode.LISTXATTR, Opcode.REMOVEXATTR]);
 
@@ -155,6 +158,19 @@ export class FuseSession {
     );
   }
 
+  /** What handlers send the kernel unasked; a notification to a gone connection is dropped. */
+  private readonly notifier: FuseNotifier = {
+    invalidateAttributes: (ino) => {
+      if (this.isEnded) return;
+      const msg = Buffer.alloc(OUT_HEADER_SIZE + INVAL_INODE_SIZE);
+      msg.writeUInt32LE(msg.length, 0);
+      msg.writeInt32LE(NOTIFY_INVAL_INODE, 4); // error carries the code; unique stays 0
+      msg.writeBigUInt64LE(ino, OUT_HEADER_SIZE);
+      msg.writeBigInt64LE(-1n, OUT_HEADER_SIZE + 8); // a negative offset: attributes only, no pages
+      this.channel.write([msg], 0);
+    },
+  };
+
   /**
    * Take over a connection whose INIT another process answered: the handler learns the terms,
    * serving starts, and the requests the previous server had read but not answered are sent again
@@ -163,7 +179,7 @@ export class FuseSession {
    */
   private async startResumed(conn: ConnectionInfo): Promise<void> {
     try {
-      await this.handler.init?.(conn);
+      await this.handler.init?.(conn, this.notifier);
     } catch (e) {
       this.end(`resuming the connection failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
@@ -312,7 +328,7 @@ export class FuseSession {
           maxWrite: r.out.maxWrite,
           maxReadahead: r.out.maxReadahead,
         };
-        await this.handler.init?.(conn);
+        await this.handler.init?.(conn, this.notifier);
         this.conn = conn;
       }
       this.reply(unique, 0, [encodeInitOut(r.out)], Opcode.INIT);
