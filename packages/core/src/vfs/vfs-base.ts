@@ -163,12 +163,11 @@ export abstract class VfsBase {
   }
 
   /**
-   * A write by a caller without CAP_FSETID (FUSE_WRITE_KILL_SUIDGID): clears setuid/setgid where
-   * this client last saw them. Checked against the engine's copy, so a stale view costs one
-   * request, never a wrong mode.
+   * A write by a caller without CAP_FSETID (FUSE_WRITE_KILL_SUIDGID) to a file hasSetidFile names:
+   * clears setuid/setgid in the engine's copy, so a stale view here costs one request, never a
+   * wrong mode.
    */
   protected async killSetidOnWrite(ctx: Context, ino: Ino): Promise<void> {
-    if (!this.hasSetidFile(ino)) return;
     const attr = await this.meta.setAttr(ctx, ino, { killSetid: true });
     this.cache.dropAttr(ino);
     this.remember(ino, attr);

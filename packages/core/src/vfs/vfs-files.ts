@@ -108,7 +108,8 @@ export abstract class VfsFiles extends VfsNames {
       if (offset < 0) throw fsError('EINVAL', `negative offset ${offset}`);
       if (offset + data.length >= MAX_FILE_SIZE) throw fsError('EFBIG', `writing to ${offset + data.length} is past the largest file size`);
       if (data.length === 0) return 0;
-      if (killSetid) await this.killSetidOnWrite(ctx, ino);
+      // Checked here, not awaited for nothing: most writes of a user come with the flag.
+      if (killSetid && this.hasSetidFile(ino)) await this.killSetidOnWrite(ctx, ino);
       await this.data.write(ctx, ino, offset, data, h.append);
       this.cache.dropAttr(ino);
       this.metrics.writtenSize.observe(data.length);
