@@ -75,8 +75,8 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<AddCom
   ['mdtest', async () => (await import('./commands/mdtest.js')).mdtestCommand],
 ];
 
-/** Global flags that take a value: the word after them is not the command. */
-const VALUED_GLOBALS = new Set(['--log-level', '--log-id', '--pyroscope']);
+/** Global flags that take a value (the word after them is not the command), from GLOBAL_FLAGS. */
+const VALUED_GLOBALS = new Set(Object.entries(GLOBAL_FLAGS).filter(([, o]) => o.type === 'string').map(([name]) => `--${name}`));
 
 /** The command word of a line: its first word that is neither a flag nor a global flag's value. */
 export function commandWord(args: readonly string[]): string | undefined {
