@@ -46,7 +46,7 @@ export interface VolumeFsOptions {
 }
 
 export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Promise<VolumeFs> {
-  const meta = await openMeta(metaUrl);
+  const meta = await openMeta(metaUrl, { create: false });
   let session = false;
   try {
     const format = plainFormat(await meta.load());

@@ -14,9 +14,17 @@ import { keyPassphrase } from './key-passphrase.js';
 export type { BaseMeta, EngineStore };
 export { openVolumeStorage };
 
+/**
+ * How a command opens META-URL: `create` only for the commands that make a volume (format, load);
+ * every other one finds a SQLite file missing "not formatted" instead of leaving an empty one there.
+ */
+export interface OpenOptions {
+  create?: boolean;
+}
+
 /** Open META-URL's engine, run `fn`, and always close the connection. */
-export async function withEngine<T>(metaUrl: string, fn: (store: EngineStore) => Promise<T>): Promise<T> {
-  const store = await openEngine(metaUrl);
+export async function withEngine<T>(metaUrl: string, fn: (store: EngineStore) => Promise<T>, o: OpenOptions = {}): Promise<T> {
+  const store = await openEngine(metaUrl, { create: o.create ?? false });
   try {
     return await fn(store);
   } finally {
@@ -25,8 +33,8 @@ export async function withEngine<T>(metaUrl: string, fn: (store: EngineStore) =>
 }
 
 /** Open a metadata client (the engine behind the POSIX rules), run `fn`, and shut it down. */
-export async function withMeta<T>(metaUrl: string, fn: (meta: BaseMeta) => Promise<T>): Promise<T> {
-  const meta = await openMeta(metaUrl);
+export async function withMeta<T>(metaUrl: string, fn: (meta: BaseMeta) => Promise<T>, o: OpenOptions = {}): Promise<T> {
+  const meta = await openMeta(metaUrl, { create: o.create ?? false });
   try {
     return await fn(meta);
   } finally {

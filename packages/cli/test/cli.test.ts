@@ -124,6 +124,12 @@ describe('juicefs', () => {
     const none = juicefs('status', `sqlite3://${dir}/empty.db`);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/not formatted: run juicefs format/);
+    // A path with a typo is not made into an empty database by the tools that only read a volume.
+    for (const args of [['status'], ['dump'], ['config'], ['fsck'], ['gc'], ['mount', `${dir}/mp`]]) {
+      const r = juicefs(args[0]!, `sqlite3://${dir}/typo.db`, ...args.slice(1));
+      expect([args[0], r.code, r.err]).toEqual([args[0], 1, expect.stringContaining(`(there is no file ${dir}/typo.db; check the path`)]);
+    }
+    expect(fs.existsSync(`${dir}/typo.db`)).toBe(false);
   });
 
   it('formats on S3 (creating the bucket), refuses unusable storage, and destroys the objects there', () => {

@@ -7,6 +7,12 @@ const EXAMPLES = 'use sqlite3://path/to/vol.db, redis://host:6379/1, postgres://
 export interface OpenMetaOptions {
   /** Open the engine only (no format check); `load()` is still the caller's job. Reserved for growth. */
   readonly?: boolean;
+  /**
+   * false: open an existing database only. A `sqlite3://` file that is not there is an ENOENT
+   * error ("not formatted", naming the file) instead of a new empty database; tools on an existing
+   * volume (mount, status, dump…) open this way, format and load do not. Default true.
+   */
+  create?: boolean;
 }
 
 /** The scheme of a META-URL, lower-cased; JuiceFS treats a URL without one as Redis. */
@@ -21,7 +27,7 @@ export function metaScheme(url: string): string {
  * without a scheme to Redis; memory:// to the in-process engine. Engines load lazily so that
  * opening one never loads another's native driver.
  */
-export async function openEngine(url: string): Promise<EngineStore> {
+export async function openEngine(url: string, options: Pick<OpenMetaOptions, 'create'> = {}): Promise<EngineStore> {
   if (typeof url !== 'string' || url.trim() === '') {
     throw fsError('EINVAL', `empty metadata URL: ${EXAMPLES}`);
   }
@@ -32,7 +38,7 @@ export async function openEngine(url: string): Promise<EngineStore> {
     case 'postgresql':
     case 'mysql': {
       const { createSqlEngine } = await import('./sql/index.js');
-      return createSqlEngine(url);
+      return createSqlEngine(url, options);
     }
     case 'redis':
     case 'rediss':
@@ -58,6 +64,5 @@ export async function openEngine(url: string): Promise<EngineStore> {
 
 /** Open a metadata client (`Meta`) for a META-URL. Call `load()` (or `init()`) before use. */
 export async function openMeta(url: string, options: OpenMetaOptions = {}): Promise<BaseMeta> {
-  void options;
-  return new BaseMeta(await openEngine(url));
+  return new BaseMeta(await openEngine(url, options));
 }

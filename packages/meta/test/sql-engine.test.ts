@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { TxStore } from '../src/base/store.js';
 import { encodeSlices } from '../src/codec/slice.js';
 import { createSqlEngine, parseSqlUrl, type SqlEngine } from '../src/sql/index.js';
+import { openEngine } from '../src/open.js';
 import { freshMysqlTarget, freshPgTarget, freshSqliteTarget, testMysqlUrl, type TestTarget } from '../src/sql/test-targets.js';
 
 /** URLs, connection errors, transactions under concurrent writers, Go-written values. */
@@ -133,6 +134,25 @@ describe('opening SQL engines', () => {
       code: 'ENOENT',
       message: expect.stringContaining(path.dirname(missing)),
     });
+  });
+
+  it('with create: false, finds a missing SQLite file not formatted and leaves no file behind; an existing one opens', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jfs-nocreate-'));
+    try {
+      const file = path.join(dir, 'typo.db');
+      await expect(openEngine(`sqlite3://${file}`, { create: false })).rejects.toMatchObject({
+        code: 'ENOENT',
+        message: `ENOENT: database sqlite3://${file} is not formatted: run juicefs format sqlite3://${file} NAME first (there is no file ${file}; check the path if the volume is elsewhere)`,
+      });
+      expect(fs.readdirSync(dir)).toEqual([]);
+      const made = await openEngine(`sqlite3://${file}`);
+      await made.close();
+      const again = await openEngine(`sqlite3://${file}`, { create: false });
+      expect(await again.getFormat()).toBeUndefined();
+      await again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('creates a relative SQLite file in the working directory, in WAL mode', async () => {

@@ -164,7 +164,7 @@ export function loadCommand(y: Argv): Argv {
         if ((await readFormat(store, metaUrl)).SecretKey === 'removed') {
           log.warn(`warning: the secret key was removed from the dump: set it with juicefs config ${redactUrl(metaUrl)} --secret-key KEY`);
         }
-      });
+      }, { create: true });
     },
   );
 }

@@ -100,7 +100,7 @@ export function formatCommand(y: Argv): Argv {
           ? `volume ${name} formatted in ${redactUrl(metaUrl)}`
           : `volume ${next.Name} already existed in ${redactUrl(metaUrl)}; settings updated`);
         printJson(redacted(decodeFormat(encodeFormat(next))));
-      });
+      }, { create: true });
     },
   );
 }

@@ -32,7 +32,7 @@ export function plainFormat(format: Format): Format {
 }
 
 export async function openToolVolume(metaUrl: string): Promise<ToolVolume> {
-  const store = await openEngine(metaUrl);
+  const store = await openEngine(metaUrl, { create: false });
   let chunkStore: JuiceChunkStore | undefined;
   try {
     const format = await readFormat(store, metaUrl);

@@ -144,7 +144,7 @@ export function deleteFreedSlices(meta: Pick<Meta, 'onSliceDelete'>, store: Pick
  * with the `.control` handler, and the FUSE session. Everything is closed in reverse order after.
  */
 export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOptions): Promise<string> {
-  const meta = await openMeta(metaUrl);
+  const meta = await openMeta(metaUrl, { create: false });
   const closers: Array<() => Promise<void>> = [() => meta.shutdown()];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch((e: unknown) => log.warn(`juicefs: while closing: ${String(e)}`));
