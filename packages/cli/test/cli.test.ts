@@ -117,6 +117,22 @@ describe('juicefs', () => {
     expect(JSON.parse(juicefs('config', meta).out)).toMatchObject({ BlockSize: 1024 });
   });
 
+  it('umount takes down JuiceFS mounts only: a plain directory or another file system is refused and stays', () => {
+    const plain = juicefs('umount', dir);
+    expect([plain.code, plain.err.trim()]).toEqual([1, `juicefs: EINVAL: ${dir} is not a mount point`]);
+    const mp = path.join(dir, 'tmpfs');
+    fs.mkdirSync(mp);
+    const m = spawnSync('mount', ['-t', 'tmpfs', 'jfs-test-tmpfs', mp], { encoding: 'utf8' });
+    if (m.status !== 0) throw new Error(`this test mounts a tmpfs and needs root: ${m.stderr}`);
+    try {
+      const other = juicefs('umount', '--force', mp);
+      expect([other.code, other.err.trim()]).toEqual([1, `juicefs: EINVAL: ${mp} is not a JuiceFS mount (tmpfs from jfs-test-tmpfs): unmount it with umount ${mp}`]);
+      expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).toContain(` ${mp} `);
+    } finally {
+      spawnSync('umount', [mp]);
+    }
+  });
+
   it('rejects a bad volume name and an unformatted database with messages that say what to do', () => {
     const bad = juicefs('format', `sqlite3://${dir}/m.db`, 'Bad_Name');
     expect(bad.code).toBe(1);

@@ -321,9 +321,17 @@ describe('VFS names, directories and attributes', () => {
     await h.vfs.release(h.ctx, o.ino, (await h.vfs.open(bob, o.ino, O_WRONLY | O_TRUNC, undefined, { killSetid: true })).fh);
     expect(await mode(o.ino)).toBe(0o777);
 
+    // Setgid without group execute: a member of the file's group (here root's, 0) keeps it, on a
+    // write as on a setattr; anyone else's write clears it.
     const g = await setid('not-group-executable');
     await h.vfs.setattr(h.ctx, g.ino, { mode: 0o6766 });
-    expect((await h.vfs.setattr(bob, g.ino, { killSetid: true })).attr.mode).toBe(0o2766);
+    const member = context(1002, 1002, [1002, 0]);
+    expect((await h.vfs.setattr(member, g.ino, { killSetid: true })).attr.mode).toBe(0o2766);
+    const gh = (await h.vfs.open(bob, g.ino, O_WRONLY)).fh;
+    await h.vfs.write(member, g.ino, gh, 0, Buffer.from('m'), true);
+    expect(await mode(g.ino)).toBe(0o2766);
+    await h.vfs.write(bob, g.ino, gh, 0, Buffer.from('b'), true);
+    expect(await mode(g.ino)).toBe(0o766);
   });
 
   it('statfs reports blocks and inodes in statvfs units', async () => {

@@ -55,10 +55,21 @@ def as_root():
     os.write(fd, b'root')
     os.close(fd)
 as_root()
+child = os.fork()
+if child == 0:
+    # In the file's group (root) through a supplementary group only.
+    os.setgroups([0])
+    os.setgid(uid)
+    os.setuid(uid)
+    with open(p('setgid-supplementary'), 'ab') as f: f.write(b'more')
+    os._exit(0)
+os.waitpid(child, 0)
 os.setgroups([])
 os.setgid(uid)
 os.setuid(uid)
 with open(p('appended'), 'ab') as f: f.write(b'more')
+for n in ('setgid-outsider', 'setgid-member'):
+    with open(p(n), 'ab') as f: f.write(b'more')
 fd = os.open(p('pwritten'), os.O_WRONLY)
 os.pwrite(fd, b'x', 1)
 os.close(fd)
@@ -136,13 +147,19 @@ export function registerPermissionCases(ctx: SuiteContext): void {
 }
 
 function registerSetidWriteCase(ctx: SuiteContext): void {
-  const name = 'writes, truncates, O_TRUNC, fallocate and copy_file_range by another user clear setuid and group-executable setgid; root keeps them';
+  const name = "writes, truncates, O_TRUNC, fallocate and copy_file_range by another user clear setuid and group-executable setgid, and any setgid of a group the writer is not in; root keeps them";
   nobodyCase(ctx, name, 'perm-setid', async (d) => {
     await fs.writeFile(path.join(d, 'source'), 'data', { mode: 0o644 });
     const names = ['appended', 'pwritten', 'truncated', 'opened-trunc', 'allocated', 'copied-into', 'by-root'];
     for (const n of names) {
       await fs.writeFile(path.join(d, n), 'content');
       await fs.chmod(path.join(d, n), 0o6777);
+    }
+    // Setgid without group execute: kept for a member of the file's group only (Linux 6.x).
+    for (const n of ['setgid-outsider', 'setgid-member', 'setgid-supplementary']) {
+      await fs.writeFile(path.join(d, n), 'content');
+      if (n === 'setgid-member') await fs.chown(path.join(d, n), 0, NOBODY);
+      await fs.chmod(path.join(d, n), 0o2766);
     }
     const modes = await py<Record<string, string>>(SETID_WRITES_SCRIPT, [d, String(NOBODY)]);
     expect(modes).toEqual({
@@ -152,6 +169,9 @@ function registerSetidWriteCase(ctx: SuiteContext): void {
       'copied-into': '0o777',
       'opened-trunc': '0o777',
       pwritten: '0o777',
+      'setgid-member': '0o2766',
+      'setgid-outsider': '0o766',
+      'setgid-supplementary': '0o2766',
       truncated: '0o777',
     });
   });

@@ -4,7 +4,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fsError, hasCode } from '@juicefs/core';
-import { checkMountPoint, isMountPoint, mountCount, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
+import { checkMountPoint, isMountPoint, mountCount, topMountAt, takeInheritedFuseFd, unmountCommand, wantsFusermount } from '@juicefs/fuse';
 import type { Argv, Options } from 'yargs';
 import { backupInterval, parseBackupInterval } from '../mount/backup.js';
 import { parseCustomLabels } from '../metrics/labels.js';
@@ -258,7 +258,12 @@ export function umountCommand(y: Argv): Argv {
         .option('flush', { type: 'boolean', default: false, describe: 'first wait until the blocks --writeback staged are uploaded' }),
     async (a) => {
       const mp = path.resolve(String(a.MOUNTPOINT));
-      if (!(await isMountPoint(mp))) throw fsError('EINVAL', `${mp} is not a mount point`);
+      const top = await topMountAt(mp);
+      if (top === undefined) throw fsError('EINVAL', `${mp} is not a mount point`);
+      // Only JuiceFS's own type (ours and the Go client's): a typo must not take down a disk.
+      if (top.fstype !== 'fuse.juicefs') {
+        throw fsError('EINVAL', `${mp} is not a JuiceFS mount (${top.fstype} from ${top.source}): unmount it with umount ${mp}`);
+      }
       if (a.flush) await waitForStagedBlocks(mp);
       // umount(8) as root; fusermount3 -u otherwise (users may take down their own FUSE mounts).
       const [cmd, args] = unmountCommand(mp, a.force);

@@ -133,20 +133,32 @@ export interface SetAttrRequest {
   /** Storage tier (JuiceFS 1.4, 0-3; `juicefs tier set`): root only. */
   tier?: number;
   /**
-   * Clear setuid, and setgid where the group may execute, from a regular file, as Linux does when
-   * a caller without CAP_FSETID writes or truncates it (the kernel's FUSE_HANDLE_KILLPRIV_V2
-   * leaves this to the file system). A side effect of the caller's write, so no ownership is
-   * needed; a file without those bits is left as it is (ctime too).
+   * Clear setuid and setgid from a regular file as Linux does when a caller without CAP_FSETID
+   * writes or truncates it (see setidToKill; the kernel's FUSE_HANDLE_KILLPRIV_V2 leaves this to
+   * the file system). A side effect of the caller's write, so no ownership is needed; a file
+   * without bits to clear is left as it is (ctime too).
    */
   killSetid?: boolean;
 }
 
-/** True when `killSetid` would change a node of this type and mode. */
-export function hasSetidToKill(attr: Pick<Attr, 'type' | 'mode'>): boolean {
-  return attr.type === NodeType.File && ((attr.mode & 0o4000) !== 0 || (attr.mode & 0o2010) === 0o2010);
+/**
+ * The bits a write or truncate by a caller without CAP_FSETID clears from a node (0: none), as
+ * Linux's setattr_should_drop_suidgid: setuid always; setgid where the group may execute, or
+ * where the caller (`gids`, all its groups) is not in the file's group. A member's write keeps a
+ * setgid without group execute (mandatory locking). Regular files only.
+ */
+export function setidToKill(attr: Pick<Attr, 'type' | 'mode' | 'gid'>, gids: readonly number[]): number {
+  if (attr.type !== NodeType.File) return 0;
+  const setgid = (attr.mode & 0o2000) !== 0 && ((attr.mode & 0o010) !== 0 || !gids.includes(attr.gid));
+  return (attr.mode & 0o4000) | (setgid ? 0o2000 : 0);
 }
 
-/** `mode` without what `killSetid` clears: setuid, and setgid where the group may execute. */
+/** A regular file with setuid or setgid: one a write without CAP_FSETID may have to change. */
+export function hasSetid(attr: Pick<Attr, 'type' | 'mode'>): boolean {
+  return attr.type === NodeType.File && (attr.mode & 0o6000) !== 0;
+}
+
+/** `mode` without what chown clears: setuid, and setgid where the group may execute. */
 export function withoutSetid(mode: number): number {
   return mode & ((mode & 0o010) !== 0 ? ~0o6000 : ~0o4000);
 }

@@ -1,7 +1,7 @@
 import type { ChunkStore } from '../chunk/store.js';
 import { errnoOf, fsError } from '../errors/fs-error.js';
 import type { Meta, NodeResult } from '../meta/meta.js';
-import { hasSetidToKill, NodeType, type Attr } from '../types/attr.js';
+import { hasSetid, NodeType, setidToKill, type Attr } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import type { Format } from '../types/format.js';
 import { ROOT_INODE, TRASH_INODE, type Ino } from '../types/inode.js';
@@ -44,11 +44,11 @@ export abstract class VfsBase {
   /** Which opens may keep the kernel's page cache (FOPEN_KEEP_CACHE). */
   protected readonly keepCache = new KeepCachePolicy();
   /**
-   * Regular files last seen here with setuid, or group-executable setgid: the only ones a write
-   * by a caller without CAP_FSETID must clear (killSetidOnWrite). Kept from every attribute this
-   * client sees, so it is as fresh as the kernel's own view; few files have these bits.
+   * Regular files last seen here with setuid or setgid, with their mode and group: the only ones
+   * a write by a caller without CAP_FSETID may have to change (killSetidOnWrite). Kept from every
+   * attribute this client sees, so it is as fresh as the kernel's own view; few files have these bits.
    */
-  private readonly setidFiles = new Set<Ino>();
+  private readonly setidFiles = new Map<Ino, Pick<Attr, 'type' | 'mode' | 'gid'>>();
   protected readonly startSec = Math.floor(Date.now() / 1000);
   protected readonly config: Buffer;
   protected readonly extraStats: (() => string) | undefined;
@@ -150,16 +150,17 @@ export abstract class VfsBase {
 
   /** Cache attributes fresh from the engine; `changeCount` is FileData's count before asking. */
   protected remember(ino: Ino, attr: Attr, changeCount = this.data.changeCount): Attr {
-    if (hasSetidToKill(attr)) this.setidFiles.add(ino);
+    if (hasSetid(attr)) this.setidFiles.set(ino, { type: attr.type, mode: attr.mode, gid: attr.gid });
     else if (this.setidFiles.size > 0) this.setidFiles.delete(ino);
     this.data.observe(ino, attr, changeCount);
     if (changeCount === this.data.changeCount) this.cache.putAttr(ino, attr);
     return attr;
   }
 
-  /** True when `ino` was last seen here as a regular file with setid bits a write would clear. */
-  protected hasSetidFile(ino: Ino): boolean {
-    return this.setidFiles.has(ino);
+  /** True when `ino` was last seen here as a regular file with setid bits a write by `ctx` would clear. */
+  protected hasSetidFile(ctx: Context, ino: Ino): boolean {
+    const seen = this.setidFiles.get(ino);
+    return seen !== undefined && setidToKill(seen, ctx.gids) !== 0;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { fsError, hasCode } from '../errors/fs-error.js';
-import { hasSetidToKill, NodeType } from '../types/attr.js';
+import { NodeType, setidToKill } from '../types/attr.js';
 import { ROOT_CONTEXT, type Context } from '../types/context.js';
 import type { Ino } from '../types/inode.js';
 import { LockType } from '../types/session.js';
@@ -35,7 +35,7 @@ export abstract class VfsFiles extends VfsNames {
         if ((flags & O_TRUNC) !== 0 && canWrite(flags) && attr.type === NodeType.File) {
           attr = (await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, 0, true))) ?? attr;
           // Truncated by a caller without CAP_FSETID: setuid/setgid go, as Linux's open does.
-          if (use.killSetid === true && hasSetidToKill(attr)) attr = await this.meta.setAttr(ctx, ino, { killSetid: true });
+          if (use.killSetid === true && setidToKill(attr, ctx.gids) !== 0) attr = await this.meta.setAttr(ctx, ino, { killSetid: true });
           this.cache.dropAttr(ino);
         }
       } catch (err) {
@@ -109,7 +109,7 @@ export abstract class VfsFiles extends VfsNames {
       if (offset + data.length >= MAX_FILE_SIZE) throw fsError('EFBIG', `writing to ${offset + data.length} is past the largest file size`);
       if (data.length === 0) return 0;
       // Checked here, not awaited for nothing: most writes of a user come with the flag.
-      if (killSetid && this.hasSetidFile(ino)) await this.killSetidOnWrite(ctx, ino);
+      if (killSetid && this.hasSetidFile(ctx, ino)) await this.killSetidOnWrite(ctx, ino);
       await this.data.write(ctx, ino, offset, data, h.append);
       this.cache.dropAttr(ino);
       this.metrics.writtenSize.observe(data.length);

@@ -1,5 +1,5 @@
 import { fsError, hasCode } from '../errors/fs-error.js';
-import { AttrFlag, hasSetidToKill, NodeType, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
+import { AttrFlag, NodeType, setidToKill, typeFromMode, type Attr, type SetAttrRequest } from '../types/attr.js';
 import type { Context } from '../types/context.js';
 import { TRASH_INODE, type Ino } from '../types/inode.js';
 import { internalNodeByIno, isVirtualInode } from './internal-nodes.js';
@@ -53,7 +53,7 @@ export abstract class VfsNames extends VfsBase {
       const { size, killSetid, ...change } = set;
       // Clearing setuid/setgid (a write or truncate without CAP_FSETID) only where there is some
       // to clear, so the usual truncate or write by a user costs no extra transaction.
-      let kill = killSetid === true && size === undefined && this.hasSetidFile(ino);
+      let kill = killSetid === true && size === undefined && this.hasSetidFile(ctx, ino);
       if (size !== undefined) {
         checkSize(size);
         const before = await this.meta.getAttr(ctx, ino);
@@ -61,7 +61,7 @@ export abstract class VfsNames extends VfsBase {
         if (before.flags & (AttrFlag.Immutable | AttrFlag.Append)) {
           throw fsError('EPERM', `inode ${ino} is immutable or append-only (chattr +i/+a): it cannot be truncated`);
         }
-        kill = killSetid === true && hasSetidToKill(before);
+        kill = killSetid === true && setidToKill(before, ctx.gids) !== 0;
         const h = fh === undefined ? undefined : this.handles.get(fh);
         const viaHandle = h?.kind === 'file' && h.writable && h.ino === ino;
         attr = await this.data.change(ctx, ino, () => this.meta.truncate(ctx, ino, size, viaHandle));

@@ -202,6 +202,20 @@ export class VfsFuseHandler implements FuseHandler {
     return context(r.uid, r.gid, await this.groups.get(r.pid, r.gid), r.pid);
   }
 
+  /**
+   * The context of a request that asks to clear setuid/setgid (the caller lacks CAP_FSETID): with
+   * all the caller's groups even where the kernel checks permissions, because a write keeps a
+   * setgid without group execute only for a member of the file's group (setidToKill).
+   */
+  private async killerCtx(r: RequestContext): Promise<Context> {
+    const c = await this.ctx(r);
+    return c.checkPermission === false && !this.squashes(r) ? { ...c, gids: await this.groups.get(r.pid, r.gid) } : c;
+  }
+
+  private squashes(r: RequestContext): boolean {
+    return (this.options.allSquash ?? (r.uid === 0 ? this.options.rootSquash : undefined)) !== undefined;
+  }
+
   init(conn: ConnectionInfo, notify: FuseNotifier): void {
     this.use = (conn.flags & InitFlag.WRITEBACK_CACHE) !== 0 ? { kernelWriteback: true } : {};
     this.notify = notify;
@@ -243,7 +257,7 @@ export class VfsFuseHandler implements FuseHandler {
     if (set.atime !== undefined) req.atime = set.atime;
     if (set.mtime !== undefined) req.mtime = set.mtime;
     if (set.ctime !== undefined) req.ctime = set.ctime;
-    const c = await this.ctx(ctx);
+    const c = req.killSetid === true ? await this.killerCtx(ctx) : await this.ctx(ctx);
     const r = await this.vfs.setattr(c, ino, req, set.fh === undefined ? undefined : await this.fileFh(c, ino, set.fh));
     return { attr: fuseAttr(ino, r.attr), attrTimeout: r.attrTimeout };
   }
@@ -282,7 +296,8 @@ export class VfsFuseHandler implements FuseHandler {
 
   async open(ctx: RequestContext, ino: bigint, flags: number, openFlags = 0): Promise<OpenOut> {
     const kill = (openFlags & FUSE_OPEN_KILL_SUIDGID) !== 0;
-    const r = await this.vfs.open(await this.ctx(ctx), ino, flags, undefined, kill ? { ...this.use, killSetid: true } : this.use);
+    const c = kill ? await this.killerCtx(ctx) : await this.ctx(ctx);
+    const r = await this.vfs.open(c, ino, flags, undefined, kill ? { ...this.use, killSetid: true } : this.use);
     // With its writeback cache the kernel trusts the mode it holds and asks for nothing after an
     // O_TRUNC open; told so, its next stat sees setuid/setgid gone.
     if (kill && this.use.kernelWriteback === true && (flags & O_TRUNC) !== 0) this.notify?.invalidateAttributes(ino);
@@ -297,9 +312,9 @@ export class VfsFuseHandler implements FuseHandler {
   }
 
   async write(ctx: RequestContext, ino: bigint, req: WriteIn): Promise<number> {
-    const c = await this.ctx(ctx);
-    const fh = this.fileFh(c, ino, req.fh, req.flags);
     const killSetid = (req.writeFlags & FUSE_WRITE_KILL_SUIDGID) !== 0;
+    const c = killSetid ? await this.killerCtx(ctx) : await this.ctx(ctx);
+    const fh = this.fileFh(c, ino, req.fh, req.flags);
     return this.vfs.write(c, ino, typeof fh === 'number' ? fh : await fh, req.offset, req.data, killSetid);
   }
 

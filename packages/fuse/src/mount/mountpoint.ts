@@ -24,6 +24,12 @@ export async function listMountPoints(): Promise<{ mountpoint: string; fstype: s
   return out;
 }
 
+/** The topmost mount at `dir` (the last one /proc/self/mountinfo lists there), if any. */
+export async function topMountAt(dir: string): Promise<{ mountpoint: string; fstype: string; source: string } | undefined> {
+  const abs = path.resolve(dir);
+  return (await listMountPoints()).filter((m) => m.mountpoint === abs).at(-1);
+}
+
 export async function isMountPoint(dir: string): Promise<boolean> {
   return (await mountCount(dir)) > 0;
 }

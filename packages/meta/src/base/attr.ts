@@ -1,7 +1,6 @@
 import {
   AttrFlag,
   fsError,
-  hasSetidToKill,
   MAX_TIER_ID,
   NodeType,
   ROOT_INODE,
@@ -11,6 +10,7 @@ import {
   type Ino,
   type SetAttrRequest,
   type Timespec,
+  setidToKill,
   withoutSetid,
 } from '@juicefs/core';
 import { checkAccess, checksPermission, inGroup, isOwnerOrRoot } from './permissions.js';
@@ -113,8 +113,9 @@ export async function setAttr(m: MetaState, ctx: Context, ino: Ino, set: SetAttr
     changed = applyMode(ctx, attr, set.mode) || changed;
     changed = applyTimes(ctx, attr, set, t) || changed;
     // A write or truncate by a caller without CAP_FSETID (see SetAttrRequest.killSetid).
-    if (set.killSetid === true && hasSetidToKill(attr)) {
-      attr.mode = withoutSetid(attr.mode);
+    const kill = set.killSetid === true ? setidToKill(attr, ctx.gids) : 0;
+    if (kill !== 0) {
+      attr.mode &= ~kill;
       changed = true;
     }
     if (changesFlags) {

@@ -2,7 +2,7 @@ import { fsError } from '../../errors/fs-error.js';
 import type { NodeResult, ReaddirOptions, ReaddirPage, RemoveOptions } from '../../meta/meta.js';
 import { RENAME_EXCHANGE, RENAME_NOREPLACE } from '../../meta/meta.js';
 import type { Attr, Entry, SetAttrRequest, Timespec } from '../../types/attr.js';
-import { hasSetidToKill, NodeType, withoutSetid } from '../../types/attr.js';
+import { NodeType, setidToKill, withoutSetid } from '../../types/attr.js';
 import type { Context } from '../../types/context.js';
 import type { Ino } from '../../types/inode.js';
 import { isTrash, ROOT_INODE } from '../../types/inode.js';
@@ -69,8 +69,9 @@ export class MemoryNamespace extends MemoryClientBase {
       // chown clears setuid, and setgid when group-executable (Linux, even for root).
       next.mode = withoutSetid(next.mode);
     }
-    const killing = set.killSetid === true && hasSetidToKill(next);
-    if (killing) next.mode = withoutSetid(next.mode);
+    const kill = set.killSetid === true ? setidToKill(next, ctx.gids) : 0;
+    const killing = kill !== 0;
+    next.mode &= ~kill;
     // Nothing else asked and nothing to clear: the node stays as it is, ctime too.
     if (!killing && Object.keys(set).every((k) => k === 'killSetid')) return copy(attr);
     if (set.flags !== undefined) next.flags = set.flags;

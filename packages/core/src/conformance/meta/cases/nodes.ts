@@ -191,7 +191,7 @@ export const nodeCases: MetaCase[] = [
     },
   },
   {
-    group, name: 'setattr killSetid (a write or truncate without CAP_FSETID): clears setuid, and setgid only where group-executable, needs no ownership, leaves other files alone',
+    group, name: "setattr killSetid (a write or truncate without CAP_FSETID): clears setuid, and setgid where group-executable or the caller is outside the file's group, needs no ownership, leaves other files alone",
     async run(env) {
       const meta = await formatted(env);
       const f = await mkfile(meta, ROOT_INODE, 'f', ALICE);
@@ -201,7 +201,8 @@ export const nodeCases: MetaCase[] = [
       assert.equal((await meta.getAttr(ROOT, f.ino)).mode, 0o777, 'stored');
       assert.ok(killed.ctime * 1e9 + killed.ctimensec >= f.attr.ctime * 1e9 + f.attr.ctimensec, 'ctime does not go back');
       await meta.setAttr(ALICE, f.ino, { mode: 0o6766 });
-      assert.equal((await meta.setAttr(BOB, f.ino, { killSetid: true })).mode, 0o2766, 'setgid without group execute (mandatory locking) stays');
+      assert.equal((await meta.setAttr(CAROL, f.ino, { killSetid: true })).mode, 0o2766, 'setgid without group execute stays for a member of the group (a supplementary one)');
+      assert.equal((await meta.setAttr(BOB, f.ino, { killSetid: true })).mode, 0o766, 'and goes for a caller outside it (Linux 6.x, ext4)');
       await meta.setAttr(ALICE, f.ino, { mode: 0o644 });
       const plain = await meta.getAttr(ROOT, f.ino);
       const untouched = await meta.setAttr(BOB, f.ino, { killSetid: true });
