@@ -56,6 +56,19 @@ describe('faults: juicefs mount refuses a bad mount point', () => {
     expect(await sessions()).toEqual([]);
   }, 90_000);
 
+  it.each([['foreground', []], ['background (-d)', ['-d']]])('a volume that is not there (%s): names the database and the fix, leaves no file and no mount', async (_n, flags) => {
+    const mp = path.join(dir, 'mp-unformatted');
+    fs.mkdirSync(mp, { recursive: true });
+    const missing = `sqlite3://${dir}/no-such.db`;
+    fs.writeFileSync(`${dir}/empty.db`, '');
+    for (const url of [missing, `sqlite3://${dir}/empty.db`]) {
+      const r = await juicefs(['mount', url, mp, ...flags, '--log', `${dir}/unformatted.log`, '--cache-dir', `${dir}/cache`, '--metrics', ''], 60_000);
+      expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(`juicefs: ENOENT: database ${url} is not formatted: run juicefs format ${url} NAME first`)]);
+      expect(isMounted(mp)).toBe(false);
+    }
+    expect(fs.existsSync(`${dir}/no-such.db`)).toBe(false);
+  }, 90_000);
+
   it('a list of cache directories (a:b) with one that cannot be made: refused, naming it, and no session left', async () => {
     const mp = path.join(dir, 'mnt-cachelist');
     fs.mkdirSync(mp);

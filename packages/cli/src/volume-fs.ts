@@ -2,6 +2,7 @@ import { chunkStoreOptionsFor, openChunkStore, openVolumeStorage, type ChunkStor
 import { chroot, JuiceFS, ROOT_CONTEXT, Vfs, type Context, type Meta, type ControlHandler, type Format, type NewSessionOptions, type ObjectStorage, type VfsOptions } from '@juicefs/core';
 import { openMeta, type BaseMeta } from '@juicefs/meta';
 import { plainFormat } from './control/volume-access.js';
+import { readFormat } from './volume.js';
 import { keyPassphrase } from './key-passphrase.js';
 
 /**
@@ -49,6 +50,7 @@ export async function openVolumeFs(metaUrl: string, o: VolumeFsOptions = {}): Pr
   const meta = await openMeta(metaUrl, { create: false });
   let session = false;
   try {
+    await readFormat(meta.store, metaUrl); // an unformatted database: the error names it and the fix
     const format = plainFormat(await meta.load());
     await meta.newSession(o.session);
     session = true;

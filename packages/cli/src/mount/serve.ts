@@ -10,6 +10,7 @@ import { createControlHandler } from '../control/index.js';
 import { startMetricsBeside } from '../metrics/index.js';
 import { MetaBackupJob } from './backup.js';
 import { plainFormat } from '../control/volume-access.js';
+import { readFormat } from '../volume.js';
 import { redacted } from '../secrets.js';
 import { log, logs } from '../log.js';
 import { unappliedTiersWarning } from '../tiers.js';
@@ -155,6 +156,7 @@ export async function serveMount(metaUrl: string, mountpoint: string, o: ServeOp
       ...(o.fastStatfs !== undefined ? { fastStatfs: o.fastStatfs } : {}), ...(o.openCache !== undefined ? { openCache: o.openCache } : {}),
       ...(o.openCacheLimit !== undefined ? { openCacheLimit: o.openCacheLimit } : {}),
     });
+    await readFormat(meta.store, metaUrl); // an unformatted database: the error names it and the fix
     const format = plainFormat(await meta.load(true));
     const limits = o.uploadLimitMbps === undefined && o.downloadLimitMbps === undefined ? undefined : {
       uploadMbps: o.uploadLimitMbps ?? format.UploadLimit ?? 0,
