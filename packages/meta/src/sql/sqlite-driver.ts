@@ -12,12 +12,16 @@ import { WalWarmer } from './wal-warmer.js';
 // knex is CommonJS: under Node's ESM loader (the built CLI) only its default export exists.
 const { knex } = knexModule;
 
+/** Tries at least, as JuiceFS's transactions are retried up to 50 times. */
 const MAX_BUSY_RETRIES = 50;
 
 /**
  * better-sqlite3 is synchronous: a connection waiting on the busy timeout blocks the whole event
  * loop, so the in-process holder of the write lock could never finish. Engines of one process that
  * open the same file therefore share one lock, and only other processes ever hit SQLITE_BUSY.
+ * Those waits are not left to SQLite either (its busy handler sleeps in the calling thread: every
+ * request of a mount stalled while another process, `juicefs gc` or a second mount, held the
+ * lock): the connections fail at once with SQLITE_BUSY, and retryBusy waits between tries on timers.
  */
 const fileLocks = new Map<string, { mutex: Mutex; users: number }>();
 
@@ -92,6 +96,8 @@ export class SqliteDriver implements SqlDriver {
     private readonly filename: string,
     private readonly mutex: Mutex,
     checkpoints: WalCheckpointOptions | false,
+    /** The URL's busy timeout (ms): how long SQLite used to wait in each of MAX_BUSY_RETRIES tries. */
+    private readonly busyTimeout: number,
   ) {
     const own = connOf(db);
     this.conn = own.conn;
@@ -125,7 +131,7 @@ export class SqliteDriver implements SqlDriver {
       // corrupted, and only the last commits may roll back after a power loss (not a crash).
       // This is SQLite's recommended setting for WAL; FULL made every metadata write an fsync.
       db.pragma('synchronous = NORMAL');
-      db.pragma(`busy_timeout = ${busyTimeout}`);
+      db.pragma('busy_timeout = 0'); // waited out on timers instead (retryBusy)
     } catch (err) {
       await pool.destroy();
       throw fsError('EIO', `cannot open SQLite database ${filename}: ${(err as Error).message}`, err);
@@ -133,7 +139,7 @@ export class SqliteDriver implements SqlDriver {
     let shared = fileLocks.get(filename);
     if (!shared) fileLocks.set(filename, (shared = { mutex: new Mutex(), users: 0 }));
     shared.users++;
-    return new SqliteDriver(pool, db, filename, shared.mutex, checkpoints);
+    return new SqliteDriver(pool, db, filename, shared.mutex, checkpoints, busyTimeout);
   }
 
   /**
@@ -148,7 +154,7 @@ export class SqliteDriver implements SqlDriver {
     if (!this.reader) {
       const db = new BetterSqlite3(this.filename, { readonly: true, fileMustExist: true });
       db.defaultSafeIntegers(true);
-      db.pragma(`busy_timeout = ${Number(this.db.pragma('busy_timeout', { simple: true }))}`);
+      db.pragma('busy_timeout = 0'); // as the writer's: retryBusy waits
       const reader = connOf(db).conn;
       const pick = (): SqlConn => (this.db.inTransaction ? reader : this.conn);
       this.reader = {
@@ -234,14 +240,24 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
-  /** Another process held the write lock past the busy timeout: wait a little and run `fn` again. */
+  /**
+   * Another process holds the lock: run `fn` again after a growing pause, on a timer, so the rest
+   * of the process goes on meanwhile. Gives up (SQLITE_BUSY, an EIO) after MAX_BUSY_RETRIES tries
+   * and busyTimeout × MAX_BUSY_RETRIES ms, what SQLite's blocking waits and the retries gave before.
+   */
   private async retryBusy<T>(fn: () => Promise<T>): Promise<T> {
+    let deadline = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
-        if (!isBusy(err) || attempt >= MAX_BUSY_RETRIES) throw err;
-        this.conflicts++;
+        if (!isBusy(err)) throw err;
+        if (attempt === 0) {
+          this.conflicts++; // one restart per operation that found the lock taken
+          deadline = Date.now() + this.busyTimeout * MAX_BUSY_RETRIES;
+        } else if (attempt >= MAX_BUSY_RETRIES && Date.now() >= deadline) {
+          throw err;
+        }
         await sleep(backoff(attempt));
       }
     }
