@@ -196,7 +196,7 @@ export class VfsFuseHandler implements FuseHandler {
 
   /** The VFS context of a request (see VfsHandlerOptions.defaultPermissions). */
   private async ctx(r: RequestContext): Promise<Context> {
-    const squash = this.options.allSquash ?? (r.uid === 0 ? this.options.rootSquash : undefined);
+    const squash = this.squashOf(r);
     if (squash) return context(squash.uid, squash.gid, [squash.gid], r.pid);
     if (this.trusted || r.uid === 0) return trustedContext(r);
     return context(r.uid, r.gid, await this.groups.get(r.pid, r.gid), r.pid);
@@ -209,11 +209,13 @@ export class VfsFuseHandler implements FuseHandler {
    */
   private async killerCtx(r: RequestContext): Promise<Context> {
     const c = await this.ctx(r);
-    return c.checkPermission === false && !this.squashes(r) ? { ...c, gids: await this.groups.get(r.pid, r.gid) } : c;
+    if (c.checkPermission !== false || this.squashOf(r) !== undefined) return c;
+    return { uid: c.uid, gid: c.gid, gids: await this.groups.get(r.pid, r.gid), pid: c.pid, checkPermission: false };
   }
 
-  private squashes(r: RequestContext): boolean {
-    return (this.options.allSquash ?? (r.uid === 0 ? this.options.rootSquash : undefined)) !== undefined;
+  /** The identity --all-squash, or --root-squash for root, puts in place of the caller's. */
+  private squashOf(r: RequestContext): { uid: number; gid: number } | undefined {
+    return this.options.allSquash ?? (r.uid === 0 ? this.options.rootSquash : undefined);
   }
 
   init(conn: ConnectionInfo, notify: FuseNotifier): void {
