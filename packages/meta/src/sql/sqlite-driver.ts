@@ -76,7 +76,7 @@ function connOf(db: Database): { conn: SqlConn; statements: Map<string, Statemen
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite3' as const;
-  /** Runs again after another process held the database's lock past the busy timeout. */
+  /** Operations run again because another process held the database's lock when they asked. */
   conflicts = 0;
   private readonly statements: Map<string, Statement>;
   private readonly conn: SqlConn;
